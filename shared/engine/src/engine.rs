@@ -132,7 +132,7 @@ impl Engine {
     }
 
     /// Where `print` and `console.log` write (bytes, each call one complete line with its `\n`).
-    pub fn set_output(&mut self, out: Box<dyn FnMut(&[u8])>) {
+    pub fn set_output(&mut self, out: crate::vm::OutputSink) {
         self.vm.set_output(out)
     }
 

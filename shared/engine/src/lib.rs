@@ -26,10 +26,18 @@ pub mod parser;
 mod engine;
 
 pub use engine::{Config, Engine, HeapStats, JsError, RunOutcome};
+pub mod atoms;
+pub mod builtins;
+pub mod bytecode;
+pub mod compiler;
 pub mod heap;
+pub mod object;
+pub mod regexp;
+pub mod string;
 pub mod value;
 pub mod vm;
 
 pub use engine::NativeFn;
+pub use vm::OutputSink;
 pub use value::Value;
 pub use vm::Vm;

@@ -200,6 +200,12 @@ impl Value {
     }
 }
 
+impl Default for Value {
+    fn default() -> Value {
+        Value::UNDEFINED
+    }
+}
+
 impl From<f64> for Value {
     fn from(n: f64) -> Value {
         Value::number(n)

@@ -1,63 +1,683 @@
-//! The virtual machine (stub while the real one is written).
+//! The virtual machine: realm state (heap, atoms, globals, intrinsics), the interpreter loop,
+//! and the operations natives use.
+//!
+//! ## Rooting
+//! The garbage collector runs only at safe points of the interpreter loop (backward jumps and
+//! calls), and traces the operand stack, frames, handlers, the root stack and the realm. A native
+//! function may hold `Value`s in Rust locals freely, *except* across a call back into JavaScript
+//! (`call`, `construct`, `get` of an accessor, …): values it needs afterwards must be rooted with
+//! [`Vm::push_root`] (and released with [`Vm::truncate_roots`]).
+
+mod alloc_ops;
+mod call;
+mod convert;
+mod error;
+mod interp;
+mod iter;
+mod operators;
+mod property;
+
 use alloc::boxed::Box;
+use alloc::rc::Rc;
 use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 
+use crate::atoms::Atoms;
+use crate::bytecode::Code;
+use crate::compiler::GlobalLexicals;
 use crate::engine::{Config, HeapStats, JsError, NativeFn, RunOutcome};
-use crate::value::Value;
+use crate::heap::{Handle, Heap};
+use crate::object::Key;
+use crate::value::{Atom, Value};
 
-pub struct Vm {}
+pub use error::ErrorKind;
+pub use property::PropertyDescriptor;
+
+/// Where `print`/`console.log` output goes.
+pub type OutputSink = Box<dyn FnMut(&[u8])>;
+
+/// A call frame of a compiled function. `stack[base-2]` is the callee, `stack[base-1]` is `this`,
+/// locals start at `base`.
+pub(crate) struct Frame {
+    pub code: Rc<Code>,
+    pub pc: usize,
+    pub base: usize,
+    pub env: Option<Handle>,
+    pub new_target: Value,
+    /// All arguments, kept only for functions that use `arguments` or a rest parameter.
+    pub args: Option<Vec<Value>>,
+    /// Construct call of a base constructor: return `this` unless the function returns an object.
+    pub construct: bool,
+    /// Returning from this frame ends the current (nested) run of the interpreter loop.
+    pub boundary: bool,
+}
+
+/// An active `try`.
+pub(crate) struct Handler {
+    pub frame: usize,
+    pub pc: usize,
+    pub stack: usize,
+    pub env: Option<Handle>,
+}
+
+/// Intrinsic objects of the realm.
+#[derive(Default, Clone)]
+pub struct Intrinsics {
+    pub object_prototype: Option<Handle>,
+    pub function_prototype: Option<Handle>,
+    pub array_prototype: Option<Handle>,
+    pub string_prototype: Option<Handle>,
+    pub number_prototype: Option<Handle>,
+    pub boolean_prototype: Option<Handle>,
+    pub symbol_prototype: Option<Handle>,
+    pub error_prototype: Option<Handle>,
+    /// Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError prototypes
+    /// in [`ErrorKind`] order.
+    pub error_prototypes: [Option<Handle>; 7],
+    pub iterator_prototype: Option<Handle>,
+    pub array_iterator_prototype: Option<Handle>,
+    pub map_iterator_prototype: Option<Handle>,
+    pub set_iterator_prototype: Option<Handle>,
+    pub string_iterator_prototype: Option<Handle>,
+    pub regexp_prototype: Option<Handle>,
+    pub date_prototype: Option<Handle>,
+    pub map_prototype: Option<Handle>,
+    pub set_prototype: Option<Handle>,
+    pub array_buffer_prototype: Option<Handle>,
+    pub data_view_prototype: Option<Handle>,
+    pub typed_array_prototype: Option<Handle>,
+    /// Per [`crate::object::TypedKind`] in `TypedKind::ALL` order.
+    pub typed_array_prototypes: [Option<Handle>; 9],
+    pub array_constructor: Option<Handle>,
+    pub object_constructor: Option<Handle>,
+    pub function_constructor: Option<Handle>,
+    pub promise_prototype: Option<Handle>,
+    /// `%ArrayIteratorPrototype%.next` and `Array.prototype.values` (for the for-of fast path).
+    pub array_iterator_next: Value,
+    pub array_values: Value,
+    /// `%ThrowTypeError%`.
+    pub throw_type_error: Value,
+}
+
+impl Intrinsics {
+    fn handles(&self) -> impl Iterator<Item = Handle> + '_ {
+        [
+            self.object_prototype,
+            self.function_prototype,
+            self.array_prototype,
+            self.string_prototype,
+            self.number_prototype,
+            self.boolean_prototype,
+            self.symbol_prototype,
+            self.error_prototype,
+            self.iterator_prototype,
+            self.array_iterator_prototype,
+            self.map_iterator_prototype,
+            self.set_iterator_prototype,
+            self.string_iterator_prototype,
+            self.regexp_prototype,
+            self.date_prototype,
+            self.map_prototype,
+            self.set_prototype,
+            self.array_buffer_prototype,
+            self.data_view_prototype,
+            self.typed_array_prototype,
+            self.array_constructor,
+            self.object_constructor,
+            self.function_constructor,
+            self.promise_prototype,
+        ]
+        .into_iter()
+        .chain(self.error_prototypes)
+        .chain(self.typed_array_prototypes)
+        .flatten()
+        .chain(
+            [self.array_iterator_next, self.array_values, self.throw_type_error]
+                .into_iter()
+                .filter_map(|v| v.heap_handle()),
+        )
+    }
+}
+
+/// Well-known symbols.
+#[derive(Clone, Copy)]
+pub struct WellKnown {
+    pub iterator: Handle,
+    pub async_iterator: Handle,
+    pub has_instance: Handle,
+    pub to_primitive: Handle,
+    pub to_string_tag: Handle,
+    pub species: Handle,
+    pub is_concat_spreadable: Handle,
+    pub unscopables: Handle,
+    pub match_: Handle,
+    pub match_all: Handle,
+    pub replace: Handle,
+    pub search: Handle,
+    pub split: Handle,
+}
+
+impl WellKnown {
+    fn all(&self) -> [Handle; 13] {
+        [
+            self.iterator,
+            self.async_iterator,
+            self.has_instance,
+            self.to_primitive,
+            self.to_string_tag,
+            self.species,
+            self.is_concat_spreadable,
+            self.unscopables,
+            self.match_,
+            self.match_all,
+            self.replace,
+            self.search,
+            self.split,
+        ]
+    }
+}
+
+/// Frequently used property names, interned once.
+#[derive(Clone, Copy)]
+pub struct Names {
+    pub length: Atom,
+    pub prototype: Atom,
+    pub constructor: Atom,
+    pub name: Atom,
+    pub message: Atom,
+    pub stack: Atom,
+    pub to_string: Atom,
+    pub value_of: Atom,
+    pub next: Atom,
+    pub done: Atom,
+    pub value: Atom,
+    pub get: Atom,
+    pub set: Atom,
+    pub writable: Atom,
+    pub enumerable: Atom,
+    pub configurable: Atom,
+    pub return_: Atom,
+    pub callee: Atom,
+    pub caller: Atom,
+    pub arguments: Atom,
+    pub proto: Atom,
+    pub last_index: Atom,
+    pub cause: Atom,
+    pub to_json: Atom,
+    pub raw: Atom,
+    pub index: Atom,
+    pub input: Atom,
+    pub groups: Atom,
+    pub empty: Atom,
+    pub undefined: Atom,
+    pub null: Atom,
+    pub true_: Atom,
+    pub false_: Atom,
+    pub object: Atom,
+    pub function: Atom,
+    pub number: Atom,
+    pub string: Atom,
+    pub boolean: Atom,
+    pub symbol: Atom,
+    pub bigint: Atom,
+    pub default: Atom,
+    pub nan: Atom,
+    pub infinity: Atom,
+    pub neg_infinity: Atom,
+    pub zero: Atom,
+    pub join: Atom,
+}
+
+impl Names {
+    fn new(atoms: &mut Atoms) -> Names {
+        let mut a = |s: &str| atoms.intern(s.as_bytes()).0;
+        Names {
+            length: a("length"),
+            prototype: a("prototype"),
+            constructor: a("constructor"),
+            name: a("name"),
+            message: a("message"),
+            stack: a("stack"),
+            to_string: a("toString"),
+            value_of: a("valueOf"),
+            next: a("next"),
+            done: a("done"),
+            value: a("value"),
+            get: a("get"),
+            set: a("set"),
+            writable: a("writable"),
+            enumerable: a("enumerable"),
+            configurable: a("configurable"),
+            return_: a("return"),
+            callee: a("callee"),
+            caller: a("caller"),
+            arguments: a("arguments"),
+            proto: a("__proto__"),
+            last_index: a("lastIndex"),
+            cause: a("cause"),
+            to_json: a("toJSON"),
+            raw: a("raw"),
+            index: a("index"),
+            input: a("input"),
+            groups: a("groups"),
+            empty: a(""),
+            undefined: a("undefined"),
+            null: a("null"),
+            true_: a("true"),
+            false_: a("false"),
+            object: a("object"),
+            function: a("function"),
+            number: a("number"),
+            string: a("string"),
+            boolean: a("boolean"),
+            symbol: a("symbol"),
+            bigint: a("bigint"),
+            default: a("default"),
+            nan: a("NaN"),
+            infinity: a("Infinity"),
+            neg_infinity: a("-Infinity"),
+            zero: a("0"),
+            join: a("join"),
+        }
+    }
+}
+
+/// A script that has been started and not finished.
+struct Task {
+    /// Frames below this index belong to whoever started the task (none for the outermost).
+    depth: usize,
+    name: Rc<str>,
+}
+
+pub struct Vm {
+    pub(crate) heap: Heap,
+    pub(crate) atoms: Atoms,
+    pub(crate) config: Config,
+    pub names: Names,
+    pub sym: WellKnown,
+    pub intr: Intrinsics,
+    pub(crate) global: Handle,
+    pub(crate) global_lex: GlobalLexicals,
+    pub(crate) global_lex_values: Vec<Value>,
+    pub(crate) stack: Vec<Value>,
+    pub(crate) frames: Vec<Frame>,
+    pub(crate) handlers: Vec<Handler>,
+    roots: Vec<Value>,
+    /// `Symbol.for` registry: (key string, symbol).
+    pub(crate) symbol_registry: Vec<(Value, Handle)>,
+    output: Option<OutputSink>,
+    pub(crate) fuel: i64,
+    pub(crate) interrupted: bool,
+    /// The pending error is uncatchable (interrupt, fuel exhausted inside a native callback).
+    pub(crate) terminating: bool,
+    /// Nesting of interpreter loops (natives calling back into JS).
+    pub(crate) native_depth: u32,
+    /// `new.target` of the native currently running (undefined for a plain call).
+    pub(crate) native_new_target: Value,
+    task: Option<Task>,
+    /// Scratch buffer for natives' arguments.
+    pub(crate) arg_pool: Vec<Vec<Value>>,
+    /// Scripts compiled in this realm, kept so their code outlives the run.
+    pub(crate) scripts: Vec<Rc<Code>>,
+    /// Per-realm registry of template objects, and other realm-lifetime values.
+    pub(crate) realm_values: Vec<Value>,
+    /// Where the pending exception was thrown (script, line, col).
+    pub(crate) throw_site: Option<(String, u32, u32)>,
+}
+
+/// How deep natives may re-enter the interpreter.
+pub(crate) const MAX_NATIVE_DEPTH: u32 = 120;
 
 impl Vm {
-    pub fn new(_config: Config) -> Box<Vm> {
-        todo!()
+    pub fn new(config: Config) -> Box<Vm> {
+        let mut atoms = Atoms::new();
+        let names = Names::new(&mut atoms);
+        // The heap needs room for the built-ins whatever the budget says.
+        let mut heap = Heap::new(config.heap_budget.max(256 * 1024));
+        let mut sym_list = Vec::new();
+        for _ in 0..13 {
+            let h = heap
+                .alloc(crate::heap::Cell::Sym(crate::heap::Symbol { description: Value::UNDEFINED, registered: false }))
+                .expect("heap budget too small for the built-ins");
+            sym_list.push(h);
+        }
+        let sym = WellKnown {
+            iterator: sym_list[0],
+            async_iterator: sym_list[1],
+            has_instance: sym_list[2],
+            to_primitive: sym_list[3],
+            to_string_tag: sym_list[4],
+            species: sym_list[5],
+            is_concat_spreadable: sym_list[6],
+            unscopables: sym_list[7],
+            match_: sym_list[8],
+            match_all: sym_list[9],
+            replace: sym_list[10],
+            search: sym_list[11],
+            split: sym_list[12],
+        };
+        let global = heap
+            .alloc(crate::heap::Cell::Obj(crate::object::Object::new(None, crate::object::ObjectKind::Ordinary)))
+            .expect("heap budget too small for the built-ins");
+        let mut vm = Box::new(Vm {
+            heap,
+            atoms,
+            config,
+            names,
+            sym,
+            intr: Intrinsics::default(),
+            global,
+            global_lex: GlobalLexicals::default(),
+            global_lex_values: Vec::new(),
+            stack: Vec::with_capacity(1024),
+            frames: Vec::with_capacity(64),
+            handlers: Vec::new(),
+            roots: Vec::new(),
+            symbol_registry: Vec::new(),
+            output: None,
+            fuel: i64::MAX,
+            interrupted: false,
+            terminating: false,
+            native_depth: 0,
+            native_new_target: Value::UNDEFINED,
+            task: None,
+            arg_pool: Vec::new(),
+            scripts: Vec::new(),
+            realm_values: Vec::new(),
+            throw_site: None,
+        });
+        let names = [
+            "Symbol.iterator",
+            "Symbol.asyncIterator",
+            "Symbol.hasInstance",
+            "Symbol.toPrimitive",
+            "Symbol.toStringTag",
+            "Symbol.species",
+            "Symbol.isConcatSpreadable",
+            "Symbol.unscopables",
+            "Symbol.match",
+            "Symbol.matchAll",
+            "Symbol.replace",
+            "Symbol.search",
+            "Symbol.split",
+        ];
+        for (h, n) in vm.sym.all().into_iter().zip(names) {
+            let d = vm.intern(n);
+            if let crate::heap::Cell::Sym(s) = vm.heap.get_mut(h) {
+                s.description = d;
+            }
+        }
+        crate::builtins::init(&mut vm);
+        vm
     }
-    pub fn check_syntax(&mut self, _source: &[u8], _name: &str) -> Result<(), JsError> {
-        todo!()
+
+    // ----- the embedding API behind `Engine` -----
+
+    pub fn check_syntax(&mut self, source: &[u8], name: &str) -> Result<(), JsError> {
+        self.compile(source, name).map(|_| ())
     }
-    pub fn start_script(&mut self, _source: &[u8], _name: &str) -> Result<(), JsError> {
-        todo!()
+
+    pub fn start_script(&mut self, source: &[u8], name: &str) -> Result<(), JsError> {
+        if self.task.is_some() {
+            // Abandon the previous task.
+            self.unwind_all();
+        }
+        let code = self.compile(source, name)?;
+        self.interrupted = false;
+        self.terminating = false;
+        let depth = self.frames.len();
+        match self.enter_script(code) {
+            Ok(()) => {
+                self.task = Some(Task { depth, name: crate::bytecode::script_name(name) });
+                Ok(())
+            }
+            Err(e) => Err(self.error_from_thrown(e)),
+        }
     }
-    pub fn run(&mut self, _fuel: u64) -> RunOutcome {
-        todo!()
+
+    pub fn run(&mut self, fuel: u64) -> RunOutcome {
+        let Some(task) = self.task.as_ref() else {
+            return RunOutcome::Finished(Value::UNDEFINED);
+        };
+        let depth = task.depth;
+        self.fuel = fuel.min(i64::MAX as u64) as i64;
+        match self.run_frames(depth) {
+            Ok(Some(v)) => {
+                self.task = None;
+                self.fuel = i64::MAX;
+                RunOutcome::Finished(v)
+            }
+            Ok(None) => RunOutcome::Yielded,
+            Err(e) => {
+                self.task = None;
+                self.fuel = i64::MAX;
+                let err = self.error_from_thrown(e);
+                self.terminating = false;
+                self.interrupted = false;
+                RunOutcome::Error(err)
+            }
+        }
     }
-    pub fn call_value(&mut self, _f: Value, _this: Value, _args: &[Value]) -> Result<Value, Value> {
-        todo!()
+
+    /// Name of the running task's script (for messages).
+    pub fn task_name(&self) -> Option<&str> {
+        self.task.as_ref().map(|t| &*t.name)
     }
-    pub fn error_from_thrown(&mut self, _thrown: Value) -> JsError {
-        todo!()
+
+    fn unwind_all(&mut self) {
+        if let Some(t) = self.task.take() {
+            self.frames.truncate(t.depth);
+            self.handlers.retain(|h| h.frame < t.depth);
+            let base = self.frames.last().map_or(0, |f| f.base);
+            let keep = self.stack.len().min(base.max(0));
+            if t.depth == 0 {
+                self.stack.clear();
+            } else {
+                self.stack.truncate(keep.max(self.stack.len().min(keep)));
+            }
+        }
     }
-    pub fn set_output(&mut self, _out: Box<dyn FnMut(&[u8])>) {
-        todo!()
+
+    pub fn set_output(&mut self, out: OutputSink) {
+        self.output = Some(out);
     }
-    pub fn define_native_path(&mut self, _path: &str, _arity: u32, _f: NativeFn) {
-        todo!()
+
+    /// Write one chunk of output (a complete line for `print`).
+    pub fn write_output(&mut self, bytes: &[u8]) {
+        if let Some(out) = self.output.as_mut() {
+            out(bytes);
+        }
     }
-    pub fn display_string(&mut self, _v: Value) -> String {
-        todo!()
+
+    pub fn define_native_path(&mut self, path: &str, arity: u32, f: NativeFn) {
+        let mut obj = self.global;
+        let parts: Vec<&str> = path.split('.').collect();
+        for part in &parts[..parts.len() - 1] {
+            let key = self.key(part);
+            let existing = self.get_own_data(obj, key);
+            obj = match existing.and_then(|v| v.as_object()) {
+                Some(h) => h,
+                None => {
+                    let o = self.new_object().expect("out of memory defining natives");
+                    let h = o.as_object().unwrap();
+                    self.define_value(obj, key, o, crate::object::METHOD_FLAGS);
+                    h
+                }
+            };
+        }
+        let name = parts[parts.len() - 1];
+        let func = self.new_native(name, arity, f);
+        let key = self.key(name);
+        self.define_value(obj, key, func, crate::object::METHOD_FLAGS);
     }
+
     pub fn heap_stats(&self) -> HeapStats {
-        todo!()
+        let used = self.heap.used();
+        HeapStats {
+            budget: self.heap.budget(),
+            used,
+            free: self.heap.budget().saturating_sub(used),
+            objects: self.heap.live_cells(),
+            collections: self.heap.collections,
+        }
     }
-    pub fn collect_garbage(&mut self) {
-        todo!()
-    }
+
     pub fn interrupt(&mut self) {
-        todo!()
+        self.interrupted = true;
+        self.fuel = 0;
     }
-    /// Run a script in this realm's global scope (`$262.evalScript`, indirect `eval`).
-    pub fn eval_script(&mut self, _source: &[u8], _name: &str) -> Result<Value, Value> {
-        todo!()
+
+    /// The global object.
+    pub fn global_object(&self) -> Value {
+        Value::object(self.global)
     }
-    /// Detach an ArrayBuffer (`$262.detachArrayBuffer`).
-    pub fn detach_array_buffer(&mut self, _buffer: Value) -> Result<(), Value> {
-        todo!()
+
+    // ----- rooting -----
+
+    /// Keep `v` alive until [`Vm::truncate_roots`] drops it. Returns the root stack height
+    /// *before* the push (pass it to `truncate_roots`).
+    pub fn push_root(&mut self, v: Value) -> usize {
+        self.roots.push(v);
+        self.roots.len() - 1
     }
-    /// Throw a TypeError with this message (returns the error value to `Err(..)` out of a native).
-    pub fn type_error(&mut self, _message: &str) -> Value {
-        todo!()
+    pub fn roots_len(&self) -> usize {
+        self.roots.len()
     }
-    /// `ToString` then lossy UTF-8 conversion, for printing.
-    pub fn to_string_lossy(&mut self, _v: Value) -> Result<String, Value> {
-        todo!()
+    pub fn truncate_roots(&mut self, len: usize) {
+        self.roots.truncate(len);
     }
+
+    /// Collect garbage now. Safe to call from a native (everything live is rooted).
+    pub fn collect_garbage(&mut self) {
+        let mut handles: Vec<Handle> = Vec::new();
+        handles.push(self.global);
+        handles.extend(self.intr.handles());
+        handles.extend(self.sym.all());
+        for f in &self.frames {
+            if let Some(e) = f.env {
+                handles.push(e);
+            }
+        }
+        for h in &self.handlers {
+            if let Some(e) = h.env {
+                handles.push(e);
+            }
+        }
+        handles.extend(self.symbol_registry.iter().map(|(_, h)| *h));
+        let frame_values = self.frames.iter().flat_map(|f| {
+            core::iter::once(f.new_target).chain(f.args.iter().flat_map(|a| a.iter().copied()))
+        });
+        let values = self
+            .stack
+            .iter()
+            .copied()
+            .chain(self.roots.iter().copied())
+            .chain(self.global_lex_values.iter().copied())
+            .chain(self.symbol_registry.iter().map(|(k, _)| *k))
+            .chain(self.realm_values.iter().copied())
+            .chain(self.arg_pool.iter().flat_map(|v| v.iter().copied()))
+            .chain(core::iter::once(self.native_new_target))
+            .chain(frame_values);
+        self.heap.collect(values, handles.into_iter());
+    }
+
+    /// Collect if the heap asks for it (called at safe points).
+    #[inline]
+    pub(crate) fn maybe_collect(&mut self) {
+        if self.heap.wants_collection() {
+            self.collect_garbage();
+        }
+    }
+
+    // ----- compiling -----
+
+    fn compile(&mut self, source: &[u8], name: &str) -> Result<Rc<Code>, JsError> {
+        let syntax = |message: String, line: u32, col: u32| JsError {
+            name: "SyntaxError".into(),
+            message,
+            script: name.into(),
+            line,
+            col,
+            stack: String::new(),
+        };
+        if source.len() > self.config.max_script_bytes {
+            return Err(syntax("script too large".into(), 0, 0));
+        }
+        let opts = crate::parser::ParseOptions { max_nesting: self.config.max_nesting, strict: false };
+        let program = crate::parser::parse_program(source, &opts).map_err(|e| syntax(e.message, e.line, e.col))?;
+        let atoms_before = self.atoms.len();
+        let code = crate::compiler::compile_script(
+            &program,
+            &mut self.atoms,
+            &mut self.global_lex,
+            crate::bytecode::script_name(name),
+            Rc::from(source),
+        )
+        .map_err(|e| syntax(e.message, e.pos.line, e.pos.col))?;
+        // Charge new atoms to the budget (best effort: they are already created).
+        let new_bytes: usize = (atoms_before..self.atoms.len())
+            .map(|i| self.atoms.bytes(Atom(i as u32)).len() + 32)
+            .sum();
+        let _ = self.heap.charge(new_bytes);
+        Ok(code)
+    }
+
+    /// Compile and run a script in the global scope to completion (indirect eval,
+    /// `$262.evalScript`). Runs nested in the current task.
+    pub fn eval_script(&mut self, source: &[u8], name: &str) -> Result<Value, Value> {
+        let code = match self.compile(source, name) {
+            Ok(c) => c,
+            Err(e) => return Err(self.make_error(ErrorKind::Syntax, &e.message)),
+        };
+        self.run_script_nested(code)
+    }
+
+    // ----- values for hosts -----
+
+    /// Format a value as `console.log` does.
+    pub fn display_string(&mut self, v: Value) -> String {
+        let bytes = crate::builtins::display::display_bytes(self, v);
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// `ToString`, then lossy UTF-8.
+    pub fn to_string_lossy(&mut self, v: Value) -> Result<String, Value> {
+        let s = self.to_string(v)?;
+        Ok(String::from_utf8_lossy(self.string_bytes(s)).into_owned())
+    }
+
+    /// Interned key for a Rust string.
+    pub fn key(&mut self, s: &str) -> Key {
+        Key::atom(self.atoms.intern(s.as_bytes()).0)
+    }
+    pub fn atom(&mut self, s: &str) -> Atom {
+        self.atoms.intern(s.as_bytes()).0
+    }
+    /// An interned string value.
+    pub fn intern(&mut self, s: &str) -> Value {
+        Value::atom(self.atoms.intern(s.as_bytes()).0)
+    }
+    pub fn intern_bytes(&mut self, s: &[u8]) -> Value {
+        Value::atom(self.atoms.intern(s).0)
+    }
+    pub fn atom_bytes(&self, a: Atom) -> &[u8] {
+        self.atoms.bytes(a)
+    }
+
+    /// Arguments helper: the i-th argument or undefined.
+    #[inline]
+    pub fn arg(args: &[Value], i: usize) -> Value {
+        args.get(i).copied().unwrap_or(Value::UNDEFINED)
+    }
+
+    /// `new.target` of the running native (undefined when called without `new`).
+    pub fn new_target(&self) -> Value {
+        self.native_new_target
+    }
+}
+
+#[allow(dead_code)]
+fn unused() -> Vec<u8> {
+    vec![]
 }

@@ -1,0 +1,3 @@
+print("before");
+let o = null;
+o.x;

@@ -1,0 +1,2 @@
+print("never printed: the whole script is parsed first");
+let b = ;

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Benchmarks: Ferrite native vs Ferrite in wasm (node) vs QuickJS in wasm (node), side by side.
+#
+#   scripts/bench.sh                      all workloads, best of 3, table on stdout
+#   scripts/bench.sh --check              outputs must match expected.txt (exit 1 if not); 1 run
+#   scripts/bench.sh --runs 5 fib loop    some workloads, best of 5
+#   scripts/bench.sh --only quickjs       one engine (no cargo build then)
+#   scripts/bench.sh --markdown docs/BENCHMARKS.md   also update the table in the docs
+#
+# Builds what is needed first (release `ferrite`, the bench-wasm module; cargo is a no-op when
+# they are fresh), installs tools/bench's npm packages with `npm ci` when node_modules is missing
+# and GNU time (Debian package `time`) when /usr/bin/time is missing, then runs tools/bench/bench.py with all arguments (see `scripts/bench.sh --help`).
+# Build outputs go to $CARGO_TARGET_DIR (default: ~/.cache/ferrite-target).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ferrite-target}"
+
+# Which engines will run (from --only), to build only those.
+only="native,wasm,quickjs"
+help=0
+prev=""
+for arg in "$@"; do
+  case "$arg" in
+    --only=*) only="${arg#--only=}" ;;
+    -h|--help) help=1 ;;
+  esac
+  if [ "$prev" = "--only" ]; then only="$arg"; fi
+  prev="$arg"
+done
+if [ "$help" = 1 ]; then exec python3 tools/bench/bench.py --help; fi
+
+case ",$only," in
+  *,native,*)
+    echo "bench.sh: building ferrite (release)" >&2
+    cargo build --quiet --release -p ferrite-host --bin ferrite
+    ;;
+esac
+case ",$only," in
+  *,wasm,*)
+    echo "bench.sh: building ferrite_wasm_runner.wasm (profile bench-wasm)" >&2
+    cargo build --quiet -p ferrite-wasm-runner --target wasm32-unknown-unknown --profile bench-wasm
+    ;;
+esac
+case ",$only," in
+  *,wasm,*|*,quickjs,*)
+    command -v node >/dev/null || { echo "bench.sh: node is required" >&2; exit 1; }
+    ;;
+esac
+case ",$only," in
+  *,quickjs,*)
+    if [ ! -d tools/bench/node_modules ]; then
+      echo "bench.sh: installing tools/bench npm packages (npm ci)" >&2
+      (cd tools/bench && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+    ;;
+esac
+
+# GNU time measures peak memory without counting the forking Python (see docs/BENCHMARKS.md).
+if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "bench.sh: installing GNU time (apt-get install time)" >&2
+  { apt-get install -y -qq time || { apt-get update -qq && apt-get install -y -qq time; }; } >/dev/null 2>&1 ||
+    echo "bench.sh: could not install GNU time; peak RSS will be an upper bound" >&2
+fi
+
+exec python3 tools/bench/bench.py "$@"

@@ -1,0 +1,42 @@
+# Shared setup for scripts/*.sh (sourced, not run).
+# Puts cargo on PATH, keeps build output outside the clone and installs missing Rust targets.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+if [ -f "$HOME/.cargo/env" ]; then
+    # shellcheck disable=SC1091
+    . "$HOME/.cargo/env"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    if ! command -v rustup >/dev/null 2>&1; then
+        echo "==> installing rustup (https://rustup.rs)"
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --default-toolchain none
+        # shellcheck disable=SC1091
+        . "$HOME/.cargo/env"
+    fi
+fi
+
+# Build output lives outside the clone (shared by every checkout of this repository).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ferrite-target}"
+
+# The toolchain, its components and targets are pinned in rust-toolchain.toml. Install it if
+# this rustup does not do so on first use.
+if ! rustup run "$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)" rustc --version \
+    >/dev/null 2>&1; then
+    echo "==> installing the Rust toolchain from rust-toolchain.toml"
+    rustup toolchain install
+fi
+
+# Targets are added only if missing.
+ensure_targets() {
+    local installed
+    installed="$(rustup target list --installed 2>/dev/null || true)"
+    for target in "$@"; do
+        if ! grep -qx "$target" <<<"$installed"; then
+            echo "==> installing Rust target $target"
+            rustup target add "$target"
+        fi
+    done
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Run every test: formatting, lints, unit and integration tests, the no_std/wasm builds of the
+# engine, the test262 fast slice and (if present) the benchmark check. Exits non-zero on any
+# failure. This is exactly what CI runs (.ci/run).
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+ensure_targets wasm32-unknown-unknown riscv32imc-unknown-none-elf
+
+START=$SECONDS
+step() {
+    echo
+    echo "==> $*"
+    if ! "$@"; then
+        echo
+        echo "FAILED ($((SECONDS - START))s): $*"
+        exit 1
+    fi
+}
+
+step cargo fmt --all -- --check
+step cargo clippy --workspace --all-targets -- -D warnings
+step cargo test --workspace
+step cargo build -p ferrite-engine --no-default-features --target wasm32-unknown-unknown
+step cargo build -p ferrite-engine --no-default-features --target riscv32imc-unknown-none-elf
+step cargo run --release -p ferrite-test262 -- --slice fast
+if [ -x scripts/bench.sh ]; then
+    step scripts/bench.sh --check
+else
+    echo
+    echo "==> scripts/bench.sh not present, skipping the benchmark check"
+fi
+
+echo
+echo "All tests passed ($((SECONDS - START))s): fmt, clippy, cargo test, wasm32 + riscv32 builds, test262 fast slice$([ -x scripts/bench.sh ] && echo ', bench check')."

@@ -1,0 +1,5 @@
+//! (to be written)
+
+use crate::vm::Vm;
+
+pub fn install(_vm: &mut Vm) {}

@@ -1,0 +1,388 @@
+//! The object model: [`Object`] = prototype + own properties ([`Props`]) + a kind-specific payload
+//! ([`ObjectKind`]: arrays keep dense elements, functions their code, and so on).
+//!
+//! Property semantics that need to run JavaScript (getters, setters) live in the VM
+//! (`vm/property.rs`); this module only stores things.
+
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+
+use hashbrown::HashMap;
+
+use crate::bytecode::Code;
+use crate::engine::NativeFn;
+use crate::heap::Handle;
+use crate::value::{Atom, Value};
+
+/// A property key: an atom or a symbol, in 32 bits.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Key(u32);
+
+const SYMBOL_BIT: u32 = 1 << 31;
+
+impl Key {
+    #[inline(always)]
+    pub fn atom(a: Atom) -> Key {
+        Key(a.0)
+    }
+    #[inline(always)]
+    pub fn symbol(h: Handle) -> Key {
+        Key(h.0 | SYMBOL_BIT)
+    }
+    #[inline(always)]
+    pub fn as_atom(self) -> Option<Atom> {
+        (self.0 & SYMBOL_BIT == 0).then_some(Atom(self.0))
+    }
+    #[inline(always)]
+    pub fn as_symbol(self) -> Option<Handle> {
+        (self.0 & SYMBOL_BIT != 0).then_some(Handle(self.0 & !SYMBOL_BIT))
+    }
+    /// The key as a value (string or symbol).
+    pub fn to_value(self) -> Value {
+        match self.as_atom() {
+            Some(a) => Value::atom(a),
+            None => Value::symbol(Handle(self.0 & !SYMBOL_BIT)),
+        }
+    }
+}
+
+/// Property attribute bits.
+pub const WRITABLE: u8 = 1;
+pub const ENUMERABLE: u8 = 2;
+pub const CONFIGURABLE: u8 = 4;
+/// The value is an accessor cell (`Value::object(h)` of a [`crate::heap::Accessor`]).
+pub const ACCESSOR: u8 = 8;
+/// Default attributes of a property created by assignment.
+pub const DEFAULT_FLAGS: u8 = WRITABLE | ENUMERABLE | CONFIGURABLE;
+/// Attributes of built-in methods: writable, configurable, not enumerable.
+pub const METHOD_FLAGS: u8 = WRITABLE | CONFIGURABLE;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Prop {
+    pub key: Key,
+    pub flags: u8,
+    pub value: Value,
+}
+
+/// Own properties in insertion order, with a hash index once there are many.
+#[derive(Default)]
+pub struct Props {
+    list: Vec<Prop>,
+    index: Option<Box<HashMap<Key, u32>>>,
+}
+
+const INDEX_THRESHOLD: usize = 12;
+
+impl Props {
+    pub fn new() -> Props {
+        Props { list: Vec::new(), index: None }
+    }
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+    #[inline]
+    pub fn list(&self) -> &[Prop] {
+        &self.list
+    }
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&Prop> {
+        self.list.get(i)
+    }
+    #[inline]
+    pub fn get_mut(&mut self, i: usize) -> &mut Prop {
+        &mut self.list[i]
+    }
+    #[inline]
+    pub fn find(&self, key: Key) -> Option<usize> {
+        match &self.index {
+            Some(map) => map.get(&key).map(|&i| i as usize),
+            None => self.list.iter().position(|p| p.key == key),
+        }
+    }
+    /// Find with a guessed slot (an inline cache): checks the guess first.
+    #[inline(always)]
+    pub fn find_cached(&self, key: Key, guess: usize) -> Option<usize> {
+        if let Some(p) = self.list.get(guess) {
+            if p.key == key {
+                return Some(guess);
+            }
+        }
+        self.find(key)
+    }
+    /// Append a property that is known not to exist. Returns the bytes the table grew by.
+    pub fn push(&mut self, key: Key, value: Value, flags: u8) -> usize {
+        let before = self.list.capacity();
+        let i = self.list.len() as u32;
+        self.list.push(Prop { key, flags, value });
+        let mut grown = (self.list.capacity() - before) * core::mem::size_of::<Prop>();
+        if let Some(map) = &mut self.index {
+            map.insert(key, i);
+            grown += 16;
+        } else if self.list.len() > INDEX_THRESHOLD {
+            let map: HashMap<Key, u32> =
+                self.list.iter().enumerate().map(|(i, p)| (p.key, i as u32)).collect();
+            grown += map.capacity() * 16;
+            self.index = Some(Box::new(map));
+        }
+        grown
+    }
+    /// Remove the property at `i`, keeping the order of the others.
+    pub fn remove(&mut self, i: usize) {
+        self.list.remove(i);
+        if let Some(map) = &mut self.index {
+            map.clear();
+            for (j, p) in self.list.iter().enumerate() {
+                map.insert(p.key, j as u32);
+            }
+        }
+    }
+    pub fn clear(&mut self) {
+        self.list.clear();
+        self.index = None;
+    }
+    pub fn payload_size(&self) -> usize {
+        self.list.capacity() * core::mem::size_of::<Prop>()
+            + self.index.as_ref().map_or(0, |m| m.capacity() * 16)
+    }
+}
+
+/// The array part of an Array object.
+pub struct ArrayData {
+    /// Dense elements `0..elems.len()`; holes are `Value::EMPTY`.
+    pub elems: Vec<Value>,
+    /// The `length` (≥ `elems.len()`).
+    pub len: u32,
+    /// Some index ≥ `elems.len()` is stored as an ordinary property, or some element has
+    /// non-default attributes (then *all* elements live in the property table).
+    pub sparse: bool,
+    pub length_writable: bool,
+}
+
+/// What makes a function callable.
+pub enum Callable {
+    /// A compiled function and the environment it closes over.
+    Closure {
+        code: Rc<Code>,
+        env: Option<Handle>,
+        /// For arrows: the `this`, `new.target` and home object captured at creation.
+        this_val: Value,
+        new_target: Value,
+        /// `[[HomeObject]]` for `super` lookups (methods), or the arrow's inherited one.
+        home: Option<Handle>,
+        /// For class constructors: the function that initialises instance fields.
+        fields_init: Option<Handle>,
+    },
+    Native {
+        f: NativeFn,
+        /// Private data for natives that need it (e.g. a bound resolver).
+        data: Value,
+    },
+    Bound {
+        target: Handle,
+        this_val: Value,
+        args: Vec<Value>,
+    },
+}
+
+pub struct FunctionData {
+    pub callable: Callable,
+    pub is_constructor: bool,
+    /// `class` constructors throw when called without `new`.
+    pub is_class_constructor: bool,
+    /// `length`, `name` and (for constructors) `prototype` have not been created yet.
+    pub lazy_props: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypedKind {
+    Int8,
+    Uint8,
+    Uint8Clamped,
+    Int16,
+    Uint16,
+    Int32,
+    Uint32,
+    Float32,
+    Float64,
+}
+
+impl TypedKind {
+    pub fn size(self) -> usize {
+        match self {
+            TypedKind::Int8 | TypedKind::Uint8 | TypedKind::Uint8Clamped => 1,
+            TypedKind::Int16 | TypedKind::Uint16 => 2,
+            TypedKind::Int32 | TypedKind::Uint32 | TypedKind::Float32 => 4,
+            TypedKind::Float64 => 8,
+        }
+    }
+    pub const ALL: [TypedKind; 9] = [
+        TypedKind::Int8,
+        TypedKind::Uint8,
+        TypedKind::Uint8Clamped,
+        TypedKind::Int16,
+        TypedKind::Uint16,
+        TypedKind::Int32,
+        TypedKind::Uint32,
+        TypedKind::Float32,
+        TypedKind::Float64,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            TypedKind::Int8 => "Int8Array",
+            TypedKind::Uint8 => "Uint8Array",
+            TypedKind::Uint8Clamped => "Uint8ClampedArray",
+            TypedKind::Int16 => "Int16Array",
+            TypedKind::Uint16 => "Uint16Array",
+            TypedKind::Int32 => "Int32Array",
+            TypedKind::Uint32 => "Uint32Array",
+            TypedKind::Float32 => "Float32Array",
+            TypedKind::Float64 => "Float64Array",
+        }
+    }
+}
+
+/// Entries of a Map or Set in insertion order; deleted entries leave a tombstone so that live
+/// iterators keep their place.
+#[derive(Default)]
+pub struct MapData {
+    pub entries: Vec<Option<(Value, Value)>>,
+    /// Key hash → entry indices (see `vm` for how keys are hashed: SameValueZero).
+    pub index: HashMap<u64, Vec<u32>>,
+    pub live: usize,
+}
+
+pub enum IterKind {
+    Keys,
+    Values,
+    Entries,
+}
+
+pub enum ObjectKind {
+    Ordinary,
+    Array(ArrayData),
+    Function(Box<FunctionData>),
+    Error,
+    Boolean(bool),
+    Number(f64),
+    String(Value),
+    Symbol(Value),
+    Date(f64),
+    RegExp(Box<crate::regexp::RegExpData>),
+    Map(Box<MapData>),
+    Set(Box<MapData>),
+    ArrayBuffer { data: Vec<u8>, detached: bool },
+    TypedArray { kind: TypedKind, buffer: Handle, offset: u32, length: u32 },
+    DataView { buffer: Handle, offset: u32, length: u32 },
+    Arguments,
+    ArrayIterator { target: Value, index: u32, kind: IterKind, done: bool },
+    MapIterator { map: Handle, index: u32, kind: IterKind, done: bool },
+    StringIterator { string: Value, pos: u32, done: bool },
+    /// The state of a `for (k in o)` loop: keys collected up front.
+    ForIn { object: Value, keys: Vec<Value>, index: u32 },
+}
+
+pub struct Object {
+    pub proto: Option<Handle>,
+    pub props: Props,
+    pub kind: ObjectKind,
+    pub extensible: bool,
+}
+
+impl Object {
+    pub fn new(proto: Option<Handle>, kind: ObjectKind) -> Object {
+        Object { proto, props: Props::new(), kind, extensible: true }
+    }
+
+    pub fn function_data(&self) -> Option<&FunctionData> {
+        match &self.kind {
+            ObjectKind::Function(f) => Some(f),
+            _ => None,
+        }
+    }
+    pub fn is_callable(&self) -> bool {
+        matches!(self.kind, ObjectKind::Function(_))
+    }
+    pub fn is_array(&self) -> bool {
+        matches!(self.kind, ObjectKind::Array(_))
+    }
+
+    pub fn payload_size(&self) -> usize {
+        let kind = match &self.kind {
+            ObjectKind::Array(a) => a.elems.capacity() * 8,
+            ObjectKind::Function(f) => {
+                core::mem::size_of::<FunctionData>()
+                    + match &f.callable {
+                        Callable::Bound { args, .. } => args.capacity() * 8,
+                        _ => 0,
+                    }
+            }
+            ObjectKind::RegExp(_) => 256,
+            ObjectKind::Map(m) | ObjectKind::Set(m) => {
+                m.entries.capacity() * 24 + m.index.capacity() * 40
+            }
+            ObjectKind::ArrayBuffer { data, .. } => data.capacity(),
+            ObjectKind::ForIn { keys, .. } => keys.capacity() * 8,
+            _ => 0,
+        };
+        self.props.payload_size() + kind
+    }
+
+    /// Report every value (and handle, as an object value) this object references.
+    pub fn trace(&self, f: &mut dyn FnMut(Value)) {
+        if let Some(p) = self.proto {
+            f(Value::object(p));
+        }
+        for p in self.props.list() {
+            f(p.value);
+        }
+        match &self.kind {
+            ObjectKind::Array(a) => a.elems.iter().for_each(|v| f(*v)),
+            ObjectKind::Function(fd) => match &fd.callable {
+                Callable::Closure { env, this_val, new_target, home, fields_init, .. } => {
+                    if let Some(e) = env {
+                        f(Value::object(*e));
+                    }
+                    f(*this_val);
+                    f(*new_target);
+                    if let Some(h) = home {
+                        f(Value::object(*h));
+                    }
+                    if let Some(h) = fields_init {
+                        f(Value::object(*h));
+                    }
+                }
+                Callable::Native { data, .. } => f(*data),
+                Callable::Bound { target, this_val, args } => {
+                    f(Value::object(*target));
+                    f(*this_val);
+                    args.iter().for_each(|v| f(*v));
+                }
+            },
+            ObjectKind::String(v) | ObjectKind::Symbol(v) => f(*v),
+            ObjectKind::RegExp(r) => r.trace(f),
+            ObjectKind::Map(m) | ObjectKind::Set(m) => {
+                for (k, v) in m.entries.iter().flatten() {
+                    f(*k);
+                    f(*v);
+                }
+            }
+            ObjectKind::TypedArray { buffer, .. } | ObjectKind::DataView { buffer, .. } => {
+                f(Value::object(*buffer))
+            }
+            ObjectKind::ArrayIterator { target, .. } => f(*target),
+            ObjectKind::MapIterator { map, .. } => f(Value::object(*map)),
+            ObjectKind::StringIterator { string, .. } => f(*string),
+            ObjectKind::ForIn { object, keys, .. } => {
+                f(*object);
+                keys.iter().for_each(|v| f(*v));
+            }
+            _ => {}
+        }
+    }
+}

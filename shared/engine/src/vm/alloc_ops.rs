@@ -1,0 +1,322 @@
+//! Creating heap values: strings, objects, arrays, functions; defining built-in properties.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use super::{ErrorKind, Vm};
+use crate::engine::NativeFn;
+use crate::heap::{Cell, Handle};
+use crate::object::*;
+use crate::string::{JsStr, ROPE_MIN};
+use crate::value::{Kind, Value};
+
+impl Vm {
+    /// Allocate a cell, converting heap exhaustion into a JS `RangeError: out of memory`.
+    pub fn alloc_cell(&mut self, cell: Cell) -> Result<Handle, Value> {
+        match self.heap.alloc(cell) {
+            Ok(h) => Ok(h),
+            Err(_) => Err(self.out_of_memory()),
+        }
+    }
+
+    /// Charge `bytes` of growth inside an existing cell to the heap budget.
+    #[inline]
+    pub fn charge(&mut self, bytes: usize) -> Result<(), Value> {
+        match self.heap.charge(bytes) {
+            Ok(()) => Ok(()),
+            Err(_) => Err(self.out_of_memory()),
+        }
+    }
+
+    pub fn out_of_memory(&mut self) -> Value {
+        // Build the error without allocating much: a preallocated message atom.
+        self.make_error(ErrorKind::Range, "out of memory")
+    }
+
+    pub fn alloc_object(&mut self, proto: Option<Handle>, kind: ObjectKind) -> Result<Value, Value> {
+        let h = self.alloc_cell(Cell::Obj(Object::new(proto, kind)))?;
+        Ok(Value::object(h))
+    }
+
+    /// A plain object inheriting from `Object.prototype`.
+    pub fn new_object(&mut self) -> Result<Value, Value> {
+        self.alloc_object(self.intr.object_prototype, ObjectKind::Ordinary)
+    }
+
+    pub fn new_array(&mut self, elems: Vec<Value>) -> Result<Value, Value> {
+        self.charge(elems.capacity() * 8)?;
+        let len = elems.len() as u32;
+        self.alloc_object(
+            self.intr.array_prototype,
+            ObjectKind::Array(ArrayData { elems, len, sparse: false, length_writable: true }),
+        )
+    }
+
+    // ----- strings -----
+
+    /// A string value with these bytes (short strings are interned).
+    pub fn new_string(&mut self, bytes: &[u8]) -> Result<Value, Value> {
+        if bytes.len() <= 1 {
+            return Ok(self.intern_bytes(bytes));
+        }
+        self.new_string_vec(bytes.to_vec())
+    }
+
+    pub fn new_string_vec(&mut self, bytes: Vec<u8>) -> Result<Value, Value> {
+        if bytes.len() <= 1 {
+            return Ok(self.intern_bytes(&bytes));
+        }
+        if bytes.len() > self.config.max_string_bytes {
+            return Err(self.make_error(ErrorKind::Range, "Invalid string length"));
+        }
+        let h = self.alloc_cell(Cell::Str(JsStr::Flat(bytes)))?;
+        Ok(Value::string(h))
+    }
+
+    pub fn new_str(&mut self, s: &str) -> Result<Value, Value> {
+        self.new_string(s.as_bytes())
+    }
+
+    /// Byte length of a string value (0 for non-strings).
+    pub fn string_len(&self, v: Value) -> usize {
+        match v.kind() {
+            Kind::Atom(a) => self.atoms.bytes(a).len(),
+            Kind::String(h) => self.heap.str(h).len(),
+            _ => 0,
+        }
+    }
+
+    /// Make sure a string value is flat (ropes are flattened in place).
+    pub fn flatten(&mut self, v: Value) {
+        let Kind::String(h) = v.kind() else { return };
+        if let JsStr::Flat(_) = self.heap.str(h) {
+            return;
+        }
+        let len = self.heap.str(h).len();
+        let mut out = Vec::with_capacity(len);
+        let mut stack = alloc::vec![v];
+        while let Some(s) = stack.pop() {
+            match s.kind() {
+                Kind::Atom(a) => out.extend_from_slice(self.atoms.bytes(a)),
+                Kind::String(sh) => match self.heap.str(sh) {
+                    JsStr::Flat(b) => out.extend_from_slice(b),
+                    JsStr::Rope { left, right, .. } => {
+                        stack.push(*right);
+                        stack.push(*left);
+                    }
+                },
+                _ => {}
+            }
+        }
+        *self.heap.str_mut(h) = JsStr::Flat(out);
+    }
+
+    /// The bytes of a flat string value (call [`Vm::flatten`] first for heap strings).
+    /// Returns an empty slice for ropes and non-strings.
+    pub fn flat_bytes(&self, v: Value) -> &[u8] {
+        match v.kind() {
+            Kind::Atom(a) => self.atoms.bytes(a),
+            Kind::String(h) => match self.heap.str(h) {
+                JsStr::Flat(b) => b,
+                JsStr::Rope { .. } => &[],
+            },
+            _ => &[],
+        }
+    }
+
+    /// The bytes of a string value (flattening it if needed).
+    pub fn string_bytes(&mut self, v: Value) -> &[u8] {
+        self.flatten(v);
+        self.flat_bytes(v)
+    }
+
+    /// `a + b` for two strings.
+    pub fn concat(&mut self, a: Value, b: Value) -> Result<Value, Value> {
+        let la = self.string_len(a);
+        let lb = self.string_len(b);
+        if la == 0 {
+            return Ok(b);
+        }
+        if lb == 0 {
+            return Ok(a);
+        }
+        let len = la + lb;
+        if len > self.config.max_string_bytes {
+            return Err(self.make_error(ErrorKind::Range, "Invalid string length"));
+        }
+        if len < ROPE_MIN {
+            self.flatten(a);
+            self.flatten(b);
+            let mut out = Vec::with_capacity(len);
+            out.extend_from_slice(self.flat_bytes(a));
+            out.extend_from_slice(self.flat_bytes(b));
+            return self.new_string_vec(out);
+        }
+        let h = self.alloc_cell(Cell::Str(JsStr::Rope { left: a, right: b, len: len as u32 }))?;
+        Ok(Value::string(h))
+    }
+
+    /// Compare two string values by content.
+    pub fn string_eq(&mut self, a: Value, b: Value) -> bool {
+        if a == b {
+            return true;
+        }
+        if a.as_atom().is_some() && b.as_atom().is_some() {
+            return false;
+        }
+        if self.string_len(a) != self.string_len(b) {
+            return false;
+        }
+        self.flatten(a);
+        self.flatten(b);
+        self.flat_bytes(a) == self.flat_bytes(b)
+    }
+
+    // ----- functions -----
+
+    /// A native function object.
+    pub fn new_native(&mut self, name: &str, arity: u32, f: NativeFn) -> Value {
+        self.new_native_with(name, arity, f, false, Value::UNDEFINED)
+            .expect("out of memory creating a native function")
+    }
+
+    /// A native function with a `data` value and optionally a constructor.
+    pub fn new_native_with(
+        &mut self,
+        name: &str,
+        arity: u32,
+        f: NativeFn,
+        constructor: bool,
+        data: Value,
+    ) -> Result<Value, Value> {
+        let fd = FunctionData {
+            callable: Callable::Native { f, data },
+            is_constructor: constructor,
+            is_class_constructor: false,
+            lazy_props: false,
+        };
+        let v = self.alloc_object(self.intr.function_prototype, ObjectKind::Function(Box::new(fd)))?;
+        let h = v.as_object().unwrap();
+        let n = self.intern(name);
+        let length = Key::atom(self.names.length);
+        let name_key = Key::atom(self.names.name);
+        self.define_value(h, length, Value::number(arity as f64), CONFIGURABLE);
+        self.define_value(h, name_key, n, CONFIGURABLE);
+        Ok(v)
+    }
+
+    /// The `data` value of the running native function object `f`.
+    pub fn native_data(&self, f: Value) -> Value {
+        match f.as_object().map(|h| &self.heap.obj(h).kind) {
+            Some(ObjectKind::Function(fd)) => match &fd.callable {
+                Callable::Native { data, .. } => *data,
+                _ => Value::UNDEFINED,
+            },
+            _ => Value::UNDEFINED,
+        }
+    }
+
+    /// Define (or overwrite) an own data property without any checks (for built-in setup).
+    pub fn define_value(&mut self, obj: Handle, key: Key, value: Value, flags: u8) {
+        let o = self.heap.obj_mut(obj);
+        match o.props.find(key) {
+            Some(i) => {
+                let p = o.props.get_mut(i);
+                p.value = value;
+                p.flags = flags;
+            }
+            None => {
+                let grown = o.props.push(key, value, flags);
+                let _ = self.heap.charge(grown);
+            }
+        }
+    }
+
+    /// Define a built-in method: `obj[name] = native`, not enumerable.
+    pub fn define_method(&mut self, obj: Handle, name: &str, arity: u32, f: NativeFn) -> Value {
+        let func = self.new_native(name, arity, f);
+        let key = self.key(name);
+        self.define_value(obj, key, func, METHOD_FLAGS);
+        func
+    }
+
+    /// Define a built-in method under a symbol key (`[Symbol.iterator]`), named `[name]`.
+    pub fn define_symbol_method(&mut self, obj: Handle, sym: Handle, name: &str, arity: u32, f: NativeFn) -> Value {
+        let func = self.new_native(name, arity, f);
+        self.define_value(obj, Key::symbol(sym), func, METHOD_FLAGS);
+        func
+    }
+
+    /// Define a built-in accessor property with native getter (and optional setter).
+    pub fn define_accessor(&mut self, obj: Handle, key: Key, name: &str, get: Option<NativeFn>, set: Option<NativeFn>) {
+        let g = match get {
+            Some(f) => {
+                let n = alloc::format!("get {name}");
+                self.new_native(&n, 0, f)
+            }
+            None => Value::UNDEFINED,
+        };
+        let s = match set {
+            Some(f) => {
+                let n = alloc::format!("set {name}");
+                self.new_native(&n, 1, f)
+            }
+            None => Value::UNDEFINED,
+        };
+        let acc = self
+            .alloc_cell(Cell::Accessor(crate::heap::Accessor { get: g, set: s }))
+            .expect("out of memory defining accessors");
+        self.define_value(obj, key, Value::object(acc), CONFIGURABLE | ACCESSOR);
+    }
+
+    /// An own data property's value, without invoking anything.
+    pub fn get_own_data(&self, obj: Handle, key: Key) -> Option<Value> {
+        let o = self.heap.obj(obj);
+        let i = o.props.find(key)?;
+        let p = o.props.get(i)?;
+        (p.flags & ACCESSOR == 0).then_some(p.value)
+    }
+
+    /// Create a constructor function object with a prototype object, and install it as a global.
+    /// Returns (constructor, prototype).
+    pub fn define_class(
+        &mut self,
+        name: &str,
+        arity: u32,
+        ctor: NativeFn,
+        proto: Option<Handle>,
+        proto_parent: Option<Handle>,
+    ) -> (Handle, Handle) {
+        let proto = match proto {
+            Some(p) => p,
+            None => self
+                .alloc_object(proto_parent, ObjectKind::Ordinary)
+                .expect("out of memory defining classes")
+                .as_object()
+                .unwrap(),
+        };
+        let c = self.new_native_with(name, arity, ctor, true, Value::UNDEFINED).expect("out of memory");
+        let ch = c.as_object().unwrap();
+        let pk = Key::atom(self.names.prototype);
+        self.define_value(ch, pk, Value::object(proto), 0);
+        let ck = Key::atom(self.names.constructor);
+        self.define_value(proto, ck, c, METHOD_FLAGS);
+        let gk = self.key(name);
+        let global = self.global;
+        self.define_value(global, gk, c, METHOD_FLAGS);
+        (ch, proto)
+    }
+
+    /// The object a constructor should create for `new.target`: its `prototype` if an object,
+    /// else `fallback`.
+    pub fn proto_from_new_target(&mut self, new_target: Value, fallback: Option<Handle>) -> Result<Option<Handle>, Value> {
+        if let Some(h) = new_target.as_object() {
+            let p = self.get(new_target, Key::atom(self.names.prototype))?;
+            if let Some(ph) = p.as_object() {
+                return Ok(Some(ph));
+            }
+            let _ = h;
+        }
+        Ok(fallback)
+    }
+}
