@@ -54,7 +54,8 @@ impl Atoms {
         }
         let i = self.strings.len() as u32;
         self.strings.push(bytes.into());
-        self.index.push(parse_array_index(bytes).unwrap_or(NOT_INDEX));
+        self.index
+            .push(parse_array_index(bytes).unwrap_or(NOT_INDEX));
         let strings = &self.strings;
         let hasher = &self.hasher;
         self.table

@@ -68,7 +68,11 @@ pub struct JsError {
 
 impl core::fmt::Display for JsError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}:{}:{}: {}: {}", self.script, self.line, self.col, self.name, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.script, self.line, self.col, self.name, self.message
+        )
     }
 }
 
@@ -90,7 +94,9 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(config: Config) -> Engine {
-        Engine { vm: Vm::new(config) }
+        Engine {
+            vm: Vm::new(config),
+        }
     }
 
     /// Direct access to the VM, for registering natives and calling JS.
@@ -145,6 +151,11 @@ impl Engine {
     /// Format a value as `console.log` does.
     pub fn display(&mut self, v: Value) -> String {
         self.vm.display_string(v)
+    }
+
+    /// Give `Date` a wall clock (milliseconds since the Unix epoch).
+    pub fn set_clock(&mut self, clock: Box<dyn Fn() -> f64>) {
+        self.vm.set_clock(clock)
     }
 
     pub fn heap_stats(&self) -> HeapStats {

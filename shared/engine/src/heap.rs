@@ -126,7 +126,10 @@ impl Heap {
         if self.slots.len() >= (u32::MAX >> 1) as usize {
             return Err(OutOfMemory);
         }
-        self.slots.push(Slot { cell, marked: false });
+        self.slots.push(Slot {
+            cell,
+            marked: false,
+        });
         Ok(Handle(self.slots.len() as u32 - 1))
     }
 
@@ -195,7 +198,11 @@ impl Heap {
     }
 
     /// Mark everything reachable from `roots`, free the rest, and recompute the byte count.
-    pub fn collect(&mut self, roots: impl Iterator<Item = Value>, handle_roots: impl Iterator<Item = Handle>) {
+    pub fn collect(
+        &mut self,
+        roots: impl Iterator<Item = Value>,
+        handle_roots: impl Iterator<Item = Handle>,
+    ) {
         self.collections += 1;
         let mut stack = core::mem::take(&mut self.mark_stack);
         for v in roots {
@@ -229,7 +236,9 @@ impl Heap {
         self.live_cells = live;
         self.used = live_bytes + self.slots.capacity() * 0;
         let headroom = self.budget.saturating_sub(live_bytes);
-        self.threshold = (live_bytes * 2).max(MIN_THRESHOLD).min(live_bytes + headroom / 2);
+        self.threshold = (live_bytes * 2)
+            .max(MIN_THRESHOLD)
+            .min(live_bytes + headroom / 2);
     }
 }
 

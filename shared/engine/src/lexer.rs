@@ -221,16 +221,8 @@ fn decode_char(src: &[u8], at: usize) -> Option<(char, usize)> {
 fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\u{0B}'
-            | '\u{0C}'
-            | ' '
-            | '\u{A0}'
-            | '\u{FEFF}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{202F}'
-            | '\u{205F}'
-            | '\u{3000}'
+        '\t' | '\u{0B}' | '\u{0C}' | ' ' | '\u{A0}' | '\u{FEFF}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
     )
 }
 
@@ -240,7 +232,10 @@ pub fn is_id_start(c: char) -> bool {
         return c.is_ascii_alphabetic() || c == '$' || c == '_';
     }
     (c.is_alphabetic() && c != '\u{2E2F}')
-        || matches!(c, '\u{2118}' | '\u{212E}' | '\u{309B}' | '\u{309C}' | '\u{1885}' | '\u{1886}')
+        || matches!(
+            c,
+            '\u{2118}' | '\u{212E}' | '\u{309B}' | '\u{309C}' | '\u{1885}' | '\u{1886}'
+        )
 }
 
 /// `ID_Continue` (approximated), plus `$`, ZWNJ and ZWJ.
@@ -363,14 +358,18 @@ impl<'a> Lexer<'a> {
     }
 
     fn starts_with(&self, s: &[u8]) -> bool {
-        self.src.get(self.pos..).is_some_and(|rest| rest.starts_with(s))
+        self.src
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(s))
     }
 
     /// At `\n`, `\r`, U+2028 or U+2029.
     fn at_line_terminator(&self) -> bool {
         match self.byte(0) {
             Some(b'\n' | b'\r') => true,
-            Some(0xe2) => self.starts_with("\u{2028}".as_bytes()) || self.starts_with("\u{2029}".as_bytes()),
+            Some(0xe2) => {
+                self.starts_with("\u{2028}".as_bytes()) || self.starts_with("\u{2029}".as_bytes())
+            }
             _ => false,
         }
     }
@@ -748,7 +747,10 @@ impl<'a> Lexer<'a> {
             self.pos += 2;
             let mut digits = Vec::new();
             if self.scan_digits(radix, &mut digits)? == 0 {
-                return Err(Self::error_at(start_pos, "missing digits in numeric literal"));
+                return Err(Self::error_at(
+                    start_pos,
+                    "missing digits in numeric literal",
+                ));
             }
             value = radix_value(&digits, radix);
         } else if b0 == b'0' && b1.is_ascii_digit() {
@@ -999,7 +1001,8 @@ impl<'a> Lexer<'a> {
                 }
                 b'\\' => {
                     let esc_start = self.pos;
-                    valid &= self.scan_escape(&mut cooked, EscapeCtx::Template, &mut ignored_octal)?;
+                    valid &=
+                        self.scan_escape(&mut cooked, EscapeCtx::Template, &mut ignored_octal)?;
                     push_normalized(&mut raw, &self.src[esc_start..self.pos]);
                 }
                 b'\r' | b'\n' => {
@@ -1090,13 +1093,24 @@ impl<'a> Lexer<'a> {
         }
         for (i, f) in flags.iter().enumerate() {
             if !b"dgimsuvy".contains(f) || flags[..i].contains(f) {
-                return Err(Self::error_at(slash.pos, "invalid regular expression flags"));
+                return Err(Self::error_at(
+                    slash.pos,
+                    "invalid regular expression flags",
+                ));
             }
         }
         if flags.contains(&b'u') && flags.contains(&b'v') {
-            return Err(Self::error_at(slash.pos, "invalid regular expression flags"));
+            return Err(Self::error_at(
+                slash.pos,
+                "invalid regular expression flags",
+            ));
         }
-        Ok(self.make_token(TokKind::Regex { pattern, flags }, start, slash.pos, slash.nl_before))
+        Ok(self.make_token(
+            TokKind::Regex { pattern, flags },
+            start,
+            slash.pos,
+            slash.nl_before,
+        ))
     }
 }
 

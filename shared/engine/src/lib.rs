@@ -38,6 +38,6 @@ pub mod value;
 pub mod vm;
 
 pub use engine::NativeFn;
-pub use vm::OutputSink;
 pub use value::Value;
+pub use vm::OutputSink;
 pub use vm::Vm;

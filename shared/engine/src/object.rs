@@ -76,7 +76,10 @@ const INDEX_THRESHOLD: usize = 12;
 
 impl Props {
     pub fn new() -> Props {
-        Props { list: Vec::new(), index: None }
+        Props {
+            list: Vec::new(),
+            index: None,
+        }
     }
     #[inline]
     pub fn len(&self) -> usize {
@@ -125,8 +128,12 @@ impl Props {
             map.insert(key, i);
             grown += 16;
         } else if self.list.len() > INDEX_THRESHOLD {
-            let map: HashMap<Key, u32> =
-                self.list.iter().enumerate().map(|(i, p)| (p.key, i as u32)).collect();
+            let map: HashMap<Key, u32> = self
+                .list
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.key, i as u32))
+                .collect();
             grown += map.capacity() * 16;
             self.index = Some(Box::new(map));
         }
@@ -276,15 +283,45 @@ pub enum ObjectKind {
     RegExp(Box<crate::regexp::RegExpData>),
     Map(Box<MapData>),
     Set(Box<MapData>),
-    ArrayBuffer { data: Vec<u8>, detached: bool },
-    TypedArray { kind: TypedKind, buffer: Handle, offset: u32, length: u32 },
-    DataView { buffer: Handle, offset: u32, length: u32 },
+    ArrayBuffer {
+        data: Vec<u8>,
+        detached: bool,
+    },
+    TypedArray {
+        kind: TypedKind,
+        buffer: Handle,
+        offset: u32,
+        length: u32,
+    },
+    DataView {
+        buffer: Handle,
+        offset: u32,
+        length: u32,
+    },
     Arguments,
-    ArrayIterator { target: Value, index: u32, kind: IterKind, done: bool },
-    MapIterator { map: Handle, index: u32, kind: IterKind, done: bool },
-    StringIterator { string: Value, pos: u32, done: bool },
+    ArrayIterator {
+        target: Value,
+        index: u32,
+        kind: IterKind,
+        done: bool,
+    },
+    MapIterator {
+        map: Handle,
+        index: u32,
+        kind: IterKind,
+        done: bool,
+    },
+    StringIterator {
+        string: Value,
+        pos: u32,
+        done: bool,
+    },
     /// The state of a `for (k in o)` loop: keys collected up front.
-    ForIn { object: Value, keys: Vec<Value>, index: u32 },
+    ForIn {
+        object: Value,
+        keys: Vec<Value>,
+        index: u32,
+    },
 }
 
 pub struct Object {
@@ -296,7 +333,12 @@ pub struct Object {
 
 impl Object {
     pub fn new(proto: Option<Handle>, kind: ObjectKind) -> Object {
-        Object { proto, props: Props::new(), kind, extensible: true }
+        Object {
+            proto,
+            props: Props::new(),
+            kind,
+            extensible: true,
+        }
     }
 
     pub fn function_data(&self) -> Option<&FunctionData> {
@@ -344,7 +386,14 @@ impl Object {
         match &self.kind {
             ObjectKind::Array(a) => a.elems.iter().for_each(|v| f(*v)),
             ObjectKind::Function(fd) => match &fd.callable {
-                Callable::Closure { env, this_val, new_target, home, fields_init, .. } => {
+                Callable::Closure {
+                    env,
+                    this_val,
+                    new_target,
+                    home,
+                    fields_init,
+                    ..
+                } => {
                     if let Some(e) = env {
                         f(Value::object(*e));
                     }
@@ -358,7 +407,11 @@ impl Object {
                     }
                 }
                 Callable::Native { data, .. } => f(*data),
-                Callable::Bound { target, this_val, args } => {
+                Callable::Bound {
+                    target,
+                    this_val,
+                    args,
+                } => {
                     f(Value::object(*target));
                     f(*this_val);
                     args.iter().for_each(|v| f(*v));

@@ -45,7 +45,11 @@ pub struct SyntaxError {
 
 impl core::fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}:{}: SyntaxError: {}", self.line, self.col, self.message)
+        write!(
+            f,
+            "{}:{}: SyntaxError: {}",
+            self.line, self.col, self.message
+        )
     }
 }
 
@@ -498,9 +502,8 @@ impl<'a> Parser<'a> {
                     return self.parse_expression_statement_or_label(pos, ctx, pending_labels);
                 }
                 if ctx != StmtCtx::List {
-                    return Err(self.error(
-                        "lexical declaration cannot appear in a single-statement context",
-                    ));
+                    return Err(self
+                        .error("lexical declaration cannot appear in a single-statement context"));
                 }
                 let kind = if keyword == "let" {
                     VarKind::Let
@@ -750,10 +753,9 @@ impl<'a> Parser<'a> {
             match self.fctx.labels.iter().rev().find(|l| l.name == name) {
                 None => return Err(self.error_at(name_pos, &format!("undefined label '{name}'"))),
                 Some(l) if is_continue && !l.is_loop => {
-                    return Err(self.error_at(
-                        name_pos,
-                        &format!("continue target '{name}' is not a loop"),
-                    ))
+                    return Err(
+                        self.error_at(name_pos, &format!("continue target '{name}' is not a loop"))
+                    )
                 }
                 Some(_) => {}
             }
@@ -927,9 +929,7 @@ impl<'a> Parser<'a> {
                 self.declare_var(&name, pos)?;
             } else {
                 if name == "let" {
-                    return Err(
-                        self.error_at(pos, "'let' is disallowed as a lexically bound name")
-                    );
+                    return Err(self.error_at(pos, "'let' is disallowed as a lexically bound name"));
                 }
                 self.declare_lexical(&name, pos)?;
             }
@@ -983,8 +983,16 @@ impl<'a> Parser<'a> {
                         "for-in/of loop variable declaration may not have an initializer",
                     ));
                 }
-                let target = decls.pop().map(|d| d.target).unwrap_or(Pattern::Ident(String::new()));
-                return self.parse_for_in_of(pos, ForHead::Decl(kind, target), is_of, pending_labels);
+                let target = decls
+                    .pop()
+                    .map(|d| d.target)
+                    .unwrap_or(Pattern::Ident(String::new()));
+                return self.parse_for_in_of(
+                    pos,
+                    ForHead::Decl(kind, target),
+                    is_of,
+                    pending_labels,
+                );
             }
             for d in &decls {
                 if d.init.is_none() {
@@ -1000,7 +1008,9 @@ impl<'a> Parser<'a> {
             let is_of = self.is_kw("of");
             if is_of || self.is_kw("in") {
                 if is_of && starts_with_let {
-                    return Err(self.error_at(expr_pos, "for-of loop variable can't start with 'let'"));
+                    return Err(
+                        self.error_at(expr_pos, "for-of loop variable can't start with 'let'")
+                    );
                 }
                 let target = self.expr_to_target(first, true)?;
                 self.cover_err = saved_cover;
@@ -1122,7 +1132,8 @@ impl<'a> Parser<'a> {
         let saved_ctx = core::mem::replace(&mut self.fctx, ctx);
         let saved_strict = self.strict;
         self.scopes.push(Scope::new(ScopeKind::Function));
-        let result = self.parse_function_parts(name, name_pos, kind, pos, source_start, method_like);
+        let result =
+            self.parse_function_parts(name, name_pos, kind, pos, source_start, method_like);
         self.scopes.pop();
         self.strict = saved_strict;
         self.fctx = saved_ctx;
@@ -1363,7 +1374,9 @@ impl<'a> Parser<'a> {
             self.check_binding_name(&name, name_pos)?;
             if is_decl {
                 if name == "let" {
-                    return Err(self.error_at(name_pos, "'let' is disallowed as a lexically bound name"));
+                    return Err(
+                        self.error_at(name_pos, "'let' is disallowed as a lexically bound name")
+                    );
                 }
                 self.declare_lexical(&name, name_pos)?;
             }
@@ -1456,7 +1469,10 @@ impl<'a> Parser<'a> {
             PropKey::Computed(_) => None,
         };
         if is_static && static_name == Some(b"prototype".as_slice()) {
-            return Err(self.error_at(key_pos, "classes may not have a static member named 'prototype'"));
+            return Err(self.error_at(
+                key_pos,
+                "classes may not have a static member named 'prototype'",
+            ));
         }
         if self.is_punct(Punct::LParen) {
             let is_ctor = !is_static && static_name == Some(b"constructor".as_slice());

@@ -11,7 +11,11 @@ pub const ROPE_MIN: usize = 64;
 pub enum JsStr {
     Flat(Vec<u8>),
     /// `left + right`, both string values (atoms or heap strings).
-    Rope { left: Value, right: Value, len: u32 },
+    Rope {
+        left: Value,
+        right: Value,
+        len: u32,
+    },
 }
 
 impl JsStr {

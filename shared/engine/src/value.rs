@@ -240,7 +240,15 @@ mod tests {
 
     #[test]
     fn numbers_round_trip() {
-        for n in [0.0, -0.0, 1.5, f64::INFINITY, f64::NEG_INFINITY, f64::MAX, f64::MIN_POSITIVE] {
+        for n in [
+            0.0,
+            -0.0,
+            1.5,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+        ] {
             assert_eq!(Value::number(n).as_number().unwrap().to_bits(), n.to_bits());
         }
         assert!(Value::number(f64::NAN).as_number().unwrap().is_nan());

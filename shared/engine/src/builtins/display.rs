@@ -55,7 +55,14 @@ fn inspect(vm: &mut Vm, v: Value, depth: usize, seen: &mut Vec<Value>, out: &mut
     }
 }
 
-fn inspect_object(vm: &mut Vm, v: Value, h: crate::heap::Handle, depth: usize, seen: &mut Vec<Value>, out: &mut Vec<u8>) {
+fn inspect_object(
+    vm: &mut Vm,
+    v: Value,
+    h: crate::heap::Handle,
+    depth: usize,
+    seen: &mut Vec<Value>,
+    out: &mut Vec<u8>,
+) {
     if seen.contains(&v) {
         out.extend_from_slice(b"[Circular]");
         return;
@@ -118,7 +125,9 @@ fn inspect_object(vm: &mut Vm, v: Value, h: crate::heap::Handle, depth: usize, s
         if is_array && (a == vm.names.length || vm.atoms.array_index(a).is_some()) {
             continue;
         }
-        let Ok(Some(d)) = vm.get_own_property(h, k) else { continue };
+        let Ok(Some(d)) = vm.get_own_property(h, k) else {
+            continue;
+        };
         if d.enumerable != Some(true) {
             continue;
         }
@@ -126,7 +135,9 @@ fn inspect_object(vm: &mut Vm, v: Value, h: crate::heap::Handle, depth: usize, s
         let name = vm.atom_bytes(a).to_vec();
         let plain = !name.is_empty()
             && !name[0].is_ascii_digit()
-            && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$' || *c >= 0x80);
+            && name
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'$' || *c >= 0x80);
         if plain {
             s.extend_from_slice(&name);
         } else {

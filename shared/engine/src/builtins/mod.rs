@@ -5,6 +5,7 @@
 //! [`crate::engine::NativeFn`].
 
 pub mod array;
+pub mod date;
 pub mod display;
 pub mod error;
 pub mod function;
@@ -16,11 +17,10 @@ pub mod math;
 pub mod number;
 pub mod object;
 pub mod reflect;
+pub mod regexp;
 pub mod string;
 pub mod symbol;
 pub mod typed_array;
-pub mod date;
-pub mod regexp;
 
 use alloc::boxed::Box;
 
@@ -40,7 +40,10 @@ fn throw_type_error(vm: &mut Vm, _this: Value, _args: &[Value]) -> Result<Value,
 }
 
 fn proto_object(vm: &mut Vm, parent: Option<Handle>, kind: ObjectKind) -> Handle {
-    vm.alloc_object(parent, kind).expect("out of memory creating built-ins").as_object().unwrap()
+    vm.alloc_object(parent, kind)
+        .expect("out of memory creating built-ins")
+        .as_object()
+        .unwrap()
 }
 
 /// Create the intrinsics and install every built-in.
@@ -48,7 +51,10 @@ pub fn init(vm: &mut Vm) {
     let op = proto_object(vm, None, ObjectKind::Ordinary);
     vm.intr.object_prototype = Some(op);
     let fd = FunctionData {
-        callable: Callable::Native { f: empty_native, data: Value::UNDEFINED },
+        callable: Callable::Native {
+            f: empty_native,
+            data: Value::UNDEFINED,
+        },
         is_constructor: false,
         is_class_constructor: false,
         lazy_props: false,
@@ -60,7 +66,12 @@ pub fn init(vm: &mut Vm) {
     let ap = proto_object(
         vm,
         Some(op),
-        ObjectKind::Array(ArrayData { elems: alloc::vec::Vec::new(), len: 0, sparse: false, length_writable: true }),
+        ObjectKind::Array(ArrayData {
+            elems: alloc::vec::Vec::new(),
+            len: 0,
+            sparse: false,
+            length_writable: true,
+        }),
     );
     vm.intr.array_prototype = Some(ap);
     let empty = vm.intern("");
@@ -127,7 +138,10 @@ pub fn freeze(vm: &mut Vm, h: Handle) -> Result<(), Value> {
     let keys = vm.own_keys(h)?;
     for k in keys {
         if let Some(d) = vm.get_own_property(h, k)? {
-            let mut nd = crate::vm::PropertyDescriptor { configurable: Some(false), ..Default::default() };
+            let mut nd = crate::vm::PropertyDescriptor {
+                configurable: Some(false),
+                ..Default::default()
+            };
             if d.is_data() {
                 nd.writable = Some(false);
             }

@@ -22,7 +22,12 @@ pub struct Captures {
 
 impl Captures {
     /// Names referenced by functions nested in this body (directly or deeper).
-    pub fn captured_by_children(&mut self, params: &[Pattern], rest: Option<&Pattern>, body: &[Stmt]) -> Names {
+    pub fn captured_by_children(
+        &mut self,
+        params: &[Pattern],
+        rest: Option<&Pattern>,
+        body: &[Stmt],
+    ) -> Names {
         let mut c = Collector::default();
         for p in params {
             c.pattern(p);
@@ -115,7 +120,12 @@ impl<'a> Collector<'a> {
                 }
             }
             StmtKind::Block(b) => b.iter().for_each(|s| self.stmt(s)),
-            StmtKind::For { init, test, update, body } => {
+            StmtKind::For {
+                init,
+                test,
+                update,
+                body,
+            } => {
                 match init {
                     Some(ForInit::Decl(_, d)) => self.decls(d),
                     Some(ForInit::Expr(e)) => self.expr(e),
@@ -140,7 +150,12 @@ impl<'a> Collector<'a> {
                 self.expr(e);
                 self.stmt(b);
             }
-            StmtKind::Try { block, param, handler, finalizer } => {
+            StmtKind::Try {
+                block,
+                param,
+                handler,
+                finalizer,
+            } => {
                 block.iter().for_each(|s| self.stmt(s));
                 if let Some(p) = param {
                     self.pattern(p);

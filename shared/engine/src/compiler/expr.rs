@@ -25,7 +25,12 @@ impl<'a, 'c> Compiler<'a, 'c> {
                     }
                 }
             }
-            ExprKind::TaggedTemplate { tag, cooked, raw, exprs } => {
+            ExprKind::TaggedTemplate {
+                tag,
+                cooked,
+                raw,
+                exprs,
+            } => {
                 self.callee(tag)?;
                 for c in cooked {
                     match c {
@@ -94,7 +99,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
             }
             ExprKind::Class(c) => self.class_expr(c, None)?,
             ExprKind::Unary(op, x) => self.unary(*op, x)?,
-            ExprKind::Update { prefix, delta, target } => self.update(*prefix, *delta, target)?,
+            ExprKind::Update {
+                prefix,
+                delta,
+                target,
+            } => self.update(*prefix, *delta, target)?,
             ExprKind::Binary(op, a, b) => {
                 self.expr(a)?;
                 self.expr(b)?;
@@ -121,7 +130,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 self.expr(b)?;
                 self.patch(j2);
             }
-            ExprKind::Call { callee, args, optional } => {
+            ExprKind::Call {
+                callee,
+                args,
+                optional,
+            } => {
                 self.callee(callee)?;
                 if *optional {
                     self.chain_jump(1);
@@ -144,7 +157,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
                     self.emit(Op::New(args.len() as u16));
                 }
             }
-            ExprKind::Member { obj, prop, optional } => {
+            ExprKind::Member {
+                obj,
+                prop,
+                optional,
+            } => {
                 self.expr(obj)?;
                 if *optional {
                     self.chain_jump(0);
@@ -244,7 +261,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
     /// Push `function this` for a call.
     fn callee(&mut self, callee: &'a Expr) -> CResult<()> {
         match &callee.kind {
-            ExprKind::Member { obj, prop, optional } => {
+            ExprKind::Member {
+                obj,
+                prop,
+                optional,
+            } => {
                 self.expr(obj)?;
                 if *optional {
                     self.chain_jump(0);
@@ -327,7 +348,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 self.emit(Op::Typeof);
             }
             UnaryOp::Delete => match &x.kind {
-                ExprKind::Member { obj, prop, optional: false } => {
+                ExprKind::Member {
+                    obj,
+                    prop,
+                    optional: false,
+                } => {
                     self.expr(obj)?;
                     match prop {
                         PropKey::Static(name) => {
@@ -559,19 +584,27 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     /// Bind a declaration pattern to the value on the stack (consumes it).
     pub(super) fn bind_pattern(&mut self, p: &'a Pattern, init: bool) -> CResult<()> {
-        self.destructure(p, &mut |c, name| {
-            c.put_name(name, init);
-            Ok(())
-        }, true)
+        self.destructure(
+            p,
+            &mut |c, name| {
+                c.put_name(name, init);
+                Ok(())
+            },
+            true,
+        )
     }
 
     /// Assign to an assignment pattern the value on the stack (consumes it).
     pub(super) fn assign_pattern(&mut self, p: &'a Pattern) -> CResult<()> {
-        self.destructure(p, &mut |c, name| {
-            c.store_name(name, false);
-            c.emit(Op::Pop);
-            Ok(())
-        }, false)
+        self.destructure(
+            p,
+            &mut |c, name| {
+                c.store_name(name, false);
+                c.emit(Op::Pop);
+                Ok(())
+            },
+            false,
+        )
     }
 
     fn destructure(
@@ -615,7 +648,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
             }
             Pattern::Default(inner, dflt) => {
                 let j = self.emit(Op::JumpIfNotUndefined(0));
-                let name = if let Pattern::Ident(n) = &**inner { Some(n.as_str()) } else { None };
+                let name = if let Pattern::Ident(n) = &**inner {
+                    Some(n.as_str())
+                } else {
+                    None
+                };
                 self.expr_named(dflt, name)?;
                 self.patch(j);
                 self.destructure(inner, bind, decl)
@@ -719,7 +756,10 @@ impl<'a, 'c> Compiler<'a, 'c> {
                     match key {
                         PropKey::Static(name) => {
                             let shorthand_proto = false;
-                            if name.as_slice() == b"__proto__" && !shorthand_proto && !is_shorthand(value, name) {
+                            if name.as_slice() == b"__proto__"
+                                && !shorthand_proto
+                                && !is_shorthand(value, name)
+                            {
                                 self.expr(value)?;
                                 self.emit(Op::SetProtoLiteral);
                             } else {
@@ -833,7 +873,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
     }
 
     fn default_constructor(&mut self, derived: bool, name: &str) -> Rc<Code> {
-        let kind = if derived { CodeKind::DerivedConstructor } else { CodeKind::ClassConstructor };
+        let kind = if derived {
+            CodeKind::DerivedConstructor
+        } else {
+            CodeKind::ClassConstructor
+        };
         let pos = self.fr().pos;
         let mut f = FnState::new(kind, true, Names::default());
         f.pos = pos;
@@ -854,12 +898,17 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     /// A synthetic method that defines `fields` on `this`.
     fn field_init(&mut self, fields: &[&'a ClassField]) -> CResult<Rc<Code>> {
-        let captured = self.captures.names_in_exprs(fields.iter().filter_map(|f| f.value.as_ref()));
+        let captured = self
+            .captures
+            .names_in_exprs(fields.iter().filter_map(|f| f.value.as_ref()));
         let pos = self.fr().pos;
         let mut f = FnState::new(CodeKind::FieldInit, true, captured);
         f.pos = pos;
         self.fns.push(f);
-        self.f().scopes.push(Scope { function_level: true, ..Default::default() });
+        self.f().scopes.push(Scope {
+            function_level: true,
+            ..Default::default()
+        });
         for field in fields {
             self.emit(Op::This);
             match &field.key {
@@ -893,13 +942,22 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let f = self.fns.pop().unwrap();
         let env_slots = f.scopes.first().map_or(0, |s| s.env_slots);
         let a = self.atom("");
-        Ok(self.finish(f, a, 0, FrameShape { params: 0, locals: 0, env_slots }, None))
+        Ok(self.finish(
+            f,
+            a,
+            0,
+            FrameShape {
+                params: 0,
+                locals: 0,
+                env_slots,
+            },
+            None,
+        ))
     }
 }
 
 fn is_shorthand(value: &Expr, name: &[u8]) -> bool {
-    matches!(&value.kind, ExprKind::Ident(n) if n.as_bytes() == name)
-        && false
+    matches!(&value.kind, ExprKind::Ident(n) if n.as_bytes() == name) && false
 }
 
 fn logical_keep_jump(op: LogicalOp) -> Op {

@@ -166,7 +166,15 @@ pub fn compile_script(
     source: Rc<[u8]>,
 ) -> Result<Rc<Code>, CompileError> {
     let saved = globals.names.len();
-    let mut c = Compiler { atoms, globals, script, source, captures: Default::default(), fns: Vec::new(), chains: Vec::new() };
+    let mut c = Compiler {
+        atoms,
+        globals,
+        script,
+        source,
+        captures: Default::default(),
+        fns: Vec::new(),
+        chains: Vec::new(),
+    };
     let r = c.script(program);
     if r.is_err() {
         let g = &mut *c.globals;
@@ -180,7 +188,10 @@ pub fn compile_script(
 
 impl<'a, 'c> Compiler<'a, 'c> {
     fn err<T>(&self, pos: Pos, message: impl Into<String>) -> CResult<T> {
-        Err(CompileError { message: message.into(), pos })
+        Err(CompileError {
+            message: message.into(),
+            pos,
+        })
     }
 
     fn atom(&mut self, s: &str) -> Atom {
@@ -203,8 +214,15 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let f = self.fns.last_mut().unwrap();
         let pc = f.ops.len();
         let pos = f.pos;
-        if f.lines.last().is_none_or(|l| l.line != pos.line || l.col != pos.col) {
-            f.lines.push(LineEntry { pc: pc as u32, line: pos.line, col: pos.col });
+        if f.lines
+            .last()
+            .is_none_or(|l| l.line != pos.line || l.col != pos.col)
+        {
+            f.lines.push(LineEntry {
+                pc: pc as u32,
+                line: pos.line,
+                col: pos.col,
+            });
         }
         f.ops.push(op);
         pc
@@ -277,7 +295,10 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     /// Declare `names` in a new scope. Captured names go to an environment.
     fn push_scope(&mut self, decls: &[(String, BindKind)], function_level: bool) -> CResult<()> {
-        let mut scope = Scope { function_level, ..Default::default() };
+        let mut scope = Scope {
+            function_level,
+            ..Default::default()
+        };
         for (name, kind) in decls {
             if let Some(b) = scope.bindings.iter_mut().find(|b| &b.name == name) {
                 // `var x` twice, or `function f` after `var f`: same binding.
@@ -293,7 +314,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
             } else {
                 Loc::Local(self.new_local(name))
             };
-            scope.bindings.push(Binding { name: name.clone(), loc, kind: *kind });
+            scope.bindings.push(Binding {
+                name: name.clone(),
+                loc,
+                kind: *kind,
+            });
         }
         scope.has_env = scope.env_slots > 0;
         self.f().scopes.push(scope);
@@ -353,7 +378,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
         }
         let a = self.atom(name);
         if let Some(&slot) = self.globals.map.get(&a) {
-            let k = if self.globals.is_const[slot as usize] { BindKind::Const } else { BindKind::Let };
+            let k = if self.globals.is_const[slot as usize] {
+                BindKind::Const
+            } else {
+                BindKind::Let
+            };
             return (Loc::GlobalLex(slot), 0, k);
         }
         (Loc::GlobalVar, 0, BindKind::Plain)
@@ -363,10 +392,16 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let (loc, depth, kind) = self.resolve(name);
         let tdz = matches!(kind, BindKind::Let | BindKind::Const);
         match loc {
-            Loc::Local(s) => self.emit(if tdz { Op::GetLocalChecked(s) } else { Op::GetLocal(s) }),
-            Loc::Env(s) => {
-                self.emit(if tdz { Op::GetEnvChecked(depth, s) } else { Op::GetEnv(depth, s) })
-            }
+            Loc::Local(s) => self.emit(if tdz {
+                Op::GetLocalChecked(s)
+            } else {
+                Op::GetLocal(s)
+            }),
+            Loc::Env(s) => self.emit(if tdz {
+                Op::GetEnvChecked(depth, s)
+            } else {
+                Op::GetEnv(depth, s)
+            }),
             Loc::GlobalLex(s) => self.emit(Op::GetGlobalLex(s)),
             Loc::GlobalVar => {
                 let a = self.atom(name);
@@ -401,10 +436,16 @@ impl<'a, 'c> Compiler<'a, 'c> {
         }
         let tdz = !init && kind == BindKind::Let;
         match loc {
-            Loc::Local(s) => self.emit(if tdz { Op::SetLocalChecked(s) } else { Op::SetLocal(s) }),
-            Loc::Env(s) => {
-                self.emit(if tdz { Op::SetEnvChecked(depth, s) } else { Op::SetEnv(depth, s) })
-            }
+            Loc::Local(s) => self.emit(if tdz {
+                Op::SetLocalChecked(s)
+            } else {
+                Op::SetLocal(s)
+            }),
+            Loc::Env(s) => self.emit(if tdz {
+                Op::SetEnvChecked(depth, s)
+            } else {
+                Op::SetEnv(depth, s)
+            }),
             Loc::GlobalLex(s) => {
                 if init {
                     self.emit(Op::Dup);
@@ -437,7 +478,8 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     fn script(&mut self, program: &'a Program) -> CResult<Rc<Code>> {
         let captured = self.captures.captured_by_children(&[], None, &program.body);
-        self.fns.push(FnState::new(CodeKind::Script, program.strict, captured));
+        self.fns
+            .push(FnState::new(CodeKind::Script, program.strict, captured));
         let completion = self.temp();
         self.f().completion = Some(completion);
         // Global declarations: var/function names become global object properties;
@@ -455,12 +497,18 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let mut seen: Vec<&str> = Vec::new();
         for (name, kind) in &lexicals {
             if seen.contains(&name.as_str()) || vars.contains(name) {
-                return self.err(Pos::default(), format!("Identifier '{name}' has already been declared"));
+                return self.err(
+                    Pos::default(),
+                    format!("Identifier '{name}' has already been declared"),
+                );
             }
             seen.push(name);
             let a = self.atom(name);
             if self.globals.map.contains_key(&a) {
-                return self.err(Pos::default(), format!("Identifier '{name}' has already been declared"));
+                return self.err(
+                    Pos::default(),
+                    format!("Identifier '{name}' has already been declared"),
+                );
             }
             let slot = self.globals.names.len() as u32;
             self.globals.names.push(a);
@@ -471,14 +519,20 @@ impl<'a, 'c> Compiler<'a, 'c> {
         for v in &vars {
             let a = self.atom(v);
             if self.globals.map.contains_key(&a) {
-                return self.err(Pos::default(), format!("Identifier '{v}' has already been declared"));
+                return self.err(
+                    Pos::default(),
+                    format!("Identifier '{v}' has already been declared"),
+                );
             }
             if !self.f().global_vars.contains(&a) {
                 self.f().global_vars.push(a);
             }
         }
         // The script's own scope holds nothing: globals resolve through the realm.
-        self.f().scopes.push(Scope { function_level: true, ..Default::default() });
+        self.f().scopes.push(Scope {
+            function_level: true,
+            ..Default::default()
+        });
         for f in funcs {
             self.set_pos(f.pos);
             let idx = self.function_code(f)?;
@@ -491,10 +545,27 @@ impl<'a, 'c> Compiler<'a, 'c> {
         self.emit(Op::Return);
         let name = self.atom("");
         let f = self.fns.pop().unwrap();
-        Ok(self.finish(f, name, 0, FrameShape { params: 0, locals: 0, env_slots: 0 }, None))
+        Ok(self.finish(
+            f,
+            name,
+            0,
+            FrameShape {
+                params: 0,
+                locals: 0,
+                env_slots: 0,
+            },
+            None,
+        ))
     }
 
-    fn finish(&mut self, f: FnState<'a>, name: Atom, length: u32, mut shape: FrameShape, src: Option<(u32, u32)>) -> Rc<Code> {
+    fn finish(
+        &mut self,
+        f: FnState<'a>,
+        name: Atom,
+        length: u32,
+        mut shape: FrameShape,
+        src: Option<(u32, u32)>,
+    ) -> Rc<Code> {
         shape.locals = f.local_names.len() as u32;
         Rc::new(Code {
             name,
@@ -502,12 +573,18 @@ impl<'a, 'c> Compiler<'a, 'c> {
             strict: f.strict,
             shape,
             length,
-            needs_args: f.ops.iter().any(|op| matches!(op, Op::Arguments | Op::RestArgs(_))),
+            needs_args: f
+                .ops
+                .iter()
+                .any(|op| matches!(op, Op::Arguments | Op::RestArgs(_))),
             ops: f.ops.into_boxed_slice(),
             numbers: f.numbers.into_boxed_slice(),
             regexps: f.regexps.into_boxed_slice(),
             functions: f.functions.into_boxed_slice(),
-            caches: (0..f.caches).map(|_| Cell::new(0)).collect::<Vec<_>>().into_boxed_slice(),
+            caches: (0..f.caches)
+                .map(|_| Cell::new(0))
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
             local_names: f.local_names.into_boxed_slice(),
             lines: f.lines.into_boxed_slice(),
             script: self.script.clone(),
@@ -526,7 +603,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
         Ok(f.functions.len() as u32 - 1)
     }
 
-    fn compile_function(&mut self, func: &'a Function, name_override: Option<&str>) -> CResult<Rc<Code>> {
+    fn compile_function(
+        &mut self,
+        func: &'a Function,
+        name_override: Option<&str>,
+    ) -> CResult<Rc<Code>> {
         if self.fns.len() > 200 {
             return self.err(func.pos, "functions nested too deeply");
         }
@@ -537,7 +618,9 @@ impl<'a, 'c> Compiler<'a, 'c> {
             FunctionKind::ClassConstructor => CodeKind::ClassConstructor,
             FunctionKind::DerivedConstructor => CodeKind::DerivedConstructor,
         };
-        let captured = self.captures.captured_by_children(&func.params, func.rest.as_ref(), &func.body);
+        let captured =
+            self.captures
+                .captured_by_children(&func.params, func.rest.as_ref(), &func.body);
         self.fns.push(FnState::new(kind, func.strict, captured));
         self.set_pos(func.pos);
 
@@ -545,7 +628,9 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let nparams = func.params.len() as u32;
         for i in 0..nparams {
             if func.simple_params {
-                let Pattern::Ident(n) = &func.params[i as usize] else { unreachable!() };
+                let Pattern::Ident(n) = &func.params[i as usize] else {
+                    unreachable!()
+                };
                 self.new_local(n);
             } else {
                 self.temp();
@@ -562,7 +647,8 @@ impl<'a, 'c> Compiler<'a, 'c> {
         }
         let uses_arguments = kind != CodeKind::Arrow
             && !param_names.iter().any(|n| n == "arguments")
-            && (body_mentions(&func.body, "arguments", &self.fr().captured) || params_mention_arguments(func));
+            && (body_mentions(&func.body, "arguments", &self.fr().captured)
+                || params_mention_arguments(func));
         if uses_arguments {
             decls.push(("arguments".to_string(), BindKind::Plain));
         }
@@ -579,13 +665,18 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let lexicals = collect_lexical_decls(&func.body);
         for (n, k) in &lexicals {
             if param_names.contains(n) {
-                return self.err(func.pos, format!("Identifier '{n}' has already been declared"));
+                return self.err(
+                    func.pos,
+                    format!("Identifier '{n}' has already been declared"),
+                );
             }
             decls.push((n.clone(), *k));
         }
         // A named function expression can refer to itself.
         let self_name = match (func.kind, &func.name) {
-            (FunctionKind::Normal, Some(n)) if name_override.is_none() && !decls.iter().any(|(d, _)| d == n) => {
+            (FunctionKind::Normal, Some(n))
+                if name_override.is_none() && !decls.iter().any(|(d, _)| d == n) =>
+            {
                 decls.push((n.clone(), BindKind::Plain));
                 Some(n.clone())
             }
@@ -655,14 +746,25 @@ impl<'a, 'c> Compiler<'a, 'c> {
             f,
             name,
             length,
-            FrameShape { params: nparams, locals: 0, env_slots },
+            FrameShape {
+                params: nparams,
+                locals: 0,
+                env_slots,
+            },
             Some((func.source_start, func.source_end)),
         ))
     }
 
     /// Push the function-level scope; with simple params, param `i` is bound to slot `i`.
-    fn push_function_scope(&mut self, decls: &[(String, BindKind)], simple_params: Option<u32>) -> CResult<()> {
-        let mut scope = Scope { function_level: true, ..Default::default() };
+    fn push_function_scope(
+        &mut self,
+        decls: &[(String, BindKind)],
+        simple_params: Option<u32>,
+    ) -> CResult<()> {
+        let mut scope = Scope {
+            function_level: true,
+            ..Default::default()
+        };
         let nparams = simple_params.unwrap_or(0);
         // Parameter names bind to their slots; the last of duplicate names wins.
         let mut param_slots: Vec<(String, u32)> = Vec::new();
@@ -695,7 +797,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
             } else {
                 Loc::Local(self.new_local(name))
             };
-            scope.bindings.push(Binding { name: name.clone(), loc, kind: *kind });
+            scope.bindings.push(Binding {
+                name: name.clone(),
+                loc,
+                kind: *kind,
+            });
         }
         scope.has_env = scope.env_slots > 0;
         self.f().scopes.push(scope);
@@ -765,10 +871,16 @@ fn collect_var_stmt(s: &Stmt, out: &mut Vec<String>) {
             }
             collect_var_stmt(b, out);
         }
-        StmtKind::While(_, b) | StmtKind::DoWhile(b, _) | StmtKind::Labeled(_, b) | StmtKind::With(_, b) => {
-            collect_var_stmt(b, out)
-        }
-        StmtKind::Try { block, handler, finalizer, .. } => {
+        StmtKind::While(_, b)
+        | StmtKind::DoWhile(b, _)
+        | StmtKind::Labeled(_, b)
+        | StmtKind::With(_, b) => collect_var_stmt(b, out),
+        StmtKind::Try {
+            block,
+            handler,
+            finalizer,
+            ..
+        } => {
             collect_var_names(block, out);
             if let Some(h) = handler {
                 collect_var_names(h, out);
@@ -810,7 +922,11 @@ fn collect_lexical_decls(body: &[Stmt]) -> Vec<(String, BindKind)> {
                 for d in decls {
                     bound_names(&d.target, &mut names);
                 }
-                let bk = if *k == VarKind::Const { BindKind::Const } else { BindKind::Let };
+                let bk = if *k == VarKind::Const {
+                    BindKind::Const
+                } else {
+                    BindKind::Let
+                };
                 out.extend(names.into_iter().map(|n| (n, bk)));
             }
             StmtKind::Class(c) => {
@@ -839,7 +955,9 @@ fn params_mention_arguments(func: &Function) -> bool {
     let mut found = false;
     for p in &func.params {
         if let Pattern::Default(_, e) = p {
-            found |= c.names_in_exprs(core::iter::once(&**e)).contains("arguments");
+            found |= c
+                .names_in_exprs(core::iter::once(&**e))
+                .contains("arguments");
         }
     }
     found
@@ -847,7 +965,11 @@ fn params_mention_arguments(func: &Function) -> bool {
 
 impl From<CompileError> for crate::parser::SyntaxError {
     fn from(e: CompileError) -> Self {
-        crate::parser::SyntaxError { message: e.message, line: e.pos.line, col: e.pos.col }
+        crate::parser::SyntaxError {
+            message: e.message,
+            line: e.pos.line,
+            col: e.pos.col,
+        }
     }
 }
 

@@ -71,8 +71,12 @@ impl<'a, 'c> Compiler<'a, 'c> {
             if *k == BindKind::Plain {
                 continue;
             }
-            if decls[..i].iter().any(|(m, _)| m == n) || decls[i + 1..].iter().any(|(m, _)| m == n) {
-                return self.err(Pos::default(), alloc::format!("Identifier '{n}' has already been declared"));
+            if decls[..i].iter().any(|(m, _)| m == n) || decls[i + 1..].iter().any(|(m, _)| m == n)
+            {
+                return self.err(
+                    Pos::default(),
+                    alloc::format!("Identifier '{n}' has already been declared"),
+                );
             }
         }
         Ok(())
@@ -133,7 +137,12 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 }
             }
             StmtKind::Block(b) => self.block(b)?,
-            StmtKind::For { init, test, update, body } => self.for_loop(init, test, update, body, Vec::new())?,
+            StmtKind::For {
+                init,
+                test,
+                update,
+                body,
+            } => self.for_loop(init, test, update, body, Vec::new())?,
             StmtKind::ForIn(head, obj, body) => self.for_in(head, obj, body, Vec::new())?,
             StmtKind::ForOf(head, obj, body) => self.for_of(head, obj, body, Vec::new())?,
             StmtKind::While(test, body) => self.while_loop(test, body, Vec::new())?,
@@ -145,9 +154,17 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 self.set_pos(s.pos);
                 self.emit(Op::Throw);
             }
-            StmtKind::Try { block, param, handler, finalizer } => {
-                self.try_statement(block, param.as_ref(), handler.as_deref(), finalizer.as_deref())?
-            }
+            StmtKind::Try {
+                block,
+                param,
+                handler,
+                finalizer,
+            } => self.try_statement(
+                block,
+                param.as_ref(),
+                handler.as_deref(),
+                finalizer.as_deref(),
+            )?,
             StmtKind::Switch(disc, cases) => self.switch(disc, cases, Vec::new())?,
             StmtKind::Labeled(..) => self.labeled(s)?,
             StmtKind::With(..) => return self.err(s.pos, "'with' is not supported"),
@@ -176,7 +193,12 @@ impl<'a, 'c> Compiler<'a, 'c> {
         }
         self.set_pos(s.pos);
         match &s.kind {
-            StmtKind::For { init, test, update, body } => self.for_loop(init, test, update, body, labels),
+            StmtKind::For {
+                init,
+                test,
+                update,
+                body,
+            } => self.for_loop(init, test, update, body, labels),
             StmtKind::ForIn(h, o, b) => self.for_in(h, o, b, labels),
             StmtKind::ForOf(h, o, b) => self.for_of(h, o, b, labels),
             StmtKind::While(t, b) => self.while_loop(t, b, labels),
@@ -213,7 +235,10 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     /// Pop a loop/switch/label target, patching its continues to `cont` and breaks to here.
     fn pop_target(&mut self, cont: Option<u32>) {
-        let Some(Control::Target { breaks, continues, .. }) = self.f().controls.pop() else {
+        let Some(Control::Target {
+            breaks, continues, ..
+        }) = self.f().controls.pop()
+        else {
             unreachable!("control stack out of order")
         };
         if let Some(c) = cont {
@@ -276,7 +301,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 for d in decls {
                     bound_names(&d.target, &mut names);
                 }
-                let bk = if *kind == VarKind::Const { BindKind::Const } else { BindKind::Let };
+                let bk = if *kind == VarKind::Const {
+                    BindKind::Const
+                } else {
+                    BindKind::Let
+                };
                 let decls_k: Vec<(String, BindKind)> = names.into_iter().map(|n| (n, bk)).collect();
                 self.check_duplicate_lexicals(&decls_k)?;
                 self.push_scope(&decls_k, false)?;
@@ -343,7 +372,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
         if let ForHead::Decl(kind @ (VarKind::Let | VarKind::Const), p) = head {
             let mut names = Vec::new();
             bound_names(p, &mut names);
-            let bk = if *kind == VarKind::Const { BindKind::Const } else { BindKind::Let };
+            let bk = if *kind == VarKind::Const {
+                BindKind::Const
+            } else {
+                BindKind::Let
+            };
             let decls: Vec<(String, BindKind)> = names.into_iter().map(|n| (n, bk)).collect();
             self.check_duplicate_lexicals(&decls)?;
             self.push_scope(&decls, false)?;
@@ -360,7 +393,13 @@ impl<'a, 'c> Compiler<'a, 'c> {
         }
     }
 
-    fn for_in(&mut self, head: &'a ForHead, obj: &'a Expr, body: &'a Stmt, labels: Vec<String>) -> CResult<()> {
+    fn for_in(
+        &mut self,
+        head: &'a ForHead,
+        obj: &'a Expr,
+        body: &'a Stmt,
+        labels: Vec<String>,
+    ) -> CResult<()> {
         // TDZ scope for the head's names while evaluating the object.
         let scoped = self.for_head_scope(head)?;
         self.expr(obj)?;
@@ -383,7 +422,13 @@ impl<'a, 'c> Compiler<'a, 'c> {
         Ok(())
     }
 
-    fn for_of(&mut self, head: &'a ForHead, obj: &'a Expr, body: &'a Stmt, labels: Vec<String>) -> CResult<()> {
+    fn for_of(
+        &mut self,
+        head: &'a ForHead,
+        obj: &'a Expr,
+        body: &'a Stmt,
+        labels: Vec<String>,
+    ) -> CResult<()> {
         let scoped = self.for_head_scope(head)?;
         self.expr(obj)?;
         if scoped {
@@ -422,7 +467,12 @@ impl<'a, 'c> Compiler<'a, 'c> {
         Ok(())
     }
 
-    fn switch(&mut self, disc: &'a Expr, cases: &'a [SwitchCase], labels: Vec<String>) -> CResult<()> {
+    fn switch(
+        &mut self,
+        disc: &'a Expr,
+        cases: &'a [SwitchCase],
+        labels: Vec<String>,
+    ) -> CResult<()> {
         self.expr(disc)?;
         let d = self.temp();
         self.emit(Op::PutLocal(d));
@@ -516,7 +566,8 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 Some(p) => {
                     let mut names = Vec::new();
                     bound_names(p, &mut names);
-                    let decls: Vec<(String, BindKind)> = names.into_iter().map(|n| (n, BindKind::Plain)).collect();
+                    let decls: Vec<(String, BindKind)> =
+                        names.into_iter().map(|n| (n, BindKind::Plain)).collect();
                     self.push_scope(&decls, false)?;
                     self.enter_block_scope();
                     self.bind_pattern(p, true)?;
@@ -567,11 +618,16 @@ impl<'a, 'c> Compiler<'a, 'c> {
             self.emit(Op::Return);
             return Ok(());
         }
-        let has_unwinding = self
-            .fr()
-            .controls
-            .iter()
-            .any(|c| !matches!(c, Control::Target { stack_values: 0, iterator: None, .. }));
+        let has_unwinding = self.fr().controls.iter().any(|c| {
+            !matches!(
+                c,
+                Control::Target {
+                    stack_values: 0,
+                    iterator: None,
+                    ..
+                }
+            )
+        });
         if !has_unwinding {
             self.emit(Op::Return);
             return Ok(());
@@ -591,7 +647,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
             i -= 1;
             // Compile cleanups with the control stack cut at the entry being left.
             let entry = match &self.fr().controls[i] {
-                Control::Target { stack_values, iterator, .. } => {
+                Control::Target {
+                    stack_values,
+                    iterator,
+                    ..
+                } => {
                     if let Some(s) = iterator {
                         Some((4u8, *s))
                     } else {
@@ -613,7 +673,9 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 }
                 Some((2, _)) => {
                     self.emit(Op::EndTry);
-                    let Control::Finally(fin) = self.fr().controls[i] else { unreachable!() };
+                    let Control::Finally(fin) = self.fr().controls[i] else {
+                        unreachable!()
+                    };
                     let rest = self.f().controls.split_off(i);
                     let r = self.finally_body(fin);
                     self.f().controls.extend(rest);
@@ -635,7 +697,13 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let controls = &self.fr().controls;
         let mut found = None;
         for (i, c) in controls.iter().enumerate().rev() {
-            if let Control::Target { labels, is_loop, breakable, .. } = c {
+            if let Control::Target {
+                labels,
+                is_loop,
+                breakable,
+                ..
+            } = c
+            {
                 let matches = match label {
                     Some(l) => labels.iter().any(|x| x == l),
                     None => {
@@ -656,12 +724,24 @@ impl<'a, 'c> Compiler<'a, 'c> {
             }
         }
         let Some(i) = found else {
-            return self.err(pos, if is_continue { "continue outside a loop" } else { "break outside a loop or switch" });
+            return self.err(
+                pos,
+                if is_continue {
+                    "continue outside a loop"
+                } else {
+                    "break outside a loop or switch"
+                },
+            );
         };
         // For continue, the loop's own stack values stay; for break they are popped.
         self.unwind_to(i + 1)?;
         if !is_continue {
-            if let Control::Target { stack_values, iterator, .. } = self.fr().controls[i] {
+            if let Control::Target {
+                stack_values,
+                iterator,
+                ..
+            } = self.fr().controls[i]
+            {
                 for _ in 0..stack_values {
                     self.emit(Op::Pop);
                 }
@@ -671,7 +751,10 @@ impl<'a, 'c> Compiler<'a, 'c> {
             }
         }
         let j = self.emit(Op::Jump(0));
-        if let Control::Target { breaks, continues, .. } = &mut self.f().controls[i] {
+        if let Control::Target {
+            breaks, continues, ..
+        } = &mut self.f().controls[i]
+        {
             if is_continue {
                 continues.push(j);
             } else {

@@ -273,12 +273,19 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn make_binary(&self, op: BinOp, left: Expr, right: Expr, pos: Pos) -> Result<Expr, SyntaxError> {
+    fn make_binary(
+        &self,
+        op: BinOp,
+        left: Expr,
+        right: Expr,
+        pos: Pos,
+    ) -> Result<Expr, SyntaxError> {
         let kind = match op {
             BinOp::Binary(op) => ExprKind::Binary(op, Box::new(left), Box::new(right)),
             BinOp::Logical(op) => {
                 let nullish = op == LogicalOp::Nullish;
-                if self.is_unparen_logical(&left, !nullish) || self.is_unparen_logical(&right, !nullish)
+                if self.is_unparen_logical(&left, !nullish)
+                    || self.is_unparen_logical(&right, !nullish)
                 {
                     return Err(self.error_at(
                         pos,
@@ -438,7 +445,9 @@ impl<'a> Parser<'a> {
                             }
                         }
                         TokKind::Template { .. } => {
-                            return Err(self.error("tagged template can't be used in optional chain"))
+                            return Err(
+                                self.error("tagged template can't be used in optional chain")
+                            )
                         }
                         _ => ExprKind::Member {
                             obj: Box::new(expr),
@@ -617,7 +626,9 @@ impl<'a> Parser<'a> {
                 let slash = self.tok.clone();
                 self.tok = self.lex.rescan_regex(&slash)?;
                 match self.advance()?.kind {
-                    TokKind::Regex { pattern, flags } => Ok(expr(ExprKind::Regex { pattern, flags })),
+                    TokKind::Regex { pattern, flags } => {
+                        Ok(expr(ExprKind::Regex { pattern, flags }))
+                    }
                     _ => Err(self.error_at(pos, "invalid regular expression")),
                 }
             }
@@ -661,7 +672,8 @@ impl<'a> Parser<'a> {
                 let start = self.tok.start;
                 let (name, name_pos) = self.take_name()?;
                 self.check_ident_ref(&name, name_pos)?;
-                if self.is_punct(Punct::Arrow) && !self.tok.nl_before && start == self.assign_start {
+                if self.is_punct(Punct::Arrow) && !self.tok.nl_before && start == self.assign_start
+                {
                     let param = Pattern::Ident(name);
                     return self.parse_arrow_body(Vec::from([param]), None, pos, start);
                 }
@@ -899,7 +911,10 @@ impl<'a> Parser<'a> {
         if self.eat_punct(Punct::Colon)? {
             if matches!(&key, PropKey::Static(k) if k == b"__proto__") {
                 if *has_proto {
-                    self.defer_cover_error(pos, "duplicate __proto__ fields are not allowed in object literals");
+                    self.defer_cover_error(
+                        pos,
+                        "duplicate __proto__ fields are not allowed in object literals",
+                    );
                 }
                 *has_proto = true;
             }
@@ -1100,7 +1115,9 @@ impl<'a> Parser<'a> {
                 Ok(Pattern::Member(Box::new(Expr { kind, pos })))
             }
             ExprKind::Array(elems) if allow_pattern && !paren => self.array_to_pattern(elems, pos),
-            ExprKind::Object(props) if allow_pattern && !paren => self.object_to_pattern(props, pos),
+            ExprKind::Object(props) if allow_pattern && !paren => {
+                self.object_to_pattern(props, pos)
+            }
             _ => Err(self.error_at(pos, "invalid assignment target")),
         }
     }
@@ -1116,7 +1133,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn array_to_pattern(&mut self, elems: Vec<ArrayElem>, pos: Pos) -> Result<Pattern, SyntaxError> {
+    fn array_to_pattern(
+        &mut self,
+        elems: Vec<ArrayElem>,
+        pos: Pos,
+    ) -> Result<Pattern, SyntaxError> {
         let trailing_comma = self.spread_comma.contains(&pos_key(pos));
         let count = elems.len();
         let mut out = Vec::with_capacity(count);

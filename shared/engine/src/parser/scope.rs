@@ -21,7 +21,9 @@ pub(super) enum ScopeKind {
     Block,
     /// A catch clause (parameter + block); `simple` if the parameter is an identifier (then a
     /// `var` of the same name is allowed, Annex B).
-    Catch { simple: bool },
+    Catch {
+        simple: bool,
+    },
 }
 
 pub(super) struct Scope {
@@ -72,7 +74,10 @@ pub(super) fn bound_names(pattern: &Pattern, out: &mut Vec<String>) {
 }
 
 fn redeclared(parser: &Parser, name: &str, pos: Pos) -> SyntaxError {
-    parser.error_at(pos, &format!("identifier '{name}' has already been declared"))
+    parser.error_at(
+        pos,
+        &format!("identifier '{name}' has already been declared"),
+    )
 }
 
 impl Parser<'_> {
@@ -81,7 +86,8 @@ impl Parser<'_> {
         let mut conflict = false;
         for scope in self.scopes.iter_mut().rev() {
             if scope.lexical.contains(name)
-                || (scope.kind == (ScopeKind::Catch { simple: false }) && scope.params.contains(name))
+                || (scope.kind == (ScopeKind::Catch { simple: false })
+                    && scope.params.contains(name))
             {
                 conflict = true;
                 break;

@@ -31,7 +31,10 @@ fn test_meta(src: &str) -> TestMeta {
         (Some(a), Some(b)) if a < b => &src[a..b],
         _ => "",
     };
-    let flags = fm.lines().find(|l| l.trim_start().starts_with("flags:")).unwrap_or("");
+    let flags = fm
+        .lines()
+        .find(|l| l.trim_start().starts_with("flags:"))
+        .unwrap_or("");
     let mut features = String::new();
     let mut in_features = false;
     for line in fm.lines() {
@@ -40,22 +43,39 @@ fn test_meta(src: &str) -> TestMeta {
             features.push_str(t);
             in_features = true;
         } else if in_features && t.starts_with('-') {
-            features.push_str(t);
+            features.push_str(&t[1..]);
             features.push(',');
         } else {
             in_features = false;
         }
     }
     const UNSUPPORTED: &[&str] = &[
-        "generators", "async-functions", "async-iteration", "BigInt", "class-fields-private",
-        "class-methods-private", "class-static-methods-private", "class-static-fields-private",
-        "class-static-block", "top-level-await", "dynamic-import", "import-meta", "decorators",
-        "explicit-resource-management", "source-phase-imports", "private-in", "json-modules",
-        "import-attributes", "import-defer", "regexp-modifiers", "regexp-duplicate-named-groups",
-        "regexp-v-flag", "import-text",
+        "generators",
+        "async-functions",
+        "async-iteration",
+        "BigInt",
+        "class-fields-private",
+        "class-methods-private",
+        "class-static-methods-private",
+        "class-static-fields-private",
+        "class-static-block",
+        "top-level-await",
+        "dynamic-import",
+        "import-meta",
+        "decorators",
+        "explicit-resource-management",
+        "source-phase-imports",
+        "private-in",
+        "json-modules",
+        "import-attributes",
+        "import-defer",
+        "regexp-modifiers",
+        "regexp-duplicate-named-groups",
+        "regexp-v-flag",
+        "import-text",
     ];
     let unsupported = features
-        .split(|c: char| c == ',' || c == '[' || c == ']' || c.is_whitespace() || c == '-')
+        .split(|c: char| c == ',' || c == '[' || c == ']' || c.is_whitespace())
         .any(|f| UNSUPPORTED.contains(&f.trim()));
     TestMeta {
         negative_parse: fm.contains("phase: parse"),
@@ -67,12 +87,16 @@ fn test_meta(src: &str) -> TestMeta {
 }
 
 fn collect_js(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
             collect_js(&path, out);
-        } else if path.extension().is_some_and(|e| e == "js") && !path.to_string_lossy().contains("_FIXTURE") {
+        } else if path.extension().is_some_and(|e| e == "js")
+            && !path.to_string_lossy().contains("_FIXTURE")
+        {
             out.push(path);
         }
     }
@@ -82,7 +106,10 @@ fn parse_with_big_stack(src: Vec<u8>, strict: bool) -> Result<(), SyntaxError> {
     std::thread::Builder::new()
         .stack_size(64 << 20)
         .spawn(move || {
-            let opts = ParseOptions { max_nesting: 256, strict };
+            let opts = ParseOptions {
+                max_nesting: 256,
+                strict,
+            };
             parse_program(&src, &opts).map(|_| ())
         })
         .unwrap()
@@ -95,13 +122,18 @@ fn parse_with_big_stack(src: Vec<u8>, strict: bool) -> Result<(), SyntaxError> {
 #[ignore]
 fn test262_language_scan() {
     let mut files = Vec::new();
-    collect_js(std::path::Path::new("/work/shared/test262/test/language"), &mut files);
+    collect_js(
+        std::path::Path::new("/work/shared/test262/test/language"),
+        &mut files,
+    );
     files.sort();
     let (mut pos_ok, mut pos_total, mut neg_ok, mut neg_total) = (0, 0, 0, 0);
     let mut pos_fail = String::new();
     let mut neg_fail = String::new();
     for path in &files {
-        let Ok(src) = std::fs::read(path) else { continue };
+        let Ok(src) = std::fs::read(path) else {
+            continue;
+        };
         let text = String::from_utf8_lossy(&src).to_string();
         let meta = test_meta(&text);
         if meta.module || meta.unsupported || path.to_string_lossy().contains("/module-code/") {
@@ -114,8 +146,10 @@ fn test262_language_scan() {
         } else {
             &[false, true]
         };
-        let results: Vec<Result<(), SyntaxError>> =
-            modes.iter().map(|&strict| parse_with_big_stack(src.clone(), strict)).collect();
+        let results: Vec<Result<(), SyntaxError>> = modes
+            .iter()
+            .map(|&strict| parse_with_big_stack(src.clone(), strict))
+            .collect();
         if meta.negative_parse {
             neg_total += 1;
             if results.iter().all(|r| r.is_err()) {

@@ -33,7 +33,11 @@ impl Vm {
         self.make_error(ErrorKind::Range, "out of memory")
     }
 
-    pub fn alloc_object(&mut self, proto: Option<Handle>, kind: ObjectKind) -> Result<Value, Value> {
+    pub fn alloc_object(
+        &mut self,
+        proto: Option<Handle>,
+        kind: ObjectKind,
+    ) -> Result<Value, Value> {
         let h = self.alloc_cell(Cell::Obj(Object::new(proto, kind)))?;
         Ok(Value::object(h))
     }
@@ -48,7 +52,12 @@ impl Vm {
         let len = elems.len() as u32;
         self.alloc_object(
             self.intr.array_prototype,
-            ObjectKind::Array(ArrayData { elems, len, sparse: false, length_writable: true }),
+            ObjectKind::Array(ArrayData {
+                elems,
+                len,
+                sparse: false,
+                length_writable: true,
+            }),
         )
     }
 
@@ -152,7 +161,11 @@ impl Vm {
             out.extend_from_slice(self.flat_bytes(b));
             return self.new_string_vec(out);
         }
-        let h = self.alloc_cell(Cell::Str(JsStr::Rope { left: a, right: b, len: len as u32 }))?;
+        let h = self.alloc_cell(Cell::Str(JsStr::Rope {
+            left: a,
+            right: b,
+            len: len as u32,
+        }))?;
         Ok(Value::string(h))
     }
 
@@ -195,7 +208,10 @@ impl Vm {
             is_class_constructor: false,
             lazy_props: false,
         };
-        let v = self.alloc_object(self.intr.function_prototype, ObjectKind::Function(Box::new(fd)))?;
+        let v = self.alloc_object(
+            self.intr.function_prototype,
+            ObjectKind::Function(Box::new(fd)),
+        )?;
         let h = v.as_object().unwrap();
         let n = self.intern(name);
         let length = Key::atom(self.names.length);
@@ -241,14 +257,28 @@ impl Vm {
     }
 
     /// Define a built-in method under a symbol key (`[Symbol.iterator]`), named `[name]`.
-    pub fn define_symbol_method(&mut self, obj: Handle, sym: Handle, name: &str, arity: u32, f: NativeFn) -> Value {
+    pub fn define_symbol_method(
+        &mut self,
+        obj: Handle,
+        sym: Handle,
+        name: &str,
+        arity: u32,
+        f: NativeFn,
+    ) -> Value {
         let func = self.new_native(name, arity, f);
         self.define_value(obj, Key::symbol(sym), func, METHOD_FLAGS);
         func
     }
 
     /// Define a built-in accessor property with native getter (and optional setter).
-    pub fn define_accessor(&mut self, obj: Handle, key: Key, name: &str, get: Option<NativeFn>, set: Option<NativeFn>) {
+    pub fn define_accessor(
+        &mut self,
+        obj: Handle,
+        key: Key,
+        name: &str,
+        get: Option<NativeFn>,
+        set: Option<NativeFn>,
+    ) {
         let g = match get {
             Some(f) => {
                 let n = alloc::format!("get {name}");
@@ -295,7 +325,9 @@ impl Vm {
                 .as_object()
                 .unwrap(),
         };
-        let c = self.new_native_with(name, arity, ctor, true, Value::UNDEFINED).expect("out of memory");
+        let c = self
+            .new_native_with(name, arity, ctor, true, Value::UNDEFINED)
+            .expect("out of memory");
         let ch = c.as_object().unwrap();
         let pk = Key::atom(self.names.prototype);
         self.define_value(ch, pk, Value::object(proto), 0);
@@ -309,7 +341,11 @@ impl Vm {
 
     /// The object a constructor should create for `new.target`: its `prototype` if an object,
     /// else `fallback`.
-    pub fn proto_from_new_target(&mut self, new_target: Value, fallback: Option<Handle>) -> Result<Option<Handle>, Value> {
+    pub fn proto_from_new_target(
+        &mut self,
+        new_target: Value,
+        fallback: Option<Handle>,
+    ) -> Result<Option<Handle>, Value> {
         if let Some(h) = new_target.as_object() {
             let p = self.get(new_target, Key::atom(self.names.prototype))?;
             if let Some(ph) = p.as_object() {

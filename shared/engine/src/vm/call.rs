@@ -29,11 +29,22 @@ impl Vm {
     }
 
     /// `new f(...args)` with `new_target` (usually `f`).
-    pub fn construct(&mut self, f: Value, args: &[Value], new_target: Value) -> Result<Value, Value> {
+    pub fn construct(
+        &mut self,
+        f: Value,
+        args: &[Value],
+        new_target: Value,
+    ) -> Result<Value, Value> {
         self.call_nested(f, Value::UNDEFINED, args, Some(new_target))
     }
 
-    fn call_nested(&mut self, f: Value, this: Value, args: &[Value], new_target: Option<Value>) -> Result<Value, Value> {
+    fn call_nested(
+        &mut self,
+        f: Value,
+        this: Value,
+        args: &[Value],
+        new_target: Option<Value>,
+    ) -> Result<Value, Value> {
         if self.native_depth >= MAX_NATIVE_DEPTH {
             return Err(self.make_error(ErrorKind::Range, "Maximum call stack size exceeded"));
         }
@@ -51,7 +62,9 @@ impl Vm {
                 self.native_depth -= 1;
                 match r {
                     Ok(Some(v)) => Ok(v),
-                    Ok(None) => Err(self.make_error(ErrorKind::Internal, "yield inside a native call")),
+                    Ok(None) => {
+                        Err(self.make_error(ErrorKind::Internal, "yield inside a native call"))
+                    }
                     Err(e) => {
                         self.stack.truncate(sp);
                         Err(e)
@@ -67,7 +80,11 @@ impl Vm {
 
     /// Invoke the callee at `stack[len - argc - 2]` (then `this`, then the arguments).
     /// `construct` holds `new.target` for `new` calls.
-    pub(crate) fn invoke(&mut self, argc: usize, construct: Option<Value>) -> Result<Invoked, Value> {
+    pub(crate) fn invoke(
+        &mut self,
+        argc: usize,
+        construct: Option<Value>,
+    ) -> Result<Invoked, Value> {
         let fpos = self.stack.len() - argc - 2;
         let f = self.stack[fpos];
         let Some(fh) = f.as_object() else {
@@ -80,12 +97,20 @@ impl Vm {
             return Err(self.not_callable(f, true));
         }
         match &fd.callable {
-            Callable::Closure { code, env, this_val, new_target, .. } => {
+            Callable::Closure {
+                code,
+                env,
+                this_val,
+                new_target,
+                ..
+            } => {
                 let code = code.clone();
                 let env = *env;
                 let (captured_this, captured_nt) = (*this_val, *new_target);
                 if fd.is_class_constructor && construct.is_none() {
-                    return Err(self.type_error("Class constructor cannot be invoked without 'new'"));
+                    return Err(
+                        self.type_error("Class constructor cannot be invoked without 'new'")
+                    );
                 }
                 let (this, nt) = match code.kind {
                     CodeKind::Arrow => (captured_this, captured_nt),
@@ -94,7 +119,8 @@ impl Vm {
                             if code.kind == CodeKind::DerivedConstructor {
                                 (Value::EMPTY, nt)
                             } else {
-                                let proto = self.proto_from_new_target(nt, self.intr.object_prototype)?;
+                                let proto =
+                                    self.proto_from_new_target(nt, self.intr.object_prototype)?;
                                 (self.alloc_object(proto, ObjectKind::Ordinary)?, nt)
                             }
                         }
@@ -115,7 +141,9 @@ impl Vm {
                 };
                 self.stack[fpos + 1] = this;
                 self.push_frame(code, env, fpos, argc, nt, construct.is_some())?;
-                if construct.is_some() && self.frames.last().unwrap().code.kind == CodeKind::ClassConstructor {
+                if construct.is_some()
+                    && self.frames.last().unwrap().code.kind == CodeKind::ClassConstructor
+                {
                     self.run_field_init(fh, this)?;
                 }
                 Ok(Invoked::Frame)
@@ -142,7 +170,11 @@ impl Vm {
                 self.stack.push(v);
                 Ok(Invoked::Done)
             }
-            Callable::Bound { target, this_val, args } => {
+            Callable::Bound {
+                target,
+                this_val,
+                args,
+            } => {
                 let target = *target;
                 let bound_this = *this_val;
                 let bound_args = args.clone();
@@ -187,12 +219,17 @@ impl Vm {
         let base = fpos + 2;
         let shape = code.shape;
         let params = shape.params as usize;
-        let args = if code.needs_args { Some(self.stack[base..base + argc].to_vec()) } else { None };
+        let args = if code.needs_args {
+            Some(self.stack[base..base + argc].to_vec())
+        } else {
+            None
+        };
         if argc > params {
             self.stack.truncate(base + params);
         }
         let locals = shape.locals as usize;
-        self.stack.resize(base + locals.max(params), Value::UNDEFINED);
+        self.stack
+            .resize(base + locals.max(params), Value::UNDEFINED);
         let env = if shape.env_slots > 0 {
             let mut slots = alloc::vec![Value::UNDEFINED; shape.env_slots as usize];
             for &(local, slot) in code.param_to_env.iter() {
@@ -203,7 +240,16 @@ impl Vm {
         } else {
             env
         };
-        self.frames.push(Frame { code, pc: 0, base, env, new_target, args, construct, boundary: false });
+        self.frames.push(Frame {
+            code,
+            pc: 0,
+            base,
+            env,
+            new_target,
+            args,
+            construct,
+            boundary: false,
+        });
         Ok(())
     }
 
@@ -281,7 +327,9 @@ impl Vm {
             if !self.has_own_property(global, key)? {
                 if !self.heap.obj(global).extensible {
                     let n = self.key_display(key);
-                    return Err(self.type_error(&alloc::format!("Cannot define global variable '{n}'")));
+                    return Err(
+                        self.type_error(&alloc::format!("Cannot define global variable '{n}'"))
+                    );
                 }
                 self.define_value(global, key, Value::UNDEFINED, WRITABLE | ENUMERABLE);
             }
@@ -295,9 +343,12 @@ impl Vm {
         match v.kind() {
             Kind::Object(h) => {
                 if let ObjectKind::Function(_) = self.heap.obj(h).kind {
-                    let name = self.get_own_data(h, Key::atom(self.names.name)).unwrap_or(Value::UNDEFINED);
+                    let name = self
+                        .get_own_data(h, Key::atom(self.names.name))
+                        .unwrap_or(Value::UNDEFINED);
                     if name.is_string() && self.string_len(name) > 0 {
-                        return alloc::string::String::from_utf8_lossy(self.string_bytes(name)).into_owned();
+                        return alloc::string::String::from_utf8_lossy(self.string_bytes(name))
+                            .into_owned();
                     }
                     return "function".into();
                 }
@@ -312,4 +363,3 @@ impl Vm {
         }
     }
 }
-

@@ -44,7 +44,9 @@ impl Vm {
                 let b = self.string_bytes(v);
                 string_to_number(b)
             }
-            Kind::Symbol(_) => return Err(self.type_error("Cannot convert a Symbol value to a number")),
+            Kind::Symbol(_) => {
+                return Err(self.type_error("Cannot convert a Symbol value to a number"))
+            }
             Kind::Object(_) => {
                 let p = self.to_primitive(v, Hint::Number)?;
                 return self.to_number(p);
@@ -59,7 +61,13 @@ impl Vm {
 
     pub fn to_integer_or_infinity(&mut self, v: Value) -> Result<f64, Value> {
         let n = self.to_number(v)?;
-        Ok(if n.is_nan() { 0.0 } else if n.is_infinite() { n } else { libm::trunc(n) + 0.0 })
+        Ok(if n.is_nan() {
+            0.0
+        } else if n.is_infinite() {
+            n
+        } else {
+            libm::trunc(n) + 0.0
+        })
     }
 
     pub fn to_int32(&mut self, v: Value) -> Result<i32, Value> {
@@ -96,7 +104,9 @@ impl Vm {
             Kind::Null => Value::atom(self.names.null),
             Kind::Bool(true) => Value::atom(self.names.true_),
             Kind::Bool(false) => Value::atom(self.names.false_),
-            Kind::Symbol(_) => return Err(self.type_error("Cannot convert a Symbol value to a string")),
+            Kind::Symbol(_) => {
+                return Err(self.type_error("Cannot convert a Symbol value to a string"))
+            }
             Kind::Object(_) => {
                 let p = self.to_primitive(v, Hint::String)?;
                 return self.to_string(p);
@@ -115,7 +125,8 @@ impl Vm {
             return self.new_string(s).unwrap_or(Value::atom(self.names.nan));
         }
         let s = crate::lexer::number_to_string(n);
-        self.new_string(s.as_bytes()).unwrap_or(Value::atom(self.names.nan))
+        self.new_string(s.as_bytes())
+            .unwrap_or(Value::atom(self.names.nan))
     }
 
     /// ToString then the bytes, copied.
@@ -154,7 +165,9 @@ impl Vm {
             return Key::atom(a);
         }
         self.flatten(s);
-        let Some(h) = s.heap_handle() else { return Key::atom(self.names.empty) };
+        let Some(h) = s.heap_handle() else {
+            return Key::atom(self.names.empty);
+        };
         let bytes: &[u8] = match self.heap.str(h) {
             crate::string::JsStr::Flat(b) => b,
             crate::string::JsStr::Rope { .. } => &[],
@@ -250,7 +263,8 @@ impl Vm {
     }
 
     pub fn is_callable(&self, v: Value) -> bool {
-        v.as_object().is_some_and(|h| self.heap.obj(h).is_callable())
+        v.as_object()
+            .is_some_and(|h| self.heap.obj(h).is_callable())
     }
 
     pub fn is_constructor(&self, v: Value) -> bool {
@@ -303,7 +317,13 @@ fn is_js_whitespace(c: char) -> bool {
     matches!(
         c,
         '\u{9}' | '\u{A}' | '\u{B}' | '\u{C}' | '\u{D}' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200A}' | '\u{2028}' | '\u{2029}' | '\u{202F}' | '\u{205F}' | '\u{3000}' | '\u{FEFF}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
     )
 }
 
@@ -343,7 +363,9 @@ pub fn trim_js_end(b: &[u8]) -> &[u8] {
 
 /// Decode one UTF-8 character: (char or None if invalid, bytes consumed ≥ 1).
 pub fn decode_utf8(b: &[u8]) -> (Option<char>, usize) {
-    let Some(&c0) = b.first() else { return (None, 0) };
+    let Some(&c0) = b.first() else {
+        return (None, 0);
+    };
     let n = match c0 {
         0x00..=0x7F => return (Some(c0 as char), 1),
         0xC0..=0xDF => 2,
@@ -397,7 +419,9 @@ pub fn string_to_number(b: &[u8]) -> f64 {
     // Only decimal literal syntax: digits, '.', exponent, sign.
     let body = s.strip_prefix(['+', '-']).unwrap_or(s);
     if body.is_empty()
-        || !body.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+        || !body
+            .bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
         || body.starts_with(['e', 'E'])
         || body == "."
     {

@@ -88,8 +88,15 @@ impl Vm {
         for f in self.frames.iter().rev().take(32) {
             let (line, col) = f.code.position(f.pc.saturating_sub(1));
             let name = String::from_utf8_lossy(self.atoms.bytes(f.code.name)).into_owned();
-            let name = if name.is_empty() { String::from("<anonymous>") } else { name };
-            out.push_str(&format!("    at {} ({}:{}:{})\n", name, f.code.script, line, col));
+            let name = if name.is_empty() {
+                String::from("<anonymous>")
+            } else {
+                name
+            };
+            out.push_str(&format!(
+                "    at {} ({}:{}:{})\n",
+                name, f.code.script, line, col
+            ));
         }
         out.pop();
         out
@@ -98,7 +105,11 @@ impl Vm {
     /// Define `stack` on a new error object: `Name: message` and the trace.
     pub fn attach_stack(&mut self, h: crate::heap::Handle, name: &str, message: &str) {
         let trace = self.stack_trace();
-        let text = if message.is_empty() { format!("{name}\n{trace}") } else { format!("{name}: {message}\n{trace}") };
+        let text = if message.is_empty() {
+            format!("{name}\n{trace}")
+        } else {
+            format!("{name}: {message}\n{trace}")
+        };
         if let Ok(s) = self.new_string(text.trim_end().as_bytes()) {
             let sk = Key::atom(self.names.stack);
             self.define_value(h, sk, s, METHOD_FLAGS);
@@ -142,7 +153,11 @@ impl Vm {
                 if s.is_string() {
                     let full = String::from_utf8_lossy(self.string_bytes(s)).into_owned();
                     // Keep only the "at" lines.
-                    stack = full.lines().filter(|l| l.trim_start().starts_with("at ")).collect::<alloc::vec::Vec<_>>().join("\n");
+                    stack = full
+                        .lines()
+                        .filter(|l| l.trim_start().starts_with("at "))
+                        .collect::<alloc::vec::Vec<_>>()
+                        .join("\n");
                 }
             }
             self.terminating = saved;
@@ -153,6 +168,13 @@ impl Vm {
         } else {
             message = self.display_string(thrown);
         }
-        JsError { name, message, script, line, col, stack }
+        JsError {
+            name,
+            message,
+            script,
+            line,
+            col,
+            stack,
+        }
     }
 }

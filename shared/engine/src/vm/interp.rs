@@ -139,7 +139,11 @@ impl Vm {
                 let r = if let (Some($a), Some($b)) = (a.as_number(), b.as_number()) {
                     $fast
                 } else {
-                    let r = if $swap { tri!(self.less_than(b, a, false)) } else { tri!(self.less_than(a, b, true)) };
+                    let r = if $swap {
+                        tri!(self.less_than(b, a, false))
+                    } else {
+                        tri!(self.less_than(a, b, true))
+                    };
                     match r {
                         None => false,
                         Some(x) => x != $negate,
@@ -227,7 +231,9 @@ impl Vm {
                     let e = self.env_at(fi, depth);
                     let v = self.heap.env(e).slots[i as usize];
                     if v.is_empty() {
-                        tri!(Err(self.reference_error("Cannot access a variable before initialization")));
+                        tri!(Err(self.reference_error(
+                            "Cannot access a variable before initialization"
+                        )));
                     }
                     self.stack.push(v);
                 }
@@ -244,7 +250,9 @@ impl Vm {
                 Op::SetEnvChecked(depth, i) => {
                     let e = self.env_at(fi, depth);
                     if self.heap.env(e).slots[i as usize].is_empty() {
-                        tri!(Err(self.reference_error("Cannot access a variable before initialization")));
+                        tri!(Err(self.reference_error(
+                            "Cannot access a variable before initialization"
+                        )));
                     }
                     let v = top!();
                     self.heap.env_mut(e).slots[i as usize] = v;
@@ -302,7 +310,10 @@ impl Vm {
                 Op::CopyEnv => {
                     let e = self.frames[fi].env.unwrap();
                     let env = self.heap.env(e);
-                    let copy = Env { parent: env.parent, slots: env.slots.clone() };
+                    let copy = Env {
+                        parent: env.parent,
+                        slots: env.slots.clone(),
+                    };
                     let h = tri!(self.alloc_cell(Cell::Env(copy)));
                     self.frames[fi].env = Some(h);
                 }
@@ -330,8 +341,11 @@ impl Vm {
                     self.stack.push(v);
                 }
                 Op::RestArgs(n) => {
-                    let rest: Vec<Value> =
-                        self.frames[fi].args.as_ref().map(|a| a.iter().skip(n as usize).copied().collect()).unwrap_or_default();
+                    let rest: Vec<Value> = self.frames[fi]
+                        .args
+                        .as_ref()
+                        .map(|a| a.iter().skip(n as usize).copied().collect())
+                        .unwrap_or_default();
                     let v = tri!(self.new_array(rest));
                     self.stack.push(v);
                 }
@@ -383,7 +397,9 @@ impl Vm {
                     let key = pop!();
                     let obj = pop!();
                     if obj.is_nullish() {
-                        tri!(Err(self.type_error("Cannot convert undefined or null to object")));
+                        tri!(Err(
+                            self.type_error("Cannot convert undefined or null to object")
+                        ));
                     }
                     let k = tri!(self.to_property_key(key));
                     let r = tri!(self.delete_op(obj, k, code.strict));
@@ -516,8 +532,11 @@ impl Vm {
                 Op::SetFieldInit(i) => {
                     let proto = top!();
                     let ctor = self.stack[self.stack.len() - 2];
-                    let init = tri!(self.make_closure(fi, &code.functions[i as usize], proto.as_object()));
-                    if let ObjectKind::Function(fd) = &mut self.heap.obj_mut(ctor.as_object().unwrap()).kind {
+                    let init =
+                        tri!(self.make_closure(fi, &code.functions[i as usize], proto.as_object()));
+                    if let ObjectKind::Function(fd) =
+                        &mut self.heap.obj_mut(ctor.as_object().unwrap()).kind
+                    {
                         if let Callable::Closure { fields_init, .. } = &mut fd.callable {
                             *fields_init = init.as_object();
                         }
@@ -525,13 +544,18 @@ impl Vm {
                 }
                 Op::RunStaticInit(i) => {
                     let ctor = self.stack[self.stack.len() - 2];
-                    let init = tri!(self.make_closure(fi, &code.functions[i as usize], ctor.as_object()));
+                    let init =
+                        tri!(self.make_closure(fi, &code.functions[i as usize], ctor.as_object()));
                     self.frames[fi].pc = pc;
                     tri!(self.call(init, ctor, &[]));
                 }
                 Op::RegExp(i) => {
                     let (p, f) = code.regexps[i as usize];
-                    let r = tri!(crate::builtins::regexp_create(self, Value::atom(p), Value::atom(f)));
+                    let r = tri!(crate::builtins::regexp_create(
+                        self,
+                        Value::atom(p),
+                        Value::atom(f)
+                    ));
                     self.stack.push(r);
                 }
                 Op::TemplateObject(n) => {
@@ -557,8 +581,18 @@ impl Vm {
                 Op::Sub => num_binop!(x, y, Value::number(x - y), Value::number(x - y)),
                 Op::Mul => num_binop!(x, y, Value::number(x * y), Value::number(x * y)),
                 Op::Div => num_binop!(x, y, Value::number(x / y), Value::number(x / y)),
-                Op::Mod => num_binop!(x, y, Value::number(js_rem(x, y)), Value::number(js_rem(x, y))),
-                Op::Exp => num_binop!(x, y, Value::number(js_pow(x, y)), Value::number(js_pow(x, y))),
+                Op::Mod => num_binop!(
+                    x,
+                    y,
+                    Value::number(js_rem(x, y)),
+                    Value::number(js_rem(x, y))
+                ),
+                Op::Exp => num_binop!(
+                    x,
+                    y,
+                    Value::number(js_pow(x, y)),
+                    Value::number(js_pow(x, y))
+                ),
                 Op::Shl => int_binop!(x, y, x.wrapping_shl(y as u32 & 31) as f64),
                 Op::Shr => int_binop!(x, y, (x >> (y as u32 & 31)) as f64),
                 Op::UShr => int_binop!(x, y, ((x as u32) >> (y as u32 & 31)) as f64),
@@ -580,13 +614,21 @@ impl Vm {
                 Op::StrictEq => {
                     let b = pop!();
                     let a = pop!();
-                    let r = if a == b && a.as_number().is_none() { true } else { self.strict_equals(a, b) };
+                    let r = if a == b && a.as_number().is_none() {
+                        true
+                    } else {
+                        self.strict_equals(a, b)
+                    };
                     self.stack.push(Value::bool(r));
                 }
                 Op::StrictNe => {
                     let b = pop!();
                     let a = pop!();
-                    let r = if a == b && a.as_number().is_none() { true } else { self.strict_equals(a, b) };
+                    let r = if a == b && a.as_number().is_none() {
+                        true
+                    } else {
+                        self.strict_equals(a, b)
+                    };
                     self.stack.push(Value::bool(!r));
                 }
                 Op::Lt => compare!(x, y, x < y, false, false),
@@ -597,7 +639,9 @@ impl Vm {
                     let obj = pop!();
                     let key = pop!();
                     let Some(h) = obj.as_object() else {
-                        tri!(Err(self.type_error("Cannot use 'in' operator to search for a key in a non-object")));
+                        tri!(Err(self.type_error(
+                            "Cannot use 'in' operator to search for a key in a non-object"
+                        )));
                         unreachable!()
                     };
                     let k = tri!(self.to_property_key(key));
@@ -680,7 +724,9 @@ impl Vm {
                 Op::CheckObjectCoercible => {
                     let v = top!();
                     if v.is_nullish() {
-                        tri!(Err(self.type_error("Cannot destructure 'undefined' or 'null'")));
+                        tri!(Err(
+                            self.type_error("Cannot destructure 'undefined' or 'null'")
+                        ));
                     }
                 }
 
@@ -832,7 +878,9 @@ impl Vm {
                             let this = self.stack[base - 1];
                             if code.kind == CodeKind::DerivedConstructor {
                                 if !v.is_undefined() {
-                                    tri!(Err(self.type_error("Derived constructors may only return object or undefined")));
+                                    tri!(Err(self.type_error(
+                                        "Derived constructors may only return object or undefined"
+                                    )));
                                 }
                                 if this.is_empty() {
                                     tri!(Err(self.reference_error(
@@ -860,7 +908,8 @@ impl Vm {
                     return Err(v);
                 }
                 Op::ThrowError(kind, msg) => {
-                    let m = alloc::string::String::from_utf8_lossy(self.atoms.bytes(msg)).into_owned();
+                    let m =
+                        alloc::string::String::from_utf8_lossy(self.atoms.bytes(msg)).into_owned();
                     let k = match kind {
                         error_kinds::REFERENCE => ErrorKind::Reference,
                         error_kinds::SYNTAX => ErrorKind::Syntax,
@@ -871,7 +920,12 @@ impl Vm {
                 }
                 Op::Try(t) => {
                     let env = self.frames[fi].env;
-                    self.handlers.push(Handler { frame: fi, pc: t as usize, stack: self.stack.len(), env });
+                    self.handlers.push(Handler {
+                        frame: fi,
+                        pc: t as usize,
+                        stack: self.stack.len(),
+                        env,
+                    });
                 }
                 Op::EndTry => {
                     self.handlers.pop();
@@ -955,14 +1009,26 @@ impl Vm {
                     self.frames[fi].pc = pc;
                     let keys = tri!(self.for_in_keys(obj));
                     tri!(self.charge(keys.len() * 8));
-                    let st = tri!(self.alloc_object(None, ObjectKind::ForIn { object: obj, keys, index: 0 }));
+                    let st = tri!(self.alloc_object(
+                        None,
+                        ObjectKind::ForIn {
+                            object: obj,
+                            keys,
+                            index: 0
+                        }
+                    ));
                     self.stack.push(st);
                 }
                 Op::ForInNext(t) => {
                     safe_point!();
                     let st = top!().as_object().unwrap();
                     let key = loop {
-                        let ObjectKind::ForIn { object, keys, index } = &mut self.heap.obj_mut(st).kind else {
+                        let ObjectKind::ForIn {
+                            object,
+                            keys,
+                            index,
+                        } = &mut self.heap.obj_mut(st).kind
+                        else {
                             unreachable!()
                         };
                         if *index as usize >= keys.len() {
@@ -1002,7 +1068,10 @@ impl Vm {
         }
         if self.fuel < -NESTED_OVERDRAFT {
             self.terminating = true;
-            return Some(Err(self.make_error(ErrorKind::Internal, "out of fuel inside a native callback")));
+            return Some(Err(self.make_error(
+                ErrorKind::Internal,
+                "out of fuel inside a native callback",
+            )));
         }
         None
     }
@@ -1033,7 +1102,13 @@ impl Vm {
         }
     }
 
-    fn get_global(&mut self, a: crate::value::Atom, ic: u16, code: &Code, throw: bool) -> Result<Value, Value> {
+    fn get_global(
+        &mut self,
+        a: crate::value::Atom,
+        ic: u16,
+        code: &Code,
+        throw: bool,
+    ) -> Result<Value, Value> {
         if !self.global_lex.map.is_empty() {
             if let Some(&slot) = self.global_lex.map.get(&a) {
                 if let Some(v) = self.global_lex_values.get(slot as usize).copied() {
@@ -1063,7 +1138,13 @@ impl Vm {
         Ok(Value::UNDEFINED)
     }
 
-    fn set_global(&mut self, a: crate::value::Atom, ic: u16, code: &Code, v: Value) -> Result<(), Value> {
+    fn set_global(
+        &mut self,
+        a: crate::value::Atom,
+        ic: u16,
+        code: &Code,
+        v: Value,
+    ) -> Result<(), Value> {
         if let Some(&slot) = self.global_lex.map.get(&a) {
             if (slot as usize) < self.global_lex_values.len() {
                 if self.global_lex_values[slot as usize].is_empty() {
@@ -1096,7 +1177,13 @@ impl Vm {
     }
 
     #[inline]
-    fn get_prop_cached(&mut self, obj: Value, a: crate::value::Atom, ic: u16, code: &Code) -> Result<Value, Value> {
+    fn get_prop_cached(
+        &mut self,
+        obj: Value,
+        a: crate::value::Atom,
+        ic: u16,
+        code: &Code,
+    ) -> Result<Value, Value> {
         let key = Key::atom(a);
         if let Some(h) = obj.as_object() {
             let o = self.heap.obj(h);
@@ -1119,7 +1206,12 @@ impl Vm {
                         let mut cur = o.proto;
                         while let Some(ph) = cur {
                             let po = self.heap.obj(ph);
-                            if !matches!(po.kind, ObjectKind::Ordinary | ObjectKind::Function(_) | ObjectKind::Array(_)) {
+                            if !matches!(
+                                po.kind,
+                                ObjectKind::Ordinary
+                                    | ObjectKind::Function(_)
+                                    | ObjectKind::Array(_)
+                            ) {
                                 break;
                             }
                             if let Some(i) = po.props.find(key) {
@@ -1152,7 +1244,14 @@ impl Vm {
     }
 
     #[inline]
-    fn set_prop_cached(&mut self, obj: Value, a: crate::value::Atom, ic: u16, code: &Code, v: Value) -> Result<(), Value> {
+    fn set_prop_cached(
+        &mut self,
+        obj: Value,
+        a: crate::value::Atom,
+        ic: u16,
+        code: &Code,
+        v: Value,
+    ) -> Result<(), Value> {
         let key = Key::atom(a);
         if let Some(h) = obj.as_object() {
             let o = self.heap.obj_mut(h);
@@ -1184,7 +1283,10 @@ impl Vm {
     /// Define an own data property, enumerable (object literal fields, class fields).
     fn define_field(&mut self, o: Handle, key: Key, v: Value) -> Result<(), Value> {
         let obj = self.heap.obj(o);
-        if matches!(obj.kind, ObjectKind::Ordinary) && obj.extensible && obj.props.find(key).is_none() {
+        if matches!(obj.kind, ObjectKind::Ordinary)
+            && obj.extensible
+            && obj.props.find(key).is_none()
+        {
             let grown = self.heap.obj_mut(o).props.push(key, v, DEFAULT_FLAGS);
             return self.charge(grown);
         }
@@ -1192,7 +1294,12 @@ impl Vm {
     }
 
     /// CopyDataProperties(target, source, excluded).
-    pub fn copy_data_properties(&mut self, target: Handle, src: Value, excluded: &[Key]) -> Result<(), Value> {
+    pub fn copy_data_properties(
+        &mut self,
+        target: Handle,
+        src: Value,
+        excluded: &[Key],
+    ) -> Result<(), Value> {
         if src.is_nullish() {
             return Ok(());
         }
@@ -1216,35 +1323,65 @@ impl Vm {
     }
 
     /// Create a closure for `code` in frame `fi`'s environment.
-    fn make_closure(&mut self, fi: usize, code: &Rc<Code>, home: Option<Handle>) -> Result<Value, Value> {
+    fn make_closure(
+        &mut self,
+        fi: usize,
+        code: &Rc<Code>,
+        home: Option<Handle>,
+    ) -> Result<Value, Value> {
         let frame = &self.frames[fi];
         let env = frame.env;
         let (this_val, new_target, home) = if code.kind == CodeKind::Arrow {
             let base = frame.base;
             let callee = self.stack[base - 2];
-            let inherited_home = callee.as_object().and_then(|c| match &self.heap.obj(c).kind {
-                ObjectKind::Function(fd) => match &fd.callable {
-                    Callable::Closure { home, .. } => *home,
+            let inherited_home = callee
+                .as_object()
+                .and_then(|c| match &self.heap.obj(c).kind {
+                    ObjectKind::Function(fd) => match &fd.callable {
+                        Callable::Closure { home, .. } => *home,
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            });
+                });
             (self.stack[base - 1], frame.new_target, inherited_home)
         } else {
             (Value::UNDEFINED, Value::UNDEFINED, home)
         };
-        let is_ctor = matches!(code.kind, CodeKind::Normal | CodeKind::ClassConstructor | CodeKind::DerivedConstructor);
-        let is_class = matches!(code.kind, CodeKind::ClassConstructor | CodeKind::DerivedConstructor);
+        let is_ctor = matches!(
+            code.kind,
+            CodeKind::Normal | CodeKind::ClassConstructor | CodeKind::DerivedConstructor
+        );
+        let is_class = matches!(
+            code.kind,
+            CodeKind::ClassConstructor | CodeKind::DerivedConstructor
+        );
         let fd = FunctionData {
-            callable: Callable::Closure { code: code.clone(), env, this_val, new_target, home, fields_init: None },
+            callable: Callable::Closure {
+                code: code.clone(),
+                env,
+                this_val,
+                new_target,
+                home,
+                fields_init: None,
+            },
             is_constructor: is_ctor,
             is_class_constructor: is_class,
             lazy_props: true,
         };
-        self.alloc_object(self.intr.function_prototype, ObjectKind::Function(alloc::boxed::Box::new(fd)))
+        self.alloc_object(
+            self.intr.function_prototype,
+            ObjectKind::Function(alloc::boxed::Box::new(fd)),
+        )
     }
 
-    fn define_method_op(&mut self, fi: usize, code: &Rc<Code>, target: Value, key: Key, flags: u8) -> Result<(), Value> {
+    fn define_method_op(
+        &mut self,
+        fi: usize,
+        code: &Rc<Code>,
+        target: Value,
+        key: Key,
+        flags: u8,
+    ) -> Result<(), Value> {
         let th = target.as_object().unwrap();
         let f = self.make_closure(fi, code, Some(th))?;
         let fh = f.as_object().unwrap();
@@ -1306,7 +1443,9 @@ impl Vm {
             }
             let pp = self.get(heritage, Key::atom(self.names.prototype))?;
             if !pp.is_object() && !pp.is_null() {
-                return Err(self.type_error("Class extends value does not have valid prototype property"));
+                return Err(
+                    self.type_error("Class extends value does not have valid prototype property")
+                );
             }
             (pp.as_object(), heritage.as_object())
         };
@@ -1341,7 +1480,9 @@ impl Vm {
 
     fn super_get(&mut self, fi: usize, key: Key, this: Value) -> Result<Value, Value> {
         if this.is_empty() {
-            return Err(self.reference_error("Must call super constructor in derived class before accessing 'this'"));
+            return Err(self.reference_error(
+                "Must call super constructor in derived class before accessing 'this'",
+            ));
         }
         let Some(home) = self.home_object(fi) else {
             return Err(self.syntax_error("'super' keyword unexpected here"));
@@ -1415,7 +1556,10 @@ impl Vm {
                 if a.elems.len() > 65535 {
                     return Err(self.range_error("Too many arguments in function call"));
                 }
-                Ok(a.elems.iter().map(|v| if v.is_empty() { Value::UNDEFINED } else { *v }).collect())
+                Ok(a.elems
+                    .iter()
+                    .map(|v| if v.is_empty() { Value::UNDEFINED } else { *v })
+                    .collect())
             }
             _ => Ok(Vec::new()),
         }
@@ -1440,7 +1584,8 @@ impl Vm {
         let ck = Key::atom(self.names.callee);
         if strict {
             let tte = self.intr.throw_type_error;
-            let acc = self.alloc_cell(Cell::Accessor(crate::heap::Accessor { get: tte, set: tte }))?;
+            let acc =
+                self.alloc_cell(Cell::Accessor(crate::heap::Accessor { get: tte, set: tte }))?;
             self.define_value(h, ck, Value::object(acc), ACCESSOR);
         } else {
             self.define_value(h, ck, callee, METHOD_FLAGS);
@@ -1472,7 +1617,13 @@ pub fn js_rem(x: f64, y: f64) -> f64 {
     if y.is_infinite() {
         return x;
     }
-    if x >= 0.0 && y > 0.0 && x < 9007199254740992.0 && y < 9007199254740992.0 && x.fract() == 0.0 && y.fract() == 0.0 {
+    if x >= 0.0
+        && y > 0.0
+        && x < 9007199254740992.0
+        && y < 9007199254740992.0
+        && x.fract() == 0.0
+        && y.fract() == 0.0
+    {
         return ((x as u64) % (y as u64)) as f64;
     }
     let r = libm::fmod(x, y);

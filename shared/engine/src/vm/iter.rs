@@ -43,7 +43,13 @@ impl Vm {
     /// Step a built-in array iterator without allocating a result object.
     fn array_iterator_fast_step(&mut self, iter: Value) -> Option<Result<Option<Value>, Value>> {
         let h = iter.as_object()?;
-        let ObjectKind::ArrayIterator { target, index, kind: IterKind::Values, done } = &self.heap.obj(h).kind else {
+        let ObjectKind::ArrayIterator {
+            target,
+            index,
+            kind: IterKind::Values,
+            done,
+        } = &self.heap.obj(h).kind
+        else {
             return None;
         };
         if *done {
@@ -52,7 +58,9 @@ impl Vm {
         let (target, index) = (*target, *index);
         let len = match target.as_object().map(|t| &self.heap.obj(t).kind) {
             Some(ObjectKind::Array(a)) => a.len,
-            Some(ObjectKind::TypedArray { .. }) => self.typed_length(target.as_object().unwrap()).unwrap_or(0),
+            Some(ObjectKind::TypedArray { .. }) => {
+                self.typed_length(target.as_object().unwrap()).unwrap_or(0)
+            }
             _ => {
                 let lk = Key::atom(self.names.length);
                 let l = match self.get(target, lk) {
@@ -81,7 +89,9 @@ impl Vm {
     pub fn iterator_close(&mut self, iter: Value) -> Result<(), Value> {
         if let Some(h) = iter.as_object() {
             if let ObjectKind::ArrayIterator { .. } = self.heap.obj(h).kind {
-                if self.heap.obj(h).props.is_empty() && self.heap.obj(h).proto == self.intr.array_iterator_prototype {
+                if self.heap.obj(h).props.is_empty()
+                    && self.heap.obj(h).proto == self.intr.array_iterator_prototype
+                {
                     return Ok(());
                 }
             }
@@ -108,8 +118,11 @@ impl Vm {
                         ObjectKind::Array(a) => a,
                         _ => unreachable!(),
                     };
-                    let mut out: Vec<Value> =
-                        a.elems.iter().map(|v| if v.is_empty() { Value::UNDEFINED } else { *v }).collect();
+                    let mut out: Vec<Value> = a
+                        .elems
+                        .iter()
+                        .map(|v| if v.is_empty() { Value::UNDEFINED } else { *v })
+                        .collect();
                     out.resize(a.len as usize, Value::UNDEFINED);
                     return Ok(out);
                 }
@@ -147,11 +160,16 @@ impl Vm {
     /// Does iterating this array use the unmodified built-in iterator?
     pub(crate) fn array_iteration_is_plain(&self, h: crate::heap::Handle) -> bool {
         let o = self.heap.obj(h);
-        if o.proto != self.intr.array_prototype || o.props.find(Key::symbol(self.sym.iterator)).is_some() {
+        if o.proto != self.intr.array_prototype
+            || o.props.find(Key::symbol(self.sym.iterator)).is_some()
+        {
             return false;
         }
-        let Some(ap) = self.intr.array_prototype else { return false };
-        let ok_values = self.get_own_data(ap, Key::symbol(self.sym.iterator)) == Some(self.intr.array_values);
+        let Some(ap) = self.intr.array_prototype else {
+            return false;
+        };
+        let ok_values =
+            self.get_own_data(ap, Key::symbol(self.sym.iterator)) == Some(self.intr.array_values);
         let ok_next = self
             .intr
             .array_iterator_prototype
@@ -164,7 +182,12 @@ impl Vm {
     pub fn new_array_iterator(&mut self, target: Value, kind: IterKind) -> Result<Value, Value> {
         self.alloc_object(
             self.intr.array_iterator_prototype,
-            ObjectKind::ArrayIterator { target, index: 0, kind, done: false },
+            ObjectKind::ArrayIterator {
+                target,
+                index: 0,
+                kind,
+                done: false,
+            },
         )
     }
 

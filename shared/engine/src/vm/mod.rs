@@ -133,9 +133,13 @@ impl Intrinsics {
         .chain(self.typed_array_prototypes)
         .flatten()
         .chain(
-            [self.array_iterator_next, self.array_values, self.throw_type_error]
-                .into_iter()
-                .filter_map(|v| v.heap_handle()),
+            [
+                self.array_iterator_next,
+                self.array_values,
+                self.throw_type_error,
+            ]
+            .into_iter()
+            .filter_map(|v| v.heap_handle()),
         )
     }
 }
@@ -324,6 +328,8 @@ pub struct Vm {
     pub(crate) realm_values: Vec<Value>,
     /// Where the pending exception was thrown (script, line, col).
     pub(crate) throw_site: Option<(String, u32, u32)>,
+    /// The host's wall clock: milliseconds since the Unix epoch (for `Date`).
+    clock: Option<Box<dyn Fn() -> f64>>,
 }
 
 /// How deep natives may re-enter the interpreter.
@@ -338,7 +344,10 @@ impl Vm {
         let mut sym_list = Vec::new();
         for _ in 0..13 {
             let h = heap
-                .alloc(crate::heap::Cell::Sym(crate::heap::Symbol { description: Value::UNDEFINED, registered: false }))
+                .alloc(crate::heap::Cell::Sym(crate::heap::Symbol {
+                    description: Value::UNDEFINED,
+                    registered: false,
+                }))
                 .expect("heap budget too small for the built-ins");
             sym_list.push(h);
         }
@@ -358,7 +367,10 @@ impl Vm {
             split: sym_list[12],
         };
         let global = heap
-            .alloc(crate::heap::Cell::Obj(crate::object::Object::new(None, crate::object::ObjectKind::Ordinary)))
+            .alloc(crate::heap::Cell::Obj(crate::object::Object::new(
+                None,
+                crate::object::ObjectKind::Ordinary,
+            )))
             .expect("heap budget too small for the built-ins");
         let mut vm = Box::new(Vm {
             heap,
@@ -386,6 +398,7 @@ impl Vm {
             scripts: Vec::new(),
             realm_values: Vec::new(),
             throw_site: None,
+            clock: None,
         });
         let names = [
             "Symbol.iterator",
@@ -429,7 +442,10 @@ impl Vm {
         let depth = self.frames.len();
         match self.enter_script(code) {
             Ok(()) => {
-                self.task = Some(Task { depth, name: crate::bytecode::script_name(name) });
+                self.task = Some(Task {
+                    depth,
+                    name: crate::bytecode::script_name(name),
+                });
                 Ok(())
             }
             Err(e) => Err(self.error_from_thrown(e)),
@@ -604,8 +620,12 @@ impl Vm {
         if source.len() > self.config.max_script_bytes {
             return Err(syntax("script too large".into(), 0, 0));
         }
-        let opts = crate::parser::ParseOptions { max_nesting: self.config.max_nesting, strict: false };
-        let program = crate::parser::parse_program(source, &opts).map_err(|e| syntax(e.message, e.line, e.col))?;
+        let opts = crate::parser::ParseOptions {
+            max_nesting: self.config.max_nesting,
+            strict: false,
+        };
+        let program = crate::parser::parse_program(source, &opts)
+            .map_err(|e| syntax(e.message, e.line, e.col))?;
         let atoms_before = self.atoms.len();
         let code = crate::compiler::compile_script(
             &program,
@@ -669,6 +689,16 @@ impl Vm {
     #[inline]
     pub fn arg(args: &[Value], i: usize) -> Value {
         args.get(i).copied().unwrap_or(Value::UNDEFINED)
+    }
+
+    /// Set the wall clock used by `Date` (milliseconds since the Unix epoch).
+    pub fn set_clock(&mut self, clock: Box<dyn Fn() -> f64>) {
+        self.clock = Some(clock);
+    }
+
+    /// The current time in milliseconds since the Unix epoch (0 without a host clock).
+    pub fn now_ms(&self) -> f64 {
+        self.clock.as_ref().map_or(0.0, |c| c())
     }
 
     /// `new.target` of the running native (undefined when called without `new`).

@@ -27,7 +27,12 @@ impl Vm {
     }
 
     /// Abstract relational comparison `a < b`: Some(true/false) or None (undefined: NaN).
-    pub fn less_than(&mut self, a: Value, b: Value, left_first: bool) -> Result<Option<bool>, Value> {
+    pub fn less_than(
+        &mut self,
+        a: Value,
+        b: Value,
+        left_first: bool,
+    ) -> Result<Option<bool>, Value> {
         let (pa, pb) = if left_first {
             let pa = self.to_primitive(a, Hint::Number)?;
             let pb = self.to_primitive(b, Hint::Number)?;
@@ -86,7 +91,9 @@ impl Vm {
                 (Kind::Number(x), Kind::Number(y)) => return Ok(x == y),
                 _ if a.is_string() && b.is_string() => return Ok(self.string_eq(a, b)),
                 (Kind::Undefined | Kind::Null, Kind::Undefined | Kind::Null) => return Ok(true),
-                (Kind::Undefined | Kind::Null, _) | (_, Kind::Undefined | Kind::Null) => return Ok(false),
+                (Kind::Undefined | Kind::Null, _) | (_, Kind::Undefined | Kind::Null) => {
+                    return Ok(false)
+                }
                 (Kind::Number(x), _) if b.is_string() => {
                     let y = self.to_number(b)?;
                     return Ok(x == y);
@@ -134,7 +141,9 @@ impl Vm {
     }
 
     pub fn ordinary_has_instance(&mut self, c: Value, v: Value) -> Result<bool, Value> {
-        let Some(ch) = c.as_object() else { return Ok(false) };
+        let Some(ch) = c.as_object() else {
+            return Ok(false);
+        };
         if let ObjectKind::Function(fd) = &self.heap.obj(ch).kind {
             if let Callable::Bound { target, .. } = fd.callable {
                 return self.instance_of(v, Value::object(target));
@@ -142,7 +151,9 @@ impl Vm {
         } else {
             return Ok(false);
         }
-        let Some(mut o) = v.as_object() else { return Ok(false) };
+        let Some(mut o) = v.as_object() else {
+            return Ok(false);
+        };
         let proto = self.get(c, Key::atom(self.names.prototype))?;
         let Some(ph) = proto.as_object() else {
             return Err(self.type_error("Function has non-object prototype in instanceof check"));

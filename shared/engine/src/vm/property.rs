@@ -59,7 +59,9 @@ impl Vm {
     pub(crate) fn materialize_function(&mut self, h: Handle) -> Result<(), Value> {
         let (code, is_ctor) = match &self.heap.obj(h).kind {
             ObjectKind::Function(fd) if fd.lazy_props => match &fd.callable {
-                Callable::Closure { code, .. } => (code.clone(), fd.is_constructor && !fd.is_class_constructor),
+                Callable::Closure { code, .. } => {
+                    (code.clone(), fd.is_constructor && !fd.is_class_constructor)
+                }
                 _ => return Ok(()),
             },
             _ => return Ok(()),
@@ -72,18 +74,35 @@ impl Vm {
         let name = Key::atom(self.names.name);
         let mut front = Vec::new();
         if self.heap.obj(h).props.find(length).is_none() {
-            front.push(Prop { key: length, flags: CONFIGURABLE, value: Value::number(code.length as f64) });
+            front.push(Prop {
+                key: length,
+                flags: CONFIGURABLE,
+                value: Value::number(code.length as f64),
+            });
         }
         if self.heap.obj(h).props.find(name).is_none() {
-            front.push(Prop { key: name, flags: CONFIGURABLE, value: Value::atom(code.name) });
+            front.push(Prop {
+                key: name,
+                flags: CONFIGURABLE,
+                value: Value::atom(code.name),
+            });
         }
         if is_ctor {
             let pk = Key::atom(self.names.prototype);
             if self.heap.obj(h).props.find(pk).is_none() {
                 let proto = self.new_object()?;
                 let ck = Key::atom(self.names.constructor);
-                self.define_value(proto.as_object().unwrap(), ck, Value::object(h), METHOD_FLAGS);
-                front.push(Prop { key: pk, flags: WRITABLE, value: proto });
+                self.define_value(
+                    proto.as_object().unwrap(),
+                    ck,
+                    Value::object(h),
+                    METHOD_FLAGS,
+                );
+                front.push(Prop {
+                    key: pk,
+                    flags: WRITABLE,
+                    value: proto,
+                });
             }
         }
         // Rebuild the table with the standard properties first.
@@ -156,33 +175,54 @@ impl Vm {
     }
 
     /// [[GetOwnProperty]].
-    pub fn get_own_property(&mut self, h: Handle, key: Key) -> Result<Option<PropertyDescriptor>, Value> {
+    pub fn get_own_property(
+        &mut self,
+        h: Handle,
+        key: Key,
+    ) -> Result<Option<PropertyDescriptor>, Value> {
         Ok(match self.find_own(h, key)? {
             Own::Prop(i) => {
                 let p = *self.heap.obj(h).props.get(i).unwrap();
                 Some(self.prop_descriptor(p))
             }
             Own::Elem(i) => {
-                let ObjectKind::Array(a) = &self.heap.obj(h).kind else { unreachable!() };
+                let ObjectKind::Array(a) = &self.heap.obj(h).kind else {
+                    unreachable!()
+                };
                 Some(PropertyDescriptor::data(a.elems[i as usize], DEFAULT_FLAGS))
             }
             Own::ArrayLength => {
-                let ObjectKind::Array(a) = &self.heap.obj(h).kind else { unreachable!() };
+                let ObjectKind::Array(a) = &self.heap.obj(h).kind else {
+                    unreachable!()
+                };
                 let w = if a.length_writable { WRITABLE } else { 0 };
                 Some(PropertyDescriptor::data(Value::number(a.len as f64), w))
             }
             Own::StringIndex(i) => {
-                let ObjectKind::String(s) = self.heap.obj(h).kind else { unreachable!() };
+                let ObjectKind::String(s) = self.heap.obj(h).kind else {
+                    unreachable!()
+                };
                 let b = self.string_bytes(s)[i as usize];
-                Some(PropertyDescriptor::data(self.intern_bytes(&[b]), ENUMERABLE))
+                Some(PropertyDescriptor::data(
+                    self.intern_bytes(&[b]),
+                    ENUMERABLE,
+                ))
             }
             Own::StringLength => {
-                let ObjectKind::String(s) = self.heap.obj(h).kind else { unreachable!() };
-                Some(PropertyDescriptor::data(Value::number(self.string_len(s) as f64), 0))
+                let ObjectKind::String(s) = self.heap.obj(h).kind else {
+                    unreachable!()
+                };
+                Some(PropertyDescriptor::data(
+                    Value::number(self.string_len(s) as f64),
+                    0,
+                ))
             }
             Own::Typed(i) => {
                 let v = self.typed_get(h, i).unwrap_or(Value::UNDEFINED);
-                Some(PropertyDescriptor::data(v, WRITABLE | ENUMERABLE | CONFIGURABLE))
+                Some(PropertyDescriptor::data(
+                    v,
+                    WRITABLE | ENUMERABLE | CONFIGURABLE,
+                ))
             }
             Own::None => None,
         })
@@ -267,7 +307,9 @@ impl Vm {
                 if obj.is_nullish() {
                     let k = self.key_display(key);
                     let what = if obj.is_null() { "null" } else { "undefined" };
-                    return Err(self.type_error(&alloc::format!("Cannot read properties of {what} (reading '{k}')")));
+                    return Err(self.type_error(&alloc::format!(
+                        "Cannot read properties of {what} (reading '{k}')"
+                    )));
                 }
                 let p = self.primitive_proto(obj)?;
                 self.get_from(p, key, obj)
@@ -302,7 +344,9 @@ impl Vm {
                     Some(p) => {
                         // Typed arrays: numeric keys never reach the prototype.
                         if matches!(self.heap.obj(h).kind, ObjectKind::TypedArray { .. })
-                            && key.as_atom().is_some_and(|a| is_canonical_numeric_string(self.atoms.bytes(a)))
+                            && key
+                                .as_atom()
+                                .is_some_and(|a| is_canonical_numeric_string(self.atoms.bytes(a)))
                         {
                             return Ok(Value::UNDEFINED);
                         }
@@ -378,7 +422,9 @@ impl Vm {
         if obj.is_nullish() {
             let k = self.to_string_lossy(key).unwrap_or_default();
             let what = if obj.is_null() { "null" } else { "undefined" };
-            return Err(self.type_error(&alloc::format!("Cannot read properties of {what} (reading '{k}')")));
+            return Err(self.type_error(&alloc::format!(
+                "Cannot read properties of {what} (reading '{k}')"
+            )));
         }
         let k = self.to_property_key(key)?;
         self.get(obj, k)
@@ -391,7 +437,9 @@ impl Vm {
             None => {
                 if obj.is_nullish() {
                     let k = self.key_display(key);
-                    return Err(self.type_error(&alloc::format!("Cannot set properties of undefined (setting '{k}')")));
+                    return Err(self.type_error(&alloc::format!(
+                        "Cannot set properties of undefined (setting '{k}')"
+                    )));
                 }
                 let p = self.primitive_proto(obj)?;
                 self.set_on(p, key, v, obj)?
@@ -399,13 +447,21 @@ impl Vm {
         };
         if !ok && throw {
             let k = self.key_display(key);
-            return Err(self.type_error(&alloc::format!("Cannot assign to read only property '{k}' of object")));
+            return Err(self.type_error(&alloc::format!(
+                "Cannot assign to read only property '{k}' of object"
+            )));
         }
         Ok(())
     }
 
     /// OrdinarySet starting at `h` with `receiver`. Returns false on failure.
-    pub fn set_on(&mut self, h: Handle, key: Key, v: Value, receiver: Value) -> Result<bool, Value> {
+    pub fn set_on(
+        &mut self,
+        h: Handle,
+        key: Key,
+        v: Value,
+        receiver: Value,
+    ) -> Result<bool, Value> {
         let mut cur = h;
         loop {
             let own = self.find_own(cur, key)?;
@@ -458,7 +514,10 @@ impl Vm {
                 Own::StringIndex(_) | Own::StringLength => return Ok(false),
                 Own::None => {
                     if let ObjectKind::TypedArray { .. } = self.heap.obj(cur).kind {
-                        if key.as_atom().is_some_and(|a| is_canonical_numeric_string(self.atoms.bytes(a))) {
+                        if key
+                            .as_atom()
+                            .is_some_and(|a| is_canonical_numeric_string(self.atoms.bytes(a)))
+                        {
                             if receiver == Value::object(cur) {
                                 // Out-of-bounds integer-indexed writes are ignored (after conversion).
                                 self.to_number(v)?;
@@ -478,13 +537,22 @@ impl Vm {
 
     /// Create or update a data property on the receiver (the tail of OrdinarySet).
     fn set_on_receiver(&mut self, key: Key, v: Value, receiver: Value) -> Result<bool, Value> {
-        let Some(r) = receiver.as_object() else { return Ok(false) };
+        let Some(r) = receiver.as_object() else {
+            return Ok(false);
+        };
         match self.get_own_property(r, key)? {
             Some(d) => {
                 if d.is_accessor() || d.writable == Some(false) {
                     return Ok(false);
                 }
-                self.define_own_property(r, key, PropertyDescriptor { value: Some(v), ..Default::default() })
+                self.define_own_property(
+                    r,
+                    key,
+                    PropertyDescriptor {
+                        value: Some(v),
+                        ..Default::default()
+                    },
+                )
             }
             None => self.create_data_property(r, key, v),
         }
@@ -526,7 +594,9 @@ impl Vm {
 
     /// Write element `i` of a non-sparse array, growing it (holes fill gaps).
     pub(crate) fn array_put(&mut self, h: Handle, i: u32, v: Value) -> Result<(), Value> {
-        let ObjectKind::Array(a) = &mut self.heap.obj_mut(h).kind else { unreachable!() };
+        let ObjectKind::Array(a) = &mut self.heap.obj_mut(h).kind else {
+            unreachable!()
+        };
         let i = i as usize;
         if i < a.elems.len() {
             a.elems[i] = v;
@@ -560,7 +630,11 @@ impl Vm {
                             a.elems[iu] = v;
                             return Ok(());
                         }
-                        if iu == a.elems.len() && o.extensible && a.length_writable && self.array_proto_is_plain() {
+                        if iu == a.elems.len()
+                            && o.extensible
+                            && a.length_writable
+                            && self.array_proto_is_plain()
+                        {
                             return self.array_put(h, i, v);
                         }
                     }
@@ -589,7 +663,11 @@ impl Vm {
                     _ => true,
                 };
                 arr_ok
-                    && !o.props.list().iter().any(|p| p.key.as_atom().is_some_and(|a| self.atoms.array_index(a).is_some()))
+                    && !o.props.list().iter().any(|p| {
+                        p.key
+                            .as_atom()
+                            .is_some_and(|a| self.atoms.array_index(a).is_some())
+                    })
             })
         };
         check(self.intr.array_prototype) && check(self.intr.object_prototype)
@@ -607,7 +685,9 @@ impl Vm {
     /// Set an array's length (truncating elements). False if `length` is read-only.
     pub(crate) fn set_array_len(&mut self, h: Handle, len: u32) -> Result<bool, Value> {
         let (sparse, old) = {
-            let ObjectKind::Array(a) = &mut self.heap.obj_mut(h).kind else { return Ok(false) };
+            let ObjectKind::Array(a) = &mut self.heap.obj_mut(h).kind else {
+                return Ok(false);
+            };
             if !a.length_writable {
                 return Ok(a.len == len);
             }
@@ -673,7 +753,12 @@ impl Vm {
     }
 
     /// [[DefineOwnProperty]] (ValidateAndApplyPropertyDescriptor). Returns false when refused.
-    pub fn define_own_property(&mut self, h: Handle, key: Key, desc: PropertyDescriptor) -> Result<bool, Value> {
+    pub fn define_own_property(
+        &mut self,
+        h: Handle,
+        key: Key,
+        desc: PropertyDescriptor,
+    ) -> Result<bool, Value> {
         let index = key.as_atom().and_then(|a| self.atoms.array_index(a));
         // Exotic objects first.
         match &self.heap.obj(h).kind {
@@ -705,9 +790,15 @@ impl Vm {
                         && desc.writable == Some(true)
                         && desc.enumerable == Some(true)
                         && desc.configurable == Some(true);
-                    if dense_ok && plain && (exists_dense || creating_full) && self.heap.obj(h).extensible {
+                    if dense_ok
+                        && plain
+                        && (exists_dense || creating_full)
+                        && self.heap.obj(h).extensible
+                    {
                         let v = desc.value.unwrap_or_else(|| {
-                            let ObjectKind::Array(a) = &self.heap.obj(h).kind else { unreachable!() };
+                            let ObjectKind::Array(a) = &self.heap.obj(h).kind else {
+                                unreachable!()
+                            };
                             a.elems.get(i as usize).copied().unwrap_or(Value::UNDEFINED)
                         });
                         self.array_put(h, i, v)?;
@@ -757,7 +848,11 @@ impl Vm {
         self.define_ordinary(h, key, desc)
     }
 
-    fn compatible_with_frozen(&mut self, cur: PropertyDescriptor, desc: PropertyDescriptor) -> bool {
+    fn compatible_with_frozen(
+        &mut self,
+        cur: PropertyDescriptor,
+        desc: PropertyDescriptor,
+    ) -> bool {
         if desc.configurable == Some(true) || desc.is_accessor() {
             return false;
         }
@@ -797,7 +892,9 @@ impl Vm {
                 return Ok(false);
             }
             if let Some(l) = new_len {
-                let ObjectKind::Array(a) = &self.heap.obj(h).kind else { unreachable!() };
+                let ObjectKind::Array(a) = &self.heap.obj(h).kind else {
+                    unreachable!()
+                };
                 return Ok(l == a.len);
             }
             return Ok(true);
@@ -815,7 +912,12 @@ impl Vm {
     }
 
     /// ValidateAndApplyPropertyDescriptor on the property table.
-    fn define_ordinary(&mut self, h: Handle, key: Key, desc: PropertyDescriptor) -> Result<bool, Value> {
+    fn define_ordinary(
+        &mut self,
+        h: Handle,
+        key: Key,
+        desc: PropertyDescriptor,
+    ) -> Result<bool, Value> {
         if self.is_lazy_function(h) {
             self.materialize_function(h)?;
         }
@@ -886,10 +988,18 @@ impl Vm {
         // Apply.
         let mut flags = p.flags;
         if let Some(e) = desc.enumerable {
-            flags = if e { flags | ENUMERABLE } else { flags & !ENUMERABLE };
+            flags = if e {
+                flags | ENUMERABLE
+            } else {
+                flags & !ENUMERABLE
+            };
         }
         if let Some(c) = desc.configurable {
-            flags = if c { flags | CONFIGURABLE } else { flags & !CONFIGURABLE };
+            flags = if c {
+                flags | CONFIGURABLE
+            } else {
+                flags & !CONFIGURABLE
+            };
         }
         let mut value = p.value;
         if desc.is_accessor() {
@@ -916,7 +1026,11 @@ impl Vm {
                 value = v;
             }
             if let Some(w) = desc.writable {
-                flags = if w { flags | WRITABLE } else { flags & !WRITABLE };
+                flags = if w {
+                    flags | WRITABLE
+                } else {
+                    flags & !WRITABLE
+                };
             }
         }
         let pm = self.heap.obj_mut(h).props.get_mut(i);
@@ -926,7 +1040,12 @@ impl Vm {
     }
 
     /// DefinePropertyOrThrow.
-    pub fn define_property_or_throw(&mut self, h: Handle, key: Key, desc: PropertyDescriptor) -> Result<(), Value> {
+    pub fn define_property_or_throw(
+        &mut self,
+        h: Handle,
+        key: Key,
+        desc: PropertyDescriptor,
+    ) -> Result<(), Value> {
         if self.define_own_property(h, key, desc)? {
             Ok(())
         } else {
@@ -972,7 +1091,10 @@ impl Vm {
                 return Ok(true);
             }
             if let ObjectKind::TypedArray { .. } = self.heap.obj(cur).kind {
-                if key.as_atom().is_some_and(|a| is_canonical_numeric_string(self.atoms.bytes(a))) {
+                if key
+                    .as_atom()
+                    .is_some_and(|a| is_canonical_numeric_string(self.atoms.bytes(a)))
+                {
                     return Ok(false);
                 }
             }
@@ -1063,8 +1185,18 @@ impl Vm {
 
     /// Current length in elements of a typed array (0 if detached or out of bounds).
     pub fn typed_length(&self, h: Handle) -> Option<u32> {
-        let ObjectKind::TypedArray { kind, buffer, offset, length } = self.heap.obj(h).kind else { return None };
-        let ObjectKind::ArrayBuffer { data, detached } = &self.heap.obj(buffer).kind else { return None };
+        let ObjectKind::TypedArray {
+            kind,
+            buffer,
+            offset,
+            length,
+        } = self.heap.obj(h).kind
+        else {
+            return None;
+        };
+        let ObjectKind::ArrayBuffer { data, detached } = &self.heap.obj(buffer).kind else {
+            return None;
+        };
         if *detached {
             return Some(0);
         }
@@ -1076,18 +1208,40 @@ impl Vm {
     }
 
     pub fn typed_get(&self, h: Handle, i: u32) -> Option<Value> {
-        let ObjectKind::TypedArray { kind, buffer, offset, .. } = self.heap.obj(h).kind else { return None };
+        let ObjectKind::TypedArray {
+            kind,
+            buffer,
+            offset,
+            ..
+        } = self.heap.obj(h).kind
+        else {
+            return None;
+        };
         if i >= self.typed_length(h)? {
             return None;
         }
-        let ObjectKind::ArrayBuffer { data, .. } = &self.heap.obj(buffer).kind else { return None };
+        let ObjectKind::ArrayBuffer { data, .. } = &self.heap.obj(buffer).kind else {
+            return None;
+        };
         let at = offset as usize + i as usize * kind.size();
-        Some(Value::number(read_element(kind, &data[at..at + kind.size()], true)))
+        Some(Value::number(read_element(
+            kind,
+            &data[at..at + kind.size()],
+            true,
+        )))
     }
 
     pub fn typed_set(&mut self, h: Handle, i: u32, v: Value) -> Result<(), Value> {
         let n = self.to_number(v)?;
-        let ObjectKind::TypedArray { kind, buffer, offset, .. } = self.heap.obj(h).kind else { return Ok(()) };
+        let ObjectKind::TypedArray {
+            kind,
+            buffer,
+            offset,
+            ..
+        } = self.heap.obj(h).kind
+        else {
+            return Ok(());
+        };
         if i >= self.typed_length(h).unwrap_or(0) {
             return Ok(());
         }
@@ -1104,7 +1258,9 @@ pub fn is_canonical_numeric_string(b: &[u8]) -> bool {
     if b == b"-0" {
         return true;
     }
-    let Ok(s) = core::str::from_utf8(b) else { return false };
+    let Ok(s) = core::str::from_utf8(b) else {
+        return false;
+    };
     let n = super::convert::string_to_number(b);
     if n.is_nan() {
         return s == "NaN";
@@ -1150,7 +1306,11 @@ pub fn write_element(kind: TypedKind, out: &mut [u8], n: f64, little: bool) {
                 // Round half to even.
                 let f = libm::floor(n);
                 let d = n - f;
-                let r = if d > 0.5 || (d == 0.5 && (f as u32) % 2 == 1) { f + 1.0 } else { f };
+                let r = if d > 0.5 || (d == 0.5 && (f as u32) % 2 == 1) {
+                    f + 1.0
+                } else {
+                    f
+                };
                 r as u8
             };
             b
