@@ -747,6 +747,7 @@ impl<'a> Lexer<'a> {
             self.pos += 2;
             let mut digits = Vec::new();
             if self.scan_digits(radix, &mut digits)? == 0 {
+                // `0x_1` and `0x` alike.
                 return Err(Self::error_at(
                     start_pos,
                     "missing digits in numeric literal",
@@ -770,11 +771,11 @@ impl<'a> Lexer<'a> {
             }
         } else {
             let mut text = Vec::new();
+            if b0 == b'0' && b1 == b'_' {
+                return Err(self.error("invalid numeric separator"));
+            }
             if b0 != b'.' {
                 self.scan_digits(10, &mut text)?;
-                if b0 == b'0' && self.byte(0) == Some(b'_') {
-                    return Err(self.error("invalid numeric separator"));
-                }
             }
             self.scan_fraction_and_exponent(&mut text)?;
             value = parse_decimal(&text).ok_or_else(|| self.error("invalid number"))?;

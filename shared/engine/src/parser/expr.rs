@@ -683,6 +683,18 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Early errors of a regular expression literal's pattern (checked with `regress`).
+    fn validate_regex(&self, pattern: &[u8], flags: &[u8], pos: Pos) -> Result<(), SyntaxError> {
+        let Ok(pattern) = core::str::from_utf8(pattern) else {
+            return Err(self.error_at(pos, "invalid regular expression"));
+        };
+        let flags = regress::Flags::new(flags.iter().map(|&b| u32::from(b)));
+        match regress::backends::try_parse(pattern.chars().map(u32::from), flags) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(self.error_at(pos, &alloc::format!("invalid regular expression: {e}"))),
+        }
+    }
+
     fn parse_function_expression(&mut self) -> Result<Expr, SyntaxError> {
         let pos = self.tok.pos;
         let start = self.tok.start;

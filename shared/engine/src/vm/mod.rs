@@ -31,6 +31,7 @@ use crate::heap::{Handle, Heap};
 use crate::object::Key;
 use crate::value::{Atom, Value};
 
+pub use convert::{f64_to_int32, format_int, string_to_number, trim_js, trim_js_end, trim_js_start, Hint};
 pub use error::ErrorKind;
 pub use property::PropertyDescriptor;
 
