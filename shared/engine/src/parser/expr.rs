@@ -627,6 +627,7 @@ impl<'a> Parser<'a> {
                 self.tok = self.lex.rescan_regex(&slash)?;
                 match self.advance()?.kind {
                     TokKind::Regex { pattern, flags } => {
+                        self.validate_regex(&pattern, &flags, pos)?;
                         Ok(expr(ExprKind::Regex { pattern, flags }))
                     }
                     _ => Err(self.error_at(pos, "invalid regular expression")),

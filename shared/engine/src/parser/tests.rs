@@ -171,3 +171,10 @@ fn test262_language_scan() {
     std::fs::write("/tmp/t262_neg_fail.txt", neg_fail).unwrap();
     println!("positive: {pos_ok}/{pos_total}  negative(parse): {neg_ok}/{neg_total}");
 }
+
+#[test]
+fn scratch_regex() {
+    for src in ["/{2}/;", "/\\c0/u;", "/(?<a>.)\\k<b>/;", "/(/;"] {
+        println!("{src} => {:?}", parse(src).err());
+    }
+}

@@ -33,7 +33,8 @@ use crate::value::{Atom, Value};
 
 pub use convert::{f64_to_int32, format_int, string_to_number, trim_js, trim_js_end, trim_js_start, Hint};
 pub use error::ErrorKind;
-pub use property::PropertyDescriptor;
+pub use interp::{js_pow, js_rem};
+pub use property::{is_canonical_numeric_string, read_element, write_element, PropertyDescriptor};
 
 /// Where `print`/`console.log` output goes.
 pub type OutputSink = Box<dyn FnMut(&[u8])>;
