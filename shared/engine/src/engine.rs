@@ -171,4 +171,10 @@ impl Engine {
     pub fn interrupt(&mut self) {
         self.vm.interrupt()
     }
+
+    /// A thread-safe handle: storing `true` interrupts the running script at its next safe point.
+    #[cfg(feature = "std")]
+    pub fn interrupt_handle(&mut self) -> std::sync::Arc<core::sync::atomic::AtomicBool> {
+        self.vm.interrupt_handle()
+    }
 }

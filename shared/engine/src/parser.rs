@@ -277,6 +277,8 @@ impl<'a> Parser<'a> {
 
     /// Enters one nesting level (paired with [`Parser::leave`]).
     fn enter(&mut self) -> Result<(), SyntaxError> {
+        #[cfg(test)]
+        tests::record_stack();
         self.depth += 1;
         if self.depth > self.peak {
             self.peak = self.depth;

@@ -60,16 +60,15 @@ impl Vm {
         let mut pc = self.frames[fi].pc;
         let mut base = self.frames[fi].base;
 
+        // Fallible operations record the pc first, so errors and stack traces see it.
         macro_rules! tri {
-            ($e:expr) => {
+            ($e:expr) => {{
+                self.frames[fi].pc = pc;
                 match $e {
                     Ok(v) => v,
-                    Err(err) => {
-                        self.frames[fi].pc = pc;
-                        return Err(err);
-                    }
+                    Err(err) => return Err(err),
                 }
-            };
+            }};
         }
         macro_rules! pop {
             () => {
@@ -89,11 +88,12 @@ impl Vm {
                 base = self.frames[fi].base;
             };
         }
+        // A safe point: count fuel (yielding resumes at `$resume`) and collect garbage.
         macro_rules! safe_point {
-            () => {
+            ($resume:expr) => {
                 self.fuel -= 1;
-                if self.fuel <= 0 {
-                    self.frames[fi].pc = pc;
+                if self.fuel <= 0 || self.interrupt_requested() {
+                    self.frames[fi].pc = $resume;
                     if let Some(r) = self.out_of_fuel() {
                         return r;
                     }
@@ -734,7 +734,8 @@ impl Vm {
                 Op::Jump(t) => {
                     let t = t as usize;
                     if t < pc {
-                        safe_point!();
+                        pc = t;
+                        safe_point!(t);
                     }
                     pc = t;
                 }
@@ -747,7 +748,8 @@ impl Vm {
                     if !b {
                         let t = t as usize;
                         if t < pc {
-                            safe_point!();
+                            pc = t;
+                            safe_point!(t);
                         }
                         pc = t;
                     }
@@ -761,7 +763,8 @@ impl Vm {
                     if b {
                         let t = t as usize;
                         if t < pc {
-                            safe_point!();
+                            pc = t;
+                            safe_point!(t);
                         }
                         pc = t;
                     }
@@ -802,7 +805,7 @@ impl Vm {
                     }
                 }
                 Op::Call(argc) => {
-                    safe_point!();
+                    safe_point!(pc - 1);
                     self.frames[fi].pc = pc;
                     match tri!(self.invoke(argc as usize, None)) {
                         super::call::Invoked::Done => {}
@@ -812,7 +815,7 @@ impl Vm {
                     }
                 }
                 Op::CallSpread => {
-                    safe_point!();
+                    safe_point!(pc - 1);
                     self.frames[fi].pc = pc;
                     let arr = pop!();
                     let args = tri!(self.array_to_args(arr));
@@ -826,7 +829,7 @@ impl Vm {
                     }
                 }
                 Op::New(argc) => {
-                    safe_point!();
+                    safe_point!(pc - 1);
                     self.frames[fi].pc = pc;
                     let at = self.stack.len() - argc as usize;
                     let f = self.stack[at - 1];
@@ -839,7 +842,7 @@ impl Vm {
                     }
                 }
                 Op::NewSpread => {
-                    safe_point!();
+                    safe_point!(pc - 1);
                     self.frames[fi].pc = pc;
                     let arr = pop!();
                     let f = top!();
@@ -942,7 +945,7 @@ impl Vm {
                     self.stack[s + 2] = Value::FALSE;
                 }
                 Op::IterNext(slot, t) => {
-                    safe_point!();
+                    safe_point!(pc - 1);
                     self.frames[fi].pc = pc;
                     let s = base + slot as usize;
                     let (it, next) = (self.stack[s], self.stack[s + 1]);
@@ -1020,7 +1023,7 @@ impl Vm {
                     self.stack.push(st);
                 }
                 Op::ForInNext(t) => {
-                    safe_point!();
+                    safe_point!(pc - 1);
                     let st = top!().as_object().unwrap();
                     let key = loop {
                         let ObjectKind::ForIn {

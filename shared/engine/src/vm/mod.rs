@@ -332,6 +332,9 @@ pub struct Vm {
     pub(crate) throw_site: Option<(String, u32, u32)>,
     /// The host's wall clock: milliseconds since the Unix epoch (for `Date`).
     clock: Option<Box<dyn Fn() -> f64>>,
+    /// Set from another thread to stop the running script (see `Engine::interrupt_handle`).
+    #[cfg(feature = "std")]
+    pub(crate) interrupt_flag: Option<std::sync::Arc<core::sync::atomic::AtomicBool>>,
 }
 
 /// How deep natives may re-enter the interpreter.
@@ -401,6 +404,8 @@ impl Vm {
             realm_values: Vec::new(),
             throw_site: None,
             clock: None,
+            #[cfg(feature = "std")]
+            interrupt_flag: None,
         });
         let names = [
             "Symbol.iterator",
@@ -459,7 +464,7 @@ impl Vm {
             return RunOutcome::Finished(Value::UNDEFINED);
         };
         let depth = task.depth;
-        self.fuel = fuel.min(i64::MAX as u64) as i64;
+        self.fuel = if self.interrupted { 0 } else { fuel.min(i64::MAX as u64) as i64 };
         match self.run_frames(depth) {
             Ok(Some(v)) => {
                 self.task = None;
@@ -544,6 +549,25 @@ impl Vm {
     pub fn interrupt(&mut self) {
         self.interrupted = true;
         self.fuel = 0;
+    }
+
+    /// A flag another thread can set to interrupt the running script.
+    #[cfg(feature = "std")]
+    pub fn interrupt_handle(&mut self) -> std::sync::Arc<core::sync::atomic::AtomicBool> {
+        self.interrupt_flag.get_or_insert_with(Default::default).clone()
+    }
+
+    /// Has another thread asked to interrupt? (Checked at safe points.)
+    #[inline]
+    pub(crate) fn interrupt_requested(&mut self) -> bool {
+        #[cfg(feature = "std")]
+        if let Some(f) = &self.interrupt_flag {
+            if f.swap(false, core::sync::atomic::Ordering::Relaxed) {
+                self.interrupted = true;
+                return true;
+            }
+        }
+        false
     }
 
     /// The global object.

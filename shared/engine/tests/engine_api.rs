@@ -1,0 +1,99 @@
+//! The embedding API: fuel-bounded runs, interrupts, host calls, errors as values, heap stats.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ferrite_engine::{Config, Engine, RunOutcome, Value, Vm};
+
+fn engine_with_output() -> (Engine, Rc<RefCell<Vec<u8>>>) {
+    let mut e = Engine::new(Config::default());
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let sink = out.clone();
+    e.set_output(Box::new(move |b: &[u8]| sink.borrow_mut().extend_from_slice(b)));
+    (e, out)
+}
+
+#[test]
+fn fuel_yields_and_resumes() {
+    let (mut e, out) = engine_with_output();
+    e.start(b"let n = 0; for (let i = 0; i < 100000; i++) n += i; print(n);", "fuel.js").unwrap();
+    let mut yields = 0;
+    loop {
+        match e.run(1000) {
+            RunOutcome::Yielded => yields += 1,
+            RunOutcome::Finished(_) => break,
+            RunOutcome::Error(err) => panic!("{err}"),
+        }
+    }
+    assert!(yields > 10, "expected many yields, got {yields}");
+    assert_eq!(String::from_utf8_lossy(&out.borrow()), "4999950000\n");
+}
+
+#[test]
+fn interrupt_stops_a_runaway_script_and_engine_stays_usable() {
+    let (mut e, _) = engine_with_output();
+    e.start(b"while (true) {}", "spin.js").unwrap();
+    assert!(matches!(e.run(10_000), RunOutcome::Yielded));
+    e.interrupt();
+    match e.run(10_000) {
+        RunOutcome::Error(err) => assert_eq!(err.message, "interrupted"),
+        other => panic!("expected an interrupt error, got {other:?}"),
+    }
+    let v = e.eval(b"6 * 7", "after.js").unwrap();
+    assert_eq!(v.as_number(), Some(42.0));
+}
+
+#[test]
+fn interrupt_handle_from_another_thread() {
+    let (mut e, _) = engine_with_output();
+    let flag = e.interrupt_handle();
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let err = e.eval(b"for (;;) {}", "spin.js").unwrap_err();
+    t.join().unwrap();
+    assert_eq!(err.message, "interrupted");
+}
+
+#[test]
+fn errors_carry_script_line_column_and_stack() {
+    let (mut e, _) = engine_with_output();
+    let err = e.eval(b"function f() {\n  null.x;\n}\nf();\n", "err.js").unwrap_err();
+    assert_eq!(err.name, "TypeError");
+    assert_eq!((err.script.as_str(), err.line), ("err.js", 2));
+    assert!(err.stack.contains("at f (err.js:2"), "stack: {}", err.stack);
+    let syntax = e.eval(b"let x = ;", "bad.js").unwrap_err();
+    assert_eq!((syntax.name.as_str(), syntax.line), ("SyntaxError", 1));
+}
+
+fn twice(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
+    let n = vm.to_number(Vm::arg(args, 0))?;
+    Ok(Value::number(n * 2.0))
+}
+
+#[test]
+fn natives_and_host_calls() {
+    let (mut e, _) = engine_with_output();
+    e.define_function("host.twice", 1, twice);
+    let f = e.eval(b"(function (x) { return host.twice(x) + 1; })", "f.js").unwrap();
+    let r = e.call(f, Value::UNDEFINED, &[Value::number(20.0)]).unwrap();
+    assert_eq!(r.as_number(), Some(41.0));
+}
+
+#[test]
+fn heap_stats_and_budget() {
+    let mut e = Engine::new(Config { heap_budget: 512 * 1024, ..Config::default() });
+    let before = e.heap_stats();
+    assert!(before.used > 0 && before.used < before.budget);
+    let err = e.eval(b"let a = []; while (true) a.push([1, 2, 3, 4]);", "bomb.js").unwrap_err();
+    assert!(err.message.contains("out of memory"), "{err}");
+    e.collect_garbage();
+    assert!(e.heap_stats().collections > 0);
+}
+
+#[test]
+fn value_is_eight_bytes() {
+    assert_eq!(std::mem::size_of::<Value>(), 8);
+}
+
