@@ -295,8 +295,18 @@ impl<'a> Parser<'a> {
 
     // ----- tokens -----
 
+    /// Consumes the current token.
+    #[inline(never)]
+    fn advance(&mut self) -> Result<(), SyntaxError> {
+        let next = self.lex.next_token()?;
+        self.prev_end = self.tok.end;
+        self.tok = next;
+        Ok(())
+    }
+
     /// Consumes the current token and returns it.
-    fn advance(&mut self) -> Result<Token, SyntaxError> {
+    #[inline(never)]
+    fn take_token(&mut self) -> Result<Token, SyntaxError> {
         let next = self.lex.next_token()?;
         let old = core::mem::replace(&mut self.tok, next);
         self.prev_end = old.end;
@@ -370,7 +380,7 @@ impl<'a> Parser<'a> {
     /// Takes the current name token (an identifier) and returns the name.
     fn take_name(&mut self) -> Result<(String, Pos), SyntaxError> {
         let pos = self.tok.pos;
-        match self.advance()?.kind {
+        match self.take_token()?.kind {
             TokKind::Name(n) => Ok((n, pos)),
             _ => Err(self.error_at(pos, "expected an identifier")),
         }

@@ -49,4 +49,5 @@ pub fn install(vm: &mut Vm) {
     }
     let ck = vm.key("console");
     vm.define_value(g, ck, console, METHOD_FLAGS);
+    super::global_functions::install(vm);
 }

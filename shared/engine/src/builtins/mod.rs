@@ -10,6 +10,7 @@ pub mod display;
 pub mod error;
 pub mod function;
 pub mod global;
+pub mod global_functions;
 pub mod iterator;
 pub mod json;
 pub mod map_set;

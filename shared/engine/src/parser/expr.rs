@@ -92,13 +92,78 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_assign_impl(&mut self, no_in: bool, owned: bool) -> Result<Expr, SyntaxError> {
+        // On errors the parse is abandoned, so state is only restored on success.
         self.enter()?;
         let saved_start = core::mem::replace(&mut self.assign_start, self.tok.start);
         let saved_cover = self.cover_err.take();
-        let result = self.parse_assign_inner(no_in, owned, saved_cover);
+        let pos = self.tok.pos;
+        let mut lhs = self.parse_binary(0, no_in)?;
+        let result = 'done: {
+            if self.arrow_ended() {
+                self.cover_err = saved_cover;
+                break 'done lhs;
+            }
+            if self.is_punct(Punct::Question) {
+                lhs = self.parse_conditional_rest(lhs, pos, no_in)?;
+            }
+            let is_literal = matches!(lhs.kind, ExprKind::Array(_) | ExprKind::Object(_));
+            let Some(op) = self.assign_op() else {
+                match self.cover_err.take() {
+                    Some(err) if owned || !is_literal || self.is_paren(&lhs) => return Err(err),
+                    Some(err) => self.cover_err = saved_cover.or(Some(err)),
+                    None => self.cover_err = saved_cover,
+                }
+                break 'done lhs;
+            };
+            let target = self.assignment_target(lhs, op, is_literal)?;
+            self.advance()?;
+            let rhs = self.parse_assign(no_in)?;
+            self.cover_err = saved_cover;
+            Expr {
+                kind: ExprKind::Assign(op, Box::new(target), Box::new(rhs)),
+                pos,
+            }
+        };
         self.assign_start = saved_start;
         self.leave();
-        result
+        Ok(result)
+    }
+
+    /// The target of `lhs op= …`: a pattern for `[…] =` / `{…} =`, else a simple target.
+    #[inline(never)]
+    fn assignment_target(
+        &mut self,
+        lhs: Expr,
+        op: AssignOp,
+        is_literal: bool,
+    ) -> Result<Pattern, SyntaxError> {
+        if op == AssignOp::Assign && is_literal && !self.is_paren(&lhs) {
+            let target = self.expr_to_target(lhs, true)?;
+            self.cover_err = None;
+            return Ok(target);
+        }
+        if let Some(err) = self.cover_err.take() {
+            return Err(err);
+        }
+        self.expr_to_target(lhs, false)
+    }
+
+    /// `test ? cons : alt` after `test`.
+    #[inline(never)]
+    fn parse_conditional_rest(
+        &mut self,
+        test: Expr,
+        pos: Pos,
+        no_in: bool,
+    ) -> Result<Expr, SyntaxError> {
+        self.advance()?;
+        let cons = self.parse_assign(false)?;
+        self.expect_punct(Punct::Colon)?;
+        let alt = self.parse_assign(no_in)?;
+        Ok(Expr {
+            kind: ExprKind::Cond(Box::new(test), Box::new(cons), Box::new(alt)),
+            pos,
+        })
     }
 
     fn assign_op(&self) -> Option<AssignOp> {
@@ -124,62 +189,6 @@ impl<'a> Parser<'a> {
             OrAssign => AssignOp::Logical(LogicalOp::Or),
             NullishAssign => AssignOp::Logical(LogicalOp::Nullish),
             _ => return None,
-        })
-    }
-
-    fn parse_assign_inner(
-        &mut self,
-        no_in: bool,
-        owned: bool,
-        saved_cover: Option<SyntaxError>,
-    ) -> Result<Expr, SyntaxError> {
-        let pos = self.tok.pos;
-        let lhs = self.parse_conditional(no_in)?;
-        if self.arrow_ended() {
-            self.cover_err = saved_cover;
-            return Ok(lhs);
-        }
-        let is_literal = matches!(lhs.kind, ExprKind::Array(_) | ExprKind::Object(_));
-        let Some(op) = self.assign_op() else {
-            match self.cover_err.take() {
-                Some(err) if owned || !is_literal || self.is_paren(&lhs) => return Err(err),
-                Some(err) => self.cover_err = saved_cover.or(Some(err)),
-                None => self.cover_err = saved_cover,
-            }
-            return Ok(lhs);
-        };
-        let target = if op == AssignOp::Assign && is_literal && !self.is_paren(&lhs) {
-            let target = self.expr_to_target(lhs, true)?;
-            self.cover_err = None;
-            target
-        } else {
-            if let Some(err) = self.cover_err.take() {
-                return Err(err);
-            }
-            self.expr_to_target(lhs, false)?
-        };
-        self.advance()?;
-        let rhs = self.parse_assign(no_in)?;
-        self.cover_err = saved_cover;
-        Ok(Expr {
-            kind: ExprKind::Assign(op, Box::new(target), Box::new(rhs)),
-            pos,
-        })
-    }
-
-    fn parse_conditional(&mut self, no_in: bool) -> Result<Expr, SyntaxError> {
-        let pos = self.tok.pos;
-        let test = self.parse_binary(0, no_in)?;
-        if self.arrow_ended() || !self.is_punct(Punct::Question) {
-            return Ok(test);
-        }
-        self.advance()?;
-        let cons = self.parse_assign(false)?;
-        self.expect_punct(Punct::Colon)?;
-        let alt = self.parse_assign(no_in)?;
-        Ok(Expr {
-            kind: ExprKind::Cond(Box::new(test), Box::new(cons), Box::new(alt)),
-            pos,
         })
     }
 
@@ -230,39 +239,35 @@ impl<'a> Parser<'a> {
         let depth0 = self.depth;
         let peak0 = self.peak;
         self.peak = self.depth;
-        let result = self.parse_binary_inner(min_prec, no_in);
-        self.depth = depth0;
-        self.peak = self.peak.max(peak0);
-        result
-    }
-
-    fn parse_binary_inner(&mut self, min_prec: u8, no_in: bool) -> Result<Expr, SyntaxError> {
         let pos = self.tok.pos;
         let mut left = self.parse_unary()?;
-        if self.arrow_ended() {
-            return Ok(left);
+        if !self.arrow_ended() {
+            self.depth = self.peak;
+            let mut ops = 0u32;
+            while let Some((op, prec)) = self.binary_op(no_in) {
+                if prec < min_prec {
+                    break;
+                }
+                if prec == PREC_EXP
+                    && matches!(left.kind, ExprKind::Unary(..))
+                    && !self.is_paren(&left)
+                {
+                    return Err(self.error(
+                        "unparenthesized unary expression can't appear on the left-hand side of '**'",
+                    ));
+                }
+                ops += 1;
+                if prec == PREC_EXP || ops % CHAIN_OPS_PER_LEVEL == 0 {
+                    self.enter()?;
+                }
+                self.advance()?;
+                let right_prec = if prec == PREC_EXP { prec } else { prec + 1 };
+                let right = self.parse_binary(right_prec, no_in)?;
+                left = self.make_binary(op, left, right, pos)?;
+            }
         }
-        self.depth = self.peak;
-        let mut ops = 0u32;
-        while let Some((op, prec)) = self.binary_op(no_in) {
-            if prec < min_prec {
-                break;
-            }
-            if prec == PREC_EXP && matches!(left.kind, ExprKind::Unary(..)) && !self.is_paren(&left)
-            {
-                return Err(self.error(
-                    "unparenthesized unary expression can't appear on the left-hand side of '**'",
-                ));
-            }
-            ops += 1;
-            if prec == PREC_EXP || ops % CHAIN_OPS_PER_LEVEL == 0 {
-                self.enter()?;
-            }
-            self.advance()?;
-            let right_prec = if prec == PREC_EXP { prec } else { prec + 1 };
-            let right = self.parse_binary(right_prec, no_in)?;
-            left = self.make_binary(op, left, right, pos)?;
-        }
+        self.depth = depth0;
+        self.peak = self.peak.max(peak0);
         Ok(left)
     }
 
@@ -313,26 +318,11 @@ impl<'a> Parser<'a> {
                 "delete" => Some(UnaryOp::Delete),
                 _ => None,
             },
-            TokKind::Punct(p @ (Punct::Inc | Punct::Dec)) => {
-                let delta = if *p == Punct::Inc { 1 } else { -1 };
-                self.enter()?;
-                self.advance()?;
-                let arg = self.parse_unary();
-                self.leave();
-                let target = self.expr_to_target(arg?, false)?;
-                return Ok(Expr {
-                    kind: ExprKind::Update {
-                        prefix: true,
-                        delta,
-                        target: Box::new(target),
-                    },
-                    pos,
-                });
-            }
+            TokKind::Punct(Punct::Inc | Punct::Dec) => return self.parse_prefix_update(),
             _ => None,
         };
         let Some(op) = op else {
-            return self.parse_postfix();
+            return self.parse_call_chain();
         };
         self.enter()?;
         self.advance()?;
@@ -348,17 +338,30 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn parse_postfix(&mut self) -> Result<Expr, SyntaxError> {
+    /// `++x` / `--x`.
+    #[inline(never)]
+    fn parse_prefix_update(&mut self) -> Result<Expr, SyntaxError> {
         let pos = self.tok.pos;
-        let expr = self.parse_call_chain()?;
-        if self.arrow_ended() || self.tok.nl_before {
-            return Ok(expr);
-        }
-        let delta = match self.tok.kind {
-            TokKind::Punct(Punct::Inc) => 1,
-            TokKind::Punct(Punct::Dec) => -1,
-            _ => return Ok(expr),
-        };
+        let delta = if self.is_punct(Punct::Inc) { 1 } else { -1 };
+        self.enter()?;
+        self.advance()?;
+        let arg = self.parse_unary()?;
+        self.leave();
+        let target = self.expr_to_target(arg, false)?;
+        Ok(Expr {
+            kind: ExprKind::Update {
+                prefix: true,
+                delta,
+                target: Box::new(target),
+            },
+            pos,
+        })
+    }
+
+    /// `x++` / `x--` after `expr`.
+    #[inline(never)]
+    fn parse_postfix_update(&mut self, expr: Expr, pos: Pos) -> Result<Expr, SyntaxError> {
+        let delta = if self.is_punct(Punct::Inc) { 1 } else { -1 };
         let target = self.expr_to_target(expr, false)?;
         self.advance()?;
         Ok(Expr {
@@ -373,36 +376,49 @@ impl<'a> Parser<'a> {
 
     /// `LeftHandSideExpression`: `new`, calls, member accesses, optional chains.
     pub(super) fn parse_lhs_expression(&mut self) -> Result<Expr, SyntaxError> {
-        self.parse_call_chain()
+        self.parse_call_chain_impl(false)
     }
 
+    /// A `LeftHandSideExpression` with an optional postfix `++`/`--`.
     fn parse_call_chain(&mut self) -> Result<Expr, SyntaxError> {
+        self.parse_call_chain_impl(true)
+    }
+
+    fn parse_call_chain_impl(&mut self, allow_update: bool) -> Result<Expr, SyntaxError> {
         let depth0 = self.depth;
         let peak0 = self.peak;
         self.peak = self.depth;
-        let result = self.parse_call_chain_inner();
+        let pos = self.tok.pos;
+        let base = match &self.tok.kind {
+            TokKind::Name(n) if n == "new" && !self.tok.escaped => self.parse_new()?,
+            TokKind::Name(n) if n == "super" && !self.tok.escaped => self.parse_super(false)?,
+            _ => self.parse_primary()?,
+        };
+        let mut expr = base;
+        if !self.arrow_ended() {
+            self.depth = self.peak;
+            if matches!(
+                self.tok.kind,
+                TokKind::Punct(
+                    Punct::Dot | Punct::QuestionDot | Punct::LBracket | Punct::LParen
+                ) | TokKind::Template { .. }
+            ) {
+                expr = self.parse_chain_rest(expr, pos, true)?;
+            }
+            if allow_update
+                && !self.tok.nl_before
+                && matches!(self.tok.kind, TokKind::Punct(Punct::Inc | Punct::Dec))
+            {
+                expr = self.parse_postfix_update(expr, pos)?;
+            }
+        }
         self.depth = depth0;
         self.peak = self.peak.max(peak0);
-        result
-    }
-
-    fn parse_call_chain_inner(&mut self) -> Result<Expr, SyntaxError> {
-        let pos = self.tok.pos;
-        let base = if self.is_kw("new") {
-            self.parse_new()?
-        } else if self.is_kw("super") {
-            self.parse_super(false)?
-        } else {
-            self.parse_primary()?
-        };
-        if self.arrow_ended() {
-            return Ok(base);
-        }
-        self.depth = self.peak;
-        self.parse_chain_rest(base, pos, true)
+        Ok(expr)
     }
 
     /// Member accesses, calls (if `allow_call`) and tagged templates after `expr`.
+    #[inline(never)]
     fn parse_chain_rest(
         &mut self,
         mut expr: Expr,
@@ -512,6 +528,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline(never)]
     fn parse_arguments(&mut self) -> Result<Vec<Arg>, SyntaxError> {
         self.expect_punct(Punct::LParen)?;
         let mut args = Vec::new();
@@ -532,6 +549,7 @@ impl<'a> Parser<'a> {
         Ok(args)
     }
 
+    #[inline(never)]
     fn parse_new(&mut self) -> Result<Expr, SyntaxError> {
         self.enter()?;
         let result = self.parse_new_inner();
@@ -581,6 +599,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `super(…)`, `super.x`, `super[x]` (at `super`).
+    #[inline(never)]
     fn parse_super(&mut self, in_new: bool) -> Result<Expr, SyntaxError> {
         let pos = self.tok.pos;
         self.advance()?;
@@ -611,7 +630,7 @@ impl<'a> Parser<'a> {
         match &self.tok.kind {
             TokKind::Num(_) | TokKind::Str(_) => {
                 self.check_octal(&self.tok)?;
-                match self.advance()?.kind {
+                match self.take_token()?.kind {
                     TokKind::Num(n) => Ok(expr(ExprKind::Number(n))),
                     TokKind::Str(s) => Ok(expr(ExprKind::Str(s))),
                     _ => Err(self.error_at(pos, "unexpected token")),
@@ -625,7 +644,7 @@ impl<'a> Parser<'a> {
             TokKind::Punct(Punct::Slash | Punct::DivAssign) => {
                 let slash = self.tok.clone();
                 self.tok = self.lex.rescan_regex(&slash)?;
-                match self.advance()?.kind {
+                match self.take_token()?.kind {
                     TokKind::Regex { pattern, flags } => {
                         self.validate_regex(&pattern, &flags, pos)?;
                         Ok(expr(ExprKind::Regex { pattern, flags }))
@@ -685,6 +704,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Early errors of a regular expression literal's pattern (checked with `regress`).
+    #[inline(never)]
     fn validate_regex(&self, pattern: &[u8], flags: &[u8], pos: Pos) -> Result<(), SyntaxError> {
         let Ok(pattern) = core::str::from_utf8(pattern) else {
             return Err(self.error_at(pos, "invalid regular expression"));
@@ -696,6 +716,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline(never)]
     fn parse_function_expression(&mut self) -> Result<Expr, SyntaxError> {
         let pos = self.tok.pos;
         let start = self.tok.start;
@@ -722,6 +743,7 @@ impl<'a> Parser<'a> {
     /// Template chunks and substitutions (at the first chunk token). Untagged templates
     /// reject invalid escapes.
     #[allow(clippy::type_complexity)]
+    #[inline(never)]
     fn parse_template_parts(
         &mut self,
         tagged: bool,
@@ -730,7 +752,7 @@ impl<'a> Parser<'a> {
         let mut raw_parts = Vec::new();
         let mut exprs = Vec::new();
         loop {
-            let tok = self.advance()?;
+            let tok = self.take_token()?;
             let TokKind::Template { cooked, raw, tail } = tok.kind else {
                 return Err(self.error_at(tok.pos, "unexpected token in template literal"));
             };
@@ -753,8 +775,9 @@ impl<'a> Parser<'a> {
     }
 
     /// `( … )`: a parenthesized expression, or an arrow function's parameter list.
+    #[inline(never)]
     fn parse_paren_or_arrow(&mut self) -> Result<Expr, SyntaxError> {
-        let open = self.advance()?;
+        let open = self.take_token()?;
         let pos = open.pos;
         let can_be_arrow = open.start == self.assign_start;
         let saved_cover = self.cover_err.take();
@@ -817,6 +840,7 @@ impl<'a> Parser<'a> {
         Ok(expr)
     }
 
+    #[inline(never)]
     fn parse_array_literal(&mut self) -> Result<Expr, SyntaxError> {
         let pos = self.tok.pos;
         self.advance()?;
@@ -848,6 +872,7 @@ impl<'a> Parser<'a> {
         })
     }
 
+    #[inline(never)]
     fn parse_object_literal(&mut self) -> Result<Expr, SyntaxError> {
         let pos = self.tok.pos;
         self.advance()?;
@@ -876,6 +901,7 @@ impl<'a> Parser<'a> {
         })
     }
 
+    #[inline(never)]
     fn parse_object_member(&mut self, has_proto: &mut bool) -> Result<ObjectProp, SyntaxError> {
         let start = self.tok.start;
         let pos = self.tok.pos;
@@ -971,6 +997,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A property name: identifier name, string, number (canonicalised) or `[expr]`.
+    #[inline(never)]
     pub(super) fn parse_prop_key(&mut self) -> Result<PropKey, SyntaxError> {
         match &self.tok.kind {
             TokKind::Name(_) => {
@@ -979,7 +1006,7 @@ impl<'a> Parser<'a> {
             }
             TokKind::Str(_) | TokKind::Num(_) => {
                 self.check_octal(&self.tok)?;
-                match self.advance()?.kind {
+                match self.take_token()?.kind {
                     TokKind::Str(s) => Ok(PropKey::Static(s)),
                     TokKind::Num(n) => Ok(PropKey::Static(number_to_string(n).into_bytes())),
                     _ => Err(self.unexpected()),
@@ -1107,6 +1134,7 @@ impl<'a> Parser<'a> {
 
     /// Converts an expression to an assignment target; object/array literals become patterns
     /// if `allow_pattern`.
+    #[inline(never)]
     pub(super) fn expr_to_target(
         &mut self,
         e: Expr,

@@ -1041,3 +1041,11 @@ fn test262_language_scan() {
     std::fs::write("/tmp/t262_neg_fail.txt", neg_fail).unwrap();
     println!("positive: {pos_ok}/{pos_total}  negative(parse): {neg_ok}/{neg_total}");
 }
+
+#[test]
+fn scratch_sizes() {
+    use core::mem::size_of;
+    println!("Token {} TokKind {} Expr {} ExprKind {} ResExpr {} Pattern {} SyntaxError {} PropKey {}",
+        size_of::<crate::lexer::Token>(), size_of::<crate::lexer::TokKind>(), size_of::<Expr>(), size_of::<ExprKind>(),
+        size_of::<Result<Expr, SyntaxError>>(), size_of::<Pattern>(), size_of::<SyntaxError>(), size_of::<PropKey>());
+}

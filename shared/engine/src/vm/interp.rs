@@ -57,6 +57,9 @@ impl Vm {
     fn run_inner(&mut self, stop: usize) -> Result<Option<Value>, Value> {
         let mut fi = self.frames.len() - 1;
         let mut code: Rc<Code> = self.frames[fi].code.clone();
+        // The running function's instructions. Compiled code always ends in `Return` and its
+        // jumps stay inside it, so `pc` never leaves the slice (checked in debug builds).
+        let mut ops: *const Op = code.ops.as_ptr();
         let mut pc = self.frames[fi].pc;
         let mut base = self.frames[fi].base;
 
@@ -84,6 +87,7 @@ impl Vm {
             () => {
                 fi = self.frames.len() - 1;
                 code = self.frames[fi].code.clone();
+                ops = code.ops.as_ptr();
                 pc = self.frames[fi].pc;
                 base = self.frames[fi].base;
             };
@@ -154,7 +158,9 @@ impl Vm {
         }
 
         loop {
-            let op = code.ops[pc];
+            debug_assert!(pc < code.ops.len());
+            // SAFETY: `pc < code.ops.len()` (see `ops` above) and `code` keeps the slice alive.
+            let op = unsafe { *ops.add(pc) };
             pc += 1;
             match op {
                 Op::Undefined => self.stack.push(Value::UNDEFINED),
@@ -1620,14 +1626,11 @@ pub fn js_rem(x: f64, y: f64) -> f64 {
     if y.is_infinite() {
         return x;
     }
-    if x >= 0.0
-        && y > 0.0
-        && x < 9007199254740992.0
-        && y < 9007199254740992.0
-        && x.fract() == 0.0
-        && y.fract() == 0.0
-    {
-        return ((x as u64) % (y as u64)) as f64;
+    if x >= 0.0 && y > 0.0 && x < 9007199254740992.0 && y < 9007199254740992.0 {
+        let (xi, yi) = (x as u64, y as u64);
+        if xi as f64 == x && yi as f64 == y {
+            return (xi % yi) as f64;
+        }
     }
     let r = libm::fmod(x, y);
     if r == 0.0 {
