@@ -66,7 +66,12 @@ pub struct Heap {
     threshold: usize,
     pub collections: usize,
     mark_stack: Vec<Handle>,
+    /// Allow allocations into a small reserve beyond the budget (to build the out-of-memory error).
+    pub reserve_active: bool,
 }
+
+/// Bytes beyond the budget usable while `reserve_active` (reporting out-of-memory).
+const RESERVE: usize = 16 * 1024;
 
 impl Heap {
     pub fn new(budget: usize) -> Heap {
@@ -79,6 +84,7 @@ impl Heap {
             threshold: MIN_THRESHOLD.min(budget / 2),
             collections: 0,
             mark_stack: Vec::new(),
+            reserve_active: false,
         }
     }
 
@@ -95,7 +101,8 @@ impl Heap {
     /// Account for `bytes` more memory (a growing vector inside a cell). Fails past the budget.
     #[inline]
     pub fn charge(&mut self, bytes: usize) -> Result<(), OutOfMemory> {
-        if self.used + bytes > self.budget {
+        let limit = if self.reserve_active { self.budget + RESERVE } else { self.budget };
+        if self.used + bytes > limit {
             return Err(OutOfMemory);
         }
         self.used += bytes;

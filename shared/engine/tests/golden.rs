@@ -54,6 +54,16 @@ fn run_one(path: &Path) -> String {
 
 #[test]
 fn golden_scripts() {
+    // Debug builds use much more native stack per nesting level than release builds.
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(golden_scripts_on_big_stack)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn golden_scripts_on_big_stack() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

@@ -29,8 +29,14 @@ impl Vm {
     }
 
     pub fn out_of_memory(&mut self) -> Value {
-        // Build the error without allocating much: a preallocated message atom.
-        self.make_error(ErrorKind::Range, "out of memory")
+        if self.heap.reserve_active {
+            // Out of memory while building the out-of-memory error: throw the bare message.
+            return self.intern("out of memory");
+        }
+        self.heap.reserve_active = true;
+        let e = self.make_error(ErrorKind::Range, "out of memory");
+        self.heap.reserve_active = false;
+        e
     }
 
     pub fn alloc_object(
