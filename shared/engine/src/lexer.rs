@@ -1205,7 +1205,7 @@ pub fn number_to_string(n: f64) -> String {
             out.push_str(&digits[1..]);
         }
         out.push('e');
-        out.push(if point - 1 >= 0 { '+' } else { '-' });
+        out.push(if point > 0 { '+' } else { '-' });
         out.push_str(&format!("{}", (point - 1).abs()));
     }
     out

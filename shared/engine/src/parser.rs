@@ -278,7 +278,7 @@ impl<'a> Parser<'a> {
     /// Enters one nesting level (paired with [`Parser::leave`]).
     fn enter(&mut self) -> Result<(), SyntaxError> {
         #[cfg(test)]
-        tests::record_stack();
+        tests::record_stack(); // Stack-usage measurement (see `tests::stack_usage_report`).
         self.depth += 1;
         if self.depth > self.peak {
             self.peak = self.depth;
@@ -474,171 +474,206 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_statement(&mut self, ctx: StmtCtx) -> Result<Stmt, SyntaxError> {
+        // On errors the parse is abandoned, so the depth is only restored on success.
         self.enter()?;
-        let result = self.parse_statement_inner(ctx);
-        self.leave();
-        result
-    }
-
-    fn parse_statement_inner(&mut self, ctx: StmtCtx) -> Result<Stmt, SyntaxError> {
         let pos = self.tok.pos;
         let pending_labels = core::mem::take(&mut self.fctx.pending_labels);
-        let stmt = |kind| Stmt { kind, pos };
         let keyword = match &self.tok.kind {
             TokKind::Name(n) if !self.tok.escaped => STATEMENT_KEYWORDS
                 .iter()
                 .find(|k| **k == n.as_str())
                 .copied()
                 .unwrap_or(""),
-            TokKind::Punct(Punct::LBrace) => {
-                let body = self.parse_block()?;
-                return Ok(stmt(StmtKind::Block(body)));
-            }
-            TokKind::Punct(Punct::Semi) => {
-                self.advance()?;
-                return Ok(stmt(StmtKind::Empty));
-            }
-            TokKind::Name(_) => "",
-            _ => return self.parse_expression_statement(pos),
+            TokKind::Punct(Punct::LBrace) => "{",
+            TokKind::Punct(Punct::Semi) => ";",
+            _ => "",
         };
-        match keyword {
-            "var" => {
+        let kind = match keyword {
+            "{" => StmtKind::Block(self.parse_block()?),
+            ";" => {
                 self.advance()?;
-                let decls = self.parse_var_decls(VarKind::Var, false, false)?;
-                self.consume_semicolon()?;
-                Ok(stmt(StmtKind::Var(VarKind::Var, decls)))
+                StmtKind::Empty
             }
-            "let" | "const" => {
-                let is_decl = keyword == "const" || self.let_is_declaration(ctx)?;
-                if !is_decl {
-                    return self.parse_expression_statement_or_label(pos, ctx, pending_labels);
-                }
-                if ctx != StmtCtx::List {
-                    return Err(self
-                        .error("lexical declaration cannot appear in a single-statement context"));
-                }
-                let kind = if keyword == "let" {
-                    VarKind::Let
-                } else {
-                    VarKind::Const
-                };
-                self.advance()?;
-                let decls = self.parse_var_decls(kind, false, false)?;
-                self.consume_semicolon()?;
-                Ok(stmt(StmtKind::Var(kind, decls)))
-            }
-            "function" => {
-                match ctx {
-                    StmtCtx::List => {}
-                    StmtCtx::If | StmtCtx::LabelInList if !self.strict => {}
-                    _ => {
-                        return Err(self.error(
-                            "function declarations can't appear in a single-statement context",
-                        ))
-                    }
-                }
-                let wrap = ctx == StmtCtx::If;
-                if wrap {
-                    self.scopes.push(Scope::new(ScopeKind::Block));
-                }
-                let func = self.parse_function_declaration()?;
-                if wrap {
-                    self.scopes.pop();
-                }
-                Ok(stmt(StmtKind::Function(func)))
-            }
+            "var" => self.parse_var_statement()?,
+            "let" | "const" => self.parse_lexical_statement(keyword, ctx, pending_labels)?,
+            "function" => self.parse_function_statement(ctx)?,
             "class" => {
                 if ctx != StmtCtx::List {
                     return Err(
                         self.error("class declarations can't appear in a single-statement context")
                     );
                 }
-                let class = self.parse_class(true)?;
-                Ok(stmt(StmtKind::Class(class)))
+                StmtKind::Class(self.parse_class(true)?)
             }
-            "if" => self.parse_if(pos),
-            "for" => self.parse_for(pos, pending_labels),
-            "while" => {
-                self.advance()?;
-                self.expect_punct(Punct::LParen)?;
-                let test = self.parse_expression(false)?;
-                self.expect_punct(Punct::RParen)?;
-                let body = self.parse_loop_body(pending_labels)?;
-                Ok(stmt(StmtKind::While(test, Box::new(body))))
-            }
-            "do" => {
-                self.advance()?;
-                let body = self.parse_loop_body(pending_labels)?;
-                self.expect_kw("while")?;
-                self.expect_punct(Punct::LParen)?;
-                let test = self.parse_expression(false)?;
-                self.expect_punct(Punct::RParen)?;
-                self.eat_punct(Punct::Semi)?;
-                Ok(stmt(StmtKind::DoWhile(Box::new(body), test)))
-            }
-            "continue" | "break" => self.parse_break_continue(pos, keyword == "continue"),
-            "return" => {
-                if !self.fctx.in_function {
-                    return Err(self.error("return outside of a function"));
-                }
-                self.advance()?;
-                let arg = if self.is_punct(Punct::Semi)
-                    || self.is_punct(Punct::RBrace)
-                    || self.at_eof()
-                    || self.tok.nl_before
-                {
-                    None
-                } else {
-                    Some(self.parse_expression(false)?)
-                };
-                self.consume_semicolon()?;
-                Ok(stmt(StmtKind::Return(arg)))
-            }
-            "throw" => {
-                self.advance()?;
-                if self.tok.nl_before {
-                    return Err(self.error("illegal newline after throw"));
-                }
-                let arg = self.parse_expression(false)?;
-                self.consume_semicolon()?;
-                Ok(stmt(StmtKind::Throw(arg)))
-            }
-            "try" => self.parse_try(pos),
-            "switch" => self.parse_switch(pos),
-            "with" => {
-                if self.strict {
-                    return Err(self.error("with statements are not allowed in strict mode"));
-                }
-                self.advance()?;
-                self.expect_punct(Punct::LParen)?;
-                let obj = self.parse_expression(false)?;
-                self.expect_punct(Punct::RParen)?;
-                let body = self.parse_statement(StmtCtx::Body)?;
-                Ok(stmt(StmtKind::With(obj, Box::new(body))))
-            }
+            "if" => self.parse_if()?,
+            "for" => self.parse_for(pending_labels)?,
+            "while" => self.parse_while(pending_labels)?,
+            "do" => self.parse_do_while(pending_labels)?,
+            "continue" | "break" => self.parse_break_continue(keyword == "continue")?,
+            "return" => self.parse_return()?,
+            "throw" => self.parse_throw()?,
+            "try" => self.parse_try()?,
+            "switch" => self.parse_switch()?,
+            "with" => self.parse_with()?,
             "debugger" => {
                 self.advance()?;
                 self.consume_semicolon()?;
-                Ok(stmt(StmtKind::Debugger))
+                StmtKind::Debugger
             }
-            "import" | "export" => {
-                let next = self.peek()?;
-                if keyword == "import"
-                    && matches!(next.kind, TokKind::Punct(Punct::LParen | Punct::Dot))
-                {
-                    return Err(self.error("dynamic import is not supported"));
-                }
-                Err(self.error("modules are not supported"))
-            }
-            "async" => {
-                let next = self.peek()?;
-                if !next.nl_before && matches!(&next.kind, TokKind::Name(n) if n == "function") {
-                    return Err(self.error("async functions are not supported"));
-                }
-                self.parse_expression_statement_or_label(pos, ctx, pending_labels)
-            }
-            _ => self.parse_expression_statement_or_label(pos, ctx, pending_labels),
+            "import" | "export" => return Err(self.module_error(keyword)),
+            "async" => self.parse_async_statement(ctx, pending_labels)?,
+            _ => self.parse_expression_statement_or_label(ctx, pending_labels)?,
+        };
+        self.leave();
+        Ok(Stmt { kind, pos })
+    }
+
+    #[inline(never)]
+    fn parse_var_statement(&mut self) -> Result<StmtKind, SyntaxError> {
+        self.advance()?;
+        let decls = self.parse_var_decls(VarKind::Var, false, false)?;
+        self.consume_semicolon()?;
+        Ok(StmtKind::Var(VarKind::Var, decls))
+    }
+
+    #[inline(never)]
+    fn parse_lexical_statement(
+        &mut self,
+        keyword: &str,
+        ctx: StmtCtx,
+        pending_labels: usize,
+    ) -> Result<StmtKind, SyntaxError> {
+        let is_decl = keyword == "const" || self.let_is_declaration(ctx)?;
+        if !is_decl {
+            return self.parse_expression_statement_or_label(ctx, pending_labels);
         }
+        if ctx != StmtCtx::List {
+            return Err(
+                self.error("lexical declaration cannot appear in a single-statement context")
+            );
+        }
+        let kind = if keyword == "let" {
+            VarKind::Let
+        } else {
+            VarKind::Const
+        };
+        self.advance()?;
+        let decls = self.parse_var_decls(kind, false, false)?;
+        self.consume_semicolon()?;
+        Ok(StmtKind::Var(kind, decls))
+    }
+
+    #[inline(never)]
+    fn parse_function_statement(&mut self, ctx: StmtCtx) -> Result<StmtKind, SyntaxError> {
+        match ctx {
+            StmtCtx::List => {}
+            StmtCtx::If | StmtCtx::LabelInList if !self.strict => {}
+            _ => {
+                return Err(
+                    self.error("function declarations can't appear in a single-statement context")
+                )
+            }
+        }
+        // An `if (x) function f() {}` body is scoped as if it were in a block.
+        let wrap = ctx == StmtCtx::If;
+        if wrap {
+            self.scopes.push(Scope::new(ScopeKind::Block));
+        }
+        let func = self.parse_function_declaration()?;
+        if wrap {
+            self.scopes.pop();
+        }
+        Ok(StmtKind::Function(func))
+    }
+
+    #[inline(never)]
+    fn parse_while(&mut self, pending_labels: usize) -> Result<StmtKind, SyntaxError> {
+        self.advance()?;
+        self.expect_punct(Punct::LParen)?;
+        let test = self.parse_expression(false)?;
+        self.expect_punct(Punct::RParen)?;
+        let body = self.parse_loop_body(pending_labels)?;
+        Ok(StmtKind::While(test, Box::new(body)))
+    }
+
+    #[inline(never)]
+    fn parse_do_while(&mut self, pending_labels: usize) -> Result<StmtKind, SyntaxError> {
+        self.advance()?;
+        let body = self.parse_loop_body(pending_labels)?;
+        self.expect_kw("while")?;
+        self.expect_punct(Punct::LParen)?;
+        let test = self.parse_expression(false)?;
+        self.expect_punct(Punct::RParen)?;
+        self.eat_punct(Punct::Semi)?;
+        Ok(StmtKind::DoWhile(Box::new(body), test))
+    }
+
+    #[inline(never)]
+    fn parse_return(&mut self) -> Result<StmtKind, SyntaxError> {
+        if !self.fctx.in_function {
+            return Err(self.error("return outside of a function"));
+        }
+        self.advance()?;
+        let arg = if self.is_punct(Punct::Semi)
+            || self.is_punct(Punct::RBrace)
+            || self.at_eof()
+            || self.tok.nl_before
+        {
+            None
+        } else {
+            Some(self.parse_expression(false)?)
+        };
+        self.consume_semicolon()?;
+        Ok(StmtKind::Return(arg))
+    }
+
+    #[inline(never)]
+    fn parse_throw(&mut self) -> Result<StmtKind, SyntaxError> {
+        self.advance()?;
+        if self.tok.nl_before {
+            return Err(self.error("illegal newline after throw"));
+        }
+        let arg = self.parse_expression(false)?;
+        self.consume_semicolon()?;
+        Ok(StmtKind::Throw(arg))
+    }
+
+    #[inline(never)]
+    fn parse_with(&mut self) -> Result<StmtKind, SyntaxError> {
+        if self.strict {
+            return Err(self.error("with statements are not allowed in strict mode"));
+        }
+        self.advance()?;
+        self.expect_punct(Punct::LParen)?;
+        let obj = self.parse_expression(false)?;
+        self.expect_punct(Punct::RParen)?;
+        let body = self.parse_statement(StmtCtx::Body)?;
+        Ok(StmtKind::With(obj, Box::new(body)))
+    }
+
+    #[inline(never)]
+    fn module_error(&self, keyword: &str) -> SyntaxError {
+        if keyword == "import"
+            && self
+                .peek()
+                .is_ok_and(|t| matches!(t.kind, TokKind::Punct(Punct::LParen | Punct::Dot)))
+        {
+            return self.error("dynamic import is not supported");
+        }
+        self.error("modules are not supported")
+    }
+
+    #[inline(never)]
+    fn parse_async_statement(
+        &mut self,
+        ctx: StmtCtx,
+        pending_labels: usize,
+    ) -> Result<StmtKind, SyntaxError> {
+        let next = self.peek()?;
+        if !next.nl_before && matches!(&next.kind, TokKind::Name(n) if n == "function") {
+            return Err(self.error("async functions are not supported"));
+        }
+        self.parse_expression_statement_or_label(ctx, pending_labels)
     }
 
     /// Sloppy-mode `let`: is it the start of a lexical declaration?
@@ -658,35 +693,28 @@ impl<'a> Parser<'a> {
         })
     }
 
+    #[inline(never)]
     fn parse_expression_statement_or_label(
         &mut self,
-        pos: Pos,
         ctx: StmtCtx,
         pending_labels: usize,
-    ) -> Result<Stmt, SyntaxError> {
+    ) -> Result<StmtKind, SyntaxError> {
         if matches!(self.tok.kind, TokKind::Name(_))
             && self.peek()?.kind == TokKind::Punct(Punct::Colon)
         {
-            return self.parse_labelled(pos, ctx, pending_labels);
+            return self.parse_labelled(ctx, pending_labels);
         }
-        self.parse_expression_statement(pos)
-    }
-
-    fn parse_expression_statement(&mut self, pos: Pos) -> Result<Stmt, SyntaxError> {
         let expr = self.parse_expression(false)?;
         self.consume_semicolon()?;
-        Ok(Stmt {
-            kind: StmtKind::Expr(expr),
-            pos,
-        })
+        Ok(StmtKind::Expr(expr))
     }
 
+    #[inline(never)]
     fn parse_labelled(
         &mut self,
-        pos: Pos,
         ctx: StmtCtx,
         pending_labels: usize,
-    ) -> Result<Stmt, SyntaxError> {
+    ) -> Result<StmtKind, SyntaxError> {
         let (name, name_pos) = self.take_name()?;
         self.check_ident_ref(&name, name_pos)?;
         if self.fctx.labels.iter().any(|l| l.name == name) {
@@ -702,12 +730,9 @@ impl<'a> Parser<'a> {
             StmtCtx::List | StmtCtx::LabelInList => StmtCtx::LabelInList,
             _ => StmtCtx::Body,
         };
-        let body = self.parse_statement(body_ctx);
+        let body = self.parse_statement(body_ctx)?;
         self.fctx.labels.pop();
-        Ok(Stmt {
-            kind: StmtKind::Labeled(name, Box::new(body?)),
-            pos,
-        })
+        Ok(StmtKind::Labeled(name, Box::new(body)))
     }
 
     /// `{ … }` with its own block scope.
@@ -734,13 +759,14 @@ impl<'a> Parser<'a> {
         }
         self.fctx.loops += 1;
         self.fctx.breakable += 1;
-        let body = self.parse_statement(StmtCtx::Body);
+        let body = self.parse_statement(StmtCtx::Body)?;
         self.fctx.loops -= 1;
         self.fctx.breakable -= 1;
-        body
+        Ok(body)
     }
 
-    fn parse_if(&mut self, pos: Pos) -> Result<Stmt, SyntaxError> {
+    #[inline(never)]
+    fn parse_if(&mut self) -> Result<StmtKind, SyntaxError> {
         self.advance()?;
         self.expect_punct(Punct::LParen)?;
         let test = self.parse_expression(false)?;
@@ -751,13 +777,12 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        Ok(Stmt {
-            kind: StmtKind::If(test, Box::new(cons), alt),
-            pos,
-        })
+        Ok(StmtKind::If(test, Box::new(cons), alt))
     }
 
-    fn parse_break_continue(&mut self, pos: Pos, is_continue: bool) -> Result<Stmt, SyntaxError> {
+    #[inline(never)]
+    fn parse_break_continue(&mut self, is_continue: bool) -> Result<StmtKind, SyntaxError> {
+        let pos = self.tok.pos;
         self.advance()?;
         let label = if matches!(self.tok.kind, TokKind::Name(_)) && !self.tok.nl_before {
             let (name, name_pos) = self.take_name()?;
@@ -782,15 +807,16 @@ impl<'a> Parser<'a> {
             None
         };
         self.consume_semicolon()?;
-        let kind = if is_continue {
+        Ok(if is_continue {
             StmtKind::Continue(label)
         } else {
             StmtKind::Break(label)
-        };
-        Ok(Stmt { kind, pos })
+        })
     }
 
-    fn parse_try(&mut self, pos: Pos) -> Result<Stmt, SyntaxError> {
+    #[inline(never)]
+    fn parse_try(&mut self) -> Result<StmtKind, SyntaxError> {
+        let pos = self.tok.pos;
         self.advance()?;
         let block = self.parse_block()?;
         let mut param = None;
@@ -831,18 +857,16 @@ impl<'a> Parser<'a> {
         if handler.is_none() && finalizer.is_none() {
             return Err(self.error("missing catch or finally after try"));
         }
-        Ok(Stmt {
-            kind: StmtKind::Try {
-                block,
-                param,
-                handler,
-                finalizer,
-            },
-            pos,
+        Ok(StmtKind::Try {
+            block,
+            param,
+            handler,
+            finalizer,
         })
     }
 
-    fn parse_switch(&mut self, pos: Pos) -> Result<Stmt, SyntaxError> {
+    #[inline(never)]
+    fn parse_switch(&mut self) -> Result<StmtKind, SyntaxError> {
         self.advance()?;
         self.expect_punct(Punct::LParen)?;
         let disc = self.parse_expression(false)?;
@@ -877,10 +901,7 @@ impl<'a> Parser<'a> {
         }
         self.fctx.breakable -= 1;
         self.scopes.pop();
-        Ok(Stmt {
-            kind: StmtKind::Switch(disc, cases),
-            pos,
-        })
+        Ok(StmtKind::Switch(disc, cases))
     }
 
     /// `var`/`let`/`const` declarators (after the keyword). In a `for` head, initializers are
@@ -949,14 +970,15 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn parse_for(&mut self, pos: Pos, pending_labels: usize) -> Result<Stmt, SyntaxError> {
+    #[inline(never)]
+    fn parse_for(&mut self, pending_labels: usize) -> Result<StmtKind, SyntaxError> {
         self.advance()?;
         if self.is_kw("await") {
             return Err(self.error("for await is not supported"));
         }
         self.expect_punct(Punct::LParen)?;
         let mut pushed_scope = false;
-        let result = self.parse_for_rest(pos, pending_labels, &mut pushed_scope);
+        let result = self.parse_for_rest(pending_labels, &mut pushed_scope);
         if pushed_scope {
             self.scopes.pop();
         }
@@ -965,10 +987,9 @@ impl<'a> Parser<'a> {
 
     fn parse_for_rest(
         &mut self,
-        pos: Pos,
         pending_labels: usize,
         pushed_scope: &mut bool,
-    ) -> Result<Stmt, SyntaxError> {
+    ) -> Result<StmtKind, SyntaxError> {
         let decl_kind = if self.is_kw("var") {
             Some(VarKind::Var)
         } else if self.is_kw("const") {
@@ -999,12 +1020,7 @@ impl<'a> Parser<'a> {
                     .pop()
                     .map(|d| d.target)
                     .unwrap_or(Pattern::Ident(String::new()));
-                return self.parse_for_in_of(
-                    pos,
-                    ForHead::Decl(kind, target),
-                    is_of,
-                    pending_labels,
-                );
+                return self.parse_for_in_of(ForHead::Decl(kind, target), is_of, pending_labels);
             }
             for d in &decls {
                 if d.init.is_none() {
@@ -1014,6 +1030,7 @@ impl<'a> Parser<'a> {
             init = Some(ForInit::Decl(kind, decls));
         } else if !self.is_punct(Punct::Semi) {
             let starts_with_let = self.is_kw("let");
+            let starts_with_async = self.is_kw("async");
             let expr_pos = self.tok.pos;
             let saved_cover = self.cover_err.take();
             let first = self.parse_assign_cover(true)?;
@@ -1024,9 +1041,16 @@ impl<'a> Parser<'a> {
                         self.error_at(expr_pos, "for-of loop variable can't start with 'let'")
                     );
                 }
+                if is_of
+                    && starts_with_async
+                    && matches!(&first.kind, ExprKind::Ident(n) if n == "async")
+                    && !self.is_paren(&first)
+                {
+                    return Err(self.error_at(expr_pos, "for-of loop variable can't be 'async'"));
+                }
                 let target = self.expr_to_target(first, true)?;
                 self.cover_err = saved_cover;
-                return self.parse_for_in_of(pos, ForHead::Target(target), is_of, pending_labels);
+                return self.parse_for_in_of(ForHead::Target(target), is_of, pending_labels);
             }
             if let Some(e) = self.cover_err.take() {
                 return Err(e);
@@ -1060,14 +1084,11 @@ impl<'a> Parser<'a> {
         };
         self.expect_punct(Punct::RParen)?;
         let body = self.parse_loop_body(pending_labels)?;
-        Ok(Stmt {
-            kind: StmtKind::For {
-                init,
-                test,
-                update,
-                body: Box::new(body),
-            },
-            pos,
+        Ok(StmtKind::For {
+            init,
+            test,
+            update,
+            body: Box::new(body),
         })
     }
 
@@ -1083,11 +1104,10 @@ impl<'a> Parser<'a> {
 
     fn parse_for_in_of(
         &mut self,
-        pos: Pos,
         head: ForHead,
         is_of: bool,
         pending_labels: usize,
-    ) -> Result<Stmt, SyntaxError> {
+    ) -> Result<StmtKind, SyntaxError> {
         self.advance()?;
         let rhs = if is_of {
             self.parse_assign(false)?
@@ -1096,12 +1116,11 @@ impl<'a> Parser<'a> {
         };
         self.expect_punct(Punct::RParen)?;
         let body = Box::new(self.parse_loop_body(pending_labels)?);
-        let kind = if is_of {
+        Ok(if is_of {
             StmtKind::ForOf(head, rhs, body)
         } else {
             StmtKind::ForIn(head, rhs, body)
-        };
-        Ok(Stmt { kind, pos })
+        })
     }
 
     // ----- functions -----
@@ -1441,9 +1460,21 @@ impl<'a> Parser<'a> {
         ))
     }
 
+    /// After `async`: a method name or `*` on the same line (an async method).
+    fn next_starts_method(&self) -> Result<bool, SyntaxError> {
+        let next = self.peek()?;
+        Ok(!next.nl_before
+            && matches!(
+                next.kind,
+                TokKind::Name(_)
+                    | TokKind::Str(_)
+                    | TokKind::Num(_)
+                    | TokKind::PrivateName(_)
+                    | TokKind::Punct(Punct::LBracket | Punct::Star)
+            ))
+    }
+
     fn parse_class_element(&mut self, class: &mut Class, derived: bool) -> Result<(), SyntaxError> {
-        let member_start = self.tok.start;
-        let member_pos = self.tok.pos;
         let mut is_static = false;
         if self.is_kw("static") {
             let next = self.peek()?;
@@ -1468,7 +1499,7 @@ impl<'a> Parser<'a> {
                 PropKind::Set
             };
             self.advance()?;
-        } else if self.is_kw("async") && self.next_starts_key()? && !self.peek()?.nl_before {
+        } else if self.is_kw("async") && self.next_starts_method()? {
             return Err(self.error("async methods are not supported"));
         }
         if self.is_punct(Punct::Star) {
@@ -1524,7 +1555,6 @@ impl<'a> Parser<'a> {
         if static_name == Some(b"constructor".as_slice()) {
             return Err(self.error_at(key_pos, "classes may not have a field named 'constructor'"));
         }
-        let _ = (member_start, member_pos);
         let value = if self.eat_punct(Punct::Assign)? {
             let ctx = FnCtx {
                 new_target: true,

@@ -3,9 +3,9 @@
 use crate::value::Value;
 
 pub struct RegExpData {
-    /// The pattern source (a string value).
+    /// The pattern source (a string value): [[OriginalSource]], unescaped.
     pub source: Value,
-    /// The flags string value.
+    /// The flags string value: [[OriginalFlags]].
     pub flags: Value,
     pub regex: regress::Regex,
     pub global: bool,

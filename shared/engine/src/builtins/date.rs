@@ -283,7 +283,9 @@ fn parse_iso(s: &[u8]) -> Option<f64> {
     }
     let (mut hour, mut min, mut sec, mut ms) = (0, 0, 0, 0);
     let mut offset_min = 0i64;
-    if c.eat(b'T') || c.eat(b't') {
+    // "YYYY-MM-DD HH:mm" (a space for the T) is accepted too, as V8 does.
+    let space_sep = c.peek() == Some(b' ') && s.get(c.i + 1).is_some_and(|d| d.is_ascii_digit());
+    if c.eat(b'T') || c.eat(b't') || (space_sep && c.eat(b' ')) {
         hour = c.digits(2)?;
         if !c.eat(b':') {
             return None;
@@ -304,8 +306,7 @@ fn parse_iso(s: &[u8]) -> Option<f64> {
                 }
             }
         }
-        if hour > 24 || min > 59 || sec > 59 || (hour == 24 && (min != 0 || sec != 0 || ms != 0))
-        {
+        if hour > 24 || min > 59 || sec > 59 || (hour == 24 && (min != 0 || sec != 0 || ms != 0)) {
             return None;
         }
         match c.peek() {
@@ -430,6 +431,19 @@ fn parse_legacy(s: &[u8]) -> Option<f64> {
             i += 1;
             continue;
         }
+        if c == b'-' && !nums.is_empty() && s.get(i + 1).is_some_and(|d| d.is_ascii_digit()) {
+            // A negative year ("Mon Jan 01 -0001").
+            i += 1;
+            let start = i;
+            while i < s.len() && s[i].is_ascii_digit() {
+                i += 1;
+            }
+            nums.push(-parse_num(&s[start..i])?);
+            if nums.len() > 3 {
+                return None;
+            }
+            continue;
+        }
         if c.is_ascii_digit() {
             let start = i;
             while i < s.len() && s[i].is_ascii_digit() {
@@ -466,7 +480,7 @@ fn parse_legacy(s: &[u8]) -> Option<f64> {
                 time = Some((v, mi, sec, ms));
                 continue;
             }
-            if i < s.len() && (s[i] == b'/' || (s[i] == b'-' && month.is_none())) {
+            if i < s.len() && s[i] == b'/' {
                 let sep = s[i];
                 i += 1;
                 let s2 = i;
@@ -483,7 +497,8 @@ fn parse_legacy(s: &[u8]) -> Option<f64> {
                     i += 1;
                 }
                 let cc = parse_num(&s[s3..i])?;
-                slash_date = Some(if sep == b'/' { (cc, v - 1, b) } else { (v, b - 1, cc) });
+                let _ = sep;
+                slash_date = Some((cc, v - 1, b));
                 continue;
             }
             nums.push(v);
@@ -500,7 +515,7 @@ fn parse_legacy(s: &[u8]) -> Option<f64> {
         let m = month?;
         match nums.as_slice() {
             [a, b] => {
-                if *a > 31 {
+                if *a > 31 || *a < 0 {
                     (*a, m, *b)
                 } else {
                     (*b, m, *a)
@@ -509,13 +524,6 @@ fn parse_legacy(s: &[u8]) -> Option<f64> {
             [a] => (*a, m, 1),
             _ => return None,
         }
-    };
-    let year = if (0..50).contains(&year) && nums.iter().all(|_| true) && year < 50 {
-        year + 2000
-    } else if (50..100).contains(&year) {
-        year + 1900
-    } else {
-        year
     };
     let (mut h, mi, sec, ms) = time.unwrap_or((0, 0, 0, 0));
     if let Some(p) = pm {
@@ -529,14 +537,12 @@ fn parse_legacy(s: &[u8]) -> Option<f64> {
             h += 12;
         }
     }
-    if !(0..12).contains(&mon) || day < 1 || day > 31 || h > 24 || mi > 59 || sec > 59 {
+    if !(0..12).contains(&mon) || !(1..=31).contains(&day) || h > 24 || mi > 59 || sec > 59 {
         return None;
     }
     let d = make_day(year as f64, mon as f64, day as f64);
     let t = make_time(h as f64, mi as f64, sec as f64, ms as f64);
-    Some(time_clip(
-        make_date(d, t) - offset as f64 * MS_PER_MINUTE,
-    ))
+    Some(time_clip(make_date(d, t) - offset as f64 * MS_PER_MINUTE))
 }
 
 fn parse_num(d: &[u8]) -> Option<i64> {
@@ -614,10 +620,7 @@ fn date_ctor(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> 
                 }
             }
         }
-        _ => {
-            let final_date = components_to_time(vm, args)?;
-            final_date
-        }
+        _ => components_to_time(vm, args)?,
     };
     let tv = time_clip(tv);
     let proto = vm.proto_from_new_target(nt, vm.intr.date_prototype)?;

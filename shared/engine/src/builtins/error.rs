@@ -62,13 +62,7 @@ fn construct_error(
 
 fn error_ctor_kind(vm: &mut Vm, args: &[Value], kind: ErrorKind) -> Result<Value, Value> {
     let proto = vm.intr.error_prototypes[kind.index()];
-    construct_error(
-        vm,
-        proto,
-        kind.name(),
-        Vm::arg(args, 0),
-        Vm::arg(args, 1),
-    )
+    construct_error(vm, proto, kind.name(), Vm::arg(args, 0), Vm::arg(args, 1))
 }
 
 fn error_ctor(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {

@@ -13,6 +13,9 @@ use crate::vm::Vm;
 /// Most arguments `apply`/`Reflect.apply`/`Reflect.construct` accept.
 pub const MAX_APPLY_ARGS: f64 = 65535.0;
 
+/// Deepest chain of bound functions `bind` creates.
+pub const MAX_BIND_DEPTH: usize = 100;
+
 /// CreateListFromArrayLike. Every returned value is pushed on the root stack (the caller
 /// truncates the root stack to the height it saw before the call).
 pub fn create_list_from_array_like(vm: &mut Vm, obj: Value) -> Result<Vec<Value>, Value> {
@@ -21,8 +24,7 @@ pub fn create_list_from_array_like(vm: &mut Vm, obj: Value) -> Result<Vec<Value>
     };
     // Fast path: a dense array.
     if let ObjectKind::Array(a) = &vm.heap.obj(h).kind {
-        if !a.sparse && a.elems.len() == a.len as usize && !a.elems.iter().any(|v| v.is_empty())
-        {
+        if !a.sparse && a.elems.len() == a.len as usize && !a.elems.iter().any(|v| v.is_empty()) {
             if a.len as f64 > MAX_APPLY_ARGS {
                 return Err(vm.range_error("Too many arguments in function call"));
             }
@@ -165,6 +167,21 @@ fn fp_bind(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     } else {
         Vec::new()
     };
+    // Calling a bound function recurses once per level in the VM: keep chains short.
+    let mut depth = 0;
+    let mut cur = target;
+    while let ObjectKind::Function(fd) = &vm.heap.obj(cur).kind {
+        match fd.callable {
+            Callable::Bound { target: t, .. } => {
+                depth += 1;
+                cur = t;
+            }
+            _ => break,
+        }
+        if depth >= MAX_BIND_DEPTH {
+            return Err(vm.range_error("Maximum bound function nesting exceeded"));
+        }
+    }
     let nargs = bound_args.len();
     let is_ctor = vm.is_constructor(this);
     let proto = vm.get_prototype_of(target)?;
@@ -216,9 +233,7 @@ fn fp_bind(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
 
 fn fp_to_string(vm: &mut Vm, this: Value, _args: &[Value]) -> Result<Value, Value> {
     let Some(h) = this.as_object() else {
-        return Err(
-            vm.type_error("Function.prototype.toString requires that 'this' be a Function")
-        );
+        return Err(vm.type_error("Function.prototype.toString requires that 'this' be a Function"));
     };
     let source = match &vm.heap.obj(h).kind {
         ObjectKind::Function(fd) => match &fd.callable {
@@ -248,7 +263,9 @@ fn fp_to_string(vm: &mut Vm, this: Value, _args: &[Value]) -> Result<Value, Valu
         let b = vm.string_bytes(name);
         // Keep it a valid NativeFunction: only identifier-ish names (and `get x`, `[Symbol.x]`).
         if b.iter().all(|&c| {
-            c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b' ' | b'[' | b']' | b'.') || c >= 0x80
+            c.is_ascii_alphanumeric()
+                || matches!(c, b'_' | b'$' | b' ' | b'[' | b']' | b'.')
+                || c >= 0x80
         }) {
             out.extend_from_slice(b);
         }

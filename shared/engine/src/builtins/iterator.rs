@@ -90,7 +90,9 @@ pub fn array_iterator_next(vm: &mut Vm, this: Value, _args: &[Value]) -> Result<
         Some(ObjectKind::TypedArray { .. }) => {
             let th = target.as_object().unwrap();
             if typed_array_out_of_bounds(vm, th) {
-                return Err(vm.type_error("Cannot perform %ArrayIteratorPrototype%.next on a detached ArrayBuffer"));
+                return Err(vm.type_error(
+                    "Cannot perform %ArrayIteratorPrototype%.next on a detached ArrayBuffer",
+                ));
             }
             vm.typed_length(th).unwrap_or(0) as f64
         }

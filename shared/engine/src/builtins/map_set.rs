@@ -4,10 +4,11 @@
 //! `MapData::index` maps a key hash (SameValueZero: strings by content, numbers by value with
 //! -0 = +0 and all NaNs equal, everything else by identity) to entry positions. Real hashes have
 //! the top bit clear; two reserved index keys carry bookkeeping:
-//! - [`META`]: `[epoch, log kind, removed positions…]` — the last compaction. When tombstones
-//!   pile up the entries are compacted; live iterators (whose `index` holds `epoch << 24 | pos`)
-//!   translate their position through the log. `clear` is logged as "every position → 0", which
-//!   is exactly the spec behaviour (entries added after `clear` are still visited).
+//! - [`META`]: `[epoch]`. When tombstones pile up the entries are compacted and a new epoch
+//!   starts; its log (`LOG_BASE + epoch`: `[kind, removed positions…]`, the last [`KEEP_LOGS`]
+//!   kept) lets live iterators (whose `index` holds `epoch << 24 | pos`) translate their
+//!   position. `clear` is logged as "every position → 0", which is exactly the spec behaviour
+//!   (entries added after `clear` are still visited).
 //! - [`WEAK`]: present for WeakMap/WeakSet objects (which are strong maps in this engine — a
 //!   documented deviation — restricted to object/symbol keys).
 
@@ -23,6 +24,9 @@ use super::iterator::iter_result;
 
 const META: u64 = u64::MAX;
 const WEAK: u64 = u64::MAX - 1;
+/// Compaction logs live at `LOG_BASE + epoch` (the last [`KEEP_LOGS`] of them).
+const LOG_BASE: u64 = 1 << 63;
+const KEEP_LOGS: u32 = 8;
 const LOG_COMPACT: u32 = 0;
 const LOG_CLEAR: u32 = 1;
 /// Entries (including tombstones) a map may hold: positions must fit in 24 bits.
@@ -76,8 +80,18 @@ fn hash_key(vm: &Vm, k: Value) -> u64 {
     h & !(1u64 << 63)
 }
 
-fn keys_equal(vm: &mut Vm, a: Value, b: Value) -> bool {
-    vm.same_value_zero(a, b)
+/// SameValueZero of two normalised keys (strings already flat).
+fn keys_equal(vm: &Vm, a: Value, b: Value) -> bool {
+    if a == b {
+        return true;
+    }
+    if let (Some(x), Some(y)) = (a.as_number(), b.as_number()) {
+        return x == y || (x.is_nan() && y.is_nan());
+    }
+    if a.is_string() && b.is_string() {
+        return vm.flat_bytes(a) == vm.flat_bytes(b);
+    }
+    false
 }
 
 fn data(vm: &Vm, h: Handle) -> &MapData {
@@ -99,18 +113,20 @@ fn is_weak(m: &MapData) -> bool {
 }
 
 fn epoch(m: &MapData) -> u32 {
-    m.index.get(&META).and_then(|v| v.first().copied()).unwrap_or(0)
+    m.index
+        .get(&META)
+        .and_then(|v| v.first().copied())
+        .unwrap_or(0)
 }
 
 /// Position of `key` in the entries.
 fn find(vm: &mut Vm, h: Handle, key: Value) -> Option<usize> {
     let key = normalize_key(vm, key);
     let hash = hash_key(vm, key);
-    let cands: Vec<u32> = data(vm, h).index.get(&hash)?.clone();
-    for p in cands {
-        let e = data(vm, h).entries.get(p as usize).copied().flatten();
-        if let Some((k, _)) = e {
-            if keys_equal(vm, k, key) {
+    let m = data(vm, h);
+    for &p in m.index.get(&hash)? {
+        if let Some(Some((k, _))) = m.entries.get(p as usize) {
+            if keys_equal(vm, *k, key) {
                 return Some(p as usize);
             }
         }
@@ -184,52 +200,56 @@ fn compact(vm: &mut Vm, h: Handle) {
         }
     }
     m.entries = kept;
-    let ep = epoch(m).wrapping_add(1) & 0xFF;
     for (k, list) in m.index.iter_mut() {
-        if *k == META || *k == WEAK {
+        if *k >= LOG_BASE {
             continue;
         }
         for p in list.iter_mut() {
             *p = new_pos[*p as usize];
         }
     }
-    let mut log = Vec::with_capacity(removed.len() + 2);
-    log.push(ep);
+    let mut log = Vec::with_capacity(removed.len() + 1);
     log.push(LOG_COMPACT);
     log.extend(removed);
-    m.index.insert(META, log);
+    push_log(m, log);
+}
+
+/// Start a new epoch whose translation log is `log`.
+fn push_log(m: &mut MapData, log: Vec<u32>) {
+    let ep = epoch(m).wrapping_add(1) & 0xFF;
+    m.index.insert(META, vec![ep]);
+    m.index.insert(LOG_BASE + ep as u64, log);
+    let old = ep.wrapping_sub(KEEP_LOGS) & 0xFF;
+    m.index.remove(&(LOG_BASE + old as u64));
 }
 
 fn clear(vm: &mut Vm, h: Handle) {
     let m = data_mut(vm, h);
-    let weak = is_weak(m);
-    let ep = epoch(m).wrapping_add(1) & 0xFF;
     m.entries = Vec::new();
-    m.index.clear();
+    m.index.retain(|k, _| *k >= LOG_BASE);
     m.live = 0;
-    m.index.insert(META, vec![ep, LOG_CLEAR]);
-    if weak {
-        m.index.insert(WEAK, Vec::new());
-    }
+    push_log(m, vec![LOG_CLEAR]);
 }
 
 /// Translate an iterator cursor (`epoch << 24 | pos`) to a current position.
 fn cursor_pos(m: &MapData, cursor: u32) -> usize {
-    let pos = cursor & POS_MASK;
-    let ep = cursor >> 24;
+    let mut pos = cursor & POS_MASK;
+    let mut ep = cursor >> 24;
     let cur = epoch(m);
-    if ep == cur {
-        return pos as usize;
+    while ep != cur {
+        ep = (ep + 1) & 0xFF;
+        let Some(log) = m.index.get(&(LOG_BASE + ep as u64)) else {
+            // Too stale to translate exactly (dormant across many compactions).
+            break;
+        };
+        if log.first() == Some(&LOG_CLEAR) {
+            pos = 0;
+        } else {
+            let removed = log.get(1..).unwrap_or(&[]);
+            pos -= removed.partition_point(|&r| r < pos) as u32;
+        }
     }
-    let Some(log) = m.index.get(&META) else {
-        return pos as usize;
-    };
-    if log.get(1) == Some(&LOG_CLEAR) {
-        return 0;
-    }
-    let removed = log.get(2..).unwrap_or(&[]);
-    let before = removed.partition_point(|&r| r < pos);
-    pos as usize - before
+    pos as usize
 }
 
 fn make_cursor(m: &MapData, pos: usize) -> u32 {
@@ -342,7 +362,9 @@ fn fill_from_iterable(vm: &mut Vm, obj: Value, iterable: Value, pairs: bool) -> 
     let ak = vm.key(name);
     let adder = vm.get(obj, ak)?;
     if !vm.is_callable(adder) {
-        return Err(vm.type_error(&alloc::format!("'{name}' returned for the collection is not a function")));
+        return Err(vm.type_error(&alloc::format!(
+            "'{name}' returned for the collection is not a function"
+        )));
     }
     let mark = vm.push_root(obj);
     vm.push_root(adder);
@@ -493,7 +515,13 @@ fn map_get_or_insert_computed(vm: &mut Vm, this: Value, args: &[Value]) -> Resul
 }
 
 /// forEach for both Map and Set.
-fn for_each_impl(vm: &mut Vm, h: Handle, this: Value, args: &[Value], set: bool) -> Result<Value, Value> {
+fn for_each_impl(
+    vm: &mut Vm,
+    h: Handle,
+    this: Value,
+    args: &[Value],
+    set: bool,
+) -> Result<Value, Value> {
     let f = Vm::arg(args, 0);
     if !vm.is_callable(f) {
         return Err(vm.type_error("forEach callback is not a function"));
@@ -557,7 +585,10 @@ fn map_group_by(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Valu
         return Err(vm.type_error("Map.groupBy callback is not a function"));
     }
     let md = MapData::default();
-    let map = vm.alloc_object(vm.intr.map_prototype, ObjectKind::Map(alloc::boxed::Box::new(md)))?;
+    let map = vm.alloc_object(
+        vm.intr.map_prototype,
+        ObjectKind::Map(alloc::boxed::Box::new(md)),
+    )?;
     let mh = map.as_object().unwrap();
     let mark = vm.push_root(map);
     let r = (|| -> Result<(), Value> {
@@ -713,7 +744,10 @@ fn iterate_set_keys(
 
 fn set_copy(vm: &mut Vm, h: Handle) -> Result<Value, Value> {
     let md = MapData::default();
-    let out = vm.alloc_object(vm.intr.set_prototype, ObjectKind::Set(alloc::boxed::Box::new(md)))?;
+    let out = vm.alloc_object(
+        vm.intr.set_prototype,
+        ObjectKind::Set(alloc::boxed::Box::new(md)),
+    )?;
     let oh = out.as_object().unwrap();
     let entries: Vec<(Value, Value)> = data(vm, h).entries.iter().flatten().copied().collect();
     for (k, _) in entries {
@@ -752,7 +786,10 @@ fn set_intersection(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, V
     let h = this_set(vm, this, "intersection")?;
     let rec = get_set_record(vm, Vm::arg(args, 0))?;
     let md = MapData::default();
-    let out = vm.alloc_object(vm.intr.set_prototype, ObjectKind::Set(alloc::boxed::Box::new(md)))?;
+    let out = vm.alloc_object(
+        vm.intr.set_prototype,
+        ObjectKind::Set(alloc::boxed::Box::new(md)),
+    )?;
     let oh = out.as_object().unwrap();
     let mark = vm.push_root(out);
     let r = (|| -> Result<(), Value> {
@@ -1143,7 +1180,12 @@ pub fn install(vm: &mut Vm) {
     vm.define_method(wmp, "has", 1, weak_map_has);
     vm.define_method(wmp, "delete", 1, weak_map_delete);
     vm.define_method(wmp, "getOrInsert", 2, weak_map_get_or_insert);
-    vm.define_method(wmp, "getOrInsertComputed", 2, weak_map_get_or_insert_computed);
+    vm.define_method(
+        wmp,
+        "getOrInsertComputed",
+        2,
+        weak_map_get_or_insert_computed,
+    );
     let t = vm.intern("WeakMap");
     vm.define_value(wmp, tag, t, CONFIGURABLE);
     let (_, wsp) = vm.define_class("WeakSet", 0, weak_set_ctor, None, op);

@@ -47,9 +47,7 @@ fn big_to_decimal(mut limbs: Vec<u32>) -> Vec<u8> {
     for (i, c) in chunks.iter().rev().enumerate() {
         let s = alloc::format!("{c}");
         if i > 0 {
-            for _ in s.len()..9 {
-                out.push(b'0');
-            }
+            out.resize(out.len() + 9 - s.len().min(9), b'0');
         }
         out.extend_from_slice(s.as_bytes());
     }
@@ -212,7 +210,7 @@ pub(crate) fn to_radix_string(value: f64, radix: u32) -> String {
     let next = f64::from_bits(value.to_bits() + 1);
     let mut delta = 0.5 * (next - value);
     let min_pos = f64::from_bits(1);
-    if !(delta > min_pos) {
+    if delta.is_nan() || delta <= min_pos {
         delta = min_pos;
     }
     let mut frac_digits: Vec<u8> = Vec::new();
@@ -223,8 +221,7 @@ pub(crate) fn to_radix_string(value: f64, radix: u32) -> String {
             let digit = fraction as usize;
             frac_digits.push(CHARS[digit.min(35)]);
             fraction -= digit as f64;
-            if (fraction > 0.5 || (fraction == 0.5 && (digit & 1) == 1)) && fraction + delta > 1.0
-            {
+            if (fraction > 0.5 || (fraction == 0.5 && (digit & 1) == 1)) && fraction + delta > 1.0 {
                 // Round up, propagating carries.
                 loop {
                     match frac_digits.pop() {
@@ -336,16 +333,6 @@ fn is_safe_integer_static(_vm: &mut Vm, _this: Value, args: &[Value]) -> Result<
     Ok(Value::bool(v.as_number().is_some_and(|n| {
         is_integral(n) && n.abs() <= 9007199254740991.0
     })))
-}
-
-fn global_is_nan(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
-    let n = vm.to_number(Vm::arg(args, 0))?;
-    Ok(Value::bool(n.is_nan()))
-}
-
-fn global_is_finite(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
-    let n = vm.to_number(Vm::arg(args, 0))?;
-    Ok(Value::bool(n.is_finite()))
 }
 
 /// The longest prefix of `s` that is a StrDecimalLiteral, parsed (None if there is none).
@@ -499,7 +486,7 @@ fn radix_pow2_value(z: &[u8], r: u32) -> f64 {
         m = (m << 1) | b as u64;
     }
     let round = bits[53] == 1;
-    let sticky = bits[54..].iter().any(|&b| b == 1);
+    let sticky = bits[54..].contains(&1);
     if round && (sticky || m & 1 == 1) {
         m += 1;
     }
@@ -662,8 +649,6 @@ pub fn install(vm: &mut Vm) {
     vm.define_value(ctor, k, pf, METHOD_FLAGS);
     let k = vm.key("parseInt");
     vm.define_value(ctor, k, pi, METHOD_FLAGS);
-    vm.define_method(g, "isNaN", 1, global_is_nan);
-    vm.define_method(g, "isFinite", 1, global_is_finite);
 
     vm.define_method(proto, "toExponential", 1, proto_to_exponential);
     vm.define_method(proto, "toFixed", 1, proto_to_fixed);

@@ -79,7 +79,7 @@ pub fn from_property_descriptor(vm: &mut Vm, d: &PropertyDescriptor) -> Result<V
     let o = vm.new_object()?;
     let h = o.as_object().unwrap();
     let n = vm.names;
-    let mut put = |vm: &mut Vm, a, v: Value| {
+    let put = |vm: &mut Vm, a, v: Value| {
         let o = vm.heap.obj_mut(h);
         let grown = o.props.push(Key::atom(a), v, DEFAULT_FLAGS);
         vm.charge(grown)
@@ -106,22 +106,11 @@ pub fn from_property_descriptor(vm: &mut Vm, d: &PropertyDescriptor) -> Result<V
 }
 
 /// [[SetPrototypeOf]] including the immutable prototype of `Object.prototype`.
-pub fn set_prototype_checked(
-    vm: &mut Vm,
-    h: Handle,
-    proto: Option<Handle>,
-) -> Result<bool, Value> {
+pub fn set_prototype_checked(vm: &mut Vm, h: Handle, proto: Option<Handle>) -> Result<bool, Value> {
     if Some(h) == vm.intr.object_prototype {
         return Ok(vm.heap.obj(h).proto == proto);
     }
     vm.set_prototype_of(h, proto)
-}
-
-fn require_object(vm: &mut Vm, v: Value, what: &str) -> Result<Handle, Value> {
-    match v.as_object() {
-        Some(h) => Ok(h),
-        None => Err(vm.type_error(&alloc::format!("{what} called on non-object"))),
-    }
 }
 
 fn to_object_handle(vm: &mut Vm, v: Value) -> Result<Handle, Value> {
@@ -163,8 +152,38 @@ fn enumerable_own(vm: &mut Vm, o: Value, kind: EnumKind) -> Result<Value, Value>
     let mark = vm.push_root(result);
     vm.push_root(ov);
     let r = (|| -> Result<(), Value> {
-        let keys = vm.own_keys(h)?;
         let mut n = 0u32;
+        // Dense arrays: the elements are plain data; don't intern every index as an atom.
+        let dense = match &vm.heap.obj(h).kind {
+            ObjectKind::Array(a) if !a.sparse => Some(a.elems.len()),
+            _ => None,
+        };
+        let keys = match dense {
+            Some(count) => {
+                for i in 0..count {
+                    let v = match &vm.heap.obj(h).kind {
+                        ObjectKind::Array(a) => a.elems.get(i).copied().unwrap_or(Value::EMPTY),
+                        _ => Value::EMPTY,
+                    };
+                    if v.is_empty() {
+                        continue;
+                    }
+                    let item = match kind {
+                        EnumKind::Values => v,
+                        EnumKind::Keys => vm.number_to_string_value(i as f64),
+                        EnumKind::Entries => {
+                            let k = vm.number_to_string_value(i as f64);
+                            vm.new_array(alloc::vec![k, v])?
+                        }
+                    };
+                    vm.array_put(rh, n, item)?;
+                    n += 1;
+                }
+                let list: Vec<Key> = vm.heap.obj(h).props.list().iter().map(|p| p.key).collect();
+                list
+            }
+            None => vm.own_keys(h)?,
+        };
         for k in keys {
             if k.as_atom().is_none() {
                 continue;
@@ -374,6 +393,12 @@ fn set_integrity_level(vm: &mut Vm, h: Handle, frozen: bool) -> Result<bool, Val
 fn test_integrity_level(vm: &mut Vm, h: Handle, frozen: bool) -> Result<bool, Value> {
     if vm.heap.obj(h).extensible {
         return Ok(false);
+    }
+    // Dense array elements are always configurable.
+    if let ObjectKind::Array(a) = &vm.heap.obj(h).kind {
+        if !a.sparse && a.elems.iter().any(|v| !v.is_empty()) {
+            return Ok(false);
+        }
     }
     let keys = vm.own_keys(h)?;
     for k in keys {

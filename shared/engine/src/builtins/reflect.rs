@@ -11,9 +11,7 @@ use super::object::{from_property_descriptor, set_prototype_checked, to_property
 fn target(vm: &mut Vm, v: Value, method: &str) -> Result<Handle, Value> {
     match v.as_object() {
         Some(h) => Ok(h),
-        None => Err(vm.type_error(&alloc::format!(
-            "Reflect.{method} called on non-object"
-        ))),
+        None => Err(vm.type_error(&alloc::format!("Reflect.{method} called on non-object"))),
     }
 }
 

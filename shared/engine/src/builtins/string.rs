@@ -410,7 +410,7 @@ fn search_args(
 ) -> Result<(Value, Value, Value), Value> {
     let s = this_str(vm, this, name)?;
     let mark = vm.push_root(s);
-    let r = (|| {
+    let r = (|| -> Result<Value, Value> {
         let sv = Vm::arg(args, 0);
         if no_regexp && regexp::is_regexp(vm, sv)? {
             return Err(vm.type_error(&alloc::format!(
@@ -648,7 +648,7 @@ fn two_ints(
         return Ok((s, fix(x), a1.as_number().map(fix)));
     }
     let mark = vm.push_root(s);
-    let r = (|| {
+    let r = (|| -> Result<(f64, Option<f64>), Value> {
         let a = vm.to_integer_or_infinity(a0)?;
         let b = if a1.is_undefined() {
             None

@@ -263,7 +263,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         c
     }
     fn number(&mut self, n: f64) {
-        if n.fract() == 0.0 && n.abs() < 1e9 && !(n == 0.0 && n.is_sign_negative()) {
+        if libm::trunc(n) == n && n.abs() < 1e9 && !(n == 0.0 && n.is_sign_negative()) {
             self.emit(Op::Int(n as i32));
         } else {
             let f = self.f();

@@ -27,6 +27,12 @@ const CHAIN_OPS_PER_LEVEL: u32 = 4;
 /// Precedence of `**`.
 const PREC_EXP: u8 = 12;
 
+/// `async(…)`: an async arrow function's head when `=>` follows.
+fn is_async_call(e: &Expr) -> bool {
+    matches!(&e.kind, ExprKind::Call { callee, optional: false, .. }
+        if matches!(&callee.kind, ExprKind::Ident(n) if n == "async"))
+}
+
 #[derive(Clone, Copy)]
 enum BinOp {
     Binary(BinaryOp),
@@ -107,6 +113,9 @@ impl<'a> Parser<'a> {
                 lhs = self.parse_conditional_rest(lhs, pos, no_in)?;
             }
             let is_literal = matches!(lhs.kind, ExprKind::Array(_) | ExprKind::Object(_));
+            if self.is_punct(Punct::Arrow) && is_async_call(&lhs) {
+                return Err(self.error_at(pos, "async functions are not supported"));
+            }
             let Some(op) = self.assign_op() else {
                 match self.cover_err.take() {
                     Some(err) if owned || !is_literal || self.is_paren(&lhs) => return Err(err),
@@ -257,7 +266,7 @@ impl<'a> Parser<'a> {
                     ));
                 }
                 ops += 1;
-                if prec == PREC_EXP || ops % CHAIN_OPS_PER_LEVEL == 0 {
+                if prec == PREC_EXP || ops.is_multiple_of(CHAIN_OPS_PER_LEVEL) {
                     self.enter()?;
                 }
                 self.advance()?;
@@ -399,9 +408,8 @@ impl<'a> Parser<'a> {
             self.depth = self.peak;
             if matches!(
                 self.tok.kind,
-                TokKind::Punct(
-                    Punct::Dot | Punct::QuestionDot | Punct::LBracket | Punct::LParen
-                ) | TokKind::Template { .. }
+                TokKind::Punct(Punct::Dot | Punct::QuestionDot | Punct::LBracket | Punct::LParen)
+                    | TokKind::Template { .. }
             ) {
                 expr = self.parse_chain_rest(expr, pos, true)?;
             }
@@ -503,7 +511,7 @@ impl<'a> Parser<'a> {
             };
             expr = Expr { kind, pos };
             ops += 1;
-            if ops % CHAIN_OPS_PER_LEVEL == 0 {
+            if ops.is_multiple_of(CHAIN_OPS_PER_LEVEL) {
                 self.enter()?;
             }
         }
@@ -678,9 +686,14 @@ impl<'a> Parser<'a> {
                             return Ok(expr(ExprKind::Class(class)));
                         }
                         "async" => {
+                            // `async function`, `async x => …` (`async (x) => …` is caught
+                            // when `=>` follows the call).
                             let next = self.peek()?;
+                            let is_operator = matches!(&next.kind,
+                                TokKind::Name(n) if n == "in" || n == "instanceof");
                             if !next.nl_before
-                                && matches!(&next.kind, TokKind::Name(n) if n == "function")
+                                && matches!(next.kind, TokKind::Name(_))
+                                && !is_operator
                             {
                                 return Err(self.error("async functions are not supported"));
                             }
@@ -925,7 +938,7 @@ impl<'a> Parser<'a> {
                 kind,
             });
         }
-        if self.is_kw("async") && self.next_starts_key()? && !self.peek()?.nl_before {
+        if self.is_kw("async") && self.next_starts_method()? {
             return Err(self.error("async methods are not supported"));
         }
         if self.is_punct(Punct::Star) {

@@ -80,6 +80,7 @@ impl Vm {
 
     /// Invoke the callee at `stack[len - argc - 2]` (then `this`, then the arguments).
     /// `construct` holds `new.target` for `new` calls.
+    #[inline(never)]
     pub(crate) fn invoke(
         &mut self,
         argc: usize,
@@ -204,6 +205,7 @@ impl Vm {
     }
 
     /// Set up a frame for `code`; the callee is at `fpos` with `argc` arguments above `this`.
+    #[inline(never)]
     pub(crate) fn push_frame(
         &mut self,
         code: Rc<Code>,
@@ -275,7 +277,6 @@ impl Vm {
     /// Start a script: global declarations, then a frame (not yet run).
     pub(crate) fn enter_script(&mut self, code: Rc<Code>) -> Result<(), Value> {
         self.declare_globals(&code)?;
-        self.scripts.push(code.clone());
         let fpos = self.stack.len();
         self.stack.push(Value::UNDEFINED);
         self.stack.push(Value::object(self.global));

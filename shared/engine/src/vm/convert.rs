@@ -34,6 +34,7 @@ impl Vm {
         self.to_number_slow(v)
     }
 
+    #[inline(never)]
     fn to_number_slow(&mut self, v: Value) -> Result<f64, Value> {
         Ok(match v.kind() {
             Kind::Number(n) => n,
@@ -96,6 +97,7 @@ impl Vm {
     }
 
     /// ToString, returning a string value.
+    #[inline(never)]
     pub fn to_string(&mut self, v: Value) -> Result<Value, Value> {
         Ok(match v.kind() {
             Kind::Atom(_) | Kind::String(_) => v,
@@ -118,7 +120,7 @@ impl Vm {
         if n == 0.0 {
             return Value::atom(self.names.zero);
         }
-        if n.fract() == 0.0 && n.abs() < 1e15 {
+        if libm::trunc(n) == n && n.abs() < 1e15 {
             // Integers: format without going through the float algorithm.
             let mut buf = [0u8; 24];
             let s = format_int(n as i64, &mut buf);
@@ -136,12 +138,13 @@ impl Vm {
     }
 
     /// ToPropertyKey.
+    #[inline(never)]
     pub fn to_property_key(&mut self, v: Value) -> Result<Key, Value> {
         match v.kind() {
             Kind::Atom(a) => Ok(Key::atom(a)),
             Kind::Symbol(h) => Ok(Key::symbol(h)),
             Kind::Number(n) => {
-                if n >= 0.0 && n < 4294967295.0 && n.fract() == 0.0 {
+                if n >= 0.0 && n < 4294967295.0 && libm::trunc(n) == n {
                     return Ok(self.index_key(n as u32));
                 }
                 let s = self.to_string(v)?;

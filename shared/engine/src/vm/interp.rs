@@ -1067,6 +1067,7 @@ impl Vm {
     }
 
     /// Fuel ran out: yield at the outermost level, else abort after an overdraft.
+    #[inline(never)]
     fn out_of_fuel(&mut self) -> Option<Result<Option<Value>, Value>> {
         if self.interrupted {
             self.terminating = true;
@@ -1094,11 +1095,13 @@ impl Vm {
         e
     }
 
+    #[inline(never)]
     fn tdz_error(&mut self, name: crate::value::Atom) -> Value {
         let n = alloc::string::String::from_utf8_lossy(self.atoms.bytes(name)).into_owned();
         self.reference_error(&alloc::format!("Cannot access '{n}' before initialization"))
     }
 
+    #[inline(never)]
     fn const_error(&mut self, name: crate::value::Atom) -> Value {
         let _ = name;
         self.type_error("Assignment to constant variable.")
@@ -1111,6 +1114,7 @@ impl Vm {
         }
     }
 
+    #[inline(never)]
     fn get_global(
         &mut self,
         a: crate::value::Atom,
@@ -1147,6 +1151,7 @@ impl Vm {
         Ok(Value::UNDEFINED)
     }
 
+    #[inline(never)]
     fn set_global(
         &mut self,
         a: crate::value::Atom,
@@ -1185,7 +1190,7 @@ impl Vm {
         self.set(Value::object(g), key, v, code.strict)
     }
 
-    #[inline]
+    #[inline(never)]
     fn get_prop_cached(
         &mut self,
         obj: Value,
@@ -1252,7 +1257,7 @@ impl Vm {
         self.get(obj, key)
     }
 
-    #[inline]
+    #[inline(never)]
     fn set_prop_cached(
         &mut self,
         obj: Value,
@@ -1279,6 +1284,7 @@ impl Vm {
         self.set(obj, key, v, code.strict)
     }
 
+    #[inline(never)]
     fn delete_op(&mut self, obj: Value, key: Key, strict: bool) -> Result<bool, Value> {
         let o = self.to_object(obj)?;
         let ok = self.delete_property(o.as_object().unwrap(), key)?;
@@ -1290,6 +1296,7 @@ impl Vm {
     }
 
     /// Define an own data property, enumerable (object literal fields, class fields).
+    #[inline(never)]
     fn define_field(&mut self, o: Handle, key: Key, v: Value) -> Result<(), Value> {
         let obj = self.heap.obj(o);
         if matches!(obj.kind, ObjectKind::Ordinary)
@@ -1332,6 +1339,7 @@ impl Vm {
     }
 
     /// Create a closure for `code` in frame `fi`'s environment.
+    #[inline(never)]
     fn make_closure(
         &mut self,
         fi: usize,
@@ -1383,6 +1391,7 @@ impl Vm {
         )
     }
 
+    #[inline(never)]
     fn define_method_op(
         &mut self,
         fi: usize,
@@ -1440,6 +1449,7 @@ impl Vm {
     }
 
     /// Set up a class: prototype chain of the constructor and its `prototype` object.
+    #[inline(never)]
     fn make_class(&mut self, ctor: Value, heritage: Value) -> Result<Value, Value> {
         let ch = ctor.as_object().unwrap();
         let (proto_parent, ctor_parent) = if heritage.is_empty() {
@@ -1487,6 +1497,7 @@ impl Vm {
         }
     }
 
+    #[inline(never)]
     fn super_get(&mut self, fi: usize, key: Key, this: Value) -> Result<Value, Value> {
         if this.is_empty() {
             return Err(self.reference_error(
@@ -1502,6 +1513,7 @@ impl Vm {
         }
     }
 
+    #[inline(never)]
     fn super_set(&mut self, fi: usize, key: Key, this: Value, v: Value) -> Result<(), Value> {
         let Some(home) = self.home_object(fi) else {
             return Err(self.syntax_error("'super' keyword unexpected here"));
@@ -1519,6 +1531,7 @@ impl Vm {
     }
 
     /// `super(...args)` in a derived constructor (or an arrow inside one).
+    #[inline(never)]
     fn super_call(&mut self, fi: usize, args: &[Value]) -> Result<Value, Value> {
         // Find the derived constructor frame (arrows inherit it).
         let mut ci = fi;
@@ -1558,6 +1571,7 @@ impl Vm {
     }
 
     /// Spread an array value into a Vec (CallSpread operands are always fresh arrays).
+    #[inline(never)]
     fn array_to_args(&mut self, arr: Value) -> Result<Vec<Value>, Value> {
         let h = arr.as_object().unwrap();
         match &self.heap.obj(h).kind {
@@ -1575,6 +1589,7 @@ impl Vm {
     }
 
     /// The `arguments` object of frame `fi` (unmapped).
+    #[inline(never)]
     fn create_arguments(&mut self, fi: usize) -> Result<Value, Value> {
         let args = self.frames[fi].args.clone().unwrap_or_default();
         let strict = self.frames[fi].code.strict;
@@ -1603,6 +1618,7 @@ impl Vm {
     }
 
     /// A tagged template's strings object (with `raw`), frozen.
+    #[inline(never)]
     fn template_object(&mut self, cooked: &[Value], raw: &[Value]) -> Result<Value, Value> {
         let raw_arr = self.new_array(raw.to_vec())?;
         let mark = self.push_root(raw_arr);

@@ -7,6 +7,7 @@ use crate::value::{Kind, Value};
 
 impl Vm {
     /// The `+` operator.
+    #[inline(never)]
     pub fn add(&mut self, a: Value, b: Value) -> Result<Value, Value> {
         if let (Some(x), Some(y)) = (a.as_number(), b.as_number()) {
             return Ok(Value::number(x + y));
@@ -27,6 +28,7 @@ impl Vm {
     }
 
     /// Abstract relational comparison `a < b`: Some(true/false) or None (undefined: NaN).
+    #[inline(never)]
     pub fn less_than(
         &mut self,
         a: Value,
@@ -56,6 +58,7 @@ impl Vm {
     }
 
     /// `===`.
+    #[inline(never)]
     pub fn strict_equals(&mut self, a: Value, b: Value) -> bool {
         if let (Some(x), Some(y)) = (a.as_number(), b.as_number()) {
             return x == y;
@@ -83,6 +86,7 @@ impl Vm {
     }
 
     /// `==`.
+    #[inline(never)]
     pub fn loose_equals(&mut self, a: Value, b: Value) -> Result<bool, Value> {
         let mut a = a;
         let mut b = b;

@@ -289,6 +289,7 @@ impl Vm {
     }
 
     /// [[Get]] on any value (primitives read through their prototype).
+    #[inline(never)]
     pub fn get(&mut self, obj: Value, key: Key) -> Result<Value, Value> {
         match obj.as_object() {
             Some(h) => self.get_from(h, key, obj),
@@ -390,6 +391,7 @@ impl Vm {
     }
 
     /// `obj[key]` with a key value (the GetElem instruction).
+    #[inline(never)]
     pub fn get_elem(&mut self, obj: Value, key: Value) -> Result<Value, Value> {
         if let Some(n) = key.as_number() {
             let i = n as u32;
@@ -431,6 +433,7 @@ impl Vm {
     }
 
     /// [[Set]] on any value. `throw`: strict-mode failure reporting.
+    #[inline(never)]
     pub fn set(&mut self, obj: Value, key: Key, v: Value, throw: bool) -> Result<(), Value> {
         let ok = match obj.as_object() {
             Some(h) => self.set_on(h, key, v, obj)?,
@@ -618,6 +621,7 @@ impl Vm {
     }
 
     /// `obj[key] = v` with a key value (the SetElem instruction).
+    #[inline(never)]
     pub fn set_elem(&mut self, obj: Value, key: Value, v: Value, throw: bool) -> Result<(), Value> {
         if let (Some(h), Some(n)) = (obj.as_object(), key.as_number()) {
             let i = n as u32;
@@ -1122,20 +1126,20 @@ impl Vm {
             ObjectKind::Array(a) => {
                 for (i, v) in a.elems.iter().enumerate() {
                     if !v.is_empty() {
-                        indices.push((i as u32, Key::atom(crate::value::Atom(u32::MAX))));
+                        indices.push((i as u32, Key::atom(crate::value::Atom(u32::MAX >> 1))));
                     }
                 }
             }
             ObjectKind::String(s) => {
                 let n = self.string_len(*s);
                 for i in 0..n {
-                    indices.push((i as u32, Key::atom(crate::value::Atom(u32::MAX))));
+                    indices.push((i as u32, Key::atom(crate::value::Atom(u32::MAX >> 1))));
                 }
             }
             ObjectKind::TypedArray { .. } => {
                 let n = self.typed_length(h).unwrap_or(0);
                 for i in 0..n {
-                    indices.push((i, Key::atom(crate::value::Atom(u32::MAX))));
+                    indices.push((i, Key::atom(crate::value::Atom(u32::MAX >> 1))));
                 }
             }
             _ => {}
@@ -1152,13 +1156,17 @@ impl Vm {
         }
         match &o.kind {
             ObjectKind::Array(_) => strings.insert(0, Key::atom(self.names.length)),
-            ObjectKind::String(_) => strings.insert(0, Key::atom(self.names.length)),
+            ObjectKind::String(_) => {
+                // `to_object` may also have stored a (shadowed) `length` property.
+                strings.retain(|k| *k != Key::atom(self.names.length));
+                strings.insert(0, Key::atom(self.names.length))
+            }
             _ => {}
         }
         indices.sort_by_key(|(i, _)| *i);
         let mut out = Vec::with_capacity(indices.len() + strings.len() + symbols.len());
         for (i, k) in indices {
-            if k.as_atom() == Some(crate::value::Atom(u32::MAX)) {
+            if k.as_atom() == Some(crate::value::Atom(u32::MAX >> 1)) {
                 out.push(self.index_key(i));
             } else {
                 out.push(k);
