@@ -56,6 +56,11 @@ pub fn new_engine(heap: usize, out: &Output) -> Engine {
         ..Config::default()
     });
     engine.set_output(out.sink());
+    engine.set_clock(Box::new(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_millis() as f64)
+    }));
     engine
 }
 

@@ -241,7 +241,7 @@ impl Heap {
             }
         }
         self.live_cells = live;
-        self.used = live_bytes + self.slots.capacity() * 0;
+        self.used = live_bytes;
         let headroom = self.budget.saturating_sub(live_bytes);
         self.threshold = (live_bytes * 2)
             .max(MIN_THRESHOLD)

@@ -14,6 +14,8 @@
 //! - Depend on `std` unless the `std` feature is enabled (it only adds conveniences).
 #![no_std]
 #![forbid(unsafe_op_in_unsafe_fn)]
+// `Vm::to_number(&mut self)` and friends need `&mut` (they may run JavaScript).
+#![allow(clippy::wrong_self_convention)]
 
 extern crate alloc;
 #[cfg(feature = "std")]

@@ -262,7 +262,7 @@ fn delete_at(vm: &mut Vm, h: Handle, k: f64) -> Result<(), Value> {
 /// CreateDataPropertyOrThrow(A, k, v).
 fn create_at(vm: &mut Vm, h: Handle, k: f64, v: Value) -> Result<(), Value> {
     let o = vm.heap.obj(h);
-    if o.extensible && k >= 0.0 && k < MAX_ARRAY_LEN {
+    if o.extensible && (0.0..MAX_ARRAY_LEN).contains(&k) {
         if let ObjectKind::Array(a) = &o.kind {
             if !a.sparse
                 && (k as usize) <= a.elems.len() + 1024

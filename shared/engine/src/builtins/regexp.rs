@@ -155,7 +155,7 @@ fn match_in(
     if sticky && st != start {
         return None;
     }
-    let m = re.find_from(text, st).next()?;
+    let m = regress::backends::find::<regress::backends::PikeVMExecutor>(re, text, st).next()?;
     if sticky && m.start() != st {
         return None;
     }

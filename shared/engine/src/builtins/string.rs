@@ -262,7 +262,7 @@ fn from_code_point(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
     let mut out = Vec::with_capacity(args.len());
     for &a in args {
         let n = vm.to_number(a)?;
-        if n.is_nan() || n < 0.0 || n > 1114111.0 || libm::trunc(n) != n {
+        if n.is_nan() || !(0.0..=1114111.0).contains(&n) || libm::trunc(n) != n {
             let d = crate::lexer::number_to_string(n);
             return Err(vm.range_error(&alloc::format!("Invalid code point {d}")));
         }
@@ -735,8 +735,30 @@ fn change_case(vm: &mut Vm, this: Value, upper: bool, name: &str) -> R {
     vm.new_string_vec(out)
 }
 
+fn is_cased(c: char) -> bool {
+    c.is_lowercase() || c.is_uppercase()
+}
+
+/// Approximation of Unicode Case_Ignorable (enough for the final-sigma rule).
+fn is_case_ignorable(c: char) -> bool {
+    matches!(c, '\'' | '.' | ':' | '^' | '`' | '\u{AD}' | '\u{B7}' | '\u{180E}' | '\u{2019}')
+        || ('\u{300}'..='\u{36F}').contains(&c)
+        || ('\u{200B}'..='\u{200F}').contains(&c)
+}
+
+/// Final sigma: Σ preceded by a cased letter and not followed by one lowers to ς.
+fn is_final_sigma(s: &str, i: usize) -> bool {
+    let before = s[..i].chars().rev().find(|&c| !is_case_ignorable(c));
+    let after = s[i + 2..].chars().find(|&c| !is_case_ignorable(c));
+    before.is_some_and(is_cased) && !after.is_some_and(is_cased)
+}
+
 fn push_case(out: &mut Vec<u8>, s: &str, upper: bool, buf: &mut [u8; 4]) {
-    for c in s.chars() {
+    for (i, c) in s.char_indices() {
+        if !upper && c == '\u{3A3}' {
+            out.extend_from_slice(if is_final_sigma(s, i) { "ς" } else { "σ" }.as_bytes());
+            continue;
+        }
         if upper {
             for u in c.to_uppercase() {
                 out.extend_from_slice(u.encode_utf8(buf).as_bytes());

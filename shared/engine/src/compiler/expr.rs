@@ -590,7 +590,6 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 c.put_name(name, init);
                 Ok(())
             },
-            true,
         )
     }
 
@@ -603,7 +602,6 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 c.emit(Op::Pop);
                 Ok(())
             },
-            false,
         )
     }
 
@@ -611,7 +609,6 @@ impl<'a, 'c> Compiler<'a, 'c> {
         &mut self,
         p: &'a Pattern,
         bind: &mut dyn FnMut(&mut Self, &str) -> CResult<()>,
-        decl: bool,
     ) -> CResult<()> {
         match p {
             Pattern::Ident(n) => bind(self, n),
@@ -655,7 +652,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 };
                 self.expr_named(dflt, name)?;
                 self.patch(j);
-                self.destructure(inner, bind, decl)
+                self.destructure(inner, bind)
             }
             Pattern::Object { props, rest } => {
                 self.emit(Op::CheckObjectCoercible);
@@ -682,7 +679,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                             self.emit(Op::GetElem);
                         }
                     }
-                    self.destructure(&pp.value, bind, decl)?;
+                    self.destructure(&pp.value, bind)?;
                 }
                 if let Some(r) = rest {
                     for k in &key_temps {
@@ -692,7 +689,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                         };
                     }
                     self.emit(Op::CopyDataPropsExcept(key_temps.len() as u32));
-                    self.destructure(r, bind, decl)?;
+                    self.destructure(r, bind)?;
                 } else {
                     self.emit(Op::Pop);
                 }
@@ -706,7 +703,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 for el in elems {
                     self.emit(Op::IterValue(slot));
                     match el {
-                        Some(p) => self.destructure(p, bind, decl)?,
+                        Some(p) => self.destructure(p, bind)?,
                         None => {
                             self.emit(Op::Pop);
                         }
@@ -715,7 +712,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 match rest {
                     Some(r) => {
                         self.emit(Op::IterRest(slot));
-                        self.destructure(r, bind, decl)?;
+                        self.destructure(r, bind)?;
                     }
                     None => {
                         self.emit(Op::IterClose(slot));
@@ -755,11 +752,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                     }
                     match key {
                         PropKey::Static(name) => {
-                            let shorthand_proto = false;
-                            if name.as_slice() == b"__proto__"
-                                && !shorthand_proto
-                                && !is_shorthand(value, name)
-                            {
+                            if name.as_slice() == b"__proto__" {
                                 self.expr(value)?;
                                 self.emit(Op::SetProtoLiteral);
                             } else {
@@ -803,7 +796,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         match &c.name {
             Some(n) => {
                 let decls = [(n.clone(), BindKind::Plain)];
-                self.push_scope(&decls, false)?;
+                self.push_scope(&decls)?;
                 self.enter_block_scope();
                 self.class(c, Some(n))?;
                 self.emit(Op::Dup);
@@ -905,10 +898,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let mut f = FnState::new(CodeKind::FieldInit, true, captured);
         f.pos = pos;
         self.fns.push(f);
-        self.f().scopes.push(Scope {
-            function_level: true,
-            ..Default::default()
-        });
+        self.f().scopes.push(Scope::default());
         for field in fields {
             self.emit(Op::This);
             match &field.key {
@@ -956,9 +946,6 @@ impl<'a, 'c> Compiler<'a, 'c> {
     }
 }
 
-fn is_shorthand(value: &Expr, name: &[u8]) -> bool {
-    matches!(&value.kind, ExprKind::Ident(n) if n.as_bytes() == name) && false
-}
 
 fn logical_keep_jump(op: LogicalOp) -> Op {
     match op {

@@ -74,8 +74,6 @@ struct Scope {
     /// This scope has a runtime environment (some binding is captured).
     has_env: bool,
     env_slots: u32,
-    /// The function-level scope (its env is created by the VM at entry).
-    function_level: bool,
 }
 
 /// What control flow must undo when it jumps out of a construct.
@@ -294,11 +292,8 @@ impl<'a, 'c> Compiler<'a, 'c> {
     // ----- scopes -----
 
     /// Declare `names` in a new scope. Captured names go to an environment.
-    fn push_scope(&mut self, decls: &[(String, BindKind)], function_level: bool) -> CResult<()> {
-        let mut scope = Scope {
-            function_level,
-            ..Default::default()
-        };
+    fn push_scope(&mut self, decls: &[(String, BindKind)]) -> CResult<()> {
+        let mut scope = Scope::default();
         for (name, kind) in decls {
             if let Some(b) = scope.bindings.iter_mut().find(|b| &b.name == name) {
                 // `var x` twice, or `function f` after `var f`: same binding.
@@ -529,10 +524,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
             }
         }
         // The script's own scope holds nothing: globals resolve through the realm.
-        self.f().scopes.push(Scope {
-            function_level: true,
-            ..Default::default()
-        });
+        self.f().scopes.push(Scope::default());
         for f in funcs {
             self.set_pos(f.pos);
             let idx = self.function_code(f)?;
@@ -761,10 +753,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         decls: &[(String, BindKind)],
         simple_params: Option<u32>,
     ) -> CResult<()> {
-        let mut scope = Scope {
-            function_level: true,
-            ..Default::default()
-        };
+        let mut scope = Scope::default();
         let nparams = simple_params.unwrap_or(0);
         // Parameter names bind to their slots; the last of duplicate names wins.
         let mut param_slots: Vec<(String, u32)> = Vec::new();

@@ -25,7 +25,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
             return self.statements(body);
         }
         self.check_duplicate_lexicals(&decls)?;
-        self.push_scope(&decls, false)?;
+        self.push_scope(&decls)?;
         self.enter_block_scope();
         for f in funcs {
             self.set_pos(f.pos);
@@ -308,7 +308,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 };
                 let decls_k: Vec<(String, BindKind)> = names.into_iter().map(|n| (n, bk)).collect();
                 self.check_duplicate_lexicals(&decls_k)?;
-                self.push_scope(&decls_k, false)?;
+                self.push_scope(&decls_k)?;
                 self.enter_block_scope();
                 scoped = true;
                 per_iteration_env = self.fr().scopes.last().unwrap().has_env;
@@ -379,7 +379,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
             };
             let decls: Vec<(String, BindKind)> = names.into_iter().map(|n| (n, bk)).collect();
             self.check_duplicate_lexicals(&decls)?;
-            self.push_scope(&decls, false)?;
+            self.push_scope(&decls)?;
             self.enter_block_scope();
             return Ok(true);
         }
@@ -488,7 +488,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         self.check_duplicate_lexicals(&decls)?;
         let scoped = !decls.is_empty();
         if scoped {
-            self.push_scope(&decls, false)?;
+            self.push_scope(&decls)?;
             self.enter_block_scope();
             for f in funcs {
                 let idx = self.function_code(f)?;
@@ -568,7 +568,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                     bound_names(p, &mut names);
                     let decls: Vec<(String, BindKind)> =
                         names.into_iter().map(|n| (n, BindKind::Plain)).collect();
-                    self.push_scope(&decls, false)?;
+                    self.push_scope(&decls)?;
                     self.enter_block_scope();
                     self.bind_pattern(p, true)?;
                     self.block(h)?;

@@ -144,7 +144,7 @@ impl Vm {
             Kind::Atom(a) => Ok(Key::atom(a)),
             Kind::Symbol(h) => Ok(Key::symbol(h)),
             Kind::Number(n) => {
-                if n >= 0.0 && n < 4294967295.0 && libm::trunc(n) == n {
+                if (0.0..4294967295.0).contains(&n) && libm::trunc(n) == n {
                     return Ok(self.index_key(n as u32));
                 }
                 let s = self.to_string(v)?;

@@ -162,8 +162,6 @@ impl Vm {
             }
             self.terminating = saved;
         } else if thrown.is_string() {
-            message = self.display_string(thrown);
-            message = String::from(message.trim_matches('"'));
             message = String::from_utf8_lossy(self.string_bytes(thrown)).into_owned();
         } else {
             message = self.display_string(thrown);

@@ -882,8 +882,8 @@ impl Vm {
                     let mut v = pop!();
                     let construct = self.frames[fi].construct;
                     let boundary = self.frames[fi].boundary;
-                    if construct || code.kind == CodeKind::DerivedConstructor {
-                        if !v.is_object() {
+                    if (construct || code.kind == CodeKind::DerivedConstructor)
+                        && !v.is_object() {
                             let this = self.stack[base - 1];
                             if code.kind == CodeKind::DerivedConstructor {
                                 if !v.is_undefined() {
@@ -899,7 +899,6 @@ impl Vm {
                             }
                             v = this;
                         }
-                    }
                     while self.handlers.last().is_some_and(|h| h.frame >= fi) {
                         self.handlers.pop();
                     }
@@ -1242,11 +1241,10 @@ impl Vm {
                         }
                     }
                 }
-                ObjectKind::Array(arr) => {
-                    if a == self.names.length {
+                ObjectKind::Array(arr)
+                    if a == self.names.length => {
                         return Ok(Value::number(arr.len as f64));
                     }
-                }
                 _ => {}
             }
             return self.get_from(h, key, obj);

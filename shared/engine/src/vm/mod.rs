@@ -324,8 +324,6 @@ pub struct Vm {
     task: Option<Task>,
     /// Scratch buffer for natives' arguments.
     pub(crate) arg_pool: Vec<Vec<Value>>,
-    /// Scripts compiled in this realm, kept so their code outlives the run.
-    pub(crate) scripts: Vec<Rc<Code>>,
     /// Per-realm registry of template objects, and other realm-lifetime values.
     pub(crate) realm_values: Vec<Value>,
     /// Where the pending exception was thrown (script, line, col).
@@ -400,7 +398,6 @@ impl Vm {
             native_new_target: Value::UNDEFINED,
             task: None,
             arg_pool: Vec::new(),
-            scripts: Vec::new(),
             realm_values: Vec::new(),
             throw_site: None,
             clock: None,
@@ -490,15 +487,11 @@ impl Vm {
 
     fn unwind_all(&mut self) {
         if let Some(t) = self.task.take() {
+            // The task's first frame sits on its callee and `this` slots.
+            let sp = self.frames.get(t.depth).map_or(self.stack.len(), |f| f.base - 2);
             self.frames.truncate(t.depth);
             self.handlers.retain(|h| h.frame < t.depth);
-            let base = self.frames.last().map_or(0, |f| f.base);
-            let keep = self.stack.len().min(base.max(0));
-            if t.depth == 0 {
-                self.stack.clear();
-            } else {
-                self.stack.truncate(keep.max(self.stack.len().min(keep)));
-            }
+            self.stack.truncate(sp);
         }
     }
 
@@ -622,14 +615,6 @@ impl Vm {
             .chain(core::iter::once(self.native_new_target))
             .chain(frame_values);
         self.heap.collect(values, handles.into_iter());
-    }
-
-    /// Collect if the heap asks for it (called at safe points).
-    #[inline]
-    pub(crate) fn maybe_collect(&mut self) {
-        if self.heap.wants_collection() {
-            self.collect_garbage();
-        }
     }
 
     // ----- compiling -----

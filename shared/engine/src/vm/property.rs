@@ -568,14 +568,13 @@ impl Vm {
         let o = self.heap.obj(h);
         if o.extensible {
             match &o.kind {
-                ObjectKind::Ordinary | ObjectKind::Error | ObjectKind::Arguments => {
-                    if o.props.find(key).is_none() {
+                ObjectKind::Ordinary | ObjectKind::Error | ObjectKind::Arguments
+                    if o.props.find(key).is_none() => {
                         let o = self.heap.obj_mut(h);
                         let grown = o.props.push(key, v, DEFAULT_FLAGS);
                         self.charge(grown)?;
                         return Ok(true);
                     }
-                }
                 ObjectKind::Array(a) if !a.sparse => {
                     if let Some(i) = index {
                         if (i as usize) < a.elems.len() {
@@ -714,7 +713,7 @@ impl Vm {
                     (i >= len).then_some((i, p.key, p.flags))
                 })
                 .collect();
-            idx.sort_by(|a, b| b.0.cmp(&a.0));
+            idx.sort_by_key(|e| core::cmp::Reverse(e.0));
             for (i, key, flags) in idx {
                 if flags & CONFIGURABLE == 0 {
                     final_len = i + 1;
