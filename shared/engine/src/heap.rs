@@ -101,7 +101,11 @@ impl Heap {
     /// Account for `bytes` more memory (a growing vector inside a cell). Fails past the budget.
     #[inline]
     pub fn charge(&mut self, bytes: usize) -> Result<(), OutOfMemory> {
-        let limit = if self.reserve_active { self.budget + RESERVE } else { self.budget };
+        let limit = if self.reserve_active {
+            self.budget + RESERVE
+        } else {
+            self.budget
+        };
         if self.used + bytes > limit {
             return Err(OutOfMemory);
         }

@@ -9,14 +9,20 @@ fn engine_with_output() -> (Engine, Rc<RefCell<Vec<u8>>>) {
     let mut e = Engine::new(Config::default());
     let out = Rc::new(RefCell::new(Vec::new()));
     let sink = out.clone();
-    e.set_output(Box::new(move |b: &[u8]| sink.borrow_mut().extend_from_slice(b)));
+    e.set_output(Box::new(move |b: &[u8]| {
+        sink.borrow_mut().extend_from_slice(b)
+    }));
     (e, out)
 }
 
 #[test]
 fn fuel_yields_and_resumes() {
     let (mut e, out) = engine_with_output();
-    e.start(b"let n = 0; for (let i = 0; i < 100000; i++) n += i; print(n);", "fuel.js").unwrap();
+    e.start(
+        b"let n = 0; for (let i = 0; i < 100000; i++) n += i; print(n);",
+        "fuel.js",
+    )
+    .unwrap();
     let mut yields = 0;
     loop {
         match e.run(1000) {
@@ -59,7 +65,9 @@ fn interrupt_handle_from_another_thread() {
 #[test]
 fn errors_carry_script_line_column_and_stack() {
     let (mut e, _) = engine_with_output();
-    let err = e.eval(b"function f() {\n  null.x;\n}\nf();\n", "err.js").unwrap_err();
+    let err = e
+        .eval(b"function f() {\n  null.x;\n}\nf();\n", "err.js")
+        .unwrap_err();
     assert_eq!(err.name, "TypeError");
     assert_eq!((err.script.as_str(), err.line), ("err.js", 2));
     assert!(err.stack.contains("at f (err.js:2"), "stack: {}", err.stack);
@@ -76,17 +84,24 @@ fn twice(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
 fn natives_and_host_calls() {
     let (mut e, _) = engine_with_output();
     e.define_function("host.twice", 1, twice);
-    let f = e.eval(b"(function (x) { return host.twice(x) + 1; })", "f.js").unwrap();
+    let f = e
+        .eval(b"(function (x) { return host.twice(x) + 1; })", "f.js")
+        .unwrap();
     let r = e.call(f, Value::UNDEFINED, &[Value::number(20.0)]).unwrap();
     assert_eq!(r.as_number(), Some(41.0));
 }
 
 #[test]
 fn heap_stats_and_budget() {
-    let mut e = Engine::new(Config { heap_budget: 512 * 1024, ..Config::default() });
+    let mut e = Engine::new(Config {
+        heap_budget: 512 * 1024,
+        ..Config::default()
+    });
     let before = e.heap_stats();
     assert!(before.used > 0 && before.used < before.budget);
-    let err = e.eval(b"let a = []; while (true) a.push([1, 2, 3, 4]);", "bomb.js").unwrap_err();
+    let err = e
+        .eval(b"let a = []; while (true) a.push([1, 2, 3, 4]);", "bomb.js")
+        .unwrap_err();
     assert!(err.message.contains("out of memory"), "{err}");
     e.collect_garbage();
     assert!(e.heap_stats().collections > 0);
@@ -96,4 +111,3 @@ fn heap_stats_and_budget() {
 fn value_is_eight_bytes() {
     assert_eq!(std::mem::size_of::<Value>(), 8);
 }
-

@@ -206,13 +206,12 @@ fn b64_decode(b: &[u8]) -> Option<Vec<u8>> {
         .copied()
         .filter(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r'))
         .collect();
-    if data.len().is_multiple_of(4)
-        && data.last() == Some(&b'=') {
+    if data.len().is_multiple_of(4) && data.last() == Some(&b'=') {
+        data.pop();
+        if data.last() == Some(&b'=') {
             data.pop();
-            if data.last() == Some(&b'=') {
-                data.pop();
-            }
         }
+    }
     if data.len() % 4 == 1 {
         return None;
     }

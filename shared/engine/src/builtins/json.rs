@@ -53,7 +53,11 @@ fn parse_error(vm: &mut Vm, p: &Parser) -> Value {
     let msg = match p.b.get(p.pos) {
         None => alloc::string::String::from("Unexpected end of JSON input"),
         Some(&c) if (0x21..0x7F).contains(&c) => {
-            alloc::format!("Unexpected token '{}' in JSON at position {}", c as char, p.pos)
+            alloc::format!(
+                "Unexpected token '{}' in JSON at position {}",
+                c as char,
+                p.pos
+            )
         }
         Some(&c) => alloc::format!("Unexpected byte 0x{:02x} in JSON at position {}", c, p.pos),
     };
@@ -543,7 +547,13 @@ fn newline_indent(st: &mut Ser) {
 
 /// SerializeJSONProperty for `value` (already read from `holder`). Returns false when the
 /// value is not serializable (undefined, functions, symbols): nothing was written.
-fn ser_value(vm: &mut Vm, st: &mut Ser, holder: Value, name: PropName, mut value: Value) -> Result<bool, Value> {
+fn ser_value(
+    vm: &mut Vm,
+    st: &mut Ser,
+    holder: Value,
+    name: PropName,
+    mut value: Value,
+) -> Result<bool, Value> {
     let mark = vm.roots_len();
     let r = ser_value_inner(vm, st, holder, name, &mut value);
     vm.truncate_roots(mark);
@@ -635,7 +645,9 @@ fn ser_array(vm: &mut Vm, st: &mut Ser, v: Value, h: Handle) -> Result<(), Value
             newline_indent(st);
         }
         let fast = match &vm.heap.obj(h).kind {
-            ObjectKind::Array(a) if !a.sparse => a.elems.get(i as usize).copied().filter(|e| !e.is_empty()),
+            ObjectKind::Array(a) if !a.sparse => {
+                a.elems.get(i as usize).copied().filter(|e| !e.is_empty())
+            }
             _ => None,
         };
         let e = match fast {

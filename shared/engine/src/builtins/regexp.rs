@@ -245,7 +245,10 @@ fn null_proto_object(vm: &mut Vm) -> R {
 fn range_pair(vm: &mut Vm, r: Option<(usize, usize)>) -> R {
     match r {
         None => Ok(Value::UNDEFINED),
-        Some((a, b)) => vm.new_array(alloc::vec![Value::number(a as f64), Value::number(b as f64)]),
+        Some((a, b)) => vm.new_array(alloc::vec![
+            Value::number(a as f64),
+            Value::number(b as f64)
+        ]),
     }
 }
 
@@ -320,14 +323,17 @@ enum ExecOut {
 fn regexp_exec_any(vm: &mut Vm, rx: Value, s: Value) -> Result<ExecOut, Value> {
     let ek = vm.key("exec");
     let exec = vm.get(rx, ek)?;
-    if vm.is_callable(exec) && !(is_native(vm, exec, exec_native) && regexp_handle(vm, rx).is_some())
+    if vm.is_callable(exec)
+        && !(is_native(vm, exec, exec_native) && regexp_handle(vm, rx).is_some())
     {
         let r = vm.call(exec, rx, &[s])?;
         if r.is_null() {
             return Ok(ExecOut::Null);
         }
         if !r.is_object() {
-            return Err(vm.type_error("RegExp exec method returned something other than an Object or null"));
+            return Err(
+                vm.type_error("RegExp exec method returned something other than an Object or null")
+            );
         }
         return Ok(ExecOut::Obj(r));
     }
@@ -380,9 +386,7 @@ fn initialize(vm: &mut Vm, obj: Value, pattern: Value, flags: Value) -> Result<(
     let f = f?;
     let Some(fs) = parse_flags(vm.string_bytes(f)) else {
         let fl = String::from_utf8_lossy(vm.string_bytes(f)).into_owned();
-        return Err(vm.syntax_error(&alloc::format!(
-            "Invalid regular expression flags '{fl}'"
-        )));
+        return Err(vm.syntax_error(&alloc::format!("Invalid regular expression flags '{fl}'")));
     };
     let src = String::from_utf8_lossy(vm.string_bytes(p)).into_owned();
     let rflags = regress::Flags {
@@ -544,7 +548,9 @@ fn compile(vm: &mut Vm, this: Value, args: &[Value]) -> R {
     let flags = Vm::arg(args, 1);
     let (p, f) = if let Some(h) = regexp_handle(vm, pattern) {
         if !flags.is_undefined() {
-            return Err(vm.type_error("Cannot supply flags when constructing one RegExp from another"));
+            return Err(
+                vm.type_error("Cannot supply flags when constructing one RegExp from another")
+            );
         }
         let d = data(vm, h).unwrap();
         (d.source, d.flags)
@@ -607,8 +613,14 @@ fn escape_source(b: &[u8]) -> Vec<u8> {
             }
             b'\n' => out.extend_from_slice(b"\\n"),
             b'\r' => out.extend_from_slice(b"\\r"),
-            0xE2 if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xA8) | Some(0xA9)) => {
-                out.extend_from_slice(if b[i + 2] == 0xA8 { b"\\u2028" } else { b"\\u2029" });
+            0xE2 if b.get(i + 1) == Some(&0x80)
+                && matches!(b.get(i + 2), Some(0xA8) | Some(0xA9)) =>
+            {
+                out.extend_from_slice(if b[i + 2] == 0xA8 {
+                    b"\\u2028"
+                } else {
+                    b"\\u2029"
+                });
                 i += 2;
             }
             _ => out.push(c),
@@ -830,7 +842,11 @@ fn symbol_replace(vm: &mut Vm, this: Value, args: &[Value]) -> R {
                     let lk = Key::atom(vm.names.length);
                     let lv = vm.get(r, lk)?;
                     let n = vm.to_length(lv)?;
-                    let ncap = if n >= 1.0 { (n - 1.0).min(1e6) as usize } else { 0 };
+                    let ncap = if n >= 1.0 {
+                        (n - 1.0).min(1e6) as usize
+                    } else {
+                        0
+                    };
                     let ms = result_match_string(vm, r)?;
                     vm.push_root(ms);
                     let ik = Key::atom(vm.names.index);
@@ -1035,7 +1051,10 @@ fn symbol_split(vm: &mut Vm, this: Value, args: &[Value]) -> R {
         // trying a sticky match at every position.
         let ek = vm.key("exec");
         let exec = vm.get(splitter, ek)?;
-        if let (true, Some(sh)) = (is_native(vm, exec, exec_native), regexp_handle(vm, splitter)) {
+        if let (true, Some(sh)) = (
+            is_native(vm, exec, exec_native),
+            regexp_handle(vm, splitter),
+        ) {
             let mut p = 0usize;
             let mut q = 0usize;
             while q < size {
@@ -1098,7 +1117,11 @@ fn symbol_split(vm: &mut Vm, this: Value, args: &[Value]) -> R {
             let lk = Key::atom(vm.names.length);
             let lv = vm.get(z, lk)?;
             let n = vm.to_length(lv)?;
-            let ncap = if n >= 1.0 { (n - 1.0).min(1e6) as u32 } else { 0 };
+            let ncap = if n >= 1.0 {
+                (n - 1.0).min(1e6) as u32
+            } else {
+                0
+            };
             for i in 1..=ncap {
                 let v = vm.get_index(z, i)?;
                 vm.push_root(v);

@@ -344,10 +344,19 @@ fn blen(vm: &mut Vm, this: Value, _args: &[Value]) -> R {
 }
 
 /// ToString(this) rooted, then the integer argument `i`.
-fn str_and_int(vm: &mut Vm, this: Value, args: &[Value], name: &str) -> Result<(Value, f64), Value> {
+fn str_and_int(
+    vm: &mut Vm,
+    this: Value,
+    args: &[Value],
+    name: &str,
+) -> Result<(Value, f64), Value> {
     let s = this_str(vm, this, name)?;
     if let Some(n) = Vm::arg(args, 0).as_number() {
-        let k = if n.is_nan() { 0.0 } else { libm::trunc(n) + 0.0 };
+        let k = if n.is_nan() {
+            0.0
+        } else {
+            libm::trunc(n) + 0.0
+        };
         return Ok((s, k));
     }
     let mark = vm.push_root(s);
@@ -460,7 +469,9 @@ fn starts_with(vm: &mut Vm, this: Value, args: &[Value]) -> R {
     vm.flatten(search);
     let h = vm.flat_bytes(s);
     let n = vm.flat_bytes(search);
-    Ok(Value::bool(h.len() - start >= n.len() && &h[start..start + n.len()] == n))
+    Ok(Value::bool(
+        h.len() - start >= n.len() && &h[start..start + n.len()] == n,
+    ))
 }
 
 fn ends_with(vm: &mut Vm, this: Value, args: &[Value]) -> R {
@@ -644,7 +655,13 @@ fn two_ints(
     let a0 = Vm::arg(args, 0);
     let a1 = Vm::arg(args, 1);
     if let (Some(x), true) = (a0.as_number(), a1.is_undefined() || a1.is_number()) {
-        let fix = |n: f64| if n.is_nan() { 0.0 } else { libm::trunc(n) + 0.0 };
+        let fix = |n: f64| {
+            if n.is_nan() {
+                0.0
+            } else {
+                libm::trunc(n) + 0.0
+            }
+        };
         return Ok((s, fix(x), a1.as_number().map(fix)));
     }
     let mark = vm.push_root(s);
@@ -741,8 +758,10 @@ fn is_cased(c: char) -> bool {
 
 /// Approximation of Unicode Case_Ignorable (enough for the final-sigma rule).
 fn is_case_ignorable(c: char) -> bool {
-    matches!(c, '\'' | '.' | ':' | '^' | '`' | '\u{AD}' | '\u{B7}' | '\u{180E}' | '\u{2019}')
-        || ('\u{300}'..='\u{36F}').contains(&c)
+    matches!(
+        c,
+        '\'' | '.' | ':' | '^' | '`' | '\u{AD}' | '\u{B7}' | '\u{180E}' | '\u{2019}'
+    ) || ('\u{300}'..='\u{36F}').contains(&c)
         || ('\u{200B}'..='\u{200F}').contains(&c)
 }
 
@@ -807,7 +826,9 @@ fn trim_end(vm: &mut Vm, this: Value, _args: &[Value]) -> R {
 
 fn is_well_formed(vm: &mut Vm, this: Value, _args: &[Value]) -> R {
     let s = this_str(vm, this, "isWellFormed")?;
-    Ok(Value::bool(core::str::from_utf8(vm.string_bytes(s)).is_ok()))
+    Ok(Value::bool(
+        core::str::from_utf8(vm.string_bytes(s)).is_ok(),
+    ))
 }
 
 fn to_well_formed(vm: &mut Vm, this: Value, _args: &[Value]) -> R {
@@ -1086,11 +1107,7 @@ fn replace_impl(vm: &mut Vm, this: Value, args: &[Value], all: bool) -> R {
                 out.extend_from_slice(&h[end_of_last..p]);
             }
             if functional {
-                let r = vm.call(
-                    rv,
-                    Value::UNDEFINED,
-                    &[search, Value::number(p as f64), s],
-                )?;
+                let r = vm.call(rv, Value::UNDEFINED, &[search, Value::number(p as f64), s])?;
                 let r = vm.to_string(r)?;
                 out.extend_from_slice(vm.string_bytes(r));
             } else if simple {
@@ -1098,7 +1115,16 @@ fn replace_impl(vm: &mut Vm, this: Value, args: &[Value], all: bool) -> R {
             } else {
                 let hb = vm.flat_bytes(s).to_vec();
                 let nb = vm.flat_bytes(search).to_vec();
-                get_substitution(vm, &nb, &hb, p, &[], Value::UNDEFINED, &repl_bytes, &mut out)?;
+                get_substitution(
+                    vm,
+                    &nb,
+                    &hb,
+                    p,
+                    &[],
+                    Value::UNDEFINED,
+                    &repl_bytes,
+                    &mut out,
+                )?;
             }
             if out.len() > vm.config.max_string_bytes {
                 return Err(invalid_length(vm));

@@ -584,25 +584,19 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     /// Bind a declaration pattern to the value on the stack (consumes it).
     pub(super) fn bind_pattern(&mut self, p: &'a Pattern, init: bool) -> CResult<()> {
-        self.destructure(
-            p,
-            &mut |c, name| {
-                c.put_name(name, init);
-                Ok(())
-            },
-        )
+        self.destructure(p, &mut |c, name| {
+            c.put_name(name, init);
+            Ok(())
+        })
     }
 
     /// Assign to an assignment pattern the value on the stack (consumes it).
     pub(super) fn assign_pattern(&mut self, p: &'a Pattern) -> CResult<()> {
-        self.destructure(
-            p,
-            &mut |c, name| {
-                c.store_name(name, false);
-                c.emit(Op::Pop);
-                Ok(())
-            },
-        )
+        self.destructure(p, &mut |c, name| {
+            c.store_name(name, false);
+            c.emit(Op::Pop);
+            Ok(())
+        })
     }
 
     fn destructure(
@@ -945,7 +939,6 @@ impl<'a, 'c> Compiler<'a, 'c> {
         ))
     }
 }
-
 
 fn logical_keep_jump(op: LogicalOp) -> Op {
     match op {

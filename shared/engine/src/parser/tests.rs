@@ -1072,8 +1072,12 @@ fn deep_nesting_cases() {
     assert_too_deep(&std::format!("x{}", ".x".repeat(N)));
     assert_too_deep(&std::format!("x{}", "()".repeat(N)));
     assert_too_deep(&std::format!("x{}", "?.x".repeat(N)));
-    assert!(err(&std::format!("/{}{}/", "(".repeat(N), ")".repeat(N))).message.contains("regular"));
-    assert!(err(&std::format!("/{}/", "(?:a|".repeat(N))).message.contains("regular"));
+    assert!(err(&std::format!("/{}{}/", "(".repeat(N), ")".repeat(N)))
+        .message
+        .contains("regular"));
+    assert!(err(&std::format!("/{}/", "(?:a|".repeat(N)))
+        .message
+        .contains("regular"));
     let nested_chains = std::format!("{}x{}", "(x+x+x+".repeat(N / 4), ")".repeat(N / 4));
     assert_too_deep(&nested_chains);
 }

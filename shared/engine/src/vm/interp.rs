@@ -882,23 +882,22 @@ impl Vm {
                     let mut v = pop!();
                     let construct = self.frames[fi].construct;
                     let boundary = self.frames[fi].boundary;
-                    if (construct || code.kind == CodeKind::DerivedConstructor)
-                        && !v.is_object() {
-                            let this = self.stack[base - 1];
-                            if code.kind == CodeKind::DerivedConstructor {
-                                if !v.is_undefined() {
-                                    tri!(Err(self.type_error(
-                                        "Derived constructors may only return object or undefined"
-                                    )));
-                                }
-                                if this.is_empty() {
-                                    tri!(Err(self.reference_error(
+                    if (construct || code.kind == CodeKind::DerivedConstructor) && !v.is_object() {
+                        let this = self.stack[base - 1];
+                        if code.kind == CodeKind::DerivedConstructor {
+                            if !v.is_undefined() {
+                                tri!(Err(self.type_error(
+                                    "Derived constructors may only return object or undefined"
+                                )));
+                            }
+                            if this.is_empty() {
+                                tri!(Err(self.reference_error(
                                         "Must call super constructor in derived class before accessing 'this'"
                                     )));
-                                }
                             }
-                            v = this;
                         }
+                        v = this;
+                    }
                     while self.handlers.last().is_some_and(|h| h.frame >= fi) {
                         self.handlers.pop();
                     }
@@ -1241,10 +1240,9 @@ impl Vm {
                         }
                     }
                 }
-                ObjectKind::Array(arr)
-                    if a == self.names.length => {
-                        return Ok(Value::number(arr.len as f64));
-                    }
+                ObjectKind::Array(arr) if a == self.names.length => {
+                    return Ok(Value::number(arr.len as f64));
+                }
                 _ => {}
             }
             return self.get_from(h, key, obj);

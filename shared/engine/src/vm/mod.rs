@@ -31,7 +31,9 @@ use crate::heap::{Handle, Heap};
 use crate::object::Key;
 use crate::value::{Atom, Value};
 
-pub use convert::{f64_to_int32, format_int, string_to_number, trim_js, trim_js_end, trim_js_start, Hint};
+pub use convert::{
+    f64_to_int32, format_int, string_to_number, trim_js, trim_js_end, trim_js_start, Hint,
+};
 pub use error::ErrorKind;
 pub use interp::{js_pow, js_rem};
 pub use property::{is_canonical_numeric_string, read_element, write_element, PropertyDescriptor};
@@ -461,7 +463,11 @@ impl Vm {
             return RunOutcome::Finished(Value::UNDEFINED);
         };
         let depth = task.depth;
-        self.fuel = if self.interrupted { 0 } else { fuel.min(i64::MAX as u64) as i64 };
+        self.fuel = if self.interrupted {
+            0
+        } else {
+            fuel.min(i64::MAX as u64) as i64
+        };
         match self.run_frames(depth) {
             Ok(Some(v)) => {
                 self.task = None;
@@ -488,7 +494,10 @@ impl Vm {
     fn unwind_all(&mut self) {
         if let Some(t) = self.task.take() {
             // The task's first frame sits on its callee and `this` slots.
-            let sp = self.frames.get(t.depth).map_or(self.stack.len(), |f| f.base - 2);
+            let sp = self
+                .frames
+                .get(t.depth)
+                .map_or(self.stack.len(), |f| f.base - 2);
             self.frames.truncate(t.depth);
             self.handlers.retain(|h| h.frame < t.depth);
             self.stack.truncate(sp);
@@ -547,7 +556,9 @@ impl Vm {
     /// A flag another thread can set to interrupt the running script.
     #[cfg(feature = "std")]
     pub fn interrupt_handle(&mut self) -> std::sync::Arc<core::sync::atomic::AtomicBool> {
-        self.interrupt_flag.get_or_insert_with(Default::default).clone()
+        self.interrupt_flag
+            .get_or_insert_with(Default::default)
+            .clone()
     }
 
     /// Has another thread asked to interrupt? (Checked at safe points.)

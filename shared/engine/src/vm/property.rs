@@ -569,12 +569,13 @@ impl Vm {
         if o.extensible {
             match &o.kind {
                 ObjectKind::Ordinary | ObjectKind::Error | ObjectKind::Arguments
-                    if o.props.find(key).is_none() => {
-                        let o = self.heap.obj_mut(h);
-                        let grown = o.props.push(key, v, DEFAULT_FLAGS);
-                        self.charge(grown)?;
-                        return Ok(true);
-                    }
+                    if o.props.find(key).is_none() =>
+                {
+                    let o = self.heap.obj_mut(h);
+                    let grown = o.props.push(key, v, DEFAULT_FLAGS);
+                    self.charge(grown)?;
+                    return Ok(true);
+                }
                 ObjectKind::Array(a) if !a.sparse => {
                     if let Some(i) = index {
                         if (i as usize) < a.elems.len() {
