@@ -155,7 +155,7 @@ fn match_in(
     if sticky && st != start {
         return None;
     }
-    let m = regress::backends::find::<regress::backends::PikeVMExecutor>(re, text, st).next()?;
+    let m = re.find_from(text, st).next()?;
     if sticky && m.start() != st {
         return None;
     }
@@ -999,6 +999,9 @@ fn symbol_split(vm: &mut Vm, this: Value, args: &[Value]) -> R {
     with_roots(vm, |vm| {
         vm.push_root(s);
         let c = species_constructor(vm, this)?;
+        if let Some(c) = c {
+            vm.push_root(c);
+        }
         let flags = flags_of(vm, this)?;
         let unicode = flags.contains(&b'u');
         let mut new_flags = flags.clone();
@@ -1144,6 +1147,9 @@ fn symbol_match_all(vm: &mut Vm, this: Value, args: &[Value]) -> R {
     with_roots(vm, |vm| {
         vm.push_root(s);
         let c = species_constructor(vm, this)?;
+        if let Some(c) = c {
+            vm.push_root(c);
+        }
         let flags = flags_of(vm, this)?;
         let fv = vm.new_string(&flags)?;
         vm.push_root(fv);

@@ -10,6 +10,19 @@ use crate::heap::{Cell, Env, Handle};
 use crate::object::*;
 use crate::value::{Kind, Value};
 
+/// How many safe points the interpreter loop passes before it returns to be re-entered.
+const REENTER_EVERY: u32 = 1 << 16;
+
+/// Why [`Vm::run_inner`] returned.
+enum Step {
+    /// The frame at `stop` returned this value.
+    Done(Value),
+    /// Out of fuel at the outermost level.
+    Yield,
+    /// Time to re-enter (see `run_frames`).
+    Reenter,
+}
+
 /// Fuel that code running inside a native callback may overdraw before it is aborted.
 const NESTED_OVERDRAFT: i64 = 50_000_000;
 
@@ -19,7 +32,11 @@ impl Vm {
     pub(crate) fn run_frames(&mut self, stop: usize) -> Result<Option<Value>, Value> {
         loop {
             match self.run_inner(stop) {
-                Ok(r) => return Ok(r),
+                Ok(Step::Done(v)) => return Ok(Some(v)),
+                Ok(Step::Yield) => return Ok(None),
+                // Leave and re-enter the loop now and then: wasm engines only swap in optimised
+                // code for a function when it is called again (no on-stack replacement).
+                Ok(Step::Reenter) => continue,
                 Err(e) => {
                     if self.throw_site.is_none() {
                         self.throw_site = Some(self.current_position());
@@ -54,7 +71,8 @@ impl Vm {
         }
     }
 
-    fn run_inner(&mut self, stop: usize) -> Result<Option<Value>, Value> {
+    fn run_inner(&mut self, stop: usize) -> Result<Step, Value> {
+        let mut slice = REENTER_EVERY;
         let mut fi = self.frames.len() - 1;
         let mut code: Rc<Code> = self.frames[fi].code.clone();
         // The running function's instructions. Compiled code always ends in `Return` and its
@@ -101,6 +119,11 @@ impl Vm {
                     if let Some(r) = self.out_of_fuel() {
                         return r;
                     }
+                }
+                slice -= 1;
+                if slice == 0 {
+                    self.frames[fi].pc = $resume;
+                    return Ok(Step::Reenter);
                 }
                 if self.heap.wants_collection() {
                     self.frames[fi].pc = pc;
@@ -904,7 +927,7 @@ impl Vm {
                     self.frames.pop();
                     self.stack.truncate(base - 2);
                     if boundary || self.frames.len() <= stop {
-                        return Ok(Some(v));
+                        return Ok(Step::Done(v));
                     }
                     self.stack.push(v);
                     reload!();
@@ -1066,13 +1089,13 @@ impl Vm {
 
     /// Fuel ran out: yield at the outermost level, else abort after an overdraft.
     #[inline(never)]
-    fn out_of_fuel(&mut self) -> Option<Result<Option<Value>, Value>> {
+    fn out_of_fuel(&mut self) -> Option<Result<Step, Value>> {
         if self.interrupted {
             self.terminating = true;
             return Some(Err(self.make_error(ErrorKind::Internal, "interrupted")));
         }
         if self.native_depth == 0 {
-            return Some(Ok(None));
+            return Some(Ok(Step::Yield));
         }
         if self.fuel < -NESTED_OVERDRAFT {
             self.terminating = true;
