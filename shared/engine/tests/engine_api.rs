@@ -76,8 +76,18 @@ fn errors_carry_script_line_column_and_stack() {
 }
 
 fn twice(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
-    let n = vm.to_number(Vm::arg(args, 0))?;
-    Ok(Value::number(n * 2.0))
+    let n: f64 = vm.arg_as(args, 0)?;
+    vm.to_js(n * 2.0)
+}
+
+fn greet(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
+    let name: Option<String> = vm.arg_as(args, 0)?;
+    let bytes: Vec<u8> = vm.arg_as(args, 1)?;
+    vm.to_js(format!(
+        "hi {} ({} bytes)",
+        name.unwrap_or_default(),
+        bytes.len()
+    ))
 }
 
 #[test]
@@ -89,6 +99,9 @@ fn natives_and_host_calls() {
         .unwrap();
     let r = e.call(f, Value::UNDEFINED, &[Value::number(20.0)]).unwrap();
     assert_eq!(r.as_number(), Some(41.0));
+    e.define_function("greet", 2, greet);
+    let v = e.eval(b"greet('ana', '\\xff\\x00')", "g.js").unwrap();
+    assert_eq!(e.display(v), "hi ana (2 bytes)");
 }
 
 #[test]

@@ -12,6 +12,7 @@ mod alloc_ops;
 mod call;
 mod convert;
 mod error;
+mod host_convert;
 mod interp;
 mod iter;
 mod operators;
@@ -35,6 +36,7 @@ pub use convert::{
     f64_to_int32, format_int, string_to_number, trim_js, trim_js_end, trim_js_start, Hint,
 };
 pub use error::ErrorKind;
+pub use host_convert::{FromJs, ToJs};
 pub use interp::{js_pow, js_rem};
 pub use property::{is_canonical_numeric_string, read_element, write_element, PropertyDescriptor};
 
