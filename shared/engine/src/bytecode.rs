@@ -186,6 +186,10 @@ pub enum Op {
     ToKey,
     /// Throws TypeError if the top is null/undefined (destructuring).
     CheckObjectCoercible,
+    /// ToObject (the object of a `with` statement).
+    ToObject,
+    /// obj → obj bool: does the `with` object provide this name (HasProperty, not unscopable)?
+    WithHas(Atom),
 
     // Control flow.
     Jump(u32),

@@ -292,6 +292,10 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 self.emit(Op::GetSuperElem);
                 self.emit(Op::This);
             }
+            ExprKind::Ident(n) => {
+                self.set_pos(callee.pos);
+                self.load_callee_name(n);
+            }
             _ => {
                 self.expr(callee)?;
                 self.emit(Op::Undefined);

@@ -73,6 +73,8 @@ struct Scope {
     bindings: Vec<Binding>,
     /// This scope has a runtime environment (some binding is captured).
     has_env: bool,
+    /// A `with` scope: its environment's slot 0 holds the object.
+    is_with: bool,
     env_slots: u32,
 }
 
@@ -153,6 +155,8 @@ pub struct Compiler<'a, 'c> {
     fns: Vec<FnState<'a>>,
     /// Open optional chains: their short-circuit jumps.
     chains: Vec<Vec<usize>>,
+    /// `with` statements being compiled (0: names never need dynamic checks).
+    with_scopes: u32,
 }
 
 /// Compile a parsed script. On error, `globals` is left as it was.
@@ -172,6 +176,7 @@ pub fn compile_script(
         captures: Default::default(),
         fns: Vec::new(),
         chains: Vec::new(),
+        with_scopes: 0,
     };
     let r = c.script(program);
     if r.is_err() {
@@ -383,7 +388,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         (Loc::GlobalVar, 0, BindKind::Plain)
     }
 
-    fn load_name(&mut self, name: &str) {
+    fn load_name_static(&mut self, name: &str) {
         let (loc, depth, kind) = self.resolve(name);
         let tdz = matches!(kind, BindKind::Let | BindKind::Const);
         match loc {
@@ -407,24 +412,24 @@ impl<'a, 'c> Compiler<'a, 'c> {
     }
 
     /// `typeof name`: no ReferenceError for undeclared globals.
-    fn load_name_for_typeof(&mut self, name: &str) {
+    fn load_name_for_typeof_static(&mut self, name: &str) {
         let (loc, _, _) = self.resolve(name);
         if loc == Loc::GlobalVar {
             let a = self.atom(name);
             let c = self.cache();
             self.emit(Op::GetGlobalOrUndefined(a, c));
         } else {
-            self.load_name(name);
+            self.load_name_static(name);
         }
     }
 
     /// Store the top of stack into `name` (keeping it). `init` marks declarations.
-    fn store_name(&mut self, name: &str, init: bool) {
+    fn store_name_static(&mut self, name: &str, init: bool) {
         let (loc, depth, kind) = self.resolve(name);
         if kind == BindKind::Const && !init {
             let a = self.atom(name);
             // Reading checks the TDZ first (assignment to an uninitialised const is a ReferenceError).
-            self.load_name(name);
+            self.load_name_static(name);
             self.emit(Op::Pop);
             self.emit(Op::ConstAssign(a));
             return;
@@ -456,17 +461,137 @@ impl<'a, 'c> Compiler<'a, 'c> {
             }
         };
     }
-    fn put_name(&mut self, name: &str, init: bool) {
+    fn put_name_static(&mut self, name: &str, init: bool) {
         let (loc, _, kind) = self.resolve(name);
         match loc {
             Loc::Local(s) if init || kind == BindKind::Var || kind == BindKind::Plain => {
                 self.emit(Op::PutLocal(s));
             }
             _ => {
-                self.store_name(name, init);
+                self.store_name_static(name, init);
                 self.emit(Op::Pop);
             }
         }
+    }
+
+    /// The `with` objects a reference to `name` must consult first, innermost first:
+    /// (environment depth, slot) of each.
+    fn with_objects_for(&self, name: &str) -> Vec<(u16, u32)> {
+        let mut out = Vec::new();
+        if self.with_scopes == 0 {
+            return out;
+        }
+        let mut depth: u16 = 0;
+        for f in self.fns.iter().rev() {
+            for scope in f.scopes.iter().rev() {
+                if scope.bindings.iter().any(|b| b.name == name) {
+                    return out;
+                }
+                if scope.is_with {
+                    out.push((depth, 0));
+                }
+                if scope.has_env {
+                    depth = depth.saturating_add(1);
+                }
+            }
+        }
+        out
+    }
+
+    /// Emit the `with` checks before a name access. For each with object: if it has `name`,
+    /// run `found` (with the object on the stack) and jump to the end. Returns the jumps to patch.
+    fn with_checks(
+        &mut self,
+        withs: &[(u16, u32)],
+        name: &str,
+        found: &mut dyn FnMut(&mut Self),
+    ) -> Vec<usize> {
+        let a = self.atom(name);
+        let mut ends = Vec::new();
+        for &(depth, slot) in withs {
+            self.emit(Op::GetEnv(depth, slot));
+            self.emit(Op::WithHas(a));
+            let miss = self.emit(Op::JumpIfFalse(0));
+            found(self);
+            ends.push(self.emit(Op::Jump(0)));
+            self.patch(miss);
+            self.emit(Op::Pop);
+        }
+        ends
+    }
+
+    fn load_name(&mut self, name: &str) {
+        let withs = self.with_objects_for(name);
+        let a = self.atom(name);
+        let ends = self.with_checks(&withs, name, &mut |c| {
+            let ic = c.cache();
+            c.emit(Op::GetProp(a, ic));
+        });
+        self.load_name_static(name);
+        for j in ends {
+            self.patch(j);
+        }
+    }
+
+    fn load_name_for_typeof(&mut self, name: &str) {
+        let withs = self.with_objects_for(name);
+        let a = self.atom(name);
+        let ends = self.with_checks(&withs, name, &mut |c| {
+            let ic = c.cache();
+            c.emit(Op::GetProp(a, ic));
+        });
+        self.load_name_for_typeof_static(name);
+        for j in ends {
+            self.patch(j);
+        }
+    }
+
+    /// Load `name` as a callee: pushes `function this` (`this` is the with object when the
+    /// function was found on one).
+    fn load_callee_name(&mut self, name: &str) {
+        let withs = self.with_objects_for(name);
+        let a = self.atom(name);
+        let ends = self.with_checks(&withs, name, &mut |c| {
+            let ic = c.cache();
+            c.emit(Op::GetMethod(a, ic));
+        });
+        if name == "undefined" && self.resolve(name).0 == Loc::GlobalVar {
+            self.emit(Op::Undefined);
+        } else {
+            self.load_name_static(name);
+        }
+        self.emit(Op::Undefined);
+        for j in ends {
+            self.patch(j);
+        }
+    }
+
+    fn store_name(&mut self, name: &str, init: bool) {
+        let withs = if init {
+            Vec::new()
+        } else {
+            self.with_objects_for(name)
+        };
+        let a = self.atom(name);
+        // Stack: value; with the object pushed: value obj.
+        let ends = self.with_checks(&withs, name, &mut |c| {
+            c.emit(Op::Swap);
+            let ic = c.cache();
+            c.emit(Op::SetProp(a, ic));
+        });
+        self.store_name_static(name, init);
+        for j in ends {
+            self.patch(j);
+        }
+    }
+
+    fn put_name(&mut self, name: &str, init: bool) {
+        if !init && !self.with_objects_for(name).is_empty() {
+            self.store_name(name, init);
+            self.emit(Op::Pop);
+            return;
+        }
+        self.put_name_static(name, init);
     }
 
     // ----- entry points -----

@@ -167,12 +167,34 @@ impl<'a, 'c> Compiler<'a, 'c> {
             )?,
             StmtKind::Switch(disc, cases) => self.switch(disc, cases, Vec::new())?,
             StmtKind::Labeled(..) => self.labeled(s)?,
-            StmtKind::With(..) => return self.err(s.pos, "'with' is not supported"),
+            StmtKind::With(obj, body) => self.with_statement(obj, body)?,
             StmtKind::Empty => {}
             StmtKind::Debugger => {
                 self.emit(Op::Debugger);
             }
         }
+        Ok(())
+    }
+
+    /// `with (obj) body`: the object lives in slot 0 of a block environment; names in the body
+    /// check it before their static binding (see `Compiler::with_objects_for`).
+    fn with_statement(&mut self, obj: &'a Expr, body: &'a Stmt) -> CResult<()> {
+        self.expr(obj)?;
+        self.emit(Op::ToObject);
+        self.f().scopes.push(Scope {
+            has_env: true,
+            is_with: true,
+            env_slots: 1,
+            ..Default::default()
+        });
+        self.emit(Op::PushEnv(1));
+        self.f().controls.push(Control::Env);
+        self.emit(Op::PutEnv(0, 0));
+        self.with_scopes += 1;
+        let r = self.sub_statement(body);
+        self.with_scopes -= 1;
+        r?;
+        self.leave_block_scope();
         Ok(())
     }
 

@@ -750,6 +750,16 @@ impl Vm {
                     };
                     self.stack.push(v);
                 }
+                Op::ToObject => {
+                    let v = pop!();
+                    let o = tri!(self.to_object(v));
+                    self.stack.push(o);
+                }
+                Op::WithHas(a) => {
+                    let obj = top!();
+                    let r = tri!(self.with_has(obj, Key::atom(a)));
+                    self.stack.push(Value::bool(r));
+                }
                 Op::CheckObjectCoercible => {
                     let v = top!();
                     if v.is_nullish() {
@@ -1649,6 +1659,26 @@ impl Vm {
         crate::builtins::freeze(self, ah)?;
         self.truncate_roots(mark);
         Ok(arr)
+    }
+}
+
+impl Vm {
+    /// HasBinding of a `with` object environment: the property exists and is not listed in
+    /// the object's `Symbol.unscopables`.
+    #[inline(never)]
+    fn with_has(&mut self, obj: Value, key: Key) -> Result<bool, Value> {
+        let h = obj.as_object().unwrap();
+        if !self.has_property(h, key)? {
+            return Ok(false);
+        }
+        let unscopables = self.get(obj, Key::symbol(self.sym.unscopables))?;
+        if unscopables.is_object() {
+            let blocked = self.get(unscopables, key)?;
+            if self.to_boolean(blocked) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 }
 
