@@ -7,6 +7,7 @@
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
+use alloc::vec::Vec;
 use core::cell::Cell;
 
 use crate::value::Atom;
@@ -207,6 +208,9 @@ pub enum Op {
     JumpIfNotUndefined(u32),
     /// f this args… → result
     Call(u16),
+    /// A call `eval(args…)` that is a direct eval if `f` is the realm's `eval`:
+    /// `code.eval_sites[i]` describes the scopes the eval code can see.
+    DirectEval(u32),
     /// f this array → result
     CallSpread,
     /// f args… → result
@@ -253,6 +257,23 @@ pub mod error_kinds {
     pub const RANGE: u8 = 3;
 }
 
+/// The scopes visible at a direct `eval` call site, for compiling the eval code.
+#[derive(Debug)]
+pub struct EvalSite {
+    pub argc: u16,
+    pub strict: bool,
+    /// The runtime environment chain, innermost first: one level per environment.
+    pub levels: Vec<EvalLevel>,
+}
+
+/// One environment of an [`EvalSite`]: its bindings `(name, slot, kind)` (kind: 0 var,
+/// 1 let, 2 const, 3 other), or a `with` object in slot 0.
+#[derive(Debug)]
+pub struct EvalLevel {
+    pub names: Vec<(Atom, u32, u8)>,
+    pub is_with: bool,
+}
+
 /// A line-table entry: instructions from `pc` on come from `line:col`.
 #[derive(Clone, Copy, Debug)]
 pub struct LineEntry {
@@ -297,6 +318,7 @@ pub struct Code {
     pub needs_args: bool,
     pub numbers: Box<[f64]>,
     pub regexps: Box<[(Atom, Atom)]>,
+    pub eval_sites: Box<[Rc<EvalSite>]>,
     pub functions: Box<[Rc<Code>]>,
     /// Inline caches of property instructions: the guessed property slot.
     pub caches: Box<[Cell<u32>]>,

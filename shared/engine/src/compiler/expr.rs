@@ -133,6 +133,21 @@ impl<'a, 'c> Compiler<'a, 'c> {
             ExprKind::Call {
                 callee,
                 args,
+                optional: false,
+            } if self.is_direct_eval(callee, args) => {
+                self.callee(callee)?;
+                for a in args {
+                    if let Arg::Expr(x) = a {
+                        self.expr(x)?;
+                    }
+                }
+                self.set_pos(e.pos);
+                let site = self.eval_site(args.len() as u16);
+                self.emit(Op::DirectEval(site));
+            }
+            ExprKind::Call {
+                callee,
+                args,
                 optional,
             } => {
                 self.callee(callee)?;
@@ -229,6 +244,14 @@ impl<'a, 'c> Compiler<'a, 'c> {
             }
         }
         Ok(())
+    }
+
+    /// `eval(…)` calling the global `eval` (not a local binding named `eval`, no spread).
+    fn is_direct_eval(&mut self, callee: &Expr, args: &[Arg]) -> bool {
+        matches!(&callee.kind, ExprKind::Ident(n) if n == "eval")
+            && args.len() < 1000
+            && args.iter().all(|a| matches!(a, Arg::Expr(_)))
+            && self.resolve("eval").0 == Loc::GlobalVar
     }
 
     /// An expression whose anonymous function/class gets `name` (`let f = () => {}`).

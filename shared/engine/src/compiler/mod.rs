@@ -6,6 +6,7 @@
 //! that holds an iterator is lowered by unwinding [`Control`] entries (finally bodies are inlined).
 
 mod captures;
+mod eval;
 mod expr;
 mod stmt;
 
@@ -24,6 +25,7 @@ use crate::bytecode::{Code, CodeKind, FrameShape, LineEntry, Op};
 use crate::value::Atom;
 
 pub use captures::Names;
+pub use eval::compile_eval;
 
 /// A compile error (reported as a SyntaxError).
 #[derive(Debug, Clone)]
@@ -115,6 +117,10 @@ struct FnState<'a> {
     controls: Vec<Control<'a>>,
     /// Names referenced by nested functions: these variables live in environments.
     captured: Names,
+    /// The function (or something nested in it) calls `eval`: every variable lives in an
+    /// environment, so that eval code can see it.
+    capture_all: bool,
+    eval_sites: Vec<Rc<crate::bytecode::EvalSite>>,
     completion: Option<u32>,
     pos: Pos,
     param_to_env: Vec<(u32, u32)>,
@@ -137,6 +143,8 @@ impl<'a> FnState<'a> {
             scopes: Vec::new(),
             controls: Vec::new(),
             captured,
+            capture_all: false,
+            eval_sites: Vec::new(),
             completion: None,
             pos: Pos::default(),
             param_to_env: Vec::new(),
@@ -307,7 +315,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 }
                 continue;
             }
-            let captured = self.fr().captured.contains(name.as_str());
+            let captured = self.fr().capture_all || self.fr().captured.contains(name.as_str());
             let loc = if captured {
                 scope.env_slots += 1;
                 Loc::Env(scope.env_slots - 1)
@@ -600,6 +608,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let captured = self.captures.captured_by_children(&[], None, &program.body);
         self.fns
             .push(FnState::new(CodeKind::Script, program.strict, captured));
+        self.f().capture_all = body_mentions(&program.body, "eval", &Names::default());
         let completion = self.temp();
         self.f().completion = Some(completion);
         // Global declarations: var/function names become global object properties;
@@ -697,6 +706,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
             ops: f.ops.into_boxed_slice(),
             numbers: f.numbers.into_boxed_slice(),
             regexps: f.regexps.into_boxed_slice(),
+            eval_sites: f.eval_sites.into_boxed_slice(),
             functions: f.functions.into_boxed_slice(),
             caches: (0..f.caches)
                 .map(|_| Cell::new(0))
@@ -738,7 +748,9 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let captured =
             self.captures
                 .captured_by_children(&func.params, func.rest.as_ref(), &func.body);
+        let capture_all = captured.contains("eval") || body_mentions(&func.body, "eval", &captured);
         self.fns.push(FnState::new(kind, func.strict, captured));
+        self.f().capture_all = capture_all;
         self.set_pos(func.pos);
 
         // Parameter slots come first: 0..params.
@@ -764,7 +776,8 @@ impl<'a, 'c> Compiler<'a, 'c> {
         }
         let uses_arguments = kind != CodeKind::Arrow
             && !param_names.iter().any(|n| n == "arguments")
-            && (body_mentions(&func.body, "arguments", &self.fr().captured)
+            && (capture_all
+                || body_mentions(&func.body, "arguments", &self.fr().captured)
                 || params_mention_arguments(func));
         if uses_arguments {
             decls.push(("arguments".to_string(), BindKind::Plain));
@@ -897,7 +910,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
             if scope.bindings.iter().any(|b| &b.name == name) {
                 continue;
             }
-            let captured = self.fr().captured.contains(name.as_str());
+            let captured = self.fr().capture_all || self.fr().captured.contains(name.as_str());
             let param_slot = param_slots.iter().find(|(n, _)| n == name).map(|p| p.1);
             let loc = if captured {
                 scope.env_slots += 1;

@@ -853,6 +853,45 @@ impl Vm {
                         }
                     }
                 }
+                Op::DirectEval(site) => {
+                    safe_point!(pc - 1);
+                    self.frames[fi].pc = pc;
+                    let site = code.eval_sites[site as usize].clone();
+                    let argc = site.argc as usize;
+                    let fpos = self.stack.len() - argc - 2;
+                    if self.stack[fpos] != self.intr.eval_function {
+                        match tri!(self.invoke(argc, None)) {
+                            super::call::Invoked::Done => {}
+                            super::call::Invoked::Frame => {
+                                reload!();
+                            }
+                        }
+                        continue;
+                    }
+                    let src = if argc > 0 {
+                        self.stack[fpos + 2]
+                    } else {
+                        Value::UNDEFINED
+                    };
+                    if !src.is_string() {
+                        self.stack.truncate(fpos);
+                        self.stack.push(src);
+                        continue;
+                    }
+                    let bytes = self.string_bytes(src).to_vec();
+                    let eval_code = tri!(self.compile_eval_code(&bytes, Some(&site)));
+                    // The eval code runs as a frame on the caller's callee, `this`,
+                    // `new.target` and environment chain.
+                    self.stack.truncate(fpos);
+                    let callee = self.stack[base - 2];
+                    let this = self.stack[base - 1];
+                    self.stack.push(callee);
+                    self.stack.push(this);
+                    let env = self.frames[fi].env;
+                    let nt = self.frames[fi].new_target;
+                    tri!(self.push_frame(eval_code, env, fpos, 0, nt, false));
+                    reload!();
+                }
                 Op::CallSpread => {
                     safe_point!(pc - 1);
                     self.frames[fi].pc = pc;

@@ -104,6 +104,8 @@ pub struct Intrinsics {
     pub array_values: Value,
     /// `%ThrowTypeError%`.
     pub throw_type_error: Value,
+    /// The realm's `eval` (a call to it by that name is a direct eval).
+    pub eval_function: Value,
 }
 
 impl Intrinsics {
@@ -143,6 +145,7 @@ impl Intrinsics {
                 self.array_iterator_next,
                 self.array_values,
                 self.throw_type_error,
+                self.eval_function,
             ]
             .into_iter()
             .filter_map(|v| v.heap_handle()),
@@ -667,8 +670,48 @@ impl Vm {
         Ok(code)
     }
 
-    /// Compile and run a script in the global scope to completion (indirect eval,
-    /// `$262.evalScript`). Runs nested in the current task.
+    /// Compile eval code (`site` describes the caller's scopes for a direct eval).
+    pub(crate) fn compile_eval_code(
+        &mut self,
+        source: &[u8],
+        site: Option<&crate::bytecode::EvalSite>,
+    ) -> Result<Rc<Code>, Value> {
+        if source.len() > self.config.max_script_bytes {
+            return Err(self.make_error(ErrorKind::Syntax, "script too large"));
+        }
+        let strict = site.is_some_and(|s| s.strict);
+        let opts = crate::parser::ParseOptions {
+            max_nesting: self.config.max_nesting,
+            strict,
+        };
+        let program = match crate::parser::parse_program(source, &opts) {
+            Ok(p) => p,
+            Err(e) => return Err(self.make_error(ErrorKind::Syntax, &e.message)),
+        };
+        let atoms_before = self.atoms.len();
+        let code = crate::compiler::compile_eval(
+            &program,
+            &mut self.atoms,
+            &mut self.global_lex,
+            crate::bytecode::script_name("<eval>"),
+            Rc::from(source),
+            site,
+        );
+        let new_bytes: usize = (atoms_before..self.atoms.len())
+            .map(|i| self.atoms.bytes(Atom(i as u32)).len() + 32)
+            .sum();
+        let _ = self.heap.charge(new_bytes);
+        code.map_err(|e| self.make_error(ErrorKind::Syntax, &e.message))
+    }
+
+    /// Indirect `eval(source)`: eval code in the global scope, run to completion.
+    pub fn indirect_eval(&mut self, source: &[u8]) -> Result<Value, Value> {
+        let code = self.compile_eval_code(source, None)?;
+        self.run_script_nested(code)
+    }
+
+    /// Compile and run a script in the global scope to completion (`$262.evalScript`, the
+    /// `Function` constructor). Runs nested in the current task.
     pub fn eval_script(&mut self, source: &[u8], name: &str) -> Result<Value, Value> {
         let code = match self.compile(source, name) {
             Ok(c) => c,
