@@ -91,16 +91,10 @@ pub fn init(vm: &mut Vm) {
     }
     let ip = proto_object(vm, Some(op), ObjectKind::Ordinary);
     vm.intr.iterator_prototype = Some(ip);
-    for slot in [
-        &mut vm.intr.array_iterator_prototype as *mut Option<Handle>,
-        &mut vm.intr.map_iterator_prototype,
-        &mut vm.intr.set_iterator_prototype,
-        &mut vm.intr.string_iterator_prototype,
-    ] {
-        let h = proto_object(vm, Some(ip), ObjectKind::Ordinary);
-        // SAFETY: each pointer is to a distinct field of `vm.intr`, written once here.
-        unsafe { *slot = Some(h) };
-    }
+    vm.intr.array_iterator_prototype = Some(proto_object(vm, Some(ip), ObjectKind::Ordinary));
+    vm.intr.map_iterator_prototype = Some(proto_object(vm, Some(ip), ObjectKind::Ordinary));
+    vm.intr.set_iterator_prototype = Some(proto_object(vm, Some(ip), ObjectKind::Ordinary));
+    vm.intr.string_iterator_prototype = Some(proto_object(vm, Some(ip), ObjectKind::Ordinary));
     vm.intr.regexp_prototype = Some(proto_object(vm, Some(op), ObjectKind::Ordinary));
     vm.intr.date_prototype = Some(proto_object(vm, Some(op), ObjectKind::Ordinary));
     vm.intr.map_prototype = Some(proto_object(vm, Some(op), ObjectKind::Ordinary));
