@@ -26,6 +26,8 @@ pub struct Config {
     pub max_script_bytes: usize,
     /// Largest string the engine will build, in bytes.
     pub max_string_bytes: usize,
+    /// Testing aid: collect garbage at every safe point (finds values natives forgot to root).
+    pub gc_stress: bool,
 }
 
 impl Default for Config {
@@ -36,6 +38,7 @@ impl Default for Config {
             max_nesting: 256,
             max_script_bytes: 16 << 20,
             max_string_bytes: 16 << 20,
+            gc_stress: false,
         }
     }
 }

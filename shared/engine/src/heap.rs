@@ -68,6 +68,8 @@ pub struct Heap {
     mark_stack: Vec<Handle>,
     /// Allow allocations into a small reserve beyond the budget (to build the out-of-memory error).
     pub reserve_active: bool,
+    /// Collect at every safe point (testing aid).
+    pub stress: bool,
 }
 
 /// Bytes beyond the budget usable while `reserve_active` (reporting out-of-memory).
@@ -85,6 +87,7 @@ impl Heap {
             collections: 0,
             mark_stack: Vec::new(),
             reserve_active: false,
+            stress: false,
         }
     }
 
@@ -116,7 +119,7 @@ impl Heap {
     /// True if the VM should collect at its next safe point.
     #[inline(always)]
     pub fn wants_collection(&self) -> bool {
-        self.used > self.threshold
+        self.used > self.threshold || self.stress
     }
 
     pub fn alloc(&mut self, cell: Cell) -> Result<Handle, OutOfMemory> {

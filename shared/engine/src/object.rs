@@ -381,6 +381,9 @@ impl Object {
             f(Value::object(p));
         }
         for p in self.props.list() {
+            if let Some(sym) = p.key.as_symbol() {
+                f(Value::symbol(sym));
+            }
             f(p.value);
         }
         match &self.kind {

@@ -124,3 +124,22 @@ fn heap_stats_and_budget() {
 fn value_is_eight_bytes() {
     assert_eq!(std::mem::size_of::<Value>(), 8);
 }
+
+#[test]
+fn gc_stress_collects_at_every_safe_point_and_keeps_values_alive() {
+    let mut e = Engine::new(Config {
+        gc_stress: true,
+        ..Config::default()
+    });
+    let src = b"let keep = [];
+        for (let i = 0; i < 200; i++) keep.push({ i, s: 'v' + i, a: [i, [i]] });
+        const m = new Map(keep.map(o => [o.s, o]));
+        const sorted = keep.slice().sort((x, y) => y.i - x.i).map(o => JSON.stringify(o));
+        sorted[0] + ' ' + m.get('v7').a[1][0] + ' ' + keep.filter(o => o.i % 2).length";
+    let v = e.eval(src, "stress.js").unwrap();
+    assert_eq!(
+        e.display(v),
+        "{\"i\":199,\"s\":\"v199\",\"a\":[199,[199]]} 7 100"
+    );
+    assert!(e.heap_stats().collections > 500, "{:?}", e.heap_stats());
+}

@@ -154,8 +154,12 @@ fn exec(engine: &mut Engine, src: &[u8], name: &str, fuel: &mut u64) -> Result<(
 }
 
 fn new_engine() -> Engine {
+    // FERRITE_GC_STRESS=1 collects garbage at every safe point: slow, but it turns a value a
+    // native forgot to root into a visible failure.
+    let gc_stress = std::env::var_os("FERRITE_GC_STRESS").is_some_and(|v| v == "1");
     let mut engine = Engine::new(Config {
         heap_budget: HEAP_BUDGET,
+        gc_stress,
         ..Config::default()
     });
     engine.set_output(Box::new(|bytes: &[u8]| {

@@ -702,11 +702,15 @@ fn get_set_record(vm: &mut Vm, other: Value) -> Result<(Value, f64, Value, Value
     if !vm.is_callable(has) {
         return Err(vm.type_error("The 'has' property must be a function"));
     }
+    // Getters may have returned fresh functions: keep them alive for the whole operation
+    // (the roots are dropped when the calling native returns).
+    vm.push_root(has);
     let kk = vm.key("keys");
     let keys = vm.get(other, kk)?;
     if !vm.is_callable(keys) {
         return Err(vm.type_error("The 'keys' property must be a function"));
     }
+    vm.push_root(keys);
     Ok((other, int, has, keys))
 }
 

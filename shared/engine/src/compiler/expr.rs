@@ -397,7 +397,8 @@ impl<'a, 'c> Compiler<'a, 'c> {
                     if loc == Loc::GlobalVar {
                         let a = self.atom(n);
                         let g = self.atom("globalThis");
-                        self.emit(Op::GetGlobalOrUndefined(g, 0));
+                        let ic = self.cache();
+                        self.emit(Op::GetGlobalOrUndefined(g, ic));
                         self.emit(Op::DeleteProp(a));
                     } else {
                         self.emit(Op::False);

@@ -157,12 +157,15 @@ impl Vm {
                 let saved_nt = self.native_new_target;
                 self.native_new_target = construct.unwrap_or(Value::UNDEFINED);
                 self.native_depth += 1;
+                // Roots a native leaves behind (say on an error path) go when it returns.
+                let roots = self.roots_len();
                 let r = if self.native_depth > MAX_NATIVE_DEPTH {
                     Err(self.make_error(ErrorKind::Range, "Maximum call stack size exceeded"))
                 } else {
                     native(self, this, &buf)
                 };
                 self.native_depth -= 1;
+                self.truncate_roots(roots);
                 self.native_new_target = saved_nt;
                 buf.clear();
                 self.arg_pool.push(buf);

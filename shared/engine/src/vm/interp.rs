@@ -47,6 +47,7 @@ impl Vm {
                                 let h = self.handlers.pop().unwrap();
                                 self.frames.truncate(h.frame + 1);
                                 self.stack.truncate(h.stack);
+                                self.roots.truncate(h.roots);
                                 let f = self.frames.last_mut().unwrap();
                                 f.pc = h.pc;
                                 f.env = h.env;
@@ -131,23 +132,36 @@ impl Vm {
                 }
             };
         }
+        // Operands stay on the stack (rooted) while a slow path may run JavaScript.
+        macro_rules! peek2 {
+            () => {{
+                let n = self.stack.len();
+                (self.stack[n - 2], self.stack[n - 1])
+            }};
+        }
+        macro_rules! replace2 {
+            ($v:expr) => {{
+                let v = $v;
+                let n = self.stack.len();
+                self.stack.truncate(n - 2);
+                self.stack.push(v);
+            }};
+        }
         macro_rules! num_binop {
             ($a:ident, $b:ident, $fast:expr, $slow:expr) => {{
-                let b = pop!();
-                let a = pop!();
+                let (a, b) = peek2!();
                 if let (Some($a), Some($b)) = (a.as_number(), b.as_number()) {
-                    self.stack.push($fast);
+                    replace2!($fast);
                 } else {
                     let $a = tri!(self.to_numeric(a));
                     let $b = tri!(self.to_numeric(b));
-                    self.stack.push($slow);
+                    replace2!($slow);
                 }
             }};
         }
         macro_rules! int_binop {
             ($a:ident, $b:ident, $e:expr) => {{
-                let b = pop!();
-                let a = pop!();
+                let (a, b) = peek2!();
                 let ($a, $b) = match (a.as_number(), b.as_number()) {
                     (Some(x), Some(y)) => (f64_to_int32(x), f64_to_int32(y)),
                     _ => {
@@ -156,13 +170,12 @@ impl Vm {
                         (f64_to_int32(x), f64_to_int32(y))
                     }
                 };
-                self.stack.push(Value::number($e));
+                replace2!(Value::number($e));
             }};
         }
         macro_rules! compare {
             ($a:ident, $b:ident, $fast:expr, $swap:expr, $negate:expr) => {{
-                let b = pop!();
-                let a = pop!();
+                let (a, b) = peek2!();
                 let r = if let (Some($a), Some($b)) = (a.as_number(), b.as_number()) {
                     $fast
                 } else {
@@ -176,7 +189,7 @@ impl Vm {
                         Some(x) => x != $negate,
                     }
                 };
-                self.stack.push(Value::bool(r));
+                replace2!(Value::bool(r));
             }};
         }
 
@@ -398,24 +411,23 @@ impl Vm {
                     self.stack.push(obj);
                 }
                 Op::GetElem => {
-                    let key = pop!();
-                    let obj = pop!();
+                    let (obj, key) = peek2!();
                     let v = tri!(self.get_elem(obj, key));
-                    self.stack.push(v);
+                    replace2!(v);
                 }
                 Op::SetElem => {
-                    let v = pop!();
-                    let key = pop!();
-                    let obj = pop!();
+                    let n = self.stack.len();
+                    let (obj, key, v) = (self.stack[n - 3], self.stack[n - 2], self.stack[n - 1]);
                     tri!(self.set_elem(obj, key, v, code.strict));
+                    self.stack.truncate(n - 3);
                     self.stack.push(v);
                 }
                 Op::GetMethodElem => {
-                    let key = pop!();
-                    let obj = pop!();
+                    let (obj, key) = peek2!();
                     let f = tri!(self.get_elem(obj, key));
-                    self.stack.push(f);
-                    self.stack.push(obj);
+                    let n = self.stack.len();
+                    self.stack[n - 2] = f;
+                    self.stack[n - 1] = obj;
                 }
                 Op::DeleteProp(a) => {
                     let obj = pop!();
@@ -423,8 +435,7 @@ impl Vm {
                     self.stack.push(Value::bool(r));
                 }
                 Op::DeleteElem => {
-                    let key = pop!();
-                    let obj = pop!();
+                    let (obj, key) = peek2!();
                     if obj.is_nullish() {
                         tri!(Err(
                             self.type_error("Cannot convert undefined or null to object")
@@ -432,7 +443,7 @@ impl Vm {
                     }
                     let k = tri!(self.to_property_key(key));
                     let r = tri!(self.delete_op(obj, k, code.strict));
-                    self.stack.push(Value::bool(r));
+                    replace2!(Value::bool(r));
                 }
                 Op::GetSuper(a) => {
                     let this = self.stack[base - 1];
@@ -440,10 +451,11 @@ impl Vm {
                     self.stack.push(v);
                 }
                 Op::GetSuperElem => {
-                    let key = pop!();
+                    let key = top!();
                     let this = self.stack[base - 1];
                     let k = tri!(self.to_property_key(key));
                     let v = tri!(self.super_get(fi, k, this));
+                    self.stack.pop();
                     self.stack.push(v);
                 }
                 Op::SetSuper(a) => {
@@ -453,12 +465,11 @@ impl Vm {
                     self.stack.push(v);
                 }
                 Op::SetSuperElem => {
-                    let v = pop!();
-                    let key = pop!();
+                    let (key, v) = peek2!();
                     let k = tri!(self.to_property_key(key));
                     let this = self.stack[base - 1];
                     tri!(self.super_set(fi, k, this, v));
-                    self.stack.push(v);
+                    replace2!(v);
                 }
                 Op::GetSuperMethod(a) => {
                     let this = self.stack[base - 1];
@@ -598,13 +609,12 @@ impl Vm {
 
                 // ----- operators -----
                 Op::Add => {
-                    let b = pop!();
-                    let a = pop!();
+                    let (a, b) = peek2!();
                     if let (Some(x), Some(y)) = (a.as_number(), b.as_number()) {
-                        self.stack.push(Value::number(x + y));
+                        replace2!(Value::number(x + y));
                     } else {
                         let v = tri!(self.add(a, b));
-                        self.stack.push(v);
+                        replace2!(v);
                     }
                 }
                 Op::Sub => num_binop!(x, y, Value::number(x - y), Value::number(x - y)),
@@ -629,16 +639,14 @@ impl Vm {
                 Op::BitOr => int_binop!(x, y, (x | y) as f64),
                 Op::BitXor => int_binop!(x, y, (x ^ y) as f64),
                 Op::Eq => {
-                    let b = pop!();
-                    let a = pop!();
+                    let (a, b) = peek2!();
                     let r = tri!(self.loose_equals(a, b));
-                    self.stack.push(Value::bool(r));
+                    replace2!(Value::bool(r));
                 }
                 Op::Ne => {
-                    let b = pop!();
-                    let a = pop!();
+                    let (a, b) = peek2!();
                     let r = tri!(self.loose_equals(a, b));
-                    self.stack.push(Value::bool(!r));
+                    replace2!(Value::bool(!r));
                 }
                 Op::StrictEq => {
                     let b = pop!();
@@ -665,8 +673,7 @@ impl Vm {
                 Op::Le => compare!(x, y, x <= y, true, true),
                 Op::Ge => compare!(x, y, x >= y, false, true),
                 Op::In => {
-                    let obj = pop!();
-                    let key = pop!();
+                    let (key, obj) = peek2!();
                     let Some(h) = obj.as_object() else {
                         tri!(Err(self.type_error(
                             "Cannot use 'in' operator to search for a key in a non-object"
@@ -675,14 +682,12 @@ impl Vm {
                     };
                     let k = tri!(self.to_property_key(key));
                     let r = tri!(self.has_property(h, k));
-                    self.stack.push(Value::bool(r));
+                    replace2!(Value::bool(r));
                 }
                 Op::InstanceOf => {
-                    let target = pop!();
-                    let v = pop!();
-                    self.frames[fi].pc = pc;
+                    let (v, target) = peek2!();
                     let r = tri!(self.instance_of(v, target));
-                    self.stack.push(Value::bool(r));
+                    replace2!(Value::bool(r));
                 }
                 Op::Neg => {
                     let a = pop!();
@@ -999,7 +1004,9 @@ impl Vm {
                 }
                 Op::Try(t) => {
                     let env = self.frames[fi].env;
+                    let roots = self.roots.len();
                     self.handlers.push(Handler {
+                        roots,
                         frame: fi,
                         pc: t as usize,
                         stack: self.stack.len(),

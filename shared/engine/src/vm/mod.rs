@@ -65,6 +65,8 @@ pub(crate) struct Handler {
     pub pc: usize,
     pub stack: usize,
     pub env: Option<Handle>,
+    /// Height of the root stack when the `try` began (an exception drops what was pushed since).
+    pub roots: usize,
 }
 
 /// Intrinsic objects of the realm.
@@ -316,7 +318,7 @@ pub struct Vm {
     pub(crate) stack: Vec<Value>,
     pub(crate) frames: Vec<Frame>,
     pub(crate) handlers: Vec<Handler>,
-    roots: Vec<Value>,
+    pub(crate) roots: Vec<Value>,
     /// `Symbol.for` registry: (key string, symbol).
     pub(crate) symbol_registry: Vec<(Value, Handle)>,
     output: Option<OutputSink>,
@@ -351,6 +353,7 @@ impl Vm {
         let names = Names::new(&mut atoms);
         // The heap needs room for the built-ins whatever the budget says.
         let mut heap = Heap::new(config.heap_budget.max(256 * 1024));
+        heap.stress = config.gc_stress;
         let mut sym_list = Vec::new();
         for _ in 0..13 {
             let h = heap
@@ -473,7 +476,11 @@ impl Vm {
         } else {
             fuel.min(i64::MAX as u64) as i64
         };
-        match self.run_frames(depth) {
+        let r = self.run_frames(depth);
+        if self.native_depth == 0 && depth == 0 {
+            self.roots.clear();
+        }
+        match r {
             Ok(Some(v)) => {
                 self.task = None;
                 self.fuel = i64::MAX;

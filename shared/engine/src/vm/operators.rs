@@ -16,7 +16,11 @@ impl Vm {
             return self.concat(a, b);
         }
         let pa = self.to_primitive(a, Hint::Default)?;
-        let pb = self.to_primitive(b, Hint::Default)?;
+        // `pa` may be a fresh string: keep it alive while `b` converts (which can run JS).
+        let mark = self.push_root(pa);
+        let pb = self.to_primitive(b, Hint::Default);
+        self.truncate_roots(mark);
+        let pb = pb?;
         if pa.is_string() || pb.is_string() {
             let sa = self.to_string(pa)?;
             let sb = self.to_string(pb)?;
@@ -35,14 +39,19 @@ impl Vm {
         b: Value,
         left_first: bool,
     ) -> Result<Option<bool>, Value> {
+        // The first result stays rooted while the second conversion may run JS.
         let (pa, pb) = if left_first {
             let pa = self.to_primitive(a, Hint::Number)?;
-            let pb = self.to_primitive(b, Hint::Number)?;
-            (pa, pb)
+            let mark = self.push_root(pa);
+            let pb = self.to_primitive(b, Hint::Number);
+            self.truncate_roots(mark);
+            (pa, pb?)
         } else {
             let pb = self.to_primitive(b, Hint::Number)?;
-            let pa = self.to_primitive(a, Hint::Number)?;
-            (pa, pb)
+            let mark = self.push_root(pb);
+            let pa = self.to_primitive(a, Hint::Number);
+            self.truncate_roots(mark);
+            (pa?, pb)
         };
         if pa.is_string() && pb.is_string() {
             self.flatten(pa);
