@@ -1,6 +1,7 @@
 //! Data-driven golden tests: every `tests/golden/NAME.js` runs in a fresh engine and its output
 //! (what `print`/`console.log` wrote, then `!! <uncaught error>` if any) must equal
-//! `tests/golden/NAME.out`. Set `UPDATE_GOLDEN=1` to rewrite the `.out` files.
+//! `tests/golden/NAME.out`. Set `UPDATE_GOLDEN=1` to rewrite the `.out` files, and
+//! `FERRITE_GC_STRESS=1` to also run each script with the collector at every safe point.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -8,11 +9,12 @@ use std::rc::Rc;
 
 use ferrite_engine::{Config, Engine};
 
-fn run_one(path: &Path) -> String {
+fn run_one(path: &Path, gc_stress: bool) -> String {
     let source = std::fs::read(path).unwrap();
     let config = Config {
         heap_budget: 8 << 20,
         max_call_depth: 500,
+        gc_stress,
         ..Config::default()
     };
     let mut engine = Engine::new(config);
@@ -73,15 +75,27 @@ fn golden_scripts_on_big_stack() {
     files.sort();
     assert!(!files.is_empty(), "no golden scripts in {}", dir.display());
     let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let stress = std::env::var_os("FERRITE_GC_STRESS").is_some_and(|v| v == "1");
     let mut failures = Vec::new();
     for path in &files {
-        let actual = run_one(path);
+        let actual = run_one(path, false);
         let expected_path = path.with_extension("out");
         if update {
             std::fs::write(&expected_path, &actual).unwrap();
             continue;
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        // With FERRITE_GC_STRESS=1, also check that collecting at every safe point changes
+        // nothing (slow in debug builds; CI runs the stress check on test262 instead).
+        let name = path.file_name().unwrap().to_string_lossy();
+        if stress && !name.starts_with("hostile_") {
+            let stressed = run_one(path, true);
+            if stressed != actual {
+                failures.push(format!(
+                    "--- {name} (GC stress)\nnormal:\n{actual}\nstressed:\n{stressed}"
+                ));
+            }
+        }
         if actual != expected {
             failures.push(format!(
                 "--- {}\nexpected:\n{}\nactual:\n{}",

@@ -40,17 +40,7 @@ pub fn compile_eval(
     source: Rc<[u8]>,
     site: Option<&EvalSite>,
 ) -> Result<Rc<Code>, CompileError> {
-    let mut c = Compiler {
-        atoms,
-        globals,
-        script,
-        source,
-        captures: Default::default(),
-        fns: Vec::new(),
-        chains: Vec::new(),
-        with_scopes: 0,
-    };
-    c.eval_program(program, site)
+    Compiler::new(atoms, globals, script, source).eval_program(program, site)
 }
 
 impl<'a, 'c> Compiler<'a, 'c> {
@@ -130,7 +120,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let mut funcs = Vec::new();
         collect_function_decls(&program.body, &mut funcs);
         let mut decls = collect_lexical_decls(&program.body);
-        self.check_lexicals_unique(&decls)?;
+        self.check_duplicate_lexicals(&decls)?;
         let local_vars = strict || in_function;
         if local_vars {
             // Strict eval code, and (a deviation) sloppy eval code inside functions, keep their
@@ -185,17 +175,5 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let name = self.atom("");
         let f = self.fns.pop().unwrap();
         Ok(self.finish(f, name, 0, FrameShape::default(), None))
-    }
-
-    fn check_lexicals_unique(&self, decls: &[(String, BindKind)]) -> CResult<()> {
-        for (i, (n, _)) in decls.iter().enumerate() {
-            if decls[..i].iter().any(|(m, _)| m == n) {
-                return self.err(
-                    Pos::default(),
-                    format!("Identifier '{n}' has already been declared"),
-                );
-            }
-        }
-        Ok(())
     }
 }

@@ -176,16 +176,7 @@ pub fn compile_script(
     source: Rc<[u8]>,
 ) -> Result<Rc<Code>, CompileError> {
     let saved = globals.names.len();
-    let mut c = Compiler {
-        atoms,
-        globals,
-        script,
-        source,
-        captures: Default::default(),
-        fns: Vec::new(),
-        chains: Vec::new(),
-        with_scopes: 0,
-    };
+    let mut c = Compiler::new(atoms, globals, script, source);
     let r = c.script(program);
     if r.is_err() {
         let g = &mut *c.globals;
@@ -198,6 +189,24 @@ pub fn compile_script(
 }
 
 impl<'a, 'c> Compiler<'a, 'c> {
+    fn new(
+        atoms: &'c mut Atoms,
+        globals: &'c mut GlobalLexicals,
+        script: Rc<str>,
+        source: Rc<[u8]>,
+    ) -> Self {
+        Compiler {
+            atoms,
+            globals,
+            script,
+            source,
+            captures: Default::default(),
+            fns: Vec::new(),
+            chains: Vec::new(),
+            with_scopes: 0,
+        }
+    }
+
     fn err<T>(&self, pos: Pos, message: impl Into<String>) -> CResult<T> {
         Err(CompileError {
             message: message.into(),
@@ -528,30 +537,26 @@ impl<'a, 'c> Compiler<'a, 'c> {
         ends
     }
 
-    fn load_name(&mut self, name: &str) {
+    /// Load `name` through any `with` objects, else with `load_static`.
+    fn load_through_withs(&mut self, name: &str, load_static: fn(&mut Self, &str)) {
         let withs = self.with_objects_for(name);
         let a = self.atom(name);
         let ends = self.with_checks(&withs, name, &mut |c| {
             let ic = c.cache();
             c.emit(Op::GetProp(a, ic));
         });
-        self.load_name_static(name);
+        load_static(self, name);
         for j in ends {
             self.patch(j);
         }
     }
 
+    fn load_name(&mut self, name: &str) {
+        self.load_through_withs(name, Self::load_name_static);
+    }
+
     fn load_name_for_typeof(&mut self, name: &str) {
-        let withs = self.with_objects_for(name);
-        let a = self.atom(name);
-        let ends = self.with_checks(&withs, name, &mut |c| {
-            let ic = c.cache();
-            c.emit(Op::GetProp(a, ic));
-        });
-        self.load_name_for_typeof_static(name);
-        for j in ends {
-            self.patch(j);
-        }
+        self.load_through_withs(name, Self::load_name_for_typeof_static);
     }
 
     /// Load `name` as a callee: pushes `function this` (`this` is the with object when the

@@ -66,7 +66,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         }
     }
 
-    fn check_duplicate_lexicals(&self, decls: &[(String, BindKind)]) -> CResult<()> {
+    pub(super) fn check_duplicate_lexicals(&self, decls: &[(String, BindKind)]) -> CResult<()> {
         for (i, (n, k)) in decls.iter().enumerate() {
             if *k == BindKind::Plain {
                 continue;

@@ -258,23 +258,13 @@ impl Vm {
         Ok(())
     }
 
-    /// Run a class's instance field initialiser on `this`.
+    /// Run a class's instance field initialiser on `this` for the frame just pushed.
     pub(crate) fn run_field_init(&mut self, ctor: Handle, this: Value) -> Result<(), Value> {
-        let init = match &self.heap.obj(ctor).kind {
-            ObjectKind::Function(fd) => match &fd.callable {
-                Callable::Closure { fields_init, .. } => *fields_init,
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(init) = init {
-            // The frame just pushed is not yet running: run the initialiser nested.
-            let frame = self.frames.pop().unwrap();
-            let r = self.call(Value::object(init), this, &[]);
-            self.frames.push(frame);
-            r?;
-        }
-        Ok(())
+        // The new frame is not running yet: run the initialiser nested, below it.
+        let frame = self.frames.pop().unwrap();
+        let r = self.run_field_init_for(ctor, this);
+        self.frames.push(frame);
+        r
     }
 
     /// Start a script: global declarations, then a frame (not yet run).

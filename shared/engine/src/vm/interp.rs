@@ -112,6 +112,15 @@ impl Vm {
             };
         }
         // A safe point: count fuel (yielding resumes at `$resume`) and collect garbage.
+        // Call the callee below `argc` arguments; continue in its frame if it has one.
+        macro_rules! invoke {
+            ($argc:expr, $construct:expr) => {
+                if let super::call::Invoked::Frame = tri!(self.invoke($argc, $construct)) {
+                    reload!();
+                }
+            };
+        }
+        // A safe point: count fuel (yielding resumes at `$resume`) and collect garbage.
         macro_rules! safe_point {
             ($resume:expr) => {
                 self.fuel -= 1;
@@ -851,12 +860,7 @@ impl Vm {
                 Op::Call(argc) => {
                     safe_point!(pc - 1);
                     self.frames[fi].pc = pc;
-                    match tri!(self.invoke(argc as usize, None)) {
-                        super::call::Invoked::Done => {}
-                        super::call::Invoked::Frame => {
-                            reload!();
-                        }
-                    }
+                    invoke!(argc as usize, None);
                 }
                 Op::DirectEval(site) => {
                     safe_point!(pc - 1);
@@ -865,12 +869,7 @@ impl Vm {
                     let argc = site.argc as usize;
                     let fpos = self.stack.len() - argc - 2;
                     if self.stack[fpos] != self.intr.eval_function {
-                        match tri!(self.invoke(argc, None)) {
-                            super::call::Invoked::Done => {}
-                            super::call::Invoked::Frame => {
-                                reload!();
-                            }
-                        }
+                        invoke!(argc, None);
                         continue;
                     }
                     let src = if argc > 0 {
@@ -904,12 +903,7 @@ impl Vm {
                     let args = tri!(self.array_to_args(arr));
                     let n = args.len();
                     self.stack.extend(args);
-                    match tri!(self.invoke(n, None)) {
-                        super::call::Invoked::Done => {}
-                        super::call::Invoked::Frame => {
-                            reload!();
-                        }
-                    }
+                    invoke!(n, None);
                 }
                 Op::New(argc) => {
                     safe_point!(pc - 1);
@@ -917,12 +911,7 @@ impl Vm {
                     let at = self.stack.len() - argc as usize;
                     let f = self.stack[at - 1];
                     self.stack.insert(at, Value::UNDEFINED);
-                    match tri!(self.invoke(argc as usize, Some(f))) {
-                        super::call::Invoked::Done => {}
-                        super::call::Invoked::Frame => {
-                            reload!();
-                        }
-                    }
+                    invoke!(argc as usize, Some(f));
                 }
                 Op::NewSpread => {
                     safe_point!(pc - 1);
@@ -933,12 +922,7 @@ impl Vm {
                     self.stack.push(Value::UNDEFINED);
                     let n = args.len();
                     self.stack.extend(args);
-                    match tri!(self.invoke(n, Some(f))) {
-                        super::call::Invoked::Done => {}
-                        super::call::Invoked::Frame => {
-                            reload!();
-                        }
-                    }
+                    invoke!(n, Some(f));
                 }
                 Op::SuperCall(argc) => {
                     self.frames[fi].pc = pc;
@@ -1631,7 +1615,7 @@ impl Vm {
         Ok(this)
     }
 
-    fn run_field_init_for(&mut self, ctor: Handle, this: Value) -> Result<(), Value> {
+    pub(crate) fn run_field_init_for(&mut self, ctor: Handle, this: Value) -> Result<(), Value> {
         let init = match &self.heap.obj(ctor).kind {
             ObjectKind::Function(fd) => match &fd.callable {
                 Callable::Closure { fields_init, .. } => *fields_init,
