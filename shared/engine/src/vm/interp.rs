@@ -111,7 +111,6 @@ impl Vm {
                 base = self.frames[fi].base;
             };
         }
-        // A safe point: count fuel (yielding resumes at `$resume`) and collect garbage.
         // Call the callee below `argc` arguments; continue in its frame if it has one.
         macro_rules! invoke {
             ($argc:expr, $construct:expr) => {
