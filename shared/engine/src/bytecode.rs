@@ -316,6 +316,8 @@ pub struct Code {
     pub ops: Box<[Op]>,
     /// The function uses `arguments` or a rest parameter: the frame keeps all arguments.
     pub needs_args: bool,
+    /// Sloppy function with simple parameters: `arguments[i]` aliases parameter `i`.
+    pub mapped_arguments: bool,
     pub numbers: Box<[f64]>,
     pub regexps: Box<[(Atom, Atom)]>,
     pub eval_sites: Box<[Rc<EvalSite>]>,

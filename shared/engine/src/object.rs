@@ -299,6 +299,12 @@ pub enum ObjectKind {
         length: u32,
     },
     Arguments,
+    /// A sloppy-mode `arguments` object whose first elements alias the parameters: index `i`
+    /// lives in slot `map[i]` of `env` (`u32::MAX`: no longer mapped).
+    MappedArguments {
+        env: Handle,
+        map: Vec<u32>,
+    },
     ArrayIterator {
         target: Value,
         index: u32,
@@ -432,6 +438,7 @@ impl Object {
                 f(Value::object(*buffer))
             }
             ObjectKind::ArrayIterator { target, .. } => f(*target),
+            ObjectKind::MappedArguments { env, .. } => f(Value::object(*env)),
             ObjectKind::MapIterator { map, .. } => f(Value::object(*map)),
             ObjectKind::StringIterator { string, .. } => f(*string),
             ObjectKind::ForIn { object, keys, .. } => {

@@ -2094,7 +2094,7 @@ fn builtin_tag(vm: &Vm, h: Handle) -> &'static str {
         ObjectKind::String(_) => "String",
         ObjectKind::Date(_) => "Date",
         ObjectKind::RegExp(_) => "RegExp",
-        ObjectKind::Arguments => "Arguments",
+        ObjectKind::Arguments | ObjectKind::MappedArguments { .. } => "Arguments",
         _ => "Object",
     }
 }

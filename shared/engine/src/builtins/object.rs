@@ -726,7 +726,7 @@ pub fn object_to_string(vm: &mut Vm, this: Value, _args: &[Value]) -> Result<Val
     let h = o.as_object().unwrap();
     let builtin = match &vm.heap.obj(h).kind {
         ObjectKind::Array(_) => "Array",
-        ObjectKind::Arguments => "Arguments",
+        ObjectKind::Arguments | ObjectKind::MappedArguments { .. } => "Arguments",
         ObjectKind::Function(_) => "Function",
         ObjectKind::Error => "Error",
         ObjectKind::Boolean(_) => "Boolean",

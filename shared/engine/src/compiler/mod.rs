@@ -121,6 +121,7 @@ struct FnState<'a> {
     /// environment, so that eval code can see it.
     capture_all: bool,
     eval_sites: Vec<Rc<crate::bytecode::EvalSite>>,
+    mapped_arguments: bool,
     completion: Option<u32>,
     pos: Pos,
     param_to_env: Vec<(u32, u32)>,
@@ -145,6 +146,7 @@ impl<'a> FnState<'a> {
             captured,
             capture_all: false,
             eval_sites: Vec::new(),
+            mapped_arguments: false,
             completion: None,
             pos: Pos::default(),
             param_to_env: Vec::new(),
@@ -704,6 +706,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
             strict: f.strict,
             shape,
             length,
+            mapped_arguments: f.mapped_arguments,
             needs_args: f
                 .ops
                 .iter()
@@ -786,6 +789,12 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 || params_mention_arguments(func));
         if uses_arguments {
             decls.push(("arguments".to_string(), BindKind::Plain));
+            if !func.strict && func.simple_params {
+                // Mapped arguments alias the parameters: those live in the environment.
+                let f = self.f();
+                f.mapped_arguments = true;
+                f.captured.extend(param_names.iter().cloned());
+            }
         }
         let mut vars = Vec::new();
         collect_var_names(&func.body, &mut vars);

@@ -1652,7 +1652,23 @@ impl Vm {
         let args = self.frames[fi].args.clone().unwrap_or_default();
         let strict = self.frames[fi].code.strict;
         let callee = self.stack[self.frames[fi].base - 2];
-        let o = self.alloc_object(self.intr.object_prototype, ObjectKind::Arguments)?;
+        let kind = match (self.frames[fi].code.mapped_arguments, self.frames[fi].env) {
+            (true, Some(env)) => {
+                let code = &self.frames[fi].code;
+                let mapped = args.len().min(code.shape.params as usize);
+                let map = (0..mapped as u32)
+                    .map(|i| {
+                        code.param_to_env
+                            .iter()
+                            .find(|&&(local, _)| local == i)
+                            .map_or(u32::MAX, |&(_, slot)| slot)
+                    })
+                    .collect();
+                ObjectKind::MappedArguments { env, map }
+            }
+            _ => ObjectKind::Arguments,
+        };
+        let o = self.alloc_object(self.intr.object_prototype, kind)?;
         let h = o.as_object().unwrap();
         for (i, v) in args.iter().enumerate() {
             let k = self.index_key(i as u32);

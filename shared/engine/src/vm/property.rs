@@ -163,6 +163,11 @@ impl Vm {
             _ => {}
         }
         if let Some(i) = o.props.find(key) {
+            if let Some((env, slot)) = self.mapped_slot(h, key) {
+                // Reads of a mapped argument see the parameter's current value.
+                let v = self.heap.env(env).slots[slot as usize];
+                self.heap.obj_mut(h).props.get_mut(i).value = v;
+            }
             return Ok(Own::Prop(i));
         }
         if self.is_lazy_function(h) {
@@ -484,6 +489,9 @@ impl Vm {
                     }
                     if receiver == Value::object(cur) {
                         self.heap.obj_mut(cur).props.get_mut(i).value = v;
+                        if let Some((env, slot)) = self.mapped_slot(cur, key) {
+                            self.heap.env_mut(env).slots[slot as usize] = v;
+                        }
                         return Ok(true);
                     }
                     return self.set_on_receiver(key, v, receiver);
@@ -756,6 +764,27 @@ impl Vm {
         Ok(())
     }
 
+    /// For a mapped `arguments` object: the environment slot that index `key` aliases.
+    fn mapped_slot(&self, h: Handle, key: Key) -> Option<(Handle, u32)> {
+        let ObjectKind::MappedArguments { env, map } = &self.heap.obj(h).kind else {
+            return None;
+        };
+        let i = self.atoms.array_index(key.as_atom()?)?;
+        let slot = *map.get(i as usize)?;
+        (slot != u32::MAX).then_some((*env, slot))
+    }
+
+    fn unmap_argument(&mut self, h: Handle, key: Key) {
+        let Some(i) = key.as_atom().and_then(|a| self.atoms.array_index(a)) else {
+            return;
+        };
+        if let ObjectKind::MappedArguments { map, .. } = &mut self.heap.obj_mut(h).kind {
+            if let Some(s) = map.get_mut(i as usize) {
+                *s = u32::MAX;
+            }
+        }
+    }
+
     /// [[DefineOwnProperty]] (ValidateAndApplyPropertyDescriptor). Returns false when refused.
     pub fn define_own_property(
         &mut self,
@@ -848,6 +877,24 @@ impl Vm {
                 }
             }
             _ => {}
+        }
+        if let Some((env, slot)) = self.mapped_slot(h, key) {
+            // Arguments exotic [[DefineOwnProperty]]: keep the parameter in step, or unmap.
+            self.find_own(h, key)?; // refreshes the stored value from the parameter
+            let ok = self.define_ordinary(h, key, desc)?;
+            if ok {
+                if desc.is_accessor() {
+                    self.unmap_argument(h, key);
+                } else {
+                    if let Some(v) = desc.value {
+                        self.heap.env_mut(env).slots[slot as usize] = v;
+                    }
+                    if desc.writable == Some(false) {
+                        self.unmap_argument(h, key);
+                    }
+                }
+            }
+            return Ok(ok);
         }
         self.define_ordinary(h, key, desc)
     }
@@ -1067,6 +1114,7 @@ impl Vm {
                     return Ok(false);
                 }
                 self.heap.obj_mut(h).props.remove(i);
+                self.unmap_argument(h, key);
                 Ok(true)
             }
             Own::Elem(i) => {
