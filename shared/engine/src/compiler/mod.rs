@@ -800,11 +800,20 @@ impl<'a, 'c> Compiler<'a, 'c> {
         collect_var_names(&func.body, &mut vars);
         let mut funcs = Vec::new();
         collect_function_decls(&func.body, &mut funcs);
+        // With parameter expressions, the body's declarations live in a scope of their own, so
+        // that closures in default values do not see them (FunctionDeclarationInstantiation).
+        let separate_body = !func.simple_params;
+        let mut body_decls: Vec<(String, BindKind)> = Vec::new();
+        let target = if separate_body {
+            &mut body_decls
+        } else {
+            &mut decls
+        };
         for v in &vars {
-            decls.push((v.clone(), BindKind::Var));
+            target.push((v.clone(), BindKind::Var));
         }
         for f in &funcs {
-            decls.push((f.name.clone().unwrap_or_default(), BindKind::Plain));
+            target.push((f.name.clone().unwrap_or_default(), BindKind::Plain));
         }
         let lexicals = collect_lexical_decls(&func.body);
         for (n, k) in &lexicals {
@@ -814,7 +823,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                     format!("Identifier '{n}' has already been declared"),
                 );
             }
-            decls.push((n.clone(), *k));
+            target.push((n.clone(), *k));
         }
         // A named function expression can refer to itself.
         let self_name = match (func.kind, &func.name) {
@@ -829,7 +838,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
         // Simple parameters keep their slots: bind them there (or copy into the environment).
         self.push_function_scope(&decls, func.simple_params.then_some(nparams))?;
         // TDZ markers for function-level lexicals.
-        let lex_locs: Vec<Loc> = lexicals.iter().map(|(n, _)| self.resolve(n).0).collect();
+        let lex_locs: Vec<Loc> = if separate_body {
+            Vec::new()
+        } else {
+            lexicals.iter().map(|(n, _)| self.resolve(n).0).collect()
+        };
         for loc in lex_locs {
             self.emit(Op::Empty);
             match loc {
@@ -857,6 +870,43 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 self.bind_pattern(r, true)?;
             }
         }
+        let body_scope = separate_body && !body_decls.is_empty();
+        if body_scope {
+            // A body `var` named like a parameter (or `arguments`) starts with its value.
+            let mut carried: Vec<String> = Vec::new();
+            for v in &vars {
+                let is_param = param_names.contains(v) || (uses_arguments && v == "arguments");
+                if is_param && !carried.contains(v) {
+                    carried.push(v.clone());
+                }
+            }
+            for n in &carried {
+                self.load_name(n);
+            }
+            self.push_scope(&body_decls)?;
+            self.enter_block_scope();
+            // Block environments start out uninitialised: `var`s and functions are undefined.
+            let plain: Vec<u32> = self
+                .fr()
+                .scopes
+                .last()
+                .unwrap()
+                .bindings
+                .iter()
+                .filter(|b| matches!(b.kind, BindKind::Var | BindKind::Plain))
+                .filter_map(|b| match b.loc {
+                    Loc::Env(slot) => Some(slot),
+                    _ => None,
+                })
+                .collect();
+            for slot in plain {
+                self.emit(Op::Undefined);
+                self.emit(Op::PutEnv(0, slot));
+            }
+            for n in carried.iter().rev() {
+                self.put_name(n, true);
+            }
+        }
         for f in funcs {
             self.set_pos(f.pos);
             let idx = self.function_code(f)?;
@@ -865,6 +915,9 @@ impl<'a, 'c> Compiler<'a, 'c> {
         }
         self.set_pos(func.pos);
         self.statements(&func.body)?;
+        if body_scope {
+            self.leave_block_scope();
+        }
         if kind == CodeKind::DerivedConstructor {
             self.emit(Op::This);
         } else {
