@@ -779,8 +779,14 @@ impl<'a, 'c> Compiler<'a, 'c> {
         for p in func.params.iter().chain(func.rest.iter()) {
             bound_names(p, &mut param_names);
         }
+        // Parameters with expressions are in their TDZ until bound (`(a = b, b) => …`).
+        let param_kind = if func.simple_params {
+            BindKind::Plain
+        } else {
+            BindKind::Let
+        };
         for n in &param_names {
-            decls.push((n.clone(), BindKind::Plain));
+            decls.push((n.clone(), param_kind));
         }
         let uses_arguments = kind != CodeKind::Arrow
             && !param_names.iter().any(|n| n == "arguments")
@@ -861,6 +867,15 @@ impl<'a, 'c> Compiler<'a, 'c> {
         }
         // Non-simple parameters: defaults and patterns, in order.
         if !func.simple_params {
+            let locs: Vec<Loc> = param_names.iter().map(|n| self.resolve(n).0).collect();
+            for loc in locs {
+                self.emit(Op::Empty);
+                match loc {
+                    Loc::Local(s) => self.emit(Op::PutLocal(s)),
+                    Loc::Env(s) => self.emit(Op::PutEnv(0, s)),
+                    _ => self.emit(Op::Pop),
+                };
+            }
             for (i, p) in func.params.iter().enumerate() {
                 self.emit(Op::GetLocal(i as u32));
                 self.bind_pattern(p, true)?;

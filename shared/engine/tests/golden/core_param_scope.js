@@ -7,3 +7,4 @@ function f(a = 1, b) { var a; var c = a + 1; function g() { return c; } return [
 print(f(), f(5));
 function h(a = 2) { let y = a * 2; return y; }
 print(h());
+try { (function(x = y, y) {})(); } catch (e) { print(e.name) } print((function(a = 1, {b} = {b: 2}, ...r) { a++; return [a, b, r]; })(undefined, undefined, 3, 4))
