@@ -85,6 +85,8 @@ pub enum Op {
     NewTarget,
     /// The running function itself.
     Callee,
+    /// The realm's global object.
+    GlobalObject,
     /// Create the `arguments` object from the frame's arguments.
     Arguments,
     /// Create an array of the arguments from index `n` on.
@@ -191,6 +193,9 @@ pub enum Op {
     ToObject,
     /// obj → obj bool: does the `with` object provide this name (HasProperty, not unscopable)?
     WithHas(Atom),
+    /// obj val → val: strict-mode assignment through a `with` object: a ReferenceError if the
+    /// property disappeared since the name was resolved.
+    WithSetStrict(Atom),
 
     // Control flow.
     Jump(u32),

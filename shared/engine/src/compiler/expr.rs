@@ -393,15 +393,20 @@ impl<'a, 'c> Compiler<'a, 'c> {
                     }
                 }
                 ExprKind::Ident(n) => {
+                    let a = self.atom(n);
+                    let withs = self.with_objects_for(n);
+                    let ends = self.with_checks(&withs, n, &mut |c| {
+                        c.emit(Op::DeleteProp(a));
+                    });
                     let (loc, _, _) = self.resolve(n);
                     if loc == Loc::GlobalVar {
-                        let a = self.atom(n);
-                        let g = self.atom("globalThis");
-                        let ic = self.cache();
-                        self.emit(Op::GetGlobalOrUndefined(g, ic));
+                        self.emit(Op::GlobalObject);
                         self.emit(Op::DeleteProp(a));
                     } else {
                         self.emit(Op::False);
+                    }
+                    for j in ends {
+                        self.patch(j);
                     }
                 }
                 ExprKind::OptionalChain(_) => {
@@ -438,16 +443,41 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let step = if delta > 0 { Op::Inc } else { Op::Dec };
         match target {
             Pattern::Ident(n) => {
-                self.load_name(n);
+                // Inside `with`, the reference is resolved once: read and write the same object.
+                let withs = self.with_objects_for(n);
+                let a = self.atom(n);
+                let mut ends = Vec::new();
+                for (depth, slot) in withs {
+                    self.emit(Op::GetEnv(depth, slot));
+                    self.emit(Op::WithHas(a));
+                    let miss = self.emit(Op::JumpIfFalse(0));
+                    let tmp = if prefix { None } else { Some(self.temp()) };
+                    self.emit(Op::Dup);
+                    let ic = self.cache();
+                    self.emit(Op::GetProp(a, ic));
+                    self.emit_update_step(step, tmp);
+                    self.emit_with_set(a);
+                    if let Some(t) = tmp {
+                        self.emit(Op::Pop);
+                        self.emit(Op::GetLocal(t));
+                    }
+                    ends.push(self.emit(Op::Jump(0)));
+                    self.patch(miss);
+                    self.emit(Op::Pop);
+                }
+                self.load_name_static(n);
                 if prefix {
                     self.emit(step);
-                    self.store_name(n, false);
+                    self.store_name_static(n, false);
                 } else {
                     self.emit(Op::ToNumeric);
                     self.emit(Op::Dup);
                     self.emit(step);
-                    self.store_name(n, false);
+                    self.store_name_static(n, false);
                     self.emit(Op::Pop);
+                }
+                for j in ends {
+                    self.patch(j);
                 }
             }
             Pattern::Member(m) => {
@@ -527,10 +557,31 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 self.assign_pattern(p)?;
             }
             (AssignOp::Op(bop), Pattern::Ident(n)) => {
-                self.load_name(n);
+                // Inside `with`, the reference is resolved once: read and write the same object.
+                let withs = self.with_objects_for(n);
+                let a = self.atom(n);
+                let mut ends = Vec::new();
+                for (depth, slot) in withs {
+                    self.emit(Op::GetEnv(depth, slot));
+                    self.emit(Op::WithHas(a));
+                    let miss = self.emit(Op::JumpIfFalse(0));
+                    self.emit(Op::Dup);
+                    let ic = self.cache();
+                    self.emit(Op::GetProp(a, ic));
+                    self.expr(value)?;
+                    self.emit(binary_op(bop));
+                    self.emit_with_set(a);
+                    ends.push(self.emit(Op::Jump(0)));
+                    self.patch(miss);
+                    self.emit(Op::Pop);
+                }
+                self.load_name_static(n);
                 self.expr(value)?;
                 self.emit(binary_op(bop));
-                self.store_name(n, false);
+                self.store_name_static(n, false);
+                for j in ends {
+                    self.patch(j);
+                }
             }
             (AssignOp::Logical(lop), Pattern::Ident(n)) => {
                 self.load_name(n);

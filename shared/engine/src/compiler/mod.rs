@@ -407,7 +407,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         (Loc::GlobalVar, 0, BindKind::Plain)
     }
 
-    fn load_name_static(&mut self, name: &str) {
+    pub(super) fn load_name_static(&mut self, name: &str) {
         let (loc, depth, kind) = self.resolve(name);
         let tdz = matches!(kind, BindKind::Let | BindKind::Const);
         match loc {
@@ -443,7 +443,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
     }
 
     /// Store the top of stack into `name` (keeping it). `init` marks declarations.
-    fn store_name_static(&mut self, name: &str, init: bool) {
+    pub(super) fn store_name_static(&mut self, name: &str, init: bool) {
         let (loc, depth, kind) = self.resolve(name);
         if kind == BindKind::Const && !init {
             let a = self.atom(name);
@@ -495,7 +495,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     /// The `with` objects a reference to `name` must consult first, innermost first:
     /// (environment depth, slot) of each.
-    fn with_objects_for(&self, name: &str) -> Vec<(u16, u32)> {
+    pub(super) fn with_objects_for(&self, name: &str) -> Vec<(u16, u32)> {
         let mut out = Vec::new();
         if self.with_scopes == 0 {
             return out;
@@ -519,7 +519,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     /// Emit the `with` checks before a name access. For each with object: if it has `name`,
     /// run `found` (with the object on the stack) and jump to the end. Returns the jumps to patch.
-    fn with_checks(
+    pub(super) fn with_checks(
         &mut self,
         withs: &[(u16, u32)],
         name: &str,
@@ -550,6 +550,16 @@ impl<'a, 'c> Compiler<'a, 'c> {
         load_static(self, name);
         for j in ends {
             self.patch(j);
+        }
+    }
+
+    /// obj val → val: assign a name found on a `with` object.
+    pub(super) fn emit_with_set(&mut self, a: Atom) {
+        if self.fr().strict {
+            self.emit(Op::WithSetStrict(a));
+        } else {
+            let ic = self.cache();
+            self.emit(Op::SetProp(a, ic));
         }
     }
 
@@ -591,8 +601,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
         // Stack: value; with the object pushed: value obj.
         let ends = self.with_checks(&withs, name, &mut |c| {
             c.emit(Op::Swap);
-            let ic = c.cache();
-            c.emit(Op::SetProp(a, ic));
+            c.emit_with_set(a);
         });
         self.store_name_static(name, init);
         for j in ends {

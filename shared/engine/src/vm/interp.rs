@@ -382,6 +382,10 @@ impl Vm {
                     let nt = self.frames[fi].new_target;
                     self.stack.push(nt);
                 }
+                Op::GlobalObject => {
+                    let g = Value::object(self.global);
+                    self.stack.push(g);
+                }
                 Op::Callee => {
                     let c = self.stack[base - 2];
                     self.stack.push(c);
@@ -772,6 +776,20 @@ impl Vm {
                     let obj = top!();
                     let r = tri!(self.with_has(obj, Key::atom(a)));
                     self.stack.push(Value::bool(r));
+                }
+                Op::WithSetStrict(a) => {
+                    let (obj, v) = peek2!();
+                    let key = Key::atom(a);
+                    let h = obj.as_object().unwrap();
+                    if !tri!(self.has_property(h, key)) {
+                        let n = alloc::string::String::from_utf8_lossy(self.atoms.bytes(a))
+                            .into_owned();
+                        tri!(Err(
+                            self.reference_error(&alloc::format!("{n} is not defined"))
+                        ));
+                    }
+                    tri!(self.set(obj, key, v, true));
+                    replace2!(v);
                 }
                 Op::CheckObjectCoercible => {
                     let v = top!();
