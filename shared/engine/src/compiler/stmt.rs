@@ -84,6 +84,25 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     pub(super) fn statement(&mut self, s: &'a Stmt) -> CResult<()> {
         self.set_pos(s.pos);
+        // Completion values (script and eval code): these statements complete with `undefined`
+        // unless their body produces a value (UpdateEmpty(…, undefined)).
+        if let Some(slot) = self.fr().completion {
+            if matches!(
+                s.kind,
+                StmtKind::If(..)
+                    | StmtKind::For { .. }
+                    | StmtKind::ForIn(..)
+                    | StmtKind::ForOf(..)
+                    | StmtKind::While(..)
+                    | StmtKind::DoWhile(..)
+                    | StmtKind::Switch(..)
+                    | StmtKind::Try { .. }
+                    | StmtKind::With(..)
+            ) {
+                self.emit(Op::Undefined);
+                self.emit(Op::PutLocal(slot));
+            }
+        }
         match &s.kind {
             StmtKind::Expr(e) => {
                 self.expr(e)?;
