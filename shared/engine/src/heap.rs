@@ -263,6 +263,8 @@ fn unreachable_cell() -> ! {
 }
 
 const SLOT_SIZE: usize = core::mem::size_of::<Slot>();
+/// Bytes of one heap slot (for footprint reports).
+pub const SLOT_BYTES: usize = SLOT_SIZE;
 
 fn cell_payload_size(cell: &Cell) -> usize {
     match cell {

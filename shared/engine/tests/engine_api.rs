@@ -143,3 +143,11 @@ fn gc_stress_collects_at_every_safe_point_and_keeps_values_alive() {
     );
     assert!(e.heap_stats().collections > 500, "{:?}", e.heap_stats());
 }
+
+#[test]
+fn startup_footprint_stays_small() {
+    // Every script gets its own realm on a device: the built-ins' heap must stay small.
+    let e = Engine::new(Config::default());
+    let s = e.heap_stats();
+    assert!(s.used < 160 * 1024, "built-ins use {} bytes in {} cells", s.used, s.objects);
+}
