@@ -149,5 +149,10 @@ fn startup_footprint_stays_small() {
     // Every script gets its own realm on a device: the built-ins' heap must stay small.
     let e = Engine::new(Config::default());
     let s = e.heap_stats();
-    assert!(s.used < 160 * 1024, "built-ins use {} bytes in {} cells", s.used, s.objects);
+    assert!(
+        s.used < 160 * 1024,
+        "built-ins use {} bytes in {} cells",
+        s.used,
+        s.objects
+    );
 }

@@ -254,6 +254,23 @@ impl<'a, 'c> Compiler<'a, 'c> {
             && self.resolve("eval").0 == Loc::GlobalVar
     }
 
+    /// An expression whose value is not used: `i++` compiles as `++i` (fewer instructions).
+    pub(super) fn expr_discarded(&mut self, e: &'a Expr) -> CResult<()> {
+        match &e.kind {
+            ExprKind::Update {
+                prefix: false,
+                delta,
+                target,
+            } => {
+                self.set_pos(e.pos);
+                self.update(true, *delta, target)?;
+            }
+            _ => self.expr(e)?,
+        }
+        self.emit(Op::Pop);
+        Ok(())
+    }
+
     /// An expression whose anonymous function/class gets `name` (`let f = () => {}`).
     pub(super) fn expr_named(&mut self, e: &'a Expr, name: Option<&str>) -> CResult<()> {
         if let Some(n) = name {

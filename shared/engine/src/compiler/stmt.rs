@@ -104,13 +104,13 @@ impl<'a, 'c> Compiler<'a, 'c> {
             }
         }
         match &s.kind {
-            StmtKind::Expr(e) => {
-                self.expr(e)?;
-                match self.fr().completion {
-                    Some(slot) => self.emit(Op::PutLocal(slot)),
-                    None => self.emit(Op::Pop),
-                };
-            }
+            StmtKind::Expr(e) => match self.fr().completion {
+                Some(slot) => {
+                    self.expr(e)?;
+                    self.emit(Op::PutLocal(slot));
+                }
+                None => self.expr_discarded(e)?,
+            },
             StmtKind::Var(kind, decls) => {
                 for d in decls {
                     self.set_pos(s.pos);
@@ -377,8 +377,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
             self.emit(Op::CopyEnv);
         }
         if let Some(u) = update {
-            self.expr(u)?;
-            self.emit(Op::Pop);
+            self.expr_discarded(u)?;
         }
         self.emit(Op::Jump(top));
         if let Some(e) = exit {
