@@ -10,7 +10,6 @@ mod eval;
 mod expr;
 mod stmt;
 
-use alloc::boxed::Box;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
@@ -1189,9 +1188,4 @@ impl From<CompileError> for crate::parser::SyntaxError {
             col: e.pos.col,
         }
     }
-}
-
-#[allow(dead_code)]
-fn boxed<T>(t: T) -> Box<T> {
-    Box::new(t)
 }

@@ -352,12 +352,11 @@ impl Vm {
         new_target: Value,
         fallback: Option<Handle>,
     ) -> Result<Option<Handle>, Value> {
-        if let Some(h) = new_target.as_object() {
+        if new_target.is_object() {
             let p = self.get(new_target, Key::atom(self.names.prototype))?;
             if let Some(ph) = p.as_object() {
                 return Ok(Some(ph));
             }
-            let _ = h;
         }
         Ok(fallback)
     }

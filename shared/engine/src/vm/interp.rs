@@ -1181,8 +1181,8 @@ impl Vm {
 
     #[inline(never)]
     fn const_error(&mut self, name: crate::value::Atom) -> Value {
-        let _ = name;
-        self.type_error("Assignment to constant variable.")
+        let n = alloc::string::String::from_utf8_lossy(self.atoms.bytes(name)).into_owned();
+        self.type_error(&alloc::format!("Assignment to constant variable '{n}'."))
     }
 
     pub(crate) fn array_len(&self, a: Handle) -> u32 {

@@ -3,7 +3,7 @@
 use alloc::vec::Vec;
 
 use super::Vm;
-use crate::object::{IterKind, Key, ObjectKind, ENUMERABLE};
+use crate::object::{IterKind, Key, ObjectKind};
 use crate::value::Value;
 
 impl Vm {
@@ -215,7 +215,6 @@ impl Vm {
             }
             cur = self.get_prototype_of(h)?;
         }
-        let _ = ENUMERABLE;
         Ok(out)
     }
 }

@@ -21,7 +21,6 @@ mod property;
 use alloc::boxed::Box;
 use alloc::rc::Rc;
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::atoms::Atoms;
@@ -779,9 +778,4 @@ impl Vm {
     pub fn new_target(&self) -> Value {
         self.native_new_target
     }
-}
-
-#[allow(dead_code)]
-fn unused() -> Vec<u8> {
-    vec![]
 }

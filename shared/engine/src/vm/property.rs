@@ -148,10 +148,9 @@ impl Vm {
                     }
                 }
             }
-            ObjectKind::TypedArray { length, .. } => {
+            ObjectKind::TypedArray { .. } => {
                 if let Some(i) = index {
                     let len = self.typed_length(h).unwrap_or(0);
-                    let _ = length;
                     return Ok(if i < len { Own::Typed(i) } else { Own::None });
                 }
                 if let Some(a) = key.as_atom() {
