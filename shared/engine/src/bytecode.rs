@@ -267,6 +267,10 @@ pub mod error_kinds {
 pub struct EvalSite {
     pub argc: u16,
     pub strict: bool,
+    /// The eval code may use `new.target` (inside a non-arrow function).
+    pub new_target: bool,
+    /// The eval code may use `super.x` (inside a method).
+    pub super_property: bool,
     /// The runtime environment chain, innermost first: one level per environment.
     pub levels: Vec<EvalLevel>,
 }

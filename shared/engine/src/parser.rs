@@ -61,6 +61,10 @@ pub struct ParseOptions {
     pub max_nesting: u32,
     /// Parse as strict mode code from the start (as if `"use strict"` were present).
     pub strict: bool,
+    /// Eval code inside a function: `new.target` is allowed.
+    pub new_target: bool,
+    /// Eval code inside a method: `super.x` is allowed.
+    pub super_property: bool,
 }
 
 impl Default for ParseOptions {
@@ -68,6 +72,8 @@ impl Default for ParseOptions {
         ParseOptions {
             max_nesting: 256,
             strict: false,
+            new_target: false,
+            super_property: false,
         }
     }
 }
@@ -234,7 +240,11 @@ impl<'a> Parser<'a> {
             depth: 0,
             peak: 0,
             strict: opts.strict,
-            fctx: FnCtx::default(),
+            fctx: FnCtx {
+                new_target: opts.new_target,
+                super_prop: opts.super_property,
+                ..FnCtx::default()
+            },
             scopes: Vec::new(),
             cover_err: None,
             parens: BTreeSet::new(),

@@ -3,6 +3,6 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let opts = ferrite_engine::parser::ParseOptions { max_nesting: 256, strict: false };
+    let opts = ferrite_engine::parser::ParseOptions::default();
     let _ = ferrite_engine::parser::parse_program(data, &opts);
 });

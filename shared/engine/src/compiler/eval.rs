@@ -68,9 +68,28 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 });
             }
         }
+        // The innermost non-arrow function decides what `new.target` and `super` mean.
+        let enclosing = self
+            .fns
+            .iter()
+            .rev()
+            .map(|f| f.kind)
+            .find(|k| *k != CodeKind::Arrow);
+        let new_target = matches!(enclosing, Some(k) if k != CodeKind::Script);
+        let super_property = matches!(
+            enclosing,
+            Some(
+                CodeKind::Method
+                    | CodeKind::ClassConstructor
+                    | CodeKind::DerivedConstructor
+                    | CodeKind::FieldInit
+            )
+        );
         let site = EvalSite {
             argc,
             strict: self.fr().strict,
+            new_target,
+            super_property,
             levels,
         };
         let f = self.f();

@@ -75,8 +75,8 @@ fn parse_strict(src: &str) -> Result<Program, SyntaxError> {
     parse_program(
         src.as_bytes(),
         &ParseOptions {
-            max_nesting: 256,
             strict: true,
+            ..ParseOptions::default()
         },
     )
 }
@@ -1242,8 +1242,8 @@ fn parse_with_big_stack(src: Vec<u8>, strict: bool) -> Result<(), SyntaxError> {
         .stack_size(64 << 20)
         .spawn(move || {
             let opts = ParseOptions {
-                max_nesting: 256,
                 strict,
+                ..ParseOptions::default()
             };
             parse_program(&src, &opts).map(|_| ())
         })

@@ -656,6 +656,7 @@ impl Vm {
         let opts = crate::parser::ParseOptions {
             max_nesting: self.config.max_nesting,
             strict: false,
+            ..Default::default()
         };
         let program = crate::parser::parse_program(source, &opts)
             .map_err(|e| syntax(e.message, e.line, e.col))?;
@@ -689,6 +690,8 @@ impl Vm {
         let opts = crate::parser::ParseOptions {
             max_nesting: self.config.max_nesting,
             strict,
+            new_target: site.is_some_and(|s| s.new_target),
+            super_property: site.is_some_and(|s| s.super_property),
         };
         let program = match crate::parser::parse_program(source, &opts) {
             Ok(p) => p,
