@@ -460,42 +460,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
         let step = if delta > 0 { Op::Inc } else { Op::Dec };
         match target {
             Pattern::Ident(n) => {
-                // Inside `with`, the reference is resolved once: read and write the same object.
-                let withs = self.with_objects_for(n);
-                let a = self.atom(n);
-                let mut ends = Vec::new();
-                for (depth, slot) in withs {
-                    self.emit(Op::GetEnv(depth, slot));
-                    self.emit(Op::WithHas(a));
-                    let miss = self.emit(Op::JumpIfFalse(0));
-                    let tmp = if prefix { None } else { Some(self.temp()) };
-                    self.emit(Op::Dup);
-                    let ic = self.cache();
-                    self.emit(Op::GetProp(a, ic));
-                    self.emit_update_step(step, tmp);
-                    self.emit_with_set(a);
-                    if let Some(t) = tmp {
-                        self.emit(Op::Pop);
-                        self.emit(Op::GetLocal(t));
-                    }
-                    ends.push(self.emit(Op::Jump(0)));
-                    self.patch(miss);
-                    self.emit(Op::Pop);
-                }
-                self.load_name_static(n);
-                if prefix {
-                    self.emit(step);
-                    self.store_name_static(n, false);
-                } else {
-                    self.emit(Op::ToNumeric);
-                    self.emit(Op::Dup);
-                    self.emit(step);
-                    self.store_name_static(n, false);
-                    self.emit(Op::Pop);
-                }
-                for j in ends {
-                    self.patch(j);
-                }
+                let tmp = if prefix { None } else { Some(self.temp()) };
+                self.read_modify_write_name(n, tmp, &mut |c| {
+                    c.emit_update_step(step, tmp);
+                    Ok(())
+                })?;
             }
             Pattern::Member(m) => {
                 let ExprKind::Member { obj, prop, .. } = &m.kind else {
@@ -528,6 +497,44 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 }
             }
             _ => return self.err(Pos::default(), "invalid update target"),
+        }
+        Ok(())
+    }
+
+    /// `name = modify(name)`, leaving the new value (or, with `result`, that local) on the stack.
+    /// `modify` turns the old value on top of the stack into the new one. Inside `with`, the
+    /// reference is resolved once: the same object is read and written.
+    fn read_modify_write_name(
+        &mut self,
+        n: &str,
+        result: Option<u32>,
+        modify: &mut dyn FnMut(&mut Self) -> CResult<()>,
+    ) -> CResult<()> {
+        let withs = self.with_objects_for(n);
+        let a = self.atom(n);
+        let mut ends = Vec::new();
+        for (depth, slot) in withs {
+            self.emit(Op::GetEnv(depth, slot));
+            self.emit(Op::WithHas(a));
+            let miss = self.emit(Op::JumpIfFalse(0));
+            self.emit(Op::Dup);
+            let ic = self.cache();
+            self.emit(Op::GetProp(a, ic));
+            modify(self)?;
+            self.emit_with_set(a);
+            ends.push(self.emit(Op::Jump(0)));
+            self.patch(miss);
+            self.emit(Op::Pop);
+        }
+        self.load_name_static(n);
+        modify(self)?;
+        self.store_name_static(n, false);
+        for j in ends {
+            self.patch(j);
+        }
+        if let Some(t) = result {
+            self.emit(Op::Pop);
+            self.emit(Op::GetLocal(t));
         }
         Ok(())
     }
@@ -574,31 +581,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 self.assign_pattern(p)?;
             }
             (AssignOp::Op(bop), Pattern::Ident(n)) => {
-                // Inside `with`, the reference is resolved once: read and write the same object.
-                let withs = self.with_objects_for(n);
-                let a = self.atom(n);
-                let mut ends = Vec::new();
-                for (depth, slot) in withs {
-                    self.emit(Op::GetEnv(depth, slot));
-                    self.emit(Op::WithHas(a));
-                    let miss = self.emit(Op::JumpIfFalse(0));
-                    self.emit(Op::Dup);
-                    let ic = self.cache();
-                    self.emit(Op::GetProp(a, ic));
-                    self.expr(value)?;
-                    self.emit(binary_op(bop));
-                    self.emit_with_set(a);
-                    ends.push(self.emit(Op::Jump(0)));
-                    self.patch(miss);
-                    self.emit(Op::Pop);
-                }
-                self.load_name_static(n);
-                self.expr(value)?;
-                self.emit(binary_op(bop));
-                self.store_name_static(n, false);
-                for j in ends {
-                    self.patch(j);
-                }
+                self.read_modify_write_name(n, None, &mut |c| {
+                    c.expr(value)?;
+                    c.emit(binary_op(bop));
+                    Ok(())
+                })?;
             }
             (AssignOp::Logical(lop), Pattern::Ident(n)) => {
                 self.load_name(n);
