@@ -176,25 +176,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 obj,
                 prop,
                 optional,
-            } => {
-                self.expr(obj)?;
-                if *optional {
-                    self.chain_jump(0);
-                }
-                self.set_pos(e.pos);
-                match prop {
-                    PropKey::Static(name) => {
-                        let a = self.atom_bytes(name);
-                        let c = self.cache();
-                        self.emit(Op::GetProp(a, c));
-                    }
-                    PropKey::Computed(k) => {
-                        self.expr(k)?;
-                        self.set_pos(e.pos);
-                        self.emit(Op::GetElem);
-                    }
-                }
-            }
+            } => self.member(obj, prop, *optional, e.pos, false)?,
             ExprKind::OptionalChain(inner) => {
                 self.chains.push(Vec::new());
                 self.expr(inner)?;
@@ -298,6 +280,44 @@ impl<'a, 'c> Compiler<'a, 'c> {
         }
     }
 
+    /// `obj.prop` / `obj[prop]` (`obj?.…` when `optional`); as a callee (`method`) it pushes
+    /// `function this`.
+    fn member(
+        &mut self,
+        obj: &'a Expr,
+        prop: &'a PropKey,
+        optional: bool,
+        pos: Pos,
+        method: bool,
+    ) -> CResult<()> {
+        self.expr(obj)?;
+        if optional {
+            self.chain_jump(0);
+        }
+        self.set_pos(pos);
+        match prop {
+            PropKey::Static(name) => {
+                let a = self.atom_bytes(name);
+                let c = self.cache();
+                self.emit(if method {
+                    Op::GetMethod(a, c)
+                } else {
+                    Op::GetProp(a, c)
+                });
+            }
+            PropKey::Computed(k) => {
+                self.expr(k)?;
+                self.set_pos(pos);
+                self.emit(if method {
+                    Op::GetMethodElem
+                } else {
+                    Op::GetElem
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Push `function this` for a call.
     fn callee(&mut self, callee: &'a Expr) -> CResult<()> {
         match &callee.kind {
@@ -305,24 +325,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
                 obj,
                 prop,
                 optional,
-            } => {
-                self.expr(obj)?;
-                if *optional {
-                    self.chain_jump(0);
-                }
-                self.set_pos(callee.pos);
-                match prop {
-                    PropKey::Static(name) => {
-                        let a = self.atom_bytes(name);
-                        let c = self.cache();
-                        self.emit(Op::GetMethod(a, c));
-                    }
-                    PropKey::Computed(k) => {
-                        self.expr(k)?;
-                        self.emit(Op::GetMethodElem);
-                    }
-                }
-            }
+            } => self.member(obj, prop, *optional, callee.pos, true)?,
             ExprKind::SuperMember(PropKey::Static(name)) => {
                 let a = self.atom_bytes(name);
                 self.emit(Op::GetSuperMethod(a));

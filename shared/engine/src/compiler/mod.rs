@@ -316,31 +316,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     /// Declare `names` in a new scope. Captured names go to an environment.
     fn push_scope(&mut self, decls: &[(String, BindKind)]) -> CResult<()> {
-        let mut scope = Scope::default();
-        for (name, kind) in decls {
-            if let Some(b) = scope.bindings.iter_mut().find(|b| &b.name == name) {
-                // `var x` twice, or `function f` after `var f`: same binding.
-                if *kind == BindKind::Plain {
-                    b.kind = BindKind::Plain;
-                }
-                continue;
-            }
-            let captured = self.fr().capture_all || self.fr().captured.contains(name.as_str());
-            let loc = if captured {
-                scope.env_slots += 1;
-                Loc::Env(scope.env_slots - 1)
-            } else {
-                Loc::Local(self.new_local(name))
-            };
-            scope.bindings.push(Binding {
-                name: name.clone(),
-                loc,
-                kind: *kind,
-            });
-        }
-        scope.has_env = scope.env_slots > 0;
-        self.f().scopes.push(scope);
-        Ok(())
+        self.push_function_scope(decls, None)
     }
 
     /// Emit the code that enters a block scope pushed by `push_scope` (env + TDZ markers).
@@ -997,7 +973,11 @@ impl<'a, 'c> Compiler<'a, 'c> {
             }
         }
         for (name, kind) in decls {
-            if scope.bindings.iter().any(|b| &b.name == name) {
+            if let Some(b) = scope.bindings.iter_mut().find(|b| &b.name == name) {
+                // `var x` twice, or `function f` after `var f`: same binding.
+                if *kind == BindKind::Plain {
+                    b.kind = BindKind::Plain;
+                }
                 continue;
             }
             let captured = self.fr().capture_all || self.fr().captured.contains(name.as_str());
