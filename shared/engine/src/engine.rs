@@ -26,6 +26,9 @@ pub struct Config {
     pub max_script_bytes: usize,
     /// Largest string the engine will build, in bytes.
     pub max_string_bytes: usize,
+    /// Instructions a script may run inside a native's callback (e.g. `forEach`) after its fuel
+    /// ran out, before it is aborted (a slice cannot yield there).
+    pub nested_fuel_overdraft: i64,
     /// Testing aid: collect garbage at every safe point (finds values natives forgot to root).
     pub gc_stress: bool,
 }
@@ -38,6 +41,7 @@ impl Default for Config {
             max_nesting: 256,
             max_script_bytes: 16 << 20,
             max_string_bytes: 16 << 20,
+            nested_fuel_overdraft: 50_000_000,
             gc_stress: false,
         }
     }
@@ -127,6 +131,33 @@ impl Engine {
     /// Compile a script and make it the running task; then call [`Engine::run`].
     pub fn start(&mut self, source: &[u8], name: &str) -> Result<(), JsError> {
         self.vm.start_script(source, name)
+    }
+
+    /// Make a call of `f` the running task (run it with [`Engine::run`] in slices, like a script).
+    /// `Ok(Some(v))`: it finished at once (a native function).
+    pub fn start_call(
+        &mut self,
+        f: Value,
+        this: Value,
+        args: &[Value],
+        name: &str,
+    ) -> Result<Option<Value>, JsError> {
+        self.vm.start_call(f, this, args, name)
+    }
+
+    /// Is a script or call started and not finished?
+    pub fn has_task(&self) -> bool {
+        self.vm.has_task()
+    }
+
+    /// Drop the running task without running more of it.
+    pub fn abandon_task(&mut self) {
+        self.vm.abandon_task()
+    }
+
+    /// Abort the running task: an `InternalError` with `message`, located where it stopped.
+    pub fn abort_task(&mut self, message: &str) -> JsError {
+        self.vm.abort_task(message)
     }
 
     /// Run the current task for at most `fuel` instructions.

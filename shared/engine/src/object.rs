@@ -322,6 +322,12 @@ pub enum ObjectKind {
         pos: u32,
         done: bool,
     },
+    /// An object of the embedder's: `tag` says what it is, `id` which one (the embedder keeps
+    /// the state; its JS values are pinned, not traced from here).
+    Host {
+        tag: u32,
+        id: u32,
+    },
     /// The state of a `for (k in o)` loop: keys collected up front.
     ForIn {
         object: Value,

@@ -826,3 +826,19 @@ pub fn install(vm: &mut Vm) {
     let k = vm.key("JSON");
     vm.define_value(g, k, j, crate::object::METHOD_FLAGS);
 }
+
+impl Vm {
+    /// `JSON.parse(text)` for embedders (e.g. RPC results handed to a callback).
+    pub fn json_parse(&mut self, text: &[u8]) -> R {
+        json_parse_text(self, text)
+    }
+
+    /// `JSON.stringify(v)` for embedders; `None` where JSON.stringify returns `undefined`.
+    pub fn json_stringify(&mut self, v: Value) -> Result<Option<Vec<u8>>, Value> {
+        let s = json_stringify(self, Value::UNDEFINED, &[v])?;
+        if s.is_undefined() {
+            return Ok(None);
+        }
+        Ok(Some(self.string_bytes(s).to_vec()))
+    }
+}

@@ -23,9 +23,6 @@ enum Step {
     Reenter,
 }
 
-/// Fuel that code running inside a native callback may overdraw before it is aborted.
-const NESTED_OVERDRAFT: i64 = 50_000_000;
-
 impl Vm {
     /// Run until the frame at index `stop` returns (`Some(value)`), or until the fuel runs out at
     /// the outermost level (`None`: call again to resume).
@@ -1154,7 +1151,7 @@ impl Vm {
         if self.native_depth == 0 {
             return Some(Ok(Step::Yield));
         }
-        if self.fuel < -NESTED_OVERDRAFT {
+        if self.fuel < -self.config.nested_fuel_overdraft {
             self.terminating = true;
             return Some(Err(self.make_error(
                 ErrorKind::Internal,

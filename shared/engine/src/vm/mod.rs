@@ -338,6 +338,11 @@ pub struct Vm {
     pub(crate) throw_site: Option<(String, u32, u32)>,
     /// The host's wall clock: milliseconds since the Unix epoch (for `Date`).
     clock: Option<Box<dyn Fn() -> f64>>,
+    /// The embedder's per-realm context (see [`Vm::host`]).
+    host: Option<Rc<dyn core::any::Any>>,
+    /// Values the embedder keeps across turns (callbacks, user data): GC roots until unpinned.
+    pins: Vec<Value>,
+    free_pins: Vec<u32>,
     /// Set from another thread to stop the running script (see `Engine::interrupt_handle`).
     #[cfg(feature = "std")]
     pub(crate) interrupt_flag: Option<std::sync::Arc<core::sync::atomic::AtomicBool>>,
@@ -410,6 +415,9 @@ impl Vm {
             realm_values: Vec::new(),
             throw_site: None,
             clock: None,
+            host: None,
+            pins: Vec::new(),
+            free_pins: Vec::new(),
             #[cfg(feature = "std")]
             interrupt_flag: None,
         });
@@ -494,6 +502,74 @@ impl Vm {
                 self.interrupted = false;
                 RunOutcome::Error(err)
             }
+        }
+    }
+
+    /// Make a call of `f` the running task, like [`Vm::start_script`]: [`Vm::run`] then runs it in
+    /// fuel-bounded slices. Returns `Ok(Some(result))` if `f` finished at once (a native function).
+    pub fn start_call(
+        &mut self,
+        f: Value,
+        this: Value,
+        args: &[Value],
+        name: &str,
+    ) -> Result<Option<Value>, JsError> {
+        if self.task.is_some() {
+            self.unwind_all();
+        }
+        self.interrupted = false;
+        self.terminating = false;
+        let depth = self.frames.len();
+        let sp = self.stack.len();
+        self.stack.push(f);
+        self.stack.push(this);
+        self.stack.extend_from_slice(args);
+        match self.invoke(args.len(), None) {
+            Ok(call::Invoked::Done) => {
+                let v = self.stack.pop().unwrap_or(Value::UNDEFINED);
+                self.stack.truncate(sp);
+                Ok(Some(v))
+            }
+            Ok(call::Invoked::Frame) => {
+                self.task = Some(Task {
+                    depth,
+                    name: crate::bytecode::script_name(name),
+                });
+                Ok(None)
+            }
+            Err(e) => {
+                self.stack.truncate(sp);
+                Err(self.error_from_thrown(e))
+            }
+        }
+    }
+
+    /// Is a task (script or call) started and not finished?
+    pub fn has_task(&self) -> bool {
+        self.task.is_some()
+    }
+
+    /// Abandon the running task, if any (its frames are dropped; nothing more runs).
+    pub fn abandon_task(&mut self) {
+        self.unwind_all();
+        self.interrupted = false;
+        self.terminating = false;
+        self.fuel = i64::MAX;
+    }
+
+    /// Abort the running task with an `InternalError` located where it stopped (with its
+    /// stack), e.g. when it used up its CPU budget.
+    pub fn abort_task(&mut self, message: &str) -> JsError {
+        let (script, line, col) = self.current_position();
+        let stack = self.stack_trace();
+        self.abandon_task();
+        JsError {
+            name: "InternalError".into(),
+            message: message.into(),
+            script,
+            line,
+            col,
+            stack,
         }
     }
 
@@ -585,6 +661,74 @@ impl Vm {
         false
     }
 
+    // ----- the embedder's context and pinned values -----
+
+    /// Attach the embedder's context to this realm; natives get it back with [`Vm::host`].
+    pub fn set_host(&mut self, host: Rc<dyn core::any::Any>) {
+        self.host = Some(host);
+    }
+
+    /// The embedder's context, if it is a `T` (a cheap `Rc` clone, so the VM stays usable).
+    pub fn host<T: 'static>(&self) -> Option<Rc<T>> {
+        self.host.clone()?.downcast::<T>().ok()
+    }
+
+    /// Keep `v` alive (a GC root) until [`Vm::unpin`]; the id reads it back with [`Vm::pinned`].
+    pub fn pin(&mut self, v: Value) -> u32 {
+        match self.free_pins.pop() {
+            Some(i) => {
+                self.pins[i as usize] = v;
+                i
+            }
+            None => {
+                self.pins.push(v);
+                (self.pins.len() - 1) as u32
+            }
+        }
+    }
+
+    /// The value pinned under `id` (`undefined` if none).
+    pub fn pinned(&self, id: u32) -> Value {
+        self.pins
+            .get(id as usize)
+            .copied()
+            .unwrap_or(Value::UNDEFINED)
+    }
+
+    /// Release a pinned value.
+    pub fn unpin(&mut self, id: u32) {
+        if let Some(slot) = self.pins.get_mut(id as usize) {
+            if !slot.is_undefined() || !self.free_pins.contains(&id) {
+                *slot = Value::UNDEFINED;
+                self.free_pins.push(id);
+            }
+        }
+    }
+
+    /// Number of pinned values (for leak checks in tests).
+    pub fn pin_count(&self) -> usize {
+        self.pins.len() - self.free_pins.len()
+    }
+
+    /// A host object: an ordinary object that also carries the embedder's `(tag, id)`.
+    pub fn new_host_object(
+        &mut self,
+        proto: Option<Handle>,
+        tag: u32,
+        id: u32,
+    ) -> Result<Value, Value> {
+        let proto = proto.or(self.intr.object_prototype);
+        self.alloc_object(proto, crate::object::ObjectKind::Host { tag, id })
+    }
+
+    /// The `(tag, id)` of a host object.
+    pub fn host_object(&self, v: Value) -> Option<(u32, u32)> {
+        match &self.heap.obj(v.as_object()?).kind {
+            crate::object::ObjectKind::Host { tag, id } => Some((*tag, *id)),
+            _ => None,
+        }
+    }
+
     /// The global object.
     pub fn global_object(&self) -> Value {
         Value::object(self.global)
@@ -633,6 +777,7 @@ impl Vm {
             .chain(self.global_lex_values.iter().copied())
             .chain(self.symbol_registry.iter().map(|(k, _)| *k))
             .chain(self.realm_values.iter().copied())
+            .chain(self.pins.iter().copied())
             .chain(self.arg_pool.iter().flat_map(|v| v.iter().copied()))
             .chain(core::iter::once(self.native_new_target))
             .chain(frame_values);

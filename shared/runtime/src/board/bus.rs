@@ -1,0 +1,21 @@
+use super::BoardResult;
+
+/// An I2C controller. Addresses are 7-bit.
+pub trait I2c {
+    fn write(&mut self, bus: u32, addr: u8, data: &[u8]) -> BoardResult<()>;
+    fn read(&mut self, bus: u32, addr: u8, buf: &mut [u8]) -> BoardResult<()>;
+    /// Write then read with a repeated start.
+    fn write_read(&mut self, bus: u32, addr: u8, data: &[u8], buf: &mut [u8]) -> BoardResult<()>;
+}
+
+pub trait Spi {
+    /// Full-duplex transfer: `buf` is sent and replaced by what was received.
+    fn transfer(&mut self, bus: u32, buf: &mut [u8]) -> BoardResult<()>;
+}
+
+pub trait Uart {
+    fn configure(&mut self, port: u32, baud: u32) -> BoardResult<()>;
+    fn write(&mut self, port: u32, data: &[u8]) -> BoardResult<usize>;
+    /// Bytes received so far (non-blocking; may return 0).
+    fn read(&mut self, port: u32, buf: &mut [u8]) -> BoardResult<usize>;
+}

@@ -1,0 +1,76 @@
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::BoardResult;
+
+pub type SocketId = u32;
+
+/// TCP and UDP sockets. Results arrive as [`super::BoardEvent`]s.
+pub trait Sockets {
+    fn tcp_connect(&mut self, host: &str, port: u16) -> BoardResult<SocketId>;
+    fn tcp_listen(&mut self, port: u16) -> BoardResult<SocketId>;
+    fn udp_bind(&mut self, port: u16) -> BoardResult<SocketId>;
+    /// Queue bytes on a TCP socket; returns how many were accepted.
+    fn send(&mut self, socket: SocketId, data: &[u8]) -> BoardResult<usize>;
+    fn send_to(&mut self, socket: SocketId, host: &str, port: u16, data: &[u8]) -> BoardResult<()>;
+    fn close(&mut self, socket: SocketId);
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub timeout_ms: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub code: u16,
+    pub message: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// An HTTP client: `start` returns a request id; the answer comes as
+/// [`super::BoardEvent::HttpDone`].
+pub trait HttpClient {
+    fn start(&mut self, request: HttpRequest) -> BoardResult<u32>;
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MqttStatus {
+    pub enabled: bool,
+    pub connected: bool,
+    pub server: String,
+    pub client_id: String,
+}
+
+/// The device's MQTT client connection (one broker, configured by the device config).
+pub trait Mqtt {
+    fn status(&self) -> MqttStatus;
+    fn publish(&mut self, topic: &str, payload: &[u8], qos: u8, retain: bool) -> bool;
+    fn subscribe(&mut self, filter: &str) -> BoardResult<()>;
+    fn unsubscribe(&mut self, filter: &str);
+    /// Apply a new configuration (reconnects).
+    fn configure(&mut self, enabled: bool, server: &str, client_id: &str, user: &str, pass: &str);
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WifiStatus {
+    pub connected: bool,
+    pub ssid: Option<String>,
+    pub ip: Option<String>,
+    pub rssi: i32,
+}
+
+pub trait Wifi {
+    fn status(&self) -> WifiStatus;
+    fn connect(&mut self, ssid: &str, password: &str) -> BoardResult<()>;
+    fn disconnect(&mut self);
+    /// Network names seen in the last scan (may trigger a new one).
+    fn scan(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+}

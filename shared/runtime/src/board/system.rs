@@ -1,0 +1,26 @@
+use alloc::vec::Vec;
+
+/// Things about the chip itself.
+pub trait System {
+    /// Fill `buf` with random bytes (hardware RNG on a chip, seeded PRNG in the simulator).
+    fn random(&mut self, buf: &mut [u8]);
+    /// Feed the hardware watchdog (called by the runtime between script slices, and by
+    /// `OS.wdt_feed()`).
+    fn feed_watchdog(&mut self) {}
+    /// Memory that survives a crash and reset but not a power cycle (RTC RAM on a chip, a mapped
+    /// file on the host): the runtime records here which script is running, so that a script that
+    /// crashed the device is found and disabled at the next boot.
+    fn crash_marker(&mut self) -> Option<Vec<u8>>;
+    fn set_crash_marker(&mut self, marker: &[u8]);
+    /// Bytes of RAM free to the whole firmware (not just scripts), for `Sys.GetStatus`.
+    fn ram_free(&self) -> Option<u64> {
+        None
+    }
+    fn ram_size(&self) -> Option<u64> {
+        None
+    }
+    /// Ask the target to restart (after the RPC answer went out).
+    fn request_reboot(&mut self) {}
+    /// The device's MAC address (also its id: `ferrite-<mac>`).
+    fn mac(&self) -> [u8; 6];
+}

@@ -1,0 +1,199 @@
+//! The device: the board, the components (`sys`, `switch:0`, `input:0`, `wifi`, `mqtt`, KVS,
+//! virtual components), the log, and the queues between the runtime and the transports
+//! (notifications out, RPC answers out). Shared by the event loop and every script's natives
+//! (behind `Rc<RefCell<…>>`; never borrowed across a call into JavaScript).
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::board::Board;
+use crate::components::Components;
+use crate::json::{json, Json};
+use crate::limits::Limits;
+use crate::log::{Level, Log};
+use crate::rpc::RpcError;
+
+/// What the device says about itself (`Shelly.GetDeviceInfo`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// `ferrite-<mac>` unless configured.
+    pub id: String,
+    pub name: Option<String>,
+    pub model: String,
+    pub app: String,
+    pub fw_version: String,
+    pub mac: String,
+}
+
+impl DeviceInfo {
+    pub fn from_mac(mac: [u8; 6], model: &str, app: &str) -> DeviceInfo {
+        let mut m = String::new();
+        for b in mac {
+            m.push_str(&format!("{b:02X}"));
+        }
+        DeviceInfo {
+            id: format!("ferrite-{}", m.to_ascii_lowercase()),
+            name: None,
+            model: model.into(),
+            app: app.into(),
+            fw_version: env!("CARGO_PKG_VERSION").into(),
+            mac: m,
+        }
+    }
+}
+
+/// Something a component reports, for scripts (event/status handlers) and transports
+/// (`NotifyEvent` / `NotifyStatus`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeviceEvent {
+    /// `{component, id, event, data?, ts}`.
+    Event(Json),
+    /// `{component, id, delta}`; `key` is the component key (`switch:0`).
+    Status { key: String, delta: Json },
+}
+
+/// A notification for the transports' persistent channels (WebSocket, serial RPC mode).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notification {
+    /// `NotifyEvent` or `NotifyStatus`.
+    pub method: &'static str,
+    pub params: Json,
+}
+
+pub struct Device {
+    pub board: Box<dyn Board>,
+    pub info: DeviceInfo,
+    pub limits: Limits,
+    pub components: Components,
+    pub log: Log,
+    /// Notifications not yet taken by the transports.
+    pub outbox: VecDeque<Notification>,
+    /// Events not yet delivered to scripts and transports.
+    pub events: VecDeque<DeviceEvent>,
+    /// Answers to pending RPC calls (token, result).
+    pub rpc_done: VecDeque<(u32, Result<Json, RpcError>)>,
+    next_token: u32,
+    /// Set when a config change needs a reboot (`Sys.SetConfig` of some fields).
+    pub restart_required: bool,
+    /// The scripts the device holds (their realms live in the runtime).
+    pub scripts: Vec<ScriptRecord>,
+    /// HTTP client requests made for RPC calls (`HTTP.GET` …): board request id → RPC token.
+    pub http_rpc: BTreeMap<u32, u32>,
+}
+
+/// What the device knows about one script: config and status (`Script.GetConfig` /
+/// `Script.GetStatus`), persisted in storage as `scripts/<id>.json` and `scripts/<id>.js`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptRecord {
+    pub id: u32,
+    pub name: String,
+    pub enable: bool,
+    pub running: bool,
+    /// Shelly's error kinds (`syntax_error`, `crashed`, …) of the last run.
+    pub errors: Vec<String>,
+    /// The last error, `file:line:col: Name: message`.
+    pub error_msg: Option<String>,
+    pub mem_used: usize,
+    pub mem_peak: usize,
+    pub mem_free: usize,
+}
+
+impl ScriptRecord {
+    pub fn status_json(&self) -> Json {
+        let mut s = json!({"id": self.id, "running": self.running, "mem_used": self.mem_used,
+            "mem_peak": self.mem_peak, "mem_free": self.mem_free});
+        if !self.errors.is_empty() {
+            s["errors"] = json!(self.errors);
+        }
+        if let Some(m) = &self.error_msg {
+            s["error_msg"] = json!(m);
+        }
+        s
+    }
+
+    pub fn config_json(&self) -> Json {
+        json!({"id": self.id, "name": self.name, "enable": self.enable})
+    }
+}
+
+impl Device {
+    pub fn new(board: Box<dyn Board>, info: DeviceInfo, limits: Limits) -> Device {
+        let log = Log::new(limits.log_lines);
+        Device {
+            board,
+            info,
+            limits,
+            components: Components::default(),
+            log,
+            outbox: VecDeque::new(),
+            events: VecDeque::new(),
+            rpc_done: VecDeque::new(),
+            next_token: 1,
+            restart_required: false,
+            scripts: Vec::new(),
+            http_rpc: BTreeMap::new(),
+        }
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.board.clock().now_ms()
+    }
+
+    /// Seconds since the Unix epoch as Shelly's `ts` (uptime if the wall clock is unknown).
+    pub fn ts(&self) -> f64 {
+        match self.board.clock().unix_time_ms() {
+            Some(ms) => (ms / 10.0).round() / 100.0,
+            None => self.now_ms() as f64 / 1000.0,
+        }
+    }
+
+    pub fn log(&mut self, level: Level, script: u32, text: String) {
+        let now = self.now_ms();
+        self.log.push(now, level, script, text);
+    }
+
+    /// A token for an RPC answer that comes later.
+    pub fn new_token(&mut self) -> u32 {
+        let t = self.next_token;
+        self.next_token = self.next_token.wrapping_add(1).max(1);
+        t
+    }
+
+    /// Raise an event of `component` (`"input"`, `"script"`, …) with numeric `id`.
+    pub fn emit_event(
+        &mut self,
+        component: &str,
+        id: Option<u32>,
+        event: &str,
+        data: Option<Json>,
+    ) {
+        let key = match id {
+            Some(id) => format!("{component}:{id}"),
+            None => String::from(component),
+        };
+        let mut ev = json!({"component": key, "event": event, "ts": self.ts()});
+        if let Some(id) = id {
+            ev["id"] = json!(id);
+        }
+        if let Some(d) = data {
+            ev["data"] = d;
+        }
+        self.events.push_back(DeviceEvent::Event(ev));
+    }
+
+    /// Report a status change of component `key` (`delta` holds the changed fields).
+    pub fn status_changed(&mut self, key: &str, delta: Json) {
+        self.events.push_back(DeviceEvent::Status {
+            key: key.into(),
+            delta,
+        });
+    }
+
+    /// The device's whole status, as `Shelly.GetStatus`.
+    pub fn full_status(&mut self) -> Json {
+        crate::components::full_status(self)
+    }
+}

@@ -1,0 +1,1009 @@
+//! The event loop: scripts' realms, their turns in fuel-bounded slices, timers, events, RPC
+//! calls between scripts and the device, and the queues the transports read.
+//!
+//! A target drives it: feed it RPC requests ([`Runtime::rpc`]) and console input
+//! ([`Runtime::console_eval`]), call [`Runtime::poll`] whenever it says it is busy or its
+//! deadline has come, and take what it produced ([`Runtime::take_rpc_done`],
+//! [`Runtime::take_notifications`], the device log).
+
+use alloc::boxed::Box;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+use ferrite_engine::{Config, Engine, JsError, RunOutcome, Value};
+
+use crate::board::{Board, BoardEvent};
+use crate::device::{Device, DeviceEvent, DeviceInfo, Notification, ScriptRecord};
+use crate::host::ScriptHost;
+use crate::json::{json, Json};
+use crate::limits::Limits;
+use crate::log::Level;
+use crate::rpc::{Origin, RpcError, RpcReply};
+use crate::script::{Arg, EvalReply, Job, JobKind, ListenerKind, ScriptState, NO_PIN};
+
+/// How a runtime is set up for a target.
+#[derive(Clone, Debug)]
+pub struct RuntimeConfig {
+    pub limits: Limits,
+    /// `model` and `app` of `Shelly.GetDeviceInfo`.
+    pub model: String,
+    pub app: String,
+    /// Collect garbage at every safe point (tests).
+    pub gc_stress: bool,
+    /// Slices run per [`Runtime::poll`] before the target gets control back.
+    pub slices_per_poll: u32,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            limits: Limits::default(),
+            model: "FerriteVirtual".into(),
+            app: "Ferrite".into(),
+            gc_stress: false,
+            slices_per_poll: 16,
+        }
+    }
+}
+
+/// What [`Runtime::poll`] says about when to call it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Poll {
+    /// More work is queued: poll again as soon as I/O was served.
+    pub busy: bool,
+    /// Otherwise the earliest time (ms since boot) something is due, if anything is.
+    pub next_deadline_ms: Option<u64>,
+}
+
+/// The console's realm: always there, not persisted, never aborted by its errors.
+pub const CONSOLE_ID: u32 = 0;
+
+/// Where the answer to a pending RPC goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PendingDest {
+    Transport,
+    /// A `Shelly.call` of script `id`, listener `handle`.
+    Script {
+        id: u32,
+        handle: u32,
+    },
+}
+
+/// One turn in progress: the top-level code, a callback, or an eval.
+struct Turn {
+    fuel_used: u64,
+    release: Vec<u32>,
+    reply: Option<EvalReply>,
+    /// An error in this turn aborts the script (callbacks and top-level code; not evals).
+    abort_on_error: bool,
+}
+
+/// A running script's realm.
+struct Realm {
+    id: u32,
+    engine: Engine,
+    state: Rc<RefCell<ScriptState>>,
+    turn: Option<Turn>,
+    name: String,
+}
+
+pub struct Runtime {
+    device: Rc<RefCell<Device>>,
+    config: RuntimeConfig,
+    realms: Vec<Realm>,
+    pending: BTreeMap<u32, PendingDest>,
+    transport_done: VecDeque<(u32, Result<Json, RpcError>)>,
+    /// What the crash marker says now (avoids rewriting it).
+    marker: Option<u32>,
+    /// Round-robin position among realms.
+    next_realm: usize,
+}
+
+/// Script files in storage.
+pub(crate) fn code_name(id: u32) -> String {
+    format!("scripts/{id}.js")
+}
+pub(crate) fn record_name(id: u32) -> String {
+    format!("scripts/{id}.json")
+}
+
+/// Shelly's error kind for an uncaught error.
+pub fn error_kind(e: &JsError) -> &'static str {
+    match e.name.as_str() {
+        "SyntaxError" => "syntax_error",
+        "ReferenceError" => "reference_error",
+        "TypeError" => "type_error",
+        "RangeError" if e.message.contains("out of memory") => "out_of_memory",
+        "RangeError" if e.message.contains("call stack") => "too_much_recursion",
+        "InternalError" if e.message.contains("CPU budget") => "cpu_budget_exceeded",
+        "InternalError" => "internal_error",
+        _ => "error",
+    }
+}
+
+const CPU_BUDGET: &str =
+    "CPU budget exhausted: the script ran too long without returning to the event loop";
+
+impl Runtime {
+    pub fn new(mut board: Box<dyn Board>, config: RuntimeConfig) -> Runtime {
+        let mac = board.system().mac();
+        let info = DeviceInfo::from_mac(mac, &config.model, &config.app);
+        let device = Device::new(board, info, config.limits.clone());
+        Runtime {
+            device: Rc::new(RefCell::new(device)),
+            config,
+            realms: Vec::new(),
+            pending: BTreeMap::new(),
+            transport_done: VecDeque::new(),
+            marker: None,
+            next_realm: 0,
+        }
+    }
+
+    /// The device (board, components, log, queues). Do not hold the borrow across `poll`.
+    pub fn device(&self) -> Rc<RefCell<Device>> {
+        self.device.clone()
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.config.limits
+    }
+
+    /// Load persisted state, disable a script that crashed the device, start the console realm
+    /// and the scripts marked `enable`.
+    pub fn boot(&mut self) {
+        crate::persist::load(&self.device);
+        let crashed = {
+            let mut d = self.device.borrow_mut();
+            let m = d.board.system().crash_marker();
+            d.board.system().set_crash_marker(b"idle");
+            m.and_then(|m| {
+                core::str::from_utf8(&m)
+                    .ok()
+                    .and_then(|s| s.strip_prefix("run:"))
+                    .and_then(|s| s.parse::<u32>().ok())
+            })
+        };
+        self.marker = None;
+        if let Some(id) = crashed.filter(|id| *id != CONSOLE_ID) {
+            let mut d = self.device.borrow_mut();
+            if let Some(r) = d.scripts.iter_mut().find(|r| r.id == id) {
+                r.enable = false;
+                r.errors = alloc::vec!["crashed".into()];
+                r.error_msg = Some("the script crashed the device and was disabled at boot".into());
+                let rec = r.clone();
+                crate::persist::save_record(&mut d, &rec);
+                d.log(
+                    Level::Error,
+                    id,
+                    format!("script:{id} crashed the device; it was disabled at boot"),
+                );
+                d.status_changed(&format!("script:{id}"), rec.status_json());
+            }
+        }
+        // Without code to start, creating a realm cannot fail.
+        let _ = self.start_realm(CONSOLE_ID, "console".into(), None);
+        let enabled: Vec<u32> = self
+            .device
+            .borrow()
+            .scripts
+            .iter()
+            .filter(|r| r.enable)
+            .map(|r| r.id)
+            .collect();
+        for id in enabled {
+            if let Err(e) = self.start_script(id) {
+                let mut d = self.device.borrow_mut();
+                d.log(Level::Error, id, format!("script:{id} did not start: {e}"));
+            }
+        }
+    }
+
+    // ----- scripts -----
+
+    fn realm_index(&self, id: u32) -> Option<usize> {
+        self.realms.iter().position(|r| r.id == id)
+    }
+
+    pub fn is_running(&self, id: u32) -> bool {
+        self.realm_index(id).is_some()
+    }
+
+    /// Create a realm for script `id` and start its top-level code (if `code` is given).
+    fn start_realm(
+        &mut self,
+        id: u32,
+        name: String,
+        code: Option<Vec<u8>>,
+    ) -> Result<(), RpcError> {
+        let limits = &self.config.limits;
+        let mut engine = Engine::new(Config {
+            heap_budget: limits.script_heap,
+            max_script_bytes: limits
+                .script_bytes
+                .max(if id == CONSOLE_ID { 1 << 20 } else { 0 }),
+            max_string_bytes: limits.script_heap,
+            max_call_depth: 200,
+            max_nesting: 64,
+            nested_fuel_overdraft: limits.turn_fuel as i64,
+            gc_stress: self.config.gc_stress,
+        });
+        let state = Rc::new(RefCell::new(ScriptState::new(id)));
+        let host = Rc::new(ScriptHost {
+            id,
+            state: state.clone(),
+            device: self.device.clone(),
+        });
+        engine.vm().set_host(host);
+        let dev = self.device.clone();
+        engine.set_output(Box::new(move |bytes: &[u8]| {
+            let text = String::from_utf8_lossy(bytes);
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            dev.borrow_mut().log(Level::Script, id, text.into());
+        }));
+        let dev = self.device.clone();
+        engine.set_clock(Box::new(move || {
+            let d = dev.borrow();
+            d.board.clock().unix_time_ms().unwrap_or(d.now_ms() as f64)
+        }));
+        crate::api::install(&mut engine);
+        let mut realm = Realm {
+            id,
+            engine,
+            state,
+            turn: None,
+            // Errors say `<name>:line:col`, as a file name would.
+            name: if id == CONSOLE_ID || !name.is_empty() {
+                name
+            } else {
+                format!("script_{id}")
+            },
+        };
+        if let Some(code) = code {
+            let script_name = realm.name.clone();
+            if let Err(e) = realm.engine.start(&code, &script_name) {
+                self.realms.push(realm);
+                let idx = self.realms.len() - 1;
+                self.abort(idx, e);
+                return Err(RpcError::precondition("the script has a syntax error"));
+            }
+            realm.turn = Some(Turn {
+                fuel_used: 0,
+                release: Vec::new(),
+                reply: None,
+                abort_on_error: true,
+            });
+        }
+        self.realms.push(realm);
+        Ok(())
+    }
+
+    /// `Script.Start`: run script `id` (its stored code) in a fresh realm.
+    pub fn start_script(&mut self, id: u32) -> Result<(), RpcError> {
+        if self.is_running(id) {
+            return Err(RpcError::precondition(format!(
+                "script:{id} is already running"
+            )));
+        }
+        let code = {
+            let mut d = self.device.borrow_mut();
+            if !d.scripts.iter().any(|r| r.id == id) {
+                return Err(RpcError::not_found(format!("no script with id {id}")));
+            }
+            d.board
+                .storage()
+                .read(&code_name(id))
+                .map_err(|e| RpcError::new(crate::rpc::code::INTERNAL, format!("{e}")))?
+                .unwrap_or_default()
+        };
+        let name = {
+            let mut d = self.device.borrow_mut();
+            let r = d.scripts.iter_mut().find(|r| r.id == id).unwrap();
+            r.running = true;
+            r.errors.clear();
+            r.error_msg = None;
+            let name = r.name.clone();
+            let st = r.status_json();
+            d.status_changed(&format!("script:{id}"), st);
+            name
+        };
+        self.start_realm(id, name, Some(code))
+    }
+
+    /// `Script.Stop`: drop the realm (timers, handlers and subscriptions go with it).
+    pub fn stop_script(&mut self, id: u32) -> bool {
+        let Some(idx) = self.realm_index(id) else {
+            return false;
+        };
+        self.drop_realm(idx);
+        let mut d = self.device.borrow_mut();
+        if let Some(r) = d.scripts.iter_mut().find(|r| r.id == id) {
+            r.running = false;
+            let st = r.status_json();
+            d.status_changed(&format!("script:{id}"), st);
+        }
+        true
+    }
+
+    fn drop_realm(&mut self, idx: usize) {
+        let realm = self.realms.remove(idx);
+        let state = realm.state.borrow();
+        let mut d = self.device.borrow_mut();
+        for l in &state.listeners {
+            if let ListenerKind::MqttSubscription { filter } = &l.kind {
+                if let Some(m) = d.board.mqtt() {
+                    m.unsubscribe(filter);
+                }
+            }
+        }
+        drop(d);
+        drop(state);
+        self.pending
+            .retain(|_, dest| !matches!(dest, PendingDest::Script { id, .. } if *id == realm.id));
+        if self.next_realm > idx {
+            self.next_realm -= 1;
+        }
+    }
+
+    /// An uncaught error ends script `idx` (the console realm only reports it).
+    fn abort(&mut self, idx: usize, e: JsError) {
+        let id = self.realms[idx].id;
+        let kind = error_kind(&e);
+        {
+            let mut d = self.device.borrow_mut();
+            d.log(Level::Error, id, format!("{e}"));
+            for line in e.stack.lines() {
+                d.log(Level::Error, id, line.into());
+            }
+        }
+        if id == CONSOLE_ID {
+            self.realms[idx].turn = None;
+            return;
+        }
+        self.drop_realm(idx);
+        let mut d = self.device.borrow_mut();
+        d.log(Level::Error, id, format!("script:{id} aborted ({kind})"));
+        if let Some(r) = d.scripts.iter_mut().find(|r| r.id == id) {
+            r.running = false;
+            r.errors = alloc::vec![kind.into()];
+            r.error_msg = Some(format!("{e}"));
+            let st = r.status_json();
+            d.status_changed(&format!("script:{id}"), st);
+        }
+    }
+
+    // ----- input from the target -----
+
+    /// Evaluate console input in the console realm; the result (or error) goes to the log.
+    pub fn console_eval(&mut self, source: &[u8]) {
+        self.eval_in(CONSOLE_ID, source.to_vec(), EvalReply::Console);
+    }
+
+    /// Stop what the console is running (Ctrl-C); returns whether something was running.
+    pub fn console_interrupt(&mut self) -> bool {
+        let Some(idx) = self.realm_index(CONSOLE_ID) else {
+            return false;
+        };
+        let realm = &mut self.realms[idx];
+        let busy = realm.engine.has_task() || !realm.state.borrow().jobs.is_empty();
+        realm.engine.abandon_task();
+        realm.turn = None;
+        realm.state.borrow_mut().jobs.clear();
+        if busy {
+            self.device
+                .borrow_mut()
+                .log(Level::Error, CONSOLE_ID, "interrupted".into());
+        }
+        busy
+    }
+
+    fn eval_in(&mut self, id: u32, source: Vec<u8>, reply: EvalReply) -> bool {
+        let Some(idx) = self.realm_index(id) else {
+            return false;
+        };
+        let limit = self.config.limits.job_queue;
+        self.realms[idx].state.borrow_mut().push_job(
+            Job {
+                kind: JobKind::Eval { source, reply },
+                release: Vec::new(),
+            },
+            limit,
+        )
+    }
+
+    /// Call an RPC method. Transports check authentication before calling this.
+    pub fn rpc(&mut self, method: &str, params: Json, origin: Origin) -> RpcReply {
+        let reply = crate::rpc::dispatch(self, method, &params, origin);
+        if let RpcReply::Pending(token) = reply {
+            if origin == Origin::Transport {
+                self.pending.insert(token, PendingDest::Transport);
+            }
+        }
+        reply
+    }
+
+    /// Evaluate `code` in running script `id` for `Script.Eval`: answered later under a token.
+    pub(crate) fn script_eval(&mut self, id: u32, code: Vec<u8>) -> RpcReply {
+        if !self.is_running(id) {
+            return Err(RpcError::precondition(format!(
+                "script:{id} is not running"
+            )))
+            .into();
+        }
+        let token = self.device.borrow_mut().new_token();
+        if !self.eval_in(id, code, EvalReply::Rpc(token)) {
+            return Err(RpcError::new(
+                crate::rpc::code::RESOURCE_EXHAUSTED,
+                "the script's job queue is full",
+            ))
+            .into();
+        }
+        RpcReply::Pending(token)
+    }
+
+    /// Answers to RPC calls that were [`RpcReply::Pending`] for a transport.
+    pub fn take_rpc_done(&mut self) -> Vec<(u32, Result<Json, RpcError>)> {
+        self.transport_done.drain(..).collect()
+    }
+
+    /// Notifications (`NotifyStatus`, `NotifyEvent`) for persistent channels.
+    pub fn take_notifications(&mut self) -> Vec<Notification> {
+        self.device.borrow_mut().outbox.drain(..).collect()
+    }
+
+    // ----- the loop -----
+
+    /// Do a bounded amount of work: board events, component timers, events to scripts, due
+    /// timers, RPC answers, then up to `slices_per_poll` script slices.
+    pub fn poll(&mut self) -> Poll {
+        self.device.borrow_mut().board.system().feed_watchdog();
+        for _ in 0..64 {
+            let ev = self.device.borrow_mut().board.poll_event();
+            match ev {
+                Some(ev) => self.route_board_event(ev),
+                None => break,
+            }
+        }
+        crate::components::tick(&mut self.device.borrow_mut());
+        self.deliver_device_events();
+        self.fire_timers();
+        self.dispatch_script_calls();
+        self.deliver_rpc_done();
+        let mut slices = 0;
+        let n = self.realms.len();
+        let mut idle_rounds = 0;
+        while slices < self.config.slices_per_poll && n > 0 && idle_rounds < n {
+            if self.next_realm >= self.realms.len() {
+                self.next_realm = 0;
+            }
+            let idx = self.next_realm;
+            self.next_realm += 1;
+            if self.run_slice(idx) {
+                slices += 1;
+                idle_rounds = 0;
+                // A slice may have queued RPC calls, events, answers.
+                self.deliver_device_events();
+                self.dispatch_script_calls();
+                self.deliver_rpc_done();
+            } else {
+                idle_rounds += 1;
+            }
+            if self.realms.len() != n {
+                break;
+            }
+        }
+        self.release_unpinned();
+        self.set_marker(None);
+        self.poll_state()
+    }
+
+    fn poll_state(&self) -> Poll {
+        let busy =
+            self.realms.iter().any(|r| {
+                r.turn.is_some() || r.engine.has_task() || !r.state.borrow().jobs.is_empty()
+            }) || !self.device.borrow().events.is_empty()
+                || !self.device.borrow().rpc_done.is_empty();
+        let mut deadline = crate::components::next_deadline(&self.device.borrow());
+        for r in &self.realms {
+            for l in &r.state.borrow().listeners {
+                if let ListenerKind::Timer { due_ms, .. } = l.kind {
+                    deadline = Some(deadline.map_or(due_ms, |d| d.min(due_ms)));
+                }
+            }
+        }
+        Poll {
+            busy,
+            next_deadline_ms: deadline,
+        }
+    }
+
+    /// Record which script runs, in memory that survives a crash (written only on change).
+    fn set_marker(&mut self, id: Option<u32>) {
+        if self.marker == id {
+            return;
+        }
+        self.marker = id;
+        let text = match id {
+            Some(id) => format!("run:{id}"),
+            None => "idle".into(),
+        };
+        self.device
+            .borrow_mut()
+            .board
+            .system()
+            .set_crash_marker(text.as_bytes());
+    }
+
+    fn release_unpinned(&mut self) {
+        for r in &mut self.realms {
+            if r.engine.has_task() {
+                continue;
+            }
+            let pins: Vec<u32> = core::mem::take(&mut r.state.borrow_mut().unpin_queue);
+            for p in pins {
+                r.engine.vm().unpin(p);
+            }
+        }
+    }
+
+    /// Run one slice of realm `idx` (starting its next job if idle). False if it had nothing.
+    fn run_slice(&mut self, idx: usize) -> bool {
+        let limits = self.config.limits.clone();
+        let id = self.realms[idx].id;
+        if self.realms[idx].turn.is_none() {
+            let job = self.realms[idx].state.borrow_mut().jobs.pop_front();
+            let Some(job) = job else {
+                return false;
+            };
+            self.set_marker(Some(id));
+            if let Some(done) = self.start_job(idx, job) {
+                return done;
+            }
+        }
+        self.set_marker(Some(id));
+        let outcome = self.realms[idx].engine.run(limits.slice_fuel);
+        match outcome {
+            RunOutcome::Finished(v) => self.finish_turn(idx, Ok(v)),
+            RunOutcome::Error(e) => self.finish_turn(idx, Err(e)),
+            RunOutcome::Yielded => {
+                let turn = self.realms[idx].turn.as_mut().expect("a turn is running");
+                turn.fuel_used += limits.slice_fuel;
+                if turn.fuel_used >= limits.turn_fuel {
+                    let e = self.realms[idx].engine.abort_task(CPU_BUDGET);
+                    self.finish_turn(idx, Err(e));
+                }
+            }
+        }
+        true
+    }
+
+    /// Start `job` in realm `idx`. `Some(true)` if it already finished (a native callback).
+    fn start_job(&mut self, idx: usize, job: Job) -> Option<bool> {
+        let realm = &mut self.realms[idx];
+        let name = realm.name.clone();
+        match job.kind {
+            JobKind::Call { func, this, args } => {
+                let vm = realm.engine.vm();
+                let f = vm.pinned(func);
+                let mark = vm.roots_len();
+                let this = make_arg(vm, &this);
+                vm.push_root(this);
+                let mut vals = Vec::with_capacity(args.len());
+                for a in &args {
+                    let v = make_arg(vm, a);
+                    vm.push_root(v);
+                    vals.push(v);
+                }
+                let r = realm.engine.start_call(f, this, &vals, &name);
+                realm.engine.vm().truncate_roots(mark);
+                realm.turn = Some(Turn {
+                    fuel_used: 0,
+                    release: job.release,
+                    reply: None,
+                    abort_on_error: true,
+                });
+                match r {
+                    Ok(Some(v)) => {
+                        self.finish_turn(idx, Ok(v));
+                        Some(true)
+                    }
+                    Ok(None) => None,
+                    Err(e) => {
+                        self.finish_turn(idx, Err(e));
+                        Some(true)
+                    }
+                }
+            }
+            JobKind::Eval { source, reply } => {
+                let r = realm.engine.start(&source, &name);
+                realm.turn = Some(Turn {
+                    fuel_used: 0,
+                    release: job.release,
+                    reply: Some(reply),
+                    abort_on_error: false,
+                });
+                match r {
+                    Ok(()) => None,
+                    Err(e) => {
+                        self.finish_turn(idx, Err(e));
+                        Some(true)
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish_turn(&mut self, idx: usize, result: Result<Value, JsError>) {
+        let Some(turn) = self.realms[idx].turn.take() else {
+            return;
+        };
+        let id = self.realms[idx].id;
+        for p in &turn.release {
+            self.realms[idx].engine.vm().unpin(*p);
+        }
+        // Memory statistics for Script.GetStatus.
+        let stats = self.realms[idx].engine.heap_stats();
+        {
+            let mut d = self.device.borrow_mut();
+            if let Some(r) = d.scripts.iter_mut().find(|r| r.id == id) {
+                r.mem_used = stats.used;
+                r.mem_peak = r.mem_peak.max(stats.used);
+                r.mem_free = stats.free;
+            }
+        }
+        match (turn.reply, result) {
+            (Some(EvalReply::Console), Ok(v)) => {
+                let text = self.realms[idx].engine.display(v);
+                self.device.borrow_mut().log(Level::Info, id, text);
+            }
+            (Some(EvalReply::Console), Err(e)) => {
+                let mut d = self.device.borrow_mut();
+                d.log(Level::Error, id, format!("{e}"));
+                for line in e.stack.lines() {
+                    d.log(Level::Error, id, line.into());
+                }
+            }
+            (Some(EvalReply::Rpc(token)), r) => {
+                let r = match r {
+                    Ok(v) => {
+                        let text = self.realms[idx].engine.display(v);
+                        Ok(json!({"result": text}))
+                    }
+                    Err(e) => Err(RpcError::new(crate::rpc::code::INTERNAL, format!("{e}"))),
+                };
+                self.device.borrow_mut().rpc_done.push_back((token, r));
+            }
+            (None, Ok(_)) => {}
+            (None, Err(e)) => {
+                if turn.abort_on_error {
+                    self.abort(idx, e);
+                    return;
+                }
+            }
+        }
+        if self.realms[idx].state.borrow().stop_requested {
+            self.stop_script(id);
+        }
+    }
+
+    // ----- routing -----
+
+    fn route_board_event(&mut self, ev: BoardEvent) {
+        let limit = self.config.limits.job_queue;
+        match ev {
+            BoardEvent::InputLevel { id, level } => {
+                let mut d = self.device.borrow_mut();
+                let now = d.now_ms();
+                if let Some(i) = d.components.inputs.iter_mut().find(|i| i.id == id) {
+                    i.set_level(now, level);
+                    let st = i.status();
+                    d.status_changed(&format!("input:{id}"), st);
+                }
+            }
+            BoardEvent::PowerSample { id, watts, volts } => {
+                let mut d = self.device.borrow_mut();
+                if let Some(s) = d.components.switches.iter_mut().find(|s| s.id == id) {
+                    s.load_watts = watts;
+                    s.voltage = volts;
+                }
+            }
+            BoardEvent::MqttMessage { topic, payload } => {
+                for r in &self.realms {
+                    let mut st = r.state.borrow_mut();
+                    let hit = st.listeners.iter().find(|l| {
+                        matches!(&l.kind, ListenerKind::MqttSubscription { filter } if crate::mqtt_topic::matches(filter, &topic))
+                    });
+                    if let Some(l) = hit.cloned() {
+                        st.call_listener(
+                            &l,
+                            alloc::vec![
+                                Arg::Str(topic.clone().into_bytes()),
+                                Arg::Str(payload.clone())
+                            ],
+                            limit,
+                            false,
+                        );
+                    }
+                }
+                crate::api::route_board_event(
+                    &self.device,
+                    &self.states(),
+                    &BoardEvent::MqttMessage { topic, payload },
+                    limit,
+                );
+            }
+            BoardEvent::MqttConnected | BoardEvent::MqttDisconnected => {
+                let up = ev == BoardEvent::MqttConnected;
+                for r in &self.realms {
+                    let mut st = r.state.borrow_mut();
+                    let ls: Vec<_> = st
+                        .listeners
+                        .iter()
+                        .filter(|l| {
+                            if up {
+                                l.kind == ListenerKind::MqttConnect
+                            } else {
+                                l.kind == ListenerKind::MqttDisconnect
+                            }
+                        })
+                        .cloned()
+                        .collect();
+                    for l in ls {
+                        st.call_listener(&l, Vec::new(), limit, false);
+                    }
+                }
+                let mut d = self.device.borrow_mut();
+                d.status_changed("mqtt", json!({"connected": up}));
+                drop(d);
+                crate::api::route_board_event(&self.device, &self.states(), &ev, limit);
+            }
+            BoardEvent::HttpDone { id, result } => {
+                let token = self.device.borrow_mut().http_rpc.remove(&id);
+                match token {
+                    Some(token) => {
+                        let r = crate::rpc::http_result(result);
+                        self.device.borrow_mut().rpc_done.push_back((token, r));
+                    }
+                    None => crate::api::route_board_event(
+                        &self.device,
+                        &self.states(),
+                        &BoardEvent::HttpDone { id, result },
+                        limit,
+                    ),
+                }
+            }
+            other => crate::api::route_board_event(&self.device, &self.states(), &other, limit),
+        }
+    }
+
+    fn states(&self) -> Vec<Rc<RefCell<ScriptState>>> {
+        self.realms.iter().map(|r| r.state.clone()).collect()
+    }
+
+    /// Events and status changes: to the transports' outbox and to scripts' handlers.
+    fn deliver_device_events(&mut self) {
+        let limit = self.config.limits.job_queue;
+        loop {
+            let ev = self.device.borrow_mut().events.pop_front();
+            let Some(ev) = ev else { break };
+            let (arg, is_status) = {
+                let mut d = self.device.borrow_mut();
+                let ts = d.ts();
+                match &ev {
+                    DeviceEvent::Event(e) => {
+                        d.outbox.push_back(Notification {
+                            method: "NotifyEvent",
+                            params: json!({"ts": ts, "events": [e]}),
+                        });
+                        let key = String::from(e["component"].as_str().unwrap_or(""));
+                        let (name, id) = crate::components::parse_key(&key);
+                        (
+                            json!({"component": key, "name": name, "id": id, "now": ts, "info": e}),
+                            false,
+                        )
+                    }
+                    DeviceEvent::Status { key, delta } => {
+                        let mut params = json!({"ts": ts});
+                        params[key.as_str()] = delta.clone();
+                        d.outbox.push_back(Notification {
+                            method: "NotifyStatus",
+                            params,
+                        });
+                        let (name, id) = crate::components::parse_key(key);
+                        (
+                            json!({"component": key, "name": name, "id": id, "delta": delta}),
+                            true,
+                        )
+                    }
+                }
+            };
+            crate::api::on_device_event(&self.device, &ev);
+            for r in &self.realms {
+                let mut st = r.state.borrow_mut();
+                let ls: Vec<_> = st
+                    .listeners
+                    .iter()
+                    .filter(|l| {
+                        if is_status {
+                            l.kind == ListenerKind::Status
+                        } else {
+                            l.kind == ListenerKind::Event
+                        }
+                    })
+                    .cloned()
+                    .collect();
+                for l in ls {
+                    st.call_listener(&l, alloc::vec![Arg::Json(arg.clone())], limit, false);
+                }
+            }
+        }
+    }
+
+    fn fire_timers(&mut self) {
+        let now = self.device.borrow().now_ms();
+        let limit = self.config.limits.job_queue;
+        for r in &self.realms {
+            let mut st = r.state.borrow_mut();
+            for (handle, repeat) in crate::api::timer::due(&st.listeners, now) {
+                if repeat {
+                    let Some(l) = st.listeners.iter_mut().find(|l| l.handle == handle) else {
+                        continue;
+                    };
+                    if let ListenerKind::Timer {
+                        due_ms, period_ms, ..
+                    } = &mut l.kind
+                    {
+                        let period = (*period_ms).max(1);
+                        *due_ms += period;
+                        if *due_ms <= now {
+                            *due_ms = now + period;
+                        }
+                    }
+                    let l = l.clone();
+                    st.call_listener(&l, Vec::new(), limit, false);
+                } else if let Some(l) = st.take_listener(handle) {
+                    st.call_listener(&l, Vec::new(), limit, true);
+                }
+            }
+        }
+    }
+
+    /// `Shelly.call`s the scripts made: dispatch them and route the answers.
+    fn dispatch_script_calls(&mut self) {
+        loop {
+            let mut calls = Vec::new();
+            for r in &self.realms {
+                let mut st = r.state.borrow_mut();
+                for c in st.outgoing_rpc.drain(..) {
+                    calls.push((r.id, c));
+                }
+            }
+            if calls.is_empty() {
+                break;
+            }
+            for (id, (handle, method, params)) in calls {
+                match self.rpc(&method, params, Origin::Script(id)) {
+                    RpcReply::Done(r) => self.answer_script(id, handle, r),
+                    RpcReply::Pending(token) => {
+                        self.pending
+                            .insert(token, PendingDest::Script { id, handle });
+                        if let Some(idx) = self.realm_index(id) {
+                            let mut st = self.realms[idx].state.borrow_mut();
+                            if let Some(l) = st.listeners.iter_mut().find(|l| l.handle == handle) {
+                                l.kind = ListenerKind::RpcCall { token };
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn answer_script(&mut self, id: u32, handle: u32, r: Result<Json, RpcError>) {
+        let Some(idx) = self.realm_index(id) else {
+            return;
+        };
+        let limit = self.config.limits.job_queue;
+        let mut st = self.realms[idx].state.borrow_mut();
+        let Some(l) = st.take_listener(handle) else {
+            return;
+        };
+        let args = match r {
+            Ok(j) => alloc::vec![Arg::Json(j), Arg::Num(0.0), Arg::Str(Vec::new())],
+            Err(e) => alloc::vec![
+                Arg::Undefined,
+                Arg::Num(e.code as f64),
+                Arg::Str(e.message.into_bytes())
+            ],
+        };
+        if l.callback == NO_PIN {
+            st.release_pins(&l);
+        } else {
+            st.call_listener(&l, args, limit, true);
+        }
+    }
+
+    fn deliver_rpc_done(&mut self) {
+        loop {
+            let done = self.device.borrow_mut().rpc_done.pop_front();
+            let Some((token, r)) = done else { break };
+            match self.pending.remove(&token) {
+                Some(PendingDest::Transport) => self.transport_done.push_back((token, r)),
+                Some(PendingDest::Script { id, handle }) => self.answer_script(id, handle, r),
+                None => {}
+            }
+        }
+    }
+
+    // ----- for RPC methods -----
+
+    /// The shared state of running script `id`.
+    pub(crate) fn script_state(&self, id: u32) -> Option<Rc<RefCell<ScriptState>>> {
+        self.realm_index(id).map(|i| self.realms[i].state.clone())
+    }
+
+    pub(crate) fn device_ref(&self) -> &Rc<RefCell<Device>> {
+        &self.device
+    }
+
+    /// A script's record, or `NOT_FOUND`.
+    pub(crate) fn record(&self, id: u32) -> Result<ScriptRecord, RpcError> {
+        self.device
+            .borrow()
+            .scripts
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .ok_or_else(|| RpcError::not_found(format!("no script with id {id}")))
+    }
+}
+
+/// Make a job argument into a value of `vm`'s realm.
+fn make_arg(vm: &mut ferrite_engine::Vm, a: &Arg) -> Value {
+    let r = match a {
+        Arg::Undefined => Ok(Value::UNDEFINED),
+        Arg::Null => Ok(Value::NULL),
+        Arg::Bool(b) => Ok(Value::bool(*b)),
+        Arg::Num(n) => Ok(Value::number(*n)),
+        Arg::Str(s) => vm.new_string(s),
+        Arg::Json(j) => crate::json::to_js(vm, j),
+        Arg::Pinned(p) => Ok(vm.pinned(*p)),
+        Arg::HostObject { tag, id, proto } => {
+            let p = vm.pinned(*proto).as_object();
+            vm.new_host_object(p, *tag, *id)
+        }
+    };
+    r.unwrap_or(Value::UNDEFINED)
+}
+
+/// Status of a component for scripts (`Shelly.getComponentStatus`), including `script:<id>`.
+pub fn component_status(dev: &Rc<RefCell<Device>>, kind: &str, id: Option<u32>) -> Option<Json> {
+    let mut d = dev.borrow_mut();
+    if kind == "script" {
+        return d
+            .scripts
+            .iter()
+            .find(|r| Some(r.id) == id)
+            .map(|r| r.status_json());
+    }
+    crate::components::status(&mut d, kind, id)
+        .or_else(|| crate::api::extra_component_status(&mut d, kind, id))
+}
+
+/// Config of a component for scripts (`Shelly.getComponentConfig`).
+pub fn component_config(dev: &Rc<RefCell<Device>>, kind: &str, id: Option<u32>) -> Option<Json> {
+    let d = dev.borrow();
+    if kind == "script" {
+        return d
+            .scripts
+            .iter()
+            .find(|r| Some(r.id) == id)
+            .map(|r| r.config_json());
+    }
+    crate::components::config(&d, kind, id)
+        .or_else(|| crate::api::extra_component_config(&d, kind, id))
+}
