@@ -40,3 +40,21 @@ ensure_targets() {
         fi
     done
 }
+
+# The real peers the device tests talk to: mosquitto (Debian) and aioshelly (PyPI). Installed
+# only if missing; tests that need them fail loudly if they are still absent.
+ensure_test_peers() {
+    if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+        echo "==> installing mosquitto (Debian)"
+        if [ "$(id -u)" = 0 ]; then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto mosquitto-clients >/dev/null \
+                || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto mosquitto-clients >/dev/null; }
+        else
+            sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto mosquitto-clients >/dev/null
+        fi
+    fi
+    if ! python3 -c 'import aioshelly' >/dev/null 2>&1; then
+        echo "==> installing aioshelly (PyPI)"
+        python3 -m pip install -q aioshelly
+    fi
+}

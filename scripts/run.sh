@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Set up what is missing, build the `ferrite` CLI (release) and start the REPL,
-# or run a script: scripts/run.sh [FILE.js [ARGS...]]
+# Set up what is missing, build the `ferrite` CLI (release) and start Ferrite:
+#
+#   scripts/run.sh             the virtual device: console on this terminal, HTTP/WebSocket RPC on
+#                              http://127.0.0.1:8080 (FERRITE_HTTP to change), data in
+#                              ~/.local/share/ferrite/device (FERRITE_DATA to change)
+#   scripts/run.sh FILE.js     run one script with the engine alone
+#   scripts/run.sh repl        the engine-only REPL
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -8,6 +13,10 @@ cargo build --release -p ferrite-host --bin ferrite >&2
 FERRITE="$CARGO_TARGET_DIR/release/ferrite"
 
 if [ "$#" -eq 0 ]; then
+    DATA="${FERRITE_DATA:-$HOME/.local/share/ferrite/device}"
+    mkdir -p "$DATA"
+    exec "$FERRITE" device --data "$DATA" --http "${FERRITE_HTTP:-127.0.0.1:8080}"
+elif [ "$1" = repl ]; then
     exec "$FERRITE" repl
 else
     exec "$FERRITE" run "$@"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Run every test: formatting, lints, unit and integration tests, the no_std/wasm builds of the
-# engine, the test262 fast slice and (if present) the benchmark check. Exits non-zero on any
-# failure. This is exactly what CI runs (.ci/run).
+# Run every test: formatting, lints, unit and integration tests (with real peers: mosquitto,
+# aioshelly), the no_std builds of the shared crates, the test262 fast slice and the benchmark
+# check. Exits non-zero on any failure. This is exactly what CI runs (.ci/run).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_targets wasm32-unknown-unknown riscv32imc-unknown-none-elf
+ensure_test_peers
 
 START=$SECONDS
 step() {
@@ -21,8 +22,12 @@ step() {
 step cargo fmt --all -- --check
 step cargo clippy --workspace --all-targets -- -D warnings
 step cargo test --workspace
-step cargo build -p ferrite-engine --no-default-features --target wasm32-unknown-unknown
-step cargo build -p ferrite-engine --no-default-features --target riscv32imc-unknown-none-elf
+# The shared crates stay no_std: build them for the browser and for the ESP32-C3.
+for target in wasm32-unknown-unknown riscv32imc-unknown-none-elf; do
+    step cargo build -p ferrite-engine -p ferrite-runtime -p ferrite-protocols --no-default-features --target "$target"
+done
+# Device scripts under GC stress: a value a runtime native forgot to root shows up here.
+step env FERRITE_GC_STRESS=1 cargo test -p ferrite-runtime --test golden
 step cargo run --release -p ferrite-test262 -- --slice fast
 # The same slice with the collector running at every safe point: a value some native forgot to
 # root shows up as a failure instead of a rare crash.

@@ -46,6 +46,11 @@ Usage:
   ferrite check FILE.js                parse only, report the first syntax error
   ferrite repl [--heap BYTES]          interactive read-eval-print loop (the default)
   ferrite FILE.js                      same as `ferrite run FILE.js`
+  ferrite device [--data DIR] [--http HOST:PORT] [--pty] [--fs-size BYTES] [--limit NAME=N]
+                                       the virtual device: serial console on stdin/stdout
+                                       (or a PTY, path printed as `console: PATH`), RPC over
+                                       HTTP/WebSocket, state kept in DIR (default
+                                       ./ferrite-data); protocol in docs/PROTOCOL.md
   ferrite --help | --version
 
 Options:

@@ -1,6 +1,7 @@
-//! `ferrite`: the host (Linux) build of Ferrite — run, check, REPL; later the virtual device.
+//! `ferrite`: the host (Linux) build of Ferrite — run, check, REPL, and the virtual device.
 
 mod cli;
+mod device;
 mod repl;
 mod run;
 
@@ -9,6 +10,17 @@ use std::process::ExitCode;
 use cli::Command;
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("device") {
+        let status = match device::parse(&args[1..]) {
+            Ok(opts) => device::run(opts),
+            Err(e) => {
+                eprintln!("ferrite device: {e}\nTry `ferrite --help`.");
+                run::EXIT_USAGE
+            }
+        };
+        return ExitCode::from(status as u8);
+    }
     let status = match cli::parse(std::env::args().skip(1)) {
         Ok(Command::Help) => {
             print!("{}", cli::USAGE);

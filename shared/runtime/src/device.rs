@@ -82,6 +82,11 @@ pub struct Device {
     pub scripts: Vec<ScriptRecord>,
     /// HTTP client requests made for RPC calls (`HTTP.GET` …): board request id → RPC token.
     pub http_rpc: BTreeMap<u32, u32>,
+    /// State of the Shelly APIs beyond `Shelly.*` (KVS, virtual components, BLE scanner,
+    /// script HTTP endpoints).
+    pub extras: crate::api::shelly_extras::ExtrasState,
+    /// Which topic filters scripts subscribe (how many scripts each), for `MQTT.*`.
+    pub mqtt: crate::api::mqtt::MqttShared,
 }
 
 /// What the device knows about one script: config and status (`Script.GetConfig` /
@@ -99,6 +104,8 @@ pub struct ScriptRecord {
     pub mem_used: usize,
     pub mem_peak: usize,
     pub mem_free: usize,
+    /// Callbacks dropped because the script's job queue was full.
+    pub dropped_events: u64,
 }
 
 impl ScriptRecord {
@@ -110,6 +117,9 @@ impl ScriptRecord {
         }
         if let Some(m) = &self.error_msg {
             s["error_msg"] = json!(m);
+        }
+        if self.dropped_events > 0 {
+            s["dropped_events"] = json!(self.dropped_events);
         }
         s
     }
@@ -135,6 +145,8 @@ impl Device {
             restart_required: false,
             scripts: Vec::new(),
             http_rpc: BTreeMap::new(),
+            extras: Default::default(),
+            mqtt: Default::default(),
         }
     }
 
@@ -145,7 +157,7 @@ impl Device {
     /// Seconds since the Unix epoch as Shelly's `ts` (uptime if the wall clock is unknown).
     pub fn ts(&self) -> f64 {
         match self.board.clock().unix_time_ms() {
-            Some(ms) => (ms / 10.0).round() / 100.0,
+            Some(ms) => crate::num::round_to(ms / 1000.0, 2),
             None => self.now_ms() as f64 / 1000.0,
         }
     }

@@ -38,6 +38,7 @@ pub fn load(dev: &RefCell<Device>) {
                     mem_used: 0,
                     mem_peak: 0,
                     mem_free: 0,
+                    dropped_events: 0,
                 });
             }
             Err(e) => d.log(
@@ -93,7 +94,11 @@ pub fn load_component_configs(d: &mut Device) {
         };
         let (kind, id) = crate::components::parse_key(&key);
         let r = match (kind, id) {
-            ("sys", _) => d.components.sys.set(&cfg),
+            ("sys", _) => {
+                // The password hash is not part of `Sys.SetConfig` (only `Shelly.SetAuth` sets it).
+                d.components.sys.auth_ha1 = cfg["auth_ha1"].as_str().map(String::from);
+                d.components.sys.set(&cfg)
+            }
             ("mqtt", _) => d.components.mqtt.set(&cfg),
             ("wifi", _) => {
                 let w = &mut d.components.wifi;
@@ -126,7 +131,8 @@ pub fn save_component_config(d: &mut Device, key: &str) {
         ("sys", _) => {
             let s = &d.components.sys;
             json!({"device": {"name": s.name}, "location": {"tz": s.tz},
-                   "sntp": {"server": s.sntp_server}, "debug": {"websocket": {"enable": s.debug_websocket}}})
+                   "sntp": {"server": s.sntp_server}, "debug": {"websocket": {"enable": s.debug_websocket}},
+                   "auth_ha1": s.auth_ha1})
         }
         ("mqtt", _) => {
             let m = &d.components.mqtt;

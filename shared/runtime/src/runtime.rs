@@ -335,9 +335,8 @@ impl Runtime {
         let mut d = self.device.borrow_mut();
         for l in &state.listeners {
             if let ListenerKind::MqttSubscription { filter } = &l.kind {
-                if let Some(m) = d.board.mqtt() {
-                    m.unsubscribe(filter);
-                }
+                // The board unsubscribes only when no other script uses the filter.
+                crate::api::mqtt::release_filter(&mut d, filter);
             }
         }
         drop(d);
@@ -399,6 +398,22 @@ impl Runtime {
                 .log(Level::Error, CONSOLE_ID, "interrupted".into());
         }
         busy
+    }
+
+    /// Heap statistics of running script `id`'s realm (`CONSOLE_ID`: the console's), for
+    /// prompts and banners.
+    pub fn heap_stats(&self, id: u32) -> Option<ferrite_engine::HeapStats> {
+        self.realm_index(id)
+            .map(|i| self.realms[i].engine.heap_stats())
+    }
+
+    /// Whether realm `id` is running a turn or has callbacks queued (the console uses it to
+    /// know when to show its prompt again).
+    pub fn realm_busy(&self, id: u32) -> bool {
+        self.realm_index(id).is_some_and(|i| {
+            let r = &self.realms[i];
+            r.turn.is_some() || r.engine.has_task() || !r.state.borrow().jobs.is_empty()
+        })
     }
 
     fn eval_in(&mut self, id: u32, source: Vec<u8>, reply: EvalReply) -> bool {
@@ -468,6 +483,8 @@ impl Runtime {
                 None => break,
             }
         }
+        // RPC requests that came over MQTT.
+        crate::api::mqtt::serve_rpc(self);
         crate::components::tick(&mut self.device.borrow_mut());
         self.deliver_device_events();
         self.fire_timers();
@@ -495,6 +512,16 @@ impl Runtime {
             if self.realms.len() != n {
                 break;
             }
+        }
+        // Scripts that stopped themselves (`Script.Stop` of their own id) once their turn ended.
+        let stopping: Vec<u32> = self
+            .realms
+            .iter()
+            .filter(|r| r.turn.is_none() && r.state.borrow().stop_requested)
+            .map(|r| r.id)
+            .collect();
+        for id in stopping {
+            self.stop_script(id);
         }
         self.release_unpinned();
         self.set_marker(None);
@@ -555,6 +582,10 @@ impl Runtime {
         let limits = self.config.limits.clone();
         let id = self.realms[idx].id;
         if self.realms[idx].turn.is_none() {
+            if self.realms[idx].state.borrow().stop_requested {
+                // Stopping itself: nothing more runs (the loop stops it after the slices).
+                return false;
+            }
             let job = self.realms[idx].state.borrow_mut().jobs.pop_front();
             let Some(job) = job else {
                 return false;
@@ -647,9 +678,11 @@ impl Runtime {
         }
         // Memory statistics for Script.GetStatus.
         let stats = self.realms[idx].engine.heap_stats();
+        let dropped = self.realms[idx].state.borrow().dropped_jobs;
         {
             let mut d = self.device.borrow_mut();
             if let Some(r) = d.scripts.iter_mut().find(|r| r.id == id) {
+                r.dropped_events = dropped;
                 r.mem_used = stats.used;
                 r.mem_peak = r.mem_peak.max(stats.used);
                 r.mem_free = stats.free;
@@ -932,6 +965,9 @@ impl Runtime {
             let done = self.device.borrow_mut().rpc_done.pop_front();
             let Some((token, r)) = done else { break };
             match self.pending.remove(&token) {
+                // Answers to requests that came over MQTT are published, not handed on.
+                Some(PendingDest::Transport)
+                    if crate::api::mqtt::take_rpc_answer(&self.device, token, &r) => {}
                 Some(PendingDest::Transport) => self.transport_done.push_back((token, r)),
                 Some(PendingDest::Script { id, handle }) => self.answer_script(id, handle, r),
                 None => {}
@@ -976,6 +1012,16 @@ fn make_arg(vm: &mut ferrite_engine::Vm, a: &Arg) -> Value {
             let p = vm.pinned(*proto).as_object();
             vm.new_host_object(p, *tag, *id)
         }
+        Arg::Object(fields) => vm.new_object().inspect(|&obj| {
+            let mark = vm.push_root(obj);
+            for (k, a) in fields {
+                let v = make_arg(vm, a);
+                vm.push_root(v);
+                let key = vm.key(k);
+                let _ = vm.set(obj, key, v, false);
+            }
+            vm.truncate_roots(mark);
+        }),
     };
     r.unwrap_or(Value::UNDEFINED)
 }

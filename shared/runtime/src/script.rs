@@ -25,6 +25,8 @@ pub enum Arg {
         id: u32,
         proto: u32,
     },
+    /// A plain object built field by field (for values JSON cannot carry, e.g. binary strings).
+    Object(Vec<(String, Arg)>),
 }
 
 /// What a job does.
@@ -160,6 +162,31 @@ pub struct ScriptState {
     pub outgoing_rpc: Vec<(u32, String, Json)>,
     /// The script asked to stop itself (`Script.Stop` of its own id, `die`).
     pub stop_requested: bool,
+    /// Per-script data of API families (their instance tables), dropped with the script.
+    pub extensions: Extensions,
+}
+
+/// Data API families keep per script, by family name (see [`Extensions::get`]).
+#[derive(Default)]
+pub struct Extensions(
+    pub alloc::collections::BTreeMap<&'static str, alloc::boxed::Box<dyn core::any::Any>>,
+);
+
+impl Extensions {
+    /// Family `name`'s data, created with `T::default()` on first use (`None` if `name` holds
+    /// another type).
+    pub fn get<T: Default + 'static>(&mut self, name: &'static str) -> Option<&mut T> {
+        self.0
+            .entry(name)
+            .or_insert_with(|| alloc::boxed::Box::new(T::default()))
+            .downcast_mut::<T>()
+    }
+}
+
+impl core::fmt::Debug for Extensions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
 }
 
 impl ScriptState {
@@ -233,8 +260,13 @@ impl ScriptState {
         Some(self.listeners.remove(i))
     }
 
-    /// Queue the pins of a removed listener for release.
+    /// Queue the pins of a removed listener for release, and cancel its queued calls (they
+    /// would otherwise run a released — and possibly reused — pin).
     pub fn release_pins(&mut self, l: &Listener) {
+        if l.callback != NO_PIN {
+            self.jobs
+                .retain(|j| !matches!(j.kind, JobKind::Call { func, .. } if func == l.callback));
+        }
         for p in [l.callback, l.userdata, l.this] {
             if p != NO_PIN {
                 self.unpin_queue.push(p);

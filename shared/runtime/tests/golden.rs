@@ -5,7 +5,8 @@
 //! - `// run: <ms>` — virtual time to run (default 10000).
 //! - `// at <ms>: <action>` — at that virtual time: `input <id> down|up`, `drive <pin> high|low|float`,
 //!   `analog <pin> <raw>`, `rpc <Method> <json params>`, `mqtt <topic> <payload>`,
-//!   `part <addr> <what> <value>`, `uart <port> <text>`, `stop`, `start`.
+//!   `part <addr> <what> <value>`, `uart <port> <text>`, `ble <addr> <rssi> <hex adv> [<hex rsp>]`,
+//!   `stop`, `start`.
 //! - `// limits: <field>=<n>,…` — change limits (`turn_fuel`, `timers`, `script_heap` …).
 
 use std::path::Path;
@@ -40,7 +41,11 @@ impl Harness {
             Box::new(MemStorage::new(1 << 20)),
             Box::new(SimSystem::new(42, [0xAA, 0xBB, 0xCC, 0x00, 0x11, 0x22])),
         )
-        .with_standard_parts();
+        .with_standard_parts()
+        // MQTT goldens: an in-memory broker that echoes the device's publishes.
+        .with_net(Box::new(
+            ferrite_runtime::sim::mqtt_loopback::LoopbackMqtt::new(),
+        ));
         let sim = board.handle();
         let mut rt = Runtime::new(
             Box::new(board),
@@ -145,6 +150,22 @@ impl Harness {
                 let port = words[1].parse().unwrap();
                 self.sim
                     .uart_feed(port, words.get(2).unwrap_or(&"").as_bytes());
+            }
+            "ble" => {
+                // `ble <addr> <rssi> <hex adv data> [<hex scan response>]`
+                let rest: Vec<&str> = words[2].split(' ').collect();
+                let hex = |s: &str| -> Vec<u8> {
+                    (0..s.len() / 2)
+                        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+                        .collect()
+                };
+                self.sim.inject(BoardEvent::BleAdvertisement {
+                    addr: words[1].into(),
+                    addr_type: 1,
+                    rssi: rest[0].parse().unwrap(),
+                    adv_data: hex(rest[1]),
+                    scan_rsp: rest.get(2).map_or(Vec::new(), |s| hex(s)),
+                });
             }
             "stop" => {
                 let r = rpc(&mut self.rt, "Script.Stop", serde_json::json!({"id": 1}));

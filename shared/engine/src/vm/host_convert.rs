@@ -135,3 +135,79 @@ impl Vm {
         t.to_js(self)
     }
 }
+
+/// Binary data for hosts: `ArrayBuffer`s in, bytes out (the TC53 IO classes read and write these).
+impl Vm {
+    /// A new `ArrayBuffer` holding `data`.
+    pub fn new_array_buffer(&mut self, data: Vec<u8>) -> Result<Value, Value> {
+        // The allocation charges the bytes to the heap budget.
+        self.alloc_object(
+            self.intr.array_buffer_prototype,
+            crate::object::ObjectKind::ArrayBuffer {
+                data,
+                detached: false,
+            },
+        )
+    }
+
+    /// The bytes an `ArrayBuffer`, typed array or `DataView` covers (empty if detached or out
+    /// of bounds); `None` for any other value.
+    pub fn buffer_bytes(&self, v: Value) -> Option<Vec<u8>> {
+        use crate::object::ObjectKind;
+        let h = v.as_object()?;
+        let (buffer, offset, len) = match &self.heap.obj(h).kind {
+            ObjectKind::ArrayBuffer { data, .. } => return Some(data.clone()),
+            ObjectKind::TypedArray {
+                kind,
+                buffer,
+                offset,
+                length,
+            } => (*buffer, *offset as usize, *length as usize * kind.size()),
+            ObjectKind::DataView {
+                buffer,
+                offset,
+                length,
+            } => (*buffer, *offset as usize, *length as usize),
+            _ => return None,
+        };
+        match &self.heap.obj(buffer).kind {
+            ObjectKind::ArrayBuffer { data, .. } => {
+                Some(data.get(offset..offset + len).unwrap_or(&[]).to_vec())
+            }
+            _ => Some(Vec::new()),
+        }
+    }
+
+    /// Copy `data` into the bytes an `ArrayBuffer`, typed array or `DataView` covers (at most
+    /// as many as fit); returns how many were copied, `None` if `v` is not binary data.
+    pub fn set_buffer_bytes(&mut self, v: Value, data: &[u8]) -> Option<usize> {
+        use crate::object::ObjectKind;
+        let h = v.as_object()?;
+        let (buffer, offset, len) = match &self.heap.obj(h).kind {
+            ObjectKind::ArrayBuffer { data, .. } => (h, 0, data.len()),
+            ObjectKind::TypedArray {
+                kind,
+                buffer,
+                offset,
+                length,
+            } => (*buffer, *offset as usize, *length as usize * kind.size()),
+            ObjectKind::DataView {
+                buffer,
+                offset,
+                length,
+            } => (*buffer, *offset as usize, *length as usize),
+            _ => return None,
+        };
+        match &mut self.heap.obj_mut(buffer).kind {
+            ObjectKind::ArrayBuffer { data: bytes, .. } => {
+                let Some(dst) = bytes.get_mut(offset..offset + len) else {
+                    return Some(0);
+                };
+                let n = dst.len().min(data.len());
+                dst[..n].copy_from_slice(&data[..n]);
+                Some(n)
+            }
+            _ => Some(0),
+        }
+    }
+}

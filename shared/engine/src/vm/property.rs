@@ -444,8 +444,13 @@ impl Vm {
             None => {
                 if obj.is_nullish() {
                     let k = self.key_display(key);
+                    let what = if obj.is_undefined() {
+                        "undefined"
+                    } else {
+                        "null"
+                    };
                     return Err(self.type_error(&alloc::format!(
-                        "Cannot set properties of undefined (setting '{k}')"
+                        "Cannot set properties of {what} (setting '{k}')"
                     )));
                 }
                 let p = self.primitive_proto(obj)?;

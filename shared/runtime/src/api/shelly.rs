@@ -94,7 +94,7 @@ fn remove_handler(vm: &mut Vm, args: &[Value], status: bool) -> R {
     let Some(n) = Vm::arg(args, 0).as_number() else {
         return Ok(Value::UNDEFINED);
     };
-    if n.fract() != 0.0 || n < 1.0 || n > u32::MAX as f64 {
+    if !crate::num::is_whole(n) || n < 1.0 || n > u32::MAX as f64 {
         return Ok(Value::UNDEFINED);
     }
     let host = ctx(vm)?;
@@ -141,7 +141,7 @@ fn component_args(vm: &mut Vm, args: &[Value], what: &str) -> Result<(String, Op
         (Some(id), _) => Some(id),
         (None, v) if v.is_undefined() => None,
         (None, v) => match v.as_number() {
-            Some(n) if n >= 0.0 && n.fract() == 0.0 => Some(n as u32),
+            Some(n) if n >= 0.0 && crate::num::is_whole(n) => Some(n as u32),
             _ => return Err(vm.type_error(&alloc::format!("{what}: id must be a number"))),
         },
     };

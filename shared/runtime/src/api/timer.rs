@@ -59,7 +59,7 @@ fn timer_clear(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value
     let Some(n) = h.as_number() else {
         return Ok(Value::UNDEFINED);
     };
-    if n.fract() != 0.0 || n < 1.0 || n > u32::MAX as f64 {
+    if !crate::num::is_whole(n) || n < 1.0 || n > u32::MAX as f64 {
         return Ok(Value::UNDEFINED);
     }
     let host = ctx(vm)?;

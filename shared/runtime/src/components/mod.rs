@@ -153,11 +153,13 @@ pub fn tick(dev: &mut Device) {
     for (k, d) in statuses {
         dev.status_changed(&k, d);
     }
+    crate::api::shelly_extras::tick(dev);
 }
 
 /// The earliest time a component needs [`tick`] again.
 pub fn next_deadline(dev: &Device) -> Option<u64> {
     let a = dev.components.switches.iter().filter_map(|s| s.deadline());
     let b = dev.components.inputs.iter().filter_map(|i| i.deadline());
-    a.chain(b).min()
+    let c = crate::api::shelly_extras::next_deadline(dev);
+    a.chain(b).chain(c).min()
 }

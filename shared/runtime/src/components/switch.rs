@@ -105,8 +105,8 @@ impl Switch {
             "output": self.output,
             "apower": p,
             "voltage": self.voltage,
-            "current": if self.voltage > 0.0 { ((p / self.voltage) * 1000.0).round() / 1000.0 } else { 0.0 },
-            "aenergy": {"total": (self.energy_wh * 1000.0).round() / 1000.0},
+            "current": if self.voltage > 0.0 { crate::num::round_to(p / self.voltage, 3) } else { 0.0 },
+            "aenergy": {"total": crate::num::round_to(self.energy_wh, 3)},
             "temperature": {"tC": 41.2, "tF": 106.2},
         });
         if let Some(at) = self.timer_at {

@@ -86,7 +86,7 @@ pub fn status(dev: &mut Device) -> Json {
         "fs_size": fs_size,
         "fs_free": fs_size.saturating_sub(fs_used),
         "cfg_rev": 0,
-        "kvs_rev": 0,
+        "kvs_rev": dev.extras.kvs.rev,
         "schedule_rev": 0,
         "webhook_rev": 0,
         "available_updates": {},

@@ -51,6 +51,9 @@ pub const METHODS: &[&str] = &[
     "Script.GetConfig",
     "Script.SetConfig",
     "Script.Delete",
+    "Datapoint.List",
+    "Datapoint.Get",
+    "Datapoint.Set",
 ];
 
 fn u32_field(params: &Json, key: &str) -> Result<u32, RpcError> {
@@ -103,6 +106,7 @@ pub(crate) fn dispatch(rt: &mut Runtime, method: &str, params: &Json, origin: Or
             device_method(rt, &lower, method, params).into()
         }
         "script" => script_method(rt, &lower, method, params, origin),
+        "datapoint" => crate::datapoints::rpc_method(rt, &lower, method, params, origin),
         _ => crate::api::rpc_method(rt, &lower, method, params, origin)
             .unwrap_or_else(|| Err(RpcError::no_handler(method)).into()),
     }
@@ -367,6 +371,7 @@ fn script_method(
                 mem_used: 0,
                 mem_peak: 0,
                 mem_free: 0,
+                dropped_events: 0,
             };
             d.board
                 .storage()

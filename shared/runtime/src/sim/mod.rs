@@ -9,6 +9,7 @@ mod clock;
 mod storage;
 mod system;
 
+pub mod mqtt_loopback;
 pub mod parts;
 
 pub use clock::VirtualClock;

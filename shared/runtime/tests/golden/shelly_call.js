@@ -21,4 +21,9 @@ Shelly.emitEvent("this_happened", {what: "when", why: 42});
 print("id", Shelly.getCurrentScriptId(), "gen", Shelly.getDeviceInfo().gen);
 print("config", JSON.stringify(Shelly.getComponentConfig("switch:0").in_mode));
 print("missing", Shelly.getComponentStatus("foo", 3));
-print("remove:", Shelly.removeEventHandler(eh), Shelly.removeEventHandler(eh), Shelly.removeEventHandler("x"));
+Timer.set(2000, false, function () {
+  print("remove:", Shelly.removeEventHandler(eh), Shelly.removeEventHandler(eh), Shelly.removeEventHandler("x"));
+  Shelly.emitEvent("not_seen", 1);
+  Shelly.call("Script.Stop", {id: Shelly.getCurrentScriptId()}, function (r) { print("never printed", r); });
+});
+Timer.set(2500, false, function () { print("stopped itself, so never printed"); });

@@ -1,0 +1,1033 @@
+//! The virtual device's HTTP/WebSocket RPC server, compatible with Shelly Gen2 devices:
+//!
+//! - `POST /rpc` with a JSON-RPC frame → the response frame;
+//! - `GET|POST /rpc/<Method>` with params from the query (values as JSON when they parse) or the
+//!   body → the bare result, errors as HTTP 4xx/5xx with the error object;
+//! - `GET /shelly` → device info (never needs authentication);
+//! - WebSocket on `/rpc`: request frames in, response frames out, and every notification
+//!   (`NotifyStatus`, `NotifyEvent`) to clients that sent a request with a `src`;
+//! - WebSocket on `/debug/log`: the device log as `{ts, level, data}` frames;
+//! - `/script/<id>/<name>`: scripts' `HTTPServer.registerEndpoint` endpoints (answers close
+//!   the connection, as on Shelly).
+//!
+//! Non-blocking std sockets driven from [`Transport::poll`]; the protocols are the sans-IO
+//! parsers of `ferrite-protocols`. Limits as on Shelly: 5 transactions in flight (503), 10 s
+//! per transaction (504), request size 16 KiB for `/rpc`, 3072 bytes for script endpoints
+//! (connection reset), 64 KiB WebSocket messages. With a password set (`Shelly.SetAuth`),
+//! every request but `GET /shelly` needs digest authentication.
+
+mod frames;
+
+use std::collections::BTreeMap;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use ferrite_protocols::digest::{self, NonceBook};
+use ferrite_protocols::http::{write_response, HttpError, Request, RequestParser};
+use ferrite_protocols::websocket::{self, opcode, Decoder, Message};
+use ferrite_runtime::api::shelly_extras::{
+    http_endpoint_request, take_http_responses, EndpointReply, EndpointRequest,
+};
+use ferrite_runtime::device::Notification;
+use ferrite_runtime::json::{json, Json};
+use ferrite_runtime::log::Level;
+use ferrite_runtime::rpc::{code, Origin, RpcError, RpcReply};
+use ferrite_runtime::Runtime;
+
+use super::{DeviceOptions, Transport};
+use frames::RequestFrame;
+
+/// Largest request on `/rpc` (room for `Script.PutCode` chunks).
+const RPC_REQUEST_LIMIT: usize = 16 * 1024;
+/// Largest request on a script endpoint (Shelly: 3072, then the connection is reset).
+const SCRIPT_REQUEST_LIMIT: usize = 3072;
+/// Transactions (requests waiting for a pending answer) at once.
+const MAX_TRANSACTIONS: usize = 5;
+/// A transaction not answered in this time gets 504.
+const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(10);
+/// An HTTP connection with nothing in progress and no input for this long is closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Connections at once; more are closed on accept.
+const MAX_CONNECTIONS: usize = 32;
+/// Unsent bytes one connection may hold before it is dropped (a client that stopped reading).
+const MAX_OUTPUT: usize = 512 * 1024;
+/// How long a digest nonce stays valid.
+const NONCE_LIFETIME_MS: u64 = 30 * 60 * 1000;
+
+fn path_limit(path: &str) -> usize {
+    if path.starts_with("/script/") {
+        SCRIPT_REQUEST_LIMIT
+    } else {
+        RPC_REQUEST_LIMIT
+    }
+}
+
+/// What a connection speaks now.
+enum Mode {
+    Http {
+        parser: RequestParser,
+        /// A request is waiting for its answer; later requests wait (answers stay in order).
+        waiting: bool,
+    },
+    /// JSON-RPC over WebSocket.
+    Rpc {
+        decoder: Decoder,
+        /// The client's `src` once it sent one: notifications go to it.
+        src: Option<String>,
+    },
+    /// The debug log stream; `next` is the next log line to send.
+    Log { decoder: Decoder, next: u64 },
+}
+
+struct Conn {
+    id: u64,
+    stream: TcpStream,
+    mode: Mode,
+    out: Vec<u8>,
+    /// Close once `out` is written.
+    closing: bool,
+    /// Closed or failed: remove.
+    dead: bool,
+    /// The client closed its side: nothing more will be read.
+    eof: bool,
+    /// When the client last sent something (idle HTTP connections are closed).
+    last_input: Instant,
+}
+
+/// Where a pending RPC answer goes.
+#[derive(Clone, Debug)]
+enum Answer {
+    /// `POST /rpc`: the whole response frame.
+    Frame { keep_alive: bool },
+    /// `GET|POST /rpc/<Method>`: the bare result.
+    Bare { keep_alive: bool },
+    /// A WebSocket frame.
+    Ws,
+}
+
+struct Transaction {
+    conn: u64,
+    id: Json,
+    answer: Answer,
+    started: Instant,
+}
+
+/// Everything but the connections (so a connection and this can be borrowed together).
+struct Shared {
+    device_id: String,
+    transactions: BTreeMap<u32, Transaction>,
+    /// Script endpoint transactions: token → connection.
+    endpoints: BTreeMap<u32, u64>,
+    nonces: NonceBook,
+    rng: u64,
+    started: Instant,
+}
+
+pub struct HttpServer {
+    listener: TcpListener,
+    conns: Vec<Conn>,
+    next_conn: u64,
+    shared: Shared,
+}
+
+impl HttpServer {
+    /// Listen on `addr` (`host:port`; port 0 picks one). Prints
+    /// `http: listening on http://<addr>` to stderr.
+    pub fn bind(addr: &str, _opts: &DeviceOptions) -> Result<HttpServer, String> {
+        let listener =
+            TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| format!("{addr}: {e}"))?;
+        let local = listener.local_addr().map_err(|e| format!("{addr}: {e}"))?;
+        eprintln!("http: listening on http://{local}");
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+            ^ (u64::from(std::process::id()) << 32)
+            ^ (&listener as *const TcpListener as usize as u64);
+        Ok(HttpServer {
+            listener,
+            conns: Vec::new(),
+            next_conn: 1,
+            shared: Shared {
+                device_id: String::new(),
+                transactions: BTreeMap::new(),
+                endpoints: BTreeMap::new(),
+                nonces: NonceBook::new(64, NONCE_LIFETIME_MS),
+                rng: seed | 1,
+                started: Instant::now(),
+            },
+        })
+    }
+
+    fn accept(&mut self) -> bool {
+        let mut did = false;
+        loop {
+            match self.listener.accept() {
+                Ok((stream, _peer)) => {
+                    did = true;
+                    if self.conns.len() >= MAX_CONNECTIONS {
+                        drop(stream);
+                        continue;
+                    }
+                    if stream.set_nonblocking(true).is_err() {
+                        continue;
+                    }
+                    let _ = stream.set_nodelay(true);
+                    self.conns.push(Conn {
+                        id: self.next_conn,
+                        stream,
+                        mode: Mode::Http {
+                            parser: RequestParser::new(RPC_REQUEST_LIMIT)
+                                .with_path_limits(path_limit),
+                            waiting: false,
+                        },
+                        out: Vec::new(),
+                        closing: false,
+                        dead: false,
+                        eof: false,
+                        last_input: Instant::now(),
+                    });
+                    self.next_conn += 1;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            }
+        }
+        did
+    }
+}
+
+impl Transport for HttpServer {
+    fn poll(&mut self, rt: &mut Runtime) -> bool {
+        if self.shared.device_id.is_empty() {
+            self.shared.device_id = rt.device().borrow().info.id.clone();
+        }
+        let mut did = self.accept();
+        for conn in self.conns.iter_mut() {
+            did |= conn.read_input();
+            did |= conn.process(&mut self.shared, rt);
+            if conn.eof && !conn.closing && !matches!(conn.mode, Mode::Http { waiting: true, .. }) {
+                conn.closing = true;
+                did = true;
+            }
+            if let Mode::Log { next, .. } = &mut conn.mode {
+                did |= stream_log(rt, next, &mut conn.out);
+            }
+        }
+        did |= self.expire_transactions();
+        did |= self.endpoint_answers(rt);
+        for conn in self.conns.iter_mut() {
+            did |= conn.flush();
+        }
+        for c in self.conns.iter_mut() {
+            let idle_http = matches!(c.mode, Mode::Http { waiting: false, .. }) && c.out.is_empty();
+            if idle_http && c.last_input.elapsed() >= IDLE_TIMEOUT {
+                c.dead = true;
+            }
+        }
+        let before = self.conns.len();
+        self.conns.retain(|c| !c.dead);
+        did | (self.conns.len() != before)
+    }
+
+    fn on_boot(&mut self, rt: &mut Runtime) {
+        // A new runtime: its tokens start again and the log restarts at sequence 0.
+        self.shared.device_id = rt.device().borrow().info.id.clone();
+        let lost: Vec<Transaction> = std::mem::take(&mut self.shared.transactions)
+            .into_values()
+            .collect();
+        let err = Err(RpcError::new(code::UNAVAILABLE, "the device restarted"));
+        for (_, conn_id) in std::mem::take(&mut self.shared.endpoints) {
+            if let Some(conn) = self.conns.iter_mut().find(|c| c.id == conn_id) {
+                conn.respond_text(503, &[], b"Service Unavailable");
+            }
+        }
+        for t in lost {
+            if let Some(conn) = self.conns.iter_mut().find(|c| c.id == t.conn) {
+                conn.answer(&self.shared.device_id, &t.id, &t.answer, &err);
+                conn.flush();
+            }
+        }
+        for conn in self.conns.iter_mut() {
+            if let Mode::Log { next, .. } = &mut conn.mode {
+                *next = 0;
+            }
+        }
+    }
+
+    fn wait_fds(&self, fds: &mut Vec<libc::pollfd>) -> bool {
+        use std::os::fd::AsRawFd;
+        fds.push(libc::pollfd {
+            fd: self.listener.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        });
+        for c in &self.conns {
+            let mut events = 0;
+            if c.wants_input() {
+                events |= libc::POLLIN;
+            }
+            if !c.out.is_empty() {
+                events |= libc::POLLOUT;
+            }
+            // A connection waiting for an answer is not watched (a hangup would wake the
+            // loop over and over); the answer or the timeout wakes it.
+            if events != 0 {
+                fds.push(libc::pollfd {
+                    fd: c.stream.as_raw_fd(),
+                    events,
+                    revents: 0,
+                });
+            }
+        }
+        // Transaction timeouts (10 s) need no wake-up of their own: the loop wakes at least
+        // every second.
+        true
+    }
+
+    fn deliver(
+        &mut self,
+        rt: &mut Runtime,
+        done: &[(u32, Result<Json, RpcError>)],
+        notifications: &[Notification],
+    ) {
+        // Answers produced by this round's script callbacks go out now, not after a wait.
+        self.endpoint_answers(rt);
+        for (token, result) in done {
+            let Some(t) = self.shared.transactions.remove(token) else {
+                continue;
+            };
+            if let Some(conn) = self.conns.iter_mut().find(|c| c.id == t.conn) {
+                conn.answer(&self.shared.device_id, &t.id, &t.answer, result);
+                conn.flush();
+            }
+        }
+        if notifications.is_empty() {
+            return;
+        }
+        for conn in self.conns.iter_mut() {
+            let Mode::Rpc { src: Some(dst), .. } = &conn.mode else {
+                continue;
+            };
+            for n in notifications {
+                let frame = json!({"src": self.shared.device_id, "dst": dst,
+                    "method": n.method, "params": n.params});
+                websocket::encode_frame(
+                    &mut conn.out,
+                    opcode::TEXT,
+                    &serde_json::to_vec(&frame).unwrap_or_default(),
+                    None,
+                );
+            }
+            conn.flush();
+        }
+    }
+}
+
+impl HttpServer {
+    /// Write the answers scripts gave to endpoint requests.
+    fn endpoint_answers(&mut self, rt: &mut Runtime) -> bool {
+        let answers = take_http_responses(rt);
+        let did = !answers.is_empty();
+        for (token, resp) in answers {
+            let Some(conn_id) = self.shared.endpoints.remove(&token) else {
+                continue;
+            };
+            if let Some(conn) = self.conns.iter_mut().find(|c| c.id == conn_id) {
+                conn.respond_text(resp.code, &resp.headers, &resp.body);
+                conn.flush();
+            }
+        }
+        did
+    }
+
+    /// Answer transactions older than [`TRANSACTION_TIMEOUT`] with 504 / error -104.
+    fn expire_transactions(&mut self) -> bool {
+        let expired: Vec<u32> = self
+            .shared
+            .transactions
+            .iter()
+            .filter(|(_, t)| t.started.elapsed() >= TRANSACTION_TIMEOUT)
+            .map(|(k, _)| *k)
+            .collect();
+        for token in &expired {
+            let Some(t) = self.shared.transactions.remove(token) else {
+                continue;
+            };
+            let err = Err(RpcError::new(
+                code::DEADLINE_EXCEEDED,
+                "the request was not answered in 10 seconds",
+            ));
+            if let Some(conn) = self.conns.iter_mut().find(|c| c.id == t.conn) {
+                conn.answer(&self.shared.device_id, &t.id, &t.answer, &err);
+            }
+        }
+        !expired.is_empty()
+    }
+}
+
+/// Send new log lines to a `/debug/log` client.
+fn stream_log(rt: &Runtime, next: &mut u64, out: &mut Vec<u8>) -> bool {
+    let dev = rt.device();
+    let dev = dev.borrow();
+    if dev.log.next_seq() <= *next {
+        return false;
+    }
+    let epoch = dev.board.clock().unix_time_ms();
+    let uptime = dev.now_ms();
+    for line in dev.log.since(*next) {
+        let ts = match epoch {
+            // The wall-clock time of the line.
+            Some(ms) => (ms - (uptime.saturating_sub(line.ts_ms)) as f64) / 1000.0,
+            None => line.ts_ms as f64 / 1000.0,
+        };
+        let level = match line.level {
+            Level::Error => 0,
+            Level::Warn => 1,
+            Level::Info | Level::Script => 2,
+        };
+        let data = if line.script == 0 {
+            format!("{}\n", line.text)
+        } else {
+            format!("script:{}: {}\n", line.script, line.text)
+        };
+        let frame = json!({"ts": ts, "level": level, "data": data});
+        websocket::encode_frame(
+            out,
+            opcode::TEXT,
+            &serde_json::to_vec(&frame).unwrap_or_default(),
+            None,
+        );
+    }
+    *next = dev.log.next_seq();
+    true
+}
+
+impl Conn {
+    /// Whether [`Conn::read_input`] would read now.
+    fn wants_input(&self) -> bool {
+        !self.dead
+            && !self.closing
+            && !self.eof
+            && !matches!(self.mode, Mode::Http { waiting: true, .. })
+    }
+
+    /// Read what the socket has (bounded by what the parser may still buffer).
+    fn read_input(&mut self) -> bool {
+        if self.dead || self.closing || self.eof {
+            return false;
+        }
+        let room = match &self.mode {
+            Mode::Http { parser, waiting } => {
+                if *waiting {
+                    return false;
+                }
+                (RPC_REQUEST_LIMIT + 4096).saturating_sub(parser.buffered())
+            }
+            Mode::Rpc { decoder, .. } | Mode::Log { decoder, .. } => {
+                (websocket::DEFAULT_MESSAGE_LIMIT + 4096).saturating_sub(decoder.buffered())
+            }
+        };
+        let mut did = false;
+        let mut buf = [0u8; 8192];
+        let mut left = room;
+        while left > 0 {
+            let n = buf.len().min(left);
+            match self.stream.read(&mut buf[..n]) {
+                Ok(0) => {
+                    // The client is done sending: answer what it sent, then close.
+                    self.eof = true;
+                    return true;
+                }
+                Ok(k) => {
+                    did = true;
+                    self.last_input = Instant::now();
+                    left -= k;
+                    match &mut self.mode {
+                        Mode::Http { parser, .. } => parser.feed(&buf[..k]),
+                        Mode::Rpc { decoder, .. } | Mode::Log { decoder, .. } => {
+                            decoder.feed(&buf[..k])
+                        }
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => {
+                    self.dead = true;
+                    return true;
+                }
+            }
+        }
+        did
+    }
+
+    /// Write what is queued. Drops the connection if the client stopped reading.
+    fn flush(&mut self) -> bool {
+        let mut did = false;
+        while !self.out.is_empty() && !self.dead {
+            match self.stream.write(&self.out) {
+                Ok(0) => self.dead = true,
+                Ok(n) => {
+                    self.out.drain(..n);
+                    did = true;
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => self.dead = true,
+            }
+        }
+        if self.out.len() > MAX_OUTPUT {
+            self.dead = true;
+        }
+        if self.out.is_empty() && self.closing && !self.dead {
+            let _ = self.stream.shutdown(std::net::Shutdown::Both);
+            self.dead = true;
+            did = true;
+        }
+        did
+    }
+
+    /// Handle every complete request or message that is buffered.
+    fn process(&mut self, sh: &mut Shared, rt: &mut Runtime) -> bool {
+        let mut did = false;
+        while !self.dead && !self.closing {
+            match &mut self.mode {
+                Mode::Http { parser, waiting } => {
+                    if *waiting {
+                        break;
+                    }
+                    match parser.next_request() {
+                        Ok(Some(req)) => {
+                            did = true;
+                            self.http_request(sh, rt, req);
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            did = true;
+                            self.http_error(e);
+                        }
+                    }
+                }
+                Mode::Rpc { decoder, .. } | Mode::Log { decoder, .. } => {
+                    match decoder.next_message() {
+                        Ok(Some(m)) => {
+                            did = true;
+                            self.ws_message(sh, rt, m);
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            did = true;
+                            websocket::encode_close(
+                                &mut self.out,
+                                e.close_code(),
+                                &e.to_string(),
+                                None,
+                            );
+                            self.closing = true;
+                        }
+                    }
+                }
+            }
+        }
+        did
+    }
+
+    fn http_error(&mut self, e: HttpError) {
+        match e {
+            // Shelly resets script-endpoint connections that send too much.
+            HttpError::TooLarge { limit } if limit == SCRIPT_REQUEST_LIMIT => {
+                self.out.clear();
+                self.dead = true;
+            }
+            e => {
+                let body = json!({"code": e.status(), "message": e.to_string()});
+                self.respond(e.status(), &[], &body, false);
+                self.closing = true;
+            }
+        }
+    }
+
+    /// Queue an HTTP response with a JSON body.
+    fn respond(&mut self, status: u16, headers: &[(&str, &str)], body: &Json, keep_alive: bool) {
+        let mut h: Vec<(&str, &str)> = vec![
+            ("Content-Type", "application/json"),
+            ("Access-Control-Allow-Origin", "*"),
+            ("Server", "Ferrite"),
+        ];
+        h.extend_from_slice(headers);
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        write_response(&mut self.out, status, &h, &bytes, keep_alive);
+        if !keep_alive {
+            self.closing = true;
+        }
+    }
+
+    fn http_request(&mut self, sh: &mut Shared, rt: &mut Runtime, req: Request) {
+        let keep_alive = req.keep_alive();
+        let path = req.path().to_string();
+        if req.method == "OPTIONS" {
+            write_response(
+                &mut self.out,
+                204,
+                &[
+                    ("Access-Control-Allow-Origin", "*"),
+                    ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+                    ("Access-Control-Allow-Headers", "*"),
+                ],
+                b"",
+                keep_alive,
+            );
+            self.closing |= !keep_alive;
+            return;
+        }
+        if websocket::is_upgrade(&req) && (path == "/rpc" || path == "/debug/log") {
+            if path == "/debug/log" {
+                if let Err(challenge) = sh.check_http_auth(rt, &req) {
+                    self.respond(
+                        401,
+                        &[("WWW-Authenticate", &challenge)],
+                        &json!({"code": 401, "message": "unauthorized"}),
+                        false,
+                    );
+                    return;
+                }
+            }
+            self.upgrade(rt, &req, &path);
+            return;
+        }
+        match (req.method.as_str(), path.as_str()) {
+            ("GET", "/shelly") => {
+                let info = ferrite_runtime::rpc::device_info(&rt.device().borrow());
+                self.respond(200, &[], &info, keep_alive);
+            }
+            ("POST", "/rpc") => {
+                let frame = match frames::parse_request(&req.body) {
+                    Ok(f) => f,
+                    Err((id, e)) => {
+                        let body = frames::response(&id, &sh.device_id, &Err(e.clone()));
+                        self.respond(frames::http_status(&e), &[], &body, keep_alive);
+                        return;
+                    }
+                };
+                // Credentials in the frame or in the header.
+                let authed = match &frame.auth {
+                    _ if is_open_method(&frame.method) => Ok(()),
+                    Some(a) => sh.check_frame_auth(rt, a),
+                    None => sh.check_http_auth(rt, &req).map_err(|_| false),
+                };
+                if let Err(stale) = authed {
+                    let nonce = sh.new_nonce();
+                    let e = RpcError::new(
+                        code::UNAUTHORIZED,
+                        digest::rpc_challenge(&sh.device_id, nonce, stale),
+                    );
+                    let header = digest::www_authenticate(&sh.device_id, &nonce.to_string());
+                    let body = frames::response(&frame.id, &sh.device_id, &Err(e));
+                    self.respond(401, &[("WWW-Authenticate", &header)], &body, keep_alive);
+                    return;
+                }
+                self.run(sh, rt, frame, Answer::Frame { keep_alive });
+            }
+            ("GET" | "POST", p) if p.starts_with("/rpc/") => {
+                let open = is_open_method(&p[5..]);
+                if let (false, Err(challenge)) = (open, sh.check_http_auth(rt, &req)) {
+                    self.respond(
+                        401,
+                        &[("WWW-Authenticate", &challenge)],
+                        &json!({"code": 401, "message": "unauthorized"}),
+                        keep_alive,
+                    );
+                    return;
+                }
+                let method =
+                    ferrite_protocols::http::percent_decode(&p[5..], false).unwrap_or_default();
+                let params = if req.method == "POST" && !req.body.is_empty() {
+                    match serde_json::from_slice::<Json>(&req.body) {
+                        Ok(p @ (Json::Object(_) | Json::Null)) => Ok(p),
+                        Ok(_) => Err(RpcError::invalid("params must be an object")),
+                        Err(e) => Err(RpcError::new(
+                            code::PARSE_ERROR,
+                            format!("Invalid JSON: {e}"),
+                        )),
+                    }
+                } else {
+                    frames::query_params(req.query())
+                };
+                let params = match params {
+                    Ok(p) => p,
+                    Err(e) => {
+                        self.respond(
+                            frames::http_status(&e),
+                            &[],
+                            &frames::error_object(&e),
+                            keep_alive,
+                        );
+                        return;
+                    }
+                };
+                let frame = RequestFrame {
+                    id: Json::Null,
+                    src: None,
+                    method,
+                    params,
+                    auth: None,
+                };
+                self.run(sh, rt, frame, Answer::Bare { keep_alive });
+            }
+            (_, p) if p.starts_with("/script/") => {
+                if let Err(challenge) = sh.check_http_auth(rt, &req) {
+                    self.respond(
+                        401,
+                        &[("WWW-Authenticate", &challenge)],
+                        &json!({"code": 401, "message": "unauthorized"}),
+                        false,
+                    );
+                    return;
+                }
+                self.script_endpoint(sh, rt, req);
+            }
+            ("GET" | "POST", _) => {
+                let body = json!({"code": 404, "message": format!("not found: {path}")});
+                self.respond(404, &[], &body, keep_alive);
+            }
+            _ => {
+                let body =
+                    json!({"code": 405, "message": format!("method {} not allowed", req.method)});
+                self.respond(405, &[("Allow", "GET, POST, OPTIONS")], &body, keep_alive);
+            }
+        }
+    }
+
+    /// `/script/<id>/<name>`: hand the request to the script's endpoint; the answer comes from
+    /// [`take_http_responses`] (the runtime keeps Shelly's limits: 5 transactions, 10 s).
+    fn script_endpoint(&mut self, sh: &mut Shared, rt: &mut Runtime, req: Request) {
+        let path = req.path();
+        let rest = &path["/script/".len()..];
+        let target = rest
+            .split_once('/')
+            .and_then(|(id, name)| Some((id.parse::<u32>().ok()?, name)))
+            .filter(|(_, name)| !name.is_empty() && !name.contains('/'));
+        let Some((id, name)) = target else {
+            self.respond_text(404, &[], b"Not Found");
+            return;
+        };
+        let name = name.to_string();
+        let request = EndpointRequest {
+            method: req.method.clone(),
+            query: req.query().unwrap_or("").to_string(),
+            headers: req.headers.clone(),
+            body: req.body,
+        };
+        match http_endpoint_request(rt, id, &name, request) {
+            EndpointReply::NotFound => self.respond_text(404, &[], b"Not Found"),
+            EndpointReply::Pending(token) => {
+                if let Mode::Http { waiting, .. } = &mut self.mode {
+                    *waiting = true;
+                }
+                sh.endpoints.insert(token, self.id);
+            }
+        }
+    }
+
+    /// Queue a response with a non-JSON body; the connection closes after it (as Shelly
+    /// answers script endpoints).
+    fn respond_text(&mut self, status: u16, headers: &[(String, String)], body: &[u8]) {
+        let mut h: Vec<(&str, &str)> =
+            vec![("Access-Control-Allow-Origin", "*"), ("Server", "Ferrite")];
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            h.push(("Content-Type", "text/plain"));
+        }
+        h.extend(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        write_response(&mut self.out, status, &h, body, false);
+        if let Mode::Http { waiting, .. } = &mut self.mode {
+            *waiting = false;
+        }
+        self.closing = true;
+    }
+
+    /// Switch to WebSocket after a valid handshake.
+    fn upgrade(&mut self, rt: &Runtime, req: &Request, path: &str) {
+        let Mode::Http { parser, .. } = &mut self.mode else {
+            return;
+        };
+        let rest = parser.take_rest();
+        match websocket::handshake_response(req, &mut self.out) {
+            Ok(()) => {
+                let mut decoder = Decoder::server(websocket::DEFAULT_MESSAGE_LIMIT);
+                decoder.feed(&rest);
+                self.mode = if path == "/debug/log" {
+                    // Start with the recent lines the log still holds.
+                    let dev = rt.device();
+                    let first = dev.borrow().log.since(0).next().map_or(0, |l| l.seq);
+                    Mode::Log {
+                        decoder,
+                        next: first,
+                    }
+                } else {
+                    Mode::Rpc { decoder, src: None }
+                };
+            }
+            Err(e) => {
+                websocket::handshake_error_response(e, &mut self.out);
+                self.closing = true;
+            }
+        }
+    }
+
+    fn ws_message(&mut self, sh: &mut Shared, rt: &mut Runtime, m: Message) {
+        match m {
+            Message::Ping(p) => websocket::encode_frame(&mut self.out, opcode::PONG, &p, None),
+            Message::Pong(_) => {}
+            Message::Close(code, _) => {
+                websocket::encode_close(
+                    &mut self.out,
+                    code.unwrap_or(websocket::close_code::NORMAL),
+                    "",
+                    None,
+                );
+                self.closing = true;
+            }
+            Message::Binary(_) => {}
+            Message::Text(text) => {
+                if !matches!(self.mode, Mode::Rpc { .. }) {
+                    return;
+                }
+                let frame = match frames::parse_request(text.as_bytes()) {
+                    Ok(f) => f,
+                    Err((id, e)) => {
+                        self.ws_send(&frames::response(&id, &sh.device_id, &Err(e)));
+                        return;
+                    }
+                };
+                if let (Some(s), Mode::Rpc { src, .. }) = (&frame.src, &mut self.mode) {
+                    *src = Some(s.clone());
+                }
+                let authed = match &frame.auth {
+                    _ if is_open_method(&frame.method) => Ok(()),
+                    Some(a) => sh.check_frame_auth(rt, a),
+                    None if sh.auth_required(rt) => Err(false),
+                    None => Ok(()),
+                };
+                if let Err(stale) = authed {
+                    let nonce = sh.new_nonce();
+                    let e = RpcError::new(
+                        code::UNAUTHORIZED,
+                        digest::rpc_challenge(&sh.device_id, nonce, stale),
+                    );
+                    self.ws_send(&frames::response(&frame.id, &sh.device_id, &Err(e)));
+                    return;
+                }
+                self.run(sh, rt, frame, Answer::Ws);
+            }
+        }
+    }
+
+    fn ws_send(&mut self, frame: &Json) {
+        let mut bytes = serde_json::to_vec(frame).unwrap_or_default();
+        if let Mode::Rpc { src: Some(dst), .. } = &self.mode {
+            // Shelly addresses answers to the client's src.
+            if let Json::Object(o) = frame {
+                if !o.contains_key("dst") && o.contains_key("id") {
+                    let mut f = frame.clone();
+                    f["dst"] = json!(dst);
+                    bytes = serde_json::to_vec(&f).unwrap_or_default();
+                }
+            }
+        }
+        websocket::encode_frame(&mut self.out, opcode::TEXT, &bytes, None);
+    }
+
+    /// Run an authenticated request: answer now, or register the transaction.
+    fn run(&mut self, sh: &mut Shared, rt: &mut Runtime, frame: RequestFrame, answer: Answer) {
+        if sh.transactions.len() >= MAX_TRANSACTIONS {
+            // Answered as HTTP 503 (or the same error over WebSocket).
+            let e = RpcError::new(
+                code::UNAVAILABLE,
+                "too many requests in progress (5), try again later",
+            );
+            self.answer(&sh.device_id, &frame.id, &answer, &Err(e));
+            return;
+        }
+        let reply = if frame.method.eq_ignore_ascii_case("Shelly.SetAuth") {
+            RpcReply::Done(set_auth(rt, &frame.params))
+        } else {
+            rt.rpc(&frame.method, frame.params.clone(), Origin::Transport)
+        };
+        match reply {
+            RpcReply::Done(result) => self.answer(&sh.device_id, &frame.id, &answer, &result),
+            RpcReply::Pending(token) => {
+                if let Mode::Http { waiting, .. } = &mut self.mode {
+                    *waiting = true;
+                }
+                sh.transactions.insert(
+                    token,
+                    Transaction {
+                        conn: self.id,
+                        id: frame.id,
+                        answer,
+                        started: Instant::now(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Queue the answer to a request.
+    fn answer(
+        &mut self,
+        device_id: &str,
+        id: &Json,
+        answer: &Answer,
+        result: &Result<Json, RpcError>,
+    ) {
+        match answer {
+            Answer::Ws => {
+                if !id.is_null() {
+                    self.ws_send(&frames::response(id, device_id, result));
+                }
+            }
+            Answer::Frame { keep_alive } => {
+                if let Mode::Http { waiting, .. } = &mut self.mode {
+                    *waiting = false;
+                }
+                let status = result.as_ref().err().map_or(200, frames::http_status);
+                self.respond(
+                    status,
+                    &[],
+                    &frames::response(id, device_id, result),
+                    *keep_alive,
+                );
+            }
+            Answer::Bare { keep_alive } => {
+                if let Mode::Http { waiting, .. } = &mut self.mode {
+                    *waiting = false;
+                }
+                match result {
+                    Ok(r) => self.respond(200, &[], r, *keep_alive),
+                    Err(e) => self.respond(
+                        frames::http_status(e),
+                        &[],
+                        &frames::error_object(e),
+                        *keep_alive,
+                    ),
+                }
+            }
+        }
+    }
+}
+
+impl Shared {
+    fn stored_ha1(rt: &Runtime) -> Option<String> {
+        rt.device().borrow().components.sys.auth_ha1.clone()
+    }
+
+    fn auth_required(&self, rt: &Runtime) -> bool {
+        Shared::stored_ha1(rt).is_some()
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// A fresh nonce (a number below 2^53, so JSON clients read it exactly), remembered.
+    fn new_nonce(&mut self) -> u64 {
+        // xorshift64*: unpredictable enough with a time-and-address seed for a nonce.
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        let n = (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11).max(1);
+        let now = self.now_ms();
+        self.nonces.issue(n, now)
+    }
+
+    /// Check an `Authorization` header when a password is set. `Err` holds the
+    /// `WWW-Authenticate` challenge to send.
+    fn check_http_auth(&mut self, rt: &Runtime, req: &Request) -> Result<(), String> {
+        let Some(ha1) = Shared::stored_ha1(rt) else {
+            return Ok(());
+        };
+        let now = self.now_ms();
+        let ok = req
+            .header("authorization")
+            .and_then(|h| digest::parse_authorization(h).ok())
+            .is_some_and(|c| {
+                let nonces = &mut self.nonces;
+                digest::verify(&c, &ha1, &self.device_id, &req.method, |n| {
+                    nonces.valid(n, now)
+                })
+                .is_ok()
+            });
+        if ok {
+            Ok(())
+        } else {
+            let nonce = self.new_nonce();
+            Err(digest::www_authenticate(
+                &self.device_id,
+                &nonce.to_string(),
+            ))
+        }
+    }
+
+    /// Check a JSON-RPC frame's `auth` object when a password is set. `Err(stale)`: refused;
+    /// `stale` if only the nonce was too old.
+    fn check_frame_auth(&mut self, rt: &Runtime, auth: &Json) -> Result<(), bool> {
+        let Some(ha1) = Shared::stored_ha1(rt) else {
+            return Ok(());
+        };
+        let now = self.now_ms();
+        let c = frames::frame_credentials(auth).ok_or(false)?;
+        let nonces = &mut self.nonces;
+        digest::verify(&c, &ha1, &self.device_id, "", |n| nonces.valid(n, now))
+            .map_err(|e| e == digest::AuthError::StaleNonce)
+    }
+}
+
+/// Methods that never need authentication (as on Shelly: clients learn the realm from it).
+fn is_open_method(method: &str) -> bool {
+    method.eq_ignore_ascii_case("Shelly.GetDeviceInfo")
+}
+
+/// `Shelly.SetAuth {user: "admin", realm: <device id>, ha1: <hex sha256> | null}`.
+fn set_auth(rt: &mut Runtime, params: &Json) -> Result<Json, RpcError> {
+    let dev = rt.device();
+    let mut dev = dev.borrow_mut();
+    match params.get("user").and_then(Json::as_str) {
+        Some(digest::USER) => {}
+        Some(_) => return Err(RpcError::invalid("user must be \"admin\"")),
+        None => return Err(RpcError::invalid("user is required")),
+    }
+    match params.get("realm").and_then(Json::as_str) {
+        Some(r) if r == dev.info.id => {}
+        Some(_) => {
+            return Err(RpcError::invalid(format!(
+                "realm must be the device id {}",
+                dev.info.id
+            )))
+        }
+        None => return Err(RpcError::invalid("realm is required")),
+    }
+    let ha1 = match params.get("ha1") {
+        None | Some(Json::Null) => None,
+        Some(Json::String(h)) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Some(h.to_ascii_lowercase())
+        }
+        Some(_) => {
+            return Err(RpcError::invalid(
+                "ha1 must be 64 hexadecimal digits or null",
+            ))
+        }
+    };
+    dev.components.sys.auth_ha1 = ha1;
+    ferrite_runtime::persist::save_component_config(&mut dev, "sys");
+    Ok(Json::Null)
+}

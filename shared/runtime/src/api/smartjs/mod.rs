@@ -1,0 +1,179 @@
+//! The Smart.js API (Cesanta's Smart.js for the ESP8266): `GPIO`, `I2C`, `SPI`, `File`, `Http`,
+//! `Wifi`, `OS.wdt_feed`, `usleep`, `GC.stat`, `Debug`. Byte data are strings (strings are byte
+//! arrays in this engine, as in Smart.js). `setTimeout` lives in [`super::timer`].
+//!
+//! Per-script state (interrupt handlers, I2C transactions, open files, HTTP requests) is a
+//! [`SmartState`] in the script's [`crate::script::Extensions`]; objects scripts hold (`I2C`,
+//! `SPI`, files) are host objects whose id keys that state.
+
+mod file;
+mod gpio;
+mod http;
+pub(crate) mod i2c;
+mod spi;
+mod sys;
+
+use alloc::collections::BTreeMap;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+use ferrite_engine::{Value, Vm};
+
+use crate::api::description::ApiEntry;
+use crate::board::BoardEvent;
+use crate::device::{Device, DeviceEvent};
+use crate::host::ctx;
+use crate::json::Json;
+use crate::rpc::{Origin, RpcReply};
+use crate::script::ScriptState;
+
+/// Host-object tags of Smart.js objects.
+pub(crate) const TAG_I2C: u32 = 0x534A_0001;
+pub(crate) const TAG_SPI: u32 = 0x534A_0002;
+pub(crate) const TAG_FILE: u32 = 0x534A_0003;
+
+/// The name of Smart.js's entry in [`crate::script::Extensions`].
+const EXT: &str = "smartjs";
+
+/// What Smart.js keeps per script.
+#[derive(Default)]
+pub struct SmartState {
+    /// `GPIO.setisr` handlers by listener handle.
+    pub(crate) isrs: BTreeMap<u32, gpio::Isr>,
+    /// `new I2C(…)` buses by instance id.
+    pub(crate) i2c: BTreeMap<u32, i2c::Bus>,
+    /// `new SPI()` instances by id (the bus number).
+    pub(crate) spi: BTreeMap<u32, u32>,
+    /// Open files by instance id.
+    pub(crate) files: BTreeMap<u32, file::OpenFile>,
+    /// `Http.get`/`Http.post` in flight: board request id → listener handle.
+    pub(crate) http: BTreeMap<u32, u32>,
+    /// `Debug.mode`: 0 discards `Debug.print`, 1 and 2 log it.
+    pub(crate) debug_mode: u32,
+    /// Pinned prototype of file objects.
+    pub(crate) file_proto: Option<u32>,
+    next_id: u32,
+}
+
+impl SmartState {
+    /// A fresh instance id (never 0).
+    pub(crate) fn new_id(&mut self) -> u32 {
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        self.next_id
+    }
+}
+
+/// Run `f` on the calling script's Smart.js state (no JavaScript may run inside `f`).
+pub(crate) fn with_state<R>(vm: &mut Vm, f: impl FnOnce(&mut SmartState) -> R) -> Result<R, Value> {
+    let host = ctx(vm)?;
+    let mut st = host.state.borrow_mut();
+    match st.extensions.get::<SmartState>(EXT) {
+        Some(s) => Ok(f(s)),
+        None => {
+            drop(st);
+            Err(vm.type_error("Smart.js state is missing"))
+        }
+    }
+}
+
+/// Argument `i` as a whole number (`None` if it is not a finite integer).
+pub(crate) fn int_arg(args: &[Value], i: usize) -> Option<i64> {
+    Vm::arg(args, i)
+        .as_number()
+        .filter(|n| n.is_finite() && crate::num::is_whole(*n) && n.abs() < 9.0e15)
+        .map(|n| n as i64)
+}
+
+/// The `(tag, id)` host object `this` must be, else a `TypeError` naming `what`.
+pub(crate) fn this_id(vm: &mut Vm, this: Value, tag: u32, what: &str) -> Result<u32, Value> {
+    match vm.host_object(this) {
+        Some((t, id)) if t == tag => Ok(id),
+        _ => Err(vm.type_error(&alloc::format!(
+            "{what} called on an object that is not one"
+        ))),
+    }
+}
+
+pub fn install(vm: &mut Vm) {
+    gpio::install(vm);
+    i2c::install(vm);
+    spi::install(vm);
+    file::install(vm);
+    http::install(vm);
+    sys::install(vm);
+}
+
+/// Board events this family handles (return true if consumed). GPIO edges are never consumed:
+/// the TC53 classes listen to them too.
+pub fn route_board_event(
+    device: &Rc<RefCell<Device>>,
+    scripts: &[Rc<RefCell<ScriptState>>],
+    event: &BoardEvent,
+    queue_limit: usize,
+) -> bool {
+    match event {
+        BoardEvent::GpioEdge { pin, level } => {
+            gpio::route_edge(device, scripts, *pin, *level, queue_limit);
+            false
+        }
+        BoardEvent::HttpDone { id, result } => http::route_done(scripts, *id, result, queue_limit),
+        _ => false,
+    }
+}
+
+pub fn on_device_event(_device: &Rc<RefCell<Device>>, _event: &DeviceEvent) {}
+
+pub fn rpc_method(
+    _rt: &mut crate::Runtime,
+    _lower: &str,
+    _method: &str,
+    _params: &Json,
+    _origin: Origin,
+) -> Option<RpcReply> {
+    None
+}
+
+pub fn extra_methods() -> Vec<&'static str> {
+    Vec::new()
+}
+
+pub fn component_status(_dev: &mut Device, _kind: &str, _id: Option<u32>) -> Option<Json> {
+    None
+}
+
+pub fn component_config(_dev: &Device, _kind: &str, _id: Option<u32>) -> Option<Json> {
+    None
+}
+
+pub fn extend_full_status(_dev: &mut Device, _status: &mut Json) {}
+
+pub fn extend_full_config(_dev: &Device, _config: &mut Json) {}
+
+pub fn load_persisted(_dev: &mut Device) {}
+
+/// Every Smart.js member this runtime implements, for the API description.
+pub fn describe() -> Vec<ApiEntry> {
+    let mut v = Vec::new();
+    v.extend_from_slice(gpio::DESCRIPTION);
+    v.extend_from_slice(i2c::DESCRIPTION);
+    v.extend_from_slice(spi::DESCRIPTION);
+    v.extend_from_slice(file::DESCRIPTION);
+    v.extend_from_slice(http::DESCRIPTION);
+    v.extend_from_slice(sys::DESCRIPTION);
+    v
+}
+
+/// An [`ApiEntry`] of this family.
+pub(crate) const fn entry(
+    path: &'static str,
+    signature: &'static str,
+    doc: &'static str,
+) -> ApiEntry {
+    ApiEntry {
+        path,
+        signature,
+        doc,
+        family: "smartjs",
+    }
+}

@@ -1,0 +1,307 @@
+//! The runtime's embedding API: console evaluation, `Script.Eval` answered later, isolation of
+//! scripts (heap, errors), reboot with persisted scripts, and the crash marker.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ferrite_runtime::board::System;
+use ferrite_runtime::json::{json, Json};
+use ferrite_runtime::log::Level;
+use ferrite_runtime::rpc::{Origin, RpcReply};
+use ferrite_runtime::sim::{MemStorage, SimBoard, VirtualClock};
+use ferrite_runtime::{Limits, Runtime, RuntimeConfig};
+
+/// A system whose crash marker survives "reboots" (new runtimes over the same storage).
+#[derive(Clone, Default)]
+struct SharedSystem(Rc<RefCell<Vec<u8>>>);
+
+impl System for SharedSystem {
+    fn random(&mut self, buf: &mut [u8]) {
+        buf.fill(4);
+    }
+    fn crash_marker(&mut self) -> Option<Vec<u8>> {
+        Some(self.0.borrow().clone()).filter(|m| !m.is_empty())
+    }
+    fn set_crash_marker(&mut self, marker: &[u8]) {
+        *self.0.borrow_mut() = marker.to_vec();
+    }
+    fn mac(&self) -> [u8; 6] {
+        [1, 2, 3, 4, 5, 6]
+    }
+}
+
+struct Rig {
+    clock: VirtualClock,
+    storage: MemStorage,
+    system: SharedSystem,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        Rig {
+            clock: VirtualClock::new(None),
+            storage: MemStorage::new(0),
+            system: SharedSystem::default(),
+        }
+    }
+
+    fn boot(&self, limits: Limits) -> Runtime {
+        let board = SimBoard::new(
+            Box::new(self.clock.clone()),
+            Box::new(self.storage.clone()),
+            Box::new(self.system.clone()),
+        );
+        let mut rt = Runtime::new(
+            Box::new(board),
+            RuntimeConfig {
+                limits,
+                ..Default::default()
+            },
+        );
+        rt.boot();
+        rt
+    }
+}
+
+fn call(rt: &mut Runtime, method: &str, params: Json) -> Json {
+    match rt.rpc(method, params, Origin::Transport) {
+        RpcReply::Done(Ok(j)) => j,
+        other => panic!("{method}: {other:?}"),
+    }
+}
+
+fn settle(rt: &mut Runtime) {
+    for _ in 0..10_000 {
+        if !rt.poll().busy {
+            return;
+        }
+    }
+    panic!("the runtime never became idle");
+}
+
+fn log_text(rt: &Runtime) -> String {
+    let dev = rt.device();
+    let d = dev.borrow();
+    d.log
+        .since(0)
+        .map(|l| {
+            format!(
+                "{}{}\n",
+                if l.level == Level::Error { "! " } else { "" },
+                l.text
+            )
+        })
+        .collect()
+}
+
+fn add_script(rt: &mut Runtime, name: &str, code: &str) -> u32 {
+    let id = call(rt, "Script.Create", json!({"name": name}))["id"]
+        .as_u64()
+        .unwrap() as u32;
+    call(rt, "Script.PutCode", json!({"id": id, "code": code}));
+    id
+}
+
+#[test]
+fn console_evaluates_and_reports_errors() {
+    let rig = Rig::new();
+    let mut rt = rig.boot(Limits::default());
+    rt.console_eval(b"let a = 40; a + 2");
+    rt.console_eval(b"undefinedName");
+    rt.console_eval(b"a");
+    settle(&mut rt);
+    let log = log_text(&rt);
+    assert!(log.contains("42\n"), "{log}");
+    assert!(log.contains("! console:1:1: ReferenceError"), "{log}");
+    assert!(
+        log.ends_with("40\n"),
+        "the console realm survives errors: {log}"
+    );
+}
+
+#[test]
+fn console_interrupt_stops_a_loop() {
+    let rig = Rig::new();
+    let mut rt = rig.boot(Limits {
+        turn_fuel: u64::MAX,
+        ..Limits::default()
+    });
+    rt.console_eval(b"while (true) {}");
+    for _ in 0..10 {
+        assert!(rt.poll().busy);
+    }
+    assert!(rt.console_interrupt());
+    settle(&mut rt);
+    rt.console_eval(b"'alive'");
+    settle(&mut rt);
+    assert!(log_text(&rt).ends_with("alive\n"));
+}
+
+#[test]
+fn script_eval_is_answered_later() {
+    let rig = Rig::new();
+    let mut rt = rig.boot(Limits::default());
+    let id = add_script(&mut rt, "s", "let counter = 7;");
+    call(&mut rt, "Script.Start", json!({"id": id}));
+    settle(&mut rt);
+    let RpcReply::Pending(token) = rt.rpc(
+        "Script.Eval",
+        json!({"id": id, "code": "counter * 6"}),
+        Origin::Transport,
+    ) else {
+        panic!("Script.Eval answers later");
+    };
+    settle(&mut rt);
+    let done = rt.take_rpc_done();
+    assert_eq!(done.len(), 1);
+    assert_eq!(done[0].0, token);
+    assert_eq!(done[0].1.as_ref().unwrap()["result"], "42");
+    // An eval error is the answer, not the end of the script.
+    let RpcReply::Pending(_) = rt.rpc(
+        "Script.Eval",
+        json!({"id": id, "code": "nope()"}),
+        Origin::Transport,
+    ) else {
+        panic!()
+    };
+    settle(&mut rt);
+    let done = rt.take_rpc_done();
+    assert!(done[0]
+        .1
+        .as_ref()
+        .unwrap_err()
+        .message
+        .contains("ReferenceError"));
+    assert!(rt.is_running(id));
+}
+
+#[test]
+fn one_script_running_out_of_memory_leaves_the_other_alone() {
+    let rig = Rig::new();
+    let mut rt = rig.boot(Limits::default());
+    let hog = add_script(
+        &mut rt,
+        "hog",
+        "let a = []; while (true) a.push('x'.repeat(1000) + a.length);",
+    );
+    let calm = add_script(
+        &mut rt,
+        "calm",
+        "let n = 0; Timer.set(100, true, function () { n++; });",
+    );
+    call(&mut rt, "Script.Start", json!({"id": hog}));
+    call(&mut rt, "Script.Start", json!({"id": calm}));
+    for _ in 0..50 {
+        settle(&mut rt);
+        rig.clock.advance(100);
+    }
+    let st = call(&mut rt, "Script.GetStatus", json!({"id": hog}));
+    assert_eq!(st["running"], false);
+    assert_eq!(st["errors"], json!(["out_of_memory"]));
+    assert!(rt.is_running(calm));
+    let RpcReply::Pending(_) = rt.rpc(
+        "Script.Eval",
+        json!({"id": calm, "code": "n"}),
+        Origin::Transport,
+    ) else {
+        panic!()
+    };
+    settle(&mut rt);
+    let n: u32 = rt.take_rpc_done()[0].1.as_ref().unwrap()["result"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(n >= 45, "the calm script kept ticking: {n}");
+}
+
+#[test]
+fn enabled_scripts_start_at_boot_and_a_crashing_one_is_disabled() {
+    let rig = Rig::new();
+    {
+        let mut rt = rig.boot(Limits::default());
+        let a = add_script(&mut rt, "a", "print('a booted');");
+        let b = add_script(&mut rt, "b", "print('b booted');");
+        for id in [a, b] {
+            call(
+                &mut rt,
+                "Script.SetConfig",
+                json!({"id": id, "config": {"enable": true}}),
+            );
+        }
+    }
+    // A "reboot" with the same storage: both start.
+    let mut rt = rig.boot(Limits::default());
+    settle(&mut rt);
+    let log = log_text(&rt);
+    assert!(
+        log.contains("a booted") && log.contains("b booted"),
+        "{log}"
+    );
+    drop(rt);
+    // The device "crashed" while script 2 ran: it is disabled at the next boot.
+    rig.system.clone().set_crash_marker(b"run:2");
+    let mut rt = rig.boot(Limits::default());
+    settle(&mut rt);
+    let log = log_text(&rt);
+    assert!(
+        log.contains("a booted") && !log.contains("b booted"),
+        "{log}"
+    );
+    let st = call(&mut rt, "Script.GetStatus", json!({"id": 2}));
+    assert_eq!(st["errors"], json!(["crashed"]));
+    assert_eq!(
+        call(&mut rt, "Script.GetConfig", json!({"id": 2}))["enable"],
+        false
+    );
+}
+
+#[test]
+fn full_job_queues_drop_and_count_instead_of_growing() {
+    let rig = Rig::new();
+    let mut rt = rig.boot(Limits {
+        job_queue: 4,
+        ..Limits::default()
+    });
+    let id = add_script(&mut rt, "h", "Shelly.addEventHandler(function () {});");
+    call(&mut rt, "Script.Start", json!({"id": id}));
+    settle(&mut rt);
+    for _ in 0..20 {
+        call(
+            &mut rt,
+            "Input.Trigger",
+            json!({"id": 0, "event_type": "single_push"}),
+        );
+    }
+    settle(&mut rt);
+    assert!(rt.is_running(id));
+    let st = call(&mut rt, "Script.GetStatus", json!({"id": id}));
+    assert!(st["dropped_events"].as_u64().unwrap() > 0, "{st}");
+}
+
+#[test]
+fn script_size_limit_is_a_clear_error() {
+    let rig = Rig::new();
+    let mut rt = rig.boot(Limits {
+        script_bytes: 100,
+        ..Limits::default()
+    });
+    let id = call(&mut rt, "Script.Create", json!({"name": "big"}))["id"].clone();
+    call(
+        &mut rt,
+        "Script.PutCode",
+        json!({"id": id, "code": "x".repeat(60)}),
+    );
+    let r = rt.rpc(
+        "Script.PutCode",
+        json!({"id": id, "code": "y".repeat(60), "append": true}),
+        Origin::Transport,
+    );
+    let RpcReply::Done(Err(e)) = r else {
+        panic!("{r:?}")
+    };
+    assert!(e.message.contains("script too large"), "{e}");
+    // The acknowledged part is intact.
+    let code = call(&mut rt, "Script.GetCode", json!({"id": id}));
+    assert_eq!(code["data"], "x".repeat(60));
+}
