@@ -6,6 +6,7 @@
 #   scripts/bench.sh --runs 5 fib loop    some workloads, best of 5
 #   scripts/bench.sh --only quickjs       one engine (no cargo build then)
 #   scripts/bench.sh --markdown docs/BENCHMARKS.md   also update the table in the docs
+#   scripts/bench.sh --device [--markdown docs/BENCHMARKS.md]   the virtual device's benchmarks
 #
 # Builds what is needed first (release `ferrite`, the bench-wasm module; cargo is a no-op when
 # they are fresh), installs tools/bench's npm packages with `npm ci` when node_modules is missing
@@ -16,6 +17,16 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ferrite-target}"
+
+# The virtual device's benchmarks (RPC round trips, idle memory, timer jitter): see
+# tools/bench/device_bench.py.
+if [ "${1:-}" = "--device" ]; then
+  shift
+  echo "bench.sh: building ferrite (release)" >&2
+  cargo build --quiet --release -p ferrite-host --bin ferrite
+  command -v wrk >/dev/null || { echo "bench.sh: wrk is required (Debian package wrk)" >&2; exit 1; }
+  exec python3 tools/bench/device_bench.py "$@"
+fi
 
 # Which engines will run (from --only), to build only those.
 only="native,wasm,quickjs"

@@ -27,7 +27,7 @@ for target in wasm32-unknown-unknown riscv32imc-unknown-none-elf; do
     step cargo build -p ferrite-engine -p ferrite-runtime -p ferrite-protocols --no-default-features --target "$target"
 done
 # Device scripts under GC stress: a value a runtime native forgot to root shows up here.
-step env FERRITE_GC_STRESS=1 cargo test -p ferrite-runtime --test golden
+step env FERRITE_GC_STRESS=1 cargo test --release -p ferrite-runtime --test golden
 step cargo run --release -p ferrite-test262 -- --slice fast
 # The same slice with the collector running at every safe point: a value some native forgot to
 # root shows up as a failure instead of a rare crash.

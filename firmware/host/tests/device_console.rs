@@ -217,6 +217,26 @@ fn repl_round_trip_over_stdin() {
 }
 
 #[test]
+fn an_unclosed_bracket_cannot_grow_the_entry_without_bound() {
+    let data = TempDir::new("entry");
+    let mut d = Device::start(&data, &[]);
+    d.wait_text("heap free");
+    d.send(b"[\n");
+    let line = format!("{}\n", "1,".repeat(500));
+    for _ in 0..70 {
+        d.send(line.as_bytes());
+    }
+    d.wait_text("entry too long");
+    // The console works afterwards (the dropped entry does not continue).
+    d.send(b"6*7\n");
+    d.wait("the result 42", |o| {
+        text_lines(o)
+            .iter()
+            .any(|l| l.ends_with("> 42") || *l == "42")
+    });
+}
+
+#[test]
 fn framed_rpc_on_the_same_line() {
     let data = TempDir::new("rpc");
     let mut d = Device::start(&data, &[]);

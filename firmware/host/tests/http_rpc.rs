@@ -629,6 +629,117 @@ fn digest_authentication() {
 }
 
 #[test]
+fn digest_header_is_bound_to_its_uri_and_garbage_is_refused() {
+    let d = start();
+    let device_id = result(&d, "Shelly.GetDeviceInfo", Json::Null)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ha1 = sha256_hex(&format!("admin:{device_id}:s3cret"));
+    let mut c = Http::connect(&d);
+    let (status, f) = c.rpc(
+        "Shelly.SetAuth",
+        json!({"user": "admin", "realm": device_id, "ha1": ha1}),
+    );
+    assert_eq!(status, 200, "{f}");
+    let r = c.call("GET", "/rpc/Shelly.GetStatus", &[], b"");
+    let nonce = challenge_field(r.header("www-authenticate").unwrap(), "nonce");
+    let uri = "/rpc/Switch.GetStatus?id=0";
+    let ha2 = sha256_hex(&format!("GET:{uri}"));
+    let response = sha256_hex(&format!("{ha1}:{nonce}:00000001:c0ffee:auth:{ha2}"));
+    let auth = format!(
+        "Digest username=\"admin\", realm=\"{device_id}\", nonce=\"{nonce}\", uri=\"{uri}\", \
+         response=\"{response}\", qop=auth, nc=00000001, cnonce=\"c0ffee\", algorithm=SHA-256"
+    );
+    assert_eq!(
+        c.call("GET", uri, &[("Authorization", &auth)], b"").status,
+        200
+    );
+    // The same header (a captured one) does not authorize another request.
+    let r = c.call(
+        "GET",
+        "/rpc/Shelly.Reboot",
+        &[("Authorization", &auth)],
+        b"",
+    );
+    assert_eq!(r.status, 401, "{}", String::from_utf8_lossy(&r.body));
+    // A backslash before a non-ASCII character once crashed the device.
+    let r = c.call(
+        "GET",
+        uri,
+        &[("Authorization", "Digest username=\"\\é\", uri=\"/\"")],
+        b"",
+    );
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        Http::connect(&d).call("GET", "/shelly", &[], b"").status,
+        200
+    );
+}
+
+#[test]
+fn unauthenticated_websocket_gets_no_notifications() {
+    let d = start();
+    let device_id = result(&d, "Shelly.GetDeviceInfo", Json::Null)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ha1 = sha256_hex(&format!("admin:{device_id}:s3cret"));
+    let (status, f) = Http::connect(&d).rpc(
+        "Shelly.SetAuth",
+        json!({"user": "admin", "realm": device_id, "ha1": ha1}),
+    );
+    assert_eq!(status, 200, "{f}");
+    // A client without the password sends a request with `src`: refused.
+    let mut ws = Ws::connect(&d, "/rpc", &[]);
+    ws.send(&json!({"id": 1, "src": "spy", "method": "Switch.GetStatus", "params": {"id": 0}}));
+    let e = ws.recv_until(|f| f["id"] == 1);
+    assert_eq!(
+        (e["error"]["code"].as_i64(), e["dst"].as_str()),
+        (Some(401), Some("spy"))
+    );
+    let challenge: Json = serde_json::from_str(e["error"]["message"].as_str().unwrap()).unwrap();
+    let nonce = challenge["nonce"].as_u64().unwrap();
+    // Someone with the password changes the switch.
+    let ha2 = sha256_hex("dummy_method:dummy_uri");
+    let auth = json!({"realm": device_id, "username": "admin", "nonce": nonce, "cnonce": 7,
+        "response": sha256_hex(&format!("{ha1}:{nonce}:1:7:auth:{ha2}")), "algorithm": "SHA-256"});
+    let frame =
+        json!({"id": 2, "method": "Switch.Set", "params": {"id": 0, "on": true}, "auth": auth});
+    let r = Http::connect(&d).call("POST", "/rpc", &[], frame.to_string().as_bytes());
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // The refused client must not have been subscribed: the next frame it gets is its answer
+    // (sent after the notification had time to go out).
+    std::thread::sleep(Duration::from_millis(300));
+    ws.send(&json!({"id": 3, "method": "Switch.GetStatus", "params": {"id": 0}}));
+    let next = ws.recv();
+    assert_eq!(next["id"], 3, "an unauthenticated client received {next}");
+}
+
+#[test]
+fn a_request_trickling_in_gets_408() {
+    let d = start();
+    let mut s = TcpStream::connect(("127.0.0.1", d.port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    s.write_all(b"POST /rpc HTTP/1.1\r\nX-Slow: ").unwrap();
+    let t = Instant::now();
+    let mut got = Vec::new();
+    // One byte a second keeps the connection from being idle, but the request never ends.
+    while t.elapsed() < Duration::from_secs(16) {
+        let _ = s.write_all(b"a");
+        let mut buf = [0u8; 1024];
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 408 "), "{text:?}");
+    assert!(t.elapsed() < Duration::from_secs(13), "{:?}", t.elapsed());
+}
+
+#[test]
 fn the_password_survives_a_restart() {
     let d = start();
     let device_id = result(&d, "Shelly.GetDeviceInfo", Json::Null)["id"]

@@ -144,8 +144,10 @@ fn parse_params(s: &str) -> Option<Vec<(String, String)>> {
             while i < b.len() {
                 match b[i] {
                     b'\\' if i + 1 < b.len() => {
-                        val.push(b[i + 1] as char);
-                        i += 2;
+                        // The escaped character may be non-ASCII: copy it whole.
+                        let ch = s[i + 1..].chars().next()?;
+                        val.push(ch);
+                        i += 1 + ch.len_utf8();
                     }
                     b'"' => {
                         i += 1;
@@ -345,6 +347,22 @@ mod tests {
             parse_authorization("Digest username=\"a\\\"b\", nonce=1, uri=\"/\", response=\"x\"")
                 .unwrap();
         assert_eq!(c.username, "a\"b");
+    }
+
+    #[test]
+    fn escaped_non_ascii_characters_do_not_panic() {
+        // A backslash before a multi-byte character used to split it and panic on slicing.
+        let c =
+            parse_authorization("Digest username=\"\\é\\€x\", nonce=1, uri=\"/\", response=\"x\"")
+                .unwrap();
+        assert_eq!(c.username, "é€x");
+        for h in [
+            "Digest a=\"\\é",
+            "Digest a=\"\\\u{1F600}\\",
+            "Digest a=\"é\\",
+        ] {
+            assert_eq!(parse_authorization(h), Err(AuthError::Malformed), "{h}");
+        }
     }
 
     #[test]

@@ -290,7 +290,9 @@ impl Decoder {
             ));
         }
         let pending = self.partial.as_ref().map_or(0, |(_, d)| d.len()) as u64;
-        if !control && len + pending > self.limit as u64 {
+        // Saturating: a 64-bit length near u64::MAX plus a pending fragment must not wrap
+        // around below the limit.
+        if !control && len.saturating_add(pending) > self.limit as u64 {
             return Err(WsError::TooBig { limit: self.limit });
         }
         let len = len as usize;
@@ -472,6 +474,19 @@ mod tests {
             }
             assert_eq!(got, expect, "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn huge_64_bit_length_after_a_fragment_is_too_big() {
+        // Found by fuzzing: the length plus the pending fragment overflowed (a panic in debug
+        // builds, a wrap past the limit check and a slicing panic in release builds).
+        let mut s = vec![];
+        encode_fragment(&mut s, false, opcode::TEXT, b"a", None);
+        s.extend_from_slice(&[0x00, 127, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        s.extend_from_slice(&[0; 16]);
+        let mut d = Decoder::client(4096);
+        d.feed(&s);
+        assert_eq!(d.next_message(), Err(WsError::TooBig { limit: 4096 }));
     }
 
     #[test]

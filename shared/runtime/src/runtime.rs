@@ -891,9 +891,9 @@ impl Runtime {
                     } = &mut l.kind
                     {
                         let period = (*period_ms).max(1);
-                        *due_ms += period;
+                        *due_ms = due_ms.saturating_add(period);
                         if *due_ms <= now {
-                            *due_ms = now + period;
+                            *due_ms = now.saturating_add(period);
                         }
                     }
                     let l = l.clone();

@@ -206,3 +206,41 @@ fn typescript_declares_every_root_and_class() {
         assert_eq!(o, c, "unbalanced {open}{close}");
     }
 }
+
+/// The per-family table of docs/CONFORMANCE.md ("Device APIs"):
+/// `cargo test -p ferrite-runtime --test api_description -- --ignored --nocapture api_table`.
+#[test]
+#[ignore]
+fn api_table() {
+    let entries = description::all();
+    let mut families: Vec<&str> = entries.iter().map(|e| e.family).collect();
+    families.sort();
+    families.dedup();
+    let goldens: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".js"))
+            .collect();
+    println!("| family | members described (all defined in a script realm) | golden scripts |");
+    println!("|---|---|---|");
+    for f in families {
+        let n = entries.iter().filter(|e| e.family == f).count();
+        let prefixes: &[&str] = match f {
+            "shelly" => &["shelly_", "mqtt_"],
+            "smartjs" => &["smartjs_"],
+            "tc53" => &["tc53_"],
+            _ => &["timers", "errors", "hog", "datapoints"],
+        };
+        let g = goldens
+            .iter()
+            .filter(|n| prefixes.iter().any(|p| n.starts_with(p)))
+            .count();
+        println!("| {f} | {n} | {g} |");
+    }
+    println!(
+        "\n{} members, {} golden scripts in all",
+        entries.len(),
+        goldens.len()
+    );
+}

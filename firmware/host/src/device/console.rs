@@ -29,6 +29,10 @@ use super::{DeviceOptions, Transport};
 /// JSON-RPC's "invalid request" (a frame that is JSON but not a request).
 pub const INVALID_REQUEST: i32 = -32600;
 
+/// Longest entry (the lines of one input that continues while brackets are open), in bytes.
+/// Beyond it the entry is dropped, so an unclosed bracket cannot grow memory without bound.
+const MAX_ENTRY: usize = 64 * 1024;
+
 /// Who the console talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -352,6 +356,14 @@ impl Console {
     fn on_line(&mut self, rt: &mut Runtime, text: &str) {
         if self.entry.is_empty() && text.trim().is_empty() {
             // Show a fresh prompt, as a terminal user expects after Enter.
+            self.prompt_shown = false;
+            return;
+        }
+        if self.entry.len() + text.len() + 1 > MAX_ENTRY {
+            self.entry.clear();
+            self.report(&format!(
+                "entry too long (more than {MAX_ENTRY} bytes): ignored"
+            ));
             self.prompt_shown = false;
             return;
         }

@@ -48,6 +48,9 @@ const MAX_TRANSACTIONS: usize = 5;
 const TRANSACTION_TIMEOUT: Duration = Duration::from_secs(10);
 /// An HTTP connection with nothing in progress and no input for this long is closed.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// A request must arrive whole within this time of its first byte (408 otherwise), so a client
+/// trickling bytes cannot hold a connection slot forever.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Connections at once; more are closed on accept.
 const MAX_CONNECTIONS: usize = 32;
 /// Unsent bytes one connection may hold before it is dropped (a client that stopped reading).
@@ -93,6 +96,8 @@ struct Conn {
     eof: bool,
     /// When the client last sent something (idle HTTP connections are closed).
     last_input: Instant,
+    /// When the first byte of the HTTP request being received arrived.
+    request_started: Option<Instant>,
 }
 
 /// Where a pending RPC answer goes.
@@ -190,6 +195,7 @@ impl HttpServer {
                         dead: false,
                         eof: false,
                         last_input: Instant::now(),
+                        request_started: None,
                     });
                     self.next_conn += 1;
                 }
@@ -225,6 +231,7 @@ impl Transport for HttpServer {
             did |= conn.flush();
         }
         for c in self.conns.iter_mut() {
+            did |= c.check_request_deadline();
             let idle_http = matches!(c.mode, Mode::Http { waiting: false, .. }) && c.out.is_empty();
             if idle_http && c.last_input.elapsed() >= IDLE_TIMEOUT {
                 c.dead = true;
@@ -464,6 +471,31 @@ impl Conn {
             }
         }
         did
+    }
+
+    /// Answer 408 and close when an HTTP request started arriving more than
+    /// [`REQUEST_TIMEOUT`] ago and is still incomplete.
+    fn check_request_deadline(&mut self) -> bool {
+        let Mode::Http {
+            parser,
+            waiting: false,
+        } = &self.mode
+        else {
+            self.request_started = None;
+            return false;
+        };
+        if parser.buffered() == 0 || self.closing || self.dead {
+            self.request_started = None;
+            return false;
+        }
+        let started = *self.request_started.get_or_insert_with(Instant::now);
+        if started.elapsed() < REQUEST_TIMEOUT {
+            return false;
+        }
+        let body = json!({"code": 408, "message": "the request did not arrive in time"});
+        self.respond(408, &[], &body, false);
+        self.flush();
+        true
     }
 
     /// Write what is queued. Drops the connection if the client stopped reading.
@@ -807,9 +839,6 @@ impl Conn {
                         return;
                     }
                 };
-                if let (Some(s), Mode::Rpc { src, .. }) = (&frame.src, &mut self.mode) {
-                    *src = Some(s.clone());
-                }
                 let authed = match &frame.auth {
                     _ if is_open_method(&frame.method) => Ok(()),
                     Some(a) => sh.check_frame_auth(rt, a),
@@ -822,8 +851,16 @@ impl Conn {
                         code::UNAUTHORIZED,
                         digest::rpc_challenge(&sh.device_id, nonce, stale),
                     );
-                    self.ws_send(&frames::response(&frame.id, &sh.device_id, &Err(e)));
+                    let mut f = frames::response(&frame.id, &sh.device_id, &Err(e));
+                    if let Some(s) = &frame.src {
+                        f["dst"] = json!(s);
+                    }
+                    self.ws_send(&f);
                     return;
+                }
+                // Only an authenticated request subscribes the connection to notifications.
+                if let (Some(s), Mode::Rpc { src, .. }) = (&frame.src, &mut self.mode) {
+                    *src = Some(s.clone());
                 }
                 self.run(sh, rt, frame, Answer::Ws);
             }
@@ -960,6 +997,9 @@ impl Shared {
         let ok = req
             .header("authorization")
             .and_then(|h| digest::parse_authorization(h).ok())
+            // The digest covers `uri`: it must be this request's target, or a header captured
+            // for one request would authorize any other (RFC 7616 §3.4.6).
+            .filter(|c| c.uri.as_deref() == Some(req.target.as_str()))
             .is_some_and(|c| {
                 let nonces = &mut self.nonces;
                 digest::verify(&c, &ha1, &self.device_id, &req.method, |n| {

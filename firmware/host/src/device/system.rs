@@ -166,6 +166,14 @@ impl System for HostSystem {
         }
         // A failed write loses crash detection for one boot, nothing else: nowhere to report.
         let _ = self.marker_file.write_all_at(&slot, 0);
+        // A longer marker written before must not leave its tail behind the new one.
+        if self
+            .marker_file
+            .metadata()
+            .is_ok_and(|m| m.len() > slot.len() as u64)
+        {
+            let _ = self.marker_file.set_len(slot.len() as u64);
+        }
     }
 
     fn request_reboot(&mut self) {
@@ -222,6 +230,14 @@ mod tests {
         drop(s);
         let mut s = HostSystem::open(&d).unwrap();
         assert_eq!(s.crash_marker().as_deref(), Some(&b"run:3"[..]));
+        // A marker longer than the slot, then a short one: no tail of the long one is left.
+        s.set_crash_marker(&[b'x'; 40]);
+        s.set_crash_marker(b"run:4");
+        assert_eq!(
+            HostSystem::open(&d).unwrap().crash_marker().as_deref(),
+            Some(&b"run:4"[..])
+        );
+        s.set_crash_marker(b"run:3");
         // Written by hand (as a test does before boot).
         fs::write(d.join(CRASH_MARKER_FILE), "run:7").unwrap();
         let mut s2 = HostSystem::open(&d).unwrap();

@@ -162,11 +162,11 @@ fn subscribe(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
         .iter_mut()
         .find(|l| matches!(&l.kind, ListenerKind::MqttSubscription { filter: f } if *f == filter))
     {
-        let old = [l.callback, l.userdata];
+        let old = l.clone();
         l.callback = cb;
         l.userdata = ud;
-        st.unpin_queue
-            .extend(old.into_iter().filter(|p| *p != NO_PIN));
+        // Also cancels the old callback's queued calls (its pin is released and may be reused).
+        st.release_pins(&old);
         return Ok(Value::UNDEFINED);
     }
     let r = st.add_listener(
@@ -561,34 +561,6 @@ fn notify_frame(src: &str, prefix: &str, method: &str, params: Json) -> Vec<u8> 
     }))
 }
 
-pub fn rpc_method(
-    _rt: &mut crate::Runtime,
-    _lower: &str,
-    _method: &str,
-    _params: &Json,
-    _origin: Origin,
-) -> Option<RpcReply> {
-    None
-}
-
-pub fn extra_methods() -> Vec<&'static str> {
-    Vec::new()
-}
-
-pub fn component_status(_dev: &mut Device, _kind: &str, _id: Option<u32>) -> Option<Json> {
-    None
-}
-
-pub fn component_config(_dev: &Device, _kind: &str, _id: Option<u32>) -> Option<Json> {
-    None
-}
-
-pub fn extend_full_status(_dev: &mut Device, _status: &mut Json) {}
-
-pub fn extend_full_config(_dev: &Device, _config: &mut Json) {}
-
-pub fn load_persisted(_dev: &mut Device) {}
-
 /// What this family offers scripts.
 pub fn describe() -> Vec<ApiEntry> {
     let e = |path, signature, doc, family| ApiEntry {
@@ -641,6 +613,27 @@ pub fn describe() -> Vec<ApiEntry> {
             "smartjs"
         ),
     ]
+}
+
+/// The MQTT family's place in the runtime.
+pub struct Family;
+
+impl super::ApiFamily for Family {
+    fn install(&self, vm: &mut Vm) {
+        install(vm)
+    }
+    fn route_board_event(
+        &self,
+        device: &Rc<RefCell<Device>>,
+        scripts: &[Rc<RefCell<ScriptState>>],
+        event: &BoardEvent,
+        queue_limit: usize,
+    ) -> bool {
+        route_board_event(device, scripts, event, queue_limit)
+    }
+    fn on_device_event(&self, device: &Rc<RefCell<Device>>, event: &DeviceEvent) {
+        on_device_event(device, event)
+    }
 }
 
 #[cfg(test)]

@@ -191,3 +191,12 @@ pub fn install(vm: &mut Vm) {
     vm.define_native_path("Shelly.getDeviceInfo", 0, get_device_info);
     vm.define_native_path("Shelly.getCurrentScriptId", 0, get_current_script_id);
 }
+
+/// The Shelly family's place in the runtime.
+pub struct Family;
+
+impl super::ApiFamily for Family {
+    fn install(&self, vm: &mut Vm) {
+        install(vm)
+    }
+}

@@ -23,7 +23,8 @@ fn arm(vm: &mut Vm, period: f64, repeat: bool, cb: u32, ud: u32) -> Result<Value
     };
     let r = host.state.borrow_mut().add_listener(
         ListenerKind::Timer {
-            due_ms: now + period,
+            // A huge period saturates: the timer never fires (rather than overflowing).
+            due_ms: now.saturating_add(period),
             period_ms: period,
             repeat,
         },
@@ -114,4 +115,13 @@ pub fn due(listeners: &[crate::script::Listener], now: u64) -> Vec<(u32, bool)> 
         .collect();
     v.sort();
     v.into_iter().map(|(_, h, r)| (h, r)).collect()
+}
+
+/// The timers family's place in the runtime.
+pub struct Family;
+
+impl super::ApiFamily for Family {
+    fn install(&self, vm: &mut Vm) {
+        install(vm)
+    }
 }

@@ -24,7 +24,7 @@ use core::cell::RefCell;
 use ferrite_engine::Vm;
 
 use crate::board::BoardEvent;
-use crate::device::{Device, DeviceEvent};
+use crate::device::Device;
 use crate::host::ScriptHost;
 use crate::json::Json;
 use crate::rpc::{Origin, RpcReply};
@@ -131,8 +131,6 @@ pub fn route_board_event(
         _ => false,
     }
 }
-
-pub fn on_device_event(_device: &Rc<RefCell<Device>>, _event: &DeviceEvent) {}
 
 /// Time-driven behaviour: scans that reached their duration, HTTP transactions that timed out.
 pub fn tick(dev: &mut Device) {
@@ -247,6 +245,52 @@ pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
     b.chunks(2)
         .map(|c| Some(nib(c[0])? << 4 | nib(c[1])?))
         .collect()
+}
+
+/// The Shelly extras family's place in the runtime.
+pub struct Family;
+
+impl super::ApiFamily for Family {
+    fn install(&self, vm: &mut Vm) {
+        install(vm)
+    }
+    fn route_board_event(
+        &self,
+        device: &Rc<RefCell<Device>>,
+        scripts: &[Rc<RefCell<ScriptState>>],
+        event: &BoardEvent,
+        queue_limit: usize,
+    ) -> bool {
+        route_board_event(device, scripts, event, queue_limit)
+    }
+    fn rpc_method(
+        &self,
+        rt: &mut crate::Runtime,
+        lower: &str,
+        method: &str,
+        params: &Json,
+        origin: Origin,
+    ) -> Option<RpcReply> {
+        rpc_method(rt, lower, method, params, origin)
+    }
+    fn extra_methods(&self) -> Vec<&'static str> {
+        extra_methods()
+    }
+    fn component_status(&self, dev: &mut Device, kind: &str, id: Option<u32>) -> Option<Json> {
+        component_status(dev, kind, id)
+    }
+    fn component_config(&self, dev: &Device, kind: &str, id: Option<u32>) -> Option<Json> {
+        component_config(dev, kind, id)
+    }
+    fn extend_full_status(&self, dev: &mut Device, status: &mut Json) {
+        extend_full_status(dev, status)
+    }
+    fn extend_full_config(&self, dev: &Device, config: &mut Json) {
+        extend_full_config(dev, config)
+    }
+    fn load_persisted(&self, dev: &mut Device) {
+        load_persisted(dev)
+    }
 }
 
 #[cfg(test)]

@@ -42,6 +42,14 @@ fn request(vm: &mut Vm, args: &[Value], post: bool) -> Result<Value, Value> {
     let host = ctx(vm)?;
     let limit = host.device.borrow().limits.rpc_calls;
     let job_limit = host.device.borrow().limits.job_queue;
+    // Refuse before the board starts the request: it cannot cancel one started in vain.
+    let family = ListenerKind::HttpRequest { id: 0 }.family();
+    if host.state.borrow().count(family) >= limit {
+        vm.unpin(cb);
+        return Err(vm.range_error(&format!(
+            "{what}: too many {family}: a script may have at most {limit}"
+        )));
+    }
     let started = {
         let mut d = host.device.borrow_mut();
         match d.board.http() {

@@ -101,7 +101,7 @@ fn addr_arg(args: &[Value], i: usize) -> Option<u8> {
         .map(|a| a as u8)
 }
 
-/// Longest read one call may ask for.
+/// Longest read one call may ask for, and most bytes a write transaction queues.
 const MAX_READ: i64 = 4096;
 
 fn count_arg(args: &[Value], i: usize) -> Option<usize> {
@@ -231,6 +231,10 @@ fn send(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     let Txn::Write { addr, mut data } = b.txn else {
         return Ok(Value::number(ERR));
     };
+    // The queue lives outside the script's heap (and is copied per call): bound it.
+    if data.len() + bytes.len() > MAX_READ as usize {
+        return Ok(Value::number(ERR));
+    }
     data.extend_from_slice(&bytes);
     set_txn(vm, id, Txn::Write { addr, data })?;
     Ok(Value::number(ACK))

@@ -22,10 +22,8 @@ use ferrite_engine::{Value, Vm};
 
 use crate::api::description::ApiEntry;
 use crate::board::BoardEvent;
-use crate::device::{Device, DeviceEvent};
+use crate::device::Device;
 use crate::host::ctx;
-use crate::json::Json;
-use crate::rpc::{Origin, RpcReply};
 use crate::script::ScriptState;
 
 /// Host-object tags of Smart.js objects.
@@ -122,36 +120,6 @@ pub fn route_board_event(
     }
 }
 
-pub fn on_device_event(_device: &Rc<RefCell<Device>>, _event: &DeviceEvent) {}
-
-pub fn rpc_method(
-    _rt: &mut crate::Runtime,
-    _lower: &str,
-    _method: &str,
-    _params: &Json,
-    _origin: Origin,
-) -> Option<RpcReply> {
-    None
-}
-
-pub fn extra_methods() -> Vec<&'static str> {
-    Vec::new()
-}
-
-pub fn component_status(_dev: &mut Device, _kind: &str, _id: Option<u32>) -> Option<Json> {
-    None
-}
-
-pub fn component_config(_dev: &Device, _kind: &str, _id: Option<u32>) -> Option<Json> {
-    None
-}
-
-pub fn extend_full_status(_dev: &mut Device, _status: &mut Json) {}
-
-pub fn extend_full_config(_dev: &Device, _config: &mut Json) {}
-
-pub fn load_persisted(_dev: &mut Device) {}
-
 /// Every Smart.js member this runtime implements, for the API description.
 pub fn describe() -> Vec<ApiEntry> {
     let mut v = Vec::new();
@@ -175,5 +143,23 @@ pub(crate) const fn entry(
         signature,
         doc,
         family: "smartjs",
+    }
+}
+
+/// The Smart.js family's place in the runtime.
+pub struct Family;
+
+impl super::ApiFamily for Family {
+    fn install(&self, vm: &mut Vm) {
+        install(vm)
+    }
+    fn route_board_event(
+        &self,
+        device: &Rc<RefCell<Device>>,
+        scripts: &[Rc<RefCell<ScriptState>>],
+        event: &BoardEvent,
+        queue_limit: usize,
+    ) -> bool {
+        route_board_event(device, scripts, event, queue_limit)
     }
 }

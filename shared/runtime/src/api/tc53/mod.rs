@@ -28,10 +28,8 @@ use ferrite_engine::{NativeFn, Value, Vm};
 
 use crate::api::description::ApiEntry;
 use crate::board::BoardEvent;
-use crate::device::{Device, DeviceEvent};
+use crate::device::Device;
 use crate::host::ctx;
-use crate::json::Json;
-use crate::rpc::{Origin, RpcReply};
 use crate::script::{Arg, ListenerKind, ScriptState, NO_PIN};
 
 pub(crate) use i2c::construct as i2c_construct;
@@ -679,40 +677,10 @@ pub fn route_board_event(
         | BoardEvent::SocketAccepted { .. }
         | BoardEvent::SocketData { .. }
         | BoardEvent::SocketWritable { .. }
-        | BoardEvent::SocketClosed { .. } => net::route(scripts, event, queue_limit),
+        | BoardEvent::SocketClosed { .. } => net::route(_device, scripts, event, queue_limit),
         _ => false,
     }
 }
-
-pub fn on_device_event(_device: &Rc<RefCell<Device>>, _event: &DeviceEvent) {}
-
-pub fn rpc_method(
-    _rt: &mut crate::Runtime,
-    _lower: &str,
-    _method: &str,
-    _params: &Json,
-    _origin: Origin,
-) -> Option<RpcReply> {
-    None
-}
-
-pub fn extra_methods() -> Vec<&'static str> {
-    Vec::new()
-}
-
-pub fn component_status(_dev: &mut Device, _kind: &str, _id: Option<u32>) -> Option<Json> {
-    None
-}
-
-pub fn component_config(_dev: &Device, _kind: &str, _id: Option<u32>) -> Option<Json> {
-    None
-}
-
-pub fn extend_full_status(_dev: &mut Device, _status: &mut Json) {}
-
-pub fn extend_full_config(_dev: &Device, _config: &mut Json) {}
-
-pub fn load_persisted(_dev: &mut Device) {}
 
 /// An [`ApiEntry`] of this family.
 pub(crate) const fn entry(
@@ -768,6 +736,24 @@ pub fn describe() -> Vec<ApiEntry> {
     v.extend_from_slice(net::DESCRIPTION);
     v.extend_from_slice(expander::DESCRIPTION);
     v
+}
+
+/// The TC53 IO family's place in the runtime.
+pub struct Family;
+
+impl super::ApiFamily for Family {
+    fn install(&self, vm: &mut Vm) {
+        install(vm)
+    }
+    fn route_board_event(
+        &self,
+        device: &Rc<RefCell<Device>>,
+        scripts: &[Rc<RefCell<ScriptState>>],
+        event: &BoardEvent,
+        queue_limit: usize,
+    ) -> bool {
+        route_board_event(device, scripts, event, queue_limit)
+    }
 }
 
 #[cfg(test)]

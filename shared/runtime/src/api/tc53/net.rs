@@ -20,6 +20,7 @@ use super::{
 };
 use crate::api::description::ApiEntry;
 use crate::board::BoardEvent;
+use crate::device::Device;
 use crate::host::ctx;
 use crate::script::{Arg, ListenerKind, ScriptState};
 
@@ -30,6 +31,8 @@ pub const WRITE_WINDOW: usize = 1460;
 /// Bytes (TCP) or packets (UDP, connections) kept unread.
 const MAX_BUFFERED: usize = 16 * 1024;
 const MAX_PACKETS: usize = 16;
+/// Accepted connections a `Listener` keeps until the script reads them (more are closed).
+pub const MAX_PENDING: usize = 8;
 
 const CB: ListenerKind = ListenerKind::Other("TC53 callbacks");
 
@@ -405,7 +408,12 @@ fn listener_read(vm: &mut Vm, this: Value, _args: &[Value]) -> Result<Value, Val
 }
 
 /// Socket events: to the instance that owns the socket.
-pub(super) fn route(scripts: &[Rc<RefCell<ScriptState>>], ev: &BoardEvent, limit: usize) -> bool {
+pub(super) fn route(
+    device: &Rc<RefCell<Device>>,
+    scripts: &[Rc<RefCell<ScriptState>>],
+    ev: &BoardEvent,
+    limit: usize,
+) -> bool {
     let sock = match ev {
         BoardEvent::SocketConnected { socket }
         | BoardEvent::SocketData { socket, .. }
@@ -429,6 +437,7 @@ pub(super) fn route(scripts: &[Rc<RefCell<ScriptState>>], ev: &BoardEvent, limit
         }) else {
             continue;
         };
+        let mut reject = None;
         let (h, args) = match (ev, &mut inst.kind) {
             (
                 BoardEvent::SocketConnected { .. } | BoardEvent::SocketWritable { .. },
@@ -455,12 +464,24 @@ pub(super) fn route(scripts: &[Rc<RefCell<ScriptState>>], ev: &BoardEvent, limit
                 (inst.on_error, vec![Arg::Str(msg.into_bytes())])
             }
             (BoardEvent::SocketAccepted { socket, .. }, Kind::Listener { pending, .. }) => {
-                pending.push_back(*socket);
-                (inst.on_readable, vec![Arg::Num(pending.len() as f64)])
+                if pending.len() >= MAX_PENDING {
+                    // The script does not take them: a peer must not pile up open sockets.
+                    reject = Some(*socket);
+                    (None, Vec::new())
+                } else {
+                    pending.push_back(*socket);
+                    (inst.on_readable, vec![Arg::Num(pending.len() as f64)])
+                }
             }
             _ => (None, Vec::new()),
         };
         call(&mut st, h, args, limit);
+        drop(st);
+        if let Some(socket) = reject {
+            if let Some(so) = device.borrow_mut().board.sockets() {
+                so.close(socket);
+            }
+        }
         return true;
     }
     false

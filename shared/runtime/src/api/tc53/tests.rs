@@ -316,3 +316,83 @@ fn typings_of_the_io_classes() {
         assert!(digital.contains(m), "{m:?} not in {digital}");
     }
 }
+
+/// Review: `Http.get` over the per-script limit throws before the board starts a request (the
+/// board cannot cancel one, so a request started and then refused would be orphaned).
+#[test]
+fn review_http_over_the_limit_starts_no_request() {
+    let mock = Mock::default();
+    let board = SimBoard::new(
+        Box::new(VirtualClock::new(None)),
+        Box::new(MemStorage::new(0)),
+        Box::new(SimSystem::new(1, [0; 6])),
+    )
+    .with_net(Box::new(Backend { mock: mock.clone() }));
+    let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
+    rt.boot();
+    ok(rt.rpc("Script.Create", json!({"name": "h"}), Origin::Transport));
+    let code = r#"
+let refused = 0;
+for (let i = 0; i < 20; i++) {
+  try { Http.get("http://x/" + i, function () {}); } catch (e) { refused++; }
+}
+print("refused", refused);
+"#;
+    ok(rt.rpc(
+        "Script.PutCode",
+        json!({"id": 1, "code": code}),
+        Origin::Transport,
+    ));
+    ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
+    run(&mut rt);
+    let limit = rt.limits().rpc_calls;
+    let log = log_lines(&rt);
+    let want = alloc::format!("refused {}", 20 - limit);
+    assert!(log.contains(&want), "{want:?} not in {log:#?}");
+    assert_eq!(mock.0.borrow().requests.len(), limit);
+}
+
+/// Review: connections a listening script does not take (`read()`) are capped; the extra ones
+/// a peer opens are closed instead of piling up.
+#[test]
+fn review_listener_backlog_is_bounded() {
+    let mock = Mock::default();
+    let board = SimBoard::new(
+        Box::new(VirtualClock::new(None)),
+        Box::new(MemStorage::new(0)),
+        Box::new(SimSystem::new(1, [0; 6])),
+    )
+    .with_net(Box::new(Backend { mock: mock.clone() }));
+    let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
+    rt.boot();
+    ok(rt.rpc("Script.Create", json!({"name": "l"}), Origin::Transport));
+    let code = r#"
+const l = new Listener({port: 81, onReadable(n) { last = n; }});
+let last = 0;
+Timer.set(10, true, function () {});
+"#;
+    ok(rt.rpc(
+        "Script.PutCode",
+        json!({"id": 1, "code": code}),
+        Origin::Transport,
+    ));
+    ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
+    run(&mut rt);
+    let extra = 3;
+    let n = super::net::MAX_PENDING + extra;
+    mock.0
+        .borrow_mut()
+        .events
+        .extend((0..n as u32).map(|i| BoardEvent::SocketAccepted {
+            listener: 3,
+            socket: 100 + i,
+            peer: "10.0.0.7:5555".into(),
+        }));
+    run(&mut rt);
+    let mut closed = mock.0.borrow().closed.clone();
+    closed.sort();
+    let want: Vec<u32> = (super::net::MAX_PENDING as u32..n as u32)
+        .map(|i| 100 + i)
+        .collect();
+    assert_eq!(closed, want);
+}
