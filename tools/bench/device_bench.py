@@ -3,7 +3,8 @@
 
   rpc-http   RPC round trips per second over HTTP (`POST /rpc` Shelly.GetDeviceInfo), measured
              by wrk (Debian) with 1 connection (latency-bound) and 4 connections, bounded in time.
-  rpc-ws     RPC round trips per second over one WebSocket (`/rpc`), request after answer.
+  rpc-ws     RPC round trips per second over one WebSocket (`/rpc`), request after answer
+             (tools/bench/ws-rpc.mjs, node's WebSocket client).
   idle-mem   Resident memory of the idle device after boot (VmRSS / VmHWM from /proc).
   jitter     Timer jitter: a script's 10 ms repeating timer measures how late each tick is, while
              a second script burns CPU in every turn (a timer every 1 ms running a 50 000-iteration
@@ -13,7 +14,6 @@ Usually run via `scripts/bench.sh --device`, which builds the release binary fir
 """
 
 import argparse
-import asyncio
 import json
 import os
 import re
@@ -97,22 +97,14 @@ def wrk(port, connections, seconds):
     return rps, int(errors.group(1)) if errors else 0
 
 
-async def ws_round_trips(port, seconds):
-    import aiohttp
-
-    async with aiohttp.ClientSession() as s:
-        async with s.ws_connect(f"http://127.0.0.1:{port}/rpc") as ws:
-            n = 0
-            end = time.perf_counter() + seconds
-            start = time.perf_counter()
-            while time.perf_counter() < end:
-                await ws.send_str(json.dumps({"id": n, "src": "bench", "method": "Shelly.GetDeviceInfo"}))
-                while True:
-                    msg = json.loads((await ws.receive()).data)
-                    if msg.get("id") == n:
-                        break
-                n += 1
-            return n / (time.perf_counter() - start)
+def ws_round_trips(port, seconds):
+    out = subprocess.run(
+        ["node", "--experimental-websocket", "--no-warnings", str(Path(__file__).parent / "ws-rpc.mjs"), str(port), str(seconds)],
+        capture_output=True, text=True, timeout=seconds + 30,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"device_bench: ws-rpc.mjs failed: {out.stderr}")
+    return float(out.stdout.strip())
 
 
 JITTER_SCRIPT = """
@@ -169,8 +161,8 @@ def main(argv):
             if errs:
                 note += f" ({errs} non-2xx)"
             rows.append((f"rpc-http c={c}", f"{rps:,.0f} round trips/s", note))
-        ws = asyncio.run(ws_round_trips(dev.port, a.seconds))
-        rows.append(("rpc-ws", f"{ws:,.0f} round trips/s", f"one WebSocket, request after answer, {a.seconds} s"))
+        ws = ws_round_trips(dev.port, a.seconds)
+        rows.append(("rpc-ws", f"{ws:,.0f} round trips/s", f"one WebSocket (node client), request after answer, {a.seconds} s"))
         j = jitter(dev, a.seconds)
         rows.append(("jitter", f"mean {j['mean']:.2f} ms, p99 {j['p99']} ms, max {j['max']} ms",
                      f"10 ms timer, {j['ticks']} ticks, beside a script looping 50k iterations every 1 ms"))

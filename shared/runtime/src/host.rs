@@ -5,6 +5,7 @@ use alloc::format;
 use alloc::rc::Rc;
 use core::cell::RefCell;
 
+use ferrite_engine::vm::FromJs;
 use ferrite_engine::{Value, Vm};
 
 use crate::device::Device;
@@ -67,4 +68,63 @@ pub fn unpin_all(vm: &mut Vm, pins: &[u32]) {
             vm.unpin(*p);
         }
     }
+}
+
+/// Run `f` on the per-script data `T` that family `name` keeps in the calling script's
+/// [`crate::script::Extensions`] (created on first use). No JavaScript may run inside `f`.
+pub fn with_ext<T: Default + 'static, R>(
+    vm: &mut Vm,
+    name: &'static str,
+    f: impl FnOnce(&mut T) -> R,
+) -> Result<R, Value> {
+    let host = ctx(vm)?;
+    let r = with_state_ext(&host.state, name, f);
+    r.ok_or_else(|| vm.type_error(&format!("the {name} state of this script is missing")))
+}
+
+/// [`with_ext`] on a script state outside a native (`None` if `name` holds another type).
+pub fn with_state_ext<T: Default + 'static, R>(
+    state: &RefCell<ScriptState>,
+    name: &'static str,
+    f: impl FnOnce(&mut T) -> R,
+) -> Option<R> {
+    state.borrow_mut().extensions.get::<T>(name).map(f)
+}
+
+/// Hands out instance ids of a family's per-script table: never 0, wrapping.
+#[derive(Default, Debug, Clone)]
+pub struct IdGen(u32);
+
+impl IdGen {
+    /// A fresh id (never 0).
+    pub fn next_id(&mut self) -> u32 {
+        self.0 = self.0.wrapping_add(1).max(1);
+        self.0
+    }
+}
+
+/// `v` if it is a whole number in `min..=max` (finite; `None` otherwise).
+pub fn whole_in(v: Value, min: f64, max: f64) -> Option<f64> {
+    v.as_number()
+        .filter(|n| crate::num::is_whole(*n) && *n >= min && *n <= max)
+}
+
+/// Argument `i`, which must be a string, converted (`String` lossily, `Vec<u8>` as bytes); a
+/// `TypeError` "`what` must be a string" otherwise.
+pub fn string_arg<T: FromJs>(
+    vm: &mut Vm,
+    args: &[Value],
+    i: usize,
+    what: &str,
+) -> Result<T, Value> {
+    if !Vm::arg(args, i).is_string() {
+        return Err(vm.type_error(&format!("{what} must be a string")));
+    }
+    vm.arg_as(args, i)
+}
+
+/// An `Error` (not a `TypeError`: the arguments were fine) for a failure of the board or its
+/// hardware, with the board's message.
+pub fn board_error(vm: &mut Vm, message: &str) -> Value {
+    vm.make_error(ferrite_engine::vm::ErrorKind::Error, message)
 }

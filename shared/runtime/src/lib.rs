@@ -18,6 +18,7 @@ extern crate alloc;
 
 pub mod api;
 pub mod board;
+pub mod codec;
 pub mod components;
 pub mod datapoints;
 pub mod device;
@@ -32,6 +33,8 @@ pub mod rpc;
 pub mod runtime;
 pub mod script;
 pub mod sim;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use limits::Limits;
 pub use runtime::{Poll, Runtime, RuntimeConfig, CONSOLE_ID};

@@ -2,6 +2,25 @@
 //! that keep a script from starving the device. Every target can change them.
 
 /// Per-script and per-device limits. Exceeding one is a clear error, never a crash.
+///
+/// Other per-script caps are module constants (the same on every target):
+/// - `api::smartjs::gpio::MAX_ISRS`: `GPIO.setisr` handlers (16).
+/// - `api::smartjs::file::MAX_OPEN`: files open at once (8), each at most
+///   `api::smartjs::file::MAX_FILE` bytes.
+/// - `api::smartjs::i2c::MAX_BUSES`: Smart.js `I2C` objects open at once (8); all
+///   `SPI` objects of a bus share one entry.
+/// - `api::tc53::MAX_CALLBACKS`: TC53 callbacks other than digital edges (32).
+/// - `api::tc53::net::MAX_SOCKETS`: TC53 `TCP`/`UDP`/`Listener` sockets (8), with
+///   `api::tc53::net::MAX_PENDING` unaccepted connections per `Listener`.
+/// - `api::tc53::serial::INPUT_BUFFER`: bytes a `Serial` keeps unread (4096).
+/// - `api::shelly_extras::virtual_handle::MAX_LISTENERS`: `Virtual.on` listeners (20).
+///
+/// Device-wide caps that are constants: `api::shelly_extras::http_client::MAX_IN_FLIGHT`
+/// (`HTTP.*` RPC requests in flight, 5), `api::mqtt::MAX_PENDING_RPC` (RPC over MQTT
+/// waiting for an answer, 16), `api::shelly_extras::ble_scanner::MAX_RECENT` (BLE
+/// results remembered for the silence, 64), `api::shelly_extras::kvs::MAX_KEYS`,
+/// `api::shelly_extras::virtuals::MAX_PER_TYPE` and the virtual component config caps
+/// in `api::shelly_extras::virtuals`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// `Timer.set` / `setTimeout` timers armed at once, per script.

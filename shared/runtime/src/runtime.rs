@@ -340,9 +340,14 @@ impl Runtime {
             }
         }
         drop(d);
+        let edge_pins = crate::api::smartjs::edge_pins(&state);
         drop(state);
+        let id = realm.id;
+        drop(realm);
+        // The board keeps raising edges no other script listens to unless told.
+        crate::api::smartjs::release_interrupts(&self.device, &edge_pins, Some(id));
         self.pending
-            .retain(|_, dest| !matches!(dest, PendingDest::Script { id, .. } if *id == realm.id));
+            .retain(|_, dest| !matches!(dest, PendingDest::Script { id: sid, .. } if *sid == id));
         if self.next_realm > idx {
             self.next_realm -= 1;
         }

@@ -29,7 +29,7 @@ use ferrite_engine::{Value, Vm};
 use crate::api::description::ApiEntry;
 use crate::board::{BoardError, BoardEvent, BoardResult};
 use crate::device::{Device, DeviceEvent};
-use crate::host::{ctx, pin_function, pin_optional_function, pin_userdata, unpin_all};
+use crate::host::{ctx, pin_function, pin_optional_function, pin_userdata, string_arg, unpin_all};
 use crate::json::{json, Json};
 use crate::log::Level;
 use crate::mqtt_topic::valid_filter;
@@ -125,17 +125,9 @@ fn is_connected(vm: &mut Vm, _this: Value, _args: &[Value]) -> R {
     Ok(Value::bool(enabled && up))
 }
 
-/// Argument `i` as a string, or a `TypeError` naming `what`.
-fn string_arg(vm: &mut Vm, args: &[Value], i: usize, what: &str) -> Result<String, Value> {
-    if !Vm::arg(args, i).is_string() {
-        return Err(vm.type_error(&format!("{what} must be a string")));
-    }
-    vm.arg_as(args, i)
-}
-
 /// `MQTT.subscribe(topic, callback[, userdata])`.
 fn subscribe(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
-    let filter = string_arg(vm, args, 0, "MQTT.subscribe: topic")?;
+    let filter: String = string_arg(vm, args, 0, "MQTT.subscribe: topic")?;
     if !vm.is_callable(Vm::arg(args, 1)) {
         return Err(vm.type_error("MQTT.subscribe: callback must be a function"));
     }
@@ -149,7 +141,10 @@ fn subscribe(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
         let mut d = host.device.borrow_mut();
         if let Err(why) = available(&mut d) {
             drop(d);
-            return Err(vm.type_error(&format!("MQTT.subscribe: {why}")));
+            return Err(crate::host::board_error(
+                vm,
+                &format!("MQTT.subscribe: {why}"),
+            ));
         }
         d.limits.mqtt_subscriptions
     };
@@ -190,14 +185,17 @@ fn subscribe(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
     let r = acquire_filter(&mut host.device.borrow_mut(), &filter);
     if let Err(e) = r {
         host.state.borrow_mut().remove_listener(handle, |_| true);
-        return Err(vm.type_error(&format!("MQTT.subscribe: {e}")));
+        return Err(crate::host::board_error(
+            vm,
+            &format!("MQTT.subscribe: {e}"),
+        ));
     }
     Ok(Value::UNDEFINED)
 }
 
 /// `MQTT.unsubscribe(topic)`: true if this script had subscribed `topic`.
 fn unsubscribe(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
-    let filter = string_arg(vm, args, 0, "MQTT.unsubscribe: topic")?;
+    let filter: String = string_arg(vm, args, 0, "MQTT.unsubscribe: topic")?;
     let host = ctx(vm)?;
     let handle = host
         .state
@@ -218,7 +216,7 @@ fn unsubscribe(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
 
 /// `MQTT.publish(topic, message[, qos[, retain]])`: true if queued, false if not connected.
 fn publish(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
-    let topic = string_arg(vm, args, 0, "MQTT.publish: topic")?;
+    let topic: String = string_arg(vm, args, 0, "MQTT.publish: topic")?;
     if topic.is_empty() || topic.contains(['+', '#']) {
         return Err(vm.type_error(&format!(
             "MQTT.publish: {topic:?} is not a valid topic (empty or wildcards)"
@@ -300,7 +298,7 @@ fn set_disconnect_handler(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
 /// labels; `options.cb` (or `options.callback`) is called later with `true` if the metric was
 /// queued for the broker, `false` if not (MQTT disabled or disconnected).
 fn cloud_store(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
-    let name = string_arg(vm, args, 0, "Cloud.store: name")?;
+    let name: String = string_arg(vm, args, 0, "Cloud.store: name")?;
     if name.is_empty() || name.contains(['+', '#', '\0']) {
         return Err(vm.type_error(&format!("Cloud.store: {name:?} is not a valid metric name")));
     }
@@ -430,6 +428,10 @@ fn parse_request(payload: &[u8]) -> Result<MqttRpcRequest, String> {
     })
 }
 
+/// RPC requests over MQTT waiting for their answer at once; beyond, requests are answered
+/// with -107 without running.
+pub const MAX_PENDING_RPC: usize = 16;
+
 /// Run the RPC requests that came over MQTT (called by the loop every round); answers go to
 /// `<src>/rpc` now, or when they come ([`take_rpc_answer`]).
 pub fn serve_rpc(rt: &mut crate::Runtime) {
@@ -437,6 +439,14 @@ pub fn serve_rpc(rt: &mut crate::Runtime) {
         let dev = rt.device();
         let req = dev.borrow_mut().mqtt.rpc_inbox.pop_front();
         let Some(req) = req else { break };
+        if dev.borrow().mqtt.rpc_pending.len() >= MAX_PENDING_RPC {
+            let e = crate::rpc::RpcError::new(
+                crate::rpc::code::RESOURCE_EXHAUSTED,
+                format!("at most {MAX_PENDING_RPC} RPC requests over MQTT may wait for an answer"),
+            );
+            answer(&dev, &req.id, &req.src, &Err(e));
+            continue;
+        }
         match rt.rpc(&req.method, req.params, Origin::Transport) {
             RpcReply::Done(r) => answer(&dev, &req.id, &req.src, &r),
             RpcReply::Pending(token) => {
@@ -758,5 +768,42 @@ mod tests {
         assert!(lines.contains(&"a1 x/y hi u".into()), "{lines:?}");
         assert!(lines.contains(&"b x/y hi".into()), "{lines:?}");
         assert!(!lines.iter().any(|l| l.starts_with("a2")), "{lines:?}");
+    }
+
+    /// Review: RPC requests over MQTT whose answer is pending are capped; the ones beyond are
+    /// answered -107 at once instead of piling up in `rpc_pending`.
+    #[test]
+    fn review_pending_mqtt_rpc_is_capped() {
+        let (mut rt, broker) = device(&["let x = 1;"]);
+        broker.take_published();
+        // Answers that never come (as a board request that hangs would leave them).
+        let cap = super::MAX_PENDING_RPC;
+        for t in 0..cap as u32 - 1 {
+            rt.device()
+                .borrow_mut()
+                .mqtt
+                .rpc_pending
+                .insert(1000 + t, (json!(t), "other".into()));
+        }
+        let n = 4;
+        for i in 0..n {
+            let frame = json!({"id": i, "src": "cli", "method": "Script.Eval",
+                "params": {"id": 1, "code": "x"}});
+            broker.publish_from_outside("d/rpc", &serde_json::to_vec(&frame).unwrap(), false);
+        }
+        run(&mut rt);
+        let answers: alloc::vec::Vec<serde_json::Value> = broker
+            .take_published()
+            .into_iter()
+            .filter(|p| p.topic == "cli/rpc")
+            .map(|p| serde_json::from_slice(&p.payload).unwrap())
+            .collect();
+        assert_eq!(answers.len(), n);
+        let refused = answers
+            .iter()
+            .filter(|a| a["error"]["code"] == -107)
+            .count();
+        // One more fits (its Script.Eval answer comes later); the rest are refused.
+        assert_eq!(refused, n - 1, "{answers:?}");
     }
 }

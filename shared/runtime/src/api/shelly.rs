@@ -91,12 +91,9 @@ fn add_status_handler(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
 
 /// true if removed, false if not found, undefined if the handle is invalid.
 fn remove_handler(vm: &mut Vm, args: &[Value], status: bool) -> R {
-    let Some(n) = Vm::arg(args, 0).as_number() else {
+    let Some(n) = crate::host::whole_in(Vm::arg(args, 0), 1.0, u32::MAX as f64) else {
         return Ok(Value::UNDEFINED);
     };
-    if !crate::num::is_whole(n) || n < 1.0 || n > u32::MAX as f64 {
-        return Ok(Value::UNDEFINED);
-    }
     let host = ctx(vm)?;
     let removed = host.state.borrow_mut().remove_listener(n as u32, |k| {
         if status {
@@ -140,8 +137,8 @@ fn component_args(vm: &mut Vm, args: &[Value], what: &str) -> Result<(String, Op
     let id = match (id, Vm::arg(args, 1)) {
         (Some(id), _) => Some(id),
         (None, v) if v.is_undefined() => None,
-        (None, v) => match v.as_number() {
-            Some(n) if n >= 0.0 && crate::num::is_whole(n) => Some(n as u32),
+        (None, v) => match crate::host::whole_in(v, 0.0, f64::MAX) {
+            Some(n) => Some(n as u32),
             _ => return Err(vm.type_error(&alloc::format!("{what}: id must be a number"))),
         },
     };

@@ -56,13 +56,9 @@ fn timer_set(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> 
 /// `Timer.clear(handle)`: true if armed and destroyed, false if no such timer, undefined if
 /// the handle is not a valid handle.
 fn timer_clear(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
-    let h = Vm::arg(args, 0);
-    let Some(n) = h.as_number() else {
+    let Some(n) = crate::host::whole_in(Vm::arg(args, 0), 1.0, u32::MAX as f64) else {
         return Ok(Value::UNDEFINED);
     };
-    if !crate::num::is_whole(n) || n < 1.0 || n > u32::MAX as f64 {
-        return Ok(Value::UNDEFINED);
-    }
     let host = ctx(vm)?;
     let removed = host
         .state

@@ -543,28 +543,10 @@ pub fn http_result(result: Result<crate::board::HttpResponse, String>) -> Res {
             let mut j = json!({"code": r.code, "message": r.message, "headers": headers});
             match core::str::from_utf8(&r.body) {
                 Ok(s) => j["body"] = json!(s),
-                Err(_) => j["body_b64"] = json!(base64(&r.body)),
+                Err(_) => j["body_b64"] = json!(crate::codec::base64_encode(&r.body)),
             }
             Ok(j)
         }
         Err(e) => Err(RpcError::new(code::DEADLINE_EXCEEDED, e)),
     }
-}
-
-fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for c in data.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }

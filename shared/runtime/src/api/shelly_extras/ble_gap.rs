@@ -111,7 +111,7 @@ pub fn uuid_bytes(uuid: &str) -> Option<Vec<u8>> {
         }
         _ => return None,
     };
-    let mut bytes = super::unhex(&digits)?;
+    let mut bytes = crate::codec::hex_decode(&digits)?;
     bytes.reverse();
     Some(bytes)
 }
@@ -143,10 +143,7 @@ pub fn service_data<'a>(data: &'a [u8], uuid: &[u8]) -> &'a [u8] {
 }
 
 fn data_arg(vm: &mut Vm, args: &[Value], what: &str) -> Result<Vec<u8>, Value> {
-    if !Vm::arg(args, 0).is_string() {
-        return Err(vm.type_error(&format!("BLE.GAP.{what}: data must be a string")));
-    }
-    vm.arg_as(args, 0)
+    crate::host::string_arg(vm, args, 0, &format!("BLE.GAP.{what}: data"))
 }
 
 fn uuid_arg(vm: &mut Vm, args: &[Value], what: &str) -> Result<Vec<u8>, Value> {
@@ -177,9 +174,9 @@ fn parse_manufacturer_data(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
 
 fn parse_data_by_eir_type(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
     let data = data_arg(vm, args, "ParseDataByEIRType")?;
-    let t = match Vm::arg(args, 1).as_number() {
-        Some(n) if crate::num::is_whole(n) && (0.0..=255.0).contains(&n) => n as u8,
-        _ => {
+    let t = match crate::host::whole_in(Vm::arg(args, 1), 0.0, 255.0) {
+        Some(n) => n as u8,
+        None => {
             return Err(
                 vm.type_error("BLE.GAP.ParseDataByEIRType: type must be an EIR type (0-255)")
             )

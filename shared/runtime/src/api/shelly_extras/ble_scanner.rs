@@ -30,6 +30,9 @@ pub const INFINITE_SCAN: i64 = -1;
 
 /// How long identical scan results are silenced.
 pub const SILENCE_MS: u64 = 3000;
+/// Fingerprints remembered for the silence; beyond, the oldest is forgotten (and may be
+/// reported again within the silence).
+pub const MAX_RECENT: usize = 64;
 
 /// Scan options (`BLE.Scanner.Start`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,14 +155,7 @@ pub fn next_deadline(d: &Device) -> Option<u64> {
 }
 
 fn fingerprint(addr: &str, adv: &[u8], rsp: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [addr.as_bytes(), &[0xff], adv, &[0xfe], rsp] {
-        for b in part {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    h
+    crate::codec::fnv1a(&[addr.as_bytes(), &[0xff], adv, &[0xfe], rsp])
 }
 
 /// An advertisement from the board: a `SCAN_RESULT` for subscribers while a scan runs.
@@ -190,6 +186,9 @@ pub fn on_advertisement(
     ble.recent.retain(|(_, t)| now < t + SILENCE_MS);
     if ble.recent.iter().any(|(f, _)| *f == fp) {
         return;
+    }
+    if ble.recent.len() >= MAX_RECENT {
+        ble.recent.remove(0);
     }
     ble.recent.push((fp, now));
     drop(d);
@@ -260,9 +259,12 @@ fn options_arg(vm: &mut Vm, v: Value) -> Result<ScanOptions, Value> {
     let num = |vm: &mut Vm, k: &str| -> Result<Option<f64>, Value> {
         match j.get(k) {
             None | Some(Json::Null) => Ok(None),
-            Some(n) => match n.as_f64() {
-                Some(n) if crate::num::is_whole(n) => Ok(Some(n)),
-                _ => Err(vm.type_error(&format!("BLE.Scanner.Start: {k} must be an integer"))),
+            Some(n) => match n
+                .as_f64()
+                .and_then(|n| crate::host::whole_in(Value::number(n), f64::MIN, f64::MAX))
+            {
+                Some(n) => Ok(Some(n)),
+                None => Err(vm.type_error(&format!("BLE.Scanner.Start: {k} must be an integer"))),
             },
         }
     };

@@ -28,28 +28,27 @@ fn str_param<'a>(params: &'a Json, key: &str) -> Result<Option<&'a str>, RpcErro
     }
 }
 
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => return None,
-        } as u32;
-        acc = acc << 6 | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
+/// HTTP requests started by RPC in flight at once; beyond, `HTTP.*` answers -107.
+pub const MAX_IN_FLIGHT: usize = 5;
+
+/// A header a caller gives must not split the request: no CR, LF or NUL anywhere, and the name
+/// is a non-empty token (no separators such as `:` or white space).
+fn check_header(name: &str, value: &str) -> Result<(), RpcError> {
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+    if !name_ok {
+        return Err(RpcError::invalid(format!(
+            "header name {name:?} is not a valid token"
+        )));
     }
-    Some(out)
+    if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+        return Err(RpcError::invalid(format!(
+            "header {name} must not contain CR, LF or NUL"
+        )));
+    }
+    Ok(())
 }
 
 /// The board request for one of the methods.
@@ -76,6 +75,7 @@ fn build(lower: &str, params: &Json) -> Result<HttpRequest, RpcError> {
                 .as_bytes()
                 .to_vec();
             let ct = str_param(params, "content_type")?.unwrap_or("application/json");
+            check_header("Content-Type", ct)?;
             headers.push(("Content-Type".into(), ct.into()));
             String::from("POST")
         }
@@ -97,6 +97,7 @@ fn build(lower: &str, params: &Json) -> Result<HttpRequest, RpcError> {
                     let v = v
                         .as_str()
                         .ok_or_else(|| RpcError::invalid(format!("header {k} must be a string")))?;
+                    check_header(k, v)?;
                     headers.push((k.clone(), v.into()));
                 }
             }
@@ -106,7 +107,7 @@ fn build(lower: &str, params: &Json) -> Result<HttpRequest, RpcError> {
                 }
                 (Some(b), None) => body = b.as_bytes().to_vec(),
                 (None, Some(b)) => {
-                    body = base64_decode(b)
+                    body = crate::codec::base64_decode(b)
                         .ok_or_else(|| RpcError::invalid("body_b64 is not base64"))?;
                 }
                 (None, None) => {}
@@ -134,6 +135,13 @@ pub fn rpc(rt: &mut crate::Runtime, lower: &str, method: &str, params: &Json) ->
     };
     let dev = rt.device_ref().clone();
     let mut d = dev.borrow_mut();
+    if d.http_rpc.len() >= MAX_IN_FLIGHT {
+        return Err(RpcError::new(
+            code::RESOURCE_EXHAUSTED,
+            format!("{method}: at most {MAX_IN_FLIGHT} HTTP requests may be in flight"),
+        ))
+        .into();
+    }
     let started = match d.board.http() {
         None => {
             return Err(RpcError::new(
@@ -198,8 +206,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn requests_go_to_the_board_and_complete() {
+    /// A booted runtime whose HTTP client is an [`Echo`].
+    fn booted() -> (Echo, Runtime) {
         let echo = Echo::default();
         let board = SimBoard::new(
             Box::new(VirtualClock::new(None)),
@@ -209,6 +217,12 @@ mod tests {
         .with_net(Box::new(echo.clone()));
         let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
         rt.boot();
+        (echo, rt)
+    }
+
+    #[test]
+    fn requests_go_to_the_board_and_complete() {
+        let (echo, mut rt) = booted();
         let p = serde_json::json!({"method": "put", "url": "http://h/x",
             "headers": {"A": "b"}, "body_b64": "AP8=", "timeout": 2});
         let RpcReply::Pending(t) = rt.rpc("HTTP.Request", p, Origin::Transport) else {
@@ -246,5 +260,47 @@ mod tests {
             sent.headers,
             alloc::vec![("Content-Type".into(), "application/json".into())]
         );
+    }
+
+    /// Review: headers with CR/LF (request splitting) are refused with -103, and RPC-started
+    /// requests beyond [`MAX_IN_FLIGHT`] answer -107 without reaching the board.
+    #[test]
+    fn review_header_injection_and_in_flight_cap() {
+        let (echo, mut rt) = booted();
+        let code_of = |r: RpcReply| match r {
+            RpcReply::Done(Err(e)) => e.code,
+            RpcReply::Done(Ok(_)) => 0,
+            RpcReply::Pending(_) => 1,
+        };
+        for headers in [
+            serde_json::json!({"A": "b\r\nX-Evil: 1"}),
+            serde_json::json!({"A\r\nB": "c"}),
+            serde_json::json!({"A: b": "c"}),
+            serde_json::json!({"": "c"}),
+        ] {
+            let p = serde_json::json!({"url": "http://h/", "headers": headers});
+            assert_eq!(
+                code_of(rt.rpc("HTTP.Request", p, Origin::Transport)),
+                code::INVALID_ARGUMENT
+            );
+        }
+        let p = serde_json::json!({"url": "http://h/", "body": "", "content_type": "a\nb"});
+        assert_eq!(
+            code_of(rt.rpc("HTTP.POST", p, Origin::Transport)),
+            code::INVALID_ARGUMENT
+        );
+        assert!(echo.0.borrow().0.is_empty());
+        let get = || serde_json::json!({"url": "http://h/"});
+        for _ in 0..MAX_IN_FLIGHT {
+            assert_eq!(code_of(rt.rpc("HTTP.GET", get(), Origin::Transport)), 1);
+        }
+        assert_eq!(
+            code_of(rt.rpc("HTTP.GET", get(), Origin::Transport)),
+            code::RESOURCE_EXHAUSTED
+        );
+        assert_eq!(echo.0.borrow().0.len(), MAX_IN_FLIGHT);
+        rt.poll();
+        assert_eq!(rt.take_rpc_done().len(), MAX_IN_FLIGHT);
+        assert_eq!(code_of(rt.rpc("HTTP.GET", get(), Origin::Transport)), 1);
     }
 }

@@ -283,9 +283,11 @@ fn read_response(vm: &mut Vm, this: Value) -> Result<EndpointResponse, Value> {
     let code = if code.is_undefined() {
         200
     } else {
-        match code.as_number() {
-            Some(n) if crate::num::is_whole(n) && (100.0..=599.0).contains(&n) => n as u16,
-            _ => return Err(vm.type_error("response.send: code must be an HTTP status (100-599)")),
+        match crate::host::whole_in(code, 100.0, 599.0) {
+            Some(n) => n as u16,
+            None => {
+                return Err(vm.type_error("response.send: code must be an HTTP status (100-599)"))
+            }
         }
     };
     let k = vm.key("body");

@@ -51,7 +51,7 @@ const REV_FILE: &str = "kvs/rev";
 const ENTRY_PREFIX: &str = "kvs/k/";
 
 fn entry_file(key: &str) -> String {
-    format!("{ENTRY_PREFIX}{}", super::hex(key.as_bytes()))
+    format!("{ENTRY_PREFIX}{}", crate::codec::hex_encode(key.as_bytes()))
 }
 
 /// Size of a value as the limit counts it.
@@ -64,18 +64,13 @@ fn value_len(v: &Json) -> usize {
 
 /// An etag: FNV-1a of the revision, key and value (changes whenever the value is written).
 fn make_etag(key: &str, value: &Json, rev: u64) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut feed = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    };
-    feed(&rev.to_le_bytes());
-    feed(key.as_bytes());
-    feed(&[0]);
-    feed(&crate::json::to_vec(value));
-    super::hex(&h.to_be_bytes())
+    let h = crate::codec::fnv1a(&[
+        &rev.to_le_bytes(),
+        key.as_bytes(),
+        &[0],
+        &crate::json::to_vec(value),
+    ]);
+    crate::codec::hex_encode(&h.to_be_bytes())
 }
 
 fn key_param(params: &Json) -> Result<&str, RpcError> {

@@ -89,15 +89,10 @@ pub fn install(vm: &mut Vm) {
     if let Some(host) = vm.host::<ScriptHost>() {
         let vp = vm.pin(ferrite_engine::Value::object(virtual_proto));
         let rp = vm.pin(ferrite_engine::Value::object(response_proto));
-        if let Some(p) = host
-            .state
-            .borrow_mut()
-            .extensions
-            .get::<RealmPins>(EXTENSION)
-        {
+        crate::host::with_state_ext(&host.state, EXTENSION, |p: &mut RealmPins| {
             p.virtual_proto = Some(vp);
             p.response_proto = Some(rp);
-        }
+        });
         let mut d = host.device.borrow_mut();
         d.extras.realms.retain(|r| r.state.strong_count() > 0);
         d.extras.realms.push(RealmLink {
@@ -109,11 +104,10 @@ pub fn install(vm: &mut Vm) {
 
 /// The pins of this family in a script's state.
 pub(crate) fn realm_pins(state: &RefCell<ScriptState>) -> (Option<u32>, Option<u32>) {
-    let mut st = state.borrow_mut();
-    match st.extensions.get::<RealmPins>(EXTENSION) {
-        Some(p) => (p.virtual_proto, p.response_proto),
-        None => (None, None),
-    }
+    crate::host::with_state_ext(state, EXTENSION, |p: &mut RealmPins| {
+        (p.virtual_proto, p.response_proto)
+    })
+    .unwrap_or((None, None))
 }
 
 /// Board events this family handles (BLE advertisements); true if consumed.
@@ -223,28 +217,6 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
         }
     }
     p[pi..].iter().all(|c| *c == b'*')
-}
-
-/// Lowercase hexadecimal of `data`.
-pub(crate) fn hex(data: &[u8]) -> alloc::string::String {
-    let mut s = alloc::string::String::with_capacity(data.len() * 2);
-    for b in data {
-        s.push(char::from(b"0123456789abcdef"[(b >> 4) as usize]));
-        s.push(char::from(b"0123456789abcdef"[(b & 15) as usize]));
-    }
-    s
-}
-
-/// Bytes of lowercase or uppercase hexadecimal text (`None` if it is not hex).
-pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
-    let b = text.as_bytes();
-    if !b.len().is_multiple_of(2) {
-        return None;
-    }
-    let nib = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    b.chunks(2)
-        .map(|c| Some(nib(c[0])? << 4 | nib(c[1])?))
-        .collect()
 }
 
 /// The Shelly extras family's place in the runtime.
@@ -410,13 +382,5 @@ mod tests {
             .as_array()
             .unwrap()
             .contains(&json!("KVS.GetMany")));
-    }
-
-    #[test]
-    fn hex_round_trip() {
-        assert_eq!(hex(b"\x00\xffA"), "00ff41");
-        assert_eq!(unhex("00FF41").unwrap(), b"\x00\xffA");
-        assert!(unhex("0g").is_none());
-        assert!(unhex("abc").is_none());
     }
 }

@@ -237,12 +237,9 @@ fn on(vm: &mut Vm, this: Value, args: &[Value]) -> R {
 /// `off(handle)`: true if that listener was removed.
 fn off(vm: &mut Vm, this: Value, args: &[Value]) -> R {
     let (_, _, key) = this_comp(vm, this, "off")?;
-    let Some(n) = Vm::arg(args, 0).as_number() else {
+    let Some(n) = crate::host::whole_in(Vm::arg(args, 0), 1.0, u32::MAX as f64) else {
         return Ok(Value::UNDEFINED);
     };
-    if !crate::num::is_whole(n) || n < 1.0 || n > u32::MAX as f64 {
-        return Ok(Value::UNDEFINED);
-    }
     let host = ctx(vm)?;
     let removed = host.state.borrow_mut().remove_listener(
         n as u32,

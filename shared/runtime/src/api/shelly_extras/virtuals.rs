@@ -191,6 +191,15 @@ fn default_config(vtype: VType, id: u32) -> Json {
     c
 }
 
+/// Longest `name`, in bytes.
+pub const NAME_MAX: usize = 64;
+/// Largest `meta`, in bytes of JSON.
+pub const META_MAX: usize = 1024;
+/// Most `options` of an enum.
+pub const OPTIONS_MAX: usize = 20;
+/// Longest enum option, in bytes.
+pub const OPTION_MAX: usize = 64;
+
 /// `base` with the fields of `patch` applied and checked.
 fn merge_config(vtype: VType, base: &Json, patch: &Json) -> Result<Json, String> {
     let Some(p) = patch.as_object() else {
@@ -200,17 +209,23 @@ fn merge_config(vtype: VType, base: &Json, patch: &Json) -> Result<Json, String>
     for (k, v) in p {
         let ok = match (k.as_str(), vtype) {
             ("id", _) => continue,
-            ("name", _) => v.is_string() || v.is_null(),
-            ("meta", _) => v.is_object() || v.is_null(),
+            ("name", _) => v.is_null() || v.as_str().is_some_and(|s| s.len() <= NAME_MAX),
+            ("meta", _) => {
+                v.is_null() || (v.is_object() && crate::json::to_vec(v).len() <= META_MAX)
+            }
             ("persisted", t) if t.has_value() && t != VType::Group => v.is_boolean(),
             ("min" | "max" | "default_value", VType::Number) => v.is_number(),
             ("max_len", VType::Text) => v.as_u64().is_some_and(|n| (1..=TEXT_MAX).contains(&n)),
             ("default_value", VType::Text) => v.is_string(),
             ("default_value", VType::Boolean) => v.is_boolean(),
             ("default_value", VType::Enum) => v.is_string() || v.is_null(),
+            // At most OPTIONS_MAX options, so the pairwise distinctness check stays small.
             ("options", VType::Enum) => v.as_array().is_some_and(|a| {
-                !a.is_empty()
-                    && a.iter().all(|o| o.as_str().is_some_and(|s| !s.is_empty()))
+                (1..=OPTIONS_MAX).contains(&a.len())
+                    && a.iter().all(|o| {
+                        o.as_str()
+                            .is_some_and(|s| !s.is_empty() && s.len() <= OPTION_MAX)
+                    })
                     && a.iter().enumerate().all(|(i, o)| !a[..i].contains(o))
             }),
             (other, t) => {
@@ -220,9 +235,11 @@ fn merge_config(vtype: VType, base: &Json, patch: &Json) -> Result<Json, String>
         if !ok {
             return Err(match k.as_str() {
                 "max_len" => format!("max_len must be an integer from 1 to {TEXT_MAX}"),
-                "options" => {
-                    "options must be a non-empty list of distinct, non-empty strings".into()
-                }
+                "options" => format!(
+                    "options must be a list of 1 to {OPTIONS_MAX} distinct, non-empty strings of at most {OPTION_MAX} bytes"
+                ),
+                "name" => format!("name must be a string of at most {NAME_MAX} bytes"),
+                "meta" => format!("meta must be an object of at most {META_MAX} bytes as JSON"),
                 _ => format!("{k} has the wrong type"),
             });
         }

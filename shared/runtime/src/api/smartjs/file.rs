@@ -10,9 +10,9 @@ use alloc::vec::Vec;
 
 use ferrite_engine::{Value, Vm};
 
-use super::{entry, int_arg, this_id, with_state, TAG_FILE};
+use super::{entry, this_id, with_state, TAG_FILE};
 use crate::api::description::ApiEntry;
-use crate::host::ctx;
+use crate::host::{ctx, string_arg};
 
 /// Where files live in board storage.
 pub const PREFIX: &str = "files/";
@@ -50,23 +50,12 @@ fn storage_name(path: &str) -> Option<String> {
     ok.then(|| format!("{PREFIX}{p}"))
 }
 
-fn string_arg(vm: &mut Vm, args: &[Value], i: usize) -> Option<String> {
-    let v = Vm::arg(args, i);
-    v.is_string()
-        .then(|| String::from_utf8_lossy(vm.string_bytes(v)).into_owned())
-}
-
 /// `File.open(path, mode = "rb")` → file object, or null.
 fn open(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
-    let Some(path) = string_arg(vm, args, 0) else {
-        return Err(vm.type_error("File.open: path must be a string"));
-    };
+    let path: String = string_arg(vm, args, 0, "File.open: path")?;
     let mode = match Vm::arg(args, 1) {
         v if v.is_undefined() => String::from("rb"),
-        _ => match string_arg(vm, args, 1) {
-            Some(m) => m,
-            None => return Err(vm.type_error("File.open: mode must be a string")),
-        },
+        _ => string_arg(vm, args, 1, "File.open: mode")?,
     };
     let m: String = mode.chars().filter(|c| *c != 'b' && *c != 't').collect();
     let (read, write, append, create, truncate) = match m.as_str() {
@@ -131,6 +120,13 @@ fn file_id(vm: &mut Vm, this: Value, what: &str) -> Result<u32, Value> {
     this_id(vm, this, TAG_FILE, what)
 }
 
+/// The bytes `start..end` a read of up to `n` bytes (all for `None`) at `pos` takes from a file
+/// of `len` bytes (no overflow whatever `pos` and `n` are, on 32-bit targets too).
+fn read_range(pos: usize, n: Option<usize>, len: usize) -> (usize, usize) {
+    let end = n.map_or(len, |n| pos.saturating_add(n).min(len));
+    (pos.min(end), end)
+}
+
 /// Read up to `n` bytes (all the rest for `None`) at the position.
 fn read_n(vm: &mut Vm, this: Value, n: Option<usize>, what: &str) -> Result<Value, Value> {
     let id = file_id(vm, this, what)?;
@@ -139,8 +135,7 @@ fn read_n(vm: &mut Vm, this: Value, n: Option<usize>, what: &str) -> Result<Valu
         if !f.read {
             return Some(Vec::new());
         }
-        let end = n.map_or(f.data.len(), |n| (f.pos + n).min(f.data.len()));
-        let start = f.pos.min(end);
+        let (start, end) = read_range(f.pos, n, f.data.len());
         f.pos = end;
         Some(f.data[start..end].to_vec())
     })?;
@@ -154,8 +149,9 @@ fn read_n(vm: &mut Vm, this: Value, n: Option<usize>, what: &str) -> Result<Valu
 fn read(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     let n = match Vm::arg(args, 0) {
         v if v.is_undefined() => READ_CHUNK,
-        _ => match int_arg(args, 0).filter(|n| *n >= 0) {
-            Some(n) => n as usize,
+        // A count beyond the largest file reads the same as the largest file.
+        v => match crate::host::whole_in(v, 0.0, f64::MAX) {
+            Some(n) => (n.min(MAX_FILE as f64)) as usize,
             None => {
                 return Err(vm.type_error("File.prototype.read: n must be a non-negative integer"))
             }
@@ -187,7 +183,7 @@ fn write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     if f.append {
         f.pos = f.data.len();
     }
-    let end = f.pos + bytes.len();
+    let end = f.pos.saturating_add(bytes.len());
     if end > MAX_FILE {
         return Ok(Value::number(0.0));
     }
@@ -219,9 +215,8 @@ fn close(vm: &mut Vm, this: Value, _args: &[Value]) -> Result<Value, Value> {
 
 /// `File.rename(old, new)` → 0 or an errno.
 fn rename(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
-    let (Some(a), Some(b)) = (string_arg(vm, args, 0), string_arg(vm, args, 1)) else {
-        return Err(vm.type_error("File.rename: old_name and new_name must be strings"));
-    };
+    let a: String = string_arg(vm, args, 0, "File.rename: old_name")?;
+    let b: String = string_arg(vm, args, 1, "File.rename: new_name")?;
     let (Some(from), Some(to)) = (storage_name(&a), storage_name(&b)) else {
         return Ok(Value::number(EINVAL));
     };
@@ -242,9 +237,7 @@ fn rename(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
 
 /// `File.remove(name)` → 0 or an errno.
 fn remove(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
-    let Some(a) = string_arg(vm, args, 0) else {
-        return Err(vm.type_error("File.remove: file_name must be a string"));
-    };
+    let a: String = string_arg(vm, args, 0, "File.remove: file_name")?;
     let Some(name) = storage_name(&a) else {
         return Ok(Value::number(EINVAL));
     };
@@ -261,10 +254,7 @@ fn remove(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
 fn list(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
     let dir = match Vm::arg(args, 0) {
         v if v.is_undefined() => String::new(),
-        _ => match string_arg(vm, args, 0) {
-            Some(d) => d,
-            None => return Err(vm.type_error("File.list: dir_name must be a string")),
-        },
+        _ => string_arg(vm, args, 0, "File.list: dir_name")?,
     };
     let dir = dir.trim_matches('/');
     let prefix = match dir {
@@ -322,3 +312,19 @@ pub const DESCRIPTION: &[ApiEntry] = &[
     entry("SmartFile.prototype.write", "(data: string) => number", "Write at the position (at the end in append mode); the bytes written."),
     entry("SmartFile.prototype.close", "() => void", "Close the file."),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::read_range;
+
+    /// Review: a read far past the end (a huge count, or a position near `usize::MAX`) must not
+    /// overflow `pos + n` (it did on 32-bit targets).
+    #[test]
+    fn review_read_range_saturates() {
+        assert_eq!(read_range(3, Some(usize::MAX), 10), (3, 10));
+        assert_eq!(read_range(usize::MAX, Some(2), 10), (10, 10));
+        assert_eq!(read_range(2, Some(3), 10), (2, 5));
+        assert_eq!(read_range(12, Some(3), 10), (10, 10));
+        assert_eq!(read_range(4, None, 10), (4, 10));
+    }
+}

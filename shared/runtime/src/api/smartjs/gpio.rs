@@ -129,6 +129,50 @@ fn write(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
     Ok(Value::bool(ok))
 }
 
+/// Switch the board's interrupt of each of `pins` off when no script other than `except` has
+/// a GPIO edge listener (a Smart.js ISR or a TC53 edge callback) on it any more. A script
+/// whose state is borrowed at the moment counts as listening (the interrupt stays on).
+pub(crate) fn release_interrupts(device: &RefCell<Device>, pins: &[u32], except: Option<u32>) {
+    if pins.is_empty() {
+        return;
+    }
+    let realms = device.borrow_mut().extras.live_realms();
+    let listened = |pin: u32| {
+        realms.iter().any(|(id, st)| {
+            Some(*id) != except
+                && st.try_borrow().map_or(true, |s| {
+                    s.listeners
+                        .iter()
+                        .any(|l| l.kind == ListenerKind::GpioEdge { pin })
+                })
+        })
+    };
+    let unused: Vec<u32> = pins.iter().copied().filter(|p| !listened(*p)).collect();
+    drop(realms);
+    let mut d = device.borrow_mut();
+    if let Some(g) = d.board.gpio() {
+        for p in unused {
+            // A pin the board does not have (an expander's) has no interrupt to switch off.
+            let _ = g.set_interrupt(p, Edge::None);
+        }
+    }
+}
+
+/// The pins a script's GPIO edge listeners watch (for [`release_interrupts`] when it ends).
+pub(crate) fn edge_pins(st: &ScriptState) -> Vec<u32> {
+    let mut pins: Vec<u32> = st
+        .listeners
+        .iter()
+        .filter_map(|l| match l.kind {
+            ListenerKind::GpioEdge { pin } => Some(pin),
+            _ => None,
+        })
+        .collect();
+    pins.sort_unstable();
+    pins.dedup();
+    pins
+}
+
 /// Remove script's handler of `pin`, if any.
 fn remove_isr(st: &mut ScriptState, pin: u32) {
     let handles: Vec<u32> = st
@@ -171,6 +215,7 @@ fn setisr(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
     let host = ctx(vm)?;
     let Some(kind) = kind else {
         remove_isr(&mut host.state.borrow_mut(), pin);
+        release_interrupts(&host.device, &[pin], None);
         return Ok(Value::bool(true));
     };
     let cb = pin_function(vm, args, 2, "GPIO.setisr: func")?;

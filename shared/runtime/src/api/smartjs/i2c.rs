@@ -24,6 +24,8 @@ pub const ACK: f64 = 0.0;
 pub const NAK: f64 = 1.0;
 pub const ERR: f64 = 2.0;
 pub const NONE: f64 = 3.0;
+/// `new I2C(sda, scl)` objects one script may have open at once (`close()` releases one).
+pub const MAX_BUSES: usize = 8;
 
 /// A transaction in progress.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -91,8 +93,7 @@ fn data_bytes(vm: &mut Vm, v: Value) -> Option<Vec<u8>> {
     if v.is_string() {
         return Some(vm.string_bytes(v).to_vec());
     }
-    let n = v.as_number()?;
-    (crate::num::is_whole(n) && (0.0..=255.0).contains(&n)).then_some(vec![n as u8])
+    crate::host::whole_in(v, 0.0, 255.0).map(|n| vec![n as u8])
 }
 
 fn addr_arg(args: &[Value], i: usize) -> Option<u8> {
@@ -145,13 +146,21 @@ fn construct(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
         let mut d = host.device.borrow_mut();
         if d.board.i2c().is_none() {
             drop(d);
-            return Err(vm.type_error("I2C is not available on this board"));
+            return Err(crate::host::board_error(
+                vm,
+                "I2C is not available on this board",
+            ));
         }
         d.board.gpio().map_or(0, |g| g.pin_count()) as i64
     };
     if !(0..pins).contains(&sda) || !(0..pins).contains(&scl) || sda == scl {
         return Err(vm.range_error(&alloc::format!(
             "I2C: sda {sda} and scl {scl} must be two different GPIOs of this board (0..{pins})"
+        )));
+    }
+    if with_state(vm, |s| s.i2c.len())? >= MAX_BUSES {
+        return Err(vm.range_error(&alloc::format!(
+            "I2C: a script may have at most {MAX_BUSES} I2C objects open (close() releases one)"
         )));
     }
     let proto = vm.proto_from_new_target(nt, None)?;

@@ -12,6 +12,8 @@ mod http;
 pub(crate) mod i2c;
 mod spi;
 mod sys;
+#[cfg(test)]
+mod tests;
 
 use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
@@ -23,7 +25,6 @@ use ferrite_engine::{Value, Vm};
 use crate::api::description::ApiEntry;
 use crate::board::BoardEvent;
 use crate::device::Device;
-use crate::host::ctx;
 use crate::script::ScriptState;
 
 /// Host-object tags of Smart.js objects.
@@ -41,7 +42,7 @@ pub struct SmartState {
     pub(crate) isrs: BTreeMap<u32, gpio::Isr>,
     /// `new I2C(…)` buses by instance id.
     pub(crate) i2c: BTreeMap<u32, i2c::Bus>,
-    /// `new SPI()` instances by id (the bus number).
+    /// SPI buses in use: object id (bus number + 1) → bus number; one entry per bus.
     pub(crate) spi: BTreeMap<u32, u32>,
     /// Open files by instance id.
     pub(crate) files: BTreeMap<u32, file::OpenFile>,
@@ -51,36 +52,24 @@ pub struct SmartState {
     pub(crate) debug_mode: u32,
     /// Pinned prototype of file objects.
     pub(crate) file_proto: Option<u32>,
-    next_id: u32,
+    ids: crate::host::IdGen,
 }
 
 impl SmartState {
     /// A fresh instance id (never 0).
     pub(crate) fn new_id(&mut self) -> u32 {
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        self.next_id
+        self.ids.next_id()
     }
 }
 
 /// Run `f` on the calling script's Smart.js state (no JavaScript may run inside `f`).
 pub(crate) fn with_state<R>(vm: &mut Vm, f: impl FnOnce(&mut SmartState) -> R) -> Result<R, Value> {
-    let host = ctx(vm)?;
-    let mut st = host.state.borrow_mut();
-    match st.extensions.get::<SmartState>(EXT) {
-        Some(s) => Ok(f(s)),
-        None => {
-            drop(st);
-            Err(vm.type_error("Smart.js state is missing"))
-        }
-    }
+    crate::host::with_ext(vm, EXT, f)
 }
 
 /// Argument `i` as a whole number (`None` if it is not a finite integer).
 pub(crate) fn int_arg(args: &[Value], i: usize) -> Option<i64> {
-    Vm::arg(args, i)
-        .as_number()
-        .filter(|n| n.is_finite() && crate::num::is_whole(*n) && n.abs() < 9.0e15)
-        .map(|n| n as i64)
+    crate::host::whole_in(Vm::arg(args, i), -9.0e15, 9.0e15).map(|n| n as i64)
 }
 
 /// The `(tag, id)` host object `this` must be, else a `TypeError` naming `what`.
@@ -92,6 +81,8 @@ pub(crate) fn this_id(vm: &mut Vm, this: Value, tag: u32, what: &str) -> Result<
         ))),
     }
 }
+
+pub(crate) use gpio::{edge_pins, release_interrupts};
 
 pub fn install(vm: &mut Vm) {
     gpio::install(vm);

@@ -19,13 +19,18 @@ fn construct(vm: &mut Vm, _this: Value, _args: &[Value]) -> Result<Value, Value>
     }
     let host = ctx(vm)?;
     if host.device.borrow_mut().board.spi().is_none() {
-        return Err(vm.type_error("SPI is not available on this board"));
+        return Err(crate::host::board_error(
+            vm,
+            "SPI is not available on this board",
+        ));
     }
     let proto = vm.proto_from_new_target(nt, None)?;
+    // Smart.js has no `close()` for SPI: all objects of a bus share one entry (keyed by the
+    // bus number + 1), so constructing SPI objects in a loop takes no memory outside the heap.
+    let bus = 0;
     let id = with_state(vm, |s| {
-        let id = s.new_id();
-        s.spi.insert(id, 0);
-        id
+        s.spi.insert(bus + 1, bus);
+        bus + 1
     })?;
     vm.new_host_object(proto, TAG_SPI, id)
 }
@@ -64,7 +69,7 @@ fn transfer(
         Ok(()) => Ok(Value::number(
             out[start..].iter().fold(0u32, |a, b| (a << 8) | *b as u32) as f64,
         )),
-        Err(e) => Err(vm.type_error(&alloc::format!("{what}: {e}"))),
+        Err(e) => Err(crate::host::board_error(vm, &alloc::format!("{what}: {e}"))),
     }
 }
 

@@ -168,9 +168,9 @@ fn pwm_write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
         return Ok(Value::UNDEFINED);
     };
     let max = (1u32 << bits) - 1;
-    let duty = match Vm::arg(args, 0).as_number() {
-        Some(n) if crate::num::is_whole(n) && n >= 0.0 && n <= max as f64 => n as u32,
-        _ => {
+    let duty = match crate::host::whole_in(Vm::arg(args, 0), 0.0, max as f64) {
+        Some(n) => n as u32,
+        None => {
             return Err(vm.type_error(&format!(
                 "PWM.prototype.write: the duty cycle must be an integer from 0 to {max}"
             )))

@@ -119,7 +119,7 @@ fn configure_board(
         let mut d = host.device.borrow_mut();
         let Some(g) = d.board.gpio() else {
             drop(d);
-            return Err(vm.type_error("GPIO is not available on this board"));
+            return Err(io_error(vm, "GPIO is not available on this board"));
         };
         (0..32).filter(|p| mask & (1 << p) != 0).try_for_each(|p| {
             g.set_mode(p, m, pull)?;
@@ -432,9 +432,9 @@ fn bank_write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> 
         return Err(vm.type_error("DigitalBank.prototype.write: this DigitalBank is an input"));
     }
     let v =
-        match Vm::arg(args, 0).as_number() {
-            Some(n) if crate::num::is_whole(n) && (0.0..=u32::MAX as f64).contains(&n) => n as u32,
-            _ => return Err(vm.type_error(
+        match crate::host::whole_in(Vm::arg(args, 0), 0.0, u32::MAX as f64) {
+            Some(n) => n as u32,
+            None => return Err(vm.type_error(
                 "DigitalBank.prototype.write: the value must be a bit mask (an unsigned integer)",
             )),
         };

@@ -45,7 +45,7 @@ pub fn construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Val
     let on_error = opt_callback(vm, o, "onError", c)?;
     let host = ctx(vm)?;
     if host.device.borrow_mut().board.i2c().is_none() {
-        return Err(vm.type_error("I2C: I2C is not available on this board"));
+        return Err(io_error(vm, "I2C: I2C is not available on this board"));
     }
     let id = with_tc(vm, |s| s.new_id())?;
     let obj = new_instance(vm, c, id)?;
@@ -110,14 +110,15 @@ fn read(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     ) {
         return read_async(vm, id, i, target, bus, addr, pending);
     }
-    let (n, into) = match target.as_number() {
-        Some(n) if crate::num::is_whole(n) && n >= 0.0 && n <= MAX_READ as f64 => (n as usize, None),
-        Some(_) => {
+    let count = crate::host::whole_in(target, 0.0, MAX_READ as f64);
+    let (n, into) = match (count, target.as_number()) {
+        (Some(n), _) => (n as usize, None),
+        (None, Some(_)) => {
             return Err(vm.type_error(&format!(
                 "I2C.prototype.read: count must be an integer from 0 to {MAX_READ}"
             )))
         }
-        None => match vm.buffer_bytes(target) {
+        (None, None) => match vm.buffer_bytes(target) {
             Some(b) => (b.len(), Some(target)),
             None => {
                 return Err(vm.type_error(
@@ -163,9 +164,9 @@ fn read_async(
         update(vm, id, i)?;
         return vm.new_array_buffer(r);
     }
-    let n = match target.as_number() {
-        Some(n) if crate::num::is_whole(n) && n >= 0.0 && n <= MAX_READ as f64 => n as usize,
-        _ => {
+    let n = match crate::host::whole_in(target, 0.0, MAX_READ as f64) {
+        Some(n) => n as usize,
+        None => {
             return Err(vm.type_error(&format!(
                 "I2C.prototype.read: count must be an integer from 0 to {MAX_READ} (or nothing, to take a result)"
             )))

@@ -165,7 +165,7 @@ pub struct Instance {
 #[derive(Default)]
 pub struct TcState {
     pub instances: BTreeMap<u32, Instance>,
-    next_id: u32,
+    ids: crate::host::IdGen,
     /// Pinned prototypes and constructors by class.
     protos: BTreeMap<Class, u32>,
     ctors: BTreeMap<Class, u32>,
@@ -177,8 +177,7 @@ pub struct TcState {
 
 impl TcState {
     pub(crate) fn new_id(&mut self) -> u32 {
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        self.next_id
+        self.ids.next_id()
     }
 }
 
@@ -226,15 +225,7 @@ impl Drop for TcState {
 
 /// Run `f` on the calling script's TC53 state (no JavaScript may run inside `f`).
 pub(crate) fn with_tc<R>(vm: &mut Vm, f: impl FnOnce(&mut TcState) -> R) -> Result<R, Value> {
-    let host = ctx(vm)?;
-    let mut st = host.state.borrow_mut();
-    match st.extensions.get::<TcState>(EXT) {
-        Some(s) => Ok(f(s)),
-        None => {
-            drop(st);
-            Err(vm.type_error("TC53 state is missing"))
-        }
-    }
+    crate::host::with_ext(vm, EXT, f)
 }
 
 // ----- option objects -----
@@ -276,11 +267,9 @@ pub(crate) fn opt_int(
         }
         return Ok(None);
     }
-    match v.as_number() {
-        Some(n) if crate::num::is_whole(n) && n >= min as f64 && n <= max as f64 => {
-            Ok(Some(n as i64))
-        }
-        _ => Err(vm.type_error(&format!(
+    match crate::host::whole_in(v, min as f64, max as f64) {
+        Some(n) => Ok(Some(n as i64)),
+        None => Err(vm.type_error(&format!(
             "{}: {name} must be an integer from {min} to {max}",
             class.name()
         ))),
@@ -306,7 +295,7 @@ pub(crate) fn opt_callback(
 
 /// An error (not a type error) about the hardware.
 pub(crate) fn io_error(vm: &mut Vm, msg: &str) -> Value {
-    vm.make_error(ErrorKind::Error, msg)
+    crate::host::board_error(vm, msg)
 }
 
 // ----- instances -----
@@ -397,6 +386,18 @@ pub(crate) fn register(
     })
 }
 
+/// The id of the instance `this` is (of `class`), closed or not.
+fn instance_id(vm: &mut Vm, this: Value, class: Class, method: &str) -> Result<u32, Value> {
+    match vm.host_object(this) {
+        Some((t, id)) if t == class.tag() => Ok(id),
+        _ => Err(vm.type_error(&format!(
+            "{}.prototype.{method} called on an object that is not a {}",
+            class.name(),
+            class.name()
+        ))),
+    }
+}
+
 /// The instance `this` is (of `class`), cloned.
 pub(crate) fn instance(
     vm: &mut Vm,
@@ -404,22 +405,64 @@ pub(crate) fn instance(
     class: Class,
     method: &str,
 ) -> Result<(u32, Instance), Value> {
-    let id = match vm.host_object(this) {
-        Some((t, id)) if t == class.tag() => id,
-        _ => {
-            return Err(vm.type_error(&format!(
-                "{}.prototype.{method} called on an object that is not a {}",
-                class.name(),
-                class.name()
-            )))
-        }
-    };
+    let id = instance_id(vm, this, class, method)?;
     match with_tc(vm, |s| s.instances.get(&id).cloned())? {
         Some(i) => Ok((id, i)),
         None => Err(vm.type_error(&format!(
             "{}.prototype.{method}: the instance is closed",
             class.name()
         ))),
+    }
+}
+
+/// `read([count])` of a byte stream (`Serial`, `TCP`): a byte (format "number") or an
+/// `ArrayBuffer` of up to `count` bytes (all waiting without one); undefined when nothing is
+/// waiting. The bytes are taken from the instance in place (no copy of the receive buffer).
+pub(crate) fn read_stream(
+    vm: &mut Vm,
+    this: Value,
+    args: &[Value],
+    class: Class,
+) -> Result<Value, Value> {
+    let id = instance_id(vm, this, class, "read")?;
+    let count = match Vm::arg(args, 0) {
+        v if v.is_undefined() => None,
+        v => match crate::host::whole_in(v, 0.0, f64::MAX) {
+            Some(n) => Some(n as usize),
+            None => {
+                return Err(vm.type_error(&format!(
+                    "{}.prototype.read: count must be a non-negative integer",
+                    class.name()
+                )))
+            }
+        },
+    };
+    let got = with_tc(vm, |s| {
+        s.instances.get_mut(&id).map(|i| {
+            let number = i.format == "number";
+            let (Kind::Serial { rx, .. } | Kind::Tcp { rx, .. }) = &mut i.kind else {
+                return None;
+            };
+            if rx.is_empty() {
+                return None;
+            }
+            if number {
+                return rx.pop_front().map(|b| Err(b as f64));
+            }
+            let n = count.unwrap_or(rx.len()).min(rx.len());
+            Some(Ok(rx.drain(..n).collect::<Vec<u8>>()))
+        })
+    })?;
+    let Some(got) = got else {
+        return Err(vm.type_error(&format!(
+            "{}.prototype.read: the instance is closed",
+            class.name()
+        )));
+    };
+    match got {
+        None => Ok(Value::UNDEFINED),
+        Some(Err(byte)) => Ok(Value::number(byte)),
+        Some(Ok(bytes)) => vm.new_array_buffer(bytes),
     }
 }
 

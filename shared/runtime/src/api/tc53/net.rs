@@ -192,34 +192,7 @@ fn tcp_construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Val
 /// `tcp.read([count])`: an `ArrayBuffer` of up to count bytes (format buffer) or one byte
 /// (format number); undefined when nothing is waiting.
 fn tcp_read(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
-    let (id, mut i) = instance(vm, this, Class::Tcp, "read")?;
-    let fmt = i.format;
-    let count = match Vm::arg(args, 0) {
-        v if v.is_undefined() => None,
-        v => match v.as_number() {
-            Some(n) if crate::num::is_whole(n) && n >= 0.0 => Some(n as usize),
-            _ => {
-                return Err(
-                    vm.type_error("TCP.prototype.read: count must be a non-negative integer")
-                )
-            }
-        },
-    };
-    let Kind::Tcp { rx, .. } = &mut i.kind else {
-        return Ok(Value::UNDEFINED);
-    };
-    if rx.is_empty() {
-        return Ok(Value::UNDEFINED);
-    }
-    if fmt == "number" {
-        let b = rx.pop_front().unwrap_or(0);
-        update(vm, id, i)?;
-        return Ok(Value::number(b as f64));
-    }
-    let n = count.unwrap_or(rx.len()).min(rx.len());
-    let bytes: Vec<u8> = rx.drain(..n).collect();
-    update(vm, id, i)?;
-    vm.new_array_buffer(bytes)
+    super::read_stream(vm, this, args, Class::Tcp)
 }
 
 /// `tcp.write(buffer | byte)`: throws if the connection cannot take all of it.
@@ -235,9 +208,9 @@ fn tcp_write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     let v = Vm::arg(args, 0);
     let bytes =
         if i.format == "number" {
-            match v.as_number() {
-                Some(n) if crate::num::is_whole(n) && (0.0..=255.0).contains(&n) => vec![n as u8],
-                _ => return Err(vm.type_error(
+            match crate::host::whole_in(v, 0.0, 255.0) {
+                Some(n) => vec![n as u8],
+                None => return Err(vm.type_error(
                     "TCP.prototype.write: with format \"number\" the value must be a byte (0..255)",
                 )),
             }
@@ -324,9 +297,7 @@ fn udp_write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
         return Ok(Value::UNDEFINED);
     };
     let a = Vm::arg(args, 0);
-    let port = Vm::arg(args, 1)
-        .as_number()
-        .filter(|p| crate::num::is_whole(*p) && (1.0..=65535.0).contains(p));
+    let port = crate::host::whole_in(Vm::arg(args, 1), 1.0, 65535.0);
     let (true, Some(port)) = (a.is_string(), port) else {
         return Err(
             vm.type_error("UDP.prototype.write: expected (address: string, port: 1..65535, data)")

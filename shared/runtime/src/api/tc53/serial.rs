@@ -14,8 +14,7 @@ use ferrite_engine::{Value, Vm};
 
 use super::{
     buffer_arg, call, entry, instance, io_error, new_instance, opt, opt_callback, opt_int, options,
-    queue_callback, register, require_new, update, with_tc, Class, Instance, Kind, Slot, TcState,
-    EXT,
+    queue_callback, register, require_new, with_tc, Class, Instance, Kind, Slot, TcState, EXT,
 };
 use crate::api::description::ApiEntry;
 use crate::device::Device;
@@ -94,34 +93,7 @@ fn construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> 
 /// `serial.read([count])`: a byte (format "number") or an `ArrayBuffer` of up to count bytes
 /// (format "buffer"); undefined when nothing is waiting.
 fn read(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
-    let (id, mut i) = instance(vm, this, Class::Serial, "read")?;
-    let fmt = i.format;
-    let count = match Vm::arg(args, 0) {
-        v if v.is_undefined() => None,
-        v => match v.as_number() {
-            Some(n) if crate::num::is_whole(n) && n >= 0.0 => Some(n as usize),
-            _ => {
-                return Err(
-                    vm.type_error("Serial.prototype.read: count must be a non-negative integer")
-                )
-            }
-        },
-    };
-    let Kind::Serial { rx, .. } = &mut i.kind else {
-        return Ok(Value::UNDEFINED);
-    };
-    if rx.is_empty() {
-        return Ok(Value::UNDEFINED);
-    }
-    if fmt == "number" {
-        let b = rx.pop_front().unwrap_or(0);
-        update(vm, id, i)?;
-        return Ok(Value::number(b as f64));
-    }
-    let n = count.unwrap_or(rx.len()).min(rx.len());
-    let bytes: Vec<u8> = rx.drain(..n).collect();
-    update(vm, id, i)?;
-    vm.new_array_buffer(bytes)
+    super::read_stream(vm, this, args, Class::Serial)
 }
 
 /// `serial.write(byte | buffer)`.
@@ -132,9 +104,9 @@ fn write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     };
     let v = Vm::arg(args, 0);
     let bytes = if i.format == "number" {
-        match v.as_number() {
-            Some(n) if crate::num::is_whole(n) && (0.0..=255.0).contains(&n) => vec![n as u8],
-            _ => return Err(vm.type_error(
+        match crate::host::whole_in(v, 0.0, 255.0) {
+            Some(n) => vec![n as u8],
+            None => return Err(vm.type_error(
                 "Serial.prototype.write: with format \"number\" the value must be a byte (0..255)",
             )),
         }
@@ -183,15 +155,17 @@ pub(super) fn route_data(
         else {
             continue;
         };
+        // Take at most INPUT_BUFFER bytes: what is beyond stays in the board's UART.
         let mut got = Vec::new();
         if let Ok(mut d) = device.try_borrow_mut() {
             if let Some(u) = d.board.uart() {
                 let mut buf = [0u8; 256];
-                while let Ok(n) = u.read(port, &mut buf) {
-                    if n == 0 {
-                        break;
+                while got.len() < INPUT_BUFFER {
+                    let want = (INPUT_BUFFER - got.len()).min(buf.len());
+                    match u.read(port, &mut buf[..want]) {
+                        Ok(n) if n > 0 => got.extend_from_slice(&buf[..n.min(want)]),
+                        _ => break,
                     }
-                    got.extend_from_slice(&buf[..n]);
                 }
             }
         }

@@ -12,9 +12,10 @@ use crate::board::{
     BoardEvent, BoardResult, HttpClient, HttpRequest, HttpResponse, SocketId, Sockets,
 };
 use crate::json::json;
-use crate::rpc::{Origin, RpcReply};
-use crate::sim::{MemStorage, NetBackend, SimBoard, SimSystem, VirtualClock};
-use crate::{Runtime, RuntimeConfig};
+use crate::rpc::Origin;
+use crate::sim::NetBackend;
+use crate::testing::{bare_board, log_lines, ok, run, start_script};
+use crate::RuntimeConfig;
 
 /// What the scripts did on the network.
 #[derive(Default)]
@@ -81,28 +82,6 @@ impl NetBackend for Backend {
     }
 }
 
-fn run(rt: &mut Runtime) {
-    for _ in 0..200 {
-        if !rt.poll().busy {
-            break;
-        }
-    }
-}
-
-fn log_lines(rt: &Runtime) -> Vec<String> {
-    let dev = rt.device();
-    let d = dev.borrow();
-    d.log.since(0).map(|l| l.text.clone()).collect()
-}
-
-fn ok(r: RpcReply) {
-    match r {
-        RpcReply::Done(Ok(_)) => {}
-        RpcReply::Done(Err(e)) => panic!("rpc failed: {e}"),
-        RpcReply::Pending(_) => panic!("rpc pending"),
-    }
-}
-
 const SCRIPT: &str = r#"
 const t = new TCP({address: "10.0.0.1", port: 8080,
   onWritable(n) { print("writable", n); this.write(Uint8Array.of(104, 105)); },
@@ -124,27 +103,12 @@ Http.post("http://x/p", {a: 1}, function (d, e) { print("post", d, e); });
 #[test]
 fn sockets_and_http_over_a_scripted_network() {
     let mock = Mock::default();
-    let clock = VirtualClock::new(None);
-    let board = SimBoard::new(
-        Box::new(clock),
-        Box::new(MemStorage::new(0)),
-        Box::new(SimSystem::new(1, [0; 6])),
-    )
-    .with_net(Box::new(Backend { mock: mock.clone() }));
+    let board = bare_board().with_net(Box::new(Backend { mock: mock.clone() }));
     let config = RuntimeConfig {
         gc_stress: true,
         ..Default::default()
     };
-    let mut rt = Runtime::new(Box::new(board), config);
-    rt.boot();
-    ok(rt.rpc("Script.Create", json!({"name": "net"}), Origin::Transport));
-    ok(rt.rpc(
-        "Script.PutCode",
-        json!({"id": 1, "code": SCRIPT}),
-        Origin::Transport,
-    ));
-    ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
-    run(&mut rt);
+    let mut rt = start_script(board, config, SCRIPT);
     {
         let mut n = mock.0.borrow_mut();
         assert_eq!(n.connects, alloc::vec![(String::from("10.0.0.1"), 8080)]);
@@ -265,22 +229,7 @@ fn described_members_exist() {
         ));
     }
     checks.push_str("print(\"checked\");\n");
-    let clock = VirtualClock::new(None);
-    let board = SimBoard::new(
-        Box::new(clock),
-        Box::new(MemStorage::new(0)),
-        Box::new(SimSystem::new(1, [0; 6])),
-    );
-    let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
-    rt.boot();
-    ok(rt.rpc("Script.Create", json!({"name": "d"}), Origin::Transport));
-    ok(rt.rpc(
-        "Script.PutCode",
-        json!({"id": 1, "code": checks}),
-        Origin::Transport,
-    ));
-    ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
-    run(&mut rt);
+    let rt = start_script(bare_board(), RuntimeConfig::default(), &checks);
     let log = log_lines(&rt);
     assert_eq!(log, alloc::vec![String::from("checked")], "{checks}");
 }
@@ -322,15 +271,6 @@ fn typings_of_the_io_classes() {
 #[test]
 fn review_http_over_the_limit_starts_no_request() {
     let mock = Mock::default();
-    let board = SimBoard::new(
-        Box::new(VirtualClock::new(None)),
-        Box::new(MemStorage::new(0)),
-        Box::new(SimSystem::new(1, [0; 6])),
-    )
-    .with_net(Box::new(Backend { mock: mock.clone() }));
-    let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
-    rt.boot();
-    ok(rt.rpc("Script.Create", json!({"name": "h"}), Origin::Transport));
     let code = r#"
 let refused = 0;
 for (let i = 0; i < 20; i++) {
@@ -338,13 +278,8 @@ for (let i = 0; i < 20; i++) {
 }
 print("refused", refused);
 "#;
-    ok(rt.rpc(
-        "Script.PutCode",
-        json!({"id": 1, "code": code}),
-        Origin::Transport,
-    ));
-    ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
-    run(&mut rt);
+    let board = bare_board().with_net(Box::new(Backend { mock: mock.clone() }));
+    let rt = start_script(board, RuntimeConfig::default(), code);
     let limit = rt.limits().rpc_calls;
     let log = log_lines(&rt);
     let want = alloc::format!("refused {}", 20 - limit);
@@ -357,27 +292,13 @@ print("refused", refused);
 #[test]
 fn review_listener_backlog_is_bounded() {
     let mock = Mock::default();
-    let board = SimBoard::new(
-        Box::new(VirtualClock::new(None)),
-        Box::new(MemStorage::new(0)),
-        Box::new(SimSystem::new(1, [0; 6])),
-    )
-    .with_net(Box::new(Backend { mock: mock.clone() }));
-    let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
-    rt.boot();
-    ok(rt.rpc("Script.Create", json!({"name": "l"}), Origin::Transport));
     let code = r#"
 const l = new Listener({port: 81, onReadable(n) { last = n; }});
 let last = 0;
 Timer.set(10, true, function () {});
 "#;
-    ok(rt.rpc(
-        "Script.PutCode",
-        json!({"id": 1, "code": code}),
-        Origin::Transport,
-    ));
-    ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
-    run(&mut rt);
+    let board = bare_board().with_net(Box::new(Backend { mock: mock.clone() }));
+    let mut rt = start_script(board, RuntimeConfig::default(), code);
     let extra = 3;
     let n = super::net::MAX_PENDING + extra;
     mock.0

@@ -1,0 +1,59 @@
+//! Helpers of the crate's unit tests: a runtime on a simulated board running one script.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::json::json;
+use crate::rpc::{Origin, RpcReply};
+use crate::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
+use crate::{Runtime, RuntimeConfig};
+
+/// The RPC succeeded at once.
+pub fn ok(r: RpcReply) {
+    match r {
+        RpcReply::Done(Ok(_)) => {}
+        RpcReply::Done(Err(e)) => panic!("rpc failed: {e}"),
+        RpcReply::Pending(_) => panic!("rpc pending"),
+    }
+}
+
+/// Poll until the runtime has nothing to do (at most 200 rounds).
+pub fn run(rt: &mut Runtime) {
+    for _ in 0..200 {
+        if !rt.poll().busy {
+            break;
+        }
+    }
+}
+
+/// The text of every device log line.
+pub fn log_lines(rt: &Runtime) -> Vec<String> {
+    let dev = rt.device();
+    let d = dev.borrow();
+    d.log.since(0).map(|l| l.text.clone()).collect()
+}
+
+/// A simulated board with a virtual clock, no storage space and no parts.
+pub fn bare_board() -> SimBoard {
+    SimBoard::new(
+        Box::new(VirtualClock::new(None)),
+        Box::new(MemStorage::new(0)),
+        Box::new(SimSystem::new(1, [0; 6])),
+    )
+}
+
+/// Boot `board` with `config`, run `code` as script 1 until it is idle.
+pub fn start_script(board: SimBoard, config: RuntimeConfig, code: &str) -> Runtime {
+    let mut rt = Runtime::new(Box::new(board), config);
+    rt.boot();
+    ok(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport));
+    ok(rt.rpc(
+        "Script.PutCode",
+        json!({"id": 1, "code": code}),
+        Origin::Transport,
+    ));
+    ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
+    run(&mut rt);
+    rt
+}
