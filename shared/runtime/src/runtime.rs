@@ -538,7 +538,8 @@ impl Runtime {
             self.realms.iter().any(|r| {
                 r.turn.is_some() || r.engine.has_task() || !r.state.borrow().jobs.is_empty()
             }) || !self.device.borrow().events.is_empty()
-                || !self.device.borrow().rpc_done.is_empty();
+                || !self.device.borrow().rpc_done.is_empty()
+                || self.device.borrow().board.has_pending_events();
         let mut deadline = crate::components::next_deadline(&self.device.borrow());
         for r in &self.realms {
             for l in &r.state.borrow().listeners {

@@ -88,4 +88,10 @@ pub trait Board {
     }
     /// The next thing that happened (an edge, a received packet, a finished request), if any.
     fn poll_event(&mut self) -> Option<BoardEvent>;
+    /// Are events already waiting for [`Board::poll_event`]? (A simulated board whose events
+    /// appear while the runtime runs says so, so that the loop does not wait for a deadline
+    /// before taking them; real boards may keep the default.)
+    fn has_pending_events(&self) -> bool {
+        false
+    }
 }

@@ -208,6 +208,10 @@ pub trait NetBackend {
     fn poll_event(&mut self) -> Option<BoardEvent> {
         None
     }
+    /// Events already waiting (see [`Board::has_pending_events`]).
+    fn has_pending_events(&self) -> bool {
+        false
+    }
 }
 
 pub struct SimBoard {
@@ -265,6 +269,10 @@ impl SimBoard {
 }
 
 impl Board for SimBoard {
+    fn has_pending_events(&self) -> bool {
+        !self.state.borrow().events.is_empty()
+            || self.net.as_ref().is_some_and(|n| n.has_pending_events())
+    }
     fn clock(&self) -> &dyn Clock {
         &*self.clock
     }

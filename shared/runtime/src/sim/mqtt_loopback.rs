@@ -248,6 +248,11 @@ impl NetBackend for LoopbackMqtt {
     fn wifi(&mut self) -> Option<&mut dyn Wifi> {
         self.inner.as_mut()?.wifi()
     }
+    fn has_pending_events(&self) -> bool {
+        !self.state.borrow().events.is_empty()
+            || self.inner.as_ref().is_some_and(|n| n.has_pending_events())
+    }
+
     fn poll_event(&mut self) -> Option<BoardEvent> {
         if let Some(e) = self.state.borrow_mut().events.pop_front() {
             return Some(e);
