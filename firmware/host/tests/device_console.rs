@@ -1,147 +1,15 @@
 //! The virtual device's serial console, with the real binary: the REPL over stdin/stdout,
 //! framed JSON-RPC on the same line, the modes, and the `--pty` console.
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value as Json};
 
-const SOH: char = '\u{1}';
-const TIMEOUT: Duration = Duration::from_secs(20);
+mod support;
 
-/// A fresh data directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let p = std::env::temp_dir().join(format!(
-            "ferrite-console-{tag}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Collects what a reader produces, on a thread.
-fn collect(mut r: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
-    let buf = Arc::new(Mutex::new(Vec::new()));
-    let b = buf.clone();
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        loop {
-            match r.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => b.lock().unwrap().extend_from_slice(&chunk[..n]),
-            }
-        }
-    });
-    buf
-}
-
-/// `ferrite device` with the console on pipes.
-struct Device {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    out: Arc<Mutex<Vec<u8>>>,
-    err: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Device {
-    fn start(data: &TempDir, extra: &[&str]) -> Device {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrite"))
-            .arg("device")
-            .arg("--data")
-            .arg(&data.0)
-            .args(extra)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn ferrite device");
-        let out = collect(child.stdout.take().unwrap());
-        let err = collect(child.stderr.take().unwrap());
-        Device {
-            stdin: child.stdin.take(),
-            child,
-            out,
-            err,
-        }
-    }
-
-    fn send(&mut self, bytes: &[u8]) {
-        let s = self.stdin.as_mut().expect("stdin open");
-        s.write_all(bytes).unwrap();
-        s.flush().unwrap();
-    }
-
-    fn output(&self) -> String {
-        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
-    }
-
-    /// Wait until the output (from byte `from` on) satisfies `pred`; returns the whole output.
-    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let t0 = Instant::now();
-        loop {
-            let o = self.output();
-            if pred(&o) {
-                return o;
-            }
-            if t0.elapsed() > TIMEOUT {
-                panic!(
-                    "timed out waiting for {what}\n--- stdout:\n{o}\n--- stderr:\n{}",
-                    String::from_utf8_lossy(&self.err.lock().unwrap())
-                );
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn wait_text(&self, text: &str) -> String {
-        self.wait(text, |o| o.contains(text))
-    }
-
-    /// Send a framed request and wait for its answer.
-    fn rpc(&mut self, id: u64, method: &str, params: Json) -> Json {
-        let req = json!({"id": id, "src": "test", "method": method, "params": params});
-        self.send(format!("{SOH}{req}\n").as_bytes());
-        self.wait_frame(&format!("answer {id} to {method}"), |f| {
-            f["id"] == json!(id)
-        })
-    }
-
-    fn wait_frame(&self, what: &str, pred: impl Fn(&Json) -> bool) -> Json {
-        let o = self.wait(what, |o| frames(o).iter().any(&pred));
-        frames(&o).into_iter().find(|f| pred(f)).unwrap()
-    }
-}
-
-impl Drop for Device {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Lines of `out` that are frames, parsed (a frame line that is not JSON fails the test).
-fn frames(out: &str) -> Vec<Json> {
-    out.split('\n')
-        .filter_map(|l| l.strip_prefix(SOH))
-        .map(|f| serde_json::from_str(f.trim_end_matches('\r')).expect("frame is JSON"))
-        .collect()
-}
+use support::{collect, ConsoleDevice, TempDir, SOH, TIMEOUT};
 
 /// Text lines (not frames) of `out`.
 fn text_lines(out: &str) -> Vec<&str> {
@@ -152,7 +20,7 @@ fn text_lines(out: &str) -> Vec<&str> {
 fn repl_round_trip_over_stdin() {
     let data = TempDir::new("repl");
     // A turn budget large enough that only Ctrl-C can end the endless loop.
-    let mut d = Device::start(&data, &["--limit", "turn_fuel=1000000000000"]);
+    let mut d = ConsoleDevice::start(&data.0, &["--limit", "turn_fuel=1000000000000"]);
     let o = d.wait_text("heap free");
     let banner = o.lines().next().unwrap();
     let rest = banner
@@ -199,7 +67,7 @@ fn repl_round_trip_over_stdin() {
 
     // End of input exits (after the pending entry ran).
     d.send(b"print('bye')\n");
-    drop(d.stdin.take());
+    d.close_stdin();
     let t0 = Instant::now();
     let status = loop {
         if let Some(s) = d.child.try_wait().unwrap() {
@@ -219,7 +87,7 @@ fn repl_round_trip_over_stdin() {
 #[test]
 fn an_unclosed_bracket_cannot_grow_the_entry_without_bound() {
     let data = TempDir::new("entry");
-    let mut d = Device::start(&data, &[]);
+    let mut d = ConsoleDevice::start(&data.0, &[]);
     d.wait_text("heap free");
     d.send(b"[\n");
     let line = format!("{}\n", "1,".repeat(500));
@@ -239,10 +107,10 @@ fn an_unclosed_bracket_cannot_grow_the_entry_without_bound() {
 #[test]
 fn framed_rpc_on_the_same_line() {
     let data = TempDir::new("rpc");
-    let mut d = Device::start(&data, &[]);
+    let mut d = ConsoleDevice::start(&data.0, &[]);
     d.wait_text("heap free");
 
-    let info = d.rpc(1, "Shelly.GetDeviceInfo", json!({}));
+    let info = d.request(1, "Shelly.GetDeviceInfo", json!({}));
     assert_eq!(info["dst"], "test");
     let id = info["result"]["id"].as_str().unwrap().to_string();
     assert!(id.starts_with("ferrite-"), "{info}");
@@ -251,7 +119,7 @@ fn framed_rpc_on_the_same_line() {
 
     // A person's half-typed line survives a frame in the middle of it.
     d.send(b"20 +");
-    let r = d.rpc(2, "Shelly.ListMethods", json!({}));
+    let r = d.request(2, "Shelly.ListMethods", json!({}));
     assert!(r["result"]["methods"].as_array().unwrap().len() > 10);
     d.send(b" 22\n");
     d.wait("the result 42", |o| {
@@ -259,13 +127,13 @@ fn framed_rpc_on_the_same_line() {
     });
 
     // Create, upload, start: the script's output shows up as a log line.
-    let r = d.rpc(3, "Script.Create", json!({"name": "hello"}));
+    let r = d.request(3, "Script.Create", json!({"name": "hello"}));
     let sid = r["result"]["id"].as_u64().unwrap();
     let code = "print('hello from ' + Shelly.getCurrentScriptId());\n\
                 Timer.set(100, true, function () { print('tick'); });";
-    let r = d.rpc(4, "Script.PutCode", json!({"id": sid, "code": code}));
+    let r = d.request(4, "Script.PutCode", json!({"id": sid, "code": code}));
     assert_eq!(r["result"]["len"], json!(code.len()));
-    let r = d.rpc(5, "Script.Start", json!({"id": sid}));
+    let r = d.request(5, "Script.Start", json!({"id": sid}));
     assert_eq!(r["result"]["was_running"], false, "{r}");
     d.wait_text(&format!("[script:{sid}] hello from {sid}"));
 
@@ -273,11 +141,19 @@ fn framed_rpc_on_the_same_line() {
     d.send(b"\x01{not json\n");
     let e = d.wait_frame("parse error", |f| f["error"]["code"] == -32700);
     assert_eq!(e["id"], Json::Null);
-    let e = d.rpc(6, "No.Such", json!({}));
+    let e = d.request(6, "No.Such", json!({}));
     assert_eq!(e["error"]["code"], 404);
     d.send(b"\x01{\"id\":7}\n");
     let e = d.wait_frame("invalid request", |f| f["id"] == 7);
     assert_eq!(e["error"]["code"], -32600);
+    // Params that are not an object: the same code as over HTTP and WebSocket.
+    d.send(b"\x01{\"id\":19,\"src\":\"t\",\"method\":\"Shelly.GetStatus\",\"params\":[1]}\n");
+    let e = d.wait_frame("invalid params", |f| f["id"] == 19);
+    assert_eq!(
+        (e["error"]["code"].as_i64(), e["dst"].as_str()),
+        (Some(-103), Some("t")),
+        "{e}"
+    );
     let mut big =
         String::from("\u{1}{\"id\":8,\"method\":\"Script.PutCode\",\"params\":{\"code\":\"");
     big.push_str(&"x".repeat(20_000));
@@ -289,11 +165,11 @@ fn framed_rpc_on_the_same_line() {
         "{e}"
     );
     // The line still works after all that.
-    let r = d.rpc(9, "Script.GetStatus", json!({"id": sid}));
+    let r = d.request(9, "Script.GetStatus", json!({"id": sid}));
     assert_eq!(r["result"]["running"], true);
 
     // RPC mode: no prompt; log lines and status changes come as frames.
-    let r = d.rpc(10, "Console.SetMode", json!({"mode": "rpc"}));
+    let r = d.request(10, "Console.SetMode", json!({"mode": "rpc"}));
     assert_eq!(r["result"], json!({"mode": "rpc", "prev": "human"}));
     let mark = d.output().len();
     d.wait_frame("NotifyLog tick", |f| {
@@ -303,11 +179,11 @@ fn framed_rpc_on_the_same_line() {
     d.wait_frame("NotifyLog of typed code", |f| {
         f["params"]["text"] == "typed in rpc mode" && f["params"]["level"] == "print"
     });
-    d.rpc(11, "Script.Stop", json!({"id": sid}));
+    d.request(11, "Script.Stop", json!({"id": sid}));
     d.wait_frame("NotifyStatus", |f| {
         f["method"] == "NotifyStatus" && f["params"][format!("script:{sid}")]["running"] == false
     });
-    let r = d.rpc(12, "Console.GetMode", json!({}));
+    let r = d.request(12, "Console.GetMode", json!({}));
     assert_eq!(r["result"]["mode"], "rpc");
     let since = d.output()[mark..].to_string();
     for l in since.split('\n') {
@@ -318,13 +194,13 @@ fn framed_rpc_on_the_same_line() {
     }
 
     // Back to human: the prompt returns.
-    let r = d.rpc(13, "Console.SetMode", json!({"mode": "human"}));
+    let r = d.request(13, "Console.SetMode", json!({"mode": "human"}));
     assert_eq!(r["result"]["prev"], "rpc");
     d.wait("the prompt", |o| {
         o.split_once("\"id\":13,")
             .is_some_and(|(_, after)| after.contains("] > "))
     });
-    let r = d.rpc(14, "Console.SetMode", json!({"mode": "robot"}));
+    let r = d.request(14, "Console.SetMode", json!({"mode": "robot"}));
     assert_eq!(r["error"]["code"], -103);
 }
 

@@ -1,95 +1,25 @@
 //! The virtual device's HTTP/WebSocket RPC server over real loopback sockets: a
 //! `ferrite device --http 127.0.0.1:0` process per test, driven with plain `TcpStream`s.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ferrite_protocols::sha::{hex_lower, Sha256};
 use ferrite_protocols::websocket::{self, opcode, Decoder, Message};
 use serde_json::{json, Value as Json};
 
-/// A running device; killed and its data directory removed on drop.
-struct Device {
-    child: Child,
-    _stdin: ChildStdin,
-    port: u16,
-    dir: PathBuf,
-}
+mod support;
 
-impl Drop for Device {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use support::HttpDevice as Device;
 
 fn start() -> Device {
-    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("ferrite-http-rpc-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    start_in(dir)
+    Device::start()
 }
 
-/// Kill the device (as `kill -9` would) and start it again on the same data directory.
-fn restart(mut d: Device) -> Device {
-    let _ = d.child.kill();
-    let _ = d.child.wait();
-    let dir = std::mem::take(&mut d.dir);
-    drop(d); // its directory field is now empty: nothing is removed
-    start_in(dir)
-}
-
-fn start_in(dir: PathBuf) -> Device {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ferrite"))
-        .args(["device", "--data"])
-        .arg(&dir)
-        .args(["--http", "127.0.0.1:0"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start ferrite device");
-    let stdin = child.stdin.take().unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut port = None;
-    let mut seen = String::new();
-    for _ in 0..50 {
-        let mut line = String::new();
-        if err.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
-        }
-        seen.push_str(&line);
-        if let Some(rest) = line
-            .trim()
-            .strip_prefix("http: listening on http://127.0.0.1:")
-        {
-            port = rest.parse().ok();
-            break;
-        }
-    }
-    let Some(port) = port else {
-        let _ = child.kill();
-        panic!("the device did not say where it listens; stderr:\n{seen}");
-    };
-    // Keep draining stderr so the device never blocks on it.
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while err.read_line(&mut sink).unwrap_or(0) > 0 {
-            sink.clear();
-        }
-    });
-    Device {
-        child,
-        _stdin: stdin,
-        port,
-        dir,
-    }
+fn restart(d: Device) -> Device {
+    d.restart()
 }
 
 /// One HTTP response.
@@ -216,6 +146,8 @@ fn device_info_over_post_get_and_shelly() {
     assert!(id.starts_with("ferrite-"), "{frame}");
     assert_eq!(frame["id"], 1);
     assert_eq!(frame["src"], id.as_str());
+    // Addressed to the request's src, as over WebSocket and the console.
+    assert_eq!(frame["dst"], "test");
     assert_eq!(frame["result"]["gen"], 2);
     // Same connection (keep-alive), GET form: the bare result.
     let r = c.call("GET", "/rpc/Shelly.GetDeviceInfo", &[], b"");
@@ -304,6 +236,16 @@ fn errors_malformed_unknown_wrong_types_oversized() {
     let r = c.call("POST", "/rpc", &[], b"{\"id\":1,\"method\":");
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["error"]["code"], -32700);
+    // A frame without a method: the same code as on the console and WebSocket.
+    let r = c.call("POST", "/rpc", &[], b"{\"id\":7,\"src\":\"me\"}");
+    assert_eq!(r.status, 400);
+    let f = r.json();
+    assert_eq!(
+        (f["id"].as_i64(), f["error"]["code"].as_i64()),
+        (Some(7), Some(-32600)),
+        "{f}"
+    );
+    assert_eq!(f["dst"], "me");
     let (status, f) = c.rpc("Foo.Bar", Json::Null);
     assert_eq!(status, 404);
     assert_eq!(f["error"]["code"], 404);
@@ -468,6 +410,12 @@ fn websocket_answers_and_notify_status() {
     ws.send(&json!({"id": 6, "method": "Nope.Nope"}));
     let e = ws.recv_until(|f| f["id"] == 6);
     assert_eq!(e["error"]["code"], 404);
+    ws.send(&json!({"id": 8, "src": "wsclient"}));
+    let e = ws.recv_until(|f| f["id"] == 8);
+    assert_eq!(
+        (e["error"]["code"].as_i64(), e["dst"].as_str()),
+        (Some(-32600), Some("wsclient"))
+    );
     let mut ping = Vec::new();
     websocket::encode_frame(&mut ping, opcode::PING, b"hi", Some([1, 2, 3, 4]));
     ws.s.write_all(&ping).unwrap();
@@ -529,20 +477,26 @@ fn challenge_field(header: &str, key: &str) -> String {
     header[start..].split('"').next().unwrap().to_string()
 }
 
-#[test]
-fn digest_authentication() {
+/// A device with the password `s3cret`: it, its id (the realm) and the `ha1`.
+fn start_with_password() -> (Device, String, String) {
     let d = start();
     let device_id = result(&d, "Shelly.GetDeviceInfo", Json::Null)["id"]
         .as_str()
         .unwrap()
         .to_string();
     let ha1 = sha256_hex(&format!("admin:{device_id}:s3cret"));
-    let mut c = Http::connect(&d);
-    let (status, f) = c.rpc(
+    let (status, f) = Http::connect(&d).rpc(
         "Shelly.SetAuth",
         json!({"user": "admin", "realm": device_id, "ha1": ha1}),
     );
     assert_eq!(status, 200, "{f}");
+    (d, device_id, ha1)
+}
+
+#[test]
+fn digest_authentication() {
+    let (d, device_id, ha1) = start_with_password();
+    let mut c = Http::connect(&d);
 
     // Without credentials: 401 with a challenge, for POST and GET; /shelly stays open.
     let (status, f) = c.rpc("Shelly.GetStatus", Json::Null);
@@ -629,19 +583,39 @@ fn digest_authentication() {
 }
 
 #[test]
-fn digest_header_is_bound_to_its_uri_and_garbage_is_refused() {
-    let d = start();
-    let device_id = result(&d, "Shelly.GetDeviceInfo", Json::Null)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let ha1 = sha256_hex(&format!("admin:{device_id}:s3cret"));
+fn digest_nonces_survive_a_flood_and_headers_cannot_be_replayed() {
+    let (d, device_id, ha1) = start_with_password();
     let mut c = Http::connect(&d);
-    let (status, f) = c.rpc(
-        "Shelly.SetAuth",
-        json!({"user": "admin", "realm": device_id, "ha1": ha1}),
-    );
-    assert_eq!(status, 200, "{f}");
+    let r = c.call("GET", "/rpc/Shelly.GetStatus", &[], b"");
+    let nonce = challenge_field(r.header("www-authenticate").unwrap(), "nonce");
+    // An unauthenticated client asks for hundreds of challenges: the first nonce stays valid.
+    for _ in 0..300 {
+        assert_eq!(c.call("GET", "/rpc/Shelly.GetStatus", &[], b"").status, 401);
+    }
+    let uri = "/rpc/Switch.GetStatus?id=0";
+    let ha2 = sha256_hex(&format!("GET:{uri}"));
+    let header = |nc: &str| {
+        let response = sha256_hex(&format!("{ha1}:{nonce}:{nc}:c0ffee:auth:{ha2}"));
+        format!(
+            "Digest username=\"admin\", realm=\"{device_id}\", nonce=\"{nonce}\", uri=\"{uri}\", \
+             response=\"{response}\", qop=auth, nc={nc}, cnonce=\"c0ffee\", algorithm=SHA-256"
+        )
+    };
+    let first = header("00000001");
+    let r = c.call("GET", uri, &[("Authorization", &first)], b"");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // The same header again (a capture replayed): refused.
+    let r = c.call("GET", uri, &[("Authorization", &first)], b"");
+    assert_eq!(r.status, 401);
+    // The next count passes.
+    let r = c.call("GET", uri, &[("Authorization", &header("00000002"))], b"");
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn digest_header_is_bound_to_its_uri_and_garbage_is_refused() {
+    let (d, device_id, ha1) = start_with_password();
+    let mut c = Http::connect(&d);
     let r = c.call("GET", "/rpc/Shelly.GetStatus", &[], b"");
     let nonce = challenge_field(r.header("www-authenticate").unwrap(), "nonce");
     let uri = "/rpc/Switch.GetStatus?id=0";
@@ -679,17 +653,7 @@ fn digest_header_is_bound_to_its_uri_and_garbage_is_refused() {
 
 #[test]
 fn unauthenticated_websocket_gets_no_notifications() {
-    let d = start();
-    let device_id = result(&d, "Shelly.GetDeviceInfo", Json::Null)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let ha1 = sha256_hex(&format!("admin:{device_id}:s3cret"));
-    let (status, f) = Http::connect(&d).rpc(
-        "Shelly.SetAuth",
-        json!({"user": "admin", "realm": device_id, "ha1": ha1}),
-    );
-    assert_eq!(status, 200, "{f}");
+    let (d, device_id, ha1) = start_with_password();
     // A client without the password sends a request with `src`: refused.
     let mut ws = Ws::connect(&d, "/rpc", &[]);
     ws.send(&json!({"id": 1, "src": "spy", "method": "Switch.GetStatus", "params": {"id": 0}}));
@@ -741,17 +705,7 @@ fn a_request_trickling_in_gets_408() {
 
 #[test]
 fn the_password_survives_a_restart() {
-    let d = start();
-    let device_id = result(&d, "Shelly.GetDeviceInfo", Json::Null)["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let ha1 = sha256_hex(&format!("admin:{device_id}:s3cret"));
-    let (status, f) = Http::connect(&d).rpc(
-        "Shelly.SetAuth",
-        json!({"user": "admin", "realm": device_id, "ha1": ha1}),
-    );
-    assert_eq!(status, 200, "{f}");
+    let (d, _, ha1) = start_with_password();
     let d = restart(d);
     let (status, f) = Http::connect(&d).rpc("Shelly.GetStatus", Json::Null);
     assert_eq!(

@@ -11,7 +11,7 @@
 //!   text of [`rpc_challenge`].
 //!
 //! In both, `response = sha256("<ha1>:<nonce>:<nc>:<cnonce>:auth:<ha2>")`. Nonces come from the
-//! caller (it must remember which it issued, see [`NonceBook`]).
+//! caller; [`Nonces`] makes and checks them.
 
 use alloc::format;
 use alloc::string::String;
@@ -220,47 +220,124 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The nonces a device issued recently: accepted until `lifetime_ms` after issue; at most
-/// `capacity` remembered (the oldest is forgotten first).
-pub struct NonceBook {
-    issued: Vec<(u64, u64)>,
-    capacity: usize,
+/// Bits of a nonce that hold its issue time (uptime seconds, wrapping after 48 days).
+const NONCE_TIME_BITS: u32 = 22;
+/// Bits of a nonce that hold the MAC of its issue time (so a nonce is below 2^53 and JSON
+/// clients read it exactly).
+const NONCE_MAC_BITS: u32 = 31;
+
+/// Stateless digest nonces: a nonce is its issue time followed by an HMAC-SHA256 of that time
+/// under a secret key (taken once from the system's random source). Any nonce the device
+/// issued in the last `lifetime_ms` is accepted, however many were issued since, so clients
+/// that ask for challenges cannot push others' nonces out.
+///
+/// Header credentials (HTTP `Authorization`) also carry a nonce count `nc`, which must grow
+/// with every use of a nonce ([`Nonces::use_count`]): a captured header cannot be sent again.
+/// The counts live in a table of at most `capacity` nonces; when it is full, the nonce issued
+/// earliest is forgotten and every nonce issued up to that time is refused from then on (its
+/// client gets a `stale` challenge and retries with a fresh nonce).
+pub struct Nonces {
+    key: [u8; 32],
     lifetime_ms: u64,
+    /// `(nonce, issue second, highest nc used)` of header-authenticated nonces.
+    counts: Vec<(u64, u64, u32)>,
+    capacity: usize,
+    /// Nonces issued at or before this second are refused (their counts were forgotten).
+    floor_s: Option<u64>,
 }
 
-impl NonceBook {
-    pub fn new(capacity: usize, lifetime_ms: u64) -> NonceBook {
-        NonceBook {
-            issued: Vec::new(),
-            capacity: capacity.max(1),
+impl Nonces {
+    pub fn new(key: [u8; 32], lifetime_ms: u64, capacity: usize) -> Nonces {
+        Nonces {
+            key,
             lifetime_ms,
+            counts: Vec::new(),
+            capacity: capacity.max(1),
+            floor_s: None,
         }
     }
 
-    /// Remember `nonce` (chosen by the caller: unpredictable, never 0) issued at `now_ms`.
-    pub fn issue(&mut self, nonce: u64, now_ms: u64) -> u64 {
-        if self.issued.len() >= self.capacity {
-            self.issued.remove(0);
-        }
-        self.issued.push((nonce, now_ms));
-        nonce
+    fn mac(&self, t: u64) -> u64 {
+        let m = crate::sha::hmac_sha256(&self.key, &t.to_be_bytes());
+        let m = u64::from_be_bytes([m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]]);
+        m & ((1 << NONCE_MAC_BITS) - 1)
     }
 
-    /// Whether `nonce` (decimal text) was issued and has not expired at `now_ms`.
-    pub fn valid(&mut self, nonce: &str, now_ms: u64) -> bool {
-        let life = self.lifetime_ms;
-        self.issued
-            .retain(|(_, t)| now_ms.saturating_sub(*t) < life);
-        let Ok(n) = nonce.parse::<u64>() else {
+    /// A nonce issued at `now_ms` (a monotonic clock in milliseconds).
+    pub fn issue(&self, now_ms: u64) -> u64 {
+        let t = (now_ms / 1000) & ((1 << NONCE_TIME_BITS) - 1);
+        (t << NONCE_MAC_BITS) | self.mac(t)
+    }
+
+    /// The issue second of `nonce` (decimal text) if this key made it, it is younger than the
+    /// lifetime at `now_ms` and it was not refused by a table eviction.
+    fn issued_at(&self, nonce: &str, now_ms: u64) -> Option<u64> {
+        let n: u64 = nonce.parse().ok()?;
+        let t = n >> NONCE_MAC_BITS;
+        if t >> NONCE_TIME_BITS != 0 || n & ((1 << NONCE_MAC_BITS) - 1) != self.mac(t) {
+            return None;
+        }
+        let now_s = now_ms / 1000;
+        let age = (now_s.wrapping_sub(t)) & ((1 << NONCE_TIME_BITS) - 1);
+        if age > now_s || age.saturating_mul(1000) >= self.lifetime_ms {
+            return None;
+        }
+        let issued = now_s - age;
+        if self.floor_s.is_some_and(|f| issued <= f) {
+            return None;
+        }
+        Some(issued)
+    }
+
+    /// Whether `nonce` (decimal text) was issued by this device and is still valid at `now_ms`.
+    pub fn valid(&self, nonce: &str, now_ms: u64) -> bool {
+        self.issued_at(nonce, now_ms).is_some()
+    }
+
+    /// Record a use of `nonce` with nonce count `nc` (hex, as in the header; empty means 1).
+    /// `false` if the nonce is not valid or `nc` is not above every count used with it before.
+    pub fn use_count(&mut self, nonce: &str, nc: &str, now_ms: u64) -> bool {
+        let Some(issued) = self.issued_at(nonce, now_ms) else {
             return false;
         };
-        self.issued.iter().any(|(x, _)| *x == n)
+        let nc = if nc.is_empty() {
+            Some(1)
+        } else {
+            u32::from_str_radix(nc, 16).ok()
+        };
+        let (Some(nc), Ok(n)) = (nc, nonce.parse::<u64>()) else {
+            return false;
+        };
+        let life_s = self.lifetime_ms / 1000;
+        let now_s = now_ms / 1000;
+        self.counts
+            .retain(|(_, t, _)| now_s.saturating_sub(*t) < life_s.max(1));
+        if let Some(e) = self.counts.iter_mut().find(|e| e.0 == n) {
+            if nc <= e.2 {
+                return false;
+            }
+            e.2 = nc;
+            return true;
+        }
+        if self.counts.len() >= self.capacity {
+            let Some(oldest) = (0..self.counts.len()).min_by_key(|i| self.counts[*i].1) else {
+                return false;
+            };
+            let (_, t, _) = self.counts.remove(oldest);
+            self.floor_s = Some(self.floor_s.map_or(t, |f| f.max(t)));
+            if issued <= t {
+                return false;
+            }
+        }
+        self.counts.push((n, issued, nc));
+        true
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn rpc_ha2_constant() {
@@ -379,16 +456,49 @@ mod tests {
     }
 
     #[test]
-    fn nonce_book_expiry_and_capacity() {
-        let mut b = NonceBook::new(2, 1000);
-        b.issue(5, 0);
-        assert!(b.valid("5", 999));
-        assert!(!b.valid("5", 1000));
-        assert!(!b.valid("x", 0));
-        b.issue(6, 2000);
-        b.issue(7, 2000);
-        b.issue(8, 2000);
-        assert!(!b.valid("6", 2001));
-        assert!(b.valid("7", 2001) && b.valid("8", 2001));
+    fn nonces_are_stateless_and_expire() {
+        let n = Nonces::new([7; 32], 30 * 60 * 1000, 4);
+        let a = n.issue(5_000).to_string();
+        assert!(a.parse::<u64>().unwrap() < 1 << 53);
+        // However many nonces are issued in between, the first stays valid.
+        for i in 0..1000 {
+            let _ = n.issue(5_000 + i);
+        }
+        assert!(n.valid(&a, 5_000));
+        assert!(n.valid(&a, 5_000 + 30 * 60 * 1000 - 1000));
+        assert!(!n.valid(&a, 5_000 + 30 * 60 * 1000));
+        // Another key's nonce, a forged one and garbage are refused.
+        let other = Nonces::new([8; 32], 30 * 60 * 1000, 4);
+        assert!(!n.valid(&other.issue(5_000).to_string(), 5_000));
+        let forged = (a.parse::<u64>().unwrap() ^ 1).to_string();
+        assert!(!n.valid(&forged, 5_000));
+        for g in ["", "x", "-1", "99999999999999999999"] {
+            assert!(!n.valid(g, 5_000), "{g}");
+        }
+        // A nonce from the future (uptime went backwards: another boot) is refused.
+        assert!(!n.valid(&n.issue(50_000).to_string(), 5_000));
+    }
+
+    #[test]
+    fn nonce_counts_must_grow_and_the_table_is_bounded() {
+        let mut n = Nonces::new([1; 32], 60_000, 2);
+        let a = n.issue(1_000).to_string();
+        assert!(n.use_count(&a, "00000001", 1_500));
+        // The same header again: refused.
+        assert!(!n.use_count(&a, "00000001", 1_600));
+        assert!(n.use_count(&a, "00000002", 1_700));
+        assert!(!n.use_count(&a, "zz", 1_700));
+        let b = n.issue(2_000).to_string();
+        let c = n.issue(3_000).to_string();
+        assert!(n.use_count(&b, "1", 3_000));
+        // The table is full: `a` (issued first) is forgotten and refused from now on, so its
+        // count can never start again at 1.
+        assert!(n.use_count(&c, "1", 3_000));
+        assert!(!n.valid(&a, 3_000));
+        assert!(!n.use_count(&a, "00000001", 3_000));
+        assert!(!n.use_count(&b, "1", 3_000));
+        assert!(n.use_count(&b, "2", 3_000));
+        // Expired nonces are refused.
+        assert!(!n.use_count(&c, "5", 63_000));
     }
 }

@@ -257,6 +257,16 @@ fn is_tchar(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
+/// Whether `s` is an HTTP token (RFC 9110 §5.6.2), as a method or a header name must be.
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_tchar)
+}
+
+/// A header value with CR and LF removed: a value must never split the head.
+pub fn header_value(v: &str) -> String {
+    v.chars().filter(|c| *c != '\r' && *c != '\n').collect()
+}
+
 /// Parse the request line and headers (`head` ends with the blank line).
 fn parse_head(head: &[u8]) -> Result<Request, HttpError> {
     let text =
@@ -378,12 +388,14 @@ pub fn write_response(
     let mut head = String::new();
     let _ = write!(head, "HTTP/1.1 {} {}\r\n", status, reason(status));
     for (k, v) in headers {
-        if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("connection") {
+        // Names that are not tokens (they could split the head) are left out.
+        if k.eq_ignore_ascii_case("content-length")
+            || k.eq_ignore_ascii_case("connection")
+            || !is_token(k)
+        {
             continue;
         }
-        // Never let a value split the head.
-        let v: String = v.chars().filter(|c| *c != '\r' && *c != '\n').collect();
-        let _ = write!(head, "{k}: {v}\r\n");
+        let _ = write!(head, "{k}: {}\r\n", header_value(v));
     }
     let _ = write!(
         head,
@@ -441,6 +453,29 @@ mod tests {
             out.push(r);
         }
         Ok(out)
+    }
+
+    #[test]
+    fn tokens_and_header_values() {
+        assert!(is_token("GET") && is_token("X-Custom_1"));
+        for bad in ["", "GET /", "A\r\nB", "a:b", "é"] {
+            assert!(!is_token(bad), "{bad:?}");
+        }
+        assert_eq!(header_value("a\r\nX-Evil: 1"), "aX-Evil: 1");
+        let mut out = Vec::new();
+        write_response(
+            &mut out,
+            200,
+            &[("X-Ok", "1"), ("Bad\r\nX-Evil", "1"), ("X-V", "a\r\nb")],
+            b"",
+            false,
+        );
+        let text = core::str::from_utf8(&out).unwrap();
+        assert!(
+            text.contains("X-Ok: 1\r\n") && text.contains("X-V: ab\r\n"),
+            "{text}"
+        );
+        assert!(!text.contains("Evil"), "{text}");
     }
 
     #[test]

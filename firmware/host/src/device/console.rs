@@ -19,15 +19,13 @@ use ferrite_protocols::frame::{self, Event, Splitter, TextMode, MAX_FRAME};
 use ferrite_runtime::device::Notification;
 use ferrite_runtime::json::{json, Json};
 use ferrite_runtime::log::{Level, LogLine};
-use ferrite_runtime::rpc::{code, response_frame, Origin, RpcError, RpcReply};
+use ferrite_runtime::rpc::{code, Origin, RpcError, RpcReply};
 use ferrite_runtime::{Runtime, CONSOLE_ID};
 
 use self::editor::{Action, LineEditor};
 use self::io::{ConsoleIo, Input};
+use super::rpc_frame::{self, response_frame};
 use super::{DeviceOptions, Transport};
-
-/// JSON-RPC's "invalid request" (a frame that is JSON but not a request).
-pub const INVALID_REQUEST: i32 = -32600;
 
 /// Longest entry (the lines of one input that continues while brackets are open), in bytes.
 /// Beyond it the entry is dropped, so an unclosed bracket cannot grow memory without bound.
@@ -51,11 +49,11 @@ impl Mode {
     }
 }
 
-/// Where an RPC answer that comes later goes: the request's `id` and `src` (`None` for a
-/// request without `id`, which gets no answer).
+/// Where an RPC answer that comes later goes: the request's `id` (`null`: no answer) and
+/// `src`.
 struct PendingCall {
-    id: Option<Json>,
-    src: Option<Json>,
+    id: Json,
+    src: Option<String>,
 }
 
 pub struct Console {
@@ -215,10 +213,7 @@ impl Console {
         let dev = rt.device();
         let d = dev.borrow();
         let now = d.now_ms();
-        let ts = match d.board.clock().unix_time_ms() {
-            Some(unix) => ((unix - now.saturating_sub(ts_ms) as f64) / 10.0).round() / 100.0,
-            None => ts_ms as f64 / 1000.0,
-        };
+        let ts = super::log_time::line_time_s(d.board.clock().unix_time_ms(), now, ts_ms);
         let level = match level {
             Level::Error => "error",
             Level::Warn => "warn",
@@ -294,7 +289,7 @@ impl Console {
                     code::RESOURCE_EXHAUSTED,
                     format!("frame too large: at most {MAX_FRAME} bytes"),
                 );
-                let j = response_frame(&Json::Null, &self.device_id, &Err(e));
+                let j = response_frame(&Json::Null, &self.device_id, None, &Err(e));
                 self.send_frame(&j);
             }
             Event::Oversized { frame: false } => {
@@ -379,55 +374,41 @@ impl Console {
     }
 
     fn on_frame(&mut self, rt: &mut Runtime, bytes: &[u8]) {
-        let req: Json = match serde_json::from_slice(bytes) {
-            Ok(j) => j,
-            Err(e) => {
-                let e = RpcError::new(code::PARSE_ERROR, format!("parse error: {e}"));
-                let j = response_frame(&Json::Null, &self.device_id, &Err(e));
+        // The same parser and error codes as HTTP and WebSocket; errors are answered even
+        // with id null (a parse error has no id).
+        let frame = match rpc_frame::parse_request(bytes) {
+            Ok(f) => f,
+            Err((id, src, e)) => {
+                let j = response_frame(&id, &self.device_id, src.as_deref(), &Err(e));
                 self.send_frame(&j);
                 return;
             }
         };
-        let id = req.get("id").cloned();
-        let src = req.get("src").cloned();
-        let answer = |c: &mut Console, r: Result<Json, RpcError>| {
-            if let Some(id) = &id {
-                let mut j = response_frame(id, &c.device_id, &r);
-                if let Some(s) = &src {
-                    j["dst"] = s.clone();
-                }
-                c.send_frame(&j);
-            }
+        let call = PendingCall {
+            id: frame.id,
+            src: frame.src,
         };
-        let Some(method) = req.get("method").and_then(|m| m.as_str()) else {
-            let e = RpcError::new(
-                INVALID_REQUEST,
-                "a request is an object with a string `method`",
-            );
-            let mut j =
-                response_frame(id.as_ref().unwrap_or(&Json::Null), &self.device_id, &Err(e));
-            if let Some(s) = &src {
-                j["dst"] = s.clone();
-            }
-            self.send_frame(&j);
-            return;
+        let method = frame.method.as_str();
+        let reply = if method.eq_ignore_ascii_case("Console.SetMode") {
+            RpcReply::Done(self.set_mode(&frame.params))
+        } else if method.eq_ignore_ascii_case("Console.GetMode") {
+            RpcReply::Done(Ok(json!({"mode": self.mode.name()})))
+        } else {
+            rt.rpc(method, frame.params, Origin::Transport)
         };
-        let params = req.get("params").cloned().unwrap_or(Json::Null);
-        if method.eq_ignore_ascii_case("Console.SetMode") {
-            let r = self.set_mode(&params);
-            answer(self, r);
-            return;
-        }
-        if method.eq_ignore_ascii_case("Console.GetMode") {
-            let r = Ok(json!({"mode": self.mode.name()}));
-            answer(self, r);
-            return;
-        }
-        match rt.rpc(method, params, Origin::Transport) {
-            RpcReply::Done(r) => answer(self, r),
+        match reply {
+            RpcReply::Done(r) => self.answer(&call, &r),
             RpcReply::Pending(token) => {
-                self.pending.insert(token, PendingCall { id, src });
+                self.pending.insert(token, call);
             }
+        }
+    }
+
+    /// Send the answer to a request (none for a request without id).
+    fn answer(&mut self, call: &PendingCall, r: &Result<Json, RpcError>) {
+        if !call.id.is_null() {
+            let j = response_frame(&call.id, &self.device_id, call.src.as_deref(), r);
+            self.send_frame(&j);
         }
     }
 
@@ -526,13 +507,7 @@ impl Transport for Console {
             let Some(call) = self.pending.remove(token) else {
                 continue; // another transport's call
             };
-            if let Some(id) = &call.id {
-                let mut j = response_frame(id, &self.device_id, r);
-                if let Some(s) = &call.src {
-                    j["dst"] = s.clone();
-                }
-                self.send_frame(&j);
-            }
+            self.answer(&call, r);
         }
         // Output of this round's requests, then the prompt once the console is idle.
         self.show_log(rt);

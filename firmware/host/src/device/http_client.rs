@@ -8,6 +8,9 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::{Duration, Instant};
 
+use ferrite_protocols::http::{header_value, is_token};
+
+use super::worker::WakeHandle;
 use ferrite_runtime::board::{
     BoardError, BoardEvent, BoardResult, HttpClient, HttpRequest, HttpResponse,
 };
@@ -20,6 +23,8 @@ const MAX_IN_FLIGHT: usize = 8;
 pub struct HostHttpClient {
     next_id: u32,
     in_flight: usize,
+    /// Wakes the device loop when a request finished.
+    wake: WakeHandle,
     tx: Sender<(u32, Result<HttpResponse, String>)>,
     rx: Receiver<(u32, Result<HttpResponse, String>)>,
 }
@@ -36,9 +41,15 @@ impl HostHttpClient {
         HostHttpClient {
             next_id: 1,
             in_flight: 0,
+            wake: WakeHandle::none(),
             tx,
             rx,
         }
+    }
+
+    /// Wake the device loop through `wake` when a request finishes.
+    pub fn set_waker(&mut self, wake: WakeHandle) {
+        self.wake = wake;
     }
 
     /// A finished request, if any.
@@ -60,11 +71,13 @@ impl HttpClient for HostHttpClient {
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1).max(1);
         let tx = self.tx.clone();
+        let wake = self.wake.clone();
         std::thread::Builder::new()
             .name(format!("http-{id}"))
             .spawn(move || {
                 let r = perform(&url, &request);
                 let _ = tx.send((id, r));
+                wake.wake();
             })
             .map_err(|e| BoardError::Failed(format!("cannot start the request: {e}")))?;
         self.in_flight += 1;
@@ -119,6 +132,14 @@ impl Url {
 
 /// Run one request to completion or its deadline.
 fn perform(url: &Url, req: &HttpRequest) -> Result<HttpResponse, String> {
+    // A method or header name with CR, LF, spaces or colons would let a script write its own
+    // request head.
+    if !is_token(&req.method) {
+        return Err(format!("invalid method {:?}", req.method));
+    }
+    if let Some((k, _)) = req.headers.iter().find(|(k, _)| !is_token(k)) {
+        return Err(format!("invalid header name {k:?}"));
+    }
     let timeout = Duration::from_millis(u64::from(req.timeout_ms.max(1)));
     let deadline = Instant::now() + timeout;
     let addr = (url.host.as_str(), url.port)
@@ -152,8 +173,7 @@ fn perform(url: &Url, req: &HttpRequest) -> Result<HttpResponse, String> {
         if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("connection") {
             continue;
         }
-        let v: String = v.chars().filter(|c| *c != '\r' && *c != '\n').collect();
-        head.push_str(&format!("{k}: {v}\r\n"));
+        head.push_str(&format!("{k}: {}\r\n", header_value(v)));
     }
     if !req.body.is_empty()
         || req.method.eq_ignore_ascii_case("POST")
@@ -165,7 +185,7 @@ fn perform(url: &Url, req: &HttpRequest) -> Result<HttpResponse, String> {
     s.write_all(head.as_bytes())
         .and_then(|_| s.write_all(&req.body))
         .map_err(|e| format!("sending the request failed: {e}"))?;
-    let mut data = Vec::new();
+    let mut parser = ResponseParser::default();
     let mut buf = [0u8; 8192];
     loop {
         if Instant::now() >= deadline {
@@ -176,11 +196,7 @@ fn perform(url: &Url, req: &HttpRequest) -> Result<HttpResponse, String> {
         match s.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                data.extend_from_slice(&buf[..n]);
-                if data.len() > MAX_RESPONSE + 16 * 1024 {
-                    return Err(format!("response larger than {MAX_RESPONSE} bytes"));
-                }
-                if let Some(resp) = parse_response(&data, false)? {
+                if let Some(resp) = parser.feed(&buf[..n], false)? {
                     return Ok(resp);
                 }
             }
@@ -196,27 +212,115 @@ fn perform(url: &Url, req: &HttpRequest) -> Result<HttpResponse, String> {
             Err(e) => return Err(format!("receiving the response failed: {e}")),
         }
     }
-    parse_response(&data, true)?
+    parser
+        .feed(&[], true)?
         .ok_or_else(|| "the connection closed before the response was complete".into())
 }
 
-/// Parse a response from `data`: `Ok(None)` if more is needed (`eof`: the connection closed,
-/// so a body without length ends here).
-fn parse_response(data: &[u8], eof: bool) -> Result<Option<HttpResponse>, String> {
-    let Some(end) = data
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| i + 4)
-    else {
-        return if eof {
-            Err("malformed response: no end of headers".into())
-        } else {
-            Ok(None)
+/// Longest response head, and longest chunk-size line.
+const MAX_HEAD: usize = 16 * 1024;
+
+/// How the body of a response ends.
+enum Framing {
+    /// `Content-Length`: the body is `data[start..start + len]`.
+    Length(usize),
+    /// Chunked: `pos` is where the next chunk-size line starts; `body` what is decoded.
+    Chunked { pos: usize, body: Vec<u8> },
+    /// No body (204, 304, 1xx).
+    Empty,
+    /// Until the connection closes.
+    Eof,
+}
+
+/// The parsed head of a response.
+struct Head {
+    code: u16,
+    message: String,
+    headers: Vec<(String, String)>,
+    /// Where the body starts in the data.
+    start: usize,
+    framing: Framing,
+}
+
+/// An HTTP/1.1 response, parsed as it arrives: every byte is looked at once (the end of the
+/// head and chunk boundaries are searched for only in the new bytes).
+#[derive(Default)]
+struct ResponseParser {
+    data: Vec<u8>,
+    /// Bytes of `data` already searched for the end of the head.
+    scanned: usize,
+    head: Option<Head>,
+}
+
+impl ResponseParser {
+    /// Add received bytes (`eof`: the connection closed). `Ok(Some)` once the response is
+    /// complete, `Ok(None)` while more is needed.
+    fn feed(&mut self, bytes: &[u8], eof: bool) -> Result<Option<HttpResponse>, String> {
+        self.data.extend_from_slice(bytes);
+        if self.head.is_none() {
+            // Back up 3 bytes: the blank line may straddle two reads.
+            let from = self.scanned.saturating_sub(3);
+            let found = self.data[from..]
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map(|i| from + i + 4);
+            self.scanned = self.data.len();
+            match found {
+                Some(end) => self.head = Some(parse_head(&self.data[..end])?),
+                None if eof => return Err("malformed response: no end of headers".into()),
+                None if self.data.len() > MAX_HEAD => {
+                    return Err(format!("response head larger than {MAX_HEAD} bytes"))
+                }
+                None => return Ok(None),
+            }
+        }
+        let Some(head) = &mut self.head else {
+            return Ok(None);
         };
-    };
-    let head =
-        std::str::from_utf8(&data[..end]).map_err(|_| "malformed response head".to_string())?;
-    let mut lines = head.split("\r\n");
+        let rest = &self.data[head.start..];
+        let body = match &mut head.framing {
+            Framing::Length(len) => {
+                if rest.len() < *len {
+                    return if eof {
+                        Err("the connection closed before the body was complete".into())
+                    } else {
+                        Ok(None)
+                    };
+                }
+                rest[..*len].to_vec()
+            }
+            Framing::Chunked { pos, body } => {
+                if !dechunk(&self.data, pos, body)? {
+                    return if eof {
+                        Err("the connection closed inside a chunked body".into())
+                    } else {
+                        Ok(None)
+                    };
+                }
+                std::mem::take(body)
+            }
+            Framing::Empty => Vec::new(),
+            Framing::Eof if eof => rest.to_vec(),
+            Framing::Eof => {
+                if rest.len() > MAX_RESPONSE {
+                    return Err(format!("response larger than {MAX_RESPONSE} bytes"));
+                }
+                return Ok(None);
+            }
+        };
+        Ok(Some(HttpResponse {
+            code: head.code,
+            message: std::mem::take(&mut head.message),
+            headers: std::mem::take(&mut head.headers),
+            body,
+        }))
+    }
+}
+
+/// Parse a response head (`head` ends with the blank line).
+fn parse_head(head: &[u8]) -> Result<Head, String> {
+    let text = std::str::from_utf8(head).map_err(|_| "malformed response head".to_string())?;
+    let mut lines = text.split("\r\n");
     let status = lines.next().unwrap_or("");
     let mut parts = status.splitn(3, ' ');
     let version = parts.next().unwrap_or("");
@@ -240,14 +344,12 @@ fn parse_response(data: &[u8], eof: bool) -> Result<Option<HttpResponse>, String
             .find(|(k, _)| k.eq_ignore_ascii_case(n))
             .map(|(_, v)| v.as_str())
     };
-    let rest = &data[end..];
-    let body = if header("transfer-encoding")
+    let framing = if header("transfer-encoding")
         .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"))
     {
-        match dechunk(rest)? {
-            Some(b) => b,
-            None if eof => return Err("the connection closed inside a chunked body".into()),
-            None => return Ok(None),
+        Framing::Chunked {
+            pos: head.len(),
+            body: Vec::new(),
         }
     } else if let Some(len) = header("content-length") {
         let len: usize = len
@@ -256,53 +358,55 @@ fn parse_response(data: &[u8], eof: bool) -> Result<Option<HttpResponse>, String
         if len > MAX_RESPONSE {
             return Err(format!("response larger than {MAX_RESPONSE} bytes"));
         }
-        if rest.len() < len {
-            return if eof {
-                Err("the connection closed before the body was complete".into())
-            } else {
-                Ok(None)
-            };
-        }
-        rest[..len].to_vec()
+        Framing::Length(len)
     } else if code == 204 || code == 304 || (100..200).contains(&code) {
-        Vec::new()
-    } else if eof {
-        rest.to_vec()
+        Framing::Empty
     } else {
-        return Ok(None);
+        Framing::Eof
     };
-    Ok(Some(HttpResponse {
+    Ok(Head {
         code,
         message,
         headers,
-        body,
-    }))
+        start: head.len(),
+        framing,
+    })
 }
 
-/// Decode a chunked body; `Ok(None)` if incomplete.
-fn dechunk(mut data: &[u8]) -> Result<Option<Vec<u8>>, String> {
-    let mut out = Vec::new();
+/// Decode the chunks of `data` from `*pos` into `out`, advancing `*pos` past each whole chunk.
+/// `Ok(true)` once the last chunk arrived.
+fn dechunk(data: &[u8], pos: &mut usize, out: &mut Vec<u8>) -> Result<bool, String> {
     loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
-            return Ok(None);
+        let line = &data[*pos..];
+        let Some(eol) = line.windows(2).position(|w| w == b"\r\n") else {
+            if line.len() > MAX_HEAD {
+                return Err("malformed chunk size line".into());
+            }
+            return Ok(false);
         };
-        let size_text = std::str::from_utf8(&data[..eol]).map_err(|_| "malformed chunk size")?;
+        let size_text = std::str::from_utf8(&line[..eol]).map_err(|_| "malformed chunk size")?;
         let size_text = size_text.split(';').next().unwrap_or("").trim();
         let size = usize::from_str_radix(size_text, 16)
             .map_err(|_| format!("malformed chunk size `{size_text}`"))?;
-        data = &data[eol + 2..];
         if size == 0 {
-            return Ok(Some(out));
+            return Ok(true);
         }
-        if out.len() + size > MAX_RESPONSE {
+        if out.len().saturating_add(size) > MAX_RESPONSE {
             return Err(format!("response larger than {MAX_RESPONSE} bytes"));
         }
-        if data.len() < size + 2 {
-            return Ok(None);
+        let chunk = &line[eol + 2..];
+        if chunk.len() < size + 2 {
+            return Ok(false);
         }
-        out.extend_from_slice(&data[..size]);
-        data = &data[size + 2..];
+        out.extend_from_slice(&chunk[..size]);
+        *pos += eol + 2 + size + 2;
     }
+}
+
+/// Parse a whole response in one go (`eof`: the connection closed after `data`).
+#[cfg(test)]
+fn parse_response(data: &[u8], eof: bool) -> Result<Option<HttpResponse>, String> {
+    ResponseParser::default().feed(data, eof)
 }
 
 #[cfg(test)]
@@ -350,6 +454,83 @@ mod tests {
             .unwrap();
         assert_eq!((r.code, r.body.as_slice()), (404, &b"gone"[..]));
         assert!(parse_response(b"SSH-2.0\r\n\r\n", true).is_err());
+    }
+
+    #[test]
+    fn responses_fed_a_byte_at_a_time() {
+        let whole: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: b\r\n\r\n2\r\nhi\r\n3;x\r\n!!!\r\n0\r\n\r\n";
+        let mut p = ResponseParser::default();
+        let mut done = None;
+        for (i, b) in whole.iter().enumerate() {
+            let r = p.feed(&[*b], false).unwrap();
+            // The head is searched for once per byte, not from the start.
+            assert!(p.head.is_some() || p.scanned == i + 1);
+            if r.is_some() {
+                assert_eq!(
+                    i,
+                    whole.len() - 3,
+                    "complete at the end of the last chunk line"
+                );
+                done = r;
+                break;
+            }
+        }
+        let r = done.unwrap();
+        assert_eq!((r.code, r.body.as_slice()), (200, &b"hi!!!"[..]));
+        assert_eq!(r.headers[1], ("X-A".to_string(), "b".to_string()));
+        // Decoded chunks are kept: the next read continues after them.
+        let mut p = ResponseParser::default();
+        let head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+        assert!(p.feed(head, false).unwrap().is_none());
+        assert!(p.feed(b"2\r\nhi\r\n1", false).unwrap().is_none());
+        let Some(Head {
+            framing: Framing::Chunked { pos, body },
+            ..
+        }) = &p.head
+        else {
+            panic!("not chunked");
+        };
+        assert_eq!((*pos, body.as_slice()), (head.len() + 7, &b"hi"[..]));
+        // Content-Length split over reads; a body until EOF.
+        let mut p = ResponseParser::default();
+        assert!(p
+            .feed(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r", false)
+            .unwrap()
+            .is_none());
+        assert!(p.feed(b"\n\r\nab", false).unwrap().is_none());
+        assert_eq!(p.feed(b"c", false).unwrap().unwrap().body, b"abc");
+        let mut p = ResponseParser::default();
+        assert!(p
+            .feed(b"HTTP/1.0 200 OK\r\n\r\nab", false)
+            .unwrap()
+            .is_none());
+        assert_eq!(p.feed(b"", true).unwrap().unwrap().body, b"ab");
+    }
+
+    #[test]
+    fn methods_and_header_names_must_be_tokens() {
+        // Nothing may be sent: the listener would see a connection.
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        let url = Url::parse(&format!("http://{}/x", l.local_addr().unwrap())).unwrap();
+        let req = |method: &str, name: &str| HttpRequest {
+            method: method.into(),
+            url: String::new(),
+            headers: vec![(name.into(), "v".into())],
+            body: vec![],
+            timeout_ms: 500,
+        };
+        for (m, h) in [
+            ("GET /evil HTTP/1.1\r\nX-A: b\r\n\r\nGET", "X-Ok"),
+            ("", "X-Ok"),
+            ("GET", "X-A: b\r\nX-Evil"),
+            ("GET", "Bad Name"),
+            ("GET", ""),
+        ] {
+            let e = perform(&url, &req(m, h)).unwrap_err();
+            assert!(e.starts_with("invalid "), "{e}");
+        }
+        assert!(l.accept().is_err(), "nothing was sent");
     }
 
     fn wait(c: &mut HostHttpClient) -> BoardEvent {

@@ -13,8 +13,12 @@
 //! Non-blocking std sockets driven from [`Transport::poll`]; the protocols are the sans-IO
 //! parsers of `ferrite-protocols`. Limits as on Shelly: 5 transactions in flight (503), 10 s
 //! per transaction (504), request size 16 KiB for `/rpc`, 3072 bytes for script endpoints
-//! (connection reset), 64 KiB WebSocket messages. With a password set (`Shelly.SetAuth`),
-//! every request but `GET /shelly` needs digest authentication.
+//! (connection reset), 64 KiB WebSocket messages. Connection slots are protected: 32 at most
+//! (when full, the least recently active idle one is closed for a new one), a connection whose
+//! output has not shrunk for 10 s is closed, a silent WebSocket is pinged after 60 s and closed
+//! without an answer 30 s later. With a password set (`Shelly.SetAuth`), requests need digest
+//! authentication except `GET /shelly`, `OPTIONS`, `Shelly.GetDeviceInfo` and the `/rpc`
+//! WebSocket upgrade (its frames carry their own `auth`); see docs/PROTOCOL.md §4.4.
 
 mod frames;
 
@@ -23,7 +27,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use ferrite_protocols::digest::{self, NonceBook};
+use ferrite_protocols::digest::{self, Nonces};
 use ferrite_protocols::http::{write_response, HttpError, Request, RequestParser};
 use ferrite_protocols::websocket::{self, opcode, Decoder, Message};
 use ferrite_runtime::api::shelly_extras::{
@@ -35,8 +39,8 @@ use ferrite_runtime::log::Level;
 use ferrite_runtime::rpc::{code, Origin, RpcError, RpcReply};
 use ferrite_runtime::Runtime;
 
+use super::rpc_frame::{self, response_frame, RequestFrame};
 use super::{DeviceOptions, Transport};
-use frames::RequestFrame;
 
 /// Largest request on `/rpc` (room for `Script.PutCode` chunks).
 const RPC_REQUEST_LIMIT: usize = 16 * 1024;
@@ -57,6 +61,25 @@ const MAX_CONNECTIONS: usize = 32;
 const MAX_OUTPUT: usize = 512 * 1024;
 /// How long a digest nonce stays valid.
 const NONCE_LIFETIME_MS: u64 = 30 * 60 * 1000;
+/// Header-authenticated nonces whose `nc` is tracked (see [`Nonces`]).
+const NONCE_COUNTS: usize = 128;
+
+/// The connection timers (the loop wakes at least once a second, which is their resolution).
+#[derive(Clone, Copy, Debug)]
+struct Timeouts {
+    /// A connection whose pending output has not shrunk for this long is closed.
+    write: Duration,
+    /// A WebSocket silent for this long is pinged…
+    ws_idle: Duration,
+    /// …and closed if nothing (a pong) arrives within this time.
+    pong: Duration,
+}
+
+const TIMEOUTS: Timeouts = Timeouts {
+    write: Duration::from_secs(10),
+    ws_idle: Duration::from_secs(60),
+    pong: Duration::from_secs(30),
+};
 
 fn path_limit(path: &str) -> usize {
     if path.starts_with("/script/") {
@@ -98,17 +121,24 @@ struct Conn {
     last_input: Instant,
     /// When the first byte of the HTTP request being received arrived.
     request_started: Option<Instant>,
+    /// Since when `out` has not shrunk (`None` while it is empty or being written).
+    stalled_since: Option<Instant>,
+    /// When a WebSocket ping went out that nothing has answered yet.
+    ping_sent: Option<Instant>,
 }
 
 /// Where a pending RPC answer goes.
 #[derive(Clone, Debug)]
 enum Answer {
-    /// `POST /rpc`: the whole response frame.
-    Frame { keep_alive: bool },
+    /// `POST /rpc`: the whole response frame, addressed to the request's `src`.
+    Frame {
+        keep_alive: bool,
+        dst: Option<String>,
+    },
     /// `GET|POST /rpc/<Method>`: the bare result.
     Bare { keep_alive: bool },
-    /// A WebSocket frame.
-    Ws,
+    /// A WebSocket frame, addressed to the request's `src`.
+    Ws { dst: Option<String> },
 }
 
 struct Transaction {
@@ -124,8 +154,7 @@ struct Shared {
     transactions: BTreeMap<u32, Transaction>,
     /// Script endpoint transactions: token → connection.
     endpoints: BTreeMap<u32, u64>,
-    nonces: NonceBook,
-    rng: u64,
+    nonces: Nonces,
     started: Instant,
 }
 
@@ -138,8 +167,13 @@ pub struct HttpServer {
 
 impl HttpServer {
     /// Listen on `addr` (`host:port`; port 0 picks one). Prints
-    /// `http: listening on http://<addr>` to stderr.
-    pub fn bind(addr: &str, _opts: &DeviceOptions) -> Result<HttpServer, String> {
+    /// `http: listening on http://<addr>` to stderr. `nonce_key`: the secret digest nonces are
+    /// made with (random, from the system).
+    pub fn bind(
+        addr: &str,
+        _opts: &DeviceOptions,
+        nonce_key: [u8; 32],
+    ) -> Result<HttpServer, String> {
         let listener =
             TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         listener
@@ -147,12 +181,6 @@ impl HttpServer {
             .map_err(|e| format!("{addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| format!("{addr}: {e}"))?;
         eprintln!("http: listening on http://{local}");
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0)
-            ^ (u64::from(std::process::id()) << 32)
-            ^ (&listener as *const TcpListener as usize as u64);
         Ok(HttpServer {
             listener,
             conns: Vec::new(),
@@ -161,8 +189,7 @@ impl HttpServer {
                 device_id: String::new(),
                 transactions: BTreeMap::new(),
                 endpoints: BTreeMap::new(),
-                nonces: NonceBook::new(64, NONCE_LIFETIME_MS),
-                rng: seed | 1,
+                nonces: Nonces::new(nonce_key, NONCE_LIFETIME_MS, NONCE_COUNTS),
                 started: Instant::now(),
             },
         })
@@ -174,7 +201,7 @@ impl HttpServer {
             match self.listener.accept() {
                 Ok((stream, _peer)) => {
                     did = true;
-                    if self.conns.len() >= MAX_CONNECTIONS {
+                    if self.conns.len() >= MAX_CONNECTIONS && !self.evict_idle() {
                         drop(stream);
                         continue;
                     }
@@ -182,21 +209,7 @@ impl HttpServer {
                         continue;
                     }
                     let _ = stream.set_nodelay(true);
-                    self.conns.push(Conn {
-                        id: self.next_conn,
-                        stream,
-                        mode: Mode::Http {
-                            parser: RequestParser::new(RPC_REQUEST_LIMIT)
-                                .with_path_limits(path_limit),
-                            waiting: false,
-                        },
-                        out: Vec::new(),
-                        closing: false,
-                        dead: false,
-                        eof: false,
-                        last_input: Instant::now(),
-                        request_started: None,
-                    });
+                    self.conns.push(Conn::new(self.next_conn, stream));
                     self.next_conn += 1;
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
@@ -205,6 +218,21 @@ impl HttpServer {
             }
         }
         did
+    }
+
+    /// Close the least recently active connection with no request in progress, to make room
+    /// for a new one. `false` if every connection is busy.
+    fn evict_idle(&mut self) -> bool {
+        let sh = &self.shared;
+        let victim = (0..self.conns.len())
+            .filter(|i| self.conns[*i].is_idle(sh))
+            .min_by_key(|i| self.conns[*i].last_input);
+        let Some(i) = victim else {
+            return false;
+        };
+        let c = self.conns.remove(i);
+        let _ = c.stream.shutdown(std::net::Shutdown::Both);
+        true
     }
 }
 
@@ -230,7 +258,9 @@ impl Transport for HttpServer {
         for conn in self.conns.iter_mut() {
             did |= conn.flush();
         }
+        let now = Instant::now();
         for c in self.conns.iter_mut() {
+            did |= c.check_timers(now, &TIMEOUTS);
             did |= c.check_request_deadline();
             let idle_http = matches!(c.mode, Mode::Http { waiting: false, .. }) && c.out.is_empty();
             if idle_http && c.last_input.elapsed() >= IDLE_TIMEOUT {
@@ -388,11 +418,7 @@ fn stream_log(rt: &Runtime, next: &mut u64, out: &mut Vec<u8>) -> bool {
     let epoch = dev.board.clock().unix_time_ms();
     let uptime = dev.now_ms();
     for line in dev.log.since(*next) {
-        let ts = match epoch {
-            // The wall-clock time of the line.
-            Some(ms) => (ms - (uptime.saturating_sub(line.ts_ms)) as f64) / 1000.0,
-            None => line.ts_ms as f64 / 1000.0,
-        };
+        let ts = super::log_time::line_time_s(epoch, uptime, line.ts_ms);
         let level = match line.level {
             Level::Error => 0,
             Level::Warn => 1,
@@ -416,6 +442,67 @@ fn stream_log(rt: &Runtime, next: &mut u64, out: &mut Vec<u8>) -> bool {
 }
 
 impl Conn {
+    /// A new HTTP connection on an accepted (non-blocking) socket.
+    fn new(id: u64, stream: TcpStream) -> Conn {
+        Conn {
+            id,
+            stream,
+            mode: Mode::Http {
+                parser: RequestParser::new(RPC_REQUEST_LIMIT).with_path_limits(path_limit),
+                waiting: false,
+            },
+            out: Vec::new(),
+            closing: false,
+            dead: false,
+            eof: false,
+            last_input: Instant::now(),
+            request_started: None,
+            stalled_since: None,
+            ping_sent: None,
+        }
+    }
+
+    /// No request of this connection is in progress (it may be closed to make room).
+    fn is_idle(&self, sh: &Shared) -> bool {
+        let busy = match &self.mode {
+            Mode::Http { parser, waiting } => *waiting || parser.buffered() > 0,
+            Mode::Rpc { .. } | Mode::Log { .. } => false,
+        };
+        !busy && !sh.transactions.values().any(|t| t.conn == self.id)
+    }
+
+    /// The write-progress timeout and the WebSocket keep-alive, at `now`.
+    fn check_timers(&mut self, now: Instant, t: &Timeouts) -> bool {
+        if self.dead {
+            return false;
+        }
+        if self
+            .stalled_since
+            .is_some_and(|s| now.saturating_duration_since(s) >= t.write)
+        {
+            // The client stopped reading: its slot goes to someone else.
+            self.dead = true;
+            return true;
+        }
+        if !matches!(self.mode, Mode::Rpc { .. } | Mode::Log { .. }) || self.closing {
+            return false;
+        }
+        match self.ping_sent {
+            Some(p) if now.saturating_duration_since(p) >= t.pong => {
+                self.dead = true;
+                true
+            }
+            Some(_) => false,
+            None if now.saturating_duration_since(self.last_input) >= t.ws_idle => {
+                websocket::encode_frame(&mut self.out, opcode::PING, b"", None);
+                self.ping_sent = Some(now);
+                self.flush();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Whether [`Conn::read_input`] would read now.
     fn wants_input(&self) -> bool {
         !self.dead
@@ -454,6 +541,8 @@ impl Conn {
                 Ok(k) => {
                     did = true;
                     self.last_input = Instant::now();
+                    // Anything from the client (a pong or not) shows it is alive.
+                    self.ping_sent = None;
                     left -= k;
                     match &mut self.mode {
                         Mode::Http { parser, .. } => parser.feed(&buf[..k]),
@@ -501,17 +590,25 @@ impl Conn {
     /// Write what is queued. Drops the connection if the client stopped reading.
     fn flush(&mut self) -> bool {
         let mut did = false;
+        let mut wrote = false;
         while !self.out.is_empty() && !self.dead {
             match self.stream.write(&self.out) {
                 Ok(0) => self.dead = true,
                 Ok(n) => {
                     self.out.drain(..n);
                     did = true;
+                    wrote = true;
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(_) => self.dead = true,
             }
+        }
+        if self.out.is_empty() || wrote {
+            self.stalled_since = None;
+        }
+        if !self.out.is_empty() {
+            self.stalled_since.get_or_insert_with(Instant::now);
         }
         if self.out.len() > MAX_OUTPUT {
             self.dead = true;
@@ -584,6 +681,12 @@ impl Conn {
         }
     }
 
+    /// Queue a 401 answer with the digest `challenge` (a `WWW-Authenticate` value).
+    fn unauthorized(&mut self, challenge: &str, keep_alive: bool) {
+        let body = json!({"code": 401, "message": "unauthorized"});
+        self.respond(401, &[("WWW-Authenticate", challenge)], &body, keep_alive);
+    }
+
     /// Queue an HTTP response with a JSON body.
     fn respond(&mut self, status: u16, headers: &[(&str, &str)], body: &Json, keep_alive: bool) {
         let mut h: Vec<(&str, &str)> = vec![
@@ -620,12 +723,7 @@ impl Conn {
         if websocket::is_upgrade(&req) && (path == "/rpc" || path == "/debug/log") {
             if path == "/debug/log" {
                 if let Err(challenge) = sh.check_http_auth(rt, &req) {
-                    self.respond(
-                        401,
-                        &[("WWW-Authenticate", &challenge)],
-                        &json!({"code": 401, "message": "unauthorized"}),
-                        false,
-                    );
+                    self.unauthorized(&challenge, false);
                     return;
                 }
             }
@@ -638,10 +736,11 @@ impl Conn {
                 self.respond(200, &[], &info, keep_alive);
             }
             ("POST", "/rpc") => {
-                let frame = match frames::parse_request(&req.body) {
+                let frame = match rpc_frame::parse_request(&req.body) {
                     Ok(f) => f,
-                    Err((id, e)) => {
-                        let body = frames::response(&id, &sh.device_id, &Err(e.clone()));
+                    Err((id, src, e)) => {
+                        let body =
+                            response_frame(&id, &sh.device_id, src.as_deref(), &Err(e.clone()));
                         self.respond(frames::http_status(&e), &[], &body, keep_alive);
                         return;
                     }
@@ -653,27 +752,17 @@ impl Conn {
                     None => sh.check_http_auth(rt, &req).map_err(|_| false),
                 };
                 if let Err(stale) = authed {
-                    let nonce = sh.new_nonce();
-                    let e = RpcError::new(
-                        code::UNAUTHORIZED,
-                        digest::rpc_challenge(&sh.device_id, nonce, stale),
-                    );
-                    let header = digest::www_authenticate(&sh.device_id, &nonce.to_string());
-                    let body = frames::response(&frame.id, &sh.device_id, &Err(e));
+                    let (body, header) = sh.rpc_unauthorized(&frame, stale);
                     self.respond(401, &[("WWW-Authenticate", &header)], &body, keep_alive);
                     return;
                 }
-                self.run(sh, rt, frame, Answer::Frame { keep_alive });
+                let dst = frame.src.clone();
+                self.run(sh, rt, frame, Answer::Frame { keep_alive, dst });
             }
             ("GET" | "POST", p) if p.starts_with("/rpc/") => {
                 let open = is_open_method(&p[5..]);
                 if let (false, Err(challenge)) = (open, sh.check_http_auth(rt, &req)) {
-                    self.respond(
-                        401,
-                        &[("WWW-Authenticate", &challenge)],
-                        &json!({"code": 401, "message": "unauthorized"}),
-                        keep_alive,
-                    );
+                    self.unauthorized(&challenge, keep_alive);
                     return;
                 }
                 let method =
@@ -713,12 +802,7 @@ impl Conn {
             }
             (_, p) if p.starts_with("/script/") => {
                 if let Err(challenge) = sh.check_http_auth(rt, &req) {
-                    self.respond(
-                        401,
-                        &[("WWW-Authenticate", &challenge)],
-                        &json!({"code": 401, "message": "unauthorized"}),
-                        false,
-                    );
+                    self.unauthorized(&challenge, false);
                     return;
                 }
                 self.script_endpoint(sh, rt, req);
@@ -832,10 +916,11 @@ impl Conn {
                 if !matches!(self.mode, Mode::Rpc { .. }) {
                     return;
                 }
-                let frame = match frames::parse_request(text.as_bytes()) {
+                let frame = match rpc_frame::parse_request(text.as_bytes()) {
                     Ok(f) => f,
-                    Err((id, e)) => {
-                        self.ws_send(&frames::response(&id, &sh.device_id, &Err(e)));
+                    Err((id, src, e)) => {
+                        // Answered even with id null (a parse error has no id).
+                        self.ws_send(&response_frame(&id, &sh.device_id, src.as_deref(), &Err(e)));
                         return;
                     }
                 };
@@ -846,15 +931,7 @@ impl Conn {
                     None => Ok(()),
                 };
                 if let Err(stale) = authed {
-                    let nonce = sh.new_nonce();
-                    let e = RpcError::new(
-                        code::UNAUTHORIZED,
-                        digest::rpc_challenge(&sh.device_id, nonce, stale),
-                    );
-                    let mut f = frames::response(&frame.id, &sh.device_id, &Err(e));
-                    if let Some(s) = &frame.src {
-                        f["dst"] = json!(s);
-                    }
+                    let (f, _) = sh.rpc_unauthorized(&frame, stale);
                     self.ws_send(&f);
                     return;
                 }
@@ -862,23 +939,14 @@ impl Conn {
                 if let (Some(s), Mode::Rpc { src, .. }) = (&frame.src, &mut self.mode) {
                     *src = Some(s.clone());
                 }
-                self.run(sh, rt, frame, Answer::Ws);
+                let dst = frame.src.clone();
+                self.run(sh, rt, frame, Answer::Ws { dst });
             }
         }
     }
 
     fn ws_send(&mut self, frame: &Json) {
-        let mut bytes = serde_json::to_vec(frame).unwrap_or_default();
-        if let Mode::Rpc { src: Some(dst), .. } = &self.mode {
-            // Shelly addresses answers to the client's src.
-            if let Json::Object(o) = frame {
-                if !o.contains_key("dst") && o.contains_key("id") {
-                    let mut f = frame.clone();
-                    f["dst"] = json!(dst);
-                    bytes = serde_json::to_vec(&f).unwrap_or_default();
-                }
-            }
-        }
+        let bytes = serde_json::to_vec(frame).unwrap_or_default();
         websocket::encode_frame(&mut self.out, opcode::TEXT, &bytes, None);
     }
 
@@ -926,12 +994,12 @@ impl Conn {
         result: &Result<Json, RpcError>,
     ) {
         match answer {
-            Answer::Ws => {
+            Answer::Ws { dst } => {
                 if !id.is_null() {
-                    self.ws_send(&frames::response(id, device_id, result));
+                    self.ws_send(&response_frame(id, device_id, dst.as_deref(), result));
                 }
             }
-            Answer::Frame { keep_alive } => {
+            Answer::Frame { keep_alive, dst } => {
                 if let Mode::Http { waiting, .. } = &mut self.mode {
                     *waiting = false;
                 }
@@ -939,7 +1007,7 @@ impl Conn {
                 self.respond(
                     status,
                     &[],
-                    &frames::response(id, device_id, result),
+                    &response_frame(id, device_id, dst.as_deref(), result),
                     *keep_alive,
                 );
             }
@@ -974,17 +1042,26 @@ impl Shared {
         self.started.elapsed().as_millis() as u64
     }
 
-    /// A fresh nonce (a number below 2^53, so JSON clients read it exactly), remembered.
-    fn new_nonce(&mut self) -> u64 {
-        // xorshift64*: unpredictable enough with a time-and-address seed for a nonce.
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        let n = (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11).max(1);
-        let now = self.now_ms();
-        self.nonces.issue(n, now)
+    /// A fresh nonce (a number below 2^53, so JSON clients read it exactly; nothing is
+    /// remembered, see [`Nonces`]).
+    fn new_nonce(&self) -> u64 {
+        self.nonces.issue(self.now_ms())
+    }
+
+    /// The refusal of a request frame without valid credentials: the response frame (error 401,
+    /// its message the JSON challenge with a fresh nonce; `stale` if only the nonce was old)
+    /// and the same nonce as a `WWW-Authenticate` header value.
+    fn rpc_unauthorized(&self, frame: &RequestFrame, stale: bool) -> (Json, String) {
+        let nonce = self.new_nonce();
+        let e = RpcError::new(
+            code::UNAUTHORIZED,
+            digest::rpc_challenge(&self.device_id, nonce, stale),
+        );
+        let body = response_frame(&frame.id, &self.device_id, frame.src.as_deref(), &Err(e));
+        (
+            body,
+            digest::www_authenticate(&self.device_id, &nonce.to_string()),
+        )
     }
 
     /// Check an `Authorization` header when a password is set. `Err` holds the
@@ -1001,9 +1078,10 @@ impl Shared {
             // for one request would authorize any other (RFC 7616 §3.4.6).
             .filter(|c| c.uri.as_deref() == Some(req.target.as_str()))
             .is_some_and(|c| {
+                // Each use of a nonce in a header needs a higher `nc`: no replays.
                 let nonces = &mut self.nonces;
                 digest::verify(&c, &ha1, &self.device_id, &req.method, |n| {
-                    nonces.valid(n, now)
+                    nonces.use_count(n, &c.nc, now)
                 })
                 .is_ok()
             });
@@ -1026,7 +1104,8 @@ impl Shared {
         };
         let now = self.now_ms();
         let c = frames::frame_credentials(auth).ok_or(false)?;
-        let nonces = &mut self.nonces;
+        // As on Shelly, frames always carry `nc = 1`: the nonce's lifetime bounds replays.
+        let nonces = &self.nonces;
         digest::verify(&c, &ha1, &self.device_id, "", |n| nonces.valid(n, now))
             .map_err(|e| e == digest::AuthError::StaleNonce)
     }
@@ -1070,4 +1149,156 @@ fn set_auth(rt: &mut Runtime, params: &Json) -> Result<Json, RpcError> {
     dev.components.sys.auth_ha1 = ha1;
     ferrite_runtime::persist::save_component_config(&mut dev, "sys");
     Ok(Json::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::small_buffer;
+    use super::*;
+
+    fn server() -> HttpServer {
+        let opts = super::super::parse(&[]).unwrap();
+        HttpServer::bind("127.0.0.1:0", &opts, [3; 32]).unwrap()
+    }
+
+    /// A server-side connection and its client.
+    fn conn_pair() -> (Conn, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (stream, _) = l.accept().unwrap();
+        stream.set_nonblocking(true).unwrap();
+        small_buffer(&stream, libc::SO_SNDBUF);
+        small_buffer(&client, libc::SO_RCVBUF);
+        (Conn::new(1, stream), client)
+    }
+
+    fn accept_until(s: &mut HttpServer, next_id: u64) {
+        for _ in 0..200 {
+            s.accept();
+            if s.next_conn >= next_id {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        panic!("connections were not accepted");
+    }
+
+    #[test]
+    fn a_full_table_evicts_the_oldest_idle_connection() {
+        let mut s = server();
+        let addr = s.listener.local_addr().unwrap();
+        let mut clients: Vec<TcpStream> = (0..MAX_CONNECTIONS)
+            .map(|_| TcpStream::connect(addr).unwrap())
+            .collect();
+        accept_until(&mut s, MAX_CONNECTIONS as u64 + 1);
+        assert_eq!(s.conns.len(), MAX_CONNECTIONS);
+        // Connection 1 is the least recently active but has a request in progress.
+        clients[0].write_all(b"GET /shelly HTTP/1.1\r\n").unwrap();
+        for _ in 0..100 {
+            s.conns[0].read_input();
+            if matches!(&s.conns[0].mode, Mode::Http { parser, .. } if parser.buffered() > 0) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let base = Instant::now();
+        for (i, c) in s.conns.iter_mut().enumerate() {
+            c.last_input = base + Duration::from_millis(i as u64);
+        }
+        s.conns[0].last_input = base - Duration::from_secs(1);
+        let _new = TcpStream::connect(addr).unwrap();
+        accept_until(&mut s, MAX_CONNECTIONS as u64 + 2);
+        let ids: Vec<u64> = s.conns.iter().map(|c| c.id).collect();
+        assert_eq!(ids.len(), MAX_CONNECTIONS);
+        assert!(ids.contains(&1), "the busy connection stays");
+        assert!(!ids.contains(&2), "the oldest idle connection is evicted");
+        assert!(
+            ids.contains(&(MAX_CONNECTIONS as u64 + 1)),
+            "the new one is in"
+        );
+        // The evicted client sees its connection end.
+        let mut b = [0u8; 1];
+        clients[1]
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        assert!(matches!(clients[1].read(&mut b), Ok(0) | Err(_)));
+    }
+
+    #[test]
+    fn a_client_that_stops_reading_is_closed_after_the_write_timeout() {
+        let (mut conn, mut client) = conn_pair();
+        // Far more than the socket buffers hold, far less than MAX_OUTPUT.
+        conn.out = vec![b'x'; 300 * 1024];
+        conn.flush();
+        assert!(!conn.out.is_empty() && !conn.dead);
+        let t0 = Instant::now();
+        conn.check_timers(t0 + Duration::from_secs(5), &TIMEOUTS);
+        assert!(!conn.dead);
+        // The client reads a little: the output shrank, the timer starts again.
+        let before = conn.out.len();
+        let mut b = [0u8; 4096];
+        for _ in 0..32 {
+            client.read_exact(&mut b).unwrap();
+            conn.flush();
+            if conn.out.len() < before {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(conn.out.len() < before);
+        let t1 = Instant::now();
+        conn.check_timers(t1 + Duration::from_secs(9), &TIMEOUTS);
+        assert!(!conn.dead);
+        conn.check_timers(t1 + Duration::from_secs(11), &TIMEOUTS);
+        assert!(conn.dead, "no progress for 10 s closes the connection");
+    }
+
+    fn websocket_conn() -> (Conn, TcpStream) {
+        let (mut conn, client) = conn_pair();
+        conn.mode = Mode::Rpc {
+            decoder: Decoder::server(websocket::DEFAULT_MESSAGE_LIMIT),
+            src: None,
+        };
+        client
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        (conn, client)
+    }
+
+    #[test]
+    fn an_idle_websocket_is_pinged_and_closed_without_pong() {
+        let (mut conn, mut client) = websocket_conn();
+        let t0 = conn.last_input;
+        conn.check_timers(t0 + Duration::from_secs(59), &TIMEOUTS);
+        assert!(conn.ping_sent.is_none());
+        conn.check_timers(t0 + Duration::from_secs(61), &TIMEOUTS);
+        let mut ping = [0u8; 2];
+        client.read_exact(&mut ping).unwrap();
+        assert_eq!(ping, [0x80 | opcode::PING, 0]);
+        conn.check_timers(t0 + Duration::from_secs(90), &TIMEOUTS);
+        assert!(!conn.dead);
+        conn.check_timers(t0 + Duration::from_secs(92), &TIMEOUTS);
+        assert!(conn.dead, "no pong within 30 s closes the connection");
+    }
+
+    #[test]
+    fn a_websocket_that_answers_the_ping_stays() {
+        let (mut conn, mut client) = websocket_conn();
+        let t0 = conn.last_input;
+        conn.check_timers(t0 + Duration::from_secs(61), &TIMEOUTS);
+        let mut ping = [0u8; 2];
+        client.read_exact(&mut ping).unwrap();
+        let mut pong = Vec::new();
+        websocket::encode_frame(&mut pong, opcode::PONG, b"", Some([1, 2, 3, 4]));
+        client.write_all(&pong).unwrap();
+        for _ in 0..100 {
+            conn.read_input();
+            if conn.ping_sent.is_none() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        conn.check_timers(t0 + Duration::from_secs(92), &TIMEOUTS);
+        assert!(!conn.dead);
+    }
 }

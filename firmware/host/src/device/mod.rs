@@ -12,12 +12,17 @@
 mod console;
 mod http_client;
 mod http_server;
+mod log_time;
 mod mqtt_client;
 mod net;
 mod options;
+mod rpc_frame;
 mod sockets;
 mod storage;
 mod system;
+#[cfg(test)]
+mod test_util;
+mod worker;
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -60,7 +65,7 @@ pub trait Transport {
 
 /// The longest the loop waits without a reason (a safety net for sources it cannot see).
 const MAX_WAIT_MS: u64 = 1000;
-/// The wait while network connections are open (their sockets are not visible to the loop).
+/// The wait while network events wait for the runtime.
 const NET_WAIT_MS: u64 = 5;
 /// The wait while a transport cannot be waited for through file descriptors.
 const BLIND_WAIT_MS: u64 = 5;
@@ -77,7 +82,7 @@ fn boot(opts: &DeviceOptions) -> Result<Booted, String> {
     let system = system::HostSystem::open(&opts.data_dir)?;
     let reboot = system.reboot_flag();
     let clock = system::HostClock::new();
-    let host_net = net::HostNet::new(clock.epoch());
+    let host_net = net::HostNet::new(clock.epoch())?;
     let watch = host_net.watch();
     let board = SimBoard::new(Box::new(clock), Box::new(storage), Box::new(system))
         .with_standard_parts()
@@ -110,7 +115,9 @@ pub fn run(opts: DeviceOptions) -> i32 {
         }
     }
     if let Some(addr) = &opts.http {
-        match http_server::HttpServer::bind(addr, &opts) {
+        let server =
+            system::random_key().and_then(|key| http_server::HttpServer::bind(addr, &opts, key));
+        match server {
             Ok(s) => transports.push(Box::new(s)),
             Err(e) => {
                 eprintln!("ferrite device: http: {e}");
@@ -171,10 +178,11 @@ fn run_booted(b: &mut Booted, transports: &mut [Box<dyn Transport>]) -> Option<i
             (a, n) => a.or(n),
         };
         let mut wait = deadline.map_or(MAX_WAIT_MS, |d| d.saturating_sub(now).min(MAX_WAIT_MS));
-        if b.net.io_open.get() {
+        if b.net.busy.get() {
             wait = wait.min(NET_WAIT_MS);
         }
         fds.clear();
+        fds.extend_from_slice(&b.net.fds.borrow());
         for t in transports.iter() {
             if !t.wait_fds(&mut fds) {
                 wait = wait.min(BLIND_WAIT_MS);

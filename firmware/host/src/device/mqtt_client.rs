@@ -9,12 +9,14 @@
 
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::net::TcpStream;
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Duration;
 
 use ferrite_protocols::mqtt::{MqttClient, MqttEvent, MqttOptions};
 use ferrite_runtime::board::{BoardError, BoardEvent, BoardResult, Mqtt, MqttStatus};
+
+use super::worker::{connect_in_background, pollfd, WakeHandle};
 
 /// The default MQTT port.
 pub const DEFAULT_PORT: u16 = 1883;
@@ -29,7 +31,8 @@ const MAX_TX_BYTES: usize = 256 * 1024;
 const MAX_RX_PER_POLL: usize = 64 * 1024;
 /// "Never" as a time: no reconnect until reconfigured.
 const NEVER: u64 = u64::MAX;
-/// Board events waiting for the runtime; beyond that messages are dropped.
+/// Board events waiting for the runtime; when that many wait, the socket is not read (the
+/// broker's data waits in the kernel, nothing is dropped).
 const MAX_EVENTS: usize = 256;
 
 /// Split `host[:port]` (an IPv6 address in brackets if it has a port).
@@ -100,6 +103,8 @@ pub struct HostMqtt {
     pub last_error: Option<String>,
     /// The latest time seen.
     now_ms: u64,
+    /// Wakes the device loop when the connect worker finished.
+    wake: WakeHandle,
     /// The last reason printed for the person running the device.
     reported_error: Option<String>,
 }
@@ -123,7 +128,31 @@ impl HostMqtt {
             last_error: None,
             now_ms: 0,
             reported_error: None,
+            wake: WakeHandle::none(),
         }
+    }
+
+    /// Wake the device loop through `wake` when a connect finishes.
+    pub fn set_waker(&mut self, wake: WakeHandle) {
+        self.wake = wake;
+    }
+
+    /// Add the broker connection's descriptor to the loop's poll set. Returns `false` when
+    /// the loop must come back soon regardless (events wait for the runtime).
+    pub fn wait_fds(&self, fds: &mut Vec<libc::pollfd>) -> bool {
+        use std::os::fd::AsRawFd;
+        if !self.events.is_empty() {
+            return false;
+        }
+        if let Link::Open { stream, tx } = &self.link {
+            let mut ev = libc::POLLIN;
+            if !tx.is_empty() {
+                ev |= libc::POLLOUT;
+            }
+            fds.push(pollfd(stream.as_raw_fd(), ev));
+        }
+        // Connecting: the worker wakes the loop; idle: the reconnect deadline does.
+        true
     }
 
     /// The earliest time something is due (reconnect, keepalive), for the loop's sleep.
@@ -131,7 +160,8 @@ impl HostMqtt {
         match &self.link {
             Link::Idle { at_ms } if self.config.enabled && *at_ms != NEVER => Some(*at_ms),
             Link::Idle { .. } => None,
-            Link::Connecting(_) => Some(self.now_ms + 10),
+            // The connect worker wakes the loop; this is only a safety net.
+            Link::Connecting(_) => Some(self.now_ms + 1_000),
             Link::Open { .. } => self.client.next_timeout(),
         }
     }
@@ -145,9 +175,12 @@ impl HostMqtt {
     }
 
     fn push(&mut self, ev: BoardEvent) {
-        if self.events.len() < MAX_EVENTS || !matches!(ev, BoardEvent::MqttMessage { .. }) {
-            self.events.push_back(ev);
-        }
+        self.events.push_back(ev);
+    }
+
+    /// The runtime has not taken the events it has: read nothing more for now.
+    fn events_full(&self) -> bool {
+        self.events.len() >= MAX_EVENTS
     }
 
     fn drive(&mut self) {
@@ -184,29 +217,15 @@ impl HostMqtt {
                 return;
             }
         };
-        let (tx, rx) = mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("mqtt-connect".into())
-            .spawn(move || {
-                let r = (|| {
-                    let addrs = (host.as_str(), port)
-                        .to_socket_addrs()
-                        .map_err(|e| format!("{host}:{port}: {e}"))?;
-                    let mut last = format!("{host}:{port}: no address");
-                    for a in addrs {
-                        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
-                            Ok(s) => return Ok(s),
-                            Err(e) => last = format!("{a}: {e}"),
-                        }
-                    }
-                    Err(last)
-                })();
-                // The receiver is gone if the device was reconfigured meanwhile.
-                let _ = tx.send(r);
-            });
-        match spawned {
-            Ok(_) => self.link = Link::Connecting(rx),
-            Err(e) => self.lost(format!("cannot start the connect thread: {e}")),
+        match connect_in_background(
+            "mqtt-connect",
+            &host,
+            port,
+            CONNECT_TIMEOUT,
+            self.wake.clone(),
+        ) {
+            Ok(rx) => self.link = Link::Connecting(rx),
+            Err(e) => self.lost(e),
         }
     }
 
@@ -228,15 +247,23 @@ impl HostMqtt {
         self.flush();
     }
 
+    /// Read what the broker sent, while the runtime has room for more events (the rest waits
+    /// in the socket for a later round).
     fn read(&mut self) {
-        let Link::Open { stream, .. } = &mut self.link else {
-            return;
-        };
         let mut buf = [0u8; 4096];
         let mut total = 0;
         let mut end: Option<String> = None;
-        while total < MAX_RX_PER_POLL {
-            match stream.read(&mut buf) {
+        // Events the client still holds go first.
+        self.handle_client_events();
+        while total < MAX_RX_PER_POLL && !self.events_full() {
+            let Link::Open { stream, .. } = &mut self.link else {
+                return;
+            };
+            // Every event takes at least 2 bytes of input: reading no more than twice the room
+            // left means neither queue (the client's nor this one) can overflow.
+            let room = MAX_EVENTS.saturating_sub(self.events.len());
+            let want = buf.len().min(2 * room);
+            match stream.read(&mut buf[..want]) {
                 Ok(0) => {
                     end = Some("the broker closed the connection".into());
                     break;
@@ -247,6 +274,7 @@ impl HostMqtt {
                         end = Some(format!("{e}"));
                         break;
                     }
+                    self.handle_client_events();
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -271,7 +299,15 @@ impl HostMqtt {
             tx.extend_from_slice(&p);
         }
         let mut failed = None;
-        while !tx.is_empty() {
+        if tx.len() > 2 * MAX_TX_BYTES {
+            // A broker that sends (e.g. QoS 1 messages to acknowledge) but does not read.
+            failed = Some(format!(
+                "the broker does not read: {} bytes unsent",
+                tx.len()
+            ));
+            tx.clear();
+        }
+        while !tx.is_empty() && failed.is_none() {
             match stream.write(tx) {
                 Ok(0) => {
                     failed = Some("write: connection closed".to_string());
@@ -294,8 +330,13 @@ impl HostMqtt {
         }
     }
 
+    /// Move the client's events to the queue for the runtime; those beyond [`MAX_EVENTS`] stay
+    /// in the client until the runtime took some.
     fn handle_client_events(&mut self) {
-        while let Some(ev) = self.client.poll_event() {
+        while !self.events_full() {
+            let Some(ev) = self.client.poll_event() else {
+                break;
+            };
             match ev {
                 MqttEvent::Connected { .. } => {
                     self.backoff_ms = BACKOFF_MIN_MS;
@@ -448,7 +489,9 @@ impl Mqtt for HostMqtt {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_util::small_buffer;
     use super::*;
+    use std::sync::mpsc;
 
     #[test]
     fn servers() {
@@ -594,5 +637,73 @@ mod tests {
         assert_eq!(&packets[5].1[2..], &[0, 1, b'a', 1]);
         // Credentials in CONNECT: user and password flags.
         assert_eq!(packets[0].1[7], 0xC2);
+    }
+
+    #[test]
+    fn a_flood_of_messages_is_delivered_whole() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        const N: usize = 3 * MAX_EVENTS;
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let _ = read_packet(&mut s);
+            let mut all = vec![0x20, 2, 0, 0];
+            for i in 0..N {
+                let p = (i as u16).to_be_bytes();
+                all.extend_from_slice(&[0x30, 5, 0, 1, b'a', p[0], p[1]]);
+            }
+            s.write_all(&all).unwrap();
+            while read_packet(&mut s).is_some() {}
+        });
+        let epoch = std::time::Instant::now();
+        let mut m = HostMqtt::new();
+        m.configure(true, &format!("127.0.0.1:{port}"), "dev", "", "");
+        poll_until(&mut m, epoch, |s| s.contains(&BoardEvent::MqttConnected));
+        // Everything is in the socket before the runtime takes the first message.
+        std::thread::sleep(Duration::from_millis(200));
+        let mut seen = Vec::new();
+        while seen.len() < N && epoch.elapsed() < Duration::from_secs(10) {
+            match m.poll_event(epoch.elapsed().as_millis() as u64) {
+                Some(e) => seen.push(e),
+                None => std::thread::sleep(Duration::from_millis(2)),
+            }
+        }
+        assert_eq!(seen.len(), N, "messages were lost");
+        for (i, e) in seen.iter().enumerate() {
+            let p = (i as u16).to_be_bytes();
+            let want = BoardEvent::MqttMessage {
+                topic: "a".into(),
+                payload: p.to_vec(),
+            };
+            assert_eq!(e, &want, "message {i}");
+        }
+    }
+
+    #[test]
+    fn a_broker_that_does_not_read_is_dropped() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            small_buffer(&s, libc::SO_RCVBUF);
+            let _ = read_packet(&mut s);
+            s.write_all(&[0x20, 2, 0, 0]).unwrap();
+            // Never read again; keep the connection until the test ends.
+            let _ = done_rx.recv();
+        });
+        let epoch = std::time::Instant::now();
+        let mut m = HostMqtt::new();
+        m.configure(true, &format!("127.0.0.1:{port}"), "dev", "", "");
+        poll_until(&mut m, epoch, |s| s.contains(&BoardEvent::MqttConnected));
+        let Link::Open { stream, tx } = &mut m.link else {
+            panic!("not open");
+        };
+        small_buffer(stream, libc::SO_SNDBUF);
+        // What a flood of QoS 1 messages leaves to acknowledge, beyond twice the bound.
+        tx.resize(2 * MAX_TX_BYTES + 4, 0x40);
+        poll_until(&mut m, epoch, |s| s.contains(&BoardEvent::MqttDisconnected));
+        assert!(!m.status().connected);
+        let _ = done_tx.send(());
     }
 }

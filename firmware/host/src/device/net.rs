@@ -1,29 +1,34 @@
 //! The host's network for scripts: the MQTT client, HTTP client and TCP/UDP sockets of the
 //! virtual device over real std sockets, and a "Wi-Fi" that is the host's own network.
 //!
-//! The parts do their I/O when the runtime polls the board ([`NetBackend::poll_event`]); they
-//! have no file descriptors the main loop could wait on, so [`NetWatch`] tells the loop how
-//! soon it must come back (a deadline, or "soon" while connections are open).
+//! The parts do their I/O when the runtime polls the board ([`NetBackend::poll_event`]).
+//! [`NetWatch`] tells the main loop what to wait for: the sockets' descriptors (the MQTT
+//! connection, scripts' sockets), a self-pipe that worker threads (connects, HTTP requests)
+//! write to when they finish, and the next network timer — so an idle device with MQTT
+//! connected sleeps in `poll(2)` until something happens.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::net::UdpSocket;
 use std::rc::Rc;
 use std::time::Instant;
 
 use ferrite_runtime::board::{
-    BoardEvent, BoardResult, HttpClient, HttpRequest, Mqtt, Sockets, Wifi, WifiStatus,
+    BoardEvent, BoardResult, HttpClient, Mqtt, Sockets, Wifi, WifiStatus,
 };
 use ferrite_runtime::sim::NetBackend;
 
 use super::http_client::HostHttpClient;
 use super::mqtt_client::HostMqtt;
 use super::sockets::HostSockets;
+use super::worker::{pollfd, Waker};
 
 /// What the main loop needs to know about the network to sleep correctly.
 #[derive(Clone, Default)]
 pub struct NetWatch {
-    /// Connections are open or in progress: poll again within a few milliseconds.
-    pub io_open: Rc<Cell<bool>>,
+    /// The descriptors whose readiness means network work (always the wake-up pipe).
+    pub fds: Rc<RefCell<Vec<libc::pollfd>>>,
+    /// Events wait for the runtime: poll again within a few milliseconds.
+    pub busy: Rc<Cell<bool>>,
     /// The earliest time (ms since boot) a network timer is due.
     pub deadline_ms: Rc<Cell<Option<u64>>>,
 }
@@ -80,44 +85,36 @@ impl Wifi for HostWifi {
     }
 }
 
-/// The HTTP client, counting the requests in flight (the loop polls often while any are).
-struct CountingHttp {
-    inner: HostHttpClient,
-    in_flight: usize,
-}
-
-impl HttpClient for CountingHttp {
-    fn start(&mut self, request: HttpRequest) -> BoardResult<u32> {
-        let id = self.inner.start(request)?;
-        self.in_flight += 1;
-        Ok(id)
-    }
-}
-
 /// The virtual device's network backend.
 pub struct HostNet {
     epoch: Instant,
     mqtt: HostMqtt,
-    http: CountingHttp,
+    http: HostHttpClient,
     sockets: HostSockets,
     wifi: HostWifi,
     watch: NetWatch,
+    waker: Waker,
 }
 
 impl HostNet {
     /// `epoch`: the board clock's boot instant (network timers use the same time base).
-    pub fn new(epoch: Instant) -> HostNet {
-        HostNet {
+    pub fn new(epoch: Instant) -> Result<HostNet, String> {
+        let waker = Waker::new().map_err(|e| format!("network wake-up pipe: {e}"))?;
+        let mut mqtt = HostMqtt::new();
+        mqtt.set_waker(waker.handle());
+        let mut http = HostHttpClient::new();
+        http.set_waker(waker.handle());
+        let mut sockets = HostSockets::new();
+        sockets.set_waker(waker.handle());
+        Ok(HostNet {
             epoch,
-            mqtt: HostMqtt::new(),
-            http: CountingHttp {
-                inner: HostHttpClient::new(),
-                in_flight: 0,
-            },
-            sockets: HostSockets::new(),
+            mqtt,
+            http,
+            sockets,
             wifi: HostWifi::new(),
             watch: NetWatch::default(),
-        }
+            waker,
+        })
     }
 
     pub fn watch(&self) -> NetWatch {
@@ -130,10 +127,11 @@ impl HostNet {
 
     /// Update what the main loop sees (after a round of polling found nothing more).
     fn update_watch(&self) {
-        let m = self.mqtt.status();
-        self.watch
-            .io_open
-            .set(m.enabled || self.http.in_flight > 0 || self.sockets.open_count() > 0);
+        let mut fds = self.watch.fds.borrow_mut();
+        fds.clear();
+        fds.push(pollfd(self.waker.fd(), libc::POLLIN));
+        let waitable = self.mqtt.wait_fds(&mut fds) & self.sockets.wait_fds(&mut fds);
+        self.watch.busy.set(!waitable);
         self.watch.deadline_ms.set(self.mqtt.next_deadline());
     }
 }
@@ -152,25 +150,86 @@ impl NetBackend for HostNet {
         Some(&mut self.wifi)
     }
     fn poll_event(&mut self) -> Option<BoardEvent> {
+        // Woken or not, every channel is looked at below.
+        self.waker.drain();
         let now = self.now_ms();
-        if let Some(e) = self.mqtt.poll_event(now) {
-            return Some(e);
+        let ev = self
+            .mqtt
+            .poll_event(now)
+            .or_else(|| self.http.poll_event())
+            .or_else(|| self.sockets.poll_event());
+        if ev.is_some() {
+            // The runtime may stop taking events before `None`: until it drains them (and the
+            // watch is updated), the loop comes back soon.
+            self.watch.busy.set(true);
+        } else {
+            self.update_watch();
         }
-        if let Some(e) = self.http.inner.poll_event() {
-            self.http.in_flight = self.http.in_flight.saturating_sub(1);
-            return Some(e);
-        }
-        if let Some(e) = self.sockets.poll_event() {
-            return Some(e);
-        }
-        self.update_watch();
-        None
+        ev
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_idle_mqtt_connection_is_waited_for_in_poll() {
+        use std::io::{Read, Write};
+        use std::time::Duration;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 256];
+            let _ = s.read(&mut buf);
+            s.write_all(&[0x20, 2, 0, 0]).unwrap();
+            // Later, one message.
+            let _ = go_rx.recv();
+            s.write_all(&[0x30, 5, 0, 1, b'a', b'h', b'i']).unwrap();
+            let _ = go_rx.recv();
+        });
+        let mut n = HostNet::new(Instant::now()).unwrap();
+        n.mqtt
+            .configure(true, &format!("127.0.0.1:{port}"), "dev", "", "");
+        let w = n.watch();
+        let poll = |w: &NetWatch, ms: i32| {
+            let mut fds = w.fds.borrow().clone();
+            // SAFETY: a valid array of pollfds.
+            unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) }
+        };
+        let started = Instant::now();
+        let mut connected = false;
+        while !connected {
+            assert!(started.elapsed() < Duration::from_secs(5), "no connection");
+            match n.poll_event() {
+                Some(BoardEvent::MqttConnected) => connected = true,
+                Some(_) => {}
+                // The connect worker wakes the poll.
+                None => assert!(!w.busy.get() && poll(&w, 2000) >= 0),
+            }
+        }
+        while n.poll_event().is_some() {}
+        // Connected and idle: nothing to poll for but the broker's socket and the pipe.
+        assert!(!w.busy.get());
+        assert_eq!(w.fds.borrow().len(), 2);
+        assert_eq!(poll(&w, 200), 0, "idle: the poll sleeps");
+        go_tx.send(()).unwrap();
+        assert_eq!(poll(&w, 5000), 1, "the message wakes the poll");
+        let mut got = None;
+        while got.is_none() {
+            got = n.poll_event();
+        }
+        assert_eq!(
+            got,
+            Some(BoardEvent::MqttMessage {
+                topic: "a".into(),
+                payload: b"hi".to_vec()
+            })
+        );
+        let _ = go_tx.send(());
+    }
 
     #[test]
     fn host_wifi_reports_connected() {

@@ -7,16 +7,22 @@
 //! `SocketWritable` follows once a full buffer drained), reads happen only while fewer than
 //! [`MAX_EVENTS`] events wait, and a device holds at most [`MAX_SOCKETS`] sockets.
 //!
-//! Host names are resolved on the worker thread for TCP; for UDP `send_to` they are resolved in
-//! place (IP literals and `localhost` need no lookup; other names use the system resolver).
+//! Host names are resolved on the worker thread for TCP. UDP `send_to` takes IP addresses and
+//! `localhost` only: a DNS lookup would block the device loop, and a datagram is sent at once
+//! or not at all; other names are refused with an error saying so.
+//!
+//! Every socket's descriptor goes into the device loop's poll set ([`HostSockets::wait_fds`]);
+//! a connect worker wakes the loop when it is done.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs, UdpSocket};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Duration;
 
 use ferrite_runtime::board::{BoardError, BoardEvent, BoardResult, SocketId, Sockets};
+
+use super::worker::{connect_in_background, pollfd, WakeHandle};
 
 /// Sockets open at once.
 pub const MAX_SOCKETS: usize = 32;
@@ -53,6 +59,8 @@ pub struct HostSockets {
     events: VecDeque<BoardEvent>,
     /// Where UDP datagrams are received (the largest a datagram can be).
     udp_buf: Vec<u8>,
+    /// Wakes the device loop when a connect worker is done.
+    wake: WakeHandle,
 }
 
 impl Default for HostSockets {
@@ -77,10 +85,45 @@ impl HostSockets {
             next_id: 1,
             events: VecDeque::new(),
             udp_buf: vec![0; 65536],
+            wake: WakeHandle::none(),
         }
     }
 
+    /// Wake the device loop through `wake` when a connect finishes.
+    pub fn set_waker(&mut self, wake: WakeHandle) {
+        self.wake = wake;
+    }
+
+    /// Add every socket's descriptor to the loop's poll set. Returns `false` when the loop must
+    /// come back soon regardless (events wait for the runtime).
+    pub fn wait_fds(&self, fds: &mut Vec<libc::pollfd>) -> bool {
+        use std::os::fd::AsRawFd;
+        if !self.events.is_empty() {
+            return false;
+        }
+        for s in self.socks.values() {
+            let fd = match s {
+                // The worker wakes the loop.
+                Sock::Connecting { .. } => continue,
+                Sock::Tcp { stream, out, .. } => {
+                    let ev = if out.is_empty() {
+                        libc::POLLIN
+                    } else {
+                        libc::POLLIN | libc::POLLOUT
+                    };
+                    fds.push(pollfd(stream.as_raw_fd(), ev));
+                    continue;
+                }
+                Sock::Listener(l) => l.as_raw_fd(),
+                Sock::Udp(u) => u.as_raw_fd(),
+            };
+            fds.push(pollfd(fd, libc::POLLIN));
+        }
+        true
+    }
+
     /// How many sockets are open.
+    #[cfg(test)]
     pub fn open_count(&self) -> usize {
         self.socks.len()
     }
@@ -257,19 +300,19 @@ impl HostSockets {
     }
 }
 
-/// The first address of `host:port` (IP literals without a lookup).
+/// The address of `host:port` for UDP `send_to`: an IP literal or `localhost`. Other names
+/// are refused: resolving them would block the device loop (see the module documentation).
 fn resolve(host: &str, port: u16) -> BoardResult<SocketAddr> {
-    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+    if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(SocketAddr::new(ip, port));
     }
-    if host == "localhost" {
-        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
     }
-    (host, port)
-        .to_socket_addrs()
-        .map_err(|e| BoardError::NoResponse(format!("{host}: {e}")))?
-        .next()
-        .ok_or_else(|| BoardError::NoResponse(format!("{host}: no address")))
+    Err(BoardError::InvalidArgument(format!(
+        "UDP send_to needs an IP address or localhost, not {host:?} (a DNS lookup would block \
+         the device)"
+    )))
 }
 
 impl Sockets for HostSockets {
@@ -279,36 +322,24 @@ impl Sockets for HostSockets {
                 "address {host}:{port}"
             )));
         }
-        let (tx, rx) = mpsc::channel();
+        if self.socks.len() >= MAX_SOCKETS {
+            return Err(BoardError::Failed(format!(
+                "too many sockets: at most {MAX_SOCKETS} may be open"
+            )));
+        }
+        let rx = connect_in_background(
+            "socket-connect",
+            host,
+            port,
+            CONNECT_TIMEOUT,
+            self.wake.clone(),
+        )
+        .map_err(BoardError::Failed)?;
         let id = self.add(Sock::Connecting {
             rx,
             out: Vec::new(),
             owe_writable: false,
         })?;
-        let host = host.to_string();
-        let spawned = std::thread::Builder::new()
-            .name("socket-connect".into())
-            .spawn(move || {
-                let r = (|| {
-                    let addrs = (host.as_str(), port)
-                        .to_socket_addrs()
-                        .map_err(|e| format!("{host}:{port}: {e}"))?;
-                    let mut last = format!("{host}:{port}: no address");
-                    for a in addrs {
-                        match TcpStream::connect_timeout(&a, CONNECT_TIMEOUT) {
-                            Ok(s) => return Ok(s),
-                            Err(e) => last = format!("{a}: {e}"),
-                        }
-                    }
-                    Err(last)
-                })();
-                // The receiver is gone if the socket was closed meanwhile.
-                let _ = tx.send(r);
-            });
-        if let Err(e) = spawned {
-            self.socks.remove(&id);
-            return Err(BoardError::Failed(format!("cannot start a connect: {e}")));
-        }
         Ok(id)
     }
 
@@ -405,6 +436,21 @@ mod tests {
             assert!(start.elapsed() < Duration::from_secs(5), "no event");
             std::thread::sleep(Duration::from_millis(2));
         }
+    }
+
+    #[test]
+    fn udp_send_to_refuses_names_that_need_a_lookup() {
+        let mut s = HostSockets::new();
+        let u = s.udp_bind(0).unwrap();
+        let started = Instant::now();
+        let e = s
+            .send_to(u, "no-such-host.invalid", 9, b"x")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("IP address or localhost"), "{e}");
+        assert!(started.elapsed() < Duration::from_millis(100), "no lookup");
+        s.send_to(u, "localhost", 9, b"x").unwrap();
+        s.send_to(u, "127.0.0.1", 9, b"x").unwrap();
     }
 
     #[test]

@@ -5,7 +5,12 @@
 //! atomic: the data goes to `<name>.tmp-<pid>`, is fsynced and renamed over the old file, then
 //! the directory is fsynced — so a `kill -9` (or a power cut) at any point leaves the old or
 //! the new content, never a mix. Leftover temporary files of dead processes are ignored by
-//! `list` and removed at open.
+//! `list` and removed at open. Newly created directories are made durable too (their parent
+//! is fsynced).
+//!
+//! One device per directory: opening takes an exclusive `flock` on `<data>/.ferrite-lock`
+//! (held while the storage is open), so a second `ferrite device` on the same directory
+//! refuses to start instead of removing the first one's temporary files.
 
 use std::fs;
 use std::io::{self, Write};
@@ -21,7 +26,12 @@ pub const DEFAULT_CAPACITY: u64 = 4 << 20;
 pub struct DirStorage {
     root: PathBuf,
     capacity: u64,
+    /// The locked lock file (the lock goes with it).
+    _lock: fs::File,
 }
+
+/// The lock file in the data directory (not a storage name).
+const LOCK_FILE: &str = ".ferrite-lock";
 
 /// The marker of temporary files (`<name>.tmp-<pid>`).
 const TMP_MARK: &str = ".tmp-";
@@ -35,11 +45,13 @@ impl DirStorage {
     /// (see [`DEFAULT_CAPACITY`]; 0: unbounded); writes that would go beyond it fail, as on a
     /// full flash.
     pub fn with_capacity(dir: &Path, capacity: u64) -> Result<DirStorage, String> {
-        fs::create_dir_all(dir)
+        create_dirs_synced(dir)
             .map_err(|e| format!("cannot create data directory {}: {e}", dir.display()))?;
+        let lock = lock_dir(dir)?;
         let s = DirStorage {
             root: dir.to_path_buf(),
             capacity,
+            _lock: lock,
         };
         s.remove_stale_temporaries(&s.root);
         Ok(s)
@@ -65,6 +77,7 @@ impl DirStorage {
             match part {
                 "" => return Err(bad("empty path component")),
                 "." | ".." => return Err(bad("`.` and `..` are not allowed")),
+                LOCK_FILE => return Err(bad("reserved name")),
                 _ if part.contains(TMP_MARK) => return Err(bad("reserved name")),
                 _ => p.push(part),
             }
@@ -95,7 +108,7 @@ impl DirStorage {
                 let Ok(t) = e.file_type() else { continue };
                 if t.is_dir() {
                     walk(&e.path(), &format!("{prefix}{name}/"), total);
-                } else if !name.contains(TMP_MARK) {
+                } else if !is_internal(prefix, &name) {
                     let len = e.metadata().map_or(0, |m| m.len());
                     *total += len + (prefix.len() + name.len()) as u64;
                 }
@@ -114,7 +127,7 @@ impl DirStorage {
             };
             if e.file_type()?.is_dir() {
                 self.collect(&e.path(), &format!("{prefix}{name}/"), out)?;
-            } else if !name.contains(TMP_MARK) {
+            } else if !is_internal(prefix, &name) {
                 out.push(format!("{prefix}{name}"));
             }
         }
@@ -122,9 +135,67 @@ impl DirStorage {
     }
 }
 
+/// Whether `name` in the directory `prefix` is the device's own (a temporary file, the lock
+/// file), not a stored name.
+fn is_internal(prefix: &str, name: &str) -> bool {
+    name.contains(TMP_MARK) || (prefix.is_empty() && name == LOCK_FILE)
+}
+
 /// Make a directory's entries durable (after a rename or remove in it).
 fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
+}
+
+/// Create `dir` and its missing ancestors, fsyncing the parent of each directory created (so
+/// the new entry survives a power cut). Returns the parents synced.
+fn create_dirs_synced(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut synced = Vec::new();
+    if dir.is_dir() {
+        return Ok(synced);
+    }
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        synced = create_dirs_synced(parent)?;
+    }
+    match fs::create_dir(dir) {
+        Ok(()) => {
+            sync_dir(parent)?;
+            synced.push(parent.to_path_buf());
+        }
+        // Someone else made it meanwhile.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+        Err(e) => return Err(e),
+    }
+    Ok(synced)
+}
+
+/// Take the exclusive lock of a data directory, or say who holds it.
+fn lock_dir(dir: &Path) -> Result<fs::File, String> {
+    use std::os::fd::AsRawFd;
+    let path = dir.join(LOCK_FILE);
+    let f = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    // SAFETY: flock on a descriptor this function owns.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let e = io::Error::last_os_error();
+        return Err(if e.kind() == io::ErrorKind::WouldBlock {
+            format!(
+                "data directory {} is in use by another ferrite device (lock {})",
+                dir.display(),
+                path.display()
+            )
+        } else {
+            format!("cannot lock {}: {e}", path.display())
+        });
+    }
+    Ok(f)
 }
 
 impl Storage for DirStorage {
@@ -151,7 +222,7 @@ impl Storage for DirStorage {
             )));
         }
         let dir = p.parent().unwrap_or(&self.root).to_path_buf();
-        fs::create_dir_all(&dir).map_err(|e| failed("creating the directory of", name, e))?;
+        create_dirs_synced(&dir).map_err(|e| failed("creating the directory of", name, e))?;
         let file_name = p
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -229,6 +300,39 @@ mod tests {
     }
 
     #[test]
+    fn a_second_open_of_the_same_directory_is_refused() {
+        let t = TempDir::new("lock");
+        let d = t.0.join("data");
+        let s = DirStorage::with_capacity(&d, DEFAULT_CAPACITY).unwrap();
+        // The first one's temporary file must survive the second attempt.
+        fs::write(d.join("x.tmp-1"), b"in flight").unwrap();
+        let e = DirStorage::with_capacity(&d, DEFAULT_CAPACITY)
+            .err()
+            .unwrap();
+        assert!(e.contains("in use by another ferrite device"), "{e}");
+        assert!(d.join("x.tmp-1").exists());
+        drop(s);
+        let mut s = DirStorage::with_capacity(&d, DEFAULT_CAPACITY).unwrap();
+        // The lock file is no storage name.
+        assert_eq!(s.list("").unwrap(), Vec::<String>::new());
+        assert!(s.write(".ferrite-lock", b"x").is_err());
+    }
+
+    #[test]
+    fn new_directories_have_their_parents_synced() {
+        let t = TempDir::new("dirsync");
+        let root = t.0.join("data");
+        let synced = create_dirs_synced(&root.join("a/b")).unwrap_or_default();
+        assert!(root.join("a/b").is_dir());
+        let tmp = t.0.parent().unwrap().to_path_buf();
+        assert_eq!(synced, vec![tmp, t.0.clone(), root.clone(), root.join("a")]);
+        assert_eq!(
+            create_dirs_synced(&root.join("a/b")).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+    }
+
+    #[test]
     fn write_read_list_remove() {
         let t = TempDir::new("basic");
         let mut s = DirStorage::with_capacity(&t.0.join("data"), DEFAULT_CAPACITY).unwrap();
@@ -258,6 +362,7 @@ mod tests {
         // A directory is not a file.
         assert_eq!(s.read("scripts").unwrap(), None);
         // The content survives reopening.
+        drop(s);
         let mut s2 = DirStorage::with_capacity(&t.0.join("data"), DEFAULT_CAPACITY).unwrap();
         assert_eq!(s2.read("kvs/k/6162").unwrap().as_deref(), Some(&b"x"[..]));
     }
@@ -299,6 +404,7 @@ mod tests {
             s.read("scripts/1.js").unwrap().as_deref(),
             Some(&b"old"[..])
         );
+        drop(s);
         let _ = DirStorage::with_capacity(&t.0, DEFAULT_CAPACITY).unwrap();
         assert!(!t.0.join("scripts/1.js.tmp-999999").exists());
     }

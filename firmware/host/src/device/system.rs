@@ -55,6 +55,16 @@ pub struct HostSystem {
     reboot: Rc<Cell<bool>>,
 }
 
+/// 32 bytes from the system's random source (secrets such as the digest nonce key).
+pub fn random_key() -> Result<[u8; 32], String> {
+    use std::io::Read;
+    let mut key = [0u8; 32];
+    File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut key))
+        .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+    Ok(key)
+}
+
 /// A MAC address for a data directory: a hash of its absolute path, as a locally administered
 /// unicast address (so it can never collide with a real vendor's).
 fn mac_for(dir: &Path) -> [u8; 6] {
