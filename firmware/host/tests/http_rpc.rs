@@ -760,11 +760,11 @@ fn aioshelly_rpc_device() {
     match probe {
         Ok(o) if o.status.success() => {}
         Ok(_) => {
-            eprintln!("skipped: python3 has no aioshelly (pip install aioshelly)");
+            support::skip_without_peer("python3 has no aioshelly (pip install aioshelly)");
             return;
         }
         Err(e) => {
-            eprintln!("skipped: no python3 ({e})");
+            support::skip_without_peer(&format!("no python3 ({e})"));
             return;
         }
     }
