@@ -331,21 +331,10 @@ impl Runtime {
 
     fn drop_realm(&mut self, idx: usize) {
         let realm = self.realms.remove(idx);
-        let state = realm.state.borrow();
-        let mut d = self.device.borrow_mut();
-        for l in &state.listeners {
-            if let ListenerKind::MqttSubscription { filter } = &l.kind {
-                // The board unsubscribes only when no other script uses the filter.
-                crate::api::mqtt::release_filter(&mut d, filter);
-            }
-        }
-        drop(d);
-        let edge_pins = crate::api::smartjs::edge_pins(&state);
-        drop(state);
         let id = realm.id;
+        // The families release what the board keeps for the script (MQTT filters, interrupts).
+        crate::api::on_script_stopped(&self.device, id, &realm.state.borrow());
         drop(realm);
-        // The board keeps raising edges no other script listens to unless told.
-        crate::api::smartjs::release_interrupts(&self.device, &edge_pins, Some(id));
         self.pending
             .retain(|_, dest| !matches!(dest, PendingDest::Script { id: sid, .. } if *sid == id));
         if self.next_realm > idx {

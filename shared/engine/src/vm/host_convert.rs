@@ -150,28 +150,34 @@ impl Vm {
         )
     }
 
-    /// The bytes an `ArrayBuffer`, typed array or `DataView` covers (empty if detached or out
-    /// of bounds); `None` for any other value.
-    pub fn buffer_bytes(&self, v: Value) -> Option<Vec<u8>> {
+    /// The buffer, byte offset and byte length an `ArrayBuffer`, typed array or `DataView`
+    /// covers; `None` for any other value.
+    fn buffer_range(&self, v: Value) -> Option<(crate::heap::Handle, usize, usize)> {
         use crate::object::ObjectKind;
         let h = v.as_object()?;
-        let (buffer, offset, len) = match &self.heap.obj(h).kind {
-            ObjectKind::ArrayBuffer { data, .. } => return Some(data.clone()),
+        match &self.heap.obj(h).kind {
+            ObjectKind::ArrayBuffer { data, .. } => Some((h, 0, data.len())),
             ObjectKind::TypedArray {
                 kind,
                 buffer,
                 offset,
                 length,
-            } => (*buffer, *offset as usize, *length as usize * kind.size()),
+            } => Some((*buffer, *offset as usize, *length as usize * kind.size())),
             ObjectKind::DataView {
                 buffer,
                 offset,
                 length,
-            } => (*buffer, *offset as usize, *length as usize),
-            _ => return None,
-        };
+            } => Some((*buffer, *offset as usize, *length as usize)),
+            _ => None,
+        }
+    }
+
+    /// The bytes an `ArrayBuffer`, typed array or `DataView` covers (empty if detached or out
+    /// of bounds); `None` for any other value.
+    pub fn buffer_bytes(&self, v: Value) -> Option<Vec<u8>> {
+        let (buffer, offset, len) = self.buffer_range(v)?;
         match &self.heap.obj(buffer).kind {
-            ObjectKind::ArrayBuffer { data, .. } => {
+            crate::object::ObjectKind::ArrayBuffer { data, .. } => {
                 Some(data.get(offset..offset + len).unwrap_or(&[]).to_vec())
             }
             _ => Some(Vec::new()),
@@ -181,25 +187,9 @@ impl Vm {
     /// Copy `data` into the bytes an `ArrayBuffer`, typed array or `DataView` covers (at most
     /// as many as fit); returns how many were copied, `None` if `v` is not binary data.
     pub fn set_buffer_bytes(&mut self, v: Value, data: &[u8]) -> Option<usize> {
-        use crate::object::ObjectKind;
-        let h = v.as_object()?;
-        let (buffer, offset, len) = match &self.heap.obj(h).kind {
-            ObjectKind::ArrayBuffer { data, .. } => (h, 0, data.len()),
-            ObjectKind::TypedArray {
-                kind,
-                buffer,
-                offset,
-                length,
-            } => (*buffer, *offset as usize, *length as usize * kind.size()),
-            ObjectKind::DataView {
-                buffer,
-                offset,
-                length,
-            } => (*buffer, *offset as usize, *length as usize),
-            _ => return None,
-        };
+        let (buffer, offset, len) = self.buffer_range(v)?;
         match &mut self.heap.obj_mut(buffer).kind {
-            ObjectKind::ArrayBuffer { data: bytes, .. } => {
+            crate::object::ObjectKind::ArrayBuffer { data: bytes, .. } => {
                 let Some(dst) = bytes.get_mut(offset..offset + len) else {
                     return Some(0);
                 };

@@ -28,6 +28,10 @@ pub trait ApiFamily: Sync {
         false
     }
 
+    /// Script `id` stopped (or was aborted); `state` is what it held. Release what the board
+    /// keeps for it (subscriptions, interrupts) unless other scripts still use it.
+    fn on_script_stopped(&self, _device: &Rc<RefCell<Device>>, _id: u32, _state: &ScriptState) {}
+
     /// See every device event after the core delivered it.
     fn on_device_event(&self, _device: &Rc<RefCell<Device>>, _event: &DeviceEvent) {}
 

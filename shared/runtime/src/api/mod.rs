@@ -66,6 +66,13 @@ pub fn on_device_event(device: &Rc<RefCell<Device>>, event: &DeviceEvent) {
     }
 }
 
+/// Script `id` stopped: each family releases what the board keeps for it.
+pub fn on_script_stopped(device: &Rc<RefCell<Device>>, id: u32, state: &ScriptState) {
+    for f in FAMILIES {
+        f.on_script_stopped(device, id, state);
+    }
+}
+
 /// Status of components that API families own (virtual components, …).
 pub fn extra_component_status(dev: &mut Device, kind: &str, id: Option<u32>) -> Option<Json> {
     FAMILIES

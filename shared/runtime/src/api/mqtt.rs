@@ -632,6 +632,15 @@ impl super::ApiFamily for Family {
     fn install(&self, vm: &mut Vm) {
         install(vm)
     }
+    fn on_script_stopped(&self, device: &Rc<RefCell<Device>>, _id: u32, state: &ScriptState) {
+        let mut d = device.borrow_mut();
+        for l in &state.listeners {
+            if let ListenerKind::MqttSubscription { filter } = &l.kind {
+                // The board unsubscribes only when no other script uses the filter.
+                release_filter(&mut d, filter);
+            }
+        }
+    }
     fn route_board_event(
         &self,
         device: &Rc<RefCell<Device>>,

@@ -82,8 +82,6 @@ pub(crate) fn this_id(vm: &mut Vm, this: Value, tag: u32, what: &str) -> Result<
     }
 }
 
-pub(crate) use gpio::{edge_pins, release_interrupts};
-
 pub fn install(vm: &mut Vm) {
     gpio::install(vm);
     i2c::install(vm);
@@ -143,6 +141,10 @@ pub struct Family;
 impl super::ApiFamily for Family {
     fn install(&self, vm: &mut Vm) {
         install(vm)
+    }
+    fn on_script_stopped(&self, device: &Rc<RefCell<Device>>, id: u32, state: &ScriptState) {
+        // The board keeps raising edges no other script listens to unless told.
+        gpio::release_interrupts(device, &gpio::edge_pins(state), Some(id));
     }
     fn route_board_event(
         &self,
