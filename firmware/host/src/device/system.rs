@@ -190,14 +190,45 @@ impl System for HostSystem {
         self.reboot.set(true);
     }
 
+    /// The host's memory available to new allocations (`MemAvailable` of /proc/meminfo).
+    fn ram_free(&self) -> Option<u64> {
+        meminfo("MemAvailable:")
+    }
+
+    /// The host's memory (`MemTotal` of /proc/meminfo).
+    fn ram_size(&self) -> Option<u64> {
+        meminfo("MemTotal:")
+    }
+
     fn mac(&self) -> [u8; 6] {
         self.mac
     }
 }
 
+/// A `/proc/meminfo` field in bytes (`None` off Linux or if unreadable).
+fn meminfo(field: &str) -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
+    let kib: u64 = line[field.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ram_figures_come_from_meminfo() {
+        let size = meminfo("MemTotal:").expect("Linux has /proc/meminfo");
+        let free = meminfo("MemAvailable:").expect("MemAvailable");
+        assert!(size > 0 && free <= size, "{free} of {size}");
+        assert_eq!(meminfo("NoSuchField:"), None);
+    }
 
     fn temp(tag: &str) -> std::path::PathBuf {
         let p = std::env::temp_dir().join(format!(

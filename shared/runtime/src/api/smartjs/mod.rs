@@ -82,6 +82,8 @@ pub(crate) fn this_id(vm: &mut Vm, this: Value, tag: u32, what: &str) -> Result<
     }
 }
 
+pub(crate) use gpio::release_interrupts;
+
 pub fn install(vm: &mut Vm) {
     gpio::install(vm);
     i2c::install(vm);

@@ -482,16 +482,27 @@ pub(crate) fn close_instance(vm: &mut Vm, id: u32) -> Result<(), Value> {
     let Some(inst) = inst else {
         return Ok(());
     };
+    let mut edge_pins = Vec::new();
     {
         let mut st = host.state.borrow_mut();
         for h in [inst.on_readable, inst.on_writable, inst.on_error]
             .into_iter()
             .flatten()
         {
+            if let Some(ListenerKind::GpioEdge { pin }) = st
+                .listeners
+                .iter()
+                .find(|l| l.handle == h)
+                .map(|l| l.kind.clone())
+            {
+                edge_pins.push(pin);
+            }
             st.remove_listener(h, |_| true);
         }
     }
     release_hardware(&mut host.device.borrow_mut(), &inst.kind);
+    // Pins nobody listens to any more stop raising edges on the board.
+    crate::api::smartjs::release_interrupts(&host.device, &edge_pins, None);
     Ok(())
 }
 

@@ -317,3 +317,23 @@ Timer.set(10, true, function () {});
         .collect();
     assert_eq!(closed, want);
 }
+
+/// Closing a `Digital` that listened for edges switches the pin's board interrupt off (when no
+/// other instance or script listens on it).
+#[test]
+fn closing_a_digital_with_edges_releases_the_interrupt() {
+    let board = crate::testing::bare_board();
+    let sim = board.handle();
+    let rt = crate::testing::start_script(
+        board,
+        crate::RuntimeConfig::default(),
+        r#"
+const a = new Digital({pin: 4, mode: Digital.Input, edge: Digital.Rising, onReadable() {}});
+const b = new Digital({pin: 6, mode: Digital.Input, edge: Digital.Rising, onReadable() {}});
+a.close();
+"#,
+    );
+    assert!(rt.is_running(1));
+    assert_eq!(sim.pin(4).unwrap().interrupt, crate::board::Edge::None);
+    assert_eq!(sim.pin(6).unwrap().interrupt, crate::board::Edge::Any);
+}
