@@ -766,23 +766,13 @@ impl Runtime {
             }
             BoardEvent::MqttConnected | BoardEvent::MqttDisconnected => {
                 let up = ev == BoardEvent::MqttConnected;
+                let kind = if up {
+                    ListenerKind::MqttConnect
+                } else {
+                    ListenerKind::MqttDisconnect
+                };
                 for r in &self.realms {
-                    let mut st = r.state.borrow_mut();
-                    let ls: Vec<_> = st
-                        .listeners
-                        .iter()
-                        .filter(|l| {
-                            if up {
-                                l.kind == ListenerKind::MqttConnect
-                            } else {
-                                l.kind == ListenerKind::MqttDisconnect
-                            }
-                        })
-                        .cloned()
-                        .collect();
-                    for l in ls {
-                        st.call_listener(&l, Vec::new(), limit, false);
-                    }
+                    r.state.borrow_mut().call_all(&kind, &[], limit);
                 }
                 let mut d = self.device.borrow_mut();
                 d.status_changed("mqtt", json!({"connected": up}));
@@ -850,23 +840,15 @@ impl Runtime {
                 }
             };
             crate::api::on_device_event(&self.device, &ev);
+            let kind = if is_status {
+                ListenerKind::Status
+            } else {
+                ListenerKind::Event
+            };
             for r in &self.realms {
-                let mut st = r.state.borrow_mut();
-                let ls: Vec<_> = st
-                    .listeners
-                    .iter()
-                    .filter(|l| {
-                        if is_status {
-                            l.kind == ListenerKind::Status
-                        } else {
-                            l.kind == ListenerKind::Event
-                        }
-                    })
-                    .cloned()
-                    .collect();
-                for l in ls {
-                    st.call_listener(&l, alloc::vec![Arg::Json(arg.clone())], limit, false);
-                }
+                r.state
+                    .borrow_mut()
+                    .call_all(&kind, &[Arg::Json(arg.clone())], limit);
             }
         }
     }

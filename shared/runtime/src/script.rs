@@ -286,6 +286,19 @@ impl ScriptState {
         true
     }
 
+    /// Queue a call of every listener of exactly `kind` with (a copy of) `args`.
+    pub fn call_all(&mut self, kind: &ListenerKind, args: &[Arg], limit: usize) {
+        let ls: Vec<Listener> = self
+            .listeners
+            .iter()
+            .filter(|l| l.kind == *kind)
+            .cloned()
+            .collect();
+        for l in ls {
+            self.call_listener(&l, args.to_vec(), limit, false);
+        }
+    }
+
     /// Queue a call of listener `l`'s callback with `args` then its user data.
     pub fn call_listener(&mut self, l: &Listener, mut args: Vec<Arg>, limit: usize, once: bool) {
         if l.callback == NO_PIN {
