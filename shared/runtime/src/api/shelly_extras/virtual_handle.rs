@@ -130,11 +130,14 @@ fn apply_value(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
     Ok(Value::UNDEFINED)
 }
 
-fn get_value(vm: &mut Vm, this: Value, _args: &[Value]) -> R {
-    let (vtype, id, _) = this_comp(vm, this, "getValue")?;
-    if !vtype.has_value() || vtype == VType::Group {
-        return Ok(Value::UNDEFINED);
-    }
+/// `f` of the component behind `this` as a JS value; `undefined` if the component is gone.
+fn component_json(
+    vm: &mut Vm,
+    this: Value,
+    what: &str,
+    f: impl Fn(&super::virtuals::VComp) -> Option<Json>,
+) -> R {
+    let (vtype, id, _) = this_comp(vm, this, what)?;
     let host = ctx(vm)?;
     let v = host
         .device
@@ -142,43 +145,25 @@ fn get_value(vm: &mut Vm, this: Value, _args: &[Value]) -> R {
         .extras
         .virtuals
         .get(vtype, id)
-        .map(|c| c.value.clone());
+        .and_then(f);
     match v {
         Some(v) => json::to_js(vm, &v),
         None => Ok(Value::UNDEFINED),
     }
+}
+
+fn get_value(vm: &mut Vm, this: Value, _args: &[Value]) -> R {
+    component_json(vm, this, "getValue", |c| {
+        (c.vtype.has_value() && c.vtype != VType::Group).then(|| c.value.clone())
+    })
 }
 
 fn get_status(vm: &mut Vm, this: Value, _args: &[Value]) -> R {
-    let (vtype, id, _) = this_comp(vm, this, "getStatus")?;
-    let host = ctx(vm)?;
-    let v = host
-        .device
-        .borrow()
-        .extras
-        .virtuals
-        .get(vtype, id)
-        .map(|c| c.status());
-    match v {
-        Some(v) => json::to_js(vm, &v),
-        None => Ok(Value::UNDEFINED),
-    }
+    component_json(vm, this, "getStatus", |c| Some(c.status()))
 }
 
 fn get_config(vm: &mut Vm, this: Value, _args: &[Value]) -> R {
-    let (vtype, id, _) = this_comp(vm, this, "getConfig")?;
-    let host = ctx(vm)?;
-    let v = host
-        .device
-        .borrow()
-        .extras
-        .virtuals
-        .get(vtype, id)
-        .map(|c| c.config.clone());
-    match v {
-        Some(v) => json::to_js(vm, &v),
-        None => Ok(Value::UNDEFINED),
-    }
+    component_json(vm, this, "getConfig", |c| Some(c.config.clone()))
 }
 
 /// `setConfig(cfg)`: as `<Type>.SetConfig`; `undefined` if the component is gone.

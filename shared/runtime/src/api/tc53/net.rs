@@ -242,30 +242,18 @@ fn udp_construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Val
     let o = options(vm, args, c)?;
     let port = opt_int(vm, o, "port", c, false, 0, 65535)?.unwrap_or(0) as u16;
     let cbs = callbacks(vm, o, c, &[("onReadable", Slot::Readable)])?;
-    check_socket_limit(vm, c)?;
-    let host = ctx(vm)?;
-    let r = match host.device.borrow_mut().board.sockets() {
-        Some(s) => s.udp_bind(port).map_err(|e| format!("{e}")),
-        None => Err("UDP sockets are not available on this board".into()),
-    };
-    let socket = r.map_err(|m| socket_error(vm, c, m))?;
-    let id = with_tc(vm, |s| s.new_id())?;
-    let obj = new_instance(vm, c, id)?;
-    let inst = plain(
+    open_socket_instance(
+        vm,
         c,
-        Kind::Udp {
+        &cbs,
+        |s| s.udp_bind(port),
+        "UDP sockets are not available on this board",
+        |socket| Kind::Udp {
             socket,
             packets: VecDeque::new(),
         },
         "buffer",
-    );
-    if let Err(e) = register(vm, obj, id, inst, &cbs) {
-        if let Some(s) = host.device.borrow_mut().board.sockets() {
-            s.close(socket);
-        }
-        return Err(e);
-    }
-    Ok(obj)
+    )
 }
 
 /// `udp.read()`: the oldest packet as an `ArrayBuffer` with `address` and `port`.
@@ -326,24 +314,41 @@ fn listener_construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value
     let o = options(vm, args, c)?;
     let port = opt_int(vm, o, "port", c, false, 0, 65535)?.unwrap_or(80) as u16;
     let cbs = callbacks(vm, o, c, &[("onReadable", Slot::Readable)])?;
-    check_socket_limit(vm, c)?;
-    let host = ctx(vm)?;
-    let r = match host.device.borrow_mut().board.sockets() {
-        Some(s) => s.tcp_listen(port).map_err(|e| format!("{e}")),
-        None => Err("TCP listeners are not available on this board".into()),
-    };
-    let socket = r.map_err(|m| socket_error(vm, c, m))?;
-    let id = with_tc(vm, |s| s.new_id())?;
-    let obj = new_instance(vm, c, id)?;
-    let inst = plain(
+    open_socket_instance(
+        vm,
         c,
-        Kind::Listener {
+        &cbs,
+        |s| s.tcp_listen(port),
+        "TCP listeners are not available on this board",
+        |socket| Kind::Listener {
             socket,
             pending: VecDeque::new(),
         },
         "socket/tcp",
-    );
-    if let Err(e) = register(vm, obj, id, inst, &cbs) {
+    )
+}
+
+/// Open a board socket with `open` (within the socket limit), make the instance of class `c`
+/// around it and register its callbacks; the socket is closed again if that fails.
+fn open_socket_instance(
+    vm: &mut Vm,
+    c: Class,
+    cbs: &[(Slot, Value, ListenerKind)],
+    open: impl FnOnce(&mut dyn crate::board::Sockets) -> crate::board::BoardResult<u32>,
+    unavailable: &str,
+    kind: impl FnOnce(u32) -> Kind,
+    format: &'static str,
+) -> Result<Value, Value> {
+    check_socket_limit(vm, c)?;
+    let host = ctx(vm)?;
+    let r = match host.device.borrow_mut().board.sockets() {
+        Some(s) => open(s).map_err(|e| format!("{e}")),
+        None => Err(String::from(unavailable)),
+    };
+    let socket = r.map_err(|m| socket_error(vm, c, m))?;
+    let id = with_tc(vm, |s| s.new_id())?;
+    let obj = new_instance(vm, c, id)?;
+    if let Err(e) = register(vm, obj, id, plain(c, kind(socket), format), cbs) {
         if let Some(s) = host.device.borrow_mut().board.sockets() {
             s.close(socket);
         }
