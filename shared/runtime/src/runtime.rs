@@ -101,7 +101,12 @@ pub struct Runtime {
     marker: Option<u32>,
     /// Round-robin position among realms.
     next_realm: usize,
+    /// Uncaught errors that ended scripts, oldest first, until a target takes them.
+    uncaught: VecDeque<(u32, JsError)>,
 }
+
+/// Most uncaught errors kept for [`Runtime::take_uncaught_errors`] (the oldest are dropped).
+const KEEP_UNCAUGHT: usize = 16;
 
 /// Script files in storage.
 pub(crate) fn code_name(id: u32) -> String {
@@ -141,6 +146,7 @@ impl Runtime {
             transport_done: VecDeque::new(),
             marker: None,
             next_realm: 0,
+            uncaught: VecDeque::new(),
         }
     }
 
@@ -357,6 +363,10 @@ impl Runtime {
             self.realms[idx].turn = None;
             return;
         }
+        if self.uncaught.len() >= KEEP_UNCAUGHT {
+            self.uncaught.pop_front();
+        }
+        self.uncaught.push_back((id, e.clone()));
         self.drop_realm(idx);
         let mut d = self.device.borrow_mut();
         d.log(Level::Error, id, format!("script:{id} aborted ({kind})"));
@@ -452,6 +462,12 @@ impl Runtime {
             .into();
         }
         RpcReply::Pending(token)
+    }
+
+    /// The uncaught errors that ended scripts since the last call (script id, error with its
+    /// line and column), for targets that show them next to the code (the IDE's simulator).
+    pub fn take_uncaught_errors(&mut self) -> Vec<(u32, JsError)> {
+        self.uncaught.drain(..).collect()
     }
 
     /// Answers to RPC calls that were [`RpcReply::Pending`] for a transport.

@@ -62,6 +62,8 @@ pub struct Pin {
     pub pwm: Option<(u32, u32)>,
     /// Raw ADC reading.
     pub analog: u32,
+    /// A script read this pin's ADC (panels show analog inputs only when used).
+    pub analog_used: bool,
 }
 
 impl Pin {
@@ -74,6 +76,7 @@ impl Pin {
             interrupt: Edge::None,
             pwm: None,
             analog: 0,
+            analog_used: false,
         }
     }
 
@@ -380,7 +383,9 @@ impl Adc for SimBoard {
     fn read(&mut self, pin: u32) -> BoardResult<u32> {
         let mut s = self.state.borrow_mut();
         let max = (1u32 << s.adc_bits) - 1;
-        Ok(s.pin(pin)?.analog.min(max))
+        let p = s.pin(pin)?;
+        p.analog_used = true;
+        Ok(p.analog.min(max))
     }
 }
 

@@ -1,0 +1,25 @@
+//! `ferrite-ide-core`: everything the IDE does that does not touch the browser, so that it is
+//! tested natively and shared by the page (`ide/`) and the simulator worker (`ide/worker`).
+//!
+//! - [`project`]: the project model (files, HTTP mocks), validation, export/import.
+//! - [`share`]: a project in a link's fragment (deflate + base64url), hostile input bounded.
+//! - [`protocol`]: the messages between page and worker.
+//! - [`simulator`] (feature `simulator`): a simulated device session — the real runtime on a
+//!   `SimBoard` with virtual time, speed control, board actions, an HTTP mock and an in-tab MQTT
+//!   broker — driven by [`protocol::ToWorker`] messages.
+//! - [`lint`] (feature `simulator`): diagnostics from the engine's own parser.
+//! - [`examples`]: the gallery.
+//!
+//! It must never call browser APIs or read a wall clock itself: the worker passes wall time in.
+
+extern crate alloc;
+
+pub mod examples;
+pub mod project;
+pub mod protocol;
+pub mod share;
+
+#[cfg(feature = "simulator")]
+pub mod lint;
+#[cfg(feature = "simulator")]
+pub mod simulator;
