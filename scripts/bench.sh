@@ -7,6 +7,7 @@
 #   scripts/bench.sh --only quickjs       one engine (no cargo build then)
 #   scripts/bench.sh --markdown docs/BENCHMARKS.md   also update the table in the docs
 #   scripts/bench.sh --device [--markdown docs/BENCHMARKS.md]   the virtual device's benchmarks
+#   scripts/bench.sh --ide [--markdown docs/BENCHMARKS.md]      the browser IDE's figures
 #
 # Builds what is needed first (release `ferrite`, the bench-wasm module; cargo is a no-op when
 # they are fresh), installs tools/bench's npm packages with `npm ci` when node_modules is missing
@@ -26,6 +27,27 @@ if [ "${1:-}" = "--device" ]; then
   cargo build --quiet --release -p ferrite-host --bin ferrite
   command -v wrk >/dev/null || { echo "bench.sh: wrk is required (Debian package wrk)" >&2; exit 1; }
   exec python3 tools/bench/device_bench.py "$@"
+fi
+
+# The browser IDE's figures (transfer size, editor ready, first output, virtual-time speed):
+# builds the IDE (scripts/ide.sh installs its tools when missing), runs the metrics spec of the
+# e2e suite (e2e/specs/metrics.spec.ts) and prints the table (e2e/metrics-table.mjs).
+if [ "${1:-}" = "--ide" ]; then
+  shift
+  echo "bench.sh: building the IDE (scripts/ide.sh build)" >&2
+  bash scripts/ide.sh build
+  metrics="$CARGO_TARGET_DIR/e2e-metrics.json"
+  rm -f "$metrics"
+  echo "bench.sh: measuring (npx playwright test metrics.spec.ts)" >&2
+  status=0
+  FERRITE_E2E_METRICS="$metrics" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+    npx --no-install playwright test -c e2e/playwright.config.ts metrics.spec.ts || status=$?
+  [ -f "$metrics" ] || { echo "bench.sh: no metrics were written ($metrics)" >&2; exit 1; }
+  node e2e/metrics-table.mjs "$metrics" "$@"
+  if [ "$status" != 0 ]; then
+    echo "bench.sh: the metrics spec failed: the table shows only what could be measured" >&2
+  fi
+  exit "$status"
 fi
 
 # Which engines will run (from --only), to build only those.

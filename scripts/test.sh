@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every test: formatting, lints, unit and integration tests (with real peers: mosquitto,
-# aioshelly), the no_std builds of the shared crates, the test262 fast slice and the benchmark
-# check. Exits non-zero on any failure. This is exactly what CI runs (.ci/run).
+# aioshelly), the no_std builds of the shared crates, the test262 fast slice, the benchmark
+# check, and the browser IDE's end-to-end tests (release build, then Playwright driving Debian's
+# Chromium). Exits non-zero on any failure. This is exactly what CI runs (.ci/run).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -20,10 +21,13 @@ step() {
 }
 
 step cargo fmt --all -- --check
-step cargo clippy --workspace --all-targets -- -D warnings
+step cargo clippy --workspace --exclude ferrite-sim-worker --all-targets -- -D warnings
+# The browser crates for their real target (the worker is browser glue only).
+step cargo clippy -p ferrite-ide -p ferrite-sim-worker --target wasm32-unknown-unknown -- -D warnings
 # Device tests talk to real peers (mosquitto, aioshelly): here they must run, not skip.
 export FERRITE_REQUIRE_PEERS=1
-step cargo test --workspace
+# (ferrite-ide: its state unit tests run natively; the worker has only browser glue.)
+step cargo test --workspace --exclude ferrite-sim-worker
 # The shared crates stay no_std: build them for the browser and for the ESP32-C3.
 for target in wasm32-unknown-unknown riscv32imc-unknown-none-elf; do
     step cargo build -p ferrite-engine -p ferrite-runtime -p ferrite-protocols --no-default-features --target "$target"
@@ -41,5 +45,11 @@ else
     echo "==> scripts/bench.sh not present, skipping the benchmark check"
 fi
 
+# The browser IDE end to end: build it (scripts/ide.sh installs trunk, wasm-bindgen-cli, the npm
+# packages of package-lock.json and Chromium when missing), then every Playwright spec in e2e/
+# (including the metrics spec, which records figures and never fails on them).
+step bash scripts/ide.sh build
+step env PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx --no-install playwright test -c e2e/playwright.config.ts
+
 echo
-echo "All tests passed ($((SECONDS - START))s): fmt, clippy, cargo test, wasm32 + riscv32 builds, test262 fast slice (also under GC stress)$([ -x scripts/bench.sh ] && echo ', bench check')."
+echo "All tests passed ($((SECONDS - START))s): fmt, clippy, cargo test, wasm32 + riscv32 builds, test262 fast slice (also under GC stress)$([ -x scripts/bench.sh ] && echo ', bench check'), IDE end-to-end tests."

@@ -254,6 +254,24 @@ fn paused_does_not_advance() {
 }
 
 #[test]
+fn time_goes_on_while_a_script_only_waits_for_events() {
+    let mut s = Session::run("Shelly.addEventHandler(function (e) { print(e.info.event); });");
+    s.advance(100.0);
+    // Nothing is scheduled, yet the worker must come back to move the clock (uptime runs on).
+    let step = s.step();
+    let wake = step
+        .wake_in_ms
+        .expect("a running script keeps the clock moving");
+    assert!(wake <= ferrite_ide_core::simulator::SNAPSHOT_INTERVAL_MS);
+    s.advance(1000.0);
+    assert!(
+        s.now() >= 1000,
+        "virtual time {} after 1.1 s of wall time",
+        s.now()
+    );
+}
+
+#[test]
 fn realtime_follows_the_wall_and_speeds_scale_it() {
     let mut s = Session::run(TICKS);
     s.advance(2500.0);
@@ -262,8 +280,12 @@ fn realtime_follows_the_wall_and_speeds_scale_it() {
     let rate = s.last_snapshot().unwrap().sim_rate;
     assert!((rate - 1.0).abs() < 0.05, "sim_rate {rate}");
     let step = s.step();
-    // Next tick at 3000 virtual = 500 wall ms away at ×1.
-    assert_eq!(step.wake_in_ms, Some(500.0));
+    // Next tick at 3000 virtual = 500 wall ms away at ×1, but a running script's clock is
+    // moved at the snapshot rate in between.
+    assert_eq!(
+        step.wake_in_ms,
+        Some(ferrite_ide_core::simulator::SNAPSHOT_INTERVAL_MS)
+    );
     s.send(ToWorker::SetSpeed { speed: Speed::X10 });
     s.advance(100.0);
     assert_eq!(s.now(), 3500);

@@ -305,7 +305,10 @@ impl Simulator {
                         self.dev.clock.set(n);
                         self.dirty = true;
                     }
-                    (_, Some(t)) if t > now => self.dev.clock.set(t),
+                    (_, Some(t)) if t > now => {
+                        self.dev.clock.set(t);
+                        self.dirty = true;
+                    }
                     _ => break,
                 }
             }
@@ -349,6 +352,11 @@ impl Simulator {
         let mut wake = self
             .next_deadline(runtime_deadline)
             .and_then(|d| self.timeline.wall_until(now, d));
+        // While a script runs at a finite speed, time goes on even with nothing scheduled (the
+        // device's uptime does): look again at the snapshot rate to move the clock.
+        if self.was_running && self.timeline.speed.factor().is_some_and(|f| f > 0.0) {
+            wake = Some(wake.map_or(SNAPSHOT_INTERVAL_MS, |w| w.min(SNAPSHOT_INTERVAL_MS)));
+        }
         // A snapshot held back by the rate limit still has to go out.
         if self.dirty {
             let left = (self.last_snapshot_wall + SNAPSHOT_INTERVAL_MS - wall_ms).max(0.0);

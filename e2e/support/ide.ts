@@ -1,0 +1,139 @@
+// The IDE as the tests see it: locators by role and visible text from the UI contract
+// (roles, accessible names, texts), and the few actions every spec needs (open the IDE, replace
+// the script, run it, read the virtual time).
+//
+// Only Monaco's own `.view-lines` (the rendered text) is located by CSS, because Monaco draws
+// it; everything of the app itself is found by role and name, as a user (or a screen reader)
+// finds it. Nothing here waits a fixed time: every wait is a web-first assertion.
+import { expect, type Locator, type Page } from "@playwright/test";
+
+export function toolbar(page: Page): Locator {
+  return page.getByRole("toolbar", { name: "Main" });
+}
+
+export function runButton(page: Page): Locator {
+  return toolbar(page).getByRole("button", { name: "Run", exact: true });
+}
+
+export function stopButton(page: Page): Locator {
+  return toolbar(page).getByRole("button", { name: "Stop", exact: true });
+}
+
+export function speedButton(page: Page, label: "Pause" | "×1" | "×10" | "×100" | "Max"): Locator {
+  return page.getByLabel("Simulation speed").getByRole("button", { name: label, exact: true });
+}
+
+export function status(page: Page): Locator {
+  return page.getByRole("status", { name: "Simulator status" });
+}
+
+/// The status text as a pattern: the contract's text ("Running", "Stopped", "Idle: …"), after
+/// an optional decorative glyph (the app shows a coloured dot before it).
+export function statusText(text: string): RegExp {
+  return new RegExp(`^\\W*${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+}
+
+export function virtualTime(page: Page): Locator {
+  return page.getByLabel("Virtual time", { exact: true });
+}
+
+export function consoleLog(page: Page): Locator {
+  return page.getByRole("log", { name: "Console" });
+}
+
+export function consoleInput(page: Page): Locator {
+  return page.getByRole("textbox", { name: "Console input" });
+}
+
+export function editorRegion(page: Page): Locator {
+  return page.getByRole("region", { name: "Editor" });
+}
+
+/// Monaco's textarea (its `ariaLabel` option).
+export function scriptEditor(page: Page): Locator {
+  return page.getByRole("textbox", { name: "Script editor" });
+}
+
+/// The text Monaco renders (the only CSS the tests use besides `.squiggly-error`).
+export function editorText(page: Page): Locator {
+  return editorRegion(page).locator(".view-lines");
+}
+
+export function problems(page: Page): Locator {
+  return page.getByRole("list", { name: "Problems" });
+}
+
+export function virtualBoard(page: Page): Locator {
+  return page.getByRole("region", { name: "Virtual board" });
+}
+
+/// Open the IDE at `path` (default: the app) and wait until the editor takes input.
+export async function openIde(page: Page, path = "/"): Promise<void> {
+  await page.goto(path);
+  await expect(scriptEditor(page)).toBeEditable();
+}
+
+/// Replace the whole text of the open file with `code`, as a user would: click into the editor,
+/// select all, paste. Pasted, not typed key by key, so Monaco's auto-closing brackets and
+/// auto-indent do not rewrite it (they would turn `{` + newline into `{}` with indentation).
+export async function replaceScript(page: Page, code: string): Promise<void> {
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
+  await editorRegion(page).click();
+  await expect(scriptEditor(page)).toBeFocused();
+  await page.evaluate((text) => navigator.clipboard.writeText(text), code);
+  await page.keyboard.press("ControlOrMeta+A");
+  await page.keyboard.press("ControlOrMeta+V");
+  for (const line of code.split("\n").filter((l) => l.trim() !== "").slice(0, 3)) {
+    await expect(editorText(page)).toContainText(line.trim());
+  }
+}
+
+/// Press Run (the toolbar's, not the share banner's "Run in simulator").
+export async function run(page: Page): Promise<void> {
+  await runButton(page).click();
+}
+
+/// The text of an uncaught error in the console: `<Name>: <message>` (`SyntaxError: …`,
+/// `InternalError: CPU budget exhausted …`).
+export const ERROR_LINE = /\b[A-Z][A-Za-z]*Error: /;
+/// The link of an error to its place in a file: `main.js:LINE:COL`.
+export const LOCATION_LINK = /^[^\s:]+\.js:\d+:\d+$/;
+
+/// The virtual time display (`HH:MM:SS.mmm`) in milliseconds.
+export function parseVirtualTime(text: string): number {
+  const m = /(\d+):(\d{2}):(\d{2})(?:\.(\d{1,3}))?/.exec(text);
+  if (!m) throw new Error(`the virtual time display shows ${JSON.stringify(text)}, not HH:MM:SS.mmm`);
+  const ms = m[4] ? Number(m[4].padEnd(3, "0")) : 0;
+  return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + ms;
+}
+
+export async function virtualTimeMs(page: Page): Promise<number> {
+  return parseVirtualTime((await virtualTime(page).textContent()) ?? "");
+}
+
+/// The timing hooks of the UI contract (`window.__ferrite`), for the metrics spec and for
+/// "a first console line after this Run" — never to assert on speed.
+export interface FerriteHooks {
+  editorReadyAt?: number;
+  runAt?: number;
+  firstOutputAt?: number;
+}
+
+export async function hooks(page: Page): Promise<FerriteHooks> {
+  return page.evaluate(() => {
+    const f = (window as unknown as { __ferrite?: FerriteHooks }).__ferrite;
+    return f ? { editorReadyAt: f.editorReadyAt, runAt: f.runAt, firstOutputAt: f.firstOutputAt } : {};
+  });
+}
+
+/// Wait until the console has shown a first line after the last Run (the contract's
+/// `__ferrite.firstOutputAt` is set after `runAt`), and the console shows some text.
+export async function waitForFirstOutput(page: Page): Promise<void> {
+  await expect
+    .poll(async () => {
+      const h = await hooks(page);
+      return h.runAt !== undefined && h.firstOutputAt !== undefined && h.firstOutputAt >= h.runAt;
+    }, { message: "a first console line after Run (window.__ferrite.firstOutputAt >= runAt)" })
+    .toBe(true);
+  await expect(consoleLog(page)).toHaveText(/\S/);
+}

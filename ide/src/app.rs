@@ -1,0 +1,76 @@
+//! The app shell: creates the controller, lays out toolbar, sidebar, editor, console and the
+//! board/network panel with their splitters, applies the theme, and starts loading.
+
+use leptos::prelude::*;
+
+use crate::components::board::Board;
+use crate::components::console::Console;
+use crate::components::editor_pane::EditorPane;
+use crate::components::gallery::Gallery;
+use crate::components::network::Network;
+use crate::components::share::{ShareDialog, SharedBanner};
+use crate::components::sidebar::Sidebar;
+use crate::components::splitter::Splitter;
+use crate::components::toolbar::Toolbar;
+use crate::controller::{self, Ctx};
+use crate::editor::monaco;
+use crate::state::layout::{Pane, Theme};
+use crate::store::prefs;
+use crate::util::dom;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let layout = prefs::load_layout();
+    let theme = layout.theme.unwrap_or(if dom::prefers_light() {
+        Theme::Light
+    } else {
+        Theme::Dark
+    });
+    let ctx = Ctx::new(layout, theme);
+    provide_context(ctx);
+    controller::start(ctx);
+
+    // The theme: CSS variables on <html data-theme>, Monaco's own theme; an explicit choice is
+    // remembered.
+    Effect::new(move |prev: Option<Theme>| {
+        let t = ctx.theme.get();
+        dom::set_root_attribute("data-theme", t.css());
+        monaco::set_theme(t.monaco());
+        if prev.is_some_and(|p| p != t) {
+            ctx.layout.update(|l| l.theme = Some(t));
+            prefs::save_layout(&ctx.layout.get_untracked());
+        }
+        t
+    });
+
+    let sizes = move || {
+        ctx.layout.with(|l| {
+            format!(
+                "--sidebar-w:{}px;--board-w:{}px;--console-h:{}px",
+                l.sidebar_w, l.board_w, l.console_h
+            )
+        })
+    };
+    view! {
+        <div class="shell" style=sizes>
+            <Toolbar />
+            <SharedBanner />
+            <div class="main">
+                <Sidebar />
+                <Splitter pane=Pane::Sidebar />
+                <div class="center">
+                    <EditorPane />
+                    <Splitter pane=Pane::Console />
+                    <Console />
+                </div>
+                <Splitter pane=Pane::Board />
+                <aside class="right" aria-label="Run panel">
+                    <Board />
+                    <Network />
+                </aside>
+            </div>
+            <Gallery />
+            <ShareDialog />
+        </div>
+    }
+}

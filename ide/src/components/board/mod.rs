@@ -1,0 +1,45 @@
+//! The virtual board: what the running device exposes, from the latest snapshot — input
+//! buttons, the relay with its power meter, GPIO pins, I2C parts, virtual components and the
+//! scripts' memory — with controls that act on the simulated device (never on the snapshot).
+
+mod input;
+mod memory;
+mod parts;
+mod pins;
+mod switch;
+mod virtuals;
+
+use leptos::prelude::*;
+
+use crate::controller::use_ctx;
+
+#[component]
+pub fn Board() -> impl IntoView {
+    let ctx = use_ctx();
+    let empty = move || {
+        ctx.snapshot.with(|s| {
+            s.pins.is_empty()
+                && s.switches.is_empty()
+                && s.inputs.is_empty()
+                && s.parts.is_empty()
+                && s.virtuals.is_empty()
+                && s.scripts.is_empty()
+        })
+    };
+    view! {
+        <section class="board" role="region" aria-label="Virtual board">
+            <div class="panel-head">
+                <span class="panel-title">"Virtual board"</span>
+            </div>
+            <Show when=empty>
+                <p class="hint">"Press Run to boot the simulated device."</p>
+            </Show>
+            <input::Inputs />
+            <switch::Switches />
+            <pins::Pins />
+            <parts::Parts />
+            <virtuals::Virtuals />
+            <memory::Memory />
+        </section>
+    }
+}

@@ -1,0 +1,3 @@
+//! The code editor: Monaco through a small binding of our own.
+
+pub mod monaco;

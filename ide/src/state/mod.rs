@@ -1,0 +1,6 @@
+//! Application state as plain Rust structs (no signals, no browser): the workspace of
+//! projects, what the simulator shows, the layout. Leptos signals wrap them in `controller`.
+
+pub mod layout;
+pub mod sim_view;
+pub mod workspace;

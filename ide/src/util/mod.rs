@@ -1,0 +1,3 @@
+//! Small browser helpers shared by the controller and the components.
+
+pub mod dom;
