@@ -40,7 +40,6 @@
           noLib: false,
         });
         js.setDiagnosticsOptions({ noSemanticValidation: true, noSyntaxValidation: true });
-        js.setEagerModelSync(true);
         resolve();
       }, function (err) {
         reject(err);

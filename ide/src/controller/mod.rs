@@ -10,6 +10,8 @@ mod startup;
 
 use ferrite_ide_core::protocol::{ErrorLocation, Snapshot, Speed};
 use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::sim_client::SimClient;
 use crate::state::layout::{Layout, Theme};
@@ -119,10 +121,18 @@ impl Ctx {
         ctx
     }
 
-    /// Start the simulator worker (once the editor is usable; see `SimClient::launch`).
+    /// Start the simulator worker once the editor is usable and the page is idle (at most a
+    /// second later): typing comes first, the simulator's wasm after (see `SimClient::launch`).
     pub fn launch_simulator(&self) {
-        if let Some(c) = self.client() {
-            c.launch();
+        let Some(client) = self.client() else { return };
+        let cb = Closure::once_into_js(move || client.launch());
+        let Some(w) = web_sys::window() else { return };
+        let opts = web_sys::IdleRequestOptions::new();
+        opts.set_timeout(1000);
+        if w.request_idle_callback_with_options(cb.unchecked_ref(), &opts)
+            .is_err()
+        {
+            let _ = w.set_timeout_with_callback(cb.unchecked_ref());
         }
     }
 
