@@ -52,7 +52,8 @@ const r = m.sim_rate;
 const date = (m.measured_at || "").slice(0, 10);
 
 const rows = [
-  ["app wasm, compressed", `${kB(t.app_wasm_bytes)} (${wasmParts || "none"})`, "≤ 600 kB", meets(t.app_wasm_bytes, 600_000), "gzip bytes served, fresh load"],
+  ["app wasm before the editor takes input, compressed", kB(t.before_editor_usable.app_wasm), "≤ 600 kB", meets(t.before_editor_usable.app_wasm, 600_000), "gzip bytes served, fresh load (the simulator worker starts once the editor is usable)"],
+  ["all app wasm (page + simulator worker), compressed", `${kB(t.app_wasm_bytes)} (${wasmParts || "none"})`, "", "", "gzip bytes served, whole first load"],
   ["JS/CSS/HTML before the editor takes input", kB(t.before_editor_usable.app_js_css_html), "", "", "the app's own, gzip"],
   ["Monaco (/vs) before the editor takes input", kB(t.before_editor_usable.monaco), "", "", "gzip"],
   ["everything before the editor takes input", kB(t.before_editor_usable.total), "", "", "all of the above and the rest (icons)"],
