@@ -6,6 +6,7 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+use ferrite_protocols::base64;
 use serde::{Deserialize, Serialize};
 
 use crate::project::{Project, ProjectFile};
@@ -36,9 +37,8 @@ pub fn encode(project: &Project) -> String {
     };
     let json = serde_json::to_vec(&shared).unwrap_or_default();
     let packed = miniz_oxide::deflate::compress_to_vec(&json, 10);
-    let mut out = String::with_capacity(PREFIX.len() + packed.len() * 4 / 3 + 4);
-    out.push_str(PREFIX);
-    base64url_encode(&packed, &mut out);
+    let mut out = String::from(PREFIX);
+    out.push_str(&base64::encode_url(&packed));
     out
 }
 
@@ -59,7 +59,8 @@ pub fn decode(fragment: &str) -> Result<Project, String> {
             _ => "this is not a Ferrite project link".to_string(),
         });
     };
-    let packed = base64url_decode(body)?;
+    let packed = base64::decode_url(body.as_bytes())
+        .map_err(|e| alloc::format!("the link is damaged ({e})"))?;
     let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, MAX_JSON_BYTES)
         .map_err(|e| match e.status {
             miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
@@ -80,73 +81,4 @@ pub fn decode(fragment: &str) -> Result<Project, String> {
         .validate()
         .map_err(|e| alloc::format!("the project in the link is invalid: {e}"))?;
     Ok(project)
-}
-
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-fn base64url_encode(data: &[u8], out: &mut String) {
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let chars = chunk.len() + 1;
-        for i in 0..chars {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-}
-
-fn sextet(c: u8) -> Option<u32> {
-    match c {
-        b'A'..=b'Z' => Some(u32::from(c - b'A')),
-        b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-        b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-        b'-' => Some(62),
-        b'_' => Some(63),
-        _ => None,
-    }
-}
-
-fn base64url_decode(text: &str) -> Result<Vec<u8>, String> {
-    let bytes = text.as_bytes();
-    if bytes.len() % 4 == 1 {
-        return Err("the link is damaged (its length is not valid base64url)".into());
-    }
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            let v = sextet(c).ok_or_else(|| {
-                alloc::format!(
-                    "the link is damaged (character {:?} is not base64url)",
-                    c as char
-                )
-            })?;
-            n |= v << (18 - 6 * i);
-        }
-        let take = chunk.len() - 1;
-        for i in 0..take {
-            out.push((n >> (16 - 8 * i)) as u8);
-        }
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64url_round_trips_every_length() {
-        for len in 0..40usize {
-            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
-            let mut s = String::new();
-            base64url_encode(&data, &mut s);
-            assert!(!s.contains('='));
-            assert_eq!(base64url_decode(&s).unwrap(), data, "len {len}");
-        }
-    }
 }

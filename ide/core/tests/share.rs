@@ -86,7 +86,7 @@ fn every_error_says_what_is_wrong() {
         ("v2.AAAA".into(), "another version"),
         ("hello".into(), "not a Ferrite project link"),
         ("".into(), "not a Ferrite project link"),
-        ("v1.ab*c".into(), "not base64url"),
+        ("v1.ab*c".into(), "invalid base64 character"),
         ("v1.abcde".into(), "length"),
         (
             format!(

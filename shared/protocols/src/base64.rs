@@ -1,13 +1,15 @@
-//! Base64 (RFC 4648, standard alphabet with `=` padding): the WebSocket accept key and HTTP
-//! headers that carry binary data.
+//! Base64 (RFC 4648): the standard alphabet with `=` padding (the WebSocket accept key, HTTP
+//! headers that carry binary data) and the URL-safe alphabet without padding (§5: the IDE's
+//! share links).
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URL_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/// Encode `data` with padding.
-pub fn encode(data: &[u8]) -> String {
+fn encode_with(data: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
         let b = [
@@ -18,13 +20,51 @@ pub fn encode(data: &[u8]) -> String {
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
+                out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else if pad {
                 out.push('=');
             }
         }
     }
     out
+}
+
+/// Encode `data` with padding.
+pub fn encode(data: &[u8]) -> String {
+    encode_with(data, ALPHABET, true)
+}
+
+/// Encode `data` with the URL-safe alphabet (`-`, `_`), without padding.
+pub fn encode_url(data: &[u8]) -> String {
+    encode_with(data, URL_ALPHABET, false)
+}
+
+/// Decode URL-safe base64 without padding (as [`encode_url`] writes it).
+pub fn decode_url(text: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    if text.len() % 4 == 1 {
+        return Err(DecodeError::InvalidLength);
+    }
+    let mut out = Vec::with_capacity(text.len() / 4 * 3 + 2);
+    for (qi, q) in text.chunks(4).enumerate() {
+        let mut n = 0u32;
+        for (i, &c) in q.iter().enumerate() {
+            let v = url_value(c).ok_or(DecodeError::InvalidByte(qi * 4 + i))?;
+            n |= v << (18 - 6 * i);
+        }
+        for i in 0..q.len() - 1 {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    Ok(out)
+}
+
+fn url_value(c: u8) -> Option<u32> {
+    match c {
+        b'-' => Some(62),
+        b'_' => Some(63),
+        b'+' | b'/' => None,
+        c => value(c),
+    }
 }
 
 /// Why [`decode`] rejected its input.
@@ -104,6 +144,19 @@ mod tests {
             assert_eq!(encode(plain.as_bytes()), *enc);
             assert_eq!(decode(enc.as_bytes()).unwrap(), plain.as_bytes());
         }
+    }
+
+    #[test]
+    fn url_safe_round_trips_every_length_without_padding() {
+        for len in 0..40usize {
+            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 251) as u8).collect();
+            let text = encode_url(&data);
+            assert!(!text.contains(['=', '+', '/']), "{text}");
+            assert_eq!(decode_url(text.as_bytes()).unwrap(), data, "len {len}");
+        }
+        assert_eq!(encode_url(&[0xfb, 0xff]), "-_8");
+        assert_eq!(decode_url(b"Zm9v+"), Err(DecodeError::InvalidLength));
+        assert_eq!(decode_url(b"Zm9/"), Err(DecodeError::InvalidByte(3)));
     }
 
     #[test]
