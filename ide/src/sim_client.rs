@@ -150,8 +150,26 @@ impl SimClient {
         }
     }
 
-    /// Stop every script; if the worker does not confirm in time it is replaced.
+    /// Stop every script; if the worker does not confirm in time it is replaced. Before the
+    /// worker is ready nothing runs yet: queued requests (a Run) are dropped instead.
     pub fn stop(&self) {
+        let handler = {
+            let mut inner = self.0.borrow_mut();
+            if inner.ready {
+                None
+            } else {
+                inner
+                    .queue
+                    .retain(|text| text.contains(r#""type":"check""#));
+                Some(inner.handler.clone())
+            }
+        };
+        if let Some(handler) = handler {
+            handler(FromWorker::Idle {
+                reason: "stopped before the simulator was ready".into(),
+            });
+            return;
+        }
         self.send(&ToWorker::Stop);
         self.clear_stop_timer();
         let weak = Rc::downgrade(&self.0);

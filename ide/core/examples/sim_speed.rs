@@ -33,6 +33,7 @@ fn main() {
         let mut sim = Simulator::new();
         sim.handle(
             ToWorker::Run {
+                run: 1,
                 files: vec![ProjectFile {
                     name: "main.js".into(),
                     code: code.to_string(),

@@ -103,6 +103,9 @@ pub enum ToWorker {
     /// Boot a fresh simulated device holding every file of the project as a script (ids in
     /// file order, from 1) and start the script of file `start`.
     Run {
+        /// Chosen by the page; answered first by [`FromWorker::Started`] with the same number.
+        #[serde(default)]
+        run: u64,
         files: Vec<ProjectFile>,
         start: String,
         #[serde(default)]
@@ -345,6 +348,11 @@ pub struct Diagnostic {
 pub enum FromWorker {
     /// The worker has loaded its wasm and takes messages.
     Ready,
+    /// The device of [`ToWorker::Run`] `run` booted: every message after this one is about that
+    /// run (messages before it, still in flight when the page sent Run, are about the last one).
+    Started {
+        run: u64,
+    },
     Log {
         lines: Vec<LogEntry>,
     },

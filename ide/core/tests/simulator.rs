@@ -210,6 +210,43 @@ fn a_script_larger_than_the_device_takes_does_not_start() {
 }
 
 #[test]
+fn every_stop_is_answered_with_idle_even_when_nothing_runs() {
+    let mut s = Session::run("print('done');");
+    s.advance(200.0);
+    assert_eq!(s.printed(), ["done"]);
+    let before = s.idles().len();
+    // The script ended long ago: Stop still gets its answer (the page waits for it).
+    s.send(ToWorker::Stop);
+    s.advance(100.0);
+    let idles = s.idles();
+    assert_eq!(idles.len(), before + 1, "{idles:?}");
+    // A second Stop too.
+    s.send(ToWorker::Stop);
+    s.advance(100.0);
+    assert_eq!(s.idles().len(), before + 2);
+}
+
+#[test]
+fn run_is_answered_first_with_started() {
+    let mut s = Session::run("print('x');");
+    let out = s.send(ToWorker::Run {
+        run: 7,
+        files: vec![ferrite_ide_core::project::ProjectFile {
+            name: "main.js".into(),
+            code: "print('y');".into(),
+        }],
+        start: "main.js".into(),
+        http_mocks: Vec::new(),
+        speed: Speed::Realtime,
+        epoch_ms: 0.0,
+    });
+    assert!(
+        matches!(out.first(), Some(FromWorker::Started { run: 7 })),
+        "{out:?}"
+    );
+}
+
+#[test]
 fn stop_stops_every_script_and_keeps_the_device() {
     let mut s = Session::run("Timer.set(100, true, function () { print('tick'); });");
     s.advance(350.0);
@@ -650,6 +687,7 @@ fn a_run_message_without_epoch_parses() {
 fn date_follows_the_epoch_and_virtual_time() {
     let mut s = Session::run("Timer.set(1500, false, function () { print(Date.now()); });");
     s.send(ToWorker::Run {
+        run: 1,
         files: files(&[(
             "main.js",
             "Timer.set(1500, false, function () { print(Date.now()); });",

@@ -47,6 +47,12 @@ struct Services {
     lint_file: String,
     lint_timer: Option<TimeoutHandle>,
     rpc_seq: u64,
+    /// The last Run sent, and whether the worker answered it with `Started` (until then,
+    /// messages are about the previous run and are dropped).
+    run_seq: u64,
+    run_started: bool,
+    /// The worker generation the last Run went to (a replaced worker never answers it).
+    run_generation: u32,
     /// The user pressed Stop (the next Idle reads "Stopped").
     user_stopped: bool,
     /// A Run happened and no console line appeared since (for `__ferrite.firstOutputAt`).
@@ -109,6 +115,9 @@ impl Ctx {
                 lint_file: String::new(),
                 lint_timer: None,
                 rpc_seq: 0,
+                run_seq: 0,
+                run_started: true,
+                run_generation: 0,
                 user_stopped: false,
                 awaiting_output: false,
                 run_marked: Vec::new(),

@@ -27,6 +27,17 @@ impl Ctx {
             return;
         };
         let Some(client) = self.client() else { return };
+        // Launch first: the Run goes to this generation of the worker.
+        client.launch();
+        let generation = client.generation();
+        let Some(run) = self.svc.try_update_value(|s| {
+            s.run_seq += 1;
+            s.run_started = false;
+            s.run_generation = generation;
+            s.run_seq
+        }) else {
+            return;
+        };
         let marked = self
             .svc
             .try_update_value(|s| {
@@ -48,6 +59,7 @@ impl Ctx {
         dom::set_hook("runAt", dom::perf_now());
         let speed = self.speed.try_get_untracked().unwrap_or_default();
         client.send(&ToWorker::Run {
+            run,
             files,
             start,
             http_mocks,
@@ -113,8 +125,35 @@ impl Ctx {
 
     /// Everything the worker says.
     pub(super) fn on_worker(&self, msg: FromWorker) {
+        let about_last_run = matches!(
+            msg,
+            FromWorker::Log { .. }
+                | FromWorker::ScriptError { .. }
+                | FromWorker::State { .. }
+                | FromWorker::Traffic { .. }
+                | FromWorker::Idle { .. }
+        );
+        let generation = self.client().map_or(0, |c| c.generation());
+        let waiting = self
+            .svc
+            .try_with_value(|s| !s.run_started && s.run_generation == generation)
+            .unwrap_or(false);
+        if waiting && about_last_run {
+            // Sent before the worker saw our Run: about the run before (a late Idle must not
+            // mark the new run idle, old output must not show as new).
+            return;
+        }
         match msg {
+            FromWorker::Started { run } => {
+                self.svc.try_update_value(|s| {
+                    if s.run_seq == run {
+                        s.run_started = true;
+                    }
+                });
+            }
             FromWorker::Ready => {
+                // A fresh worker never saw an earlier Run (a restart drops what was queued).
+                self.svc.try_update_value(|s| s.run_started = true);
                 self.status.try_update(|s| {
                     if s.sim == SimState::Starting {
                         s.sim = SimState::Ready;

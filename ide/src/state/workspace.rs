@@ -5,14 +5,15 @@
 use ferrite_ide_core::project::{valid_file_name, Project, ProjectFile, MAX_NAME_BYTES};
 
 /// The hello-world a first start gets.
-pub const HELLO_WORLD: &str = "// Runs on the simulated device: press Run (Ctrl+Enter).\n\
-print(\"Hello from Ferrite!\");\n\
-\n\
-let count = 0;\n\
-Timer.set(1000, true, function () {\n\
-  count++;\n\
-  print(\"tick\", count);\n\
-});\n";
+pub const HELLO_WORLD: &str = r#"// Runs on the simulated device: press Run (Ctrl+Enter).
+print("Hello from Ferrite!");
+
+let count = 0;
+Timer.set(1000, true, function () {
+  count++;
+  print("tick", count);
+});
+"#;
 
 /// The name of the project a first start creates.
 pub const FIRST_PROJECT: &str = "My first project";

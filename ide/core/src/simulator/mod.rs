@@ -125,12 +125,15 @@ impl Simulator {
         let mut out = Vec::new();
         match msg {
             ToWorker::Run {
+                run,
                 files,
                 start,
                 http_mocks,
                 speed,
                 epoch_ms,
             } => {
+                // Everything after this belongs to the new run.
+                out.push(FromWorker::Started { run });
                 self.dev = SimDevice::boot(http_mocks, epoch_ms);
                 self.pushes.clear();
                 self.pending_rpc.clear();
@@ -153,11 +156,15 @@ impl Simulator {
             ToWorker::Stop => {
                 let n = self.dev.stop_all();
                 self.pushes.clear();
-                self.stop_reason = Some(if n > 0 {
-                    "stopped".into()
+                if n == 0 && !self.was_running {
+                    // No transition will report it: every Stop gets its Idle (the page's
+                    // watchdog waits for one).
+                    out.push(FromWorker::Idle {
+                        reason: "nothing was running".into(),
+                    });
                 } else {
-                    "nothing was running".into()
-                });
+                    self.stop_reason = Some("stopped".into());
+                }
                 self.snapshot_due = true;
             }
             ToWorker::SetSpeed { speed } => {

@@ -50,6 +50,7 @@ impl Session {
             out: Vec::new(),
         };
         s.send(ToWorker::Run {
+            run: 1,
             files,
             start: start.into(),
             http_mocks,
