@@ -58,6 +58,7 @@
     },
     /// Create the editor inside `el`; `onChange(name, text)` is called on every edit by the user.
     create: function (el, theme, onChange) {
+      if (!monacoApi) return;
       changeHandler = onChange;
       editor = monacoApi.editor.create(el, {
         model: null,
@@ -79,6 +80,7 @@
     },
     /// Show file `name` (creating its model with `text` if needed).
     open: function (name, text) {
+      if (!monacoApi) return;
       let model = models.get(name);
       if (!model) {
         model = monacoApi.editor.createModel(text, "javascript", uriFor(name));
@@ -154,6 +156,7 @@
     },
     /// The declarations for completions and hovers (generated from the runtime's API description).
     addTypings: function (dts) {
+      if (!monacoApi) return;
       monacoApi.languages.typescript.javascriptDefaults.addExtraLib(dts, "file:///ferrite-device.d.ts");
     },
   };

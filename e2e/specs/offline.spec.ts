@@ -33,7 +33,7 @@ test("after the first load the IDE works offline", async ({ browser }) => {
     const page = await context.newPage();
     await openIde(page);
     // The worker installs (precaching the build) and takes control of this page.
-    await page.waitForFunction(() => navigator.serviceWorker?.controller !== null, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !!navigator.serviceWorker?.controller, undefined, { timeout: 30_000 });
 
     server.kill();
     await once(server, "exit");

@@ -31,9 +31,11 @@ test("a share link opens the same project read-only, idle until Run in simulator
     await expect(editorText(other)).toContainText('var shared = "shared project";');
     await expect(editorText(other)).not.toContainText("typed_into_a_shared_project");
 
-    // Nothing ran.
-    await expect(status(other)).not.toHaveText(statusText("Running"));
-    await expect(consoleLog(other)).not.toContainText("shared project says 42");
+    // Nothing ran: once the simulator is loaded and idle ("Ready"), the console is still empty.
+    // (Waiting for "Ready" first: before it, nothing could have run yet anyway.)
+    await expect(status(other)).toHaveText(statusText("Ready"));
+    await expect(consoleLog(other)).toHaveText("");
+    await expect(status(other)).toHaveText(statusText("Ready"));
 
     await other.getByRole("button", { name: "Run in simulator" }).click();
     await expect(consoleLog(other)).toContainText("shared project says 42");

@@ -59,6 +59,22 @@ export function editorText(page: Page): Locator {
   return editorRegion(page).locator(".view-lines");
 }
 
+export function projectsList(page: Page): Locator {
+  return page.getByRole("list", { name: "Projects list" });
+}
+
+export function networkTraffic(page: Page): Locator {
+  return page.getByRole("log", { name: "Network traffic" });
+}
+
+/// Share the shown project: open the Share dialog and read its link.
+export async function shareLink(page: Page): Promise<string> {
+  await toolbar(page).getByRole("button", { name: "Share", exact: true }).click();
+  const linkBox = page.getByRole("dialog", { name: "Share" }).getByRole("textbox", { name: "Share link" });
+  await expect(linkBox).toHaveValue(/#share=v1\./);
+  return linkBox.inputValue();
+}
+
 export function problems(page: Page): Locator {
   return page.getByRole("list", { name: "Problems" });
 }
@@ -74,7 +90,7 @@ export async function openIde(page: Page, path = "/"): Promise<void> {
 }
 
 /// Replace the whole text of the open file with `code`, as a user would: click into the editor,
-/// select all, paste. Pasted, not typed key by key, so Monaco's auto-closing brackets and
+/// select all, paste; the cursor is then at the top of the file. Pasted, not typed key by key, so Monaco's auto-closing brackets and
 /// auto-indent do not rewrite it (they would turn `{` + newline into `{}` with indentation).
 export async function replaceScript(page: Page, code: string): Promise<void> {
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
@@ -83,6 +99,8 @@ export async function replaceScript(page: Page, code: string): Promise<void> {
   await page.evaluate((text) => navigator.clipboard.writeText(text), code);
   await page.keyboard.press("ControlOrMeta+A");
   await page.keyboard.press("ControlOrMeta+V");
+  // Back to the top, so that the first lines are the ones drawn however long the script is.
+  await page.keyboard.press("ControlOrMeta+Home");
   for (const line of code.split("\n").filter((l) => l.trim() !== "").slice(0, 3)) {
     await expect(editorText(page)).toContainText(line.trim());
   }

@@ -1,6 +1,9 @@
 //! The page's side of the simulator worker: starts it, queues messages until it is ready, hands
 //! every answer to one callback, and makes Stop always work — if the worker does not confirm a
-//! Stop in time (it should within one step), it is terminated and a fresh one is started.
+//! Stop in time (it answers every Stop with `Idle` within one step, running or not), it is
+//! terminated and a fresh one is started. A worker that fails before it is ready (its files are
+//! missing offline, a deploy replaced them, a trap at start) is retried with a back-off a few
+//! times, then given up with an `Idle` saying why; the next message that needs it tries again.
 //!
 //! The worker is not needed to edit, so it is launched only once the editor is usable
 //! ([`SimClient::launch`], or the first message that needs an answer now): its wasm then does not
@@ -12,12 +15,16 @@ use std::rc::Rc;
 use ferrite_ide_core::protocol::{FromWorker, ToWorker};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{ErrorEvent, MessageEvent, Worker};
+use web_sys::{Event, MessageEvent, Worker};
 
 /// The loader trunk emits for the worker crate (`data-loader-shim`).
 const WORKER_URL: &str = "ferrite-sim-worker_loader.js";
 /// How long a Stop may take before the worker is replaced.
 const STOP_GRACE_MS: i32 = 1500;
+/// Retries of a worker that fails before it is ready, before giving up.
+const MAX_START_RETRIES: u32 = 2;
+/// The first retry's delay (doubled for each further one).
+const START_RETRY_MS: i32 = 500;
 
 type Handler = Rc<dyn Fn(FromWorker)>;
 
@@ -29,12 +36,14 @@ struct Inner {
     /// A Stop waits for confirmation (the watchdog's timer).
     stop_timer: Option<i32>,
     on_message: Option<Closure<dyn FnMut(MessageEvent)>>,
-    on_error: Option<Closure<dyn FnMut(ErrorEvent)>>,
+    on_error: Option<Closure<dyn FnMut(Event)>>,
     on_stop_timeout: Option<Closure<dyn FnMut()>>,
     /// Workers started so far (the first is 1).
     generation: u32,
     /// [`SimClient::launch`] ran: a worker exists or is being replaced.
     launched: bool,
+    /// Workers in a row that failed before they were ready.
+    failed_starts: u32,
 }
 
 /// A handle on the simulator worker (cheap to clone).
@@ -56,6 +65,7 @@ impl SimClient {
             on_stop_timeout: None,
             generation: 0,
             launched: false,
+            failed_starts: 0,
         })))
     }
 
@@ -84,17 +94,27 @@ impl SimClient {
             SimClient(inner).receive(messages);
         });
         let weak = Rc::downgrade(&self.0);
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
             let Some(inner) = weak.upgrade() else { return };
-            let client = SimClient(inner);
-            client.restart(&format!("the simulator crashed: {}", ev.message()));
+            // A script that fails to load fires a plain Event (no message).
+            let message = js_sys::Reflect::get(&ev, &"message".into())
+                .ok()
+                .and_then(|m| m.as_string())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "its files did not load".into());
+            SimClient(inner).on_crash(&message);
         });
         let opts = web_sys::WorkerOptions::new();
         opts.set_name("ferrite-simulator");
         let worker = match Worker::new_with_options(WORKER_URL, &opts) {
             Ok(w) => w,
             Err(e) => {
-                let handler = self.0.borrow().handler.clone();
+                let handler = {
+                    let mut inner = self.0.borrow_mut();
+                    inner.launched = false;
+                    inner.queue.clear();
+                    inner.handler.clone()
+                };
                 handler(FromWorker::Idle {
                     reason: format!("the simulator could not start: {e:?}"),
                 });
@@ -115,7 +135,10 @@ impl SimClient {
         let handler = self.0.borrow().handler.clone();
         for m in messages {
             match &m {
-                FromWorker::Ready => self.flush(),
+                FromWorker::Ready => {
+                    self.0.borrow_mut().failed_starts = 0;
+                    self.flush();
+                }
                 FromWorker::Idle { .. } => self.clear_stop_timer(),
                 _ => {}
             }
@@ -199,17 +222,80 @@ impl SimClient {
         }
     }
 
+    /// The worker failed. Once ready, it is replaced at once (what it ran is lost). Before it
+    /// was ready, it is retried after a back-off (what was queued for it waits), and given up
+    /// after [`MAX_START_RETRIES`].
+    fn on_crash(&self, message: &str) {
+        let failed = {
+            let mut inner = self.0.borrow_mut();
+            if inner.ready {
+                None
+            } else {
+                inner.failed_starts += 1;
+                Some(inner.failed_starts)
+            }
+        };
+        let Some(failed) = failed else {
+            self.restart(&format!("the simulator crashed: {message}"));
+            return;
+        };
+        self.terminate();
+        if failed > MAX_START_RETRIES {
+            let handler = {
+                let mut inner = self.0.borrow_mut();
+                inner.queue.clear();
+                inner.failed_starts = 0;
+                // The next message that needs the simulator tries again.
+                inner.launched = false;
+                inner.handler.clone()
+            };
+            handler(FromWorker::Idle {
+                reason: format!("the simulator could not start: {message}"),
+            });
+            return;
+        }
+        let weak = Rc::downgrade(&self.0);
+        let retry = Closure::once_into_js(move || {
+            if let Some(inner) = weak.upgrade() {
+                let client = SimClient(inner);
+                if client.0.borrow().worker.is_none() && client.0.borrow().launched {
+                    client.spawn();
+                }
+            }
+        });
+        let delay = START_RETRY_MS << (failed - 1).min(4);
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                retry.unchecked_ref(),
+                delay,
+            );
+        }
+    }
+
+    /// End the current worker (if any); its handlers are detached first, so that messages it
+    /// already posted never reach a dropped closure.
+    fn terminate(&self) {
+        let old = {
+            let mut inner = self.0.borrow_mut();
+            inner.ready = false;
+            inner.worker.take()
+        };
+        if let Some(w) = old {
+            w.set_onmessage(None);
+            w.set_onerror(None);
+            w.terminate();
+        }
+    }
+
     /// Terminate the worker and start a fresh one (the last resort of Stop, or after a crash).
     pub fn restart(&self, reason: &str) {
         self.clear_stop_timer();
-        let (old, handler) = {
+        let handler = {
             let mut inner = self.0.borrow_mut();
             inner.queue.clear();
-            (inner.worker.take(), inner.handler.clone())
+            inner.handler.clone()
         };
-        if let Some(w) = old {
-            w.terminate();
-        }
+        self.terminate();
         self.spawn();
         handler(FromWorker::Idle {
             reason: reason.to_string(),

@@ -4,6 +4,7 @@
 use ferrite_ide_core::examples;
 use leptos::prelude::*;
 
+use super::modal::Modal;
 use crate::controller::{use_ctx, Dialog};
 
 #[component]
@@ -12,12 +13,7 @@ pub fn Gallery() -> impl IntoView {
     let open = move || ctx.dialog.with(|d| *d == Dialog::Examples);
     view! {
         <Show when=open>
-            <div class="backdrop" on:click=move |_| ctx.dialog.set(Dialog::None)></div>
-            <div class="dialog gallery" role="dialog" aria-modal="true" aria-label="Examples">
-                <div class="dialog-head">
-                    <h2>"Examples"</h2>
-                    <button class="row-act" aria-label="Close" on:click=move |_| ctx.dialog.set(Dialog::None)>"✕"</button>
-                </div>
+            <Modal label="Examples" title="Examples" class="gallery">
                 <ul class="examples" role="list">
                     {examples::all()
                         .iter()
@@ -43,7 +39,7 @@ pub fn Gallery() -> impl IntoView {
                         .collect_view()}
                 </ul>
                 {examples::all().is_empty().then(|| view! { <p class="hint">"No examples yet."</p> })}
-            </div>
+            </Modal>
         </Show>
     }
 }

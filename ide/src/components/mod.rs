@@ -5,6 +5,7 @@ pub mod board;
 pub mod console;
 pub mod editor_pane;
 pub mod gallery;
+pub mod modal;
 pub mod network;
 pub mod share;
 pub mod sidebar;

@@ -1,26 +1,29 @@
-//! The network section: the project's HTTP mocks (saved with the project, sent to a running
-//! device when changed), an MQTT publish form for the in-tab broker, and the traffic log.
+//! The network section: the project's HTTP mocks (saved with the project, sent to the device
+//! when changed), an MQTT form for the in-tab broker (publish to a topic; a "Subscribe" topic
+//! filter for the traffic log's MQTT lines), and the traffic log.
 
 use ferrite_ide_core::protocol::{HttpMock, ToWorker};
 use leptos::prelude::*;
 
 use crate::controller::use_ctx;
+use crate::state::sim_view::publish_topic_problem;
 
 #[component]
 pub fn Network() -> impl IntoView {
     let ctx = use_ctx();
     let mocks = move || {
-        ctx.ws.with(|w| {
+        ctx.ws.with_untracked(|w| {
             w.current()
                 .map(|p| p.http_mocks.clone())
                 .unwrap_or_default()
         })
     };
     let read_only = move || ctx.ws.with(|w| w.read_only());
-    let edit = move |i: usize, f: Box<dyn FnOnce(&mut HttpMock)>| {
+    // Set one field of mock `i` (a text field's committed value).
+    let edit = move |i: usize, set: fn(&mut HttpMock, String), value: String| {
         let mut list = mocks();
         if let Some(m) = list.get_mut(i) {
-            f(m);
+            set(m, value);
             ctx.set_mocks(list);
         }
     };
@@ -34,12 +37,14 @@ pub fn Network() -> impl IntoView {
         });
         ctx.set_mocks(list);
     };
-    let count = move || {
+    // Only the number of mocks rebuilds the rows (not every keystroke in the editor): the
+    // fields follow their values through `prop:value`, so focus stays where the user put it.
+    let count = Memo::new(move |_| {
         ctx.ws
             .with(|w| w.current().map_or(0, |p| p.http_mocks.len()))
-    };
+    });
     let rows = move || {
-        (0..count())
+        (0..count.get())
             .map(|i| {
                 let field = move |f: fn(&HttpMock) -> String| {
                     ctx.ws.with(|w| {
@@ -59,10 +64,7 @@ pub fn Network() -> impl IntoView {
                                 placeholder="URL prefix"
                                 disabled=read_only
                                 prop:value=move || field(|m| m.url.clone())
-                                on:change=move |ev| {
-                                    let v = event_target_value(&ev);
-                                    edit(i, Box::new(move |m| m.url = v));
-                                }
+                                on:change=move |ev| edit(i, |m, v| m.url = v, event_target_value(&ev))
                             />
                             <input
                                 class="field num"
@@ -73,9 +75,12 @@ pub fn Network() -> impl IntoView {
                                 disabled=read_only
                                 prop:value=move || field(|m| m.status.to_string())
                                 on:change=move |ev| {
-                                    if let Ok(s) = event_target_value(&ev).parse::<u16>() {
-                                        edit(i, Box::new(move |m| m.status = s));
-                                    }
+                                    let set = |m: &mut HttpMock, v: String| {
+                                        if let Ok(status) = v.parse() {
+                                            m.status = status;
+                                        }
+                                    };
+                                    edit(i, set, event_target_value(&ev));
                                 }
                             />
                             <button
@@ -101,10 +106,7 @@ pub fn Network() -> impl IntoView {
                             spellcheck="false"
                             disabled=read_only
                             prop:value=move || field(|m| m.body.clone())
-                            on:change=move |ev| {
-                                let v = event_target_value(&ev);
-                                edit(i, Box::new(move |m| m.body = v));
-                            }
+                            on:change=move |ev| edit(i, |m, v| m.body = v, event_target_value(&ev))
                         ></textarea>
                     </li>
                 }
@@ -115,10 +117,13 @@ pub fn Network() -> impl IntoView {
     let topic = RwSignal::new(String::new());
     let payload = RwSignal::new(String::new());
     let retain = RwSignal::new(false);
+    let publish_problem = RwSignal::new(None::<&'static str>);
     let publish = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let t = topic.get_untracked();
-        if t.trim().is_empty() {
+        let problem = publish_topic_problem(&t);
+        publish_problem.set(problem);
+        if problem.is_some() {
             return;
         }
         ctx.send(&ToWorker::MqttPublish {
@@ -126,6 +131,15 @@ pub fn Network() -> impl IntoView {
             payload: payload.get_untracked(),
             retain: retain.get_untracked(),
         });
+    };
+    // The traffic log shows what this filter subscribes to (HTTP lines always).
+    let subscription = RwSignal::new("#".to_string());
+    let traffic = Memo::new(move |_| subscription.with(|f| ctx.traffic.with(|t| t.subscribed(f))));
+    let shown_lines = move || {
+        traffic.with(|r| match r {
+            Ok(lines) => lines.clone(),
+            Err(_) => ctx.traffic.with(|t| t.lines()),
+        })
     };
 
     view! {
@@ -140,7 +154,7 @@ pub fn Network() -> impl IntoView {
                     <button class="btn small" disabled=read_only on:click=add>"Add mock"</button>
                 </div>
                 <ul class="mocks" aria-label="HTTP mocks">{rows}</ul>
-                <Show when=move || count() == 0>
+                <Show when=move || count.get() == 0>
                     <p class="hint">"Requests of scripts get the answer of the mock whose URL is the longest prefix."</p>
                 </Show>
             </div>
@@ -155,7 +169,10 @@ pub fn Network() -> impl IntoView {
                     aria-label="Topic"
                     placeholder="Topic"
                     prop:value=move || topic.get()
-                    on:input=move |ev| topic.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        topic.set(event_target_value(&ev));
+                        publish_problem.set(None);
+                    }
                 />
                 <input
                     class="field"
@@ -177,6 +194,11 @@ pub fn Network() -> impl IntoView {
                     <span class="spacer"></span>
                     <button class="btn small" type="submit">"Publish"</button>
                 </div>
+                {move || {
+                    publish_problem
+                        .get()
+                        .map(|p| view! { <p class="hint error" role="alert">{p}</p> })
+                }}
             </form>
             <div class="card">
                 <div class="card-head">
@@ -186,9 +208,26 @@ pub fn Network() -> impl IntoView {
                         "Clear traffic"
                     </button>
                 </div>
+                <label class="slider-row">
+                    <span class="muted small">"Subscribe"</span>
+                    <input
+                        class="field mono"
+                        type="text"
+                        aria-label="Subscribe"
+                        title="Topic filter of the traffic log's MQTT lines (+ one level, # the rest)"
+                        spellcheck="false"
+                        prop:value=move || subscription.get()
+                        on:input=move |ev| subscription.set(event_target_value(&ev))
+                    />
+                </label>
+                {move || {
+                    traffic
+                        .with(|r| r.as_ref().err().cloned())
+                        .map(|e| view! { <p class="hint error" role="alert">{e}</p> })
+                }}
                 <div class="traffic" role="log" aria-label="Network traffic">
                     <For
-                        each=move || ctx.traffic.with(|t| t.lines())
+                        each=shown_lines
                         key=|l| l.id
                         children=move |l| view! { <div class="line">{l.text.clone()}</div> }
                     />

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use super::modal::Modal;
 use crate::controller::{use_ctx, Dialog};
 use crate::util::dom;
 
@@ -32,12 +33,7 @@ pub fn ShareDialog() -> impl IntoView {
                     };
                     let len = u.len();
                     view! {
-                        <div class="backdrop" on:click=move |_| ctx.dialog.set(Dialog::None)></div>
-                        <div class="dialog share" role="dialog" aria-modal="true" aria-label="Share">
-                            <div class="dialog-head">
-                                <h2>"Share this project"</h2>
-                                <button class="row-act" aria-label="Close" on:click=move |_| ctx.dialog.set(Dialog::None)>"✕"</button>
-                            </div>
+                        <Modal label="Share" title="Share this project" class="share">
                             <p class="muted">
                                 "The link holds the whole project (its files and HTTP mocks); whoever opens it sees it read-only and can run it in the simulator."
                             </p>
@@ -58,7 +54,7 @@ pub fn ShareDialog() -> impl IntoView {
                                 <span class="spacer"></span>
                                 <button class="btn primary" on:click=copy>"Copy link"</button>
                             </div>
-                        </div>
+                        </Modal>
                     }
                 })
         }}

@@ -81,34 +81,17 @@ pub fn Sidebar() -> impl IntoView {
                         let active = Memo::new(move |_| {
                             ctx.ws.with(|w| w.shared.is_none() && w.active == active_id)
                         });
-                        let (sel, ren, del) = (id.clone(), id.clone(), id);
+                        let (ren, del) = (id.clone(), id.clone());
                         view! {
-                            <li class="row" class:active=move || active.get()>
-                                <button
-                                    class="row-main"
-                                    aria-current=move || active.get().then_some("true")
-                                    on:click=move |_| ctx.select_project(&sel)
-                                >
-                                    <span class="row-icon" aria-hidden="true">"▣"</span>
-                                    {name.clone()}
-                                </button>
-                                <button
-                                    class="row-act"
-                                    aria-label=format!("Rename {name}")
-                                    title="Rename"
-                                    on:click=move |_| ctx.rename_project(&ren)
-                                >
-                                    "✎"
-                                </button>
-                                <button
-                                    class="row-act"
-                                    aria-label=format!("Delete {name}")
-                                    title="Delete"
-                                    on:click=move |_| ctx.delete_project(&del)
-                                >
-                                    "✕"
-                                </button>
-                            </li>
+                            <TreeRow
+                                name=name
+                                icon=("", "▣")
+                                current=active
+                                editable=Signal::derive(|| true)
+                                on_open=Callback::new(move |()| ctx.select_project(&id))
+                                on_rename=Callback::new(move |()| ctx.rename_project(&ren))
+                                on_delete=Callback::new(move |()| ctx.delete_project(&del))
+                            />
                         }
                     }
                 />
@@ -137,38 +120,65 @@ pub fn Sidebar() -> impl IntoView {
                         let is_open = Memo::new(move |_| ctx.ws.with(|w| w.open_file == open_name));
                         let (sel, ren, del) = (name.clone(), name.clone(), name.clone());
                         view! {
-                            <li class="row" class:active=move || is_open.get()>
-                                <button
-                                    class="row-main"
-                                    aria-current=move || is_open.get().then_some("true")
-                                    on:click=move |_| ctx.select_file(&sel)
-                                >
-                                    <span class="row-icon js" aria-hidden="true">"JS"</span>
-                                    {name.clone()}
-                                </button>
-                                <button
-                                    class="row-act"
-                                    aria-label=format!("Rename {name}")
-                                    title="Rename"
-                                    disabled=read_only
-                                    on:click=move |_| ctx.rename_file(&ren)
-                                >
-                                    "✎"
-                                </button>
-                                <button
-                                    class="row-act"
-                                    aria-label=format!("Delete {name}")
-                                    title="Delete"
-                                    disabled=read_only
-                                    on:click=move |_| ctx.delete_file(&del)
-                                >
-                                    "✕"
-                                </button>
-                            </li>
+                            <TreeRow
+                                name=name
+                                icon=("js", "JS")
+                                current=is_open
+                                editable=Signal::derive(move || !read_only())
+                                on_open=Callback::new(move |()| ctx.select_file(&sel))
+                                on_rename=Callback::new(move |()| ctx.rename_file(&ren))
+                                on_delete=Callback::new(move |()| ctx.delete_file(&del))
+                            />
                         }
                     }
                 />
             </ul>
         </nav>
+    }
+}
+
+/// One row of the project or file tree: the name (opens it; `aria-current` when it is the one
+/// shown) and its Rename/Delete buttons (off when not `editable`).
+#[component]
+fn TreeRow(
+    name: String,
+    /// (extra class, glyph) of the row's icon.
+    icon: (&'static str, &'static str),
+    current: Memo<bool>,
+    editable: Signal<bool>,
+    on_open: Callback<()>,
+    on_rename: Callback<()>,
+    on_delete: Callback<()>,
+) -> impl IntoView {
+    let disabled = move || !editable.get();
+    view! {
+        <li class="row" class:active=move || current.get()>
+            <button
+                class="row-main"
+                aria-current=move || current.get().then_some("true")
+                on:click=move |_| on_open.run(())
+            >
+                <span class=format!("row-icon {}", icon.0) aria-hidden="true">{icon.1}</span>
+                {name.clone()}
+            </button>
+            <button
+                class="row-act"
+                aria-label=format!("Rename {name}")
+                title="Rename"
+                disabled=disabled
+                on:click=move |_| on_rename.run(())
+            >
+                "✎"
+            </button>
+            <button
+                class="row-act"
+                aria-label=format!("Delete {name}")
+                title="Delete"
+                disabled=disabled
+                on:click=move |_| on_delete.run(())
+            >
+                "✕"
+            </button>
+        </li>
     }
 }

@@ -2,11 +2,11 @@
 //! changes one size of the layout, which is saved when the drag ends.
 
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::controller::use_ctx;
 use crate::state::layout::Pane;
 use crate::store::prefs;
+use crate::util::dom;
 
 /// Pixels an arrow key moves a splitter.
 const KEY_STEP: f64 = 16.0;
@@ -17,7 +17,9 @@ pub fn Splitter(pane: Pane) -> impl IntoView {
     let vertical = pane != Pane::Console;
     // The pane grows when the pointer moves right/down (sidebar) or left/up (board, console).
     let sign = if pane == Pane::Sidebar { 1.0 } else { -1.0 };
-    let drag = StoredValue::new(None::<(f64, f64)>);
+    // Where a drag started (pointer position, pane size); a signal, so that the "dragging"
+    // class follows it. Read with `try_`: pointer events may come after the splitter is gone.
+    let drag = RwSignal::new(None::<(f64, f64)>);
     let pos = move |ev: &web_sys::PointerEvent| {
         if vertical {
             f64::from(ev.client_x())
@@ -36,7 +38,7 @@ pub fn Splitter(pane: Pane) -> impl IntoView {
             class="splitter"
             class:vertical=vertical
             class:horizontal=!vertical
-            class:dragging=move || drag.with_value(|d| d.is_some())
+            class:dragging=move || drag.with(|d| d.is_some())
             role="separator"
             tabindex="0"
             aria-label=label
@@ -44,22 +46,22 @@ pub fn Splitter(pane: Pane) -> impl IntoView {
             aria-valuenow=move || format!("{:.0}", ctx.layout.with(|l| l.size(pane)))
             on:pointerdown=move |ev| {
                 ev.prevent_default();
-                if let Some(el) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
-                    let _ = el.set_pointer_capture(ev.pointer_id());
-                }
+                dom::capture_pointer(&ev);
                 let start = ctx.layout.with_untracked(|l| l.size(pane));
-                drag.set_value(Some((pos(&ev), start)));
+                drag.try_set(Some((pos(&ev), start)));
             }
             on:pointermove=move |ev| {
-                if let Some((origin, start)) = drag.get_value() {
+                if let Some((origin, start)) = drag.try_get_untracked().flatten() {
                     resize(start + sign * (pos(&ev) - origin));
                 }
             }
             on:pointerup=move |_| {
-                drag.set_value(None);
+                drag.try_set(None);
                 prefs::save_layout(&ctx.layout.get_untracked());
             }
-            on:pointercancel=move |_| drag.set_value(None)
+            on:pointercancel=move |_| {
+                drag.try_set(None);
+            }
             on:keydown=move |ev| {
                 let delta = match ev.key().as_str() {
                     "ArrowLeft" | "ArrowUp" => -KEY_STEP,

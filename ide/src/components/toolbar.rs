@@ -69,6 +69,11 @@ pub fn Toolbar() -> impl IntoView {
             >
                 {move || ctx.status.with(|s| s.text())}
             </span>
+            {move || {
+                ctx.status
+                    .with(|s| s.unsaved.clone())
+                    .map(|text| view! { <span class="unsaved" role="alert">{text}</span> })
+            }}
             <span class="spacer"></span>
             <button class="btn" on:click=move |_| ctx.share()>"Share"</button>
             <button

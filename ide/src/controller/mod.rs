@@ -89,10 +89,12 @@ impl Ctx {
     /// Create the signals and services (inside the app's reactive owner).
     pub fn new(layout: Layout, theme: Theme) -> Ctx {
         let status = RwSignal::new(Status::default());
-        let saver = Saver::new(move |result, flushed| match result {
-            Ok(()) if flushed => show_notice(status, "Saved"),
-            Ok(()) => {}
-            Err(e) => show_notice(status, &format!("Not saved: {e}")),
+        let saver = Saver::new(move |result, flushed| {
+            let unsaved = result.err().map(|e| format!("Not saved: {e} (retrying)"));
+            status.try_update(|s| s.unsaved = unsaved);
+            if flushed {
+                show_notice(status, "Saved");
+            }
         });
         let ctx = Ctx {
             ws: RwSignal::new(Workspace::default()),

@@ -77,6 +77,10 @@ impl Ctx {
 
     /// Ctrl+S: write now and say "Saved" when it is durable.
     pub fn save_now(&self) {
+        if self.viewing_shared() {
+            self.notice("Shared project: use Save a copy to keep it");
+            return;
+        }
         self.save_active();
         if let Some(saver) = self.saver() {
             saver.flush();
@@ -90,14 +94,26 @@ impl Ctx {
     }
 
     pub fn select_project(&self, id: &str) {
+        let left_shared = self.viewing_shared();
         if self
             .ws
             .try_update(|w| w.select_project(id))
             .unwrap_or(false)
         {
+            if left_shared {
+                dom::clear_fragment();
+            }
             self.save_meta();
             self.lint_now();
         }
+    }
+
+    /// A shared project is shown (read-only). Callers about to leave it clear its link from the
+    /// address bar too (a reload would open it again instead of the user's project).
+    fn viewing_shared(&self) -> bool {
+        self.ws
+            .try_with_untracked(|w| w.shared.is_some())
+            .unwrap_or(false)
     }
 
     pub fn select_file(&self, name: &str) {
@@ -111,6 +127,9 @@ impl Ctx {
     pub fn add_project(&self, project: Project) {
         let id = dom::new_id();
         let now = dom::now_ms();
+        if self.viewing_shared() {
+            dom::clear_fragment();
+        }
         self.ws.try_update(|w| w.add_project(project, id, now));
         self.save_active();
         self.save_meta();
@@ -126,11 +145,7 @@ impl Ctx {
     }
 
     pub fn rename_project(&self, id: &str) {
-        let Some(old) = self
-            .ws
-            .try_with_untracked(|w| w.project(id).map(|p| p.name.clone()))
-            .flatten()
-        else {
+        let Some(old) = self.project_name(id) else {
             return;
         };
         let Some(name) = dom::prompt("Rename the project:", &old) else {
@@ -147,6 +162,13 @@ impl Ctx {
         self.report(result);
     }
 
+    /// The name of stored project `id`.
+    fn project_name(&self, id: &str) -> Option<String> {
+        self.ws
+            .try_with_untracked(|w| w.project(id).map(|p| p.name.clone()))
+            .flatten()
+    }
+
     fn save_project(&self, id: &str) {
         let p = self
             .ws
@@ -158,11 +180,7 @@ impl Ctx {
     }
 
     pub fn delete_project(&self, id: &str) {
-        let Some(name) = self
-            .ws
-            .try_with_untracked(|w| w.project(id).map(|p| p.name.clone()))
-            .flatten()
-        else {
+        let Some(name) = self.project_name(id) else {
             return;
         };
         if !dom::confirm(&format!("Delete the project \"{name}\" and its files?")) {
@@ -246,13 +264,16 @@ impl Ctx {
         }
     }
 
-    /// Download the shown project as `<name>.ferrite.json`.
-    pub fn export(&self) {
-        let Some(p) = self
-            .ws
+    /// A copy of the project shown (the shared one, or the active stored one).
+    fn shown_project(&self) -> Option<Project> {
+        self.ws
             .try_with_untracked(|w| w.current().cloned())
             .flatten()
-        else {
+    }
+
+    /// Download the shown project as `<name>.ferrite.json`.
+    pub fn export(&self) {
+        let Some(p) = self.shown_project() else {
             return;
         };
         let result = dom::download(
@@ -265,11 +286,7 @@ impl Ctx {
 
     /// Open the share dialog with a link to the shown project.
     pub fn share(&self) {
-        let Some(p) = self
-            .ws
-            .try_with_untracked(|w| w.current().cloned())
-            .flatten()
-        else {
+        let Some(p) = self.shown_project() else {
             return;
         };
         let url = format!("{}#share={}", dom::page_url(), share::encode(&p));
@@ -328,13 +345,9 @@ impl Ctx {
             return;
         }
         self.save_active();
-        if self
-            .status
-            .try_with_untracked(|s| s.running())
-            .unwrap_or(false)
-        {
-            self.send(&ToWorker::SetHttpMocks { mocks });
-        }
+        // Harmless when nothing runs (the next Run carries the mocks anyway); not checking
+        // "running" here means a status that lags behind the worker cannot lose an edit.
+        self.send(&ToWorker::SetHttpMocks { mocks });
     }
 }
 

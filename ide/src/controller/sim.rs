@@ -159,6 +159,8 @@ impl Ctx {
                         s.sim = SimState::Ready;
                     }
                 });
+                // A lint request posted to a worker that was then replaced is lost: ask again.
+                self.lint_now();
             }
             FromWorker::Log { lines } => {
                 for e in lines {

@@ -58,62 +58,85 @@ pub fn start(ctx: Ctx) {
         if first_visit {
             ctx.add_project(first_project());
         }
-        let fragment = dom::fragment();
-        if let Some(payload) = fragment.strip_prefix(SHARE_KEY) {
-            ctx.open_shared(payload);
-        }
+        open_share_from_location(ctx);
         ctx.loaded.try_set(true);
         ctx.lint_now();
     });
 }
 
-/// Ctrl/Cmd+S saves, Ctrl/Cmd+Enter runs, Esc stops (or closes a dialog) — also while the
-/// editor has focus: the listener is on the window in the capture phase.
+/// Ctrl/Cmd+S saves and Ctrl/Cmd+Enter runs — also while the editor has focus: that listener
+/// is on the window in the capture phase, before Monaco sees the keys. Esc stops (or closes a
+/// dialog) in the bubble phase, so that whatever uses it first wins: Monaco stops the
+/// propagation of the Esc that closes its suggest, parameter-hint or find widget (that one
+/// never arrives here and must not stop the device), and an Esc something else prevented is
+/// left alone — except in the editor, whose text input prevents every Esc (so that it types
+/// nothing), including those no widget used.
 fn install_shortcuts(ctx: Ctx) {
     let Some(w) = web_sys::window() else { return };
-    let cb = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-        let cmd = e.ctrl_key() || e.meta_key();
-        match e.key().as_str() {
-            "s" | "S" if cmd && !e.alt_key() => {
-                e.prevent_default();
-                e.stop_propagation();
-                ctx.save_now();
-            }
-            "Enter" if cmd => {
-                // Monaco binds Ctrl+Enter too (insert a line): it must not see this one.
-                e.prevent_default();
-                e.stop_propagation();
-                ctx.run();
-            }
-            "Escape" => {
-                let dialog_open = ctx
-                    .dialog
-                    .try_with_untracked(|d| *d != Dialog::None)
-                    .unwrap_or(false);
-                if dialog_open {
-                    ctx.dialog.try_set(Dialog::None);
-                } else {
-                    ctx.stop();
+    let capture =
+        Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            let cmd = e.ctrl_key() || e.meta_key();
+            match e.key().as_str() {
+                "s" | "S" if cmd && !e.alt_key() => {
+                    e.prevent_default();
+                    e.stop_propagation();
+                    ctx.save_now();
                 }
+                "Enter" if cmd => {
+                    // Monaco binds Ctrl+Enter too (insert a line): it must not see this one.
+                    e.prevent_default();
+                    e.stop_propagation();
+                    ctx.run();
+                }
+                _ => {}
             }
-            _ => {}
-        }
-    });
-    let _ =
-        w.add_event_listener_with_callback_and_bool("keydown", cb.as_ref().unchecked_ref(), true);
-    // The listener lives as long as the page.
-    cb.forget();
+        });
+    let _ = w.add_event_listener_with_callback_and_bool(
+        "keydown",
+        capture.as_ref().unchecked_ref(),
+        true,
+    );
+    let bubble =
+        Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            if e.key() != "Escape" || (e.default_prevented() && !from_editor(&e)) {
+                return;
+            }
+            let dialog_open = ctx
+                .dialog
+                .try_with_untracked(|d| *d != Dialog::None)
+                .unwrap_or(false);
+            if dialog_open {
+                ctx.dialog.try_set(Dialog::None);
+            } else {
+                ctx.stop();
+            }
+        });
+    let _ = w.add_event_listener_with_callback("keydown", bubble.as_ref().unchecked_ref());
+    // The listeners live as long as the page.
+    capture.forget();
+    bubble.forget();
 }
 
 /// A share link pasted into the address bar of the open app.
 fn install_hash_listener(ctx: Ctx) {
     let Some(w) = web_sys::window() else { return };
-    let cb = Closure::<dyn FnMut()>::new(move || {
-        let fragment = dom::fragment();
-        if let Some(payload) = fragment.strip_prefix(SHARE_KEY) {
-            ctx.open_shared(payload);
-        }
-    });
+    let cb = Closure::<dyn FnMut()>::new(move || open_share_from_location(ctx));
     let _ = w.add_event_listener_with_callback("hashchange", cb.as_ref().unchecked_ref());
     cb.forget();
+}
+
+/// Open the share link in the address bar's fragment, if there is one.
+fn open_share_from_location(ctx: Ctx) {
+    let fragment = dom::fragment();
+    if let Some(payload) = fragment.strip_prefix(SHARE_KEY) {
+        ctx.open_shared(payload);
+    }
+}
+
+/// The event comes from inside Monaco's editor.
+fn from_editor(e: &web_sys::KeyboardEvent) -> bool {
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|el| el.closest(".monaco-editor").ok().flatten())
+        .is_some()
 }

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use ferrite_ide_core::protocol::{Diagnostic, ErrorLocation, Traffic};
+use ferrite_protocols::mqtt_topic;
 
 /// Lines the console keeps (older ones are dropped).
 pub const CONSOLE_MAX_LINES: usize = 5000;
@@ -94,6 +95,8 @@ impl ConsoleLog {
 pub struct TrafficLine {
     pub id: u64,
     pub text: String,
+    /// The topic of an MQTT message (what the panel's "Subscribe" filter matches).
+    pub mqtt_topic: Option<String>,
 }
 
 /// MQTT and HTTP traffic of the device, newest last.
@@ -109,6 +112,10 @@ impl TrafficLog {
         self.entries.push_back(Arc::new(TrafficLine {
             id: self.next_id,
             text: describe_traffic(entry),
+            mqtt_topic: match entry {
+                Traffic::Mqtt { topic, .. } => Some(topic.clone()),
+                Traffic::Http { .. } => None,
+            },
         }));
         while self.entries.len() > TRAFFIC_MAX_ENTRIES {
             self.entries.pop_front();
@@ -121,6 +128,40 @@ impl TrafficLog {
 
     pub fn lines(&self) -> Vec<Arc<TrafficLine>> {
         self.entries.iter().cloned().collect()
+    }
+
+    /// The lines the panel's "Subscribe" filter lets through: every HTTP line, and the MQTT
+    /// lines whose topic matches `filter` (MQTT wildcards `+` and `#`). An invalid filter is an
+    /// error (the caller says so and shows every line).
+    pub fn subscribed(&self, filter: &str) -> Result<Vec<Arc<TrafficLine>>, String> {
+        let filter = filter.trim();
+        if !mqtt_topic::valid_filter(filter) {
+            return Err(format!(
+                "\"{filter}\" is not a topic filter: \"+\" must be a whole level, \"#\" the last one"
+            ));
+        }
+        Ok(self
+            .entries
+            .iter()
+            .filter(|l| {
+                l.mqtt_topic
+                    .as_deref()
+                    .is_none_or(|t| mqtt_topic::matches(filter, t))
+            })
+            .cloned()
+            .collect())
+    }
+}
+
+/// Why `topic` cannot be published to from the panel (`None`: it can): not empty, no
+/// wildcards (those are for subscribing).
+pub fn publish_topic_problem(topic: &str) -> Option<&'static str> {
+    if topic.trim().is_empty() {
+        Some("Enter a topic to publish to.")
+    } else if topic.contains(['+', '#']) {
+        Some("A topic to publish to cannot contain the wildcards + or # (they are for Subscribe).")
+    } else {
+        None
     }
 }
 
@@ -175,6 +216,8 @@ pub struct Status {
     pub notice: Option<String>,
     /// Simulator workers started so far (more than one: it was restarted).
     pub workers: u32,
+    /// The last write of the projects failed (shown until a write succeeds).
+    pub unsaved: Option<String>,
 }
 
 impl Status {
@@ -245,5 +288,56 @@ mod tests {
             retain: false,
         };
         assert_eq!(describe_traffic(&t), "MQTT ← a/b on");
+    }
+
+    fn mqtt(topic: &str) -> Traffic {
+        Traffic::Mqtt {
+            ts_ms: 0,
+            from_device: true,
+            topic: topic.into(),
+            payload: "x".into(),
+            retain: false,
+        }
+    }
+
+    #[test]
+    fn subscribe_filters_mqtt_lines_and_keeps_http() {
+        let mut log = TrafficLog::default();
+        log.push(&mqtt("home/kitchen/temp"));
+        log.push(&mqtt("home/hall/temp"));
+        log.push(&mqtt("office/temp"));
+        log.push(&Traffic::Http {
+            ts_ms: 0,
+            method: "GET".into(),
+            url: "http://x/".into(),
+            status: 200,
+        });
+        let texts = |f: &str| -> Vec<String> {
+            log.subscribed(f)
+                .unwrap()
+                .iter()
+                .map(|l| l.text.clone())
+                .collect()
+        };
+        assert_eq!(texts("#").len(), 4);
+        assert_eq!(
+            texts("home/+/temp"),
+            vec![
+                "MQTT → home/kitchen/temp x",
+                "MQTT → home/hall/temp x",
+                "HTTP GET http://x/ → 200"
+            ]
+        );
+        assert_eq!(texts("office/#").len(), 2);
+        assert!(log.subscribed("home/#/temp").is_err());
+        assert!(log.subscribed("").is_err());
+    }
+
+    #[test]
+    fn publishing_needs_a_topic_without_wildcards() {
+        assert!(publish_topic_problem("a/b").is_none());
+        assert!(publish_topic_problem("  ").is_some());
+        assert!(publish_topic_problem("a/+").is_some());
+        assert!(publish_topic_problem("a/#").is_some());
     }
 }

@@ -75,9 +75,31 @@ pub fn download(file_name: &str, text: &str, mime: &str) -> Result<(), String> {
         .unchecked_into();
     a.set_href(&url);
     a.set_download(file_name);
+    // Firefox and Safari only download from an anchor in the document, and may still be
+    // reading the blob right after the click: the URL is revoked a second later.
+    let body = doc.body().ok_or("no document body")?;
+    body.append_child(&a).map_err(|e| format!("{e:?}"))?;
     a.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
+    a.remove();
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(w) = web_sys::window() {
+        let _ =
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 1000);
+    }
     Ok(())
+}
+
+/// Keep the pointer's later events (up, cancel) on the element it went down on, so that a
+/// press released outside still ends.
+pub fn capture_pointer(ev: &web_sys::PointerEvent) {
+    if let Some(el) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    {
+        let _ = el.set_pointer_capture(ev.pointer_id());
+    }
 }
 
 /// The location fragment without `#` (empty when there is none).

@@ -13,6 +13,7 @@
 
 extern crate alloc;
 pub mod mqtt;
+pub mod mqtt_topic;
 
 pub mod base64;
 pub mod digest;

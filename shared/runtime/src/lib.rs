@@ -26,7 +26,8 @@ pub mod host;
 pub mod json;
 pub mod limits;
 pub mod log;
-pub mod mqtt_topic;
+/// MQTT topic filters (in `ferrite-protocols`, shared with the IDE's traffic filter).
+pub use ferrite_protocols::mqtt_topic;
 pub mod num;
 pub mod persist;
 pub mod rpc;

@@ -5,17 +5,14 @@ use ferrite_ide_core::protocol::{BoardAction, Push};
 use leptos::prelude::*;
 
 use crate::controller::use_ctx;
+use crate::util::dom;
 
 #[component]
 pub fn Inputs() -> impl IntoView {
-    let ctx = use_ctx();
-    view! {
-        <For
-            each=move || ctx.snapshot.with(|s| s.inputs.iter().map(|i| i.id).collect::<Vec<_>>())
-            key=|id| *id
-            children=move |id| view! { <InputCard id=id /> }
-        />
-    }
+    super::cards(
+        |s| s.inputs.iter().map(|i| i.id).collect(),
+        |id| view! { <InputCard id=id /> },
+    )
 }
 
 #[component]
@@ -32,9 +29,11 @@ fn InputCard(id: u32) -> impl IntoView {
     });
     let push = move |p: Push| ctx.board(BoardAction::InputPush { id, push: p });
     let held = StoredValue::new(false);
+    // Pointer events can arrive after the card is gone (`lostpointercapture` when it is
+    // removed while pressed): a disposed value is then simply ignored.
     let hold = move |down: bool| {
-        if held.get_value() != down {
-            held.set_value(down);
+        if held.try_get_value().is_some_and(|was| was != down) {
+            held.try_set_value(down);
             ctx.board(BoardAction::InputLevel { id, down });
         }
     };
@@ -55,12 +54,7 @@ fn InputCard(id: u32) -> impl IntoView {
                     class="btn small hold"
                     class:pressed=move || state.get().1
                     on:pointerdown=move |ev| {
-                        if let Some(t) = ev
-                            .target()
-                            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-                        {
-                            let _ = t.set_pointer_capture(ev.pointer_id());
-                        }
+                        dom::capture_pointer(&ev);
                         hold(true)
                     }
                     on:pointerup=move |_| hold(false)

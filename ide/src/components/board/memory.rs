@@ -15,11 +15,10 @@ pub fn Memory() -> impl IntoView {
                 <div class="card-head">
                     <span class="card-title">"Scripts"</span>
                 </div>
-                <For
-                    each=move || ctx.snapshot.with(|s| s.scripts.iter().map(|s| s.id).collect::<Vec<_>>())
-                    key=|id| *id
-                    children=move |id| view! { <ScriptMeter id=id /> }
-                />
+                {super::cards(
+                    |s| s.scripts.iter().map(|s| s.id).collect(),
+                    |id| view! { <ScriptMeter id=id /> },
+                )}
             </div>
         </Show>
     }

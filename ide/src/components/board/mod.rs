@@ -9,6 +9,9 @@ mod pins;
 mod switch;
 mod virtuals;
 
+use std::hash::Hash;
+
+use ferrite_ide_core::protocol::Snapshot;
 use leptos::prelude::*;
 
 use crate::controller::use_ctx;
@@ -42,4 +45,15 @@ pub fn Board() -> impl IntoView {
             <memory::Memory />
         </section>
     }
+}
+
+/// One card per key that `keys` reads from the snapshot, rebuilt only when that list changes
+/// (each card follows its own part of the snapshot).
+fn cards<K, V>(keys: fn(&Snapshot) -> Vec<K>, card: fn(K) -> V) -> impl IntoView
+where
+    K: Clone + Eq + Hash + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let ctx = use_ctx();
+    view! { <For each=move || ctx.snapshot.with(keys) key=|k| k.clone() children=card /> }
 }

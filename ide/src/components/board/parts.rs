@@ -8,22 +8,21 @@ use crate::controller::use_ctx;
 
 #[component]
 pub fn Parts() -> impl IntoView {
-    let ctx = use_ctx();
-    view! {
-        <For
-            each=move || {
-                ctx.snapshot
-                    .with(|s| {
-                        s.parts
-                            .iter()
-                            .map(|p| (p.addr, p.name.clone(), p.knobs.iter().map(|k| k.what.clone()).collect::<Vec<_>>()))
-                            .collect::<Vec<_>>()
-                    })
-            }
-            key=|p| p.clone()
-            children=move |(addr, name, knobs)| view! { <PartCard addr=addr name=name knobs=knobs /> }
-        />
-    }
+    super::cards(
+        |s| {
+            s.parts
+                .iter()
+                .map(|p| {
+                    (
+                        p.addr,
+                        p.name.clone(),
+                        p.knobs.iter().map(|k| k.what.clone()).collect::<Vec<_>>(),
+                    )
+                })
+                .collect()
+        },
+        |(addr, name, knobs)| view! { <PartCard addr=addr name=name knobs=knobs /> },
+    )
 }
 
 #[component]

@@ -6,6 +6,7 @@ use ferrite_ide_core::protocol::{BoardAction, PinView};
 use leptos::prelude::*;
 
 use crate::controller::use_ctx;
+use crate::util::dom;
 
 /// What decides a pin's controls (a change rebuilds its card).
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -27,14 +28,10 @@ fn shape(p: &PinView) -> Shape {
 
 #[component]
 pub fn Pins() -> impl IntoView {
-    let ctx = use_ctx();
-    view! {
-        <For
-            each=move || ctx.snapshot.with(|s| s.pins.iter().map(shape).collect::<Vec<_>>())
-            key=|s| s.clone()
-            children=move |s| view! { <PinCard pin=s.pin input=s.input analog=s.analog pwm=s.pwm /> }
-        />
-    }
+    super::cards(
+        |s| s.pins.iter().map(shape).collect(),
+        |s| view! { <PinCard pin=s.pin input=s.input analog=s.analog pwm=s.pwm /> },
+    )
 }
 
 #[component]
@@ -89,32 +86,48 @@ fn PinCard(pin: u32, input: bool, analog: bool, pwm: bool) -> impl IntoView {
 
     let controls = input.then(|| {
         let hold = RwSignal::new(false);
-        let pull_up = move || view_of.with(|v| v.as_ref().is_some_and(|p| p.pull == "up"));
+        // Called from pointer and key events, which can come after the card is gone: disposed
+        // signals are read with `try_` and then change nothing.
+        let pull_up = move || {
+            view_of
+                .try_with_untracked(|v| v.as_ref().is_some_and(|p| p.pull == "up"))
+                .unwrap_or(false)
+        };
         let drive = move |level: Option<bool>| ctx.board(BoardAction::Pin { pin, level });
         let press = move |down: bool| {
+            let Some(held_high) = hold.try_get_untracked() else {
+                return;
+            };
             if down {
                 drive(Some(!pull_up()));
-            } else if hold.get_untracked() {
+            } else if held_high {
                 drive(Some(true));
             } else {
                 drive(None);
             }
         };
+        let is_press_key = |ev: &leptos::ev::KeyboardEvent| ev.key() == " " || ev.key() == "Enter";
         view! {
             <button
                 class="btn small"
                 class:pressed=move || view_of.with(|v| v.as_ref().is_some_and(|p| p.driven.is_some()))
                 on:pointerdown=move |ev| {
-                    if let Some(t) = ev
-                        .target()
-                        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-                    {
-                        let _ = t.set_pointer_capture(ev.pointer_id());
-                    }
+                    dom::capture_pointer(&ev);
                     press(true)
                 }
                 on:pointerup=move |_| press(false)
                 on:pointercancel=move |_| press(false)
+                on:lostpointercapture=move |_| press(false)
+                on:keydown=move |ev| {
+                    if is_press_key(&ev) && !ev.repeat() {
+                        press(true)
+                    }
+                }
+                on:keyup=move |ev| {
+                    if is_press_key(&ev) {
+                        press(false)
+                    }
+                }
             >
                 {format!("Press GPIO {pin}")}
             </button>

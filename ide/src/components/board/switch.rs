@@ -12,14 +12,10 @@ const MAX_LOAD_W: f64 = 3500.0;
 
 #[component]
 pub fn Switches() -> impl IntoView {
-    let ctx = use_ctx();
-    view! {
-        <For
-            each=move || ctx.snapshot.with(|s| s.switches.iter().map(|i| i.id).collect::<Vec<_>>())
-            key=|id| *id
-            children=move |id| view! { <SwitchCard id=id /> }
-        />
-    }
+    super::cards(
+        |s| s.switches.iter().map(|w| w.id).collect(),
+        |id| view! { <SwitchCard id=id /> },
+    )
 }
 
 #[component]

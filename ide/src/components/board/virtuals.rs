@@ -9,22 +9,15 @@ use crate::controller::use_ctx;
 
 #[component]
 pub fn Virtuals() -> impl IntoView {
-    let ctx = use_ctx();
-    view! {
-        <For
-            each=move || {
-                ctx.snapshot
-                    .with(|s| {
-                        s.virtuals
-                            .iter()
-                            .map(|v| (v.key.clone(), v.kind.clone(), v.id))
-                            .collect::<Vec<_>>()
-                    })
-            }
-            key=|v| v.clone()
-            children=move |(key, kind, id)| view! { <VirtualCard key=key kind=kind id=id /> }
-        />
-    }
+    super::cards(
+        |s| {
+            s.virtuals
+                .iter()
+                .map(|v| (v.key.clone(), v.kind.clone(), v.id))
+                .collect()
+        },
+        |(key, kind, id)| view! { <VirtualCard key=key kind=kind id=id /> },
+    )
 }
 
 #[component]
