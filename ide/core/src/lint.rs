@@ -24,8 +24,6 @@ use crate::protocol::{Diagnostic, Severity};
 
 /// Largest text linted; beyond, one error (the device's own limit is much smaller).
 pub const MAX_LINT_BYTES: usize = 1 << 20;
-/// Nesting the device's parser allows (the runtime's engine configuration).
-const DEVICE_MAX_NESTING: u32 = 64;
 /// Most "not defined" warnings per text.
 const MAX_GLOBAL_WARNINGS: usize = 50;
 
@@ -73,7 +71,10 @@ const FOREIGN: &[(&str, &str)] = &[
     ("TextEncoder", "a browser API"),
     ("TextDecoder", "a browser API"),
     ("URL", "a browser API"),
-    ("performance", "a browser API; use Shelly.getUptimeMs()"),
+    (
+        "performance",
+        "a browser API; use Shelly.getComponentStatus(\"sys\").uptime",
+    ),
 ];
 
 /// Diagnostics for `code`: syntax errors and warnings for what the device does not support.
@@ -102,7 +103,7 @@ pub fn check(code: &str) -> Vec<Diagnostic> {
         ));
     }
     let opts = ParseOptions {
-        max_nesting: DEVICE_MAX_NESTING,
+        max_nesting: ferrite_runtime::SCRIPT_MAX_NESTING,
         strict: false,
         ..Default::default()
     };

@@ -38,4 +38,4 @@ pub mod sim;
 pub(crate) mod testing;
 
 pub use limits::Limits;
-pub use runtime::{Poll, Runtime, RuntimeConfig, CONSOLE_ID};
+pub use runtime::{Poll, Runtime, RuntimeConfig, CONSOLE_ID, SCRIPT_MAX_NESTING};

@@ -59,6 +59,10 @@ pub struct Poll {
     pub next_deadline_ms: Option<u64>,
 }
 
+/// Syntax nesting a script may use (the engine's parser limit in every script realm; small
+/// enough for the ESP32's native stack).
+pub const SCRIPT_MAX_NESTING: u32 = 64;
+
 /// The console's realm: always there, not persisted, never aborted by its errors.
 pub const CONSOLE_ID: u32 = 0;
 
@@ -234,7 +238,7 @@ impl Runtime {
                 .max(if id == CONSOLE_ID { 1 << 20 } else { 0 }),
             max_string_bytes: limits.script_heap,
             max_call_depth: 200,
-            max_nesting: 64,
+            max_nesting: SCRIPT_MAX_NESTING,
             nested_fuel_overdraft: limits.turn_fuel as i64,
             gc_stress: self.config.gc_stress,
         });
