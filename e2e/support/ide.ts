@@ -155,3 +155,46 @@ export async function waitForFirstOutput(page: Page): Promise<void> {
     .toBe(true);
   await expect(consoleLog(page)).toHaveText(/\S/);
 }
+
+/// The theme toggle of the toolbar: its text is the theme it switches to ("Light theme" in
+/// dark mode, "Dark theme" in light mode).
+export function themeButton(page: Page): Locator {
+  return toolbar(page).getByRole("button", { name: /^(Light|Dark) theme$/ });
+}
+
+/// A splitter between two panes (`role="separator"`, aria-label "Resize sidebar",
+/// "Resize board panel" or "Resize console"; its size in CSS pixels as `aria-valuenow`).
+export function splitter(page: Page, name: "Resize sidebar" | "Resize board panel" | "Resize console"): Locator {
+  return page.getByRole("separator", { name, exact: true });
+}
+
+/// The size a splitter reports (`aria-valuenow`, CSS pixels).
+export async function splitterSize(separator: Locator): Promise<number> {
+  const value = await separator.getAttribute("aria-valuenow");
+  const px = Number(value);
+  if (value === null || !Number.isFinite(px)) throw new Error(`the splitter's aria-valuenow is ${JSON.stringify(value)}`);
+  return px;
+}
+
+/// Wait until the virtual time display has shown the same value for `stillForMs` of wall time
+/// (polled, so a snapshot already on its way when the clock stopped may still land first), and
+/// return that value. A display that keeps moving never satisfies it, and the poll fails at the
+/// expect timeout.
+export async function virtualTimeHeldStill(page: Page, stillForMs: number): Promise<number> {
+  let held = await virtualTimeMs(page);
+  let since = Date.now();
+  await expect
+    .poll(
+      async () => {
+        const now = await virtualTimeMs(page);
+        if (now !== held) {
+          held = now;
+          since = Date.now();
+        }
+        return Date.now() - since;
+      },
+      { message: `the virtual time display stays still for ${stillForMs} ms`, intervals: [100] },
+    )
+    .toBeGreaterThanOrEqual(stillForMs);
+  return held;
+}
