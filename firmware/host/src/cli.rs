@@ -47,10 +47,17 @@ Usage:
   ferrite repl [--heap BYTES]          interactive read-eval-print loop (the default)
   ferrite FILE.js                      same as `ferrite run FILE.js`
   ferrite device [--data DIR] [--http HOST:PORT] [--pty] [--fs-size BYTES] [--limit NAME=N]
+                 [--ide DIR]
                                        the virtual device: serial console on stdin/stdout
                                        (or a PTY, path printed as `console: PATH`), RPC over
                                        HTTP/WebSocket, state kept in DIR (default
                                        ./ferrite-data); protocol in docs/PROTOCOL.md
+                                       --ide DIR (with --http): serve DIR at /ide/
+  ferrite bridge [--listen HOST:PORT] (PORT_PATH [--baud N] | --device [DEVICE OPTIONS])
+                                       a serial port (or the virtual device's console with
+                                       --device) as a WebSocket on HOST:PORT (default
+                                       127.0.0.1:8765): binary messages are the serial bytes,
+                                       text messages control baud/DTR/RTS (docs/PROTOCOL.md)
   ferrite --help | --version
 
 Options:

@@ -1,5 +1,7 @@
-//! `ferrite`: the host (Linux) build of Ferrite — run, check, REPL, and the virtual device.
+//! `ferrite`: the host (Linux) build of Ferrite — run, check, REPL, the virtual device and the
+//! serial-to-WebSocket bridge.
 
+mod bridge;
 mod cli;
 mod device;
 mod repl;
@@ -16,6 +18,16 @@ fn main() -> ExitCode {
             Ok(opts) => device::run(opts),
             Err(e) => {
                 eprintln!("ferrite device: {e}\nTry `ferrite --help`.");
+                run::EXIT_USAGE
+            }
+        };
+        return ExitCode::from(status as u8);
+    }
+    if args.first().map(String::as_str) == Some("bridge") {
+        let status = match bridge::parse(&args[1..]) {
+            Ok(opts) => bridge::run(opts),
+            Err(e) => {
+                eprintln!("ferrite bridge: {e}\nTry `ferrite --help`.");
                 run::EXIT_USAGE
             }
         };

@@ -58,9 +58,62 @@ pub enum DeviceEvent {
 /// A notification for the transports' persistent channels (WebSocket, serial RPC mode).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notification {
-    /// `NotifyEvent` or `NotifyStatus`.
+    /// `NotifyEvent`, `NotifyStatus` or `NotifyTelemetry`.
     pub method: &'static str,
     pub params: Json,
+}
+
+/// The method of telemetry notifications (a script published a value).
+pub const NOTIFY_TELEMETRY: &str = "NotifyTelemetry";
+
+/// Notifications kept for the transports at most; telemetry beyond it is dropped (a target
+/// that never takes notifications must not grow without bound).
+pub const OUTBOX_LIMIT: usize = 1024;
+
+/// The most bytes of an MQTT payload a `NotifyTelemetry` carries as text.
+pub const TELEMETRY_TEXT_LIMIT: usize = 256;
+
+impl Notification {
+    /// Only for followers (a serial console in rpc mode, a WebSocket after `Log.Follow`), never
+    /// for Shelly clients that merely subscribed with a `src`.
+    pub fn followers_only(&self) -> bool {
+        self.method == NOTIFY_TELEMETRY
+    }
+}
+
+/// Where a telemetry value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TelemetrySource {
+    /// `MQTT.publish(topic, payload)`: the name is the topic.
+    Mqtt,
+    /// `Cloud.store(name, value)`: the name is the metric name.
+    Cloud,
+}
+
+impl TelemetrySource {
+    pub fn name(self) -> &'static str {
+        match self {
+            TelemetrySource::Mqtt => "mqtt",
+            TelemetrySource::Cloud => "cloud",
+        }
+    }
+}
+
+/// The `value` of a `NotifyTelemetry` for an MQTT payload: the number if the payload is a JSON
+/// number, else the text (lossy UTF-8), cut to [`TELEMETRY_TEXT_LIMIT`] bytes on a character
+/// boundary.
+pub fn telemetry_payload_value(payload: &[u8]) -> Json {
+    if let Ok(text) = core::str::from_utf8(payload) {
+        if let Ok(n @ Json::Number(_)) = serde_json::from_str::<Json>(text.trim()) {
+            return n;
+        }
+    }
+    let text = String::from_utf8_lossy(payload);
+    let mut end = text.len().min(TELEMETRY_TEXT_LIMIT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Json::String(String::from(&text[..end]))
 }
 
 pub struct Device {
@@ -165,6 +218,19 @@ impl Device {
     pub fn log(&mut self, level: Level, script: u32, text: String) {
         let now = self.now_ms();
         self.log.push(now, level, script, text);
+    }
+
+    /// Report a value script `script` published (`NotifyTelemetry`, for followers only).
+    pub fn telemetry(&mut self, script: u32, source: TelemetrySource, name: &str, value: Json) {
+        if self.outbox.len() >= OUTBOX_LIMIT {
+            return;
+        }
+        let params = json!({"ts": self.ts(), "script": script, "source": source.name(),
+            "name": name, "value": value});
+        self.outbox.push_back(Notification {
+            method: NOTIFY_TELEMETRY,
+            params,
+        });
     }
 
     /// A token for an RPC answer that comes later.

@@ -398,8 +398,31 @@ impl Runtime {
         let realm = &mut self.realms[idx];
         let busy = realm.engine.has_task() || !realm.state.borrow().jobs.is_empty();
         realm.engine.abandon_task();
-        realm.turn = None;
-        realm.state.borrow_mut().jobs.clear();
+        // `Script.Eval` calls (id 0) running or waiting are answered: interrupted.
+        let mut abandoned: Vec<u32> = Vec::new();
+        if let Some(Turn {
+            reply: Some(EvalReply::Rpc(token)),
+            ..
+        }) = realm.turn.take()
+        {
+            abandoned.push(token);
+        }
+        for job in realm.state.borrow_mut().jobs.drain(..) {
+            if let JobKind::Eval {
+                reply: EvalReply::Rpc(token),
+                ..
+            } = job.kind
+            {
+                abandoned.push(token);
+            }
+        }
+        {
+            let mut d = self.device.borrow_mut();
+            for token in abandoned {
+                let e = RpcError::new(crate::rpc::code::INTERNAL, "interrupted (Ctrl-C)");
+                d.rpc_done.push_back((token, Err(e)));
+            }
+        }
         if busy {
             self.device
                 .borrow_mut()
@@ -449,7 +472,8 @@ impl Runtime {
         reply
     }
 
-    /// Evaluate `code` in running script `id` for `Script.Eval`: answered later under a token.
+    /// Evaluate `code` in running script `id` (`CONSOLE_ID`: the console's realm, as the REPL
+    /// does) for `Script.Eval`: answered later under a token.
     pub(crate) fn script_eval(&mut self, id: u32, code: Vec<u8>) -> RpcReply {
         if !self.is_running(id) {
             return Err(RpcError::precondition(format!(

@@ -7,8 +7,8 @@
 //!   device log appear as they happen.
 //! - Tools send frames: SOH (`0x01`), a JSON-RPC request, `\n`; answers come back framed the
 //!   same way. `Console.SetMode` switches between `human` (prompt, echo, plain log lines) and
-//!   `rpc` (no prompt, no echo, log lines as `NotifyLog` frames, `NotifyStatus` and
-//!   `NotifyEvent` frames).
+//!   `rpc` (no prompt, no echo, log lines as `NotifyLog` frames, `NotifyStatus`,
+//!   `NotifyEvent` and `NotifyTelemetry` frames).
 
 mod editor;
 mod io;
@@ -211,18 +211,8 @@ impl Console {
         text: &str,
     ) -> Json {
         let dev = rt.device();
-        let d = dev.borrow();
-        let now = d.now_ms();
-        let ts = super::log_time::line_time_s(d.board.clock().unix_time_ms(), now, ts_ms);
-        let level = match level {
-            Level::Error => "error",
-            Level::Warn => "warn",
-            Level::Info => "info",
-            Level::Script => "print",
-        };
-        json!({"src": self.device_id, "method": "NotifyLog",
-               "params": {"ts": ts, "uptime_ms": ts_ms, "seq": seq, "level": level,
-                          "script": script, "text": text}})
+        let params = super::notify_log::params(&dev.borrow(), seq, level, script, ts_ms, text);
+        json!({"src": self.device_id, "method": "NotifyLog", "params": params})
     }
 
     /// Show the device log lines that appeared since last time.

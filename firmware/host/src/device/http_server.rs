@@ -5,7 +5,10 @@
 //!   body → the bare result, errors as HTTP 4xx/5xx with the error object;
 //! - `GET /shelly` → device info (never needs authentication);
 //! - WebSocket on `/rpc`: request frames in, response frames out, and every notification
-//!   (`NotifyStatus`, `NotifyEvent`) to clients that sent a request with a `src`;
+//!   (`NotifyStatus`, `NotifyEvent`) to clients that sent a request with a `src`; after
+//!   `Log.Follow` also the device log (`NotifyLog`) and `NotifyTelemetry` (never to clients
+//!   that did not ask: Shelly clients see what a Shelly sends);
+//! - `GET|HEAD /ide/…` with `--ide DIR`: the IDE's static files (no authentication);
 //! - WebSocket on `/debug/log`: the device log as `{ts, level, data}` frames;
 //! - `/script/<id>/<name>`: scripts' `HTTPServer.registerEndpoint` endpoints (answers close
 //!   the connection, as on Shelly).
@@ -21,10 +24,13 @@
 //! WebSocket upgrade (its frames carry their own `auth`); see docs/PROTOCOL.md §4.4.
 
 mod frames;
+mod static_files;
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use ferrite_protocols::digest::{self, Nonces};
@@ -101,6 +107,9 @@ enum Mode {
         decoder: Decoder,
         /// The client's `src` once it sent one: notifications go to it.
         src: Option<String>,
+        /// After `Log.Follow {enable: true}`: the next log line to send as `NotifyLog`
+        /// (telemetry goes to followers too).
+        follow: Option<u64>,
     },
     /// The debug log stream; `next` is the next log line to send.
     Log { decoder: Decoder, next: u64 },
@@ -125,7 +134,13 @@ struct Conn {
     stalled_since: Option<Instant>,
     /// When a WebSocket ping went out that nothing has answered yet.
     ping_sent: Option<Instant>,
+    /// A static file being sent (`/ide/`): the file and the bytes still to read from it. Later
+    /// requests wait until it is sent.
+    body: Option<(File, u64)>,
 }
+
+/// Output below which a static file's next piece is read into it.
+const BODY_CHUNK: usize = 64 * 1024;
 
 /// Where a pending RPC answer goes.
 #[derive(Clone, Debug)]
@@ -156,6 +171,8 @@ struct Shared {
     endpoints: BTreeMap<u32, u64>,
     nonces: Nonces,
     started: Instant,
+    /// `--ide DIR` (canonical): static files served at `/ide/`.
+    ide_root: Option<PathBuf>,
 }
 
 pub struct HttpServer {
@@ -171,9 +188,21 @@ impl HttpServer {
     /// made with (random, from the system).
     pub fn bind(
         addr: &str,
-        _opts: &DeviceOptions,
+        opts: &DeviceOptions,
         nonce_key: [u8; 32],
     ) -> Result<HttpServer, String> {
+        let ide_root = match &opts.ide {
+            None => None,
+            Some(dir) => {
+                let root = dir
+                    .canonicalize()
+                    .map_err(|e| format!("--ide {}: {e}", dir.display()))?;
+                if !root.is_dir() {
+                    return Err(format!("--ide {}: not a directory", dir.display()));
+                }
+                Some(root)
+            }
+        };
         let listener =
             TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         listener
@@ -181,6 +210,9 @@ impl HttpServer {
             .map_err(|e| format!("{addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| format!("{addr}: {e}"))?;
         eprintln!("http: listening on http://{local}");
+        if ide_root.is_some() {
+            eprintln!("http: the IDE at http://{local}/ide/");
+        }
         Ok(HttpServer {
             listener,
             conns: Vec::new(),
@@ -191,6 +223,7 @@ impl HttpServer {
                 endpoints: BTreeMap::new(),
                 nonces: Nonces::new(nonce_key, NONCE_LIFETIME_MS, NONCE_COUNTS),
                 started: Instant::now(),
+                ide_root,
             },
         })
     }
@@ -249,9 +282,7 @@ impl Transport for HttpServer {
                 conn.closing = true;
                 did = true;
             }
-            if let Mode::Log { next, .. } = &mut conn.mode {
-                did |= stream_log(rt, next, &mut conn.out);
-            }
+            did |= conn.stream_log(rt, &self.shared.device_id);
         }
         did |= self.expire_transactions();
         did |= self.endpoint_answers(rt);
@@ -291,7 +322,11 @@ impl Transport for HttpServer {
             }
         }
         for conn in self.conns.iter_mut() {
-            if let Mode::Log { next, .. } = &mut conn.mode {
+            if let Mode::Log { next, .. }
+            | Mode::Rpc {
+                follow: Some(next), ..
+            } = &mut conn.mode
+            {
                 *next = 0;
             }
         }
@@ -335,6 +370,10 @@ impl Transport for HttpServer {
     ) {
         // Answers produced by this round's script callbacks go out now, not after a wait.
         self.endpoint_answers(rt);
+        // Log lines of this round before the answers (a `Script.Eval`'s prints, then its result).
+        for conn in self.conns.iter_mut() {
+            conn.stream_log(rt, &self.shared.device_id);
+        }
         for (token, result) in done {
             let Some(t) = self.shared.transactions.remove(token) else {
                 continue;
@@ -348,12 +387,24 @@ impl Transport for HttpServer {
             return;
         }
         for conn in self.conns.iter_mut() {
-            let Mode::Rpc { src: Some(dst), .. } = &conn.mode else {
+            let Mode::Rpc { src, follow, .. } = &conn.mode else {
                 continue;
             };
+            if src.is_none() && follow.is_none() {
+                continue;
+            }
+            let dst = src.clone();
+            let following = follow.is_some();
             for n in notifications {
-                let frame = json!({"src": self.shared.device_id, "dst": dst,
+                // Telemetry is for followers only: Shelly clients never see it.
+                if n.followers_only() && !following {
+                    continue;
+                }
+                let mut frame = json!({"src": self.shared.device_id,
                     "method": n.method, "params": n.params});
+                if let Some(dst) = &dst {
+                    frame["dst"] = json!(dst);
+                }
                 websocket::encode_frame(
                     &mut conn.out,
                     opcode::TEXT,
@@ -408,28 +459,61 @@ impl HttpServer {
     }
 }
 
-/// Send new log lines to a `/debug/log` client.
-fn stream_log(rt: &Runtime, next: &mut u64, out: &mut Vec<u8>) -> bool {
+/// Unsent bytes beyond which a follower's log lines are skipped (the `seq` gap shows it), so a
+/// slow follower loses lines rather than its connection.
+const FOLLOW_OUTPUT_LIMIT: usize = 256 * 1024;
+
+/// Queue new log lines for a `/debug/log` client (`{ts, level, data}`) or a follower of
+/// `/rpc` (`NotifyLog`). Returns whether any were queued.
+fn stream_log(
+    rt: &Runtime,
+    next: &mut u64,
+    out: &mut Vec<u8>,
+    notify: Option<(&str, Option<&str>)>,
+) -> bool {
     let dev = rt.device();
     let dev = dev.borrow();
     if dev.log.next_seq() <= *next {
         return false;
     }
+    if notify.is_some() && out.len() > FOLLOW_OUTPUT_LIMIT {
+        *next = dev.log.next_seq();
+        return false;
+    }
     let epoch = dev.board.clock().unix_time_ms();
     let uptime = dev.now_ms();
     for line in dev.log.since(*next) {
-        let ts = super::log_time::line_time_s(epoch, uptime, line.ts_ms);
-        let level = match line.level {
-            Level::Error => 0,
-            Level::Warn => 1,
-            Level::Info | Level::Script => 2,
+        let frame = match notify {
+            Some((device_id, dst)) => {
+                let params = super::notify_log::params(
+                    &dev,
+                    line.seq,
+                    line.level,
+                    line.script,
+                    line.ts_ms,
+                    &line.text,
+                );
+                let mut f = json!({"src": device_id, "method": "NotifyLog", "params": params});
+                if let Some(dst) = dst {
+                    f["dst"] = json!(dst);
+                }
+                f
+            }
+            None => {
+                let ts = super::log_time::line_time_s(epoch, uptime, line.ts_ms);
+                let level = match line.level {
+                    Level::Error => 0,
+                    Level::Warn => 1,
+                    Level::Info | Level::Script => 2,
+                };
+                let data = if line.script == 0 {
+                    format!("{}\n", line.text)
+                } else {
+                    format!("script:{}: {}\n", line.script, line.text)
+                };
+                json!({"ts": ts, "level": level, "data": data})
+            }
         };
-        let data = if line.script == 0 {
-            format!("{}\n", line.text)
-        } else {
-            format!("script:{}: {}\n", line.script, line.text)
-        };
-        let frame = json!({"ts": ts, "level": level, "data": data});
         websocket::encode_frame(
             out,
             opcode::TEXT,
@@ -442,6 +526,20 @@ fn stream_log(rt: &Runtime, next: &mut u64, out: &mut Vec<u8>) -> bool {
 }
 
 impl Conn {
+    /// Queue the log lines this connection follows (a `/debug/log` stream, or a `/rpc`
+    /// WebSocket after `Log.Follow`).
+    fn stream_log(&mut self, rt: &Runtime, device_id: &str) -> bool {
+        match &mut self.mode {
+            Mode::Log { next, .. } => stream_log(rt, next, &mut self.out, None),
+            Mode::Rpc {
+                follow: Some(next),
+                src,
+                ..
+            } => stream_log(rt, next, &mut self.out, Some((device_id, src.as_deref()))),
+            _ => false,
+        }
+    }
+
     /// A new HTTP connection on an accepted (non-blocking) socket.
     fn new(id: u64, stream: TcpStream) -> Conn {
         Conn {
@@ -459,13 +557,16 @@ impl Conn {
             request_started: None,
             stalled_since: None,
             ping_sent: None,
+            body: None,
         }
     }
 
     /// No request of this connection is in progress (it may be closed to make room).
     fn is_idle(&self, sh: &Shared) -> bool {
         let busy = match &self.mode {
-            Mode::Http { parser, waiting } => *waiting || parser.buffered() > 0,
+            Mode::Http { parser, waiting } => {
+                *waiting || parser.buffered() > 0 || self.body.is_some()
+            }
             Mode::Rpc { .. } | Mode::Log { .. } => false,
         };
         !busy && !sh.transactions.values().any(|t| t.conn == self.id)
@@ -508,12 +609,13 @@ impl Conn {
         !self.dead
             && !self.closing
             && !self.eof
+            && self.body.is_none()
             && !matches!(self.mode, Mode::Http { waiting: true, .. })
     }
 
     /// Read what the socket has (bounded by what the parser may still buffer).
     fn read_input(&mut self) -> bool {
-        if self.dead || self.closing || self.eof {
+        if self.dead || self.closing || self.eof || self.body.is_some() {
             return false;
         }
         let room = match &self.mode {
@@ -591,6 +693,7 @@ impl Conn {
     fn flush(&mut self) -> bool {
         let mut did = false;
         let mut wrote = false;
+        self.refill_body();
         while !self.out.is_empty() && !self.dead {
             match self.stream.write(&self.out) {
                 Ok(0) => self.dead = true,
@@ -598,6 +701,7 @@ impl Conn {
                     self.out.drain(..n);
                     did = true;
                     wrote = true;
+                    self.refill_body();
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -613,12 +717,42 @@ impl Conn {
         if self.out.len() > MAX_OUTPUT {
             self.dead = true;
         }
-        if self.out.is_empty() && self.closing && !self.dead {
+        if self.out.is_empty() && self.body.is_none() && self.closing && !self.dead {
             let _ = self.stream.shutdown(std::net::Shutdown::Both);
             self.dead = true;
             did = true;
         }
         did
+    }
+
+    /// Read the next piece of a static file being sent, while the output is short.
+    fn refill_body(&mut self) {
+        use std::io::Read as _;
+        let Some((file, left)) = &mut self.body else {
+            return;
+        };
+        if self.out.len() >= BODY_CHUNK {
+            return;
+        }
+        let want = (BODY_CHUNK as u64).min(*left) as usize;
+        let start = self.out.len();
+        self.out.resize(start + want, 0);
+        match file.read(&mut self.out[start..]) {
+            Ok(n) if n > 0 => {
+                self.out.truncate(start + n);
+                *left -= n as u64;
+            }
+            // The file shrank or failed while being sent: the response cannot be completed.
+            _ => {
+                self.out.truncate(start);
+                self.dead = true;
+                self.body = None;
+                return;
+            }
+        }
+        if *left == 0 {
+            self.body = None;
+        }
     }
 
     /// Handle every complete request or message that is buffered.
@@ -627,7 +761,7 @@ impl Conn {
         while !self.dead && !self.closing {
             match &mut self.mode {
                 Mode::Http { parser, waiting } => {
-                    if *waiting {
+                    if *waiting || self.body.is_some() {
                         break;
                     }
                     match parser.next_request() {
@@ -730,6 +864,13 @@ impl Conn {
             self.upgrade(rt, &req, &path);
             return;
         }
+        if let Some(root) = &sh.ide_root {
+            if path == "/ide" || path.starts_with(static_files::PREFIX) {
+                let root = root.clone();
+                self.serve_static(&root, &req, &path, keep_alive);
+                return;
+            }
+        }
         match (req.method.as_str(), path.as_str()) {
             ("GET", "/shelly") => {
                 let info = ferrite_runtime::rpc::device_info(&rt.device().borrow());
@@ -819,6 +960,62 @@ impl Conn {
         }
     }
 
+    /// `/ide/…` (`--ide DIR`): a static file, without authentication (the IDE's files are no
+    /// secret; everything it does on the device goes through RPC, which needs it).
+    fn serve_static(
+        &mut self,
+        root: &std::path::Path,
+        req: &Request,
+        path: &str,
+        keep_alive: bool,
+    ) {
+        let text = |this: &mut Conn, status: u16, extra: &[(&str, &str)], msg: &str| {
+            let mut h: Vec<(&str, &str)> = vec![
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Server", "Ferrite"),
+            ];
+            h.extend_from_slice(extra);
+            write_response(&mut this.out, status, &h, msg.as_bytes(), keep_alive);
+            this.closing |= !keep_alive;
+        };
+        let head = req.method == "HEAD";
+        if req.method != "GET" && !head {
+            text(self, 405, &[("Allow", "GET, HEAD")], "method not allowed\n");
+            return;
+        }
+        if path == "/ide" {
+            text(
+                self,
+                301,
+                &[("Location", static_files::PREFIX)],
+                "moved to /ide/\n",
+            );
+            return;
+        }
+        match static_files::open(root, path) {
+            Ok((file, len, real)) => {
+                let head_text = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {len}\r\n\
+                     Cache-Control: no-cache\r\nServer: Ferrite\r\nConnection: {}\r\n\r\n",
+                    static_files::content_type(&real),
+                    if keep_alive { "keep-alive" } else { "close" }
+                );
+                self.out.extend_from_slice(head_text.as_bytes());
+                if !head && len > 0 {
+                    self.body = Some((file, len));
+                }
+                self.closing |= !keep_alive;
+            }
+            Err(e) => {
+                let msg = match e {
+                    static_files::StaticError::NotFound => "not found\n",
+                    static_files::StaticError::Forbidden => "forbidden\n",
+                };
+                text(self, e.status(), &[], msg);
+            }
+        }
+    }
+
     /// `/script/<id>/<name>`: hand the request to the script's endpoint; the answer comes from
     /// [`take_http_responses`] (the runtime keeps Shelly's limits: 5 transactions, 10 s).
     fn script_endpoint(&mut self, sh: &mut Shared, rt: &mut Runtime, req: Request) {
@@ -888,7 +1085,11 @@ impl Conn {
                         next: first,
                     }
                 } else {
-                    Mode::Rpc { decoder, src: None }
+                    Mode::Rpc {
+                        decoder,
+                        src: None,
+                        follow: None,
+                    }
                 };
             }
             Err(e) => {
@@ -940,9 +1141,31 @@ impl Conn {
                     *src = Some(s.clone());
                 }
                 let dst = frame.src.clone();
+                if frame.method.eq_ignore_ascii_case("Log.Follow") {
+                    let r = self.log_follow(rt, &frame.params);
+                    self.answer(&sh.device_id, &frame.id, &Answer::Ws { dst }, &r);
+                    return;
+                }
                 self.run(sh, rt, frame, Answer::Ws { dst });
             }
         }
+    }
+
+    /// `Log.Follow {enable}` on a `/rpc` WebSocket: from now on (or no more) the connection
+    /// gets the device log as `NotifyLog`, telemetry as `NotifyTelemetry`, and the status and
+    /// event notifications.
+    fn log_follow(&mut self, rt: &Runtime, params: &Json) -> Result<Json, RpcError> {
+        let enable = match params.get("enable") {
+            None | Some(Json::Null) => true,
+            Some(Json::Bool(b)) => *b,
+            Some(_) => return Err(RpcError::invalid("enable must be a boolean")),
+        };
+        let Mode::Rpc { follow, .. } = &mut self.mode else {
+            return Err(RpcError::new(code::UNAVAILABLE, "not a /rpc WebSocket"));
+        };
+        let seq = rt.device().borrow().log.next_seq();
+        *follow = if enable { Some(seq) } else { None };
+        Ok(json!({"enable": enable, "seq": seq}))
     }
 
     fn ws_send(&mut self, frame: &Json) {
@@ -1258,6 +1481,7 @@ mod tests {
         conn.mode = Mode::Rpc {
             decoder: Decoder::server(websocket::DEFAULT_MESSAGE_LIMIT),
             src: None,
+            follow: None,
         };
         client
             .set_read_timeout(Some(Duration::from_secs(5)))

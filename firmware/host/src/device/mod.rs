@@ -15,6 +15,7 @@ mod http_server;
 mod log_time;
 mod mqtt_client;
 mod net;
+mod notify_log;
 mod options;
 mod rpc_frame;
 mod sockets;

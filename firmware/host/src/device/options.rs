@@ -16,6 +16,8 @@ pub struct DeviceOptions {
     pub fs_size: u64,
     /// Script limits (Shelly's by default; `--limit name=value` changes one).
     pub limits: Limits,
+    /// `--ide DIR`: static files served at `/ide/` by the HTTP server.
+    pub ide: Option<PathBuf>,
 }
 
 /// Change limit `name` (a field of [`Limits`]) to `value`.
@@ -51,6 +53,7 @@ pub fn parse(args: &[String]) -> Result<DeviceOptions, String> {
         pty: false,
         fs_size: super::storage::DEFAULT_CAPACITY,
         limits: Limits::default(),
+        ide: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -58,6 +61,7 @@ pub fn parse(args: &[String]) -> Result<DeviceOptions, String> {
             "--data" => opts.data_dir = it.next().ok_or("--data needs a directory")?.into(),
             "--http" => opts.http = Some(it.next().ok_or("--http needs host:port")?.clone()),
             "--pty" => opts.pty = true,
+            "--ide" => opts.ide = Some(it.next().ok_or("--ide needs a directory")?.into()),
             "--fs-size" => {
                 let v = it.next().ok_or("--fs-size needs a size, e.g. 4m")?;
                 opts.fs_size = crate::cli::parse_size(v).map_err(|e| e.0)? as u64;
@@ -71,6 +75,9 @@ pub fn parse(args: &[String]) -> Result<DeviceOptions, String> {
             }
             other => return Err(format!("unknown option `{other}`")),
         }
+    }
+    if opts.ide.is_some() && opts.http.is_none() {
+        return Err("--ide needs --http HOST:PORT (the IDE is served by the HTTP server)".into());
     }
     Ok(opts)
 }
@@ -104,5 +111,8 @@ mod tests {
         assert!(p(&["--limit", "timers=-1"]).is_err());
         assert!(p(&["--data"]).is_err());
         assert!(p(&["--bogus"]).is_err());
+        assert!(p(&["--ide", "dist"]).is_err(), "--ide needs --http");
+        let o = p(&["--http", "127.0.0.1:0", "--ide", "dist"]).unwrap();
+        assert_eq!(o.ide, Some(PathBuf::from("dist")));
     }
 }

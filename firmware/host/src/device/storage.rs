@@ -210,6 +210,16 @@ impl Storage for DirStorage {
         }
     }
 
+    fn size(&mut self, name: &str) -> BoardResult<Option<u64>> {
+        let p = self.path(name)?;
+        match fs::metadata(&p) {
+            Ok(m) if m.is_file() => Ok(Some(m.len())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(failed("reading", name, e)),
+        }
+    }
+
     fn write(&mut self, name: &str, data: &[u8]) -> BoardResult<()> {
         let p = self.path(name)?;
         let old = fs::metadata(&p).map_or(0, |m| m.len() + name.len() as u64);

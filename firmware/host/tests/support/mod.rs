@@ -3,6 +3,8 @@
 //! collected on threads, and child processes killed however a test ends.
 #![allow(dead_code)]
 
+pub mod ws;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -236,10 +238,15 @@ impl Drop for HttpDevice {
 impl HttpDevice {
     /// A device on a fresh data directory.
     pub fn start() -> HttpDevice {
+        HttpDevice::start_with(&[])
+    }
+
+    /// A device on a fresh data directory, with more options (e.g. `--ide DIR`).
+    pub fn start_with(extra: &[&str]) -> HttpDevice {
         let mut dir = TempDir::new("http");
         // The device owns the directory from now on.
         let path = std::mem::take(&mut dir.0);
-        HttpDevice::start_in(path)
+        HttpDevice::start_in_with(path, extra)
     }
 
     /// Kill the device (as `kill -9` would) and start it again on the same data directory.
@@ -252,10 +259,15 @@ impl HttpDevice {
     }
 
     fn start_in(dir: PathBuf) -> HttpDevice {
+        HttpDevice::start_in_with(dir, &[])
+    }
+
+    fn start_in_with(dir: PathBuf, extra: &[&str]) -> HttpDevice {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferrite"))
             .args(["device", "--data"])
             .arg(&dir)
             .args(["--http", "127.0.0.1:0"])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

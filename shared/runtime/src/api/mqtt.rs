@@ -15,6 +15,9 @@
 //! - with `rpc_ntf`: `NotifyStatus` and `NotifyEvent` frames on `<prefix>/events/rpc`, as Shelly
 //!   devices do.
 //!
+//! Every `MQTT.publish` and `Cloud.store` is also reported as `NotifyTelemetry` to the
+//! transports' followers (an IDE drawing charts), with or without a broker.
+//!
 //! [`Mqtt`]: crate::board::Mqtt
 
 use alloc::collections::{BTreeMap, VecDeque};
@@ -28,7 +31,7 @@ use ferrite_engine::{Value, Vm};
 
 use crate::api::description::ApiEntry;
 use crate::board::{BoardError, BoardEvent, BoardResult};
-use crate::device::{Device, DeviceEvent};
+use crate::device::{Device, DeviceEvent, TelemetrySource};
 use crate::host::{ctx, pin_function, pin_optional_function, pin_userdata, string_arg, unpin_all};
 use crate::json::{json, Json};
 use crate::log::Level;
@@ -238,6 +241,9 @@ fn publish(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
     let retain = vm.to_boolean(Vm::arg(args, 3));
     let host = ctx(vm)?;
     let mut d = host.device.borrow_mut();
+    // Followers (an IDE) see what the script publishes, with or without a broker.
+    let value = crate::device::telemetry_payload_value(&message);
+    d.telemetry(host.id, TelemetrySource::Mqtt, &topic, value);
     if available(&mut d).is_err() {
         return Ok(Value::FALSE);
     }
@@ -329,6 +335,7 @@ fn cloud_store(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
     let host = ctx(vm)?;
     let ok = {
         let mut d = host.device.borrow_mut();
+        d.telemetry(host.id, TelemetrySource::Cloud, &name, value.clone());
         let mut doc = json!({"name": name, "value": value, "ts": d.ts()});
         if let Some(l) = labels {
             doc["labels"] = l;

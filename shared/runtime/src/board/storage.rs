@@ -13,6 +13,11 @@ pub trait Storage {
     fn remove(&mut self, name: &str) -> BoardResult<bool>;
     /// Names starting with `prefix`, sorted.
     fn list(&mut self, prefix: &str) -> BoardResult<Vec<String>>;
+    /// The size of `name` in bytes (`None`: no such file). Targets that can tell without
+    /// reading the file should.
+    fn size(&mut self, name: &str) -> BoardResult<Option<u64>> {
+        Ok(self.read(name)?.map(|d| d.len() as u64))
+    }
     /// (used, total) bytes, if known.
     fn usage(&mut self) -> Option<(u64, u64)> {
         None

@@ -54,6 +54,9 @@ pub const METHODS: &[&str] = &[
     "Datapoint.List",
     "Datapoint.Get",
     "Datapoint.Set",
+    "FS.List",
+    "FS.Get",
+    "Log.Follow",
 ];
 
 fn u32_field(params: &Json, key: &str) -> Result<u32, RpcError> {
@@ -107,6 +110,15 @@ pub(crate) fn dispatch(rt: &mut Runtime, method: &str, params: &Json, origin: Or
         }
         "script" => script_method(rt, &lower, method, params, origin),
         "datapoint" => crate::datapoints::rpc_method(rt, &lower, method, params, origin),
+        "fs" => crate::rpc::fs::rpc_method(rt, &lower, method, params).into(),
+        // Answered by transports with a persistent channel (a WebSocket); everywhere else
+        // there is nothing to follow on.
+        "log" if lower == "log.follow" => Err(RpcError::new(
+            code::UNAVAILABLE,
+            "Log.Follow needs a persistent channel: a WebSocket on /rpc \
+             (on the serial console, Console.SetMode rpc sends the log)",
+        ))
+        .into(),
         _ => crate::api::rpc_method(rt, &lower, method, params, origin)
             .unwrap_or_else(|| Err(RpcError::no_handler(method)).into()),
     }

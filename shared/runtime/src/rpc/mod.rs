@@ -2,6 +2,7 @@
 //! a method name to its handler. The same methods serve HTTP, WebSocket, the serial console's RPC
 //! mode and `Shelly.call` from scripts.
 
+pub mod fs;
 mod methods;
 
 pub(crate) use methods::dispatch;
