@@ -9,11 +9,15 @@
 //!   broker — driven by [`protocol::ToWorker`] messages.
 //! - [`lint`] (feature `simulator`): diagnostics from the engine's own parser.
 //! - [`examples`]: the gallery.
+//! - [`device`]: live devices, sans-IO: the console stream, digest auth, RPC calls, the link's
+//!   states and back-off, the device session, "Run on device", telemetry, the script diff and
+//!   the WebUSB CDC-ACM driver's logic.
 //!
 //! It must never call browser APIs or read a wall clock itself: the worker passes wall time in.
 
 extern crate alloc;
 
+pub mod device;
 pub mod examples;
 pub mod project;
 pub mod protocol;
