@@ -99,7 +99,8 @@ function cacheKey(request) {
 function indexOfThisBuild(html) {
   if (BUILD_FILES.size === 0) return true;
   const refs = html.match(HASHED_REF) || [];
-  return refs.length > 0 && refs.every((r) => BUILD_FILES.has(r.replace(/^\/+/, "")));
+  // References are relative ("./x", trunk's public_url "./") or absolute from the root ("/x").
+  return refs.length > 0 && refs.every((r) => BUILD_FILES.has(r.replace(/^(?:\.?\/)+/, "")));
 }
 
 /// Network-first for the app shell; this build's cached copy when offline or when the network

@@ -1,10 +1,13 @@
 //! The app shell: creates the controller, lays out toolbar, sidebar, editor, console and the
-//! board/network panel with their splitters, applies the theme, and starts loading.
+//! run panel (tabs: the simulator's board/network, the live device) with their splitters,
+//! applies the theme, and starts loading.
 
 use leptos::prelude::*;
 
 use crate::components::board::Board;
 use crate::components::console::Console;
+use crate::components::device::dialogs::{CompareDialog, DevicePasswordDialog};
+use crate::components::device::DevicePanel;
 use crate::components::editor_pane::EditorPane;
 use crate::components::gallery::Gallery;
 use crate::components::network::Network;
@@ -12,7 +15,8 @@ use crate::components::share::{ShareDialog, SharedBanner};
 use crate::components::sidebar::Sidebar;
 use crate::components::splitter::Splitter;
 use crate::components::toolbar::Toolbar;
-use crate::controller::{self, Ctx};
+use crate::controller::device::RunTab;
+use crate::controller::{self, use_ctx, Ctx};
 use crate::editor::monaco;
 use crate::state::layout::{Pane, Theme};
 use crate::store::prefs;
@@ -65,12 +69,48 @@ pub fn App() -> impl IntoView {
                 </div>
                 <Splitter pane=Pane::Board />
                 <aside class="right" aria-label="Run panel">
-                    <Board />
-                    <Network />
+                    <div class="tabs run-tabs" role="tablist" aria-label="Run target">
+                        {run_tab("Simulator", RunTab::Simulator)}
+                        {run_tab("Device", RunTab::Device)}
+                    </div>
+                    <div
+                        role="tabpanel"
+                        aria-label="Simulator"
+                        hidden=move || ctx.dev.run_tab.get() != RunTab::Simulator
+                    >
+                        <Board />
+                        <Network />
+                    </div>
+                    <div
+                        role="tabpanel"
+                        aria-label="Device"
+                        hidden=move || ctx.dev.run_tab.get() != RunTab::Device
+                    >
+                        <DevicePanel />
+                    </div>
                 </aside>
             </div>
             <Gallery />
             <ShareDialog />
+            <DevicePasswordDialog />
+            <CompareDialog />
         </div>
+    }
+}
+
+/// A tab of the run panel.
+fn run_tab(label: &'static str, which: RunTab) -> impl IntoView {
+    let ctx = use_ctx();
+    let selected = move || ctx.dev.run_tab.get() == which;
+    view! {
+        <button
+            class="tab-btn"
+            role="tab"
+            aria-selected=move || selected().to_string()
+            tabindex=move || if selected() { "0" } else { "-1" }
+            on:click=move |_| ctx.dev.run_tab.set(which)
+        >
+            {label}
+        </button>
     }
 }

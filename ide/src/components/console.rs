@@ -1,11 +1,15 @@
-//! The console: the device's log (print output as-is, warnings and errors styled, errors with
-//! a link to where they happened), kept scrolled to the end unless the user scrolled up; the
-//! REPL input (Enter evaluates in the device's console realm, ↑/↓ walk the history).
+//! The console pane, two tabs: the simulator console — the simulated device's log (print
+//! output as-is, warnings and errors styled, errors with a link to where they happened), kept
+//! scrolled to the end unless the user scrolled up; the REPL input (Enter evaluates in the
+//! device's console realm, ↑/↓ walk the history) — and the live device's console
+//! (`components::device::console`).
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use crate::components::device::console::DeviceConsole;
+use crate::controller::device::ConsoleTab;
 use crate::controller::use_ctx;
 use crate::state::sim_view::ConsoleLine;
 
@@ -18,6 +22,7 @@ pub fn Console() -> impl IntoView {
     let log = NodeRef::<leptos::html::Div>::new();
     let stick = StoredValue::new(true);
     let history = StoredValue::new((Vec::<String>::new(), 0usize));
+    let sim_shown = move || ctx.dev.console_tab.get() == ConsoleTab::Simulator;
 
     // Keep the end in view when new lines arrive (unless the user scrolled up).
     Effect::new(move |_| {
@@ -76,18 +81,29 @@ pub fn Console() -> impl IntoView {
     view! {
         <section class="console-pane" aria-label="Console panel">
             <div class="panel-head">
-                <span class="panel-title">"Console"</span>
-                <span class="muted small">
-                    {move || {
-                        let n = ctx.console.with(|c| c.len());
-                        if n == 1 { "1 line".to_string() } else { format!("{n} lines") }
-                    }}
-                </span>
-                <span class="spacer"></span>
-                <button class="btn small" on:click=move |_| ctx.clear_console()>
-                    "Clear console"
-                </button>
+                <div class="tabs" role="tablist" aria-label="Console">
+                    {tab("Simulator console", ConsoleTab::Simulator)}
+                    {tab("Device console", ConsoleTab::Device)}
+                </div>
+                <Show when=move || sim_shown()>
+                    <span class="muted small">
+                        {move || {
+                            let n = ctx.console.with(|c| c.len());
+                            if n == 1 { "1 line".to_string() } else { format!("{n} lines") }
+                        }}
+                    </span>
+                    <span class="spacer"></span>
+                    <button class="btn small" on:click=move |_| ctx.clear_console()>
+                        "Clear console"
+                    </button>
+                </Show>
             </div>
+            <div
+                class="console-body"
+                role="tabpanel"
+                aria-label="Simulator console"
+                hidden=move || !sim_shown()
+            >
             <div class="console" role="log" aria-label="Console" node_ref=log on:scroll=on_scroll>
                 <For
                     each=move || ctx.console.with(|c| c.lines())
@@ -106,7 +122,33 @@ pub fn Console() -> impl IntoView {
                     on:keydown=on_key
                 />
             </div>
+            </div>
+            <div
+                class="console-body"
+                role="tabpanel"
+                aria-label="Device console"
+                hidden=sim_shown
+            >
+                <DeviceConsole />
+            </div>
         </section>
+    }
+}
+
+/// A tab of the console pane.
+fn tab(label: &'static str, which: ConsoleTab) -> impl IntoView {
+    let ctx = use_ctx();
+    let selected = move || ctx.dev.console_tab.get() == which;
+    view! {
+        <button
+            class="tab-btn"
+            role="tab"
+            aria-selected=move || selected().to_string()
+            tabindex=move || if selected() { "0" } else { "-1" }
+            on:click=move |_| ctx.dev.console_tab.set(which)
+        >
+            {label}
+        </button>
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod board;
 pub mod console;
+pub mod device;
 pub mod editor_pane;
 pub mod gallery;
 pub mod modal;

@@ -1,4 +1,4 @@
-//! The main toolbar: Run/Stop, the speed group, virtual time and rate, the status text, and
+//! The main toolbar: Run/Stop, Run on device, the speed group, virtual time and rate, the status text, and
 //! the Share/Examples/Theme buttons (roles and texts as the UI contract says).
 
 use ferrite_ide_core::protocol::Speed;
@@ -44,6 +44,15 @@ pub fn Toolbar() -> impl IntoView {
             >
                 <span class="icon" aria-hidden="true">"■"</span>
                 "Stop"
+            </button>
+            <button
+                class="btn device-run"
+                title="Run on device (Ctrl+Shift+Enter): upload the open file to the connected device and start it"
+                disabled=move || !ctx.dev.connected()
+                on:click=move |_| ctx.run_on_device()
+            >
+                <span class="icon" aria-hidden="true">"⇪"</span>
+                "Run on device"
             </button>
             <div class="seg" role="group" aria-label="Simulation speed">
                 {speeds}

@@ -1,8 +1,10 @@
 //! The controller: the app's signals (a thin view layer over the plain structs in `state`)
-//! and the services behind them (the simulator client, the autosaver, the lint sequencing).
+//! and the services behind them (the simulator client, the autosaver, the lint sequencing,
+//! the live device connection in `device`).
 //! Components call its methods; callbacks from JavaScript (worker messages, Monaco edits,
 //! timers) go through `try_` accessors so that a disposed signal never panics the tab.
 
+pub mod device;
 mod lint;
 mod projects;
 mod sim;
@@ -29,6 +31,10 @@ pub enum Dialog {
     Examples,
     /// The share dialog with its link.
     Share(String),
+    /// A live device wants a password (`DeviceCtx::password` says which).
+    DevicePassword,
+    /// The editor's file against the device's copy (`DeviceCtx::comparison`).
+    CompareWithDevice,
 }
 
 /// A console line waiting for the next animation frame (lines are rendered in batches).
@@ -82,6 +88,8 @@ pub struct Ctx {
     pub share_error: RwSignal<Option<String>>,
     /// The editor exists and shows the current project.
     pub editor_ready: RwSignal<bool>,
+    /// The live device.
+    pub dev: device::DeviceCtx,
     svc: StoredValue<Services, LocalStorage>,
 }
 
@@ -110,6 +118,7 @@ impl Ctx {
             dialog: RwSignal::new(Dialog::None),
             share_error: RwSignal::new(None),
             editor_ready: RwSignal::new(false),
+            dev: device::DeviceCtx::new(),
             svc: StoredValue::new_local(Services {
                 client: None,
                 saver,

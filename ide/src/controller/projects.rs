@@ -401,3 +401,33 @@ impl Ctx {
         }
     }
 }
+
+impl Ctx {
+    /// Put `code` into file `name` of the open project and show it (a script fetched from a
+    /// device). Replacing a file whose text differs asks first.
+    pub fn put_file(&self, name: &str, code: &str) {
+        let differs = self
+            .ws
+            .try_with_untracked(|w| {
+                w.current()
+                    .and_then(|p| p.file(name))
+                    .is_some_and(|f| f.code != code)
+            })
+            .unwrap_or(false);
+        if differs && !dom::confirm(&format!("Replace {name} with the device's copy?")) {
+            return;
+        }
+        let now = dom::now_ms();
+        let result = self
+            .ws
+            .try_update(|w| w.put_file(name, code, now))
+            .unwrap_or(Ok(()));
+        if result.is_ok() {
+            monaco::open(name, code);
+            self.save_active();
+            self.save_meta();
+            self.lint_now();
+        }
+        self.report(result);
+    }
+}

@@ -52,6 +52,10 @@ impl Ctx {
         }
         self.console.try_update(|c| c.clear());
         self.traffic.try_update(|t| t.clear());
+        // The run's output is in the simulator console.
+        self.dev
+            .console_tab
+            .try_set(super::device::ConsoleTab::Simulator);
         self.status.try_update(|s| {
             s.sim = SimState::Running;
             s.notice = None;

@@ -64,7 +64,7 @@ pub fn start(ctx: Ctx) {
     });
 }
 
-/// Ctrl/Cmd+S saves and Ctrl/Cmd+Enter runs — also while the editor has focus: that listener
+/// Ctrl/Cmd+S saves, Ctrl/Cmd+Enter runs and Ctrl/Cmd+Shift+Enter runs on the device — also while the editor has focus: that listener
 /// is on the window in the capture phase, before Monaco sees the keys. Esc stops (or closes a
 /// dialog) in the bubble phase, so that whatever uses it first wins: Monaco stops the
 /// propagation of the Esc that closes its suggest, parameter-hint or find widget (that one
@@ -86,7 +86,11 @@ fn install_shortcuts(ctx: Ctx) {
                     // Monaco binds Ctrl+Enter too (insert a line): it must not see this one.
                     e.prevent_default();
                     e.stop_propagation();
-                    ctx.run();
+                    if e.shift_key() {
+                        ctx.run_on_device();
+                    } else {
+                        ctx.run();
+                    }
                 }
                 _ => {}
             }

@@ -225,6 +225,34 @@ impl Workspace {
         Ok(name)
     }
 
+    /// Write file `name` of the active project (created if missing, within the file limit)
+    /// and open it: a script fetched from a device.
+    pub fn put_file(&mut self, name: &str, code: &str, now_ms: f64) -> Result<(), String> {
+        if self.read_only() {
+            return Err("a shared project is read-only: save a copy first".into());
+        }
+        valid_file_name(name)?;
+        let p = self.active_mut().ok_or("no project is open")?;
+        match p.file_mut(name) {
+            Some(f) => f.code = code.to_string(),
+            None => {
+                if p.files.len() >= ferrite_ide_core::project::MAX_FILES {
+                    return Err(format!(
+                        "a project has at most {} files",
+                        ferrite_ide_core::project::MAX_FILES
+                    ));
+                }
+                p.files.push(ProjectFile {
+                    name: name.to_string(),
+                    code: code.to_string(),
+                });
+            }
+        }
+        p.modified_ms = now_ms;
+        self.open_file = name.to_string();
+        Ok(())
+    }
+
     pub fn rename_file(&mut self, from: &str, to: &str, now_ms: f64) -> Result<(), String> {
         if self.read_only() {
             return Err("a shared project is read-only: save a copy first".into());
@@ -335,6 +363,20 @@ mod tests {
         assert!(w.save_shared_copy("p2".into(), 5.0));
         assert!(w.edit("a.js", "b", 6.0));
         assert_eq!(w.projects.len(), 2);
+    }
+
+    #[test]
+    fn a_device_script_is_put_into_the_project_and_opened() {
+        let mut w = ws();
+        w.put_file("blink.js", "print(1)", 2.0).unwrap();
+        assert_eq!(w.open_file, "blink.js");
+        assert_eq!(w.open_text(), Some("print(1)"));
+        w.put_file("main.js", "print(2)", 3.0).unwrap();
+        assert_eq!(w.open_text(), Some("print(2)"));
+        assert_eq!(w.current().unwrap().files.len(), 2);
+        assert!(w.put_file("../x", "", 4.0).is_err());
+        w.view_shared(Project::new("", "S", "a.js", "a"));
+        assert!(w.put_file("b.js", "", 5.0).is_err());
     }
 
     #[test]

@@ -1,0 +1,86 @@
+//! Bindings to `FerriteDeviceIo` (public/device-io.js): the browser calls that move a live
+//! device's bytes and messages (WebSerial, WebUSB, WebSocket, fetch). The JS side decides
+//! nothing; it reports to the four callbacks given at [`create`], never synchronously.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `{serial: bool, usb: bool, secure: bool}`: what this browser offers.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo)]
+    pub fn supports() -> JsValue;
+
+    /// A transport of `kind` ("serial" | "usb" | "websocket" | "http" | "bridge") with its
+    /// options (`url`, `baud`, `remembered`, `usbPlan`); returns its id.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo)]
+    pub fn create(
+        kind: &str,
+        options: &JsValue,
+        on_open: &JsValue,
+        on_bytes: &JsValue,
+        on_text: &JsValue,
+        on_closed: &JsValue,
+    ) -> u32;
+
+    /// Open (or reopen) the transport: ends in `on_open` or `on_closed`.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo)]
+    pub fn open(id: u32);
+
+    /// Close the current connection; nothing of it is reported any more.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo)]
+    pub fn close(id: u32);
+
+    /// Close and forget the transport.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo)]
+    pub fn dispose(id: u32);
+
+    /// Bytes for a byte stream (WebUSB: one bulk OUT transfer).
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo)]
+    pub fn write(id: u32, bytes: &[u8]);
+
+    /// A WebSocket text message.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = sendText)]
+    pub fn send_text(id: u32, text: &str);
+
+    /// An HTTP RPC request (the answer's body comes back as `on_text`).
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo)]
+    pub fn post(id: u32, body: &str);
+
+    /// DTR/RTS of a serial line (WebSerial, the bridge).
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = setSignals)]
+    pub fn set_signals(id: u32, dtr: bool, rts: bool);
+
+    /// A control transfer (JSON) the CDC-ACM driver built (WebUSB).
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = usbControl)]
+    pub fn usb_control(id: u32, transfer_json: &str);
+
+    /// `{usbVendorId, usbProductId}` of the port or device in use, or null.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = portInfo)]
+    pub fn port_info(id: u32) -> JsValue;
+}
+
+/// What the browser supports, read from [`supports`] (false when the glue is missing).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Support {
+    pub serial: bool,
+    pub usb: bool,
+}
+
+pub fn support() -> Support {
+    let has_glue =
+        js_sys::Reflect::has(&js_sys::global(), &"FerriteDeviceIo".into()).unwrap_or(false);
+    if !has_glue {
+        return Support::default();
+    }
+    let v = supports();
+    let flag = |k: &str| {
+        js_sys::Reflect::get(&v, &k.into())
+            .ok()
+            .and_then(|b| b.as_bool())
+            .unwrap_or(false)
+    };
+    Support {
+        serial: flag("serial"),
+        usb: flag("usb"),
+    }
+}

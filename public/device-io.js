@@ -1,0 +1,614 @@
+// FerriteDeviceIo: the browser I/O of live devices, for the Rust bindings in ide/src/device/io.rs.
+//
+// This file only moves bytes and messages; every decision (framing, RPC, timeouts, reconnects,
+// the WebUSB CDC-ACM driver's choices) is made in Rust (ferrite_ide_core::device). web-sys'
+// WebSerial and WebUSB bindings are unstable, which is why the browser calls live here.
+//
+// A *transport* is created once per connection the user asks for (`create`) and may be opened
+// and closed several times (reconnects reuse the port or device the user picked). It reports to
+// four callbacks the Rust side gives:
+//   onOpen()               the transport is open (bytes/messages may flow)
+//   onBytes(Uint8Array)    bytes from a byte stream (WebSerial, WebUSB, serial bridge)
+//   onText(string)         a WebSocket text message, or the body of an HTTP RPC response
+//   onClosed(reason)       the open failed or the open transport ended (once per open)
+// Rules this file keeps:
+// - callbacks are never called synchronously from a call of the Rust side (always from a later
+//   task), so the Rust side never re-enters itself;
+// - every `open` ends in exactly one onOpen or onClosed (no promise is left hanging unreported),
+//   and after `close` (or a newer `open`) nothing of the old connection is reported;
+// - timeouts of opens and calls are the Rust session's; this file only bounds HTTP requests,
+//   whose fetch would otherwise hang as long as the browser likes.
+(function () {
+  "use strict";
+
+  /// How long one HTTP RPC request may take before it is reported as failed.
+  const HTTP_TIMEOUT_MS = 15000;
+  /// Bytes asked for per WebUSB bulk IN transfer when the Rust plan does not say.
+  const USB_DEFAULT_IN_LEN = 4096;
+
+  const transports = new Map();
+  let nextId = 1;
+
+  function later(fn) {
+    Promise.resolve().then(fn).catch(function (e) {
+      console.error("FerriteDeviceIo:", e);
+    });
+  }
+
+  function message(e) {
+    if (!e) return "unknown error";
+    if (typeof e === "string") return e;
+    return e.message || e.name || String(e);
+  }
+
+  /// A report of the current connection only: `gen` is the connection's generation; anything
+  /// older is dropped. onClosed is reported at most once per generation.
+  function reporter(t, gen) {
+    return {
+      live: function () {
+        return t.gen === gen && !t.disposed;
+      },
+      open: function () {
+        if (t.gen === gen && !t.disposed && !t.closedReported) {
+          t.isOpen = true;
+          t.cb.onOpen();
+        }
+      },
+      bytes: function (u8) {
+        if (t.gen === gen && !t.disposed && t.isOpen) t.cb.onBytes(u8);
+      },
+      text: function (s) {
+        if (t.gen === gen && !t.disposed && t.isOpen) t.cb.onText(s);
+      },
+      closed: function (reason) {
+        if (t.gen === gen && !t.disposed && !t.closedReported) {
+          t.closedReported = true;
+          t.isOpen = false;
+          t.cb.onClosed(reason);
+        }
+      },
+    };
+  }
+
+  // ---------- WebSerial ----------
+
+  function serialMatches(port, want) {
+    if (!want) return false;
+    const info = port.getInfo ? port.getInfo() : {};
+    return info.usbVendorId === want.usbVendorId && info.usbProductId === want.usbProductId;
+  }
+
+  async function serialPick(t) {
+    // The port picked before (still valid unless it was unplugged), else a previously granted
+    // one with the same USB ids, else ask the user (needs the click that started the connect).
+    if (t.port && t.portUsable) return t.port;
+    const granted = await navigator.serial.getPorts();
+    const want = t.portInfo || t.options.remembered || null;
+    const match = granted.find(function (p) {
+      return serialMatches(p, want);
+    });
+    if (match) return match;
+    if (t.portInfo) throw new Error("the port is gone (unplugged?); waiting for it to come back");
+    return navigator.serial.requestPort({});
+  }
+
+  async function serialOpen(t, r) {
+    if (!navigator.serial) throw new Error("this browser has no WebSerial");
+    // A close still under way finishes first (the port cannot be opened twice).
+    if (t.closingDone) await t.closingDone;
+    const port = await serialPick(t);
+    if (!r.live()) return;
+    t.port = port;
+    t.portUsable = true;
+    t.portInfo = port.getInfo ? port.getInfo() : {};
+    try {
+      await port.open({ baudRate: t.options.baud || 115200, bufferSize: 65536 });
+    } catch (e) {
+      // "already open": an earlier connection of this tab did not finish closing.
+      if (!(e && e.name === "InvalidStateError")) throw e;
+    }
+    if (!r.live()) {
+      await port.close().catch(function () {});
+      return;
+    }
+    if (t.options.dtr !== undefined || t.options.rts !== undefined) {
+      await port
+        .setSignals({ dataTerminalReady: !!t.options.dtr, requestToSend: !!t.options.rts })
+        .catch(function () {});
+    }
+    t.writer = port.writable.getWriter();
+    t.reader = port.readable.getReader();
+    r.open();
+    const reader = t.reader;
+    (async function () {
+      let reason = "the port closed";
+      try {
+        for (;;) {
+          const chunk = await reader.read();
+          if (chunk.done) break;
+          if (chunk.value && chunk.value.length) r.bytes(chunk.value);
+        }
+      } catch (e) {
+        reason = message(e);
+      }
+      r.closed(reason);
+    })();
+  }
+
+  async function serialClose(t) {
+    const reader = t.reader;
+    const writer = t.writer;
+    const port = t.port;
+    t.reader = null;
+    t.writer = null;
+    if (reader) {
+      await reader.cancel().catch(function () {});
+      try {
+        reader.releaseLock();
+      } catch (_) {}
+    }
+    if (writer) {
+      await writer.close().catch(function () {});
+      try {
+        writer.releaseLock();
+      } catch (_) {}
+    }
+    if (port) await port.close().catch(function () {});
+  }
+
+  function serialWrite(t, u8) {
+    const writer = t.writer;
+    if (!writer) return;
+    t.writeChain = t.writeChain.then(function () {
+      return writer.write(u8);
+    }).catch(function (e) {
+      console.warn("FerriteDeviceIo: serial write failed:", message(e));
+    });
+  }
+
+  function serialSignals(t, dtr, rts) {
+    if (!t.port) return;
+    t.port.setSignals({ dataTerminalReady: dtr, requestToSend: rts }).catch(function (e) {
+      console.warn("FerriteDeviceIo: setSignals failed:", message(e));
+    });
+  }
+
+  // ---------- WebUSB (CDC-ACM; the plan comes from the Rust driver) ----------
+
+  function usbInterfaces(device) {
+    const config = device.configuration;
+    if (!config) return [];
+    return config.interfaces.map(function (iface) {
+      const alt = iface.alternate || iface.alternates[0];
+      return {
+        number: iface.interfaceNumber,
+        class: alt.interfaceClass,
+        subclass: alt.interfaceSubclass,
+        protocol: alt.interfaceProtocol,
+        endpoints: alt.endpoints.map(function (ep) {
+          return { number: ep.endpointNumber, direction: ep.direction, kind: ep.type, packet_size: ep.packetSize };
+        }),
+      };
+    });
+  }
+
+  async function usbPick(t) {
+    if (t.device && t.deviceUsable) return t.device;
+    const granted = await navigator.usb.getDevices();
+    const want = t.deviceInfo || t.options.remembered || null;
+    const match = want
+      ? granted.find(function (d) {
+          return d.vendorId === want.usbVendorId && d.productId === want.usbProductId;
+        })
+      : null;
+    if (match) return match;
+    if (t.deviceInfo) throw new Error("the device is gone (unplugged?); waiting for it to come back");
+    return navigator.usb.requestDevice({ filters: [] });
+  }
+
+  function controlOut(device, transfer) {
+    return device.controlTransferOut(
+      {
+        requestType: transfer.request_type,
+        recipient: transfer.recipient,
+        request: transfer.request,
+        value: transfer.value,
+        index: transfer.index,
+      },
+      new Uint8Array(transfer.data || []),
+    );
+  }
+
+  async function usbOpen(t, r) {
+    if (!navigator.usb) throw new Error("this browser has no WebUSB");
+    if (t.closingDone) await t.closingDone;
+    const device = await usbPick(t);
+    if (!r.live()) return;
+    t.device = device;
+    t.deviceUsable = true;
+    t.deviceInfo = { usbVendorId: device.vendorId, usbProductId: device.productId };
+    if (!device.opened) await device.open();
+    if (device.configuration === null) await device.selectConfiguration(1);
+    // The Rust driver chooses interfaces, endpoints and the setup transfers.
+    const answer = JSON.parse(t.options.usbPlan(JSON.stringify(usbInterfaces(device)), t.options.baud || 115200));
+    if (answer.error) throw new Error(answer.error);
+    t.plan = answer;
+    for (const n of answer.interfaces) await device.claimInterface(n);
+    for (const transfer of answer.setup || []) {
+      const result = await controlOut(device, transfer);
+      if (result.status !== "ok") throw new Error("control transfer " + transfer.request + ": " + result.status);
+    }
+    if (!r.live()) return;
+    r.open();
+    (async function () {
+      let reason = "the device closed";
+      try {
+        for (;;) {
+          const result = await device.transferIn(answer.in_endpoint, answer.in_len || USB_DEFAULT_IN_LEN);
+          if (!r.live()) return;
+          if (result.status === "stall") {
+            await device.clearHalt("in", answer.in_endpoint);
+            continue;
+          }
+          if (result.status !== "ok") throw new Error("transfer in: " + result.status);
+          if (result.data && result.data.byteLength) {
+            r.bytes(new Uint8Array(result.data.buffer, result.data.byteOffset, result.data.byteLength).slice());
+          }
+        }
+      } catch (e) {
+        reason = message(e);
+      }
+      r.closed(reason);
+    })();
+  }
+
+  async function usbClose(t) {
+    const device = t.device;
+    if (device && device.opened) await device.close().catch(function () {});
+  }
+
+  /// One bulk OUT transfer (the Rust side already split the write into transfers).
+  function usbWrite(t, u8) {
+    const device = t.device;
+    const plan = t.plan;
+    if (!device || !plan) return;
+    t.writeChain = t.writeChain.then(function () {
+      return device.transferOut(plan.out_endpoint, u8);
+    }).catch(function (e) {
+      console.warn("FerriteDeviceIo: USB write failed:", message(e));
+    });
+  }
+
+  function usbControl(t, json) {
+    const device = t.device;
+    if (!device) return;
+    const transfer = JSON.parse(json);
+    t.writeChain = t.writeChain.then(function () {
+      return controlOut(device, transfer);
+    }).catch(function (e) {
+      console.warn("FerriteDeviceIo: USB control transfer failed:", message(e));
+    });
+  }
+
+  // ---------- WebSocket (RPC) and the serial bridge ----------
+
+  /// Open a WebSocket to `t.options.url`. Its handlers report to the transport's *current*
+  /// connection (`t.report`): a bridge keeps its socket across reconnects of the serial port.
+  function wsOpen(t, bridge) {
+    let socket;
+    const r = t.report;
+    try {
+      socket = new WebSocket(t.options.url);
+    } catch (e) {
+      later(function () {
+        r.closed(message(e));
+      });
+      return;
+    }
+    socket.binaryType = "arraybuffer";
+    t.socket = socket;
+    t.portUp = false;
+    const current = function () {
+      return t.socket === socket && !t.disposed ? t.report : null;
+    };
+    socket.onopen = function () {
+      const rep = current();
+      if (!rep) return;
+      if (!bridge) {
+        rep.open();
+        return;
+      }
+      if (t.options.baud) socket.send(JSON.stringify({ baud: t.options.baud }));
+    };
+    socket.onmessage = function (ev) {
+      const rep = current();
+      if (!rep) return;
+      if (typeof ev.data !== "string") {
+        if (bridge) rep.bytes(new Uint8Array(ev.data));
+        return;
+      }
+      if (!bridge) {
+        rep.text(ev.data);
+        return;
+      }
+      let event;
+      try {
+        event = JSON.parse(ev.data);
+      } catch (_) {
+        return;
+      }
+      bridgeEvent(t, event);
+    };
+    socket.onclose = function (ev) {
+      const rep = current();
+      if (!rep) return;
+      t.socket = null;
+      t.waitingForPort = false;
+      const why = ev.reason
+        ? ev.reason
+        : ev.code === 1006
+          ? "the connection failed or dropped"
+          : "closed (code " + ev.code + ")";
+      rep.closed(why);
+    };
+    // An error is always followed by close, which reports it.
+    socket.onerror = function () {};
+  }
+
+  /// The bridge's events: "open" — its serial port is (again) open; "lost" — the port went away
+  /// (the bridge keeps the socket and reopens the port: its next "open" is a reconnect).
+  function bridgeEvent(t, event) {
+    if (event.event === "open") {
+      t.portUp = true;
+      if (t.waitingForPort) {
+        t.waitingForPort = false;
+        t.report.open();
+      }
+    } else if (event.event === "lost") {
+      t.portUp = false;
+      if (t.isOpen) t.report.closed("serial port lost: " + (event.reason || "no reason given"));
+    } else if (event.event === "set" && event.ok === false) {
+      console.warn("FerriteDeviceIo: the bridge refused a setting:", event.error);
+    }
+  }
+
+  function dropSocket(t) {
+    const s = t.socket;
+    t.socket = null;
+    if (!s) return;
+    try {
+      s.close(1000, "closed by the IDE");
+    } catch (_) {}
+  }
+
+  // ---------- HTTP RPC ----------
+
+  function httpPost(t, body) {
+    const r = t.report;
+    if (!r || !t.isOpen) return;
+    const abort = new AbortController();
+    t.aborts.add(abort);
+    const timer = setTimeout(function () {
+      abort.abort();
+    }, HTTP_TIMEOUT_MS);
+    fetch(t.options.url, {
+      method: "POST",
+      body: body,
+      headers: { "Content-Type": "application/json" },
+      signal: abort.signal,
+      cache: "no-store",
+    })
+      .then(function (response) {
+        return response.text();
+      })
+      .then(function (text) {
+        r.text(text);
+      })
+      .catch(function (e) {
+        const why = abort.signal.aborted ? "no HTTP answer in " + HTTP_TIMEOUT_MS / 1000 + " s" : message(e);
+        if (!t.closing) r.closed("HTTP request failed: " + why);
+      })
+      .finally(function () {
+        clearTimeout(timer);
+        t.aborts.delete(abort);
+      });
+  }
+
+  // ---------- the surface for Rust ----------
+
+  function get(id) {
+    return transports.get(id) || null;
+  }
+
+  self.FerriteDeviceIo = {
+    /// What this browser can do: {serial, usb} (WebSocket and HTTP are always there).
+    supports: function () {
+      return {
+        serial: !!(self.navigator && navigator.serial),
+        usb: !!(self.navigator && navigator.usb),
+        secure: !!self.isSecureContext,
+      };
+    },
+
+    /// A transport of `kind` ("serial" | "usb" | "websocket" | "http" | "bridge"); `options`:
+    /// {url, baud, dtr, rts, remembered: {usbVendorId, usbProductId}, usbPlan(json, baud) → json}.
+    create: function (kind, options, onOpen, onBytes, onText, onClosed) {
+      const id = nextId++;
+      transports.set(id, {
+        id: id,
+        kind: kind,
+        options: options || {},
+        cb: { onOpen: onOpen, onBytes: onBytes, onText: onText, onClosed: onClosed },
+        gen: 0,
+        isOpen: false,
+        closedReported: false,
+        disposed: false,
+        closing: false,
+        writeChain: Promise.resolve(),
+        aborts: new Set(),
+        report: null,
+        waitingForPort: false,
+      });
+      return id;
+    },
+
+    /// Open (or reopen) transport `id`; ends in onOpen or onClosed.
+    open: function (id) {
+      const t = get(id);
+      if (!t) return;
+      t.gen += 1;
+      t.isOpen = false;
+      t.closedReported = false;
+      t.closing = false;
+      t.writeChain = Promise.resolve();
+      const r = reporter(t, t.gen);
+      t.report = r;
+      const fail = function (e) {
+        r.closed(message(e));
+      };
+      switch (t.kind) {
+        case "serial":
+          // Called synchronously from the click (requestPort needs the user's gesture).
+          try {
+            serialOpen(t, r).catch(fail);
+          } catch (e) {
+            later(function () {
+              fail(e);
+            });
+          }
+          break;
+        case "usb":
+          try {
+            usbOpen(t, r).catch(fail);
+          } catch (e) {
+            later(function () {
+              fail(e);
+            });
+          }
+          break;
+        case "websocket":
+          dropSocket(t);
+          wsOpen(t, false);
+          break;
+        case "bridge":
+          if (t.socket && t.socket.readyState === WebSocket.OPEN) {
+            // The socket stayed up while the bridge's port was away.
+            if (t.portUp) later(r.open);
+            else t.waitingForPort = true;
+          } else {
+            dropSocket(t);
+            t.waitingForPort = true;
+            wsOpen(t, true);
+          }
+          break;
+        case "http":
+          later(r.open);
+          break;
+        default:
+          later(function () {
+            r.closed("unknown connection kind " + t.kind);
+          });
+      }
+    },
+
+    /// Close the current connection (the transport may be opened again); nothing of it is
+    /// reported any more.
+    close: function (id) {
+      const t = get(id);
+      if (!t) return;
+      t.gen += 1;
+      t.isOpen = false;
+      t.closing = true;
+      t.waitingForPort = false;
+      t.aborts.forEach(function (a) {
+        a.abort();
+      });
+      t.aborts.clear();
+      dropSocket(t);
+      if (t.kind === "serial") t.closingDone = serialClose(t).catch(function () {});
+      if (t.kind === "usb") t.closingDone = usbClose(t).catch(function () {});
+    },
+
+    /// Close and forget transport `id`.
+    dispose: function (id) {
+      const t = get(id);
+      if (!t) return;
+      self.FerriteDeviceIo.close(id);
+      t.disposed = true;
+      transports.delete(id);
+    },
+
+    /// Bytes for a byte stream (serial, bridge; for USB: one bulk OUT transfer). `view` is a
+    /// view into the wasm memory, valid only during this call: the writes are asynchronous, so
+    /// they get a copy.
+    write: function (id, view) {
+      const t = get(id);
+      if (!t || !t.isOpen) return;
+      const u8 = view.slice();
+      if (t.kind === "serial") serialWrite(t, u8);
+      else if (t.kind === "usb") usbWrite(t, u8);
+      else if (t.kind === "bridge" && t.socket && t.socket.readyState === WebSocket.OPEN) t.socket.send(u8);
+    },
+
+    /// A text message (WebSocket RPC).
+    sendText: function (id, text) {
+      const t = get(id);
+      if (!t || !t.isOpen || !t.socket || t.socket.readyState !== WebSocket.OPEN) return;
+      t.socket.send(text);
+    },
+
+    /// An HTTP RPC request: the response body arrives as onText, a failure as onClosed.
+    post: function (id, body) {
+      const t = get(id);
+      if (t) httpPost(t, body);
+    },
+
+    /// DTR/RTS (serial: setSignals; bridge: a control message).
+    setSignals: function (id, dtr, rts) {
+      const t = get(id);
+      if (!t) return;
+      if (t.kind === "serial") serialSignals(t, dtr, rts);
+      else if (t.kind === "bridge" && t.socket && t.socket.readyState === WebSocket.OPEN) {
+        t.socket.send(JSON.stringify({ dtr: dtr, rts: rts }));
+      }
+    },
+
+    /// A control transfer the Rust CDC-ACM driver built (JSON of ControlTransfer), WebUSB only.
+    usbControl: function (id, json) {
+      const t = get(id);
+      if (t && t.kind === "usb" && t.isOpen) usbControl(t, json);
+    },
+
+    /// USB ids of the port/device in use ({usbVendorId, usbProductId}), to find it again after
+    /// a reload among the previously granted ones; null if unknown.
+    portInfo: function (id) {
+      const t = get(id);
+      if (!t) return null;
+      const info = t.kind === "usb" ? t.deviceInfo : t.portInfo;
+      if (!info || info.usbVendorId === undefined) return null;
+      return { usbVendorId: info.usbVendorId, usbProductId: info.usbProductId };
+    },
+  };
+
+  // Unplugging: the port/device object is no longer usable; the read loop reports the loss.
+  if (self.navigator && navigator.serial) {
+    navigator.serial.addEventListener("disconnect", function (ev) {
+      transports.forEach(function (t) {
+        if (t.port === ev.target) {
+          t.portUsable = false;
+          if (t.report) t.report.closed("the port was unplugged");
+        }
+      });
+    });
+  }
+  if (self.navigator && navigator.usb) {
+    navigator.usb.addEventListener("disconnect", function (ev) {
+      transports.forEach(function (t) {
+        if (t.device === ev.device) {
+          t.deviceUsable = false;
+          if (t.report) t.report.closed("the device was unplugged");
+        }
+      });
+    });
+  }
+})();
