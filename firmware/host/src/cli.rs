@@ -53,11 +53,15 @@ Usage:
                                        HTTP/WebSocket, state kept in DIR (default
                                        ./ferrite-data); protocol in docs/PROTOCOL.md
                                        --ide DIR (with --http): serve DIR at /ide/
-  ferrite bridge [--listen HOST:PORT] (PORT_PATH [--baud N] | --device [DEVICE OPTIONS])
+  ferrite bridge [--listen HOST:PORT] [--allow-origin ORIGIN]...
+                 (PORT_PATH [--baud N] | --device [DEVICE OPTIONS])
                                        a serial port (or the virtual device's console with
                                        --device) as a WebSocket on HOST:PORT (default
                                        127.0.0.1:8765): binary messages are the serial bytes,
                                        text messages control baud/DTR/RTS (docs/PROTOCOL.md)
+                                       browser pages are let in from loopback origins only,
+                                       plus each --allow-origin (e.g. http://192.168.1.5:8080;
+                                       * for any); clients without Origin always
   ferrite --help | --version
 
 Options:

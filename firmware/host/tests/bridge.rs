@@ -253,3 +253,234 @@ fn bridge_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--device"));
 }
+
+#[test]
+fn browser_pages_need_a_loopback_or_allowed_origin() {
+    let dir = TempDir::new("bridge-origin");
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"x").unwrap();
+    let bridge = start_bridge(&[
+        "--allow-origin",
+        "http://ide.example:8080",
+        file.to_str().unwrap(),
+    ]);
+    let refused = |headers: &[(&str, &str)]| match WsClient::connect_with(bridge.port, "/", headers)
+    {
+        Ok(_) => panic!("{headers:?} was let in"),
+        Err(head) => head,
+    };
+    // Any web page could open ws://127.0.0.1:8765: a foreign origin is refused.
+    let head = refused(&[("Origin", "http://evil.example")]);
+    assert!(head.starts_with("HTTP/1.1 403 "), "{head}");
+    assert!(head.contains("--allow-origin"), "{head}");
+    refused(&[("Origin", "null")]);
+    // DNS rebinding: a page of a foreign name that resolves to 127.0.0.1.
+    let head = refused(&[
+        ("Host", "rebind.example:8765"),
+        ("Origin", "http://rebind.example:8765"),
+    ]);
+    assert!(head.starts_with("HTTP/1.1 403 "), "{head}");
+    let head = refused(&[("Host", "rebind.example:8765")]);
+    assert!(head.starts_with("HTTP/1.1 403 "), "{head}");
+    // Loopback pages (the IDE's dev server), an allowed origin and tools without Origin.
+    for headers in [
+        &[("Origin", "http://127.0.0.1:8000")][..],
+        &[("Origin", "http://localhost:8080")],
+        &[("Origin", "http://ide.example:8080")],
+        &[
+            ("Origin", "http://ide.example:8080"),
+            ("Host", "ide.example:8765"),
+        ],
+        &[],
+    ] {
+        let mut ws = WsClient::connect_with(bridge.port, "/", headers)
+            .unwrap_or_else(|head| panic!("{headers:?} was refused: {head}"));
+        ws.recv_json_until("the lost event", |j| j["event"] == "lost");
+    }
+    wait_for_log(&bridge, "refused a connection: origin http://evil.example");
+}
+
+/// A pseudo-terminal the test owns: the bridge opens its slave `path`; the test holds the
+/// master (raw mode, non-blocking).
+struct TestPty {
+    master: std::os::fd::OwnedFd,
+    path: String,
+}
+
+fn open_test_pty() -> TestPty {
+    use std::os::fd::FromRawFd;
+    // SAFETY: plain libc calls on an fd this function owns; every result is checked.
+    unsafe {
+        let m =
+            libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC);
+        assert!(m >= 0, "posix_openpt");
+        let master = std::os::fd::OwnedFd::from_raw_fd(m);
+        assert_eq!(libc::grantpt(m), 0);
+        assert_eq!(libc::unlockpt(m), 0);
+        let mut name = [0 as libc::c_char; 256];
+        assert_eq!(libc::ptsname_r(m, name.as_mut_ptr(), name.len()), 0);
+        let path = std::ffi::CStr::from_ptr(name.as_ptr())
+            .to_string_lossy()
+            .into_owned();
+        let mut t: libc::termios = std::mem::zeroed();
+        assert_eq!(libc::tcgetattr(m, &mut t), 0);
+        libc::cfmakeraw(&mut t);
+        assert_eq!(libc::tcsetattr(m, libc::TCSANOW, &t), 0);
+        TestPty { master, path }
+    }
+}
+
+/// Wait until the bridge's standard error contains `want`.
+fn wait_for_log(bridge: &Bridge, want: &str) {
+    wait_for_log_within(bridge, want, TIMEOUT);
+}
+
+/// The bridge's stall limit (client.rs `STALL_LIMIT`).
+fn client_stall_limit() -> std::time::Duration {
+    std::time::Duration::from_secs(10)
+}
+
+fn wait_for_log_within(bridge: &Bridge, want: &str, limit: std::time::Duration) {
+    let t0 = Instant::now();
+    loop {
+        let err = bridge.err.lock().unwrap().clone();
+        if err.contains(want) {
+            return;
+        }
+        assert!(t0.elapsed() < limit, "no {want:?} from the bridge:\n{err}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_terminal_in_use_is_never_bridged() {
+    // A session (as a terminal window's shell) whose controlling terminal is the PTY.
+    let pty = open_test_pty();
+    let path = std::ffi::CString::new(pty.path.clone()).unwrap();
+    let mut cmd = Command::new("sleep");
+    cmd.arg("60").stdin(Stdio::null()).stdout(Stdio::null());
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setsid, open and ioctl are async-signal-safe.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            let fd = libc::open(path.as_ptr(), libc::O_RDWR);
+            if fd < 0 || libc::ioctl(fd, libc::TIOCSCTTY, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let _session = Proc(cmd.spawn().expect("start a session on the PTY"));
+    let bridge = start_bridge(&[&pty.path]);
+    let mut ws = WsClient::connect(bridge.port, "/");
+    let lost = ws.recv_json_until("the lost event", |j| j["event"] == "lost");
+    assert!(
+        lost["reason"]
+            .as_str()
+            .unwrap()
+            .contains("controlling terminal"),
+        "{lost}"
+    );
+}
+
+#[test]
+fn a_client_reset_while_the_port_is_behind_is_noticed() {
+    use std::io::Write;
+    let pty = open_test_pty(); // nobody reads the master: the port takes little
+    let bridge = start_bridge(&[&pty.path]);
+    let mut ws = WsClient::connect(bridge.port, "/");
+    ws.recv_json_until("the open event", |j| j["event"] == "open");
+    // Far more than the port takes: the bridge stops reading the client.
+    let mut frame = Vec::new();
+    ferrite_protocols::websocket::encode_frame(
+        &mut frame,
+        ferrite_protocols::websocket::opcode::BINARY,
+        &[b'x'; 32 * 1024],
+        Some([1, 2, 3, 4]),
+    );
+    ws.s.set_write_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    let mut sent = 0usize;
+    // Until the socket is full (a write times out): the bridge stopped reading.
+    while let Ok(n) = ws.s.write(&frame) {
+        sent += n;
+        assert!(sent < 64 << 20, "the bridge kept reading");
+    }
+    assert!(sent > 256 * 1024, "{sent}");
+    // A reset (close with unread data and linger 0), as when a tab is killed.
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid socket and a pointer to a linger struct of the given length.
+    let r = unsafe {
+        libc::setsockopt(
+            ws.s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(r, 0);
+    drop(ws);
+    wait_for_log(&bridge, "bridge: the client is gone");
+    // The bridge serves the next client.
+    let mut next = WsClient::connect(bridge.port, "/");
+    next.recv_json_until("the open event", |j| j["event"] == "open");
+    drop(pty);
+}
+
+#[test]
+fn a_client_that_stops_reading_is_dropped() {
+    let pty = open_test_pty();
+    let bridge = start_bridge(&[&pty.path]);
+    // Nothing is read after the open event.
+    let mut ws = WsClient::connect_small_buffer(bridge.port, "/", 4096);
+    ws.recv_json_until("the open event", |j| j["event"] == "open");
+    // Writes to the master until stopped (also when the test fails: the guard stops it).
+    struct Stop(Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let stop = Stop(Arc::new(std::sync::atomic::AtomicBool::new(false)));
+    let writer = {
+        let master = pty.master.try_clone().expect("dup the master");
+        let stop = stop.0.clone();
+        std::thread::spawn(move || {
+            use std::os::fd::AsRawFd;
+            let fd = master.as_raw_fd();
+            let chunk = [b'y'; 16 * 1024];
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                // SAFETY: `chunk` is valid for its length; `master` is owned by this thread.
+                let n = unsafe { libc::write(fd, chunk.as_ptr().cast(), chunk.len()) };
+                if n < 0 {
+                    let mut p = libc::pollfd {
+                        fd,
+                        events: libc::POLLOUT,
+                        revents: 0,
+                    };
+                    // SAFETY: one valid pollfd.
+                    unsafe { libc::poll(&mut p, 1, 100) };
+                }
+            }
+        })
+    };
+    let t0 = Instant::now();
+    // 10 s without progress (plus the time to fill the socket buffers).
+    wait_for_log_within(&bridge, "the client stopped reading; dropped", TIMEOUT * 2);
+    assert!(t0.elapsed() >= client_stall_limit(), "{:?}", t0.elapsed());
+    drop(stop);
+    writer.join().unwrap();
+    // The connection ends (after what the socket holds) and a new client is served.
+    let mut next = WsClient::connect(bridge.port, "/");
+    next.recv_json_until("the open event", |j| j["event"] == "open");
+    drop(ws);
+    drop(pty);
+}

@@ -229,7 +229,9 @@ fn console_in_rpc_mode_gets_telemetry_and_evals_in_its_realm() {
 
 #[test]
 fn the_device_serves_the_ide_at_slash_ide() {
-    let site = TempDir::new("ide-site");
+    // DIR/site is served; DIR/secret-outside and DIR/outside/passwd are where escapes lead.
+    let dir = TempDir::new("ide-site");
+    let site = TempDir(dir.path().join("site"));
     std::fs::create_dir_all(site.path().join("assets")).unwrap();
     std::fs::write(
         site.path().join("index.html"),
@@ -239,9 +241,9 @@ fn the_device_serves_the_ide_at_slash_ide() {
     let wasm = vec![0u8; 700 * 1024]; // larger than the connection's output limit at once
     std::fs::write(site.path().join("assets/app_bg.wasm"), &wasm).unwrap();
     std::fs::write(site.path().join("assets/app.js"), "export {}").unwrap();
-    std::fs::write(site.path().join("secret-outside"), "x").unwrap();
-    let outside = TempDir::new("ide-outside");
-    std::fs::write(outside.path().join("passwd"), "root").unwrap();
+    std::fs::write(dir.path().join("secret-outside"), "root").unwrap();
+    std::fs::create_dir_all(dir.path().join("outside")).unwrap();
+    std::fs::write(dir.path().join("outside/passwd"), "root").unwrap();
     let d = HttpDevice::start_with(&["--ide", site.path().to_str().unwrap()]);
     // A password on the device does not lock the IDE's files.
     let id = {
@@ -280,18 +282,22 @@ fn the_device_serves_the_ide_at_slash_ide() {
     assert!(head.contains("Location: /ide/"), "{head}");
     let (status, _, _) = http(d.port, "GET", "/ide/missing.js", b"");
     assert_eq!(status, 404);
-    let rel = format!(
-        "/ide/..%2f{}/passwd",
-        outside.path().file_name().unwrap().to_str().unwrap()
-    );
+    // A directory without its slash: redirected, so its relative URLs resolve inside it.
+    let (status, head, _) = http(d.port, "GET", "/ide/assets", b"");
+    assert_eq!(status, 301);
+    assert!(head.contains("Location: /ide/assets/"), "{head}");
+    // Each of these would reach an existing file outside the site if the check were broken.
     for bad in [
         "/ide/../secret-outside",
+        "/ide/%2e%2e/secret-outside",
+        "/ide/..%2fsecret-outside",
+        "/ide/..%2foutside/passwd",
+        "/ide/assets/%2e%2e/%2e%2e/outside/passwd",
         "/ide/%2e%2e/%2e%2e/etc/passwd",
-        rel.as_str(),
     ] {
         let (status, _, body) = http(d.port, "GET", bad, b"");
-        assert!(status == 403 || status == 404, "{bad}: {status}");
-        assert_ne!(body, b"root");
+        assert_eq!(status, 403, "{bad}");
+        assert_ne!(body, b"root", "{bad}");
     }
     let (status, _, _) = http(d.port, "POST", "/ide/index.html", b"x");
     assert_eq!(status, 405);

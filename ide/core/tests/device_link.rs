@@ -393,3 +393,196 @@ fn link_alone() {
     ));
     assert!(parse_incoming("[1]").is_err());
 }
+
+#[test]
+fn a_takeover_close_is_final_and_never_reconnects() {
+    // The serial bridge closes a client with 4000 when another takes over: the glue reports it
+    // with on_closed_for_good, and the session must not take the device back.
+    let mut s = DeviceSession::new(SessionConfig::new(Wire::Console, "ide"));
+    s.connect(0.0);
+    assert_eq!(drain_tx(&mut s), [Transmit::Open]);
+    s.on_open(1.0);
+    // Console.SetMode rpc, then Shelly.GetDeviceInfo: answered as frames.
+    for t in drain_tx(&mut s) {
+        let Transmit::Bytes(b) = t else {
+            panic!("{t:?}")
+        };
+        let req: Value = serde_json::from_slice(&b[1..b.len() - 1]).unwrap();
+        let answer = json!({"id": req["id"], "result": {"id": "dev", "mode": "rpc"}});
+        s.on_bytes(format!("\x01{answer}\n").as_bytes(), 2.0);
+    }
+    assert_eq!(s.state(), &LinkState::Connected);
+    drain_ev(&mut s);
+    let c = s.call("Script.List", Value::Null, 100.0);
+    drain_tx(&mut s);
+    s.on_closed_for_good("taken over by another client", 200.0);
+    let ev = drain_ev(&mut s);
+    assert!(
+        ev.contains(&SessionEvent::Reply {
+            call: c,
+            result: Err(CallError::lost("taken over by another client")),
+        }),
+        "{ev:?}"
+    );
+    let lost = LinkState::Lost {
+        reason: "taken over by another client".into(),
+    };
+    assert!(ev.contains(&SessionEvent::State(lost.clone())), "{ev:?}");
+    assert_eq!(s.state(), &lost);
+    assert_eq!(s.pending_calls(), 0);
+    assert_eq!(s.next_deadline(), None, "no reconnect timer");
+    // However long we wait, nothing is opened again.
+    s.on_tick(60_000.0);
+    assert!(drain_tx(&mut s).is_empty());
+    assert_eq!(s.state(), &lost);
+    // A late close after that changes nothing; the user's connect starts over.
+    s.on_closed("closed", 60_001.0);
+    assert_eq!(s.state(), &lost);
+    s.connect(70_000.0);
+    assert_eq!(drain_tx(&mut s), [Transmit::Open]);
+    assert_eq!(s.state(), &LinkState::Connecting { attempt: 0 });
+}
+
+#[test]
+fn an_ordinary_close_still_reconnects() {
+    let mut s = connected(Wire::WebSocket);
+    s.on_closed("network down", 100.0);
+    assert!(matches!(s.state(), LinkState::Reconnecting { .. }));
+    // on_closed_for_good while waiting to reconnect: lost, no attempt.
+    s.on_closed_for_good("taken over by another client", 200.0);
+    assert!(matches!(s.state(), LinkState::Lost { .. }));
+    s.on_tick(100_000.0);
+    assert!(drain_tx(&mut s).is_empty());
+}
+
+#[test]
+fn an_http_error_without_an_id_fails_its_call_at_once() {
+    let mut s = connected(Wire::Http);
+    let a = s.call("KVS.Set", json!({"key": "k", "value": "v"}), 100.0);
+    let b = s.call("Sys.GetStatus", Value::Null, 100.0);
+    let tx = drain_tx(&mut s);
+    let bodies: Vec<String> = tx
+        .iter()
+        .map(|t| match t {
+            Transmit::HttpPost(b) => b.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    // The device's HTTP-level 413: a bare error object, no id.
+    s.on_http_response(
+        &bodies[0],
+        413,
+        r#"{"code":413,"message":"request too large (at most 16384 bytes)"}"#,
+        150.0,
+    );
+    // The other call's ordinary answer through the same entry point.
+    let b_id: Value = serde_json::from_str::<Value>(&bodies[1]).unwrap()["id"].clone();
+    s.on_http_response(
+        &bodies[1],
+        200,
+        &json!({"id": b_id, "result": {"ok": 1}}).to_string(),
+        160.0,
+    );
+    let ev = drain_ev(&mut s);
+    match ev.as_slice() {
+        [SessionEvent::Reply {
+            call: c1,
+            result: Err(e),
+        }, SessionEvent::Reply {
+            call: c2,
+            result: Ok(v),
+        }] => {
+            assert_eq!((*c1, e.code), (a, 413));
+            assert!(e.message.contains("too large"), "{e:?}");
+            assert_eq!((*c2, v), (b, &json!({"ok": 1})));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.pending_calls(), 0, "nothing is left to time out");
+    // A proxy's HTML error page: the status is the code.
+    let c = s.call("Sys.GetStatus", Value::Null, 200.0);
+    let body = match drain_tx(&mut s).pop() {
+        Some(Transmit::HttpPost(b)) => b,
+        other => panic!("{other:?}"),
+    };
+    s.on_http_response(&body, 502, "<html>bad gateway</html>", 210.0);
+    match drain_ev(&mut s).as_slice() {
+        [SessionEvent::Reply {
+            call,
+            result: Err(e),
+        }] => assert_eq!((*call, e.code), (c, 502)),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn http_requests_leave_room_for_the_headers() {
+    let mut s = connected(Wire::Http);
+    // Fits a WebSocket frame (16 KiB) but not an HTTP request with its headers.
+    let code = "x".repeat(15_000);
+    let c = s.call("Script.PutCode", json!({"id": 1, "code": code}), 0.0);
+    assert!(drain_tx(&mut s).is_empty());
+    match drain_ev(&mut s).as_slice() {
+        [SessionEvent::Reply {
+            call,
+            result: Err(e),
+        }] => assert_eq!((*call, e.code), (c, -107)),
+        other => panic!("{other:?}"),
+    }
+    let mut ws = connected(Wire::WebSocket);
+    ws.call(
+        "Script.PutCode",
+        json!({"id": 1, "code": "x".repeat(15_000)}),
+        0.0,
+    );
+    assert_eq!(drain_tx(&mut ws).len(), 1, "the WebSocket wire sends it");
+}
+
+#[test]
+fn the_event_queue_is_bounded_for_status_and_events_too() {
+    let mut s = connected(Wire::WebSocket);
+    let c = s.call("Sys.GetStatus", Value::Null, 0.0);
+    let req = sent_requests(&drain_tx(&mut s)).remove(0);
+    s.on_text(&json!({"id": req["id"], "result": 1}).to_string(), 1.0);
+    for i in 0..25_000 {
+        s.on_text(
+            &json!({"method": "NotifyStatus", "params": {"switch:0": {"output": i % 2 == 0}, "n": i}})
+                .to_string(),
+            2.0,
+        );
+    }
+    let ev = drain_ev(&mut s);
+    assert!(ev.len() <= 20_000, "{}", ev.len());
+    assert!(s.dropped_events() >= 5_001, "{}", s.dropped_events());
+    // The reply stays; the newest status is there.
+    assert!(ev
+        .iter()
+        .any(|e| matches!(e, SessionEvent::Reply { call, .. } if *call == c)));
+    assert!(matches!(ev.last(), Some(SessionEvent::Status(p)) if p["n"] == 24_999));
+}
+
+#[test]
+fn a_failing_log_follow_is_reported() {
+    let mut s = DeviceSession::new(SessionConfig::new(Wire::WebSocket, "ide"));
+    s.connect(0.0);
+    drain_tx(&mut s);
+    s.on_open(1.0);
+    let req = sent_requests(&drain_tx(&mut s)).remove(0);
+    s.on_text(
+        &json!({"id": req["id"], "result": {"id": "dev"}}).to_string(),
+        2.0,
+    );
+    let follow = sent_requests(&drain_tx(&mut s)).remove(0);
+    assert_eq!(follow["method"], "Log.Follow");
+    s.on_text(
+        &json!({"id": follow["id"], "error": {"code": -114, "message": "no channel"}}).to_string(),
+        3.0,
+    );
+    let ev = drain_ev(&mut s);
+    assert!(
+        ev.iter().any(
+            |e| matches!(e, SessionEvent::Text(t) if t.contains("Log.Follow") && t.contains("no channel"))
+        ),
+        "{ev:?}"
+    );
+}

@@ -66,8 +66,9 @@ pub struct Notification {
 /// The method of telemetry notifications (a script published a value).
 pub const NOTIFY_TELEMETRY: &str = "NotifyTelemetry";
 
-/// Notifications kept for the transports at most; telemetry beyond it is dropped (a target
-/// that never takes notifications must not grow without bound).
+/// Notifications kept for the transports at most; beyond it the oldest is dropped (and
+/// counted in [`Device::outbox_dropped`]): a target that never takes notifications (the IDE's
+/// simulator) must not grow without bound.
 pub const OUTBOX_LIMIT: usize = 1024;
 
 /// The most bytes of an MQTT payload a `NotifyTelemetry` carries as text.
@@ -99,6 +100,24 @@ impl TelemetrySource {
     }
 }
 
+/// The `value` of a `NotifyTelemetry` for `Cloud.store(name, value)`: the value itself when
+/// its JSON text has at most [`TELEMETRY_TEXT_LIMIT`] bytes, else that text cut to the limit
+/// on a character boundary (a string).
+pub fn telemetry_cloud_value(value: &Json) -> Json {
+    if matches!(value, Json::Number(_) | Json::Bool(_) | Json::Null) {
+        return value.clone();
+    }
+    let text = serde_json::to_string(value).unwrap_or_default();
+    if text.len() <= TELEMETRY_TEXT_LIMIT {
+        return value.clone();
+    }
+    let mut end = TELEMETRY_TEXT_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    Json::String(String::from(&text[..end]))
+}
+
 /// The `value` of a `NotifyTelemetry` for an MQTT payload: the number if the payload is a JSON
 /// number, else the text (lossy UTF-8), cut to [`TELEMETRY_TEXT_LIMIT`] bytes on a character
 /// boundary.
@@ -122,8 +141,11 @@ pub struct Device {
     pub limits: Limits,
     pub components: Components,
     pub log: Log,
-    /// Notifications not yet taken by the transports.
+    /// Notifications not yet taken by the transports (at most [`OUTBOX_LIMIT`]; add with
+    /// [`Device::notify`]).
     pub outbox: VecDeque<Notification>,
+    /// Notifications dropped because the outbox was full.
+    pub outbox_dropped: u64,
     /// Events not yet delivered to scripts and transports.
     pub events: VecDeque<DeviceEvent>,
     /// Answers to pending RPC calls (token, result).
@@ -192,6 +214,7 @@ impl Device {
             components: Components::default(),
             log,
             outbox: VecDeque::new(),
+            outbox_dropped: 0,
             events: VecDeque::new(),
             rpc_done: VecDeque::new(),
             next_token: 1,
@@ -222,15 +245,22 @@ impl Device {
 
     /// Report a value script `script` published (`NotifyTelemetry`, for followers only).
     pub fn telemetry(&mut self, script: u32, source: TelemetrySource, name: &str, value: Json) {
-        if self.outbox.len() >= OUTBOX_LIMIT {
-            return;
-        }
         let params = json!({"ts": self.ts(), "script": script, "source": source.name(),
             "name": name, "value": value});
-        self.outbox.push_back(Notification {
+        self.notify(Notification {
             method: NOTIFY_TELEMETRY,
             params,
         });
+    }
+
+    /// Queue a notification for the transports; when [`OUTBOX_LIMIT`] wait already, the
+    /// oldest is dropped.
+    pub fn notify(&mut self, n: Notification) {
+        while self.outbox.len() >= OUTBOX_LIMIT {
+            self.outbox.pop_front();
+            self.outbox_dropped += 1;
+        }
+        self.outbox.push_back(n);
     }
 
     /// A token for an RPC answer that comes later.

@@ -503,9 +503,16 @@ impl Runtime {
         self.transport_done.drain(..).collect()
     }
 
-    /// Notifications (`NotifyStatus`, `NotifyEvent`) for persistent channels.
+    /// Notifications (`NotifyStatus`, `NotifyEvent`, `NotifyTelemetry`) for persistent
+    /// channels. At most [`crate::device::OUTBOX_LIMIT`] wait; older ones are dropped.
     pub fn take_notifications(&mut self) -> Vec<Notification> {
         self.device.borrow_mut().outbox.drain(..).collect()
+    }
+
+    /// How many notifications were dropped (the oldest, beyond
+    /// [`crate::device::OUTBOX_LIMIT`]) because nobody took them in time.
+    pub fn notifications_dropped(&self) -> u64 {
+        self.device.borrow().outbox_dropped
     }
 
     // ----- the loop -----
@@ -857,7 +864,7 @@ impl Runtime {
                 let ts = d.ts();
                 match &ev {
                     DeviceEvent::Event(e) => {
-                        d.outbox.push_back(Notification {
+                        d.notify(Notification {
                             method: "NotifyEvent",
                             params: json!({"ts": ts, "events": [e]}),
                         });
@@ -871,7 +878,7 @@ impl Runtime {
                     DeviceEvent::Status { key, delta } => {
                         let mut params = json!({"ts": ts});
                         params[key.as_str()] = delta.clone();
-                        d.outbox.push_back(Notification {
+                        d.notify(Notification {
                             method: "NotifyStatus",
                             params,
                         });

@@ -322,6 +322,47 @@ fn telemetry_is_bounded_when_nobody_takes_it() {
         "{}",
         t.len()
     );
+    // The oldest were dropped and counted: the newest stay.
+    assert_eq!(t.last().unwrap()["value"], json!(2999));
+    assert!(rt.notifications_dropped() >= 3000 - t.len() as u64);
+}
+
+#[test]
+fn status_and_events_are_bounded_when_nobody_takes_them() {
+    let storage = MemStorage::new(0);
+    let mut rt = boot(&storage, Limits::default());
+    rt.take_notifications();
+    let before = rt.notifications_dropped();
+    // Every toggle is a NotifyStatus (and an event): far more than the outbox holds.
+    for _ in 0..3000 {
+        call(&mut rt, "Switch.Toggle", json!({"id": 0})).unwrap();
+        settle(&mut rt);
+    }
+    let notes = rt.take_notifications();
+    assert!(
+        notes.len() <= ferrite_runtime::device::OUTBOX_LIMIT,
+        "{}",
+        notes.len()
+    );
+    assert!(notes.iter().any(|n| n.method == "NotifyStatus"));
+    assert!(rt.notifications_dropped() > before);
+}
+
+#[test]
+fn a_large_cloud_value_is_cut_in_telemetry() {
+    let storage = MemStorage::new(0);
+    let mut rt = boot(&storage, Limits::default());
+    rt.take_notifications();
+    run_script(
+        &mut rt,
+        "Cloud.store('big', {s: 'x'.repeat(2000)}); Cloud.store('n', 5);",
+    );
+    let t = telemetry(&rt.take_notifications());
+    assert_eq!(t.len(), 2, "{t:?}");
+    let v = t[0]["value"].as_str().expect("cut to text");
+    assert_eq!(v.len(), ferrite_runtime::device::TELEMETRY_TEXT_LIMIT);
+    assert!(v.starts_with("{\"s\":\"xxx"), "{v}");
+    assert_eq!(t[1]["value"], json!(5));
 }
 
 #[test]

@@ -6,13 +6,20 @@
 //! - text messages from the client are control requests (`{"baud": N}`, `{"dtr": b, "rts": b}`),
 //!   answered with `{"event": "set", "ok", "error"?}`;
 //! - the bridge sends `{"event": "open", "port", "baud"}` when the port is open (and to each new
-//!   client) and `{"event": "lost", "reason"}` when it goes away, then retries every 500 ms.
+//!   client) and `{"event": "lost", "reason"}` when it goes away, then retries every 500 ms
+//!   (a serial path; with `--device` the bridge never reopens the PTY, it waits for the
+//!   device's exit and exits too).
 //!
-//! One client at a time: a new one takes over and the previous one is closed with code 4000.
-//! One thread, non-blocking fds and `poll(2)`: nothing spins while idle, and every buffer is
-//! bounded (the port is not read while the client is behind; the client is not read while the
-//! port is behind).
+//! Only clients the [`access::Access`] policy allows (no `Origin`, or a loopback or
+//! `--allow-origin` one; a sane `Host`) get in: any web page could open a WebSocket to
+//! loopback otherwise. One client at a time: a new one takes over and the previous one is
+//! closed with code 4000. One thread, non-blocking fds and `poll(2)`: nothing spins while idle
+//! (errors and hang-ups `poll` reports end the connection or the port; a failing `accept`
+//! pauses the listener), and every buffer is bounded (the port is not read while the client is
+//! behind, and a client that stops reading for 10 s is dropped; the client is not read while
+//! the port is behind).
 
+mod access;
 mod client;
 mod control;
 mod device_child;
@@ -21,8 +28,10 @@ mod serial;
 
 use std::net::TcpListener;
 use std::os::fd::AsRawFd;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use access::Access;
 pub use options::parse;
 use options::{BridgeOptions, Target};
 
@@ -40,11 +49,17 @@ const TO_PORT_LIMIT: usize = 256 * 1024;
 const CLIENT_BACKLOG: usize = 256 * 1024;
 /// The close code a client gets when another one takes over.
 pub const TAKEOVER_CODE: u16 = 4000;
-/// A closed client's last bytes are written for at most this long.
-const CLOSING_GRACE: Duration = Duration::from_secs(5);
+/// How long the listener rests after `accept` failed (e.g. out of fds), instead of spinning.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
+/// Without a pidfd, how often a `--device` child is looked at.
+const CHILD_CHECK: Duration = Duration::from_millis(250);
+const POLL_TROUBLE: libc::c_short = libc::POLLERR | libc::POLLHUP | libc::POLLNVAL;
 
 struct Bridge {
     listener: TcpListener,
+    access: Rc<Access>,
+    /// `accept` failed: the listener is left alone until then.
+    accept_paused_until: Option<Instant>,
     path: String,
     baud: u32,
     port: Option<SerialPort>,
@@ -101,6 +116,8 @@ pub fn run(opts: BridgeOptions) -> i32 {
     eprintln!("bridge: ws://{local} (serial {path})");
     let mut b = Bridge {
         listener,
+        access: Rc::new(Access::new(&opts.listen, &opts.allow_origins)),
+        accept_paused_until: None,
         path,
         baud: opts.baud,
         port: None,
@@ -142,7 +159,8 @@ impl Bridge {
         }
     }
 
-    /// The port went away: tell the client, try again later.
+    /// The port went away: tell the client, try again later (a serial path; the PTY of a
+    /// `--device` child is never reopened: the child is exiting).
     fn lose(&mut self, reason: String) {
         eprintln!("bridge: lost {}: {reason}", self.path);
         self.port = None;
@@ -151,37 +169,41 @@ impl Bridge {
             c.send_text(&control::lost_event(&reason));
         }
         self.lost_reason = reason;
-        self.retry_at = Some(Instant::now() + RETRY);
+        self.retry_at = self.device.is_none().then(|| Instant::now() + RETRY);
     }
 
     /// One round: accept, read, write, then wait in `poll(2)`. `Some(status)`: exit.
     fn step(&mut self) -> Option<i32> {
+        // The device's exit is looked at every round, whatever the port and the client do.
+        if let Some(status) = self.device.as_mut().and_then(|d| d.exited()) {
+            let reason = format!("the device process exited ({status})");
+            eprintln!("bridge: {reason}");
+            if let Some(c) = &mut self.client {
+                c.send_text(&control::lost_event(&reason));
+                c.close(1001, "the device exited");
+                c.flush_blocking(Duration::from_secs(1));
+            }
+            return Some(1);
+        }
         self.accept();
         self.serve_pending();
         self.serve_client();
         self.serve_port();
+        let now = Instant::now();
         if let Some(c) = &mut self.client {
             c.flush();
+            c.check_timers(now);
             if c.dead {
+                eprintln!("bridge: the client is gone");
                 self.client = None;
             }
         }
         for c in self.closing.iter_mut() {
             c.flush();
+            c.check_timers(now);
         }
-        self.closing
-            .retain(|c| !c.dead && c.accepted.elapsed() < CLOSING_GRACE);
+        self.closing.retain(|c| !c.dead);
         if self.port.is_none() && self.retry_at.is_some_and(|t| Instant::now() >= t) {
-            if let Some(status) = self.device.as_mut().and_then(|d| d.exited()) {
-                let reason = format!("the device process exited ({status})");
-                eprintln!("bridge: {reason}");
-                if let Some(c) = &mut self.client {
-                    c.send_text(&control::lost_event(&reason));
-                    c.close(1001, "the device exited");
-                    c.flush_blocking(Duration::from_secs(1));
-                }
-                return Some(1);
-            }
             self.try_open();
         }
         self.wait();
@@ -189,16 +211,29 @@ impl Bridge {
     }
 
     fn accept(&mut self) {
+        if let Some(t) = self.accept_paused_until {
+            if Instant::now() < t {
+                return;
+            }
+            self.accept_paused_until = None;
+        }
         loop {
             match self.listener.accept() {
                 Ok((stream, _)) => {
                     if self.pending.len() >= MAX_PENDING || stream.set_nonblocking(true).is_err() {
                         continue; // dropped: closed
                     }
-                    self.pending.push(WsConn::new(stream));
+                    self.pending.push(WsConn::new(stream, self.access.clone()));
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) => {
+                    // EMFILE, ENFILE, ENOBUFS…: the connection stays queued and the listener
+                    // readable; rest instead of spinning.
+                    eprintln!("bridge: accept: {e}; pausing");
+                    self.accept_paused_until = Some(Instant::now() + ACCEPT_PAUSE);
+                    break;
+                }
             }
         }
     }
@@ -241,7 +276,6 @@ impl Bridge {
             eprintln!("bridge: a new client takes over");
             old.close(TAKEOVER_CODE, "taken over by another client");
             old.flush();
-            old.accepted = Instant::now();
             if !old.dead {
                 self.closing.push(old);
             }
@@ -352,28 +386,62 @@ impl Bridge {
         }
     }
 
-    /// Wait in `poll(2)` for a socket, the port or the retry time.
+    /// Wait in `poll(2)` for a socket, the port, the device's exit or a timer; then act on
+    /// the errors and hang-ups it reports (they are reported whether asked for or not, so
+    /// leaving them unhandled would spin).
     fn wait(&mut self) {
-        let mut fds: Vec<libc::pollfd> = vec![libc::pollfd {
-            fd: self.listener.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        }];
+        /// Whose each pollfd is.
+        enum Owner {
+            Listener,
+            Pending(usize),
+            Closing(usize),
+            Client,
+            Port,
+            Device,
+        }
+        let mut fds: Vec<libc::pollfd> = Vec::new();
+        let mut owners: Vec<Owner> = Vec::new();
         let mut timeout: Option<Duration> = None;
         let mut at = |t: Instant| {
             let d = t.saturating_duration_since(Instant::now());
             timeout = Some(timeout.map_or(d, |x: Duration| x.min(d)));
         };
-        for p in &self.pending {
-            fds.extend(p.pollfd(true));
+        let mut add = |fd: libc::pollfd, owner: Owner| {
+            fds.push(fd);
+            owners.push(owner);
+        };
+        match self.accept_paused_until {
+            Some(t) => at(t),
+            None => add(
+                libc::pollfd {
+                    fd: self.listener.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                Owner::Listener,
+            ),
+        }
+        for (k, p) in self.pending.iter().enumerate() {
+            if let Some(fd) = p.pollfd(true) {
+                add(fd, Owner::Pending(k));
+            }
             at(p.accepted + client::HANDSHAKE_TIMEOUT);
         }
-        for c in &self.closing {
-            fds.extend(c.pollfd(false));
-            at(c.accepted + CLOSING_GRACE);
+        for (k, c) in self.closing.iter().enumerate() {
+            if let Some(fd) = c.pollfd(false) {
+                add(fd, Owner::Closing(k));
+            }
+            if let Some(t) = c.next_timer() {
+                at(t);
+            }
         }
         if let Some(c) = &self.client {
-            fds.extend(c.pollfd(self.to_port.len() < TO_PORT_LIMIT));
+            if let Some(fd) = c.pollfd(self.to_port.len() < TO_PORT_LIMIT) {
+                add(fd, Owner::Client);
+            }
+            if let Some(t) = c.next_timer() {
+                at(t);
+            }
         }
         match &self.port {
             Some(p) => {
@@ -384,13 +452,15 @@ impl Bridge {
                 if !self.to_port.is_empty() {
                     events |= libc::POLLOUT;
                 }
-                if events != 0 {
-                    fds.push(libc::pollfd {
+                // Even with no events asked for: a hang-up is reported.
+                add(
+                    libc::pollfd {
                         fd: p.raw_fd(),
                         events,
                         revents: 0,
-                    });
-                }
+                    },
+                    Owner::Port,
+                );
             }
             None => {
                 if let Some(t) = self.retry_at {
@@ -398,11 +468,57 @@ impl Bridge {
                 }
             }
         }
+        if let Some(d) = &self.device {
+            match d.exit_fd() {
+                Some(fd) => add(
+                    libc::pollfd {
+                        fd,
+                        events: libc::POLLIN,
+                        revents: 0,
+                    },
+                    Owner::Device,
+                ),
+                None => at(Instant::now() + CHILD_CHECK),
+            }
+        }
         // Rounded up: waking before the time would spin.
         let ms = timeout.map_or(-1, |d| {
             d.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32
         });
         // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs.
-        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if n <= 0 {
+            return;
+        }
+        for (fd, owner) in fds.iter().zip(&owners) {
+            let r = fd.revents;
+            if r & POLL_TROUBLE == 0 {
+                continue;
+            }
+            // Asked to read and readable: the next round's read finds the error or the end
+            // (after what is left to read), with its reason.
+            let read_tells = fd.events & libc::POLLIN != 0 && r & libc::POLLIN != 0;
+            match owner {
+                Owner::Listener | Owner::Device => {}
+                Owner::Pending(k) => self.pending[*k].on_poll_error(),
+                Owner::Closing(k) => self.closing[*k].on_poll_error(),
+                Owner::Client if !read_tells => {
+                    if let Some(c) = &mut self.client {
+                        c.on_poll_error();
+                    }
+                }
+                Owner::Port if !read_tells => {
+                    let what = if r & libc::POLLNVAL != 0 {
+                        "invalid fd"
+                    } else if r & libc::POLLERR != 0 {
+                        "error"
+                    } else {
+                        "hang-up"
+                    };
+                    self.lose(format!("{what} on the port"));
+                }
+                Owner::Client | Owner::Port => {}
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! `ferrite bridge` options:
-//! `[--listen HOST:PORT] (<serial path> [--baud N] | --device [DEVICE OPTIONS...])`.
+//! `[--listen HOST:PORT] [--allow-origin ORIGIN]... (<serial path> [--baud N] | --device
+//! [DEVICE OPTIONS...])` (everything after `--device` is for the device).
 
 use super::serial::DEFAULT_BAUD;
 
@@ -20,6 +21,8 @@ pub struct BridgeOptions {
     pub listen: String,
     pub target: Target,
     pub baud: u32,
+    /// `--allow-origin` values (browser origins allowed besides loopback ones; `*`: all).
+    pub allow_origins: Vec<String>,
 }
 
 /// Parse the arguments after `bridge`.
@@ -27,10 +30,17 @@ pub fn parse(args: &[String]) -> Result<BridgeOptions, String> {
     let mut listen = DEFAULT_LISTEN.to_string();
     let mut baud = None;
     let mut target = None;
+    let mut allow_origins = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--listen" => listen = it.next().ok_or("--listen needs HOST:PORT")?.clone(),
+            "--allow-origin" => {
+                let o = it
+                    .next()
+                    .ok_or("--allow-origin needs an origin, e.g. http://192.168.1.5:8080, or *")?;
+                allow_origins.push(o.clone());
+            }
             "--baud" => {
                 let v = it.next().ok_or("--baud needs a number, e.g. 115200")?;
                 let n: u32 = v
@@ -69,6 +79,7 @@ pub fn parse(args: &[String]) -> Result<BridgeOptions, String> {
         listen,
         target,
         baud: baud.unwrap_or(DEFAULT_BAUD),
+        allow_origins,
     })
 }
 
@@ -98,6 +109,23 @@ mod tests {
                 "127.0.0.1:0".into()
             ])
         );
+        assert!(o.allow_origins.is_empty());
+        let o = p(&[
+            "--allow-origin",
+            "http://a:1",
+            "--allow-origin",
+            "*",
+            "--device",
+            "--allow-origin",
+            "x",
+        ])
+        .unwrap();
+        assert_eq!(o.allow_origins, ["http://a:1", "*"]);
+        assert_eq!(
+            o.target,
+            Target::Device(vec!["--allow-origin".into(), "x".into()])
+        );
+        assert!(p(&["a", "--allow-origin"]).is_err());
         assert!(p(&[]).is_err());
         assert!(p(&["a", "b"]).is_err());
         assert!(p(&["a", "--device"]).is_err());

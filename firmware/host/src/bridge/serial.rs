@@ -1,10 +1,14 @@
 //! A serial port for the bridge: a tty (a board's USB serial) or a pseudo-terminal (the virtual
-//! device's `--pty` console), opened non-blocking in raw mode, with the baud rate and the
-//! DTR/RTS modem lines settable.
+//! device's `--pty` console), opened non-blocking, with the baud rate and the DTR/RTS modem
+//! lines settable. A tty is put in raw mode; a PTY is used as its creator set it up (the
+//! virtual device makes its PTY raw itself).
 //!
-//! Must never block: the fd is non-blocking and the bridge polls it. DTR/RTS on a PTY are
-//! refused with a reason (a PTY has no modem lines); a baud rate on a PTY is accepted (it only
-//! records the number, as a PTY has no line speed).
+//! Must never block: the fd is non-blocking and the bridge polls it. Must never take over a
+//! terminal someone uses: a PTY that is the controlling terminal of a session (a terminal
+//! window's shell — PTY numbers are reused, so a lost device's path may be a new terminal tab
+//! now) is refused, and its modes are never touched. DTR/RTS on a PTY are refused with a
+//! reason (a PTY has no modem lines); a baud rate on a PTY is accepted (it only records the
+//! number, as a PTY has no line speed).
 
 use std::ffi::CString;
 use std::io;
@@ -54,6 +58,56 @@ fn os_err(what: &str) -> io::Error {
     io::Error::new(e.kind(), format!("{what}: {e}"))
 }
 
+fn unsupported(baud: u32) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("unsupported baud rate {baud}"),
+    )
+}
+
+/// A process (pid, session) whose controlling terminal `fd` is, if any: a terminal in use.
+///
+/// `TIOCGSID` cannot tell (Linux answers it only for the caller's own controlling terminal),
+/// so the processes' `/proc/PID/stat` `tty_nr` fields are compared with the device number.
+/// Processes of other users may be hidden (`hidepid`), but their terminals are not ours to
+/// open anyway. The virtual device opens its PTY with `O_NOCTTY`, so no process has it.
+fn terminal_user(fd: RawFd) -> Option<(u32, u32)> {
+    // SAFETY: `st` is plain data filled by fstat on a valid fd.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return None;
+    }
+    let (major, minor) = (libc::major(st.st_rdev), libc::minor(st.st_rdev));
+    // The kernel's encoding of tty_nr (new_encode_dev).
+    let tty_nr =
+        u64::from(minor & 0xff) | (u64::from(major) << 8) | (u64::from(minor & !0xff) << 12);
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp session tty_nr …`; comm may contain anything but `)`
+        // ends it at the last one.
+        let Some((_, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let (Some(session), Some(tty)) = (fields.get(3), fields.get(4)) else {
+            continue;
+        };
+        if tty.parse::<u64>().ok() == Some(tty_nr) && tty_nr != 0 {
+            return Some((pid, session.parse().unwrap_or(0)));
+        }
+    }
+    None
+}
+
 /// Whether `fd` is a pseudo-terminal slave.
 fn fd_is_pty(fd: RawFd, path: &str) -> bool {
     // SAFETY: `st` is plain data filled by fstat on a valid fd.
@@ -91,13 +145,28 @@ impl SerialPort {
             ));
         }
         let is_pty = fd_is_pty(fd.as_raw_fd(), path);
+        if is_pty {
+            if let Some((pid, sid)) = terminal_user(fd.as_raw_fd()) {
+                return Err(io::Error::new(
+                    io::ErrorKind::PermissionDenied,
+                    format!(
+                        "{path} is the controlling terminal of process {pid} (session {sid}): a \
+                         terminal in use, not a device console; not bridged"
+                    ),
+                ));
+            }
+        }
         let mut port = SerialPort {
             fd,
             path: path.to_string(),
             is_pty,
             baud,
         };
-        port.configure(baud)?;
+        if is_pty {
+            speed(baud).ok_or_else(|| unsupported(baud))?;
+        } else {
+            port.configure(baud)?;
+        }
         Ok(port)
     }
 
@@ -110,14 +179,9 @@ impl SerialPort {
     }
 
     /// Raw mode (no echo, no line discipline, 8N1, receiver on, modem control lines ignored)
-    /// at `baud`.
+    /// at `baud`. Only for a tty: a PTY is left as it is.
     fn configure(&mut self, baud: u32) -> io::Result<()> {
-        let sp = speed(baud).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("unsupported baud rate {baud}"),
-            )
-        })?;
+        let sp = speed(baud).ok_or_else(|| unsupported(baud))?;
         let fd = self.fd.as_raw_fd();
         // SAFETY: termios is plain data, filled by tcgetattr on a valid terminal fd.
         unsafe {
@@ -140,8 +204,13 @@ impl SerialPort {
         Ok(())
     }
 
-    /// Change the baud rate.
+    /// Change the baud rate (a PTY only records it).
     pub fn set_baud(&mut self, baud: u32) -> Result<(), String> {
+        if self.is_pty {
+            speed(baud).ok_or_else(|| unsupported(baud).to_string())?;
+            self.baud = baud;
+            return Ok(());
+        }
         self.configure(baud).map_err(|e| e.to_string())
     }
 

@@ -460,11 +460,15 @@ impl HttpServer {
 }
 
 /// Unsent bytes beyond which a follower's log lines are skipped (the `seq` gap shows it), so a
-/// slow follower loses lines rather than its connection.
+/// slow follower, or a burst of long lines, loses lines rather than the connection. Checked
+/// for every line queued.
 const FOLLOW_OUTPUT_LIMIT: usize = 256 * 1024;
 
 /// Queue new log lines for a `/debug/log` client (`{ts, level, data}`) or a follower of
-/// `/rpc` (`NotifyLog`). Returns whether any were queued.
+/// `/rpc` (`NotifyLog`). A line is queued only while the output stays within
+/// [`FOLLOW_OUTPUT_LIMIT`] (a line longer than that alone goes out only when nothing else
+/// waits, and only up to [`MAX_OUTPUT`]); the others are skipped. Returns whether any were
+/// queued.
 fn stream_log(
     rt: &Runtime,
     next: &mut u64,
@@ -476,13 +480,14 @@ fn stream_log(
     if dev.log.next_seq() <= *next {
         return false;
     }
-    if notify.is_some() && out.len() > FOLLOW_OUTPUT_LIMIT {
-        *next = dev.log.next_seq();
-        return false;
-    }
     let epoch = dev.board.clock().unix_time_ms();
     let uptime = dev.now_ms();
+    let mut queued = false;
+    let mut frame_bytes = Vec::new();
     for line in dev.log.since(*next) {
+        if out.len() >= FOLLOW_OUTPUT_LIMIT {
+            break; // the rest is skipped
+        }
         let frame = match notify {
             Some((device_id, dst)) => {
                 let params = super::notify_log::params(
@@ -514,15 +519,22 @@ fn stream_log(
                 json!({"ts": ts, "level": level, "data": data})
             }
         };
+        frame_bytes.clear();
         websocket::encode_frame(
-            out,
+            &mut frame_bytes,
             opcode::TEXT,
             &serde_json::to_vec(&frame).unwrap_or_default(),
             None,
         );
+        let fits = out.len() + frame_bytes.len() <= FOLLOW_OUTPUT_LIMIT
+            || (out.is_empty() && frame_bytes.len() <= MAX_OUTPUT);
+        if fits {
+            out.extend_from_slice(&frame_bytes);
+            queued = true;
+        }
     }
     *next = dev.log.next_seq();
-    true
+    queued
 }
 
 impl Conn {
@@ -1006,10 +1018,13 @@ impl Conn {
                 }
                 self.closing |= !keep_alive;
             }
+            Err(static_files::StaticError::Redirect(to)) => {
+                text(self, 301, &[("Location", &to)], "moved\n");
+            }
             Err(e) => {
                 let msg = match e {
-                    static_files::StaticError::NotFound => "not found\n",
                     static_files::StaticError::Forbidden => "forbidden\n",
+                    _ => "not found\n",
                 };
                 text(self, e.status(), &[], msg);
             }
@@ -1503,6 +1518,84 @@ mod tests {
         assert!(!conn.dead);
         conn.check_timers(t0 + Duration::from_secs(92), &TIMEOUTS);
         assert!(conn.dead, "no pong within 30 s closes the connection");
+    }
+
+    fn runtime() -> Runtime {
+        use ferrite_runtime::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
+        let board = SimBoard::new(
+            Box::new(VirtualClock::new(None)),
+            Box::new(MemStorage::new(0)),
+            Box::new(SimSystem::new(7, [1, 2, 3, 4, 5, 6])),
+        );
+        let mut rt = Runtime::new(Box::new(board), Default::default());
+        rt.boot();
+        rt
+    }
+
+    /// The `seq` of every `NotifyLog` (or the count of `/debug/log` lines) in `out`.
+    fn queued_lines(out: &[u8]) -> Vec<u64> {
+        let mut d = Decoder::client(1 << 24);
+        d.feed(out);
+        let mut seqs = Vec::new();
+        while let Ok(Some(Message::Text(t))) = d.next_message() {
+            let j: Json = serde_json::from_str(&t).unwrap();
+            seqs.push(j["params"]["seq"].as_u64().unwrap_or(u64::MAX));
+        }
+        seqs
+    }
+
+    #[test]
+    fn a_burst_of_long_log_lines_leaves_a_seq_gap_not_a_dropped_follower() {
+        let rt = runtime();
+        let first = rt.device().borrow().log.next_seq();
+        let line = "x".repeat(8 * 1024);
+        let burst = 200;
+        for _ in 0..burst {
+            rt.device().borrow_mut().log(Level::Script, 1, line.clone());
+        }
+        let last = rt.device().borrow().log.next_seq();
+        for follow in [true, false] {
+            let (mut conn, _client) = websocket_conn(); // the client reads nothing
+            if !follow {
+                conn.mode = Mode::Log {
+                    decoder: Decoder::server(websocket::DEFAULT_MESSAGE_LIMIT),
+                    next: first,
+                };
+            } else if let Mode::Rpc { follow, .. } = &mut conn.mode {
+                *follow = Some(first);
+            }
+            assert!(conn.stream_log(&rt, "dev"));
+            assert!(
+                conn.out.len() <= FOLLOW_OUTPUT_LIMIT,
+                "{} bytes queued",
+                conn.out.len()
+            );
+            let seqs = queued_lines(&conn.out);
+            assert!(
+                !seqs.is_empty() && seqs.len() < burst,
+                "{} of {burst} lines queued",
+                seqs.len()
+            );
+            if follow {
+                assert_eq!(seqs[0], first);
+                assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
+            }
+            conn.flush();
+            assert!(!conn.dead, "the connection stays");
+            // The next lines come after the gap: the skipped ones are never sent.
+            rt.device()
+                .borrow_mut()
+                .log(Level::Script, 1, "after".into());
+            let before = conn.out.len();
+            conn.out.clear(); // as if the client had read everything
+            assert!(before > 0);
+            assert!(conn.stream_log(&rt, "dev"));
+            let seqs = queued_lines(&conn.out);
+            assert_eq!(seqs.len(), 1);
+            if follow {
+                assert_eq!(seqs[0], last, "a gap in seq shows the skipped lines");
+            }
+        }
     }
 
     #[test]

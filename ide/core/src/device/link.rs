@@ -20,7 +20,7 @@ pub enum LinkState {
     Connecting { attempt: u32 },
     /// The transport is open and the device answered `Shelly.GetDeviceInfo`.
     Connected,
-    /// Dropped, and no reconnect (reconnecting is off).
+    /// Dropped, and no reconnect (reconnecting is off, or another client took over).
     Lost { reason: String },
     /// Dropped; the next attempt opens the transport at `at_ms`.
     Reconnecting {
@@ -159,6 +159,24 @@ impl Link {
         } else {
             self.state = LinkState::Lost { reason };
         }
+        true
+    }
+
+    /// The transport closed for a reason that another attempt would not change (another
+    /// client took the device over): lost, whatever the reconnect setting. `false` if no
+    /// attempt was under way and not reconnecting either.
+    pub fn closed_for_good(&mut self, reason: &str) -> bool {
+        if !self.is_active() && !matches!(self.state, LinkState::Reconnecting { .. }) {
+            return false;
+        }
+        let reason = if reason.is_empty() {
+            String::from("the connection closed")
+        } else {
+            String::from(reason)
+        };
+        self.deadline_ms = None;
+        self.attempt = 0;
+        self.state = LinkState::Lost { reason };
         true
     }
 

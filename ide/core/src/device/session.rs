@@ -89,9 +89,10 @@ pub enum Transmit {
     Bytes(Vec<u8>),
     /// WebSocket wire: send this text message.
     Text(String),
-    /// HTTP wire: POST this body to `/rpc`; feed the response body to `on_text` (also for
-    /// HTTP error statuses, whose body is the error answer), or call `on_closed` when the
-    /// request failed without a response.
+    /// HTTP wire: POST this body to `/rpc`; give the response to
+    /// [`DeviceSession::on_http_response`] with this same body, its status and its body (or
+    /// feed the response body to `on_text`, which cannot tell which call an HTTP error without
+    /// an id belongs to), or call `on_closed` when the request failed without a response.
     HttpPost(String),
 }
 
@@ -185,8 +186,13 @@ struct Request {
 
 /// How many times one call is sent again after a 401 (a stale nonce, then a fresh one).
 const MAX_AUTH_RETRIES: u8 = 2;
-/// At most this many events wait to be polled; beyond, the oldest log/text events are dropped.
+/// At most this many events wait to be polled; beyond, the oldest event other than a reply is
+/// dropped (the state and the device info can be read at any time; replies are one per call
+/// the UI made, so the UI bounds them).
 const MAX_EVENTS: usize = 20_000;
+/// Room the HTTP wire leaves for the request line and headers (the browser's included): the
+/// device's 16 KiB limit counts the whole request.
+const HTTP_HEAD_ROOM: usize = 2048;
 
 /// The device client. See the module documentation.
 pub struct DeviceSession {
@@ -207,6 +213,8 @@ pub struct DeviceSession {
     /// `Log.Follow` was refused for want of a password (sent again with one).
     follow_refused: bool,
     next_call: u64,
+    /// Events dropped because more than [`MAX_EVENTS`] waited.
+    dropped_events: u64,
     cnonce_seed: u64,
     cnonce_counter: u64,
 }
@@ -230,6 +238,7 @@ impl DeviceSession {
             password_asked: false,
             follow_refused: false,
             next_call: 1,
+            dropped_events: 0,
             cnonce_counter: 0,
         }
     }
@@ -431,6 +440,63 @@ impl DeviceSession {
         self.on_message(text, now_ms);
     }
 
+    /// The transport closed for a reason another attempt would not change — the serial bridge
+    /// closes a client with code 4000 ("taken over by another client") when another one
+    /// connects: reconnecting would take the device back, and the two would fight forever.
+    /// Waiting calls fail with [`CallError::LOST`]; the state is `Lost` (no reconnect) until
+    /// the user connects again. Ignored when no connection was under way.
+    pub fn on_closed_for_good(&mut self, reason: &str, _now_ms: f64) {
+        if !self.link.is_active() && !matches!(self.link.state(), LinkState::Reconnecting { .. }) {
+            return;
+        }
+        self.fail_pending(reason);
+        self.console_mode = ConsoleMode::Human;
+        if self.link.closed_for_good(reason) {
+            self.emit_state();
+        }
+    }
+
+    /// HTTP wire: the response to the [`Transmit::HttpPost`] of `request` (the same body):
+    /// its HTTP `status` and `body`. An answer with an id is handled as by `on_text`; any
+    /// other response (an HTTP error such as 413 with a bare `{"code", "message"}`, or not
+    /// JSON) fails the call that sent `request` at once with the error's code (or the status)
+    /// instead of leaving it to time out.
+    pub fn on_http_response(&mut self, request: &str, status: u16, body: &str, now_ms: f64) {
+        if self.config.wire != Wire::Http || !self.link.is_active() {
+            return;
+        }
+        if let Ok(Incoming::Response { id: Some(_), .. }) = parse_incoming(body) {
+            self.on_message(body, now_ms);
+            return;
+        }
+        let Some(id) = serde_json::from_str::<Value>(request)
+            .ok()
+            .and_then(|r| r.get("id").and_then(Value::as_u64))
+        else {
+            return;
+        };
+        let Some(p) = self.calls.take(id) else {
+            return; // already answered or timed out
+        };
+        let parsed: Option<Value> = serde_json::from_str(body).ok();
+        let code = parsed
+            .as_ref()
+            .and_then(|v| v.get("code"))
+            .and_then(Value::as_i64)
+            .unwrap_or(i64::from(status));
+        let mut message = parsed
+            .as_ref()
+            .and_then(|v| v.get("message"))
+            .and_then(Value::as_str)
+            .map(String::from)
+            .unwrap_or_else(|| body.chars().take(200).collect());
+        if message.is_empty() {
+            message = format!("HTTP {status}");
+        }
+        let result = Err(CallError::new(code, format!("HTTP {status}: {message}")));
+        self.on_answer(p.data, result, now_ms);
+    }
+
     /// The transport closed or failed (`reason` for people). Waiting calls fail with
     /// [`CallError::LOST`]; then reconnecting (or lost, when reconnecting is off). Ignored
     /// when no connection was under way (after `disconnect`, or a close the session asked
@@ -461,7 +527,10 @@ impl DeviceSession {
                         CallError::timeout(self.config.call_timeout_ms)
                     )))
                 }
-                Purpose::Follow => {}
+                Purpose::Follow => self.push_event(SessionEvent::Text(format!(
+                    "(no live log: Log.Follow: {})",
+                    CallError::timeout(self.config.call_timeout_ms)
+                ))),
                 // The handshake's own timeout is the link's (below).
                 Purpose::SetMode { opening: true, .. } | Purpose::DeviceInfo => {}
             }
@@ -538,17 +607,22 @@ impl DeviceSession {
 
     fn push_event(&mut self, e: SessionEvent) {
         if self.events.len() >= MAX_EVENTS {
-            // Drop the oldest line of text or log (never a reply or a state change).
-            if let Some(i) = self.events.iter().position(|e| {
-                matches!(
-                    e,
-                    SessionEvent::Text(_) | SessionEvent::Log(_) | SessionEvent::Telemetry { .. }
-                )
-            }) {
+            // Drop the oldest event that is not a reply (every call gets its reply).
+            if let Some(i) = self
+                .events
+                .iter()
+                .position(|e| !matches!(e, SessionEvent::Reply { .. }))
+            {
                 self.events.remove(i);
+                self.dropped_events += 1;
             }
         }
         self.events.push_back(e);
+    }
+
+    /// How many events were dropped because the UI did not poll them in time.
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped_events
     }
 
     /// The `auth` object for the next request, when the device challenged us and we have a
@@ -578,18 +652,21 @@ impl DeviceSession {
             &req.params,
             auth.as_ref(),
         );
+        let limit = match self.config.wire {
+            Wire::Http => console_stream::MAX_FRAME - HTTP_HEAD_ROOM,
+            _ => console_stream::MAX_FRAME,
+        };
         let transmit = match self.config.wire {
             Wire::Console => Transmit::Bytes(console_stream::encode_frame(&text).map_err(|e| {
                 CallError::new(CallError::TOO_LARGE, format!("{} request: {e}", req.method))
             })?),
-            Wire::WebSocket | Wire::Http if text.len() > console_stream::MAX_FRAME => {
+            Wire::WebSocket | Wire::Http if text.len() > limit => {
                 return Err(CallError::new(
                     CallError::TOO_LARGE,
                     format!(
-                        "{} request: {} bytes, at most {} bytes",
+                        "{} request: {} bytes, at most {limit} bytes",
                         req.method,
                         text.len(),
-                        console_stream::MAX_FRAME
                     ),
                 ))
             }
@@ -746,11 +823,14 @@ impl DeviceSession {
                 // A console without modes still answers frames: carry on in human mode.
                 Err(_) => {}
             },
-            Purpose::Follow => {
-                if result.is_ok() {
-                    self.follow_refused = false;
-                }
-            }
+            Purpose::Follow => match result {
+                Ok(_) => self.follow_refused = false,
+                // A 401 asked for a password already (PasswordNeeded).
+                Err(e) if e.code == CallError::AUTH => {}
+                Err(e) => self.push_event(SessionEvent::Text(format!(
+                    "(no live log: Log.Follow: {e})"
+                ))),
+            },
         }
     }
 

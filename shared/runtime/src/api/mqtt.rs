@@ -335,7 +335,8 @@ fn cloud_store(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
     let host = ctx(vm)?;
     let ok = {
         let mut d = host.device.borrow_mut();
-        d.telemetry(host.id, TelemetrySource::Cloud, &name, value.clone());
+        let shown = crate::device::telemetry_cloud_value(&value);
+        d.telemetry(host.id, TelemetrySource::Cloud, &name, shown);
         let mut doc = json!({"name": name, "value": value, "ts": d.ts()});
         if let Some(l) = labels {
             doc["labels"] = l;

@@ -4,9 +4,12 @@
 //!
 //! Must never serve anything outside DIR: URL paths are percent-decoded, then `.`/`..`/empty
 //! components, backslashes and NUL are refused, and the resolved path (symlinks followed)
-//! must still be inside the canonical DIR.
+//! must still be inside the canonical DIR; the file is opened without following a symlink
+//! put there since. Must never block the device: only regular files are served (a FIFO or a
+//! device file is opened non-blocking and refused).
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use ferrite_protocols::http::percent_decode;
@@ -21,6 +24,9 @@ pub enum StaticError {
     NotFound,
     /// A path that tries to leave DIR or cannot be a name (403).
     Forbidden,
+    /// A directory asked for without its trailing slash: redirect (301) to this URL path, so
+    /// that its page's relative URLs resolve inside it.
+    Redirect(String),
 }
 
 impl StaticError {
@@ -28,6 +34,7 @@ impl StaticError {
         match self {
             StaticError::NotFound => 404,
             StaticError::Forbidden => 403,
+            StaticError::Redirect(_) => 301,
         }
     }
 }
@@ -76,6 +83,9 @@ pub fn open(root: &Path, path: &str) -> Result<(File, u64, PathBuf), StaticError
         return Err(StaticError::Forbidden);
     }
     if real.is_dir() {
+        if !path.ends_with('/') {
+            return Err(StaticError::Redirect(format!("{path}/")));
+        }
         real = real
             .join("index.html")
             .canonicalize()
@@ -84,7 +94,13 @@ pub fn open(root: &Path, path: &str) -> Result<(File, u64, PathBuf), StaticError
             return Err(StaticError::Forbidden);
         }
     }
-    let file = File::open(&real).map_err(|_| StaticError::NotFound)?;
+    // Non-blocking (a FIFO would block the open), not through a symlink (one swapped in since
+    // `canonicalize`); what was opened must be a regular file.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+        .open(&real)
+        .map_err(|_| StaticError::NotFound)?;
     let meta = file.metadata().map_err(|_| StaticError::NotFound)?;
     if !meta.is_file() {
         return Err(StaticError::NotFound);
@@ -145,6 +161,19 @@ mod tests {
             open(&root, "/ide/empty/").unwrap_err(),
             StaticError::NotFound
         );
+        // A directory without its slash is redirected.
+        std::fs::write(root.join("sub/index.html"), "<p>sub</p>").unwrap();
+        assert_eq!(
+            open(&root, "/ide/sub").unwrap_err(),
+            StaticError::Redirect("/ide/sub/".into())
+        );
+        assert_eq!(open(&root, "/ide/sub/").unwrap().1, 10);
+        // A FIFO is refused without blocking.
+        let fifo = std::ffi::CString::new(root.join("fifo").to_str().unwrap()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        assert_eq!(open(&root, "/ide/fifo").unwrap_err(), StaticError::NotFound);
+        assert!(open(&root, "/dev/null").is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
