@@ -9,8 +9,10 @@
 // four callbacks the Rust side gives:
 //   onOpen()               the transport is open (bytes/messages may flow)
 //   onBytes(Uint8Array)    bytes from a byte stream (WebSerial, WebUSB, serial bridge)
-//   onText(string)         a WebSocket text message, or the body of an HTTP RPC response
-//   onClosed(reason)       the open failed or the open transport ended (once per open)
+//   onText(string[, status, request])  a WebSocket text message; for HTTP RPC the response
+//                          body with its HTTP status and the request body it answers
+//   onClosed(reason, forGood)  the open failed or the open transport ended (once per open);
+//                          forGood: another client took the bridge over — do not reconnect
 // Rules this file keeps:
 // - callbacks are never called synchronously from a call of the Rust side (always from a later
 //   task), so the Rust side never re-enters itself;
@@ -23,6 +25,8 @@
 
   /// How long one HTTP RPC request may take before it is reported as failed.
   const HTTP_TIMEOUT_MS = 15000;
+  /// The close code of a bridge that gave its port to another client.
+  const TAKEN_OVER = 4000;
   /// Bytes asked for per WebUSB bulk IN transfer when the Rust plan does not say.
   const USB_DEFAULT_IN_LEN = 4096;
 
@@ -60,11 +64,17 @@
       text: function (s) {
         if (t.gen === gen && !t.disposed && t.isOpen) t.cb.onText(s);
       },
-      closed: function (reason) {
+      /// The answer to an HTTP RPC request: its status and body, and the request it answers.
+      httpResponse: function (status, s, request) {
+        if (t.gen === gen && !t.disposed && t.isOpen) t.cb.onText(s, status, request);
+      },
+      /// `forGood`: the other end does not want us back (another client took the bridge's
+      /// port over): the session must not reconnect.
+      closed: function (reason, forGood) {
         if (t.gen === gen && !t.disposed && !t.closedReported) {
           t.closedReported = true;
           t.isOpen = false;
-          t.cb.onClosed(reason);
+          t.cb.onClosed(reason, !!forGood);
         }
       },
     };
@@ -349,7 +359,8 @@
         : ev.code === 1006
           ? "the connection failed or dropped"
           : "closed (code " + ev.code + ")";
-      rep.closed(why);
+      // 4000: the bridge gave its port to another client (PROTOCOL.md §5).
+      rep.closed(why, ev.code === TAKEN_OVER);
     };
     // An error is always followed by close, which reports it.
     socket.onerror = function () {};
@@ -399,10 +410,9 @@
       cache: "no-store",
     })
       .then(function (response) {
-        return response.text();
-      })
-      .then(function (text) {
-        r.text(text);
+        return response.text().then(function (text) {
+          r.httpResponse(response.status, text, body);
+        });
       })
       .catch(function (e) {
         const why = abort.signal.aborted ? "no HTTP answer in " + HTTP_TIMEOUT_MS / 1000 + " s" : message(e);

@@ -30,11 +30,15 @@ pub type ReplyFn = Box<dyn FnOnce(Result<Value, CallError>)>;
 type Handler = Rc<dyn Fn(SessionEvent)>;
 
 /// The callbacks the glue holds (kept alive as long as the transport).
+/// `onText(text, status?, request?)`: a WebSocket message, or an HTTP RPC answer with its
+/// status and the request it answers.
+type OnText = dyn FnMut(String, Option<u16>, Option<String>);
+
 struct Callbacks {
     _open: Closure<dyn FnMut()>,
     _bytes: Closure<dyn FnMut(js_sys::Uint8Array)>,
-    _text: Closure<dyn FnMut(String)>,
-    _closed: Closure<dyn FnMut(String)>,
+    _text: Closure<OnText>,
+    _closed: Closure<dyn FnMut(String, bool)>,
     _usb_plan: Closure<dyn FnMut(String, u32) -> String>,
 }
 
@@ -100,14 +104,32 @@ impl DeviceClient {
         };
         let on_text = {
             let weak = weak.clone();
-            Closure::<dyn FnMut(String)>::new(move |text: String| {
-                with_client(&weak, |c| c.feed_now(|s, now| s.on_text(&text, now)));
-            })
+            Closure::<OnText>::new(
+                move |text: String, status: Option<u16>, request: Option<String>| {
+                    with_client(&weak, |c| {
+                        c.feed_now(|s, now| match (status, &request) {
+                            // HTTP RPC: the status matters (a 413 has no id to match).
+                            (Some(status), Some(request)) => {
+                                s.on_http_response(request, status, &text, now)
+                            }
+                            _ => s.on_text(&text, now),
+                        })
+                    });
+                },
+            )
         };
         let on_closed = {
             let weak = weak.clone();
-            Closure::<dyn FnMut(String)>::new(move |reason: String| {
-                with_client(&weak, |c| c.feed_now(|s, now| s.on_closed(&reason, now)));
+            Closure::<dyn FnMut(String, bool)>::new(move |reason: String, for_good: bool| {
+                with_client(&weak, |c| {
+                    c.feed_now(|s, now| {
+                        if for_good {
+                            s.on_closed_for_good(&reason, now)
+                        } else {
+                            s.on_closed(&reason, now)
+                        }
+                    })
+                });
             })
         };
         let usb_plan = Closure::<dyn FnMut(String, u32) -> String>::new(

@@ -42,7 +42,7 @@ extern "C" {
     #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = sendText)]
     pub fn send_text(id: u32, text: &str);
 
-    /// An HTTP RPC request (the answer's body comes back as `on_text`).
+    /// An HTTP RPC request (the answer comes back as `on_text(body, status, request)`).
     #[wasm_bindgen(js_namespace = FerriteDeviceIo)]
     pub fn post(id: u32, body: &str);
 
