@@ -14,6 +14,7 @@ use crate::components::network::Network;
 use crate::components::share::{ShareDialog, SharedBanner};
 use crate::components::sidebar::Sidebar;
 use crate::components::splitter::Splitter;
+use crate::components::tab_button::tab_button;
 use crate::components::toolbar::Toolbar;
 use crate::controller::device::RunTab;
 use crate::controller::{self, use_ctx, Ctx};
@@ -101,16 +102,9 @@ pub fn App() -> impl IntoView {
 /// A tab of the run panel.
 fn run_tab(label: &'static str, which: RunTab) -> impl IntoView {
     let ctx = use_ctx();
-    let selected = move || ctx.dev.run_tab.get() == which;
-    view! {
-        <button
-            class="tab-btn"
-            role="tab"
-            aria-selected=move || selected().to_string()
-            tabindex=move || if selected() { "0" } else { "-1" }
-            on:click=move |_| ctx.dev.run_tab.set(which)
-        >
-            {label}
-        </button>
-    }
+    tab_button(
+        label,
+        move || ctx.dev.run_tab.get() == which,
+        move || ctx.dev.run_tab.set(which),
+    )
 }

@@ -9,36 +9,19 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use crate::components::device::console::DeviceConsole;
+use crate::components::follow_log::FollowLog;
+use crate::components::tab_button::tab_button;
 use crate::controller::device::ConsoleTab;
 use crate::controller::use_ctx;
+use crate::state::history::History;
 use crate::state::sim_view::ConsoleLine;
-
-/// Inputs the REPL history keeps.
-const HISTORY_MAX: usize = 100;
 
 #[component]
 pub fn Console() -> impl IntoView {
     let ctx = use_ctx();
-    let log = NodeRef::<leptos::html::Div>::new();
-    let stick = StoredValue::new(true);
-    let history = StoredValue::new((Vec::<String>::new(), 0usize));
+    let history = StoredValue::new(History::default());
     let sim_shown = move || ctx.dev.console_tab.get() == ConsoleTab::Simulator;
-
-    // Keep the end in view when new lines arrive (unless the user scrolled up).
-    Effect::new(move |_| {
-        ctx.console.track();
-        if let Some(el) = log.get() {
-            if stick.get_value() {
-                el.set_scroll_top(el.scroll_height());
-            }
-        }
-    });
-    let on_scroll = move |_| {
-        if let Some(el) = log.get() {
-            let at_end = el.scroll_top() + el.client_height() >= el.scroll_height() - 4;
-            stick.set_value(at_end);
-        }
-    };
+    let follow = FollowLog::new(move || ctx.console.track());
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         match ev.key().as_str() {
@@ -47,31 +30,14 @@ pub fn Console() -> impl IntoView {
                 if code.trim().is_empty() {
                     return;
                 }
-                history.update_value(|(h, pos)| {
-                    if h.last() != Some(&code) {
-                        h.push(code.clone());
-                    }
-                    if h.len() > HISTORY_MAX {
-                        h.remove(0);
-                    }
-                    *pos = h.len();
-                });
+                history.update_value(|h| h.push(&code));
                 input.set_value("");
-                stick.set_value(true);
+                follow.follow();
                 ctx.eval(&code);
             }
             "ArrowUp" | "ArrowDown" => {
                 let up = ev.key() == "ArrowUp";
-                let text = history
-                    .try_update_value(|(h, pos)| {
-                        if up && *pos > 0 {
-                            *pos -= 1;
-                        } else if !up && *pos < h.len() {
-                            *pos += 1;
-                        }
-                        h.get(*pos).cloned().unwrap_or_default()
-                    })
-                    .unwrap_or_default();
+                let text = history.try_update_value(|h| h.step(up)).unwrap_or_default();
                 ev.prevent_default();
                 input.set_value(&text);
             }
@@ -104,7 +70,7 @@ pub fn Console() -> impl IntoView {
                 aria-label="Simulator console"
                 hidden=move || !sim_shown()
             >
-            <div class="console" role="log" aria-label="Console" node_ref=log on:scroll=on_scroll>
+            <div class="console" role="log" aria-label="Console" node_ref=follow.node on:scroll=move |_| follow.on_scroll()>
                 <For
                     each=move || ctx.console.with(|c| c.lines())
                     key=|l| l.id
@@ -138,18 +104,11 @@ pub fn Console() -> impl IntoView {
 /// A tab of the console pane.
 fn tab(label: &'static str, which: ConsoleTab) -> impl IntoView {
     let ctx = use_ctx();
-    let selected = move || ctx.dev.console_tab.get() == which;
-    view! {
-        <button
-            class="tab-btn"
-            role="tab"
-            aria-selected=move || selected().to_string()
-            tabindex=move || if selected() { "0" } else { "-1" }
-            on:click=move |_| ctx.dev.console_tab.set(which)
-        >
-            {label}
-        </button>
-    }
+    tab_button(
+        label,
+        move || ctx.dev.console_tab.get() == which,
+        move || ctx.dev.console_tab.set(which),
+    )
 }
 
 fn line_view(line: Arc<ConsoleLine>) -> impl IntoView {

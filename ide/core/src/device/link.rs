@@ -143,11 +143,7 @@ impl Link {
         if !self.is_active() {
             return false;
         }
-        let reason = if reason.is_empty() {
-            String::from("the connection closed")
-        } else {
-            String::from(reason)
-        };
+        let reason = reason_or_default(reason);
         self.deadline_ms = None;
         if self.reconnect {
             self.attempt = self.attempt.saturating_add(1);
@@ -169,11 +165,7 @@ impl Link {
         if !self.is_active() && !matches!(self.state, LinkState::Reconnecting { .. }) {
             return false;
         }
-        let reason = if reason.is_empty() {
-            String::from("the connection closed")
-        } else {
-            String::from(reason)
-        };
+        let reason = reason_or_default(reason);
         self.deadline_ms = None;
         self.attempt = 0;
         self.state = LinkState::Lost { reason };
@@ -206,5 +198,14 @@ impl Link {
             LinkState::Connecting { .. } => self.deadline_ms,
             _ => None,
         }
+    }
+}
+
+/// The reason a transport gave, or a plain one when it gave none.
+fn reason_or_default(reason: &str) -> String {
+    if reason.is_empty() {
+        String::from("the connection closed")
+    } else {
+        String::from(reason)
     }
 }

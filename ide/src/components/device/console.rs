@@ -7,32 +7,18 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use crate::components::follow_log::FollowLog;
 use crate::controller::use_ctx;
-use crate::state::device_view::{DeviceLine, History};
+use crate::state::device_view::DeviceLine;
+use crate::state::history::History;
 
 #[component]
 pub fn DeviceConsole() -> impl IntoView {
     let ctx = use_ctx();
     let dev = ctx.dev;
-    let log = NodeRef::<leptos::html::Div>::new();
     let input = NodeRef::<leptos::html::Input>::new();
-    let stick = StoredValue::new(true);
     let history = StoredValue::new(History::default());
-
-    Effect::new(move |_| {
-        dev.log.track();
-        if let Some(el) = log.get() {
-            if stick.get_value() {
-                el.set_scroll_top(el.scroll_height());
-            }
-        }
-    });
-    let on_scroll = move |_| {
-        if let Some(el) = log.get() {
-            let at_end = el.scroll_top() + el.client_height() >= el.scroll_height() - 4;
-            stick.set_value(at_end);
-        }
-    };
+    let follow = FollowLog::new(move || dev.log.track());
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let field: web_sys::HtmlInputElement = event_target(&ev);
         match ev.key().as_str() {
@@ -46,7 +32,7 @@ pub fn DeviceConsole() -> impl IntoView {
                     history.update_value(|h| h.push(&line));
                 }
                 field.set_value("");
-                stick.set_value(true);
+                follow.follow();
                 ctx.device_repl(&line);
             }
             "ArrowUp" | "ArrowDown" => {
@@ -131,7 +117,7 @@ pub fn DeviceConsole() -> impl IntoView {
                 </button>
                 <button class="btn small" on:click=move |_| ctx.device_clear_log()>"Clear"</button>
             </div>
-            <div class="console" role="log" aria-label="Device log" node_ref=log on:scroll=on_scroll>
+            <div class="console" role="log" aria-label="Device log" node_ref=follow.node on:scroll=move |_| follow.on_scroll()>
                 <For each=move || dev.log.with(|l| l.lines()) key=|l| l.id children=line_view />
             </div>
             <div class="repl">
