@@ -49,6 +49,10 @@ const wasmParts = Object.entries(t.app_wasm_files || {})
 const e = m.editor_ready;
 const f = m.first_output;
 const r = m.sim_rate;
+const d = m.run_on_device || { websocket: {}, serial_bridge: {} };
+const deviceBuild = !d.ferrite_bin ? "" : /[\\/]release[\\/]/.test(d.ferrite_bin) ? ", release `ferrite`" : ", debug `ferrite`";
+const deviceHow = (over, runs) =>
+  `median of ${runs ?? 0}: click → the script's first print line in the Device log; a ${kB(d.script_bytes)} script to \`ferrite device\`${over} on loopback${deviceBuild}`;
 const date = (m.measured_at || "").slice(0, 10);
 
 const rows = [
@@ -61,6 +65,8 @@ const rows = [
   ["editor editable (app's `editorReadyAt`)", ms(e.hook_median_ms), "≤ 1.5 s", meets(e.hook_median_ms, 1500), `median of ${e.loads} fresh loads, from navigation start`],
   ["editor editable (typed text shows)", ms(e.typing_shown_median_ms), "≤ 1.5 s", meets(e.typing_shown_median_ms, 1500), `median of ${e.loads}: textarea focused ${ms(e.focusable_median_ms)}, then typed text rendered`],
   ["Run → first console line", ms(f.median_ms), "≤ 150 ms", meets(f.median_ms, 150), `median of ${f.runs} runs of a hello world (\`runAt\` → \`firstOutputAt\`)`],
+  ["Run on device, 10 KB script, WebSocket RPC", ms(d.websocket.median_ms), "", "", deviceHow("", d.websocket.runs)],
+  ["Run on device, 10 KB script, serial bridge", ms(d.serial_bridge.median_ms), "", "", deviceHow(" via `ferrite bridge --device` (its console over a WebSocket)", d.serial_bridge.runs)],
   ["virtual-time speed at Max", r.virtual_s_per_wall_s === null ? "–" : `${r.virtual_s_per_wall_s.toLocaleString("en-US")} virtual s / wall s`, "", "", `Timer.set(1000, true, …), ${Math.round(r.virtual_ms / 1000).toLocaleString("en-US")} virtual s in ${ms(r.wall_ms)}`],
 ];
 

@@ -29,13 +29,20 @@ if [ "${1:-}" = "--device" ]; then
   exec python3 tools/bench/device_bench.py "$@"
 fi
 
-# The browser IDE's figures (transfer size, editor ready, first output, virtual-time speed):
-# builds the IDE (scripts/ide.sh installs its tools when missing), runs the metrics spec of the
-# e2e suite (e2e/specs/metrics.spec.ts) and prints the table (e2e/metrics-table.mjs).
+# The browser IDE's figures (transfer size, editor ready, first output, virtual-time speed, Run
+# on device over WebSocket RPC and over the serial bridge): builds the IDE (scripts/ide.sh
+# installs its tools when missing) and the release `ferrite` (the virtual device the Run on
+# device figures talk to; $FERRITE_BIN overrides it), runs the metrics spec of the e2e suite
+# (e2e/specs/metrics.spec.ts) and prints the table (e2e/metrics-table.mjs).
 if [ "${1:-}" = "--ide" ]; then
   shift
   echo "bench.sh: building the IDE (scripts/ide.sh build)" >&2
   bash scripts/ide.sh build
+  if [ -z "${FERRITE_BIN:-}" ]; then
+    echo "bench.sh: building ferrite (release)" >&2
+    cargo build --quiet --release -p ferrite-host --bin ferrite
+    export FERRITE_BIN="$CARGO_TARGET_DIR/release/ferrite"
+  fi
   metrics="$CARGO_TARGET_DIR/e2e-metrics.json"
   rm -f "$metrics"
   echo "bench.sh: measuring (npx playwright test metrics.spec.ts)" >&2

@@ -47,9 +47,11 @@ fi
 
 # The browser IDE end to end: build it (scripts/ide.sh installs trunk, wasm-bindgen-cli, the npm
 # packages of package-lock.json and Chromium when missing), then every Playwright spec in e2e/
-# (including the metrics spec, which records figures and never fails on them).
+# (including the metrics spec, which records figures and never fails on them). The live-device
+# specs run the debug `ferrite` binary (e2e/support/device.ts) as real devices on loopback.
 step bash scripts/ide.sh build
-step env PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npx --no-install playwright test -c e2e/playwright.config.ts
+step cargo build -p ferrite-host --bin ferrite
+step env PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 FERRITE_BIN="$CARGO_TARGET_DIR/debug/ferrite" npx --no-install playwright test -c e2e/playwright.config.ts
 
 echo
 echo "All tests passed ($((SECONDS - START))s): fmt, clippy, cargo test, wasm32 + riscv32 builds, test262 fast slice (also under GC stress)$([ -x scripts/bench.sh ] && echo ', bench check'), IDE end-to-end tests."

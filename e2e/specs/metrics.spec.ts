@@ -12,7 +12,11 @@
 //   c) first output: Run -> first console line of a hello world (`__ferrite.runAt` ->
 //      `firstOutputAt`), median of 10 runs;
 //   d) virtual-time speed at Max of a Timer.set(1000, true, …) script: virtual seconds per wall
-//      second, from the virtual time display over a 5 s window.
+//      second, from the virtual time display over a 5 s window;
+//   e) Run on device: a 10 KB script to the virtual device (`ferrite device`, $FERRITE_BIN: the
+//      release build under `scripts/bench.sh --ide`) over WebSocket RPC and over the serial
+//      bridge (`ferrite bridge --device`) on loopback, from the click on "Run on device" to the
+//      script's first print line in the Device log (both taken in the page), median of 5 each.
 //
 // Fresh loads run with service workers blocked: the figures are those of a first visit, and the
 // service worker's background precache must not compete with the measured load.
@@ -20,10 +24,23 @@ import { test, expect, type Browser, type Page, type Request } from "@playwright
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { consoleLog, hooks, openIde, replaceScript, run, speedButton, status, stopButton, virtualTime, parseVirtualTime, statusText } from "../support/ide";
+import { ferriteBin, SerialBridge, VirtualDevice } from "../support/device";
+import {
+  clearDeviceLog,
+  connectDevice,
+  consoleTab,
+  deviceActivity,
+  disconnectButton,
+  runOnDeviceButton,
+  sizedScript,
+  type ConnectionKind,
+} from "../support/device-ui";
 
 const FRESH_LOADS = 5;
 const RUNS = 10;
 const SIM_RATE_WINDOW_MS = 5000;
+const DEVICE_RUNS = 5;
+const DEVICE_SCRIPT_BYTES = 10_000;
 
 type Category = "app_wasm" | "app_js_css_html" | "monaco" | "other";
 interface Transfer {
@@ -103,6 +120,13 @@ async function freshLoad(browser: Browser, baseURL: string): Promise<FreshLoad> 
       );
     };
     page.on("requestfinished", onFinished);
+    // The simulator worker's wasm comes after the editor is usable; "network idle" alone can
+    // fire before the worker asks for it (half a second without requests on a busy machine).
+    const simWorkerWasm = page.waitForEvent("requestfinished", {
+      predicate: (r) => /\/ferrite-sim-worker[^/]*_bg\.wasm$/.test(new URL(r.url()).pathname),
+      timeout: 60_000,
+    });
+    simWorkerWasm.catch(() => undefined); // awaited below; a load that fails earlier must not leave it unhandled
 
     await page.goto("/", { waitUntil: "commit" });
     // Monaco's textarea (aria-label "Script editor"): focus it as soon as it exists and is not
@@ -133,6 +157,7 @@ async function freshLoad(browser: Browser, baseURL: string): Promise<FreshLoad> 
     ).jsonValue();
     editorUsable = true;
     // The rest of the first load (the simulator worker, Monaco's language worker).
+    await simWorkerWasm;
     await page.waitForLoadState("networkidle");
     await Promise.all(pending);
     const h = await hooks(page);
@@ -187,19 +212,82 @@ async function simRate(page: Page): Promise<{ rate: number; virtual_ms: number; 
   return { rate: virtualMs / wallMs, virtual_ms: virtualMs, wall_ms: wallMs };
 }
 
+/// "Run on device" of a 10 KB script, `DEVICE_RUNS` times over one connection: from the click
+/// (a capturing listener on the button) to the first Device log text with this run's marker (a
+/// MutationObserver on the log), both `performance.now()` in the page. Each run prints its own
+/// marker, the log is cleared before it, and the next run waits until the device said it runs.
+async function runOnDeviceTimes(page: Page, kind: ConnectionKind, address: string): Promise<number[]> {
+  await connectDevice(page, kind, address);
+  const times: number[] = [];
+  for (let i = 0; i < DEVICE_RUNS; i++) {
+    const marker = `run on device ${i + 1} at ${Date.now()}`;
+    await replaceScript(page, sizedScript(marker, DEVICE_SCRIPT_BYTES));
+    await consoleTab(page, "Device console").click();
+    await clearDeviceLog(page).click();
+    // The button as Playwright finds it (by role and name); the log by its role and label.
+    await runOnDeviceButton(page).evaluate((button, marker) => {
+      const w = window as unknown as { __deviceRun?: { clickAt?: number; printAt?: number } };
+      const probe: { clickAt?: number; printAt?: number } = {};
+      w.__deviceRun = probe;
+      const log = document.querySelector('[role="log"][aria-label="Device log"]');
+      if (!log) throw new Error("no Device log in the page");
+      button.addEventListener("click", () => (probe.clickAt ??= performance.now()), { capture: true, once: true });
+      const observer = new MutationObserver(() => {
+        if ((log.textContent ?? "").includes(marker)) {
+          probe.printAt = performance.now();
+          observer.disconnect();
+        }
+      });
+      observer.observe(log, { childList: true, subtree: true, characterData: true });
+    }, marker);
+    await runOnDeviceButton(page).click();
+    const probe = await expect
+      .poll(() => page.evaluate(() => (window as unknown as { __deviceRun: { clickAt?: number; printAt?: number } }).__deviceRun), {
+        message: `the script's first print line (${marker}) in the Device log`,
+        timeout: 30_000,
+      })
+      .toMatchObject({ clickAt: expect.any(Number), printAt: expect.any(Number) })
+      .then(() => page.evaluate(() => (window as unknown as { __deviceRun: { clickAt: number; printAt: number } }).__deviceRun));
+    times.push(probe.printAt - probe.clickAt);
+    await expect(deviceActivity(page)).toHaveText(/^Running main on the device/);
+  }
+  await disconnectButton(page).click();
+  return times;
+}
+
+async function runOnDeviceOverWebSocket(page: Page): Promise<number[]> {
+  const device = await VirtualDevice.start();
+  try {
+    return await runOnDeviceTimes(page, "WebSocket RPC", device.address);
+  } finally {
+    await device.stop();
+  }
+}
+
+async function runOnDeviceOverBridge(page: Page): Promise<number[]> {
+  const bridge = await SerialBridge.start();
+  try {
+    return await runOnDeviceTimes(page, "Serial bridge", bridge.url);
+  } finally {
+    await bridge.stop();
+  }
+}
+
 /// Run one measurement; a failure is recorded (and fails the test at the end) without losing the
 /// other measurements.
 async function measure<T>(name: string, failures: string[], f: () => Promise<T>): Promise<T | null> {
   try {
     return await f();
   } catch (e) {
-    failures.push(`${name}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
+    // The first line of the message, without the terminal colours of Playwright's expect.
+    const message = (e instanceof Error ? e.message : String(e)).replace(/\u001b\[[0-9;]*m/g, "");
+    failures.push(`${name}: ${message.split("\n")[0]}`);
     return null;
   }
 }
 
-test("metrics: transfer size, editor ready, first output, virtual-time speed", async ({ browser, page, baseURL }) => {
-  test.setTimeout(6 * 60_000);
+test("metrics: transfer size, editor ready, first output, virtual-time speed, run on device", async ({ browser, page, baseURL }) => {
+  test.setTimeout(8 * 60_000);
   const failures: string[] = [];
   const loads: FreshLoad[] = [];
   for (let i = 0; i < FRESH_LOADS; i++) {
@@ -209,6 +297,8 @@ test("metrics: transfer size, editor ready, first output, virtual-time speed", a
   await openIde(page);
   const firstOutput = (await measure("first output", failures, () => firstOutputTimes(page))) ?? [];
   const rate = await measure("virtual-time speed", failures, () => simRate(page));
+  const overWebSocket = (await measure("run on device over WebSocket RPC", failures, () => runOnDeviceOverWebSocket(page))) ?? [];
+  const overBridge = (await measure("run on device over the serial bridge", failures, () => runOnDeviceOverBridge(page))) ?? [];
 
   // The transfer figures of the first fresh load (every fresh load fetches the same files).
   const firstLoad = loads[0]?.transfers ?? [];
@@ -255,6 +345,13 @@ test("metrics: transfer size, editor ready, first output, virtual-time speed", a
       virtual_ms: rate?.virtual_ms ?? null,
       wall_ms: round(rate?.wall_ms),
     },
+    run_on_device: {
+      note: "click on Run on device -> the script's first print line in the Device log (performance.now() in the page); the virtual device on loopback",
+      script_bytes: DEVICE_SCRIPT_BYTES,
+      ferrite_bin: ferriteBin(),
+      websocket: { runs: overWebSocket.length, ms: overWebSocket.map((v) => round(v)), median_ms: round(median(overWebSocket)) },
+      serial_bridge: { runs: overBridge.length, ms: overBridge.map((v) => round(v)), median_ms: round(median(overBridge)) },
+    },
   };
   const out = resolve(process.env.FERRITE_E2E_METRICS || resolve(dirname(test.info().config.configFile!), "test-results", "metrics.json"));
   mkdirSync(dirname(out), { recursive: true });
@@ -266,4 +363,6 @@ test("metrics: transfer size, editor ready, first output, virtual-time speed", a
   expect(whole.app_wasm, "the app's wasm was loaded").toBeGreaterThan(0);
   expect(firstOutput.length).toBe(RUNS);
   expect(rate?.virtual_ms ?? 0, "virtual time advanced at Max").toBeGreaterThan(0);
+  expect(overWebSocket.length).toBe(DEVICE_RUNS);
+  expect(overBridge.length).toBe(DEVICE_RUNS);
 });
