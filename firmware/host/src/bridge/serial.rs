@@ -144,6 +144,15 @@ impl SerialPort {
                 format!("{path} is not a terminal (a serial port or a PTY)"),
             ));
         }
+        // One bridge per port: two readers of one line would each get part of its bytes. The
+        // lock goes with the fd (released when the port closes or the bridge dies).
+        // SAFETY: a valid, owned fd.
+        if unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrInUse,
+                format!("{path} is in use by another bridge (or another program that locked it)"),
+            ));
+        }
         let is_pty = fd_is_pty(fd.as_raw_fd(), path);
         if is_pty {
             if let Some((pid, sid)) = terminal_user(fd.as_raw_fd()) {
@@ -283,6 +292,33 @@ mod tests {
         assert!(speed(115_200).is_some());
         assert!(speed(9600).is_some());
         assert!(speed(12_345).is_none());
+    }
+
+    #[test]
+    fn a_port_has_one_bridge() {
+        // SAFETY: plain libc calls on fds this test owns.
+        let master = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY) };
+        assert!(master >= 0);
+        let mut name = [0 as libc::c_char; 64];
+        let path = unsafe {
+            assert_eq!(libc::grantpt(master), 0);
+            assert_eq!(libc::unlockpt(master), 0);
+            assert_eq!(libc::ptsname_r(master, name.as_mut_ptr(), name.len()), 0);
+            std::ffi::CStr::from_ptr(name.as_ptr())
+                .to_string_lossy()
+                .into_owned()
+        };
+        let first = SerialPort::open(&path, 115_200).expect("the first bridge opens the PTY");
+        let second = SerialPort::open(&path, 115_200)
+            .err()
+            .expect("a second bridge is refused");
+        assert!(
+            second.to_string().contains("in use by another bridge"),
+            "{second}"
+        );
+        drop(first);
+        SerialPort::open(&path, 115_200).expect("free again once the first one closed it");
+        unsafe { libc::close(master) };
     }
 
     #[test]
