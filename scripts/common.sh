@@ -57,4 +57,9 @@ ensure_test_peers() {
         echo "==> installing aioshelly (PyPI)"
         python3 -m pip install -q aioshelly
     fi
+    # The ROM-loader emulation the flasher tests (firmware/host/tests/flash.rs) run against.
+    if ! command -v esp32-mock-bootloader >/dev/null 2>&1; then
+        echo "==> installing esp32-mock-bootloader (PyPI)"
+        python3 -m pip install -q esp32-mock-bootloader
+    fi
 }

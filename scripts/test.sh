@@ -30,7 +30,7 @@ export FERRITE_REQUIRE_PEERS=1
 step cargo test --workspace --exclude ferrite-sim-worker
 # The shared crates stay no_std: build them for the browser and for the ESP32-C3.
 for target in wasm32-unknown-unknown riscv32imc-unknown-none-elf; do
-    step cargo build -p ferrite-engine -p ferrite-runtime -p ferrite-protocols --no-default-features --target "$target"
+    step cargo build -p ferrite-engine -p ferrite-runtime -p ferrite-protocols -p ferrite-flasher --no-default-features --target "$target"
 done
 # Device scripts under GC stress: a value a runtime native forgot to root shows up here.
 step env FERRITE_GC_STRESS=1 cargo test --release -p ferrite-runtime --test golden

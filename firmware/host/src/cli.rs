@@ -62,6 +62,18 @@ Usage:
                                        browser pages are let in from loopback origins only,
                                        plus each --allow-origin (e.g. http://192.168.1.5:8080;
                                        * for any); clients without Origin always
+  ferrite flash PORT IMAGE.bin [--offset 0x0] [--baud N] [--no-stub] [--no-compress]
+  ferrite chip-info PORT
+  ferrite read-flash PORT OFFSET LEN OUT.bin
+  ferrite erase PORT [OFFSET LEN]
+                                       Espressif chips over their serial ROM loader (a tty or
+                                       a PTY): write an image (compressed, only the 4 KiB
+                                       blocks that differ, every write MD5-verified), show
+                                       chip and MAC, read flash to a file, erase (whole or a
+                                       region; needs the stub). Options: --baud N (switch
+                                       after connecting; falls back if the chip does not
+                                       follow), --no-stub, --chip esp32c3 (refuse others),
+                                       --flash-size 4m (default: detected from the flash id)
   ferrite --help | --version
 
 Options:

@@ -1,11 +1,13 @@
 //! `ferrite`: the host (Linux) build of Ferrite — run, check, REPL, the virtual device and the
-//! serial-to-WebSocket bridge.
+//! serial-to-WebSocket bridge, and flashing Espressif chips over their serial ROM loader.
 
 mod bridge;
 mod cli;
 mod device;
+mod flash;
 mod repl;
 mod run;
+mod serial_port;
 
 use std::process::ExitCode;
 
@@ -32,6 +34,11 @@ fn main() -> ExitCode {
             }
         };
         return ExitCode::from(status as u8);
+    }
+    if let Some(cmd) = args.first() {
+        if flash::COMMANDS.contains(&cmd.as_str()) {
+            return ExitCode::from(flash::main(&args) as u8);
+        }
     }
     let status = match cli::parse(std::env::args().skip(1)) {
         Ok(Command::Help) => {

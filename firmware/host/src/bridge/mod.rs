@@ -24,7 +24,6 @@ mod client;
 mod control;
 mod device_child;
 mod options;
-mod serial;
 
 use std::net::TcpListener;
 use std::os::fd::AsRawFd;
@@ -35,9 +34,9 @@ use access::Access;
 pub use options::parse;
 use options::{BridgeOptions, Target};
 
+use crate::serial_port::SerialPort;
 use client::{Incoming, WsConn};
 use device_child::DeviceChild;
-use serial::SerialPort;
 
 /// How often a lost port is tried again.
 const RETRY: Duration = Duration::from_millis(500);

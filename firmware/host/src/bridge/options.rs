@@ -2,7 +2,7 @@
 //! `[--listen HOST:PORT] [--allow-origin ORIGIN]... (<serial path> [--baud N] | --device
 //! [DEVICE OPTIONS...])` (everything after `--device` is for the device).
 
-use super::serial::DEFAULT_BAUD;
+use crate::serial_port::DEFAULT_BAUD;
 
 /// Where the listener binds when `--listen` is not given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8765";

@@ -1,5 +1,6 @@
-//! A serial port for the bridge: a tty (a board's USB serial) or a pseudo-terminal (the virtual
-//! device's `--pty` console), opened non-blocking, with the baud rate and the DTR/RTS modem
+//! A serial port for `ferrite bridge` and `ferrite flash`: a tty (a board's USB serial) or a
+//! pseudo-terminal (the virtual device's `--pty` console), opened non-blocking and locked (one
+//! user per port), with the baud rate and the DTR/RTS modem
 //! lines settable. A tty is put in raw mode; a PTY is used as its creator set it up (the
 //! virtual device makes its PTY raw itself).
 //!

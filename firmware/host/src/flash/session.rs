@@ -1,0 +1,144 @@
+//! Drives the sans-IO [`Flasher`] over a [`Port`]: writes what it sends, feeds what arrives,
+//! carries out baud changes and reset sequences, prints progress lines on stderr.
+
+use std::time::{Duration, Instant};
+
+use ferrite_flasher::flasher::{Config, Done, Output, Progress, Stage, Task};
+use ferrite_flasher::{reset, Flasher};
+
+use super::port::Port;
+
+/// How long a single write to the port may block.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub struct Session {
+    port: Port,
+    flasher: Flasher,
+    epoch: Instant,
+    /// The last progress line printed: (stage, tenth).
+    last_progress: Option<(Stage, u64)>,
+}
+
+fn stage_name(s: Stage) -> &'static str {
+    match s {
+        Stage::Sync => "connect",
+        Stage::Stub => "stub",
+        Stage::Compare => "compare",
+        Stage::Write => "write",
+        Stage::Verify => "verify",
+        Stage::Read => "read",
+        Stage::Erase => "erase",
+    }
+}
+
+impl Session {
+    pub fn new(port: Port, cfg: Config) -> Session {
+        Session {
+            port,
+            flasher: Flasher::new(cfg),
+            epoch: Instant::now(),
+            last_progress: None,
+        }
+    }
+
+    pub fn flasher(&self) -> &Flasher {
+        &self.flasher
+    }
+
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    fn progress(&mut self, p: Progress) {
+        if p.total == 0 {
+            return;
+        }
+        let tenth = p.done * 10 / p.total;
+        if self.last_progress == Some((p.stage, tenth)) {
+            return;
+        }
+        self.last_progress = Some((p.stage, tenth));
+        eprintln!(
+            "{}: {}/{} ({}%)",
+            stage_name(p.stage),
+            p.done,
+            p.total,
+            p.done * 100 / p.total
+        );
+    }
+
+    fn reset(&mut self, steps: &[reset::Step]) {
+        if !self.port.has_lines {
+            return;
+        }
+        for s in steps {
+            let r = s
+                .dtr
+                .map_or(Ok(()), |v| self.port.set_dtr(v))
+                .and_then(|_| s.rts.map_or(Ok(()), |v| self.port.set_rts(v)));
+            if let Err(e) = r {
+                eprintln!("reset: {e}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(u64::from(s.wait_ms)));
+        }
+    }
+
+    /// Pulse EN so the chip runs its firmware (when the port has modem lines).
+    pub fn hard_reset(&mut self) {
+        if self.port.has_lines {
+            eprintln!("resetting the chip");
+            self.reset(reset::HARD_RESET);
+        }
+    }
+
+    /// Run one task to its end.
+    pub fn run(&mut self, task: Task) -> Result<Done, String> {
+        let now = self.now();
+        self.flasher.start(task, now).map_err(|e| e.to_string())?;
+        self.last_progress = None;
+        let mut buf = vec![0u8; 8192];
+        loop {
+            while let Some(out) = self.flasher.poll(self.now()) {
+                match out {
+                    Output::Send(bytes) => self
+                        .port
+                        .write_all(&bytes, WRITE_TIMEOUT)
+                        .map_err(|e| format!("writing to the port: {e}"))?,
+                    Output::SetBaud(b) => self
+                        .port
+                        .set_baud(b)
+                        .map_err(|e| format!("setting {b} baud: {e}"))?,
+                    Output::Reset(steps) => self.reset(steps),
+                    Output::Progress(p) => self.progress(p),
+                    Output::Note(s) => eprintln!("{s}"),
+                    Output::Done(d) => return Ok(d),
+                    Output::Failed(e) => {
+                        let mut msg = e.to_string();
+                        if matches!(e, ferrite_flasher::Error::NoAnswer { .. })
+                            && !self.port.has_lines
+                        {
+                            msg.push_str(&format!(
+                                "; this port has no DTR/RTS lines, so {}",
+                                reset::MANUAL
+                            ));
+                        }
+                        return Err(msg);
+                    }
+                }
+            }
+            let wait = match self.flasher.deadline() {
+                Some(d) => Duration::from_millis(d.saturating_sub(self.now())),
+                None => Duration::from_millis(100),
+            };
+            let n = self
+                .port
+                .read_some(wait, &mut buf)
+                .map_err(|e| format!("reading from the port: {e}"))?;
+            if n > 0 {
+                let now = self.now();
+                self.flasher.feed(&buf[..n], now);
+            }
+        }
+    }
+}
