@@ -8,6 +8,7 @@
 #   scripts/bench.sh --markdown docs/BENCHMARKS.md   also update the table in the docs
 #   scripts/bench.sh --device [--markdown docs/BENCHMARKS.md]   the virtual device's benchmarks
 #   scripts/bench.sh --ide [--markdown docs/BENCHMARKS.md]      the browser IDE's figures
+#   scripts/bench.sh --flash [--markdown docs/BENCHMARKS.md]    ferrite flash vs esptool on a mock chip
 #
 # Builds what is needed first (release `ferrite`, the bench-wasm module; cargo is a no-op when
 # they are fresh), installs tools/bench's npm packages with `npm ci` when node_modules is missing
@@ -27,6 +28,19 @@ if [ "${1:-}" = "--device" ]; then
   cargo build --quiet --release -p ferrite-host --bin ferrite
   command -v wrk >/dev/null || { echo "bench.sh: wrk is required (Debian package wrk)" >&2; exit 1; }
   exec python3 tools/bench/device_bench.py "$@"
+fi
+
+# Flashing: `ferrite flash` vs `esptool write-flash` against esp32-mock-bootloader (PyPI), bytes
+# on the wire and wall time, fresh and unchanged re-flash: see tools/bench/flash_bench.py. Installs
+# the mock and esptool with pip when missing.
+if [ "${1:-}" = "--flash" ]; then
+  shift
+  echo "bench.sh: building ferrite (release)" >&2
+  cargo build --quiet --release -p ferrite-host --bin ferrite
+  for tool in esp32-mock-bootloader esptool; do
+    command -v "$tool" >/dev/null || python3 -m pip install --quiet "$tool"
+  done
+  exec python3 tools/bench/flash_bench.py "$@"
 fi
 
 # The browser IDE's figures (transfer size, editor ready, first output, virtual-time speed, Run

@@ -436,6 +436,49 @@ fn write_and_check(stub: bool, compress: bool) {
     assert_eq!(data, &img2);
 }
 
+/// On erased flash the whole-region MD5 says it all: no per-block compare, and the image's
+/// all-0xFF blocks are not sent.
+fn write_to_erased_flash(stub: bool, compress: bool) {
+    let mut dev = Device::new(Some(5), 0);
+    let mut f = Flasher::new(cfg(stub, compress));
+    let mut now = 0;
+    run(&mut f, &mut dev, Task::Connect, &mut now);
+    let mut img = image(16_384, 3);
+    img[4096..8192].fill(0xFF);
+    dev.commands.clear();
+    let outs = run(
+        &mut f,
+        &mut dev,
+        Task::Write {
+            offset: 0x2000,
+            data: img.clone(),
+        },
+        &mut now,
+    );
+    let Done::Written(rep) = done(&outs) else {
+        panic!()
+    };
+    assert_eq!((rep.blocks_total, rep.blocks_written), (4, 3));
+    assert_eq!(&dev.flash[0x2000..0x2000 + img.len()], img.as_slice());
+    let md5s = dev
+        .commands
+        .iter()
+        .filter(|c| **c == op::SPI_FLASH_MD5)
+        .count();
+    assert_eq!(
+        md5s, 3,
+        "one compare, one verify per written run: {:?}",
+        dev.commands
+    );
+}
+
+#[test]
+fn writes_to_erased_flash_without_per_block_compare() {
+    write_to_erased_flash(true, true);
+    write_to_erased_flash(true, false);
+    write_to_erased_flash(false, true);
+}
+
 #[test]
 fn writes_skip_unchanged_blocks_stub_compressed() {
     write_and_check(true, true);

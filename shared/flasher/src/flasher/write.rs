@@ -1,5 +1,6 @@
-//! Writing: compare by MD5 (whole region, then per 4 KiB block), write the runs of blocks that
-//! differ (deflated or plain), verify each written run by MD5.
+//! Writing: compare by MD5 (whole region, then per 4 KiB block — unless the whole region's MD5
+//! is that of erased flash, where the blocks that differ are known without asking: those not all
+//! 0xFF), write the runs of blocks that differ (deflated or plain), verify each written run by MD5.
 //!
 //! Must never: write a packet that reaches past its range into a block that was skipped, or
 //! report a write the chip's MD5 did not confirm.
@@ -138,6 +139,16 @@ impl Flasher {
                     self.progress(Stage::Compare, u64::from(blocks), u64::from(blocks));
                     return self.write_done(&w);
                 }
+                if theirs == erased_md5(w.data.len()) {
+                    // Erased flash (a new chip, or after `erase`): a block differs unless ours is
+                    // all 0xFF too. Asking block by block would cost a round trip per 4 KiB.
+                    for b in 0..blocks {
+                        let (s, e) = Self::block_span(&w, b);
+                        w.differs[b as usize] = w.data[s..e].iter().any(|&x| x != 0xFF);
+                    }
+                    self.progress(Stage::Compare, u64::from(blocks), u64::from(blocks));
+                    return self.write_differing(w, now);
+                }
                 w.phase = WritePhase::BlockMd5 { block: 0 };
                 let (s, e) = Self::block_span(&w, 0);
                 self.md5_request(w.offset + s as u32, (e - s) as u32, now);
@@ -157,26 +168,7 @@ impl Flasher {
                     self.md5_request(w.offset + s as u32, (e - s) as u32, now);
                     return Job::Write(w);
                 }
-                // Runs of differing blocks become the ranges to write.
-                let mut ranges: Vec<(usize, usize)> = Vec::new();
-                for b in 0..blocks {
-                    if !w.differs[b as usize] {
-                        continue;
-                    }
-                    let (s, e) = Self::block_span(&w, b);
-                    match ranges.last_mut() {
-                        Some(last) if last.1 == s => last.1 = e,
-                        _ => ranges.push((s, e)),
-                    }
-                }
-                w.to_write = ranges.iter().map(|r| (r.1 - r.0) as u64).sum();
-                w.ranges = ranges;
-                w.range = 0;
-                if w.ranges.is_empty() {
-                    // Different as a whole but equal block by block cannot be; trust blocks.
-                    return self.write_done(&w);
-                }
-                self.begin_range(w, now)
+                self.write_differing(w, now)
             }
             (WritePhase::Begin, Input::Response(resp)) => {
                 if let Err(e) = Self::check(&resp, 0) {
@@ -211,6 +203,32 @@ impl Flasher {
             }
             (_, _) => Job::Write(w),
         }
+    }
+
+    /// Write the runs of blocks `w.differs` marks (nothing to write: done).
+    fn write_differing(&mut self, mut w: WriteJob, now: u64) -> Job {
+        let blocks = w.differs.len() as u32;
+        // Runs of differing blocks become the ranges to write.
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for b in 0..blocks {
+            if !w.differs[b as usize] {
+                continue;
+            }
+            let (s, e) = Self::block_span(&w, b);
+            match ranges.last_mut() {
+                Some(last) if last.1 == s => last.1 = e,
+                _ => ranges.push((s, e)),
+            }
+        }
+        w.to_write = ranges.iter().map(|r| (r.1 - r.0) as u64).sum();
+        w.ranges = ranges;
+        w.range = 0;
+        if w.ranges.is_empty() {
+            // Different as a whole but equal block by block cannot be; trust blocks. (Erased
+            // flash and an all-0xFF image were equal as a whole already.)
+            return self.write_done(&w);
+        }
+        self.begin_range(w, now)
     }
 
     pub(super) fn write_size(&self) -> usize {
@@ -327,4 +345,17 @@ impl Flasher {
             bytes_sent: self.bytes_sent - w.sent_at_start,
         }))
     }
+}
+
+/// The MD5 of `len` bytes of erased flash (0xFF).
+fn erased_md5(len: usize) -> [u8; 16] {
+    let ff = [0xFFu8; 256];
+    let mut h = Md5::new();
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(ff.len());
+        h.update(&ff[..n]);
+        left -= n;
+    }
+    h.finalize().into()
 }
