@@ -39,6 +39,55 @@
     });
   }
 
+  /// An error that ends the connection for good (the session must not retry): the user
+  /// cancelled the chooser, a chooser without the user's click, or no such API in this browser.
+  function finalError(e) {
+    const err = e instanceof Error ? e : new Error(message(e));
+    err.final = true;
+    return err;
+  }
+
+  /// Ask the user to pick (requestPort / requestDevice). The chooser may outlive the attempt
+  /// that showed it (the session's open timeout, a reconnect): the pending pick is kept in
+  /// `t.picking` and every later attempt waits for the same answer instead of asking again
+  /// (which would fail without a click). A cancel or a missing click is final.
+  function choose(t, ask) {
+    if (!t.picking) {
+      t.picking = Promise.resolve()
+        .then(ask)
+        .catch(function (e) {
+          if (e && (e.name === "NotFoundError" || e.name === "SecurityError")) throw finalError(e);
+          throw e;
+        })
+        .finally(function () {
+          t.picking = null;
+        });
+    }
+    return t.picking;
+  }
+
+  /// Closes still under way per SerialPort / USBDevice, shared by all transports (a new
+  /// connection may reuse the port an older transport is still closing).
+  const closings = new WeakMap();
+
+  async function waitClosed(handle) {
+    const pending = handle && closings.get(handle);
+    if (pending) await pending;
+  }
+
+  /// `promise` or, if it has not settled after `ms`, undefined.
+  function bounded(promise, ms) {
+    return Promise.race([
+      promise.catch(function () {}),
+      new Promise(function (resolve) {
+        setTimeout(resolve, ms);
+      }),
+    ]);
+  }
+
+  /// How long a port/device close may take before it is given up on.
+  const CLOSE_TIMEOUT_MS = 3000;
+
   function message(e) {
     if (!e) return "unknown error";
     if (typeof e === "string") return e;
@@ -99,23 +148,37 @@
     });
     if (match) return match;
     if (t.portInfo) throw new Error("the port is gone (unplugged?); waiting for it to come back");
-    return navigator.serial.requestPort({});
+    const port = await choose(t, function () {
+      return navigator.serial.requestPort({});
+    });
+    // Kept even if the attempt that asked has ended (timeout): the next attempt uses it.
+    t.port = port;
+    t.portUsable = true;
+    t.portInfo = port.getInfo ? port.getInfo() : {};
+    return port;
   }
 
   async function serialOpen(t, r) {
-    if (!navigator.serial) throw new Error("this browser has no WebSerial");
+    if (!navigator.serial) throw finalError("this browser has no WebSerial");
     // A close still under way finishes first (the port cannot be opened twice).
     if (t.closingDone) await t.closingDone;
+    // Locks left by an earlier connection of this transport (its read loop ended by itself)
+    // are released and the port closed before it is opened again.
+    if (t.reader || t.writer) await serialClose(t);
     const port = await serialPick(t);
     if (!r.live()) return;
     t.port = port;
     t.portUsable = true;
     t.portInfo = port.getInfo ? port.getInfo() : {};
+    await waitClosed(port);
+    if (!r.live()) return;
     try {
       await port.open({ baudRate: t.options.baud || 115200, bufferSize: 65536 });
     } catch (e) {
-      // "already open": an earlier connection of this tab did not finish closing.
-      if (!(e && e.name === "InvalidStateError")) throw e;
+      if (e && e.name === "InvalidStateError") {
+        throw new Error("the port is already open (in another tab or program?)");
+      }
+      throw e;
     }
     if (!r.live()) {
       await port.close().catch(function () {});
@@ -141,29 +204,46 @@
       } catch (e) {
         reason = message(e);
       }
+      // Ended by itself (a read error, the port went away): release the locks and close the
+      // port now, so that a reconnect can open it again.
+      if (t.reader === reader) t.closingDone = serialClose(t).catch(function () {});
       r.closed(reason);
     })();
   }
 
-  async function serialClose(t) {
+  /// Release the reader and writer (abort: a pending write may never finish) and close the
+  /// port, bounded in time.
+  function serialClose(t) {
+    const port = t.port;
+    const done = serialTeardown(t);
+    if (port) {
+      closings.set(port, done);
+      done.then(function () {
+        if (closings.get(port) === done) closings.delete(port);
+      });
+    }
+    return done;
+  }
+
+  async function serialTeardown(t) {
     const reader = t.reader;
     const writer = t.writer;
     const port = t.port;
     t.reader = null;
     t.writer = null;
     if (reader) {
-      await reader.cancel().catch(function () {});
+      await bounded(reader.cancel(), CLOSE_TIMEOUT_MS);
       try {
         reader.releaseLock();
       } catch (_) {}
     }
     if (writer) {
-      await writer.close().catch(function () {});
+      await bounded(writer.abort(), CLOSE_TIMEOUT_MS);
       try {
         writer.releaseLock();
       } catch (_) {}
     }
-    if (port) await port.close().catch(function () {});
+    if (port) await bounded(port.close(), CLOSE_TIMEOUT_MS);
   }
 
   function serialWrite(t, u8) {
@@ -213,7 +293,14 @@
       : null;
     if (match) return match;
     if (t.deviceInfo) throw new Error("the device is gone (unplugged?); waiting for it to come back");
-    return navigator.usb.requestDevice({ filters: [] });
+    const device = await choose(t, function () {
+      return navigator.usb.requestDevice({ filters: [] });
+    });
+    // Kept even if the attempt that asked has ended (timeout): the next attempt uses it.
+    t.device = device;
+    t.deviceUsable = true;
+    t.deviceInfo = { usbVendorId: device.vendorId, usbProductId: device.productId };
+    return device;
   }
 
   function controlOut(device, transfer) {
@@ -230,7 +317,7 @@
   }
 
   async function usbOpen(t, r) {
-    if (!navigator.usb) throw new Error("this browser has no WebUSB");
+    if (!navigator.usb) throw finalError("this browser has no WebUSB");
     if (t.closingDone) await t.closingDone;
     const device = await usbPick(t);
     if (!r.live()) return;
@@ -274,7 +361,7 @@
 
   async function usbClose(t) {
     const device = t.device;
-    if (device && device.opened) await device.close().catch(function () {});
+    if (device && device.opened) await bounded(device.close(), CLOSE_TIMEOUT_MS);
   }
 
   /// One bulk OUT transfer (the Rust side already split the write into transfers).
@@ -424,6 +511,33 @@
       });
   }
 
+  // ---------- choosing a port before connecting ----------
+
+  /// The port / device chosen by the last `pick`, taken by the next `create` of its kind.
+  const picked = { serial: null, usb: null };
+
+  async function pickSerial(remembered) {
+    if (!navigator.serial) throw new Error("this browser has no WebSerial");
+    const granted = await navigator.serial.getPorts();
+    const match = remembered
+      ? granted.find(function (p) {
+          return serialMatches(p, remembered);
+        })
+      : null;
+    picked.serial = match || (await navigator.serial.requestPort({}));
+  }
+
+  async function pickUsb(remembered) {
+    if (!navigator.usb) throw new Error("this browser has no WebUSB");
+    const granted = await navigator.usb.getDevices();
+    const match = remembered
+      ? granted.find(function (d) {
+          return d.vendorId === remembered.usbVendorId && d.productId === remembered.usbProductId;
+        })
+      : null;
+    picked.usb = match || (await navigator.usb.requestDevice({ filters: [] }));
+  }
+
   // ---------- the surface for Rust ----------
 
   function get(id) {
@@ -438,6 +552,18 @@
         usb: !!(self.navigator && navigator.usb),
         secure: !!self.isSecureContext,
       };
+    },
+
+    /// Before `create` of a "serial" / "usb" transport, from the user's click: the port or
+    /// device granted before (matching `remembered`), else the user's choice. Resolves when
+    /// there is one; rejects with a message (the user cancelled, no such API).
+    pick: function (kind, remembered) {
+      const run = kind === "serial" ? pickSerial : kind === "usb" ? pickUsb : null;
+      if (!run) return Promise.resolve();
+      return run(remembered || null).catch(function (e) {
+        if (e && e.name === "NotFoundError") throw "no port chosen";
+        throw message(e);
+      });
     },
 
     /// A transport of `kind` ("serial" | "usb" | "websocket" | "http" | "bridge"); `options`:
@@ -459,6 +585,19 @@
         report: null,
         waitingForPort: false,
       });
+      // The port / device `pick` found: reconnects reuse it without asking again.
+      const t = transports.get(id);
+      if (kind === "serial" && picked.serial) {
+        t.port = picked.serial;
+        t.portUsable = true;
+        t.portInfo = t.port.getInfo ? t.port.getInfo() : {};
+        picked.serial = null;
+      } else if (kind === "usb" && picked.usb) {
+        t.device = picked.usb;
+        t.deviceUsable = true;
+        t.deviceInfo = { usbVendorId: t.device.vendorId, usbProductId: t.device.productId };
+        picked.usb = null;
+      }
       return id;
     },
 
@@ -474,7 +613,7 @@
       const r = reporter(t, t.gen);
       t.report = r;
       const fail = function (e) {
-        r.closed(message(e));
+        r.closed(message(e), !!(e && e.final));
       };
       switch (t.kind) {
         case "serial":

@@ -190,6 +190,10 @@ impl DeviceClient {
     /// Close the connection for good (pending calls fail; no reconnect).
     pub fn disconnect(&self) {
         self.with_session(|s, _| s.disconnect());
+        // Deliver now what the disconnect produced (the waiting calls' LOST answers, the
+        // Disconnected state): the client is usually dropped right after, before a scheduled
+        // drain could run, and every call must get exactly one answer.
+        self.drain();
     }
 
     /// Call `method`; `on_reply` gets the answer (or the error: timeout, lost, refused).

@@ -22,6 +22,14 @@ extern "C" {
         on_closed: &JsValue,
     ) -> u32;
 
+    /// WebSerial/WebUSB (`kind` "serial" | "usb"): find the port or device granted before
+    /// (`remembered`: `{usbVendorId, usbProductId}` or null) or ask the user to choose one
+    /// (must run inside the user's click). Resolves once there is one; the next [`create`] of
+    /// that kind uses it. Rejects with a message (cancelled, no such API). Other kinds resolve
+    /// at once.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo)]
+    pub fn pick(kind: &str, remembered: &JsValue) -> js_sys::Promise;
+
     /// Open (or reopen) the transport: ends in `on_open` or `on_closed`.
     #[wasm_bindgen(js_namespace = FerriteDeviceIo)]
     pub fn open(id: u32);

@@ -532,6 +532,10 @@ pub fn apply_completion(
                 .count(),
         );
     }
+    // The shared bytes may end inside a character (names come from the device).
+    while !first.is_char_boundary(common) {
+        common -= 1;
+    }
     let completed = format!("{}{}", &input[..req.start], &first[..common]);
     let shown = if fits.len() == 1 {
         Vec::new()
@@ -741,6 +745,20 @@ mod tests {
         );
         assert_eq!(text, "Shelly.zz");
         assert!(shown.is_empty());
+    }
+
+    #[test]
+    fn completion_cuts_the_common_prefix_at_a_character_boundary() {
+        // "Kär" and "Kür" share the bytes "K\u{c3}": the prefix must stop before the "ä"/"ü".
+        let names: Vec<String> = vec!["Kär".to_string(), "Kür".to_string()];
+        let req = completion_request("o.K").unwrap();
+        let (text, shown) = apply_completion("o.K", &req, &names);
+        assert_eq!(text, "o.K");
+        assert_eq!(shown, vec!["Kär", "Kür"]);
+        let names: Vec<String> = vec!["Käse".to_string(), "Kästchen".to_string()];
+        let (text, shown) = apply_completion("o.K", &req, &names);
+        assert_eq!(text, "o.Käs");
+        assert_eq!(shown.len(), 2);
     }
 
     #[test]

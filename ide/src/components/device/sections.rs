@@ -285,7 +285,9 @@ pub fn ConfigSection() -> impl IntoView {
                     class="field"
                     type=kind
                     aria-label=label
-                    autocomplete="off"
+                    // "off" is ignored for passwords; "new-password" keeps a saved device
+                    // password from being filled in (and sent on Save).
+                    autocomplete=if kind == "password" { "new-password" } else { "off" }
                     prop:value=move || sig.get()
                     on:input=move |ev| sig.set(event_target_value(&ev))
                 />

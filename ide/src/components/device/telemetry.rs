@@ -4,7 +4,7 @@
 use ferrite_ide_core::device::telemetry::{sparkline_path, TelemetryStore};
 use leptos::prelude::*;
 
-use crate::controller::device::{TELEMETRY_POINTS, TELEMETRY_SERIES};
+use crate::controller::device::{RunTab, TELEMETRY_POINTS, TELEMETRY_SERIES};
 use crate::controller::use_ctx;
 
 const CHART_W: f64 = 220.0;
@@ -26,21 +26,15 @@ fn short(v: f64) -> String {
 pub fn Telemetry() -> impl IntoView {
     let ctx = use_ctx();
     let dev = ctx.dev;
-    let charts = move || {
+    // Only the names drive the list; each chart computes its own series' path once per
+    // update (not every chart every path).
+    let names = Memo::new(move |_| {
         dev.telemetry.with(|t| {
             t.series()
-                .map(|(name, s)| {
-                    (
-                        name.to_string(),
-                        s.last,
-                        s.min,
-                        s.max,
-                        sparkline_path(s, CHART_W, CHART_H),
-                    )
-                })
+                .map(|(name, _)| name.to_string())
                 .collect::<Vec<_>>()
         })
-    };
+    });
     view! {
         <section class="card" role="region" aria-label="Telemetry">
             <div class="card-head">
@@ -62,11 +56,29 @@ pub fn Telemetry() -> impl IntoView {
                 </p>
             </Show>
             <For
-                each=charts
-                key=|c| c.0.clone()
-                children=move |(name, _, _, _, _)| {
+                each=move || names.get()
+                key=|name| name.clone()
+                children=move |name| {
                     let key = name.clone();
-                    let data = Memo::new(move |_| charts().into_iter().find(|c| c.0 == key));
+                    let data = Memo::new(move |prev: Option<&Option<_>>| {
+                        // While the Device tab is hidden, the chart keeps what it showed and
+                        // does not follow the telemetry (it catches up when shown again).
+                        if dev.run_tab.get() != RunTab::Device {
+                            return prev.cloned().flatten();
+                        }
+                        dev.telemetry
+                            .with(|t| {
+                                t.get(&key)
+                                    .map(|s| {
+                                        (
+                                            s.last,
+                                            s.min,
+                                            s.max,
+                                            sparkline_path(s, CHART_W, CHART_H),
+                                        )
+                                    })
+                            })
+                    });
                     let series = move || data.get();
                     view! {
                         <figure class="chart">
@@ -74,7 +86,7 @@ pub fn Telemetry() -> impl IntoView {
                                 <span class="mono">{name.clone()}</span>
                                 <span class="spacer"></span>
                                 <span class="mono value">
-                                    {move || series().map(|c| short(c.1)).unwrap_or_default()}
+                                    {move || series().map(|c| short(c.0)).unwrap_or_default()}
                                 </span>
                             </figcaption>
                             <svg
@@ -83,12 +95,12 @@ pub fn Telemetry() -> impl IntoView {
                                 viewBox=format!("0 0 {CHART_W} {CHART_H}")
                                 preserveAspectRatio="none"
                             >
-                                <path d=move || series().map(|c| c.4).unwrap_or_default() />
+                                <path d=move || series().map(|c| c.3).unwrap_or_default() />
                             </svg>
                             <div class="muted small mono">
                                 {move || {
                                     series()
-                                        .map(|c| format!("{} … {}", short(c.2), short(c.3)))
+                                        .map(|c| format!("{} … {}", short(c.1), short(c.2)))
                                         .unwrap_or_default()
                                 }}
                             </div>

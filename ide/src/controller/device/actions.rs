@@ -344,9 +344,15 @@ impl Ctx {
                 let data = v.get("data").and_then(Value::as_str).unwrap_or_default();
                 text.push_str(data);
                 let left = v.get("left").and_then(Value::as_u64).unwrap_or(0);
-                // A chunk with bytes left after it was a whole FILE_CHUNK.
-                let next = offset + FILE_CHUNK;
-                if left > 0 && !data.is_empty() && next < FILE_VIEW_MAX {
+                // The device may answer with less than FILE_CHUNK bytes (it does not split a
+                // UTF-8 character), and `data` may be decoded lossily: the next offset is where
+                // its answer ends (`size - left`), not `offset + FILE_CHUNK` or `data.len()`.
+                let next = v
+                    .get("size")
+                    .and_then(Value::as_u64)
+                    .map(|size| size.saturating_sub(left))
+                    .unwrap_or(offset + FILE_CHUNK);
+                if left > 0 && next > offset && next < FILE_VIEW_MAX {
                     ctx.device_file_from(name, next, text);
                 } else {
                     ctx.dev.file_view.try_set(Some(FileView {

@@ -83,6 +83,9 @@ struct DeviceServices {
     /// A timer that follows the console's unfinished line in raw mode.
     prompt_timer: Option<leptos::prelude::IntervalHandle>,
     pending_lines: Vec<(LineKind, String)>,
+    /// Telemetry points (name, ts, value) not yet in `telemetry`: ingested once per frame,
+    /// like the log lines, so that the charts redraw at most once per frame.
+    pending_telemetry: Vec<(String, f64, f64)>,
     frame_scheduled: bool,
 }
 
@@ -218,6 +221,47 @@ impl Ctx {
             }
         };
         save_settings(&settings);
+        if !matches!(
+            settings.kind,
+            ConnectionKind::WebSerial | ConnectionKind::WebUsb
+        ) {
+            self.device_connect_with(settings, url);
+            return;
+        }
+        // The port chooser comes first, outside the session: the time the user takes to
+        // choose does not count against the session's open timeout, and a cancel ends here.
+        let remembered = match settings.remembered {
+            Some(ids) => {
+                let r = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&r, &"usbVendorId".into(), &ids.vendor.into());
+                let _ = js_sys::Reflect::set(&r, &"usbProductId".into(), &ids.product.into());
+                r.into()
+            }
+            None => wasm_bindgen::JsValue::NULL,
+        };
+        let chosen = wasm_bindgen_futures::JsFuture::from(crate::device::io::pick(
+            settings.kind.io_kind(),
+            &remembered,
+        ));
+        let ctx = *self;
+        wasm_bindgen_futures::spawn_local(async move {
+            match chosen.await {
+                Ok(_) => ctx.device_connect_with(settings, url),
+                Err(e) => {
+                    let why = e
+                        .as_string()
+                        .unwrap_or_else(|| "no port chosen".to_string());
+                    ctx.dev
+                        .notice
+                        .try_set(Some(format!("Not connected: {why}")));
+                }
+            }
+        });
+    }
+
+    /// Connect with `settings` (the port, if one is needed, is chosen).
+    fn device_connect_with(&self, settings: ConnectSettings, url: String) {
+        let dev = self.dev;
         self.device_drop_client();
         let n = dev
             .svc
@@ -252,6 +296,8 @@ impl Ctx {
         }
         self.device_drop_client();
         self.dev.link.try_set(LinkState::Disconnected);
+        self.device_label_timer(false);
+        self.device_set_raw(false);
         self.device_refresh_label();
     }
 
@@ -299,7 +345,7 @@ impl Ctx {
             SessionEvent::Telemetry {
                 ts, name, value, ..
             } => {
-                dev.telemetry.try_update(|t| t.ingest(&name, ts, value));
+                self.device_telemetry(name, ts, value);
             }
             SessionEvent::PasswordNeeded { realm, wrong } => {
                 dev.locked.try_set(true);
@@ -428,13 +474,45 @@ impl Ctx {
         }
     }
 
+    /// A telemetry point, ingested with the log lines on the next animation frame.
+    fn device_telemetry(&self, name: String, ts: f64, value: f64) {
+        let schedule = self
+            .dev
+            .svc
+            .try_update_value(|s| {
+                s.pending_telemetry.push((name, ts, value));
+                // Only the last TELEMETRY_POINTS per series can be shown; bound the backlog.
+                let max = TELEMETRY_SERIES * TELEMETRY_POINTS;
+                if s.pending_telemetry.len() > max {
+                    let excess = s.pending_telemetry.len() - max;
+                    s.pending_telemetry.drain(..excess);
+                }
+                !std::mem::replace(&mut s.frame_scheduled, true)
+            })
+            .unwrap_or(false);
+        if schedule {
+            let ctx = *self;
+            request_animation_frame(move || ctx.device_flush_lines());
+        }
+    }
+
     fn device_flush_lines(&self) {
-        let Some(lines) = self.dev.svc.try_update_value(|s| {
+        let Some((lines, points)) = self.dev.svc.try_update_value(|s| {
             s.frame_scheduled = false;
-            std::mem::take(&mut s.pending_lines)
+            (
+                std::mem::take(&mut s.pending_lines),
+                std::mem::take(&mut s.pending_telemetry),
+            )
         }) else {
             return;
         };
+        if !points.is_empty() {
+            self.dev.telemetry.try_update(|t| {
+                for (name, ts, value) in &points {
+                    t.ingest(name, *ts, *value);
+                }
+            });
+        }
         if lines.is_empty() {
             return;
         }
