@@ -122,6 +122,31 @@ fn fd_is_pty(fd: RawFd, path: &str) -> bool {
     path.starts_with("/dev/pts/")
 }
 
+/// Put the terminal `fd` in raw mode (8N1, receiver on, modem control lines ignored, reads
+/// return what is there), at `speed` if given.
+fn set_raw(fd: RawFd, speed: Option<libc::speed_t>) -> io::Result<()> {
+    // SAFETY: termios is plain data, filled by tcgetattr on a valid terminal fd.
+    unsafe {
+        let mut t: libc::termios = std::mem::zeroed();
+        if libc::tcgetattr(fd, &mut t) != 0 {
+            return Err(os_err("tcgetattr"));
+        }
+        libc::cfmakeraw(&mut t);
+        t.c_cflag |= libc::CLOCAL | libc::CREAD;
+        t.c_cc[libc::VMIN] = 1;
+        t.c_cc[libc::VTIME] = 0;
+        if let Some(sp) = speed {
+            if libc::cfsetispeed(&mut t, sp) != 0 || libc::cfsetospeed(&mut t, sp) != 0 {
+                return Err(os_err("cfsetspeed"));
+            }
+        }
+        if libc::tcsetattr(fd, libc::TCSANOW, &t) != 0 {
+            return Err(os_err("tcsetattr"));
+        }
+    }
+    Ok(())
+}
+
 impl SerialPort {
     /// Open `path` non-blocking, raw, at `baud`.
     pub fn open(path: &str, baud: u32) -> io::Result<SerialPort> {
@@ -192,26 +217,16 @@ impl SerialPort {
     /// at `baud`. Only for a tty: a PTY is left as it is.
     fn configure(&mut self, baud: u32) -> io::Result<()> {
         let sp = speed(baud).ok_or_else(|| unsupported(baud))?;
-        let fd = self.fd.as_raw_fd();
-        // SAFETY: termios is plain data, filled by tcgetattr on a valid terminal fd.
-        unsafe {
-            let mut t: libc::termios = std::mem::zeroed();
-            if libc::tcgetattr(fd, &mut t) != 0 {
-                return Err(os_err("tcgetattr"));
-            }
-            libc::cfmakeraw(&mut t);
-            t.c_cflag |= libc::CLOCAL | libc::CREAD;
-            t.c_cc[libc::VMIN] = 1;
-            t.c_cc[libc::VTIME] = 0;
-            if libc::cfsetispeed(&mut t, sp) != 0 || libc::cfsetospeed(&mut t, sp) != 0 {
-                return Err(os_err("cfsetspeed"));
-            }
-            if libc::tcsetattr(fd, libc::TCSANOW, &t) != 0 {
-                return Err(os_err("tcsetattr"));
-            }
-        }
+        set_raw(self.fd.as_raw_fd(), Some(sp))?;
         self.baud = baud;
         Ok(())
+    }
+
+    /// Raw mode without touching the speed: for a binary protocol on a PTY too (the flasher),
+    /// whose line discipline would otherwise echo and translate CR/LF. The bridge never calls
+    /// it on a PTY it did not create.
+    pub fn make_raw(&mut self) -> io::Result<()> {
+        set_raw(self.fd.as_raw_fd(), None)
     }
 
     /// Change the baud rate (a PTY only records it).

@@ -20,28 +20,12 @@ pub struct Port {
     pub has_lines: bool,
 }
 
-fn os_err(what: &str) -> io::Error {
-    let e = io::Error::last_os_error();
-    io::Error::new(e.kind(), format!("{what}: {e}"))
-}
-
 impl Port {
     pub fn open(path: &str) -> io::Result<Port> {
         let mut inner = SerialPort::open(path, ROM_BAUD)?;
-        let fd = inner.raw_fd();
-        // SAFETY: termios is plain data, filled by tcgetattr on the terminal fd just opened.
-        unsafe {
-            let mut t: libc::termios = std::mem::zeroed();
-            if libc::tcgetattr(fd, &mut t) != 0 {
-                return Err(os_err("tcgetattr"));
-            }
-            libc::cfmakeraw(&mut t);
-            t.c_cflag |= libc::CLOCAL | libc::CREAD;
-            if libc::tcsetattr(fd, libc::TCSANOW, &t) != 0 {
-                return Err(os_err("tcsetattr"));
-            }
-            libc::tcflush(fd, libc::TCIOFLUSH);
-        }
+        inner.make_raw()?;
+        // SAFETY: drops what the line held before we took it, on a valid fd.
+        unsafe { libc::tcflush(inner.raw_fd(), libc::TCIOFLUSH) };
         let has_lines = inner.set_dtr(false).is_ok() && inner.set_rts(false).is_ok();
         Ok(Port { inner, has_lines })
     }
