@@ -159,6 +159,9 @@ async function freshLoad(browser: Browser, baseURL: string): Promise<FreshLoad> 
     // The rest of the first load (the simulator worker, Monaco's language worker).
     await simWorkerWasm;
     await page.waitForLoadState("networkidle");
+    // Count no more requests from here: one finishing later would read its sizes from a
+    // context that is being closed (and fail the test with "Target page … has been closed").
+    page.off("requestfinished", onFinished);
     await Promise.all(pending);
     const h = await hooks(page);
     return {
