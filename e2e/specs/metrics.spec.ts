@@ -216,15 +216,17 @@ async function simRate(page: Page): Promise<{ rate: number; virtual_ms: number; 
 }
 
 /// "Run on device" of a 10 KB script, `DEVICE_RUNS` times over one connection: from the click
-/// (a capturing listener on the button) to the first Device log text with this run's marker (a
-/// MutationObserver on the log), both `performance.now()` in the page. Each run prints its own
-/// marker, the log is cleared before it, and the next run waits until the device said it runs.
+/// (a capturing listener on the button) to the first Device log text with the script's marker (a
+/// MutationObserver on the log), both `performance.now()` in the page. The log is cleared before
+/// each run, and the next run waits until the device said it runs.
 async function runOnDeviceTimes(page: Page, kind: ConnectionKind, address: string): Promise<number[]> {
+  // The script goes into the editor once, before connecting: every run uploads the same 10 KB
+  // and waits for its marker in a cleared log (the upload stops the previous run first).
+  const marker = `run on device over ${kind} at ${Date.now()}`;
+  await replaceScript(page, sizedScript(marker, DEVICE_SCRIPT_BYTES));
   await connectDevice(page, kind, address);
   const times: number[] = [];
   for (let i = 0; i < DEVICE_RUNS; i++) {
-    const marker = `run on device ${i + 1} at ${Date.now()}`;
-    await replaceScript(page, sizedScript(marker, DEVICE_SCRIPT_BYTES));
     await consoleTab(page, "Device console").click();
     await clearDeviceLog(page).click();
     // The button as Playwright finds it (by role and name); the log by its role and label.
