@@ -62,4 +62,9 @@ ensure_test_peers() {
         echo "==> installing esp32-mock-bootloader (PyPI)"
         python3 -m pip install -q esp32-mock-bootloader
     fi
+    # `esptool image-info` checks the images ferrite-esp-image builds (the mock depends on it).
+    if ! command -v esptool >/dev/null 2>&1; then
+        echo "==> installing esptool (PyPI)"
+        python3 -m pip install -q esptool
+    fi
 }

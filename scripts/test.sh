@@ -21,17 +21,23 @@ step() {
 }
 
 step cargo fmt --all -- --check
-step cargo clippy --workspace --exclude ferrite-sim-worker --all-targets -- -D warnings
-# The browser crates for their real target (the worker is browser glue only).
-step cargo clippy -p ferrite-ide -p ferrite-sim-worker --target wasm32-unknown-unknown -- -D warnings
+step cargo clippy --workspace --exclude ferrite-sim-worker --exclude ferrite-flash-worker --all-targets -- -D warnings
+# ide/core's flash engine is a feature only the flash worker enables.
+step cargo clippy -p ferrite-ide-core --features flash --all-targets -- -D warnings
+# The browser crates for their real target (the workers are browser glue only).
+step cargo clippy -p ferrite-ide -p ferrite-sim-worker -p ferrite-flash-worker --target wasm32-unknown-unknown -- -D warnings
 # Device tests talk to real peers (mosquitto, aioshelly): here they must run, not skip.
 export FERRITE_REQUIRE_PEERS=1
 # (ferrite-ide: its state unit tests run natively; the worker has only browser glue.)
-step cargo test --workspace --exclude ferrite-sim-worker
+step cargo test --workspace --exclude ferrite-sim-worker --exclude ferrite-flash-worker
+# The browser's flash engine against the real esp32-mock-bootloader.
+step cargo test -p ferrite-ide-core --features flash
 # The shared crates stay no_std: build them for the browser and for the ESP32-C3.
 for target in wasm32-unknown-unknown riscv32imc-unknown-none-elf; do
     step cargo build -p ferrite-engine -p ferrite-runtime -p ferrite-protocols -p ferrite-flasher --no-default-features --target "$target"
 done
+# Image building (std, espflash) also runs in the browser's flash worker.
+step cargo build -p ferrite-esp-image --target wasm32-unknown-unknown
 # Device scripts under GC stress: a value a runtime native forgot to root shows up here.
 step env FERRITE_GC_STRESS=1 cargo test --release -p ferrite-runtime --test golden
 step cargo run --release -p ferrite-test262 -- --slice fast

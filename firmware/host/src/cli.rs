@@ -62,18 +62,32 @@ Usage:
                                        browser pages are let in from loopback origins only,
                                        plus each --allow-origin (e.g. http://192.168.1.5:8080;
                                        * for any); clients without Origin always
-  ferrite flash PORT IMAGE.bin [--offset 0x0] [--baud N] [--no-stub] [--no-compress]
+  ferrite flash PORT FILE [--offset N] [--baud N] [--no-stub] [--no-compress]
+                [--flash-mode qio|qout|dio|dout|keep] [--flash-freq 80m|40m|26m|20m|…|keep]
+                [--after hard-reset|no-reset]
   ferrite chip-info PORT
   ferrite read-flash PORT OFFSET LEN OUT.bin
   ferrite erase PORT [OFFSET LEN]
                                        Espressif chips over their serial ROM loader (a tty or
-                                       a PTY): write an image (compressed, only the 4 KiB
-                                       blocks that differ, every write MD5-verified), show
-                                       chip and MAC, read flash to a file, erase (whole or a
+                                       a PTY): write FILE — an ELF (as bootloader, partition
+                                       table and app), an app image (at 0x10000 unless
+                                       --offset), a merged image (at 0) or a raw binary (needs
+                                       --offset) — compressed, only the 4 KiB blocks that
+                                       differ, every write MD5-verified, then reset the chip
+                                       into its firmware (unless --after no-reset); show chip
+                                       and MAC, read flash to a file, erase (whole or a
                                        region; needs the stub). Options: --baud N (switch
                                        after connecting; falls back if the chip does not
                                        follow), --no-stub, --chip esp32c3 (refuse others),
-                                       --flash-size 4m (default: detected from the flash id)
+                                       --flash-size 4m|keep|detect (default: detected from the
+                                       flash id; a size or `detect` also goes into the image
+                                       header at the bootloader offset, like --flash-mode and
+                                       --flash-freq)
+  ferrite image ELF --chip C [--merge] [--flash-mode M] [--flash-freq F] [--flash-size S]
+                [-o OUT]               the ESP-IDF app image of an ELF (for 0x10000), or with
+                                       --merge the whole flash from 0 (bootloader, partition
+                                       table, app); OUT defaults to ELF's name with .bin
+                                       (-merged.bin); --flash-size defaults to 4m
   ferrite --help | --version
 
 Options:

@@ -6,61 +6,17 @@
 //! Without the mock installed the tests are skipped with a message, unless
 //! FERRITE_REQUIRE_PEERS is set (scripts/test.sh), where they fail.
 
+#[path = "support/flash_mock.rs"]
+mod flash_mock;
 mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use support::{find_tool, Proc, TempDir};
-
-const MOCK: &str = "esp32-mock-bootloader";
-
-/// A running mock and the PTY it serves.
-struct Mock {
-    _proc: Proc,
-    pty: String,
-}
-
-fn mock(chip: &str) -> Option<Mock> {
-    let Some(tool) = find_tool(MOCK) else {
-        support::skip_without_peer(&format!(
-            "{MOCK} is not installed (pip install {MOCK}; scripts/common.sh ensure_test_peers)"
-        ));
-        return None;
-    };
-    let mut child = Command::new(tool)
-        .args(["run", "--pty", "--chip", chip])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the mock bootloader");
-    let stdout = child.stdout.take().expect("mock stdout");
-    let proc = Proc(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let line = rx
-            .recv_timeout(left)
-            .expect("the mock printed no PTY path within 30 s");
-        if line.starts_with("/dev/") {
-            return Some(Mock {
-                _proc: proc,
-                pty: line.trim().to_string(),
-            });
-        }
-    }
-}
+use flash_mock::mock;
+use support::TempDir;
 
 fn ferrite(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ferrite"))
@@ -365,7 +321,7 @@ fn an_interrupted_flash_is_completed_by_the_next_run() {
 
     // Kill the first run once it has started writing.
     let mut child = Command::new(env!("CARGO_BIN_EXE_ferrite"))
-        .args(["flash", &m.pty, path, "--no-compress"])
+        .args(["flash", &m.pty, path, "--offset", "0", "--no-compress"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -387,7 +343,7 @@ fn an_interrupted_flash_is_completed_by_the_next_run() {
         "the first run finished before it was interrupted:\n{seen}"
     );
 
-    let (out, err) = ok(&["flash", &m.pty, path, "--no-compress"]);
+    let (out, err) = ok(&["flash", &m.pty, path, "--offset", "0", "--no-compress"]);
     let n = written(&out);
     assert!(n > 0 && n <= blocks(img.len()), "{out}\n{err}");
     let back = dir.path().join("back.bin");
@@ -402,7 +358,7 @@ fn an_interrupted_flash_is_completed_by_the_next_run() {
         std::fs::read(&back).unwrap() == img,
         "read back after the interrupted flash differs"
     );
-    let (out, _) = ok(&["flash", &m.pty, path]);
+    let (out, _) = ok(&["flash", &m.pty, path, "--offset", "0"]);
     assert_eq!(written(&out), 0, "{out}");
 }
 

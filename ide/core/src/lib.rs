@@ -12,6 +12,8 @@
 //! - [`device`]: live devices, sans-IO: the console stream, digest auth, RPC calls, the link's
 //!   states and back-off, the device session, "Run on device", telemetry, the script diff and
 //!   the WebUSB CDC-ACM driver's logic.
+//! - [`flash`]: flashing from the browser — the page ⇄ flash worker protocol and progress; the
+//!   sans-IO flash job and the worker's state with feature `flash` (the flash worker's only).
 //!
 //! It must never call browser APIs or read a wall clock itself: the worker passes wall time in.
 
@@ -19,6 +21,7 @@ extern crate alloc;
 
 pub mod device;
 pub mod examples;
+pub mod flash;
 pub mod project;
 pub mod protocol;
 pub mod share;

@@ -7,8 +7,9 @@
 //!
 //! [`Flasher`] is a state machine: the driver (the `ferrite` CLI, the IDE over WebSerial, tests)
 //! feeds it the bytes read from the port and the time, and polls it for bytes to write, baud
-//! changes, modem-line (reset) sequences, progress and results. [`reset`] describes the DTR/RTS
-//! sequences as data for the driver to carry out.
+//! changes, modem-line settings, progress and results. [`reset`] describes the DTR/RTS
+//! sequences as data; the flasher plays them out as settings to make at once, waiting between
+//! them by its own deadlines (a driver never sleeps).
 //!
 //! ## What this crate must never do
 //! - I/O, sleeps, threads or clocks of its own: time is a number of milliseconds the driver
@@ -22,6 +23,7 @@ extern crate alloc;
 pub mod chip;
 pub mod error;
 pub mod flasher;
+pub mod image;
 pub mod packet;
 pub mod reset;
 pub mod slip;

@@ -1,21 +1,30 @@
 //! `ferrite flash`, `chip-info`, `read-flash`, `erase`: Espressif chips over their serial ROM
-//! loader, with the protocol in `ferrite-flasher` and the port (tty or PTY) here.
+//! loader, with the protocol in `ferrite-flasher` and the port (tty or PTY) here; and
+//! `ferrite image` (image_cmd.rs), which builds images without a chip.
+//!
+//! `ferrite flash PORT FILE` takes an ELF, an app image, a merged image or a raw binary: once
+//! the chip answered, `ferrite-esp-image` plans what goes where (ELF: bootloader, partition
+//! table and app; header flash parameters patched as asked), each part is written (only the
+//! blocks that differ, MD5-verified), then the chip is reset into its firmware (`--after`).
 //!
 //! Output: progress and notes on stderr; the result (chip facts, the write summary with its
 //! block counts) on stdout. Exit status 0 ok, 1 the device or the port failed, 2 bad usage.
-//! Must never: write an image that does not fit, or report success for a write whose MD5 the
-//! chip did not confirm (the flasher verifies every written range).
+//! Must never: write an image that does not fit, or is built for another chip, or report
+//! success for a write whose MD5 the chip did not confirm (the flasher verifies every written
+//! range).
 
+mod image_cmd;
 mod options;
 mod port;
 mod session;
 
+use ferrite_esp_image::{identify, FileKind, FlashParams};
 use ferrite_flasher::flasher::{Config, Done, Task};
 
-use options::{Action, Options};
+use options::{Action, After, Options};
 
 /// The commands this module handles.
-pub const COMMANDS: &[&str] = &["flash", "chip-info", "read-flash", "erase"];
+pub const COMMANDS: &[&str] = &["flash", "chip-info", "read-flash", "erase", "image"];
 
 const EXIT_OK: i32 = 0;
 const EXIT_FAILED: i32 = 1;
@@ -24,6 +33,9 @@ const EXIT_USAGE: i32 = 2;
 /// Run `ferrite <command> …` (`args[0]` is the command).
 pub fn main(args: &[String]) -> i32 {
     let cmd = args.first().cloned().unwrap_or_default();
+    if cmd == "image" {
+        return image_cmd::main(args);
+    }
     let opts = match options::parse(args) {
         Ok(o) => o,
         Err(e) => {
@@ -54,8 +66,16 @@ fn hex_mac(mac: Option<[u8; 6]>) -> String {
 fn run(opts: &Options) -> Result<(), String> {
     // Read the image first: a missing file should not cost a connection.
     let image = match &opts.action {
-        Action::Flash { image, .. } => {
-            Some(std::fs::read(image).map_err(|e| format!("cannot read {image}: {e}"))?)
+        Action::Flash { image, offset, .. } => {
+            let bytes = std::fs::read(image).map_err(|e| format!("cannot read {image}: {e}"))?;
+            let kind = identify(&bytes);
+            if kind == FileKind::Raw && offset.is_none() {
+                return Err(format!(
+                    "{image} is neither an ELF nor an ESP image, so where it goes is not known: \
+                     give the flash offset (e.g. --offset 0x10000)"
+                ));
+            }
+            Some((bytes, kind))
         }
         _ => None,
     };
@@ -66,7 +86,7 @@ fn run(opts: &Options) -> Result<(), String> {
         target_baud: opts.baud,
         use_stub: !opts.no_stub,
         compress: !opts.no_compress,
-        flash_size: opts.flash_size,
+        flash_size: opts.flash_size.bound(),
         expect_chip: opts.chip,
         resets,
         ..Config::default()
@@ -101,28 +121,75 @@ fn run(opts: &Options) -> Result<(), String> {
         Action::Flash {
             image: path,
             offset,
+            mode,
+            freq,
+            after,
         } => {
-            let data = image.unwrap_or_default();
-            let started = std::time::Instant::now();
-            let rep = match s.run(Task::Write {
-                offset: *offset,
-                data,
-            })? {
-                Done::Written(r) => r,
-                other => return Err(format!("unexpected result {other:?}")),
+            let (file, kind) = image.unwrap_or_else(|| (Vec::new(), FileKind::Raw));
+            let params = FlashParams {
+                mode: *mode,
+                freq: *freq,
+                size: opts.flash_size.header(info.flash_size),
             };
-            println!(
-                "flashed {path} at {:#x}: {} bytes, {} blocks, {} written, {} unchanged; \
-                 verified (MD5); {} bytes sent in {:.2}s",
-                rep.offset,
-                rep.len,
-                rep.blocks_total,
-                rep.blocks_written,
-                rep.blocks_total - rep.blocks_written,
-                rep.bytes_sent,
-                started.elapsed().as_secs_f64()
+            let segments =
+                ferrite_esp_image::plan(&file, info.chip, info.flash_size, &params, *offset)
+                    .map_err(|e| e.to_string())?;
+            eprintln!(
+                "{path}: {} for the {}, {} part{} to write",
+                match kind {
+                    FileKind::Elf => "ELF",
+                    FileKind::AppImage { .. } => "app image",
+                    FileKind::MergedImage { .. } => "merged image",
+                    FileKind::Raw => "raw binary",
+                },
+                info.chip.name(),
+                segments.len(),
+                if segments.len() == 1 { "" } else { "s" }
             );
-            s.hard_reset();
+            let (mut blocks, mut written) = (0, 0);
+            for seg in segments {
+                let (what, len) = (seg.what, seg.data.len());
+                eprintln!("writing the {what} at {:#x} ({len} bytes)", seg.offset);
+                let started = std::time::Instant::now();
+                let rep = match s.run(Task::Write {
+                    offset: seg.offset,
+                    data: seg.data,
+                })? {
+                    Done::Written(r) => r,
+                    other => return Err(format!("unexpected result {other:?}")),
+                };
+                blocks += rep.blocks_total;
+                written += rep.blocks_written;
+                println!(
+                    "flashed {path} ({what}) at {:#x}: {} bytes, {} blocks, {} written, {} \
+                     unchanged; verified (MD5); {} bytes sent in {:.2}s",
+                    rep.offset,
+                    rep.len,
+                    rep.blocks_total,
+                    rep.blocks_written,
+                    rep.blocks_total - rep.blocks_written,
+                    rep.bytes_sent,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            println!(
+                "total: {blocks} blocks, {written} written, {} unchanged",
+                blocks - written
+            );
+            match after {
+                After::HardReset => {
+                    s.run(Task::HardReset)?;
+                    if resets {
+                        eprintln!("reset the chip: it runs its firmware now");
+                    } else {
+                        eprintln!(
+                            "this port has no DTR/RTS lines: press RESET (EN) on the board to \
+                             run the new firmware"
+                        );
+                    }
+                }
+                After::NoReset => eprintln!("left the chip in its loader (--after no-reset)"),
+            }
         }
         Action::ReadFlash { offset, len, out } => {
             let data = match s.run(Task::Read {

@@ -1,14 +1,70 @@
-//! Parsing of `ferrite flash`, `chip-info`, `read-flash` and `erase` (by hand, like cli.rs).
+//! Parsing of `ferrite flash`, `chip-info`, `read-flash` and `erase` (by hand, like cli.rs), and
+//! of the flash-parameter options `ferrite image` shares.
 
+use ferrite_flasher::image::{FlashFreq, FlashMode};
 use ferrite_flasher::Chip;
+
+/// What `--flash-size` says.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FlashSizeArg {
+    /// Not given, or `keep`: the write bound is the detected size; image headers keep theirs.
+    #[default]
+    Keep,
+    /// `detect`: the write bound is the detected size, and image headers get it too.
+    Detect,
+    /// A size: the write bound, and what image headers get.
+    Bytes(u32),
+}
+
+impl FlashSizeArg {
+    /// The size to bound writes by, when one was given (`None`: detect it).
+    pub fn bound(self) -> Option<u32> {
+        match self {
+            FlashSizeArg::Bytes(b) => Some(b),
+            FlashSizeArg::Keep | FlashSizeArg::Detect => None,
+        }
+    }
+
+    /// The size to put into image headers, given the flash size in use (`None`: keep).
+    pub fn header(self, in_use: u32) -> Option<u32> {
+        match self {
+            FlashSizeArg::Keep => None,
+            FlashSizeArg::Detect => Some(in_use),
+            FlashSizeArg::Bytes(b) => Some(b),
+        }
+    }
+}
+
+/// What to do after `ferrite flash` wrote everything (`--after`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum After {
+    /// Pulse EN so the chip runs the new firmware.
+    #[default]
+    HardReset,
+    /// Leave the chip in the loader.
+    NoReset,
+}
 
 /// Which command.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
-    Flash { image: String, offset: u32 },
+    /// `offset`: where an app image or raw file goes (`None`: where its kind says).
+    Flash {
+        image: String,
+        offset: Option<u32>,
+        mode: Option<FlashMode>,
+        freq: Option<FlashFreq>,
+        after: After,
+    },
     ChipInfo,
-    ReadFlash { offset: u32, len: u32, out: String },
-    Erase { region: Option<(u32, u32)> },
+    ReadFlash {
+        offset: u32,
+        len: u32,
+        out: String,
+    },
+    Erase {
+        region: Option<(u32, u32)>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,8 +76,7 @@ pub struct Options {
     pub no_stub: bool,
     pub no_compress: bool,
     pub chip: Option<Chip>,
-    /// `None`: detect it.
-    pub flash_size: Option<u32>,
+    pub flash_size: FlashSizeArg,
 }
 
 /// A number: decimal, `0x` hex, or with a `k`/`m` suffix (powers of 1024).
@@ -40,18 +95,70 @@ pub fn parse_number(s: &str) -> Result<u32, String> {
     u32::try_from(v).map_err(|_| bad())
 }
 
+/// `--flash-mode`: `qio`, `qout`, `dio`, `dout` or `keep` (`None`).
+pub fn parse_flash_mode(s: &str) -> Result<Option<FlashMode>, String> {
+    if s.eq_ignore_ascii_case("keep") {
+        return Ok(None);
+    }
+    FlashMode::from_name(s)
+        .map(Some)
+        .ok_or_else(|| format!("unknown flash mode `{s}` (qio, qout, dio, dout or keep)"))
+}
+
+/// `--flash-freq`: `80m`, `40m`, … or `keep` (`None`). Whether the chip takes it is checked
+/// once the chip is known.
+pub fn parse_flash_freq(s: &str) -> Result<Option<FlashFreq>, String> {
+    if s.eq_ignore_ascii_case("keep") {
+        return Ok(None);
+    }
+    FlashFreq::from_name(s).map(Some).ok_or_else(|| {
+        format!(
+            "unknown flash frequency `{s}` (80m, 60m, 48m, 40m, 30m, 26m, 24m, 20m, 16m, 15m, \
+             12m or keep)"
+        )
+    })
+}
+
+/// `--flash-size`: a size (`4m`, `0x400000`), `keep` or `detect`.
+pub fn parse_flash_size(s: &str) -> Result<FlashSizeArg, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "keep" => Ok(FlashSizeArg::Keep),
+        "detect" => Ok(FlashSizeArg::Detect),
+        _ => {
+            let b = parse_number(s)?;
+            if b == 0 {
+                return Err("the flash size must be positive".into());
+            }
+            Ok(FlashSizeArg::Bytes(b))
+        }
+    }
+}
+
+/// `--chip`.
+pub fn parse_chip(v: &str) -> Result<Chip, String> {
+    Chip::from_name(v).ok_or_else(|| {
+        format!(
+            "unknown chip `{v}` (known: esp8266, esp32, esp32s2, esp32s3, esp32c2, esp32c3, \
+             esp32c6, esp32h2)"
+        )
+    })
+}
+
 /// Parse the arguments after `ferrite` (the first one is the command).
 pub fn parse(args: &[String]) -> Result<Options, String> {
     let Some(cmd) = args.first() else {
         return Err("missing command".into());
     };
     let mut positional = Vec::new();
-    let mut offset = 0u32;
+    let mut offset = None;
     let mut baud = None;
     let mut no_stub = false;
     let mut no_compress = false;
     let mut chip = None;
-    let mut flash_size = None;
+    let mut flash_size = FlashSizeArg::Keep;
+    let mut mode = None;
+    let mut freq = None;
+    let mut after = After::HardReset;
     let mut it = args[1..].iter();
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -60,7 +167,20 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 .ok_or_else(|| format!("`{name}` needs a value"))
         };
         match a.as_str() {
-            "--offset" if cmd == "flash" => offset = parse_number(&value("--offset")?)?,
+            "--offset" if cmd == "flash" => offset = Some(parse_number(&value("--offset")?)?),
+            "--flash-mode" if cmd == "flash" => mode = parse_flash_mode(&value("--flash-mode")?)?,
+            "--flash-freq" if cmd == "flash" => freq = parse_flash_freq(&value("--flash-freq")?)?,
+            "--after" if cmd == "flash" => {
+                after = match value("--after")?.as_str() {
+                    "hard-reset" => After::HardReset,
+                    "no-reset" => After::NoReset,
+                    other => {
+                        return Err(format!(
+                            "unknown `--after {other}` (hard-reset or no-reset)"
+                        ))
+                    }
+                }
+            }
             "--baud" => {
                 let b = parse_number(&value("--baud")?)?;
                 if b == 0 {
@@ -70,16 +190,8 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--no-stub" => no_stub = true,
             "--no-compress" if cmd == "flash" => no_compress = true,
-            "--chip" => {
-                let v = value("--chip")?;
-                chip = Some(Chip::from_name(&v).ok_or_else(|| {
-                    format!(
-                        "unknown chip `{v}` (known: esp8266, esp32, esp32s2, esp32s3, esp32c2, \
-                         esp32c3, esp32c6, esp32h2)"
-                    )
-                })?);
-            }
-            "--flash-size" => flash_size = Some(parse_number(&value("--flash-size")?)?),
+            "--chip" => chip = Some(parse_chip(&value("--chip")?)?),
+            "--flash-size" => flash_size = parse_flash_size(&value("--flash-size")?)?,
             s if s.starts_with("--") => return Err(format!("unknown option `{s}` for `{cmd}`")),
             _ => positional.push(a.clone()),
         }
@@ -92,8 +204,11 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
         "flash" => Action::Flash {
             image: pos
                 .next()
-                .ok_or("`ferrite flash` needs an IMAGE.bin after the PORT")?,
+                .ok_or("`ferrite flash` needs a FILE (.elf or .bin) after the PORT")?,
             offset,
+            mode,
+            freq,
+            after,
         },
         "chip-info" => Action::ChipInfo,
         "read-flash" => {
@@ -165,7 +280,10 @@ mod tests {
             o.action,
             Action::Flash {
                 image: "fw.bin".into(),
-                offset: 0x10000
+                offset: Some(0x10000),
+                mode: None,
+                freq: None,
+                after: After::HardReset,
             }
         );
         assert_eq!(
@@ -213,5 +331,55 @@ mod tests {
         assert!(p(&["chip-info", "P", "--offset", "0"]).is_err());
         assert!(p(&["chip-info", "P", "--chip", "esp99"]).is_err());
         assert!(p(&["flash", "P", "f", "--baud", "0"]).is_err());
+        assert!(p(&["flash", "P", "f", "--flash-mode", "fast"]).is_err());
+        assert!(p(&["flash", "P", "f", "--flash-freq", "81m"]).is_err());
+        assert!(p(&["flash", "P", "f", "--flash-size", "0"]).is_err());
+        assert!(p(&["flash", "P", "f", "--after", "soft-reset"]).is_err());
+        assert!(p(&["read-flash", "P", "0", "4", "o", "--flash-mode", "dio"]).is_err());
+    }
+
+    #[test]
+    fn flash_parameters() {
+        let o = p(&[
+            "flash",
+            "P",
+            "fw.elf",
+            "--flash-mode",
+            "qio",
+            "--flash-freq",
+            "80m",
+            "--flash-size",
+            "detect",
+            "--after",
+            "no-reset",
+        ])
+        .unwrap();
+        assert_eq!(
+            o.action,
+            Action::Flash {
+                image: "fw.elf".into(),
+                offset: None,
+                mode: Some(FlashMode::Qio),
+                freq: Some(FlashFreq::F80m),
+                after: After::NoReset,
+            }
+        );
+        assert_eq!(o.flash_size, FlashSizeArg::Detect);
+        assert_eq!(o.flash_size.bound(), None);
+        assert_eq!(o.flash_size.header(4 << 20), Some(4 << 20));
+        let o = p(&[
+            "flash",
+            "P",
+            "f",
+            "--flash-mode",
+            "keep",
+            "--flash-size",
+            "2m",
+        ])
+        .unwrap();
+        assert!(matches!(o.action, Action::Flash { mode: None, .. }));
+        assert_eq!(o.flash_size, FlashSizeArg::Bytes(2 << 20));
+        assert_eq!(o.flash_size.bound(), Some(2 << 20));
+        assert_eq!(FlashSizeArg::Keep.header(4 << 20), None);
     }
 }

@@ -1,12 +1,16 @@
 //! Drives the sans-IO [`Flasher`] over a [`Port`]: writes what it sends, feeds what arrives,
-//! carries out baud changes and reset sequences, prints progress lines on stderr.
+//! carries out baud changes and modem-line settings at once, prints progress lines on stderr.
+//! After a hard reset ([`Done::Reset`]) it puts the port back to the firmware's 115200 baud.
+//!
+//! Must never: sleep (the waits of a reset sequence are the flasher's deadlines, waited for
+//! by reading the port until then).
 
 use std::time::{Duration, Instant};
 
 use ferrite_flasher::flasher::{Config, Done, Output, Progress, Stage, Task};
 use ferrite_flasher::{reset, Flasher};
 
-use super::port::Port;
+use super::port::{self, Port};
 
 /// How long a single write to the port may block.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -67,28 +71,17 @@ impl Session {
         );
     }
 
-    fn reset(&mut self, steps: &[reset::Step]) {
+    /// Set DTR, then RTS, where given (a port without modem lines has none to set). A line
+    /// that cannot be set is reported, not fatal: the chip may be in download mode by hand.
+    fn set_lines(&mut self, dtr: Option<bool>, rts: Option<bool>) {
         if !self.port.has_lines {
             return;
         }
-        for s in steps {
-            let r = s
-                .dtr
-                .map_or(Ok(()), |v| self.port.set_dtr(v))
-                .and_then(|_| s.rts.map_or(Ok(()), |v| self.port.set_rts(v)));
-            if let Err(e) = r {
-                eprintln!("reset: {e}");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(u64::from(s.wait_ms)));
-        }
-    }
-
-    /// Pulse EN so the chip runs its firmware (when the port has modem lines).
-    pub fn hard_reset(&mut self) {
-        if self.port.has_lines {
-            eprintln!("resetting the chip");
-            self.reset(reset::HARD_RESET);
+        let r = dtr
+            .map_or(Ok(()), |v| self.port.set_dtr(v))
+            .and_then(|_| rts.map_or(Ok(()), |v| self.port.set_rts(v)));
+        if let Err(e) = r {
+            eprintln!("setting the modem lines: {e}");
         }
     }
 
@@ -109,9 +102,16 @@ impl Session {
                         .port
                         .set_baud(b)
                         .map_err(|e| format!("setting {b} baud: {e}"))?,
-                    Output::Reset(steps) => self.reset(steps),
+                    Output::SetLines { dtr, rts } => self.set_lines(dtr, rts),
                     Output::Progress(p) => self.progress(p),
                     Output::Note(s) => eprintln!("{s}"),
+                    Output::Done(Done::Reset) => {
+                        // The firmware talks at the ROM's rate, not at a changed one.
+                        self.port
+                            .set_baud(port::ROM_BAUD)
+                            .map_err(|e| format!("setting {} baud: {e}", port::ROM_BAUD))?;
+                        return Ok(Done::Reset);
+                    }
                     Output::Done(d) => return Ok(d),
                     Output::Failed(e) => {
                         let mut msg = e.to_string();

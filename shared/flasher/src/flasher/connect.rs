@@ -1,22 +1,46 @@
-//! Connecting: SYNC (with reset sequences between rounds), chip detection by security-info
-//! chip id or magic value, the MAC, uploading and starting the stub, SPI attach, the flash id
-//! and size, SPI parameters, the baud-rate change with its fallback.
+//! Connecting: SYNC (each round of them after a reset sequence into the download mode, played
+//! out as [`Output::SetLines`] with the flasher's own waits; a SYNC's timeout counts from when
+//! it is sent, after the sequence), chip detection by security-info chip id or magic value, the
+//! MAC, uploading and starting the stub (MEM_DATA blocks retried), SPI attach, the flash id and
+//! size, SPI parameters, the baud-rate change with its fallback.
 //!
 //! Must never: report a connection before the chip answered every step.
 
 use super::*;
 
 impl Flasher {
+    /// SYNC attempt `attempt`, after a reset sequence when a new round begins.
     pub(super) fn send_sync(&mut self, attempt: u32, now: u64) -> Job {
         if self.cfg.resets && attempt.is_multiple_of(SYNCS_PER_RESET) {
             // Alternate the two ways into the download mode, as esptool does.
+            let [first, second] = reset::download_sequences(self.cfg.usb_id);
             let seq = if (attempt / SYNCS_PER_RESET).is_multiple_of(2) {
-                reset::CLASSIC
+                first
             } else {
-                reset::USB_SERIAL_JTAG
+                second
             };
-            self.out.push_back(Output::Reset(seq));
+            return self.reset_step(attempt, seq, 0, now);
         }
+        self.sync_now(attempt, now)
+    }
+
+    /// Go on with the reset sequence `seq` at `step`; SYNC once it is over.
+    fn reset_step(&mut self, attempt: u32, seq: &'static [Step], step: usize, now: u64) -> Job {
+        match self.set_lines(seq, step, now) {
+            Some(next) => Job::Connect(ConnectPhase::Reset {
+                attempt,
+                seq,
+                step: next,
+            }),
+            None => {
+                // What the chip printed while it booted is not an answer.
+                self.decoder.reset();
+                self.sync_now(attempt, now)
+            }
+        }
+    }
+
+    fn sync_now(&mut self, attempt: u32, now: u64) -> Job {
         self.request(op::SYNC, &packet::sync_payload(), 0, SYNC_TIMEOUT, now);
         Job::Connect(ConnectPhase::Sync { attempt })
     }
@@ -40,6 +64,9 @@ impl Flasher {
         }
         match (phase, input) {
             (P::Sync { .. }, Input::Start) => self.send_sync(0, now),
+            (P::Reset { attempt, seq, step }, Input::Wake) => {
+                self.reset_step(attempt, seq, step, now)
+            }
             (P::Sync { attempt }, Input::Timeout) => {
                 let next = attempt + 1;
                 if next >= self.cfg.sync_attempts {
@@ -115,13 +142,25 @@ impl Flasher {
                 if let Err(e) = Self::check(&resp, 0) {
                     return self.fail(e);
                 }
-                self.mem_data(seg, 0, now)
+                self.mem_data(seg, 0, 0, now)
             }
-            (P::MemData { seg, seq }, Input::Response(resp)) => {
+            (P::MemData { seg, seq, attempt }, Input::Response(resp)) => {
                 if let Err(e) = Self::check(&resp, 0) {
+                    if self.retry_block("MEM_DATA", seq, attempt, &e) {
+                        return self.mem_data(seg, seq, attempt + 1, now);
+                    }
                     return self.fail(e);
                 }
-                self.mem_data(seg, seq + 1, now)
+                self.mem_data(seg, seq + 1, 0, now)
+            }
+            (P::MemData { seg, seq, attempt }, Input::Timeout) => {
+                let e = Error::Timeout {
+                    command: "uploading the flasher stub",
+                };
+                if self.retry_block("MEM_DATA", seq, attempt, &e) {
+                    return self.mem_data(seg, seq, attempt + 1, now);
+                }
+                self.fail(e)
             }
             (P::MemEnd, Input::Response(resp)) => {
                 if let Err(e) = Self::check(&resp, 0) {
@@ -256,7 +295,7 @@ impl Flasher {
                 .fail(Error::Timeout {
                     command: "attaching the SPI flash",
                 }),
-            (P::MemBegin { .. } | P::MemData { .. }, Input::Timeout) => self.fail(Error::Timeout {
+            (P::MemBegin { .. }, Input::Timeout) => self.fail(Error::Timeout {
                 command: "uploading the flasher stub",
             }),
             (phase, _) => Job::Connect(phase),
@@ -330,7 +369,9 @@ impl Flasher {
         Job::Connect(ConnectPhase::MemBegin { seg })
     }
 
-    pub(super) fn mem_data(&mut self, seg: usize, seq: usize, now: u64) -> Job {
+    /// Send block `seq` of stub segment `seg` (send `attempt + 1` of it); after the last block
+    /// the next segment begins.
+    pub(super) fn mem_data(&mut self, seg: usize, seq: usize, attempt: u32, now: u64) -> Job {
         let Some(segs) = self.chip.and_then(Self::stub_segments) else {
             return self.fail(Error::NotConnected);
         };
@@ -342,10 +383,12 @@ impl Flasher {
         let end = (start + RAM_BLOCK).min(bytes.len());
         let pkt = packet::data_command(op::MEM_DATA, seq as u32, &bytes[start..end]);
         self.send_packet(op::MEM_DATA, pkt, DEFAULT_TIMEOUT, now);
-        let total: usize = segs.iter().map(|s| s.1.len()).sum();
-        let done = segs[..seg.min(2)].iter().map(|s| s.1.len()).sum::<usize>() + end;
-        self.progress(Stage::Stub, done as u64, total as u64);
-        Job::Connect(ConnectPhase::MemData { seg, seq })
+        if attempt == 0 {
+            let total: usize = segs.iter().map(|s| s.1.len()).sum();
+            let done = segs[..seg.min(2)].iter().map(|s| s.1.len()).sum::<usize>() + end;
+            self.progress(Stage::Stub, done as u64, total as u64);
+        }
+        Job::Connect(ConnectPhase::MemData { seg, seq, attempt })
     }
 
     pub(super) fn after_stub(&mut self, now: u64) -> Job {

@@ -1,11 +1,16 @@
-//! The flasher state machine: connect (sync, detect the chip, read the MAC, run the stub,
-//! attach the flash, change the baud rate), then write, read or erase flash — one [`Task`] at
-//! a time.
+//! The flasher state machine: connect (reset into the download mode, sync, detect the chip,
+//! read the MAC, run the stub, attach the flash, change the baud rate), then write, read or
+//! erase flash, or reset the chip into its firmware — one [`Task`] at a time.
 //!
 //! The driver loop: [`Flasher::start`] a task; write every [`Output::Send`] to the port, carry
-//! out [`Output::SetBaud`] and [`Output::Reset`], show [`Output::Progress`]/[`Output::Note`];
+//! out [`Output::SetBaud`] and [`Output::SetLines`] at once (never sleeping: the waits of a
+//! reset sequence are the flasher's own deadlines), show [`Output::Progress`]/[`Output::Note`];
 //! [`Flasher::feed`] what the port returns; call [`Flasher::poll`] again after input or when
 //! [`Flasher::deadline`] passes; a task ends with [`Output::Done`] or [`Output::Failed`].
+//!
+//! Data blocks (MEM_DATA, FLASH_DATA, FLASH_DEFL_DATA) whose response is a failure status or
+//! does not come in time are sent again with the same sequence number, up to
+//! [`WRITE_BLOCK_ATTEMPTS`] in all (esptool's `WRITE_BLOCK_ATTEMPTS`), each retry a note.
 //!
 //! Writes always compare first (MD5 of the whole region, then of each 4 KiB block when it
 //! differs), write only the blocks that differ and verify every written range by MD5. A
@@ -24,7 +29,7 @@ use md5::{Digest, Md5};
 use crate::chip::{Chip, MAGIC_REG};
 use crate::error::Error;
 use crate::packet::{self, op, Response};
-use crate::reset;
+use crate::reset::{self, Step};
 use crate::slip::{self, Decoded, Decoder};
 use crate::stub;
 
@@ -60,6 +65,8 @@ const SPIFLASH_RDID: u32 = 0x9F;
 const SPI_POLLS: u8 = 10;
 /// SYNC attempts per reset.
 const SYNCS_PER_RESET: u32 = 5;
+/// How often a data block is sent before its task fails (esptool's `WRITE_BLOCK_ATTEMPTS`).
+pub const WRITE_BLOCK_ATTEMPTS: u32 = 3;
 
 /// esptool's `timeout_per_mb`: scaled by size, never below the default.
 fn timeout_per_mb(per_mb: u64, size: u64) -> u64 {
@@ -88,8 +95,14 @@ pub struct Config {
     pub expect_chip: Option<Chip>,
     /// How many SYNCs to try before giving up.
     pub sync_attempts: u32,
-    /// Ask the driver to pulse DTR/RTS into the download mode between SYNC rounds.
+    /// Reset the chip into the download mode (DTR/RTS as [`Output::SetLines`]) before every
+    /// round of SYNCs. `false`: no [`Output::SetLines`] while connecting (a port without modem
+    /// lines; the chip is put into the download mode by hand).
     pub resets: bool,
+    /// The USB vendor and product id of the port, when known. Espressif's USB-Serial-JTAG
+    /// ([`reset::USB_SERIAL_JTAG_ID`]) gets its own reset sequence first; anything else the
+    /// classic one (they alternate between SYNC rounds either way).
+    pub usb_id: Option<(u16, u16)>,
 }
 
 impl Default for Config {
@@ -103,6 +116,7 @@ impl Default for Config {
             expect_chip: None,
             sync_attempts: 35,
             resets: true,
+            usb_id: None,
         }
     }
 }
@@ -136,6 +150,10 @@ pub enum Task {
         value: u32,
         mask: u32,
     },
+    /// Pulse EN ([`reset::HARD_RESET`]) so the chip leaves the loader and runs its firmware;
+    /// ends with [`Done::Reset`]. Allowed connected or not, and regardless of
+    /// [`Config::resets`] (a driver without modem lines ignores the [`Output::SetLines`]).
+    HardReset,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,6 +209,11 @@ pub enum Done {
     Erased,
     Register(u32),
     RegisterWritten,
+    /// The chip was reset into its firmware ([`Task::HardReset`]). The firmware talks at its
+    /// own rate (115200 baud for Espressif's bootloader and most firmware): the driver sets its
+    /// port back to that — the flasher emits no [`Output::SetBaud`] for it. The flasher is not
+    /// connected any more ([`Task::Connect`] again; [`Flasher::baud`] is [`Config::baud`] again).
+    Reset,
 }
 
 /// What the driver must do or show.
@@ -200,8 +223,13 @@ pub enum Output {
     Send(Vec<u8>),
     /// Switch the port to this baud rate now (after everything sent before went out).
     SetBaud(u32),
-    /// Carry out this modem-line sequence now.
-    Reset(&'static [reset::Step]),
+    /// Set these modem lines now, DTR first, then RTS (`None`: leave that line as it is). The
+    /// flasher waits between the steps of a reset sequence by its own deadline: the driver
+    /// carries this out at once and never sleeps. A port without modem lines ignores it.
+    SetLines {
+        dtr: Option<bool>,
+        rts: Option<bool>,
+    },
     Progress(Progress),
     /// A line for a person (what is happening, a fallback taken).
     Note(String),
@@ -230,6 +258,12 @@ enum Input {
 
 #[derive(Debug)]
 enum ConnectPhase {
+    /// Playing out a reset sequence before SYNC `attempt`; `step` is the next step.
+    Reset {
+        attempt: u32,
+        seq: &'static [Step],
+        step: usize,
+    },
     Sync {
         attempt: u32,
     },
@@ -244,6 +278,8 @@ enum ConnectPhase {
     MemData {
         seg: usize,
         seq: usize,
+        /// Sends of this block so far, less one.
+        attempt: u32,
     },
     MemEnd,
     Ohai,
@@ -272,9 +308,15 @@ enum ConnectPhase {
 #[derive(Debug)]
 enum WritePhase {
     WholeMd5,
-    BlockMd5 { block: u32 },
+    BlockMd5 {
+        block: u32,
+    },
     Begin,
-    Data { seq: usize },
+    /// Packet `seq` sent; `attempt`: sends of it so far, less one.
+    Data {
+        seq: usize,
+        attempt: u32,
+    },
     Verify,
 }
 
@@ -318,7 +360,13 @@ enum Job {
     Write(WriteJob),
     Read(ReadJob),
     Erase,
-    Register { write: bool },
+    Register {
+        write: bool,
+    },
+    /// Playing out [`reset::HARD_RESET`]; `step` is the next step.
+    HardReset {
+        step: usize,
+    },
 }
 
 /// The protocol state machine. See the module docs for the driver loop.
@@ -383,7 +431,8 @@ impl Flasher {
         !matches!(self.job, Job::Idle)
     }
 
-    /// Begin a task. Refused while another runs, and (except `Connect`) before connecting.
+    /// Begin a task. Refused while another runs, and (except `Connect` and `HardReset`) before
+    /// connecting.
     pub fn start(&mut self, task: Task, now: u64) -> Result<(), Error> {
         if self.busy() {
             return Err(Error::Busy);
@@ -393,6 +442,11 @@ impl Flasher {
                 self.connected = false;
                 self.stub = false;
                 Job::Connect(ConnectPhase::Sync { attempt: 0 })
+            }
+            Task::HardReset => {
+                self.connected = false;
+                self.stub = false;
+                Job::HardReset { step: 0 }
             }
             _ if !self.connected => return Err(Error::NotConnected),
             Task::Write { offset, data } => Job::Write(self.write_job(offset, data)?),
@@ -551,6 +605,37 @@ impl Flasher {
         });
     }
 
+    /// Emit `steps[from..]` as [`Output::SetLines`] up to the first step that must be waited
+    /// for, whose wait becomes the wake-up. Returns the step to go on from at the wake-up, or
+    /// `None` when the sequence is over.
+    fn set_lines(&mut self, steps: &'static [Step], from: usize, now: u64) -> Option<usize> {
+        for (i, s) in steps.iter().enumerate().skip(from) {
+            self.out.push_back(Output::SetLines {
+                dtr: s.dtr,
+                rts: s.rts,
+            });
+            if s.wait_ms > 0 {
+                self.wake_at = Some(now.saturating_add(u64::from(s.wait_ms)));
+                return Some(i + 1);
+            }
+        }
+        None
+    }
+
+    /// Data block `seq` of `command` failed (`why`) on send `attempt + 1`: whether to send it
+    /// again (with a note saying so) or give up.
+    fn retry_block(&mut self, command: &str, seq: usize, attempt: u32, why: &Error) -> bool {
+        if attempt + 1 >= WRITE_BLOCK_ATTEMPTS {
+            return false;
+        }
+        self.note(format!(
+            "{command} block {seq} failed ({why}); sending it again (attempt {} of \
+             {WRITE_BLOCK_ATTEMPTS})",
+            attempt + 2
+        ));
+        true
+    }
+
     fn note(&mut self, s: String) {
         self.out.push_back(Output::Note(s));
     }
@@ -615,6 +700,17 @@ impl Flasher {
                     command: if write { "WRITE_REG" } else { "READ_REG" },
                 }),
                 _ => Job::Register { write },
+            },
+            Job::HardReset { step } => match input {
+                Input::Start | Input::Wake => match self.set_lines(reset::HARD_RESET, step, now) {
+                    Some(next) => Job::HardReset { step: next },
+                    None => {
+                        self.decoder.reset();
+                        self.baud = self.cfg.baud;
+                        self.finish(Done::Reset)
+                    }
+                },
+                _ => Job::HardReset { step },
             },
         };
     }

@@ -8,6 +8,16 @@ use alloc::vec;
 
 const ROM_SYNC: u32 = 0x2012_0707;
 
+/// What goes wrong with a data command (MEM_DATA, FLASH_DATA, FLASH_DEFL_DATA) of
+/// [`Device::fault_op`] and a given sequence number.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// Lost on the wire: never processed, never answered.
+    Lost,
+    /// Answered with a failure status (bad checksum), not processed.
+    Refused,
+}
+
 /// A pretend chip: answers like an ESP32-C3 ROM (4 status bytes) or its stub (2).
 struct Device {
     chip_id: Option<u32>,
@@ -25,6 +35,14 @@ struct Device {
     /// Flip a byte of what FLASH_DATA/FLASH_DEFL_DATA write (a broken flash).
     corrupt_writes: bool,
     commands: Vec<u8>,
+    /// Faults for data commands with op `fault_op`: each (sequence number, fault) applies to
+    /// one command with that number, in order.
+    fault_op: u8,
+    faults: Vec<(u32, Fault)>,
+    /// Sequence numbers of the data commands received (and not lost), in order.
+    data_seqs: Vec<(u8, u32)>,
+    /// Times EN was pulled low (RTS set), which resets the chip.
+    resets: u32,
 }
 
 impl Device {
@@ -41,6 +59,19 @@ impl Device {
             regs: Vec::new(),
             polls: 0,
             commands: Vec::new(),
+            fault_op: 0,
+            faults: Vec::new(),
+            data_seqs: Vec::new(),
+            resets: 0,
+        }
+    }
+
+    /// The modem lines changed: RTS set holds EN low, which resets the chip (the stub is gone).
+    fn lines(&mut self, _dtr: Option<bool>, rts: Option<bool>) {
+        if rts == Some(true) {
+            self.resets += 1;
+            self.stub = false;
+            self.dec.reset();
         }
     }
 
@@ -147,6 +178,18 @@ impl Device {
                     self.reply(op, 0, &[], 0, 0)
                 }
                 op::FLASH_DEFL_DATA | op::FLASH_DATA | op::MEM_DATA => {
+                    let seq = Self::word(d, 1);
+                    let fault = self.faults.iter().position(|x| x.0 == seq);
+                    if let Some(i) = fault.filter(|_| op == self.fault_op) {
+                        match self.faults.remove(i).1 {
+                            Fault::Lost => continue,
+                            Fault::Refused => {
+                                out.extend(self.reply(op, 0, &[], 1, 0xC1));
+                                continue;
+                            }
+                        }
+                    }
+                    self.data_seqs.push((op, seq));
                     let n = Self::word(d, 0) as usize;
                     let payload = &d[16..16 + n];
                     if u32::from(packet::checksum(payload)) != Self::word(&f[4..8], 0) {
@@ -216,9 +259,13 @@ fn run(f: &mut Flasher, dev: &mut Device, task: Task, now: &mut u64) -> Vec<Outp
         let mut progressed = false;
         while let Some(o) = f.poll(*now) {
             progressed = true;
-            if let Output::Send(bytes) = &o {
-                let answer = dev.take(bytes);
-                f.feed(&answer, *now);
+            match &o {
+                Output::Send(bytes) => {
+                    let answer = dev.take(bytes);
+                    f.feed(&answer, *now);
+                }
+                Output::SetLines { dtr, rts } => dev.lines(*dtr, *rts),
+                _ => {}
             }
             let end = matches!(o, Output::Done(_) | Output::Failed(_));
             seen.push(o);
@@ -338,12 +385,12 @@ fn silence_is_no_answer_after_the_sync_attempts() {
     });
     let mut now = 0;
     f.start(Task::Connect, now).unwrap();
-    let mut resets = 0;
+    let mut lines = 0;
     let mut syncs = 0;
     loop {
         match f.poll(now) {
             Some(Output::Send(_)) => syncs += 1,
-            Some(Output::Reset(_)) => resets += 1,
+            Some(Output::SetLines { .. }) => lines += 1,
             Some(Output::Failed(e)) => {
                 assert_eq!(e, Error::NoAnswer { attempts: 3 });
                 break;
@@ -352,8 +399,11 @@ fn silence_is_no_answer_after_the_sync_attempts() {
             None => now = f.deadline().unwrap(),
         }
     }
-    assert_eq!((syncs, resets), (3, 1));
-    assert_eq!(now, 300, "three 100 ms SYNC timeouts");
+    assert_eq!((syncs, lines), (3, reset::CLASSIC.len()));
+    assert_eq!(
+        now, 450,
+        "the classic reset (100 + 50 ms), then three 100 ms SYNC timeouts"
+    );
 }
 
 fn write_and_check(stub: bool, compress: bool) {
@@ -700,4 +750,402 @@ fn an_image_for_another_chip_is_refused() {
         &mut now,
     );
     assert!(matches!(done(&outs), Done::Written(_)));
+}
+
+/// What a silent port sees while connecting: each output with the time it came out.
+fn silent_connect(cfg: Config) -> Vec<(u64, Output)> {
+    let mut f = Flasher::new(cfg);
+    let mut now = 1_000;
+    f.start(Task::Connect, now).unwrap();
+    let mut seen = Vec::new();
+    loop {
+        match f.poll(now) {
+            Some(o @ Output::Failed(_)) => {
+                seen.push((now, o));
+                return seen;
+            }
+            Some(o) => seen.push((now, o)),
+            None => {
+                let d = f.deadline().expect("a deadline while waiting");
+                assert!(d > now, "the deadline {d} is not after now {now}");
+                now = d;
+            }
+        }
+    }
+}
+
+fn lines_of(steps: &[reset::Step]) -> Vec<Output> {
+    steps
+        .iter()
+        .map(|s| Output::SetLines {
+            dtr: s.dtr,
+            rts: s.rts,
+        })
+        .collect()
+}
+
+/// The SetLines of each reset round (a round ends at the SYNC after it).
+fn reset_rounds(seen: &[(u64, Output)]) -> Vec<Vec<Output>> {
+    let mut rounds = Vec::new();
+    let mut cur = Vec::new();
+    for (_, o) in seen {
+        match o {
+            Output::SetLines { .. } => cur.push(o.clone()),
+            Output::Send(_) if !cur.is_empty() => rounds.push(core::mem::take(&mut cur)),
+            _ => {}
+        }
+    }
+    rounds
+}
+
+#[test]
+fn the_reset_is_waited_out_by_deadlines_and_the_sync_timeout_starts_after_it() {
+    let seen = silent_connect(Config {
+        sync_attempts: 1,
+        ..Config::default()
+    });
+    // CLASSIC: lines at 1000, wait 100, lines at 1100, wait 50, lines and SYNC at 1150; the SYNC
+    // times out 100 ms after it went out, not after the reset began.
+    let times: Vec<(u64, &str)> = seen
+        .iter()
+        .map(|(t, o)| {
+            let what = match o {
+                Output::SetLines { .. } => "lines",
+                Output::Send(_) => "send",
+                Output::Failed(_) => "failed",
+                _ => "other",
+            };
+            (*t, what)
+        })
+        .collect();
+    assert_eq!(
+        times,
+        vec![
+            (1000, "lines"),
+            (1100, "lines"),
+            (1150, "lines"),
+            (1150, "send"),
+            (1250, "failed")
+        ]
+    );
+    assert_eq!(reset_rounds(&seen), vec![lines_of(reset::CLASSIC)]);
+    let Output::Send(sync) = &seen[3].1 else {
+        panic!()
+    };
+    let mut dec = Decoder::new(256);
+    let frame = sync.iter().find_map(|b| match dec.push(*b) {
+        Some(Decoded::Frame(f)) => Some(f),
+        _ => None,
+    });
+    assert_eq!(frame.map(|f| f[1]), Some(op::SYNC));
+}
+
+#[test]
+fn no_lines_are_set_without_resets() {
+    let seen = silent_connect(Config {
+        sync_attempts: 6,
+        resets: false,
+        ..Config::default()
+    });
+    assert!(seen
+        .iter()
+        .all(|(_, o)| !matches!(o, Output::SetLines { .. })));
+    assert_eq!(seen.last().map(|s| s.0), Some(1_600), "six SYNCs, no waits");
+}
+
+#[test]
+fn usb_serial_jtag_gets_its_reset_first_and_the_sequences_alternate() {
+    let rounds = |usb_id| {
+        reset_rounds(&silent_connect(Config {
+            sync_attempts: 3 * SYNCS_PER_RESET,
+            usb_id,
+            ..Config::default()
+        }))
+    };
+    let jtag = lines_of(reset::USB_SERIAL_JTAG);
+    let classic = lines_of(reset::CLASSIC);
+    assert_eq!(
+        rounds(Some((0x303A, 0x1001))),
+        vec![jtag.clone(), classic.clone(), jtag.clone()]
+    );
+    let classic_first = vec![classic.clone(), jtag.clone(), classic];
+    assert_eq!(rounds(None), classic_first);
+    // A USB-UART bridge (CP2102): the classic wiring first.
+    assert_eq!(rounds(Some((0x10C4, 0xEA60))), classic_first);
+}
+
+#[test]
+fn a_reset_answered_during_its_waits_still_syncs_after_it() {
+    // Boot noise and a stray frame while the lines are being set change nothing; the chip in
+    // download mode answers the SYNC that follows.
+    let mut dev = Device::new(Some(5), 0);
+    let mut f = Flasher::new(Config {
+        resets: true,
+        ..cfg(false, true)
+    });
+    let mut now = 0;
+    f.start(Task::Connect, now).unwrap();
+    assert!(matches!(f.poll(now), Some(Output::SetLines { .. })));
+    assert_eq!(f.poll(now), None);
+    f.feed(b"ESP-ROM:esp32c3-api1-20210207\r\n", now);
+    f.feed(&slip::encode(&[1, op::SYNC, 0, 0, 0, 0, 0, 0]), now);
+    assert_eq!(
+        f.poll(now),
+        None,
+        "nothing is sent before the reset is over"
+    );
+    let outs = run_started(&mut f, &mut dev, &mut now);
+    assert!(matches!(done(&outs), Done::Connected(_)));
+    assert!(now >= 150);
+}
+
+/// [`run`] for a task already started.
+fn run_started(f: &mut Flasher, dev: &mut Device, now: &mut u64) -> Vec<Output> {
+    let mut seen = Vec::new();
+    for _ in 0..100_000 {
+        let mut progressed = false;
+        while let Some(o) = f.poll(*now) {
+            progressed = true;
+            match &o {
+                Output::Send(bytes) => {
+                    let answer = dev.take(bytes);
+                    f.feed(&answer, *now);
+                }
+                Output::SetLines { dtr, rts } => dev.lines(*dtr, *rts),
+                _ => {}
+            }
+            let end = matches!(o, Output::Done(_) | Output::Failed(_));
+            seen.push(o);
+            if end {
+                return seen;
+            }
+        }
+        if !progressed {
+            *now = f.deadline().expect("a deadline while waiting");
+        }
+    }
+    panic!("the task did not end");
+}
+
+#[test]
+fn hard_reset_pulses_en_and_leaves_the_flasher_unconnected() {
+    let mut dev = Device::new(Some(5), 0);
+    let mut f = Flasher::new(Config {
+        target_baud: Some(921_600),
+        ..cfg(true, true)
+    });
+    let mut now = 0;
+    run(&mut f, &mut dev, Task::Connect, &mut now);
+    assert_eq!((f.baud(), f.stub_running()), (921_600, true));
+
+    let start = now;
+    f.start(Task::HardReset, now).unwrap();
+    assert_eq!(
+        f.start(Task::Read { offset: 0, len: 4 }, now),
+        Err(Error::Busy)
+    );
+    let outs = run_started(&mut f, &mut dev, &mut now);
+    let mut expected = lines_of(reset::HARD_RESET);
+    expected.push(Output::Done(Done::Reset));
+    assert_eq!(outs, expected);
+    assert_eq!(now - start, 100, "EN held low for 100 ms");
+    assert_eq!(dev.resets, 1);
+    assert!(!f.busy());
+    assert_eq!((f.baud(), f.stub_running()), (115_200, false));
+    assert_eq!(
+        f.start(Task::Read { offset: 0, len: 4 }, now),
+        Err(Error::NotConnected)
+    );
+
+    // Connecting again works (the stub is uploaded again: the reset ended it).
+    dev.commands.clear();
+    let outs = run(&mut f, &mut dev, Task::Connect, &mut now);
+    assert!(matches!(done(&outs), Done::Connected(i) if i.stub));
+    assert!(dev.commands.contains(&op::MEM_END));
+}
+
+#[test]
+fn hard_reset_needs_no_connection_and_ignores_the_resets_setting() {
+    let mut f = Flasher::new(Config {
+        resets: false,
+        ..Config::default()
+    });
+    let mut now = 0;
+    f.start(Task::HardReset, now).unwrap();
+    let mut outs = Vec::new();
+    while outs.last() != Some(&Output::Done(Done::Reset)) {
+        match f.poll(now) {
+            Some(o) => outs.push(o),
+            None => now = f.deadline().expect("a deadline"),
+        }
+        assert!(now <= 100);
+    }
+    assert_eq!(outs.len(), reset::HARD_RESET.len() + 1);
+    assert_eq!((f.poll(now), f.deadline()), (None, None));
+}
+
+fn notes(outs: &[Output]) -> Vec<&str> {
+    outs.iter()
+        .filter_map(|o| match o {
+            Output::Note(s) => Some(s.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A C3 with the stub, connected, writing an image of several FLASH_DEFL_DATA packets of
+/// which those in `faults` (sequence number, fault) go wrong.
+fn faulty_write(faults: &[(u32, Fault)]) -> (Device, Vec<Output>, Vec<u8>) {
+    let mut dev = Device::new(Some(5), 0);
+    let mut f = Flasher::new(cfg(true, true));
+    let mut now = 0;
+    run(&mut f, &mut dev, Task::Connect, &mut now);
+    dev.fault_op = op::FLASH_DEFL_DATA;
+    dev.faults = faults.to_vec();
+    // Pseudo-random bytes so that the deflated image takes several 16 KiB packets.
+    let mut x = 0x1234_5678u32;
+    let img: Vec<u8> = (0..40_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    let outs = run(
+        &mut f,
+        &mut dev,
+        Task::Write {
+            offset: 0x1000,
+            data: img.clone(),
+        },
+        &mut now,
+    );
+    (dev, outs, img)
+}
+
+fn defl_seqs(dev: &Device) -> Vec<u32> {
+    dev.data_seqs
+        .iter()
+        .filter(|d| d.0 == op::FLASH_DEFL_DATA)
+        .map(|d| d.1)
+        .collect()
+}
+
+#[test]
+fn a_lost_data_packet_is_sent_again_and_the_write_verifies() {
+    // Packet 1 is lost on the wire twice; each timeout brings the same packet again.
+    let (dev, outs, img) = faulty_write(&[(1, Fault::Lost), (1, Fault::Lost)]);
+    let Done::Written(rep) = done(&outs) else {
+        panic!("{outs:?}")
+    };
+    assert_eq!(rep.blocks_written, rep.blocks_total);
+    assert_eq!(&dev.flash[0x1000..0x1000 + img.len()], img.as_slice());
+    let seqs = defl_seqs(&dev);
+    assert!(seqs.len() >= 3, "several packets: {seqs:?}");
+    assert_eq!(
+        seqs,
+        (0..seqs.len() as u32).collect::<Vec<_>>(),
+        "each packet arrived once, in order, with its own sequence number"
+    );
+    let n = notes(&outs);
+    assert_eq!(
+        n.iter().filter(|s| s.contains("sending it again")).count(),
+        2
+    );
+    assert!(
+        n.iter()
+            .any(|s| s.contains("FLASH_DEFL_DATA block 1 failed")
+                && s.contains("no response in time")
+                && s.contains("attempt 3 of 3")),
+        "{n:?}"
+    );
+}
+
+#[test]
+fn a_refused_data_packet_is_sent_again_and_the_write_verifies() {
+    let (dev, outs, img) = faulty_write(&[(2, Fault::Refused)]);
+    assert!(matches!(done(&outs), Done::Written(_)), "{outs:?}");
+    assert_eq!(&dev.flash[0x1000..0x1000 + img.len()], img.as_slice());
+    assert_eq!(&defl_seqs(&dev)[..3], &[0, 1, 2]);
+    assert!(
+        notes(&outs)
+            .iter()
+            .any(|s| s.contains("FLASH_DEFL_DATA block 2 failed")
+                && s.contains("bad data checksum")
+                && s.contains("attempt 2 of 3")),
+        "{outs:?}"
+    );
+}
+
+#[test]
+fn a_data_packet_failing_three_times_fails_the_write() {
+    let (dev, outs, _) = faulty_write(&[(0, Fault::Refused); 3]);
+    assert_eq!(
+        outs.last(),
+        Some(&Output::Failed(Error::Failed {
+            command: "FLASH_DEFL_DATA",
+            status: 1,
+            code: 0xC1
+        }))
+    );
+    assert_eq!(
+        notes(&outs)
+            .iter()
+            .filter(|s| s.contains("sending it again"))
+            .count(),
+        2
+    );
+    assert!(defl_seqs(&dev).is_empty());
+
+    let (_, outs, _) = faulty_write(&[(1, Fault::Lost); 3]);
+    assert_eq!(
+        outs.last(),
+        Some(&Output::Failed(Error::Timeout {
+            command: "FLASH_DEFL_DATA"
+        }))
+    );
+}
+
+#[test]
+fn plain_writes_and_the_stub_upload_retry_their_blocks_too() {
+    // FLASH_DATA through the ROM.
+    let mut dev = Device::new(Some(5), 0);
+    let mut f = Flasher::new(cfg(false, false));
+    let mut now = 0;
+    run(&mut f, &mut dev, Task::Connect, &mut now);
+    dev.fault_op = op::FLASH_DATA;
+    dev.faults = vec![(3, Fault::Refused), (4, Fault::Lost)];
+    let img = image(8_000, 9);
+    let outs = run(
+        &mut f,
+        &mut dev,
+        Task::Write {
+            offset: 0x3000,
+            data: img.clone(),
+        },
+        &mut now,
+    );
+    assert!(matches!(done(&outs), Done::Written(_)), "{outs:?}");
+    assert_eq!(&dev.flash[0x3000..0x3000 + img.len()], img.as_slice());
+    assert_eq!(notes(&outs).len(), 2, "{outs:?}");
+
+    // MEM_DATA of the stub: a lost block, then a refused one.
+    let mut dev = Device::new(Some(5), 0);
+    dev.fault_op = op::MEM_DATA;
+    dev.faults = vec![(0, Fault::Lost), (0, Fault::Refused)];
+    let mut f = Flasher::new(cfg(true, true));
+    let outs = run(&mut f, &mut dev, Task::Connect, &mut now);
+    assert!(
+        matches!(done(&outs), Done::Connected(i) if i.stub),
+        "{outs:?}"
+    );
+    assert_eq!(
+        notes(&outs)
+            .iter()
+            .filter(|s| s.contains("MEM_DATA block 0 failed"))
+            .count(),
+        2
+    );
+    assert!(dev.faults.is_empty());
 }

@@ -1,6 +1,8 @@
 //! Writing: compare by MD5 (whole region, then per 4 KiB block — unless the whole region's MD5
 //! is that of erased flash, where the blocks that differ are known without asking: those not all
-//! 0xFF), write the runs of blocks that differ (deflated or plain), verify each written run by MD5.
+//! 0xFF), write the runs of blocks that differ (deflated or plain; a data packet that fails or
+//! gets no answer is sent again, up to [`WRITE_BLOCK_ATTEMPTS`] in all), verify each written run
+//! by MD5.
 //!
 //! Must never: write a packet that reaches past its range into a block that was skipped, or
 //! report a write the chip's MD5 did not confirm.
@@ -117,11 +119,20 @@ impl Flasher {
         let blocks = w.differs.len() as u32;
         match (&w.phase, input) {
             (_, Input::Frame(_)) | (_, Input::Wake) => Job::Write(w),
+            (&WritePhase::Data { seq, attempt }, Input::Timeout) => {
+                let e = Error::Timeout {
+                    command: Self::data_op_name(&w),
+                };
+                if self.retry_block(Self::data_op_name(&w), seq, attempt, &e) {
+                    return self.send_data(w, seq, attempt + 1, now);
+                }
+                self.fail(e)
+            }
             (_, Input::Timeout) => {
                 let command = match w.phase {
                     WritePhase::WholeMd5 | WritePhase::BlockMd5 { .. } => "SPI_FLASH_MD5 (compare)",
                     WritePhase::Begin => "FLASH_BEGIN",
-                    WritePhase::Data { .. } => "FLASH_DATA",
+                    WritePhase::Data { .. } => Self::data_op_name(&w),
                     WritePhase::Verify => "SPI_FLASH_MD5 (verify)",
                 };
                 self.fail(Error::Timeout { command })
@@ -174,13 +185,16 @@ impl Flasher {
                 if let Err(e) = Self::check(&resp, 0) {
                     return self.fail(e);
                 }
-                self.send_data(w, 0, now)
+                self.send_data(w, 0, 0, now)
             }
-            (&WritePhase::Data { seq }, Input::Response(resp)) => {
+            (&WritePhase::Data { seq, attempt }, Input::Response(resp)) => {
                 if let Err(e) = Self::check(&resp, 0) {
+                    if self.retry_block(Self::data_op_name(&w), seq, attempt, &e) {
+                        return self.send_data(w, seq, attempt + 1, now);
+                    }
                     return self.fail(e);
                 }
-                self.send_data(w, seq + 1, now)
+                self.send_data(w, seq + 1, 0, now)
             }
             (WritePhase::Verify, Input::Response(resp)) => {
                 let theirs = match self.md5_result(&resp) {
@@ -306,7 +320,17 @@ impl Flasher {
         Job::Write(w)
     }
 
-    pub(super) fn send_data(&mut self, mut w: WriteJob, seq: usize, now: u64) -> Job {
+    fn data_op_name(w: &WriteJob) -> &'static str {
+        if w.compressed {
+            "FLASH_DEFL_DATA"
+        } else {
+            "FLASH_DATA"
+        }
+    }
+
+    /// Send packet `seq` of the current range (send `attempt + 1` of it); after the last one
+    /// verify the range.
+    pub(super) fn send_data(&mut self, mut w: WriteJob, seq: usize, attempt: u32, now: u64) -> Job {
         let (s, e) = w.ranges[w.range];
         if seq >= w.packets.len() {
             w.written += (e - s) as u64;
@@ -329,9 +353,11 @@ impl Flasher {
             timeout_per_mb(ERASE_WRITE_TIMEOUT_PER_MB, share),
             now,
         );
-        let done_in_range = ((e - s) as u64 * (seq as u64 + 1)) / w.packets.len() as u64;
-        self.progress(Stage::Write, w.written + done_in_range, w.to_write);
-        w.phase = WritePhase::Data { seq };
+        if attempt == 0 {
+            let done_in_range = ((e - s) as u64 * (seq as u64 + 1)) / w.packets.len() as u64;
+            self.progress(Stage::Write, w.written + done_in_range, w.to_write);
+        }
+        w.phase = WritePhase::Data { seq, attempt };
         Job::Write(w)
     }
 

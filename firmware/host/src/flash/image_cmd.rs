@@ -1,0 +1,213 @@
+//! `ferrite image ELF --chip C [--merge] [--flash-mode M] [--flash-freq F] [--flash-size S]
+//! [-o OUT]`: the ESP-IDF app image of an ELF (what `ferrite flash` writes at 0x10000), or with
+//! `--merge` the whole flash from offset 0 (bootloader, partition table, app; gaps 0xFF), made
+//! by `ferrite-esp-image` — no chip attached.
+//!
+//! Must never: write an output file when the image could not be made, or overwrite the input.
+
+use std::path::{Path, PathBuf};
+
+use ferrite_esp_image::{elf_to_app_image, identify, merge, plan, FileKind, FlashParams};
+use ferrite_flasher::image::{FlashFreq, FlashMode};
+use ferrite_flasher::Chip;
+
+use super::options::{
+    parse_chip, parse_flash_freq, parse_flash_mode, parse_flash_size, FlashSizeArg,
+};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+
+/// The flash size an image is built for when `--flash-size` is not given.
+const DEFAULT_FLASH_SIZE: u32 = 4 << 20;
+
+#[derive(Debug, PartialEq, Eq)]
+struct ImageOptions {
+    elf: String,
+    chip: Chip,
+    merge: bool,
+    mode: Option<FlashMode>,
+    freq: Option<FlashFreq>,
+    flash_size: u32,
+    out: Option<String>,
+}
+
+fn parse(args: &[String]) -> Result<ImageOptions, String> {
+    let mut elf = None;
+    let mut chip = None;
+    let mut merge = false;
+    let mut mode = None;
+    let mut freq = None;
+    let mut flash_size = DEFAULT_FLASH_SIZE;
+    let mut out = None;
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("`{name}` needs a value"))
+        };
+        match a.as_str() {
+            "--chip" => chip = Some(parse_chip(&value("--chip")?)?),
+            "--merge" => merge = true,
+            "--flash-mode" => mode = parse_flash_mode(&value("--flash-mode")?)?,
+            "--flash-freq" => freq = parse_flash_freq(&value("--flash-freq")?)?,
+            "--flash-size" => {
+                flash_size = match parse_flash_size(&value("--flash-size")?)? {
+                    FlashSizeArg::Bytes(b) => b,
+                    FlashSizeArg::Keep => DEFAULT_FLASH_SIZE,
+                    FlashSizeArg::Detect => {
+                        return Err("`ferrite image` has no chip to detect the flash size of; \
+                                    give one (e.g. --flash-size 4m)"
+                            .into())
+                    }
+                }
+            }
+            "-o" | "--output" => out = Some(value("-o")?),
+            s if s.starts_with('-') => return Err(format!("unknown option `{s}` for `image`")),
+            _ if elf.is_none() => elf = Some(a.clone()),
+            _ => return Err(format!("unexpected argument `{a}`")),
+        }
+    }
+    Ok(ImageOptions {
+        elf: elf.ok_or("`ferrite image` needs an ELF file")?,
+        chip: chip.ok_or("`ferrite image` needs --chip (e.g. --chip esp32c3)")?,
+        merge,
+        mode,
+        freq,
+        flash_size,
+        out,
+    })
+}
+
+/// `fw.elf` → `fw.bin` (`fw-merged.bin` with `--merge`), next to it.
+fn default_output(elf: &str, merge: bool) -> PathBuf {
+    let p = Path::new(elf);
+    let stem = p
+        .file_stem()
+        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
+    let name = if merge {
+        format!("{stem}-merged.bin")
+    } else {
+        format!("{stem}.bin")
+    };
+    p.with_file_name(name)
+}
+
+fn run(o: &ImageOptions) -> Result<(), String> {
+    let elf = std::fs::read(&o.elf).map_err(|e| format!("cannot read {}: {e}", o.elf))?;
+    if identify(&elf) != FileKind::Elf {
+        return Err(format!(
+            "{} is not an ELF file (`ferrite image` builds images from ELF files; `ferrite \
+             flash` takes .bin images as they are)",
+            o.elf
+        ));
+    }
+    let params = FlashParams {
+        mode: o.mode,
+        freq: o.freq,
+        size: Some(o.flash_size),
+    };
+    let out = o
+        .out
+        .as_ref()
+        .map_or_else(|| default_output(&o.elf, o.merge), PathBuf::from);
+    if out == Path::new(&o.elf) {
+        return Err(format!("the output {} is the input", out.display()));
+    }
+    let (bytes, what) = if o.merge {
+        let segments =
+            plan(&elf, o.chip, o.flash_size, &params, None).map_err(|e| e.to_string())?;
+        for s in &segments {
+            eprintln!(
+                "{:>16} at {:#07x}: {} bytes",
+                s.what,
+                s.offset,
+                s.data.len()
+            );
+        }
+        (merge(&segments), "merged image (flash from offset 0)")
+    } else {
+        let app =
+            elf_to_app_image(&elf, o.chip, o.flash_size, &params).map_err(|e| e.to_string())?;
+        (app, "app image (for offset 0x10000)")
+    };
+    std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!(
+        "wrote {}: {what} for the {}, {} bytes",
+        out.display(),
+        o.chip.name(),
+        bytes.len()
+    );
+    Ok(())
+}
+
+/// Run `ferrite image …` (`args[0]` is `image`).
+pub fn main(args: &[String]) -> i32 {
+    let opts = match parse(args) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("ferrite image: {e}\nTry `ferrite --help`.");
+            return EXIT_USAGE;
+        }
+    };
+    match run(&opts) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("ferrite image: {e}");
+            EXIT_FAILED
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<ImageOptions, String> {
+        let mut v = vec!["image".to_string()];
+        v.extend(args.iter().map(|s| s.to_string()));
+        parse(&v)
+    }
+
+    #[test]
+    fn options() {
+        let o = p(&["fw.elf", "--chip", "esp32c3", "--merge", "-o", "x.bin"]).unwrap();
+        assert_eq!(
+            o,
+            ImageOptions {
+                elf: "fw.elf".into(),
+                chip: Chip::Esp32c3,
+                merge: true,
+                mode: None,
+                freq: None,
+                flash_size: 4 << 20,
+                out: Some("x.bin".into()),
+            }
+        );
+        let o = p(&[
+            "fw.elf",
+            "--chip",
+            "esp32",
+            "--flash-mode",
+            "dout",
+            "--flash-freq",
+            "26m",
+            "--flash-size",
+            "16m",
+        ])
+        .unwrap();
+        assert_eq!(
+            (o.mode, o.freq, o.flash_size),
+            (Some(FlashMode::Dout), Some(FlashFreq::F26m), 16 << 20)
+        );
+        assert!(p(&["fw.elf"]).is_err());
+        assert!(p(&["--chip", "esp32c3"]).is_err());
+        assert!(p(&["a", "b", "--chip", "esp32c3"]).is_err());
+        assert!(p(&["a", "--chip", "esp32c3", "--flash-size", "detect"]).is_err());
+        assert!(p(&["a", "--chip", "esp32c3", "--fast"]).is_err());
+        assert_eq!(
+            default_output("dir/fw.elf", true),
+            PathBuf::from("dir/fw-merged.bin")
+        );
+        assert_eq!(default_output("fw", false), PathBuf::from("fw.bin"));
+    }
+}

@@ -1,0 +1,526 @@
+//! ferrite-esp-image on the committed tiny ESP32-C3 ELF and images made from it: what `identify`
+//! says, what `plan` writes where for each kind of file, header patching with the appended
+//! SHA-256 recomputed, refusals (wrong chip, too large, raw without offset, malformed ELF), and
+//! the real `esptool image-info` accepting the app and merged images.
+
+mod support;
+
+use ferrite_esp_image::{
+    elf_to_app_image, identify, merge, plan, Chip, FileKind, FlashFreq, FlashMode, FlashParams,
+    Segment,
+};
+use ferrite_flasher::image::{data_len, parse_header, DIGEST_LEN};
+
+const MB: u32 = 1 << 20;
+const KEEP: FlashParams = FlashParams {
+    mode: None,
+    freq: None,
+    size: None,
+};
+
+/// Checks an ESP32-family image the way the ROM and esptool do: segments inside the file, the
+/// XOR checksum, the appended SHA-256.
+fn assert_valid_image(image: &[u8]) {
+    let h = parse_header(image).expect("an image header");
+    let end = data_len(image, true).expect("segments within the image");
+    let mut at = 24;
+    let mut checksum = 0xEFu8;
+    for _ in 0..h.segments {
+        let len = u32::from_le_bytes(image[at + 4..at + 8].try_into().unwrap()) as usize;
+        checksum = image[at + 8..at + 8 + len]
+            .iter()
+            .fold(checksum, |c, b| c ^ b);
+        at += 8 + len;
+    }
+    assert_eq!(image[end - 1], checksum, "checksum");
+    assert!(h.hash_appended);
+    let digest = sha256(&image[..end]);
+    assert_eq!(
+        &image[end..end + DIGEST_LEN],
+        &digest[..],
+        "appended SHA-256"
+    );
+}
+
+/// SHA-256 (FIPS 180-4), here so that the test does not trust the crate's own hashing.
+fn sha256(data: &[u8]) -> [u8; 32] {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    let mut h: [u32; 8] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+        0x5be0cd19,
+    ];
+    let mut msg = data.to_vec();
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
+    for block in msg.chunks(64) {
+        let mut w = [0u32; 64];
+        for i in 0..16 {
+            w[i] = u32::from_be_bytes(block[i * 4..i * 4 + 4].try_into().unwrap());
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16]
+                .wrapping_add(s0)
+                .wrapping_add(w[i - 7])
+                .wrapping_add(s1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut hh] = h;
+        for i in 0..64 {
+            let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+            let ch = (e & f) ^ (!e & g);
+            let t1 = hh
+                .wrapping_add(s1)
+                .wrapping_add(ch)
+                .wrapping_add(K[i])
+                .wrapping_add(w[i]);
+            let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+            let maj = (a & b) ^ (a & c) ^ (b & c);
+            let t2 = s0.wrapping_add(maj);
+            hh = g;
+            g = f;
+            f = e;
+            e = d.wrapping_add(t1);
+            d = c;
+            c = b;
+            b = a;
+            a = t1.wrapping_add(t2);
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e, f, g, hh]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 32];
+    for (i, x) in h.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
+    }
+    out
+}
+
+fn c3_plan(params: &FlashParams) -> Vec<Segment> {
+    plan(&support::fixture(), Chip::Esp32c3, 4 * MB, params, None).expect("plan the fixture")
+}
+
+fn err_text<T: std::fmt::Debug>(r: Result<T, ferrite_esp_image::ImageError>) -> String {
+    r.expect_err("refused").to_string()
+}
+
+#[test]
+fn our_sha256_is_sha256() {
+    let hex: String = sha256(b"abc").iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        hex,
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+}
+
+#[test]
+fn an_elf_becomes_bootloader_partition_table_and_app() {
+    let elf = support::fixture();
+    assert_eq!(identify(&elf), FileKind::Elf);
+    let segs = c3_plan(&KEEP);
+    let layout: Vec<(u32, &str)> = segs.iter().map(|s| (s.offset, s.what)).collect();
+    assert_eq!(
+        layout,
+        [
+            (0, "bootloader"),
+            (0x8000, "partition table"),
+            (0x10000, "app")
+        ]
+    );
+    let (boot, table, app) = (&segs[0].data, &segs[1].data, &segs[2].data);
+    assert_valid_image(boot);
+    assert_valid_image(app);
+    let bh = parse_header(boot).unwrap();
+    let ah = parse_header(app).unwrap();
+    assert_eq!(bh.chip(), Some(Chip::Esp32c3));
+    assert_eq!(ah.chip(), Some(Chip::Esp32c3));
+    assert_eq!(ah.entry, 0x4038_0000);
+    // Kept: the bundled bootloader's DIO; 4 MB and the C3's default 40 MHz in both headers.
+    for h in [bh, ah] {
+        assert_eq!(h.mode(), Some(FlashMode::Dio));
+        assert_eq!((h.size_code, h.freq_code), (2, 0));
+    }
+    assert_eq!(&table[..2], &[0xAA, 0x50]);
+    assert!(
+        app.len() > 0x10000,
+        "the IROM segment sits in its own 64 KiB page"
+    );
+    // The ELF's bytes are in the app: the rodata string and the DRAM pattern.
+    let has = |needle: &[u8]| app.windows(needle.len()).any(|w| w == needle);
+    assert!(has(b"Hello from Ferrite!"));
+    assert!(has(&(0u8..32).collect::<Vec<_>>()));
+    assert!(has(support::FIXTURE_PROJECT.as_bytes()));
+    assert_eq!(
+        elf_to_app_image(&elf, Chip::Esp32c3, 4 * MB, &KEEP).unwrap(),
+        *app
+    );
+    // The app image on its own is an app image for the C3.
+    assert_eq!(
+        identify(app),
+        FileKind::AppImage {
+            chip: Some(Chip::Esp32c3)
+        }
+    );
+    // An offset makes no sense for an ELF.
+    let e = err_text(plan(&elf, Chip::Esp32c3, 4 * MB, &KEEP, Some(0x10000)));
+    assert!(e.contains("ELF is placed by its partition table"), "{e}");
+}
+
+#[test]
+fn flash_parameters_reach_both_headers() {
+    let params = FlashParams {
+        mode: Some(FlashMode::Dout),
+        freq: Some(FlashFreq::F80m),
+        size: Some(8 * MB),
+    };
+    let segs = plan(&support::fixture(), Chip::Esp32c3, 8 * MB, &params, None).unwrap();
+    for s in [&segs[0], &segs[2]] {
+        assert_valid_image(&s.data);
+        let h = parse_header(&s.data).unwrap();
+        assert_eq!(h.mode(), Some(FlashMode::Dout), "{}", s.what);
+        assert_eq!((h.size_code, h.freq_code), (3, 0xF), "{}", s.what);
+    }
+    // The H2 has no 80 MHz (refused before anything is built or patched).
+    let e = err_text(plan(
+        &[0xE9; 64],
+        Chip::Esp32h2,
+        4 * MB,
+        &FlashParams {
+            freq: Some(FlashFreq::F80m),
+            ..KEEP
+        },
+        Some(0),
+    ));
+    assert!(
+        e.contains("does not take a flash frequency of 80 MHz"),
+        "{e}"
+    );
+    // Nor does the C3's ELF fit the H2's memory map.
+    let e = err_text(plan(
+        &support::fixture(),
+        Chip::Esp32h2,
+        4 * MB,
+        &KEEP,
+        None,
+    ));
+    assert!(e.contains("not in flash"), "{e}");
+}
+
+#[test]
+fn an_app_image_goes_to_0x10000_and_only_a_bootloader_offset_image_is_patched() {
+    let app = elf_to_app_image(&support::fixture(), Chip::Esp32c3, 4 * MB, &KEEP).unwrap();
+    let params = FlashParams {
+        mode: Some(FlashMode::Qio),
+        freq: Some(FlashFreq::F20m),
+        size: Some(2 * MB),
+    };
+    let segs = plan(&app, Chip::Esp32c3, 4 * MB, &params, None).unwrap();
+    assert_eq!(segs.len(), 1);
+    assert_eq!((segs[0].offset, segs[0].what), (0x10000, "app"));
+    assert_eq!(
+        segs[0].data, app,
+        "not at the bootloader offset: written as it is"
+    );
+
+    let segs = plan(&app, Chip::Esp32c3, 4 * MB, &params, Some(0x20000)).unwrap();
+    assert_eq!((segs[0].offset, &segs[0].data), (0x20000, &app));
+
+    // At the C3's bootloader offset (0) the header is patched, the digest recomputed.
+    let segs = plan(&app, Chip::Esp32c3, 4 * MB, &params, Some(0)).unwrap();
+    let patched = &segs[0].data;
+    assert_ne!(*patched, app);
+    assert_valid_image(patched);
+    let h = parse_header(patched).unwrap();
+    assert_eq!(h.mode(), Some(FlashMode::Qio));
+    assert_eq!((h.size_code, h.freq_code), (1, 2));
+    assert_eq!(patched[4..end_of_header()], app[4..end_of_header()]);
+}
+
+fn end_of_header() -> usize {
+    24
+}
+
+#[test]
+fn a_merged_image_goes_to_0_with_its_bootloader_patched() {
+    let merged = merge(&c3_plan(&KEEP));
+    assert_eq!(
+        identify(&merged),
+        FileKind::MergedImage {
+            chip: Some(Chip::Esp32c3)
+        }
+    );
+    let params = FlashParams {
+        size: Some(16 * MB),
+        ..KEEP
+    };
+    let segs = plan(&merged, Chip::Esp32c3, 16 * MB, &params, None).unwrap();
+    assert_eq!(segs.len(), 1);
+    assert_eq!((segs[0].offset, segs[0].what), (0, "image"));
+    let out = &segs[0].data;
+    assert_eq!(out.len(), merged.len());
+    assert_valid_image(out);
+    assert_eq!(parse_header(out).unwrap().size_code, 4);
+    // Only the bootloader changed: the app at 0x10000 is as it was.
+    assert_eq!(out[0x8000..], merged[0x8000..]);
+    assert_eq!(
+        plan(&merged, Chip::Esp32c3, 16 * MB, &params, Some(0))
+            .unwrap()
+            .len(),
+        1
+    );
+    let e = err_text(plan(&merged, Chip::Esp32c3, 4 * MB, &KEEP, Some(0x1000)));
+    assert!(e.contains("starts at flash offset 0"), "{e}");
+}
+
+#[test]
+fn an_esp32_merged_image_has_its_bootloader_at_0x1000() {
+    let segs = plan(&support::tiny_esp32_elf(), Chip::Esp32, 4 * MB, &KEEP, None).unwrap();
+    assert_eq!(segs[0].offset, 0x1000);
+    let merged = merge(&segs);
+    assert!(merged[..0x1000].iter().all(|b| *b == 0xFF));
+    assert_eq!(
+        identify(&merged),
+        FileKind::MergedImage {
+            chip: Some(Chip::Esp32)
+        }
+    );
+    let params = FlashParams {
+        mode: Some(FlashMode::Dout),
+        ..KEEP
+    };
+    let out = plan(&merged, Chip::Esp32, 4 * MB, &params, None).unwrap();
+    let boot = &out[0].data[0x1000..];
+    assert_valid_image(boot);
+    assert_eq!(parse_header(boot).unwrap().mode(), Some(FlashMode::Dout));
+}
+
+#[test]
+fn raw_bytes_need_an_offset() {
+    let raw = vec![0x42u8; 5000];
+    assert_eq!(identify(&raw), FileKind::Raw);
+    let e = err_text(plan(&raw, Chip::Esp32c3, 4 * MB, &KEEP, None));
+    assert!(e.contains("give the flash offset"), "{e}");
+    let segs = plan(&raw, Chip::Esp32c3, 4 * MB, &KEEP, Some(0x9000)).unwrap();
+    assert_eq!((segs[0].offset, segs[0].what), (0x9000, "image"));
+    assert_eq!(segs[0].data, raw);
+    let e = err_text(plan(&raw, Chip::Esp32c3, 4 * MB, &KEEP, Some(0x9100)));
+    assert!(e.contains("not a multiple"), "{e}");
+    assert!(err_text(plan(&[], Chip::Esp32c3, 4 * MB, &KEEP, Some(0))).contains("empty"));
+}
+
+#[test]
+fn an_image_for_another_chip_is_refused() {
+    let app = elf_to_app_image(&support::fixture(), Chip::Esp32c3, 4 * MB, &KEEP).unwrap();
+    let e = err_text(plan(&app, Chip::Esp32s3, 4 * MB, &KEEP, None));
+    assert!(
+        e.contains("wrong chip: the image is built for the ESP32-C3, the chip is an ESP32-S3"),
+        "{e}"
+    );
+    let merged = merge(&c3_plan(&KEEP));
+    let e = err_text(plan(&merged, Chip::Esp32c6, 4 * MB, &KEEP, None));
+    assert!(e.contains("wrong chip"), "{e}");
+    // A RISC-V ELF on an Xtensa chip and the other way round.
+    let e = err_text(plan(&support::fixture(), Chip::Esp32, 4 * MB, &KEEP, None));
+    assert!(e.contains("wrong chip: the ELF is built for RISC-V"), "{e}");
+    let e = err_text(plan(
+        &support::tiny_esp32_elf(),
+        Chip::Esp32c3,
+        4 * MB,
+        &KEEP,
+        None,
+    ));
+    assert!(e.contains("wrong chip: the ELF is built for Xtensa"), "{e}");
+    let e = err_text(plan(
+        &support::fixture(),
+        Chip::Esp8266,
+        4 * MB,
+        &KEEP,
+        None,
+    ));
+    assert!(e.contains("not supported for the ESP8266"), "{e}");
+}
+
+#[test]
+fn what_does_not_fit_the_flash_is_refused() {
+    let app = elf_to_app_image(&support::fixture(), Chip::Esp32c3, 4 * MB, &KEEP).unwrap();
+    let e = err_text(plan(&app, Chip::Esp32c3, 4 * MB, &KEEP, Some(0x3F_0000)));
+    assert!(e.contains("image too large for the flash"), "{e}");
+    let merged = merge(&c3_plan(&KEEP));
+    let e = err_text(plan(&merged, Chip::Esp32c3, 64 << 10, &KEEP, None));
+    assert!(e.contains("image too large for the flash"), "{e}");
+    let e = err_text(plan(
+        &vec![1u8; 0x2000],
+        Chip::Esp32c3,
+        4 * MB,
+        &KEEP,
+        Some(0x3F_F000),
+    ));
+    assert!(e.contains("image too large for the flash"), "{e}");
+    // An ELF for a flash size no image can say.
+    let e = err_text(plan(
+        &support::fixture(),
+        Chip::Esp32c3,
+        3 * MB,
+        &KEEP,
+        None,
+    ));
+    assert!(e.contains("not one an image can be built for"), "{e}");
+}
+
+#[test]
+fn malformed_elves_are_refused_not_panicked_on() {
+    let elf = support::fixture();
+    for cut in [4, 52, 100, 300, elf.len() - 1] {
+        let r = plan(&elf[..cut], Chip::Esp32c3, 4 * MB, &KEEP, None);
+        assert!(r.is_err(), "cut at {cut}");
+    }
+    use support::{elf32, Section, EM_RISCV};
+    let sec = |name, addr, len| Section {
+        name,
+        addr,
+        data: vec![1; len],
+        exec: false,
+        write: false,
+    };
+    let overlapping = elf32(
+        EM_RISCV,
+        0x4038_0000,
+        &[
+            sec(".flash.rodata", 0x3C00_0020, 64),
+            sec(".flash.rodata2", 0x3C00_0040, 64),
+        ],
+    );
+    let e = err_text(plan(&overlapping, Chip::Esp32c3, 4 * MB, &KEEP, None));
+    assert!(e.contains("overlap"), "{e}");
+    let short_desc = elf32(
+        EM_RISCV,
+        0x4038_0000,
+        &[sec(".flash.appdesc", 0x3C00_0020, 16)],
+    );
+    let e = err_text(plan(&short_desc, Chip::Esp32c3, 4 * MB, &KEEP, None));
+    assert!(e.contains("app descriptor"), "{e}");
+    let ram_only = elf32(EM_RISCV, 0x4038_0000, &[sec(".data", 0x3FC8_0000, 16)]);
+    let e = err_text(plan(&ram_only, Chip::Esp32c3, 4 * MB, &KEEP, None));
+    assert!(e.contains("nothing in the ESP32-C3's flash"), "{e}");
+    let nothing = elf32(EM_RISCV, 0, &[]);
+    let e = err_text(plan(&nothing, Chip::Esp32c3, 4 * MB, &KEEP, None));
+    assert!(e.contains("no sections to load"), "{e}");
+}
+
+#[test]
+fn merge_fills_gaps_with_erased_flash() {
+    let segs = [
+        Segment {
+            offset: 0x10,
+            data: vec![1, 2],
+            what: "a",
+        },
+        Segment {
+            offset: 0,
+            data: vec![9],
+            what: "b",
+        },
+    ];
+    let mut want = vec![0xFF; 0x12];
+    want[0] = 9;
+    want[0x10] = 1;
+    want[0x11] = 2;
+    assert_eq!(merge(&segs), want);
+    assert!(merge(&[]).is_empty());
+}
+
+#[test]
+fn esptool_accepts_the_app_and_merged_images() {
+    let dir = support::TempDir::new("esptool");
+    let segs = c3_plan(&FlashParams {
+        freq: Some(FlashFreq::F80m),
+        ..KEEP
+    });
+    let app = dir.path().join("app.bin");
+    std::fs::write(&app, &segs[2].data).unwrap();
+    let merged = dir.path().join("merged.bin");
+    std::fs::write(&merged, merge(&segs)).unwrap();
+    for (file, what) in [(&app, "app"), (&merged, "merged")] {
+        let Some((ok, out)) = support::esptool_image_info(file) else {
+            return;
+        };
+        assert!(ok, "esptool image-info refused the {what} image:\n{out}");
+        assert!(out.contains("ESP32-C3"), "{what}:\n{out}");
+        assert!(out.contains("(valid)"), "{what}:\n{out}");
+        assert!(!out.contains("invalid"), "{what}:\n{out}");
+        assert!(out.contains("Flash freq: 80m"), "{what}:\n{out}");
+    }
+    // The app's descriptor as esptool reads it.
+    let (_, out) = support::esptool_image_info(&app).unwrap();
+    assert!(out.contains(support::FIXTURE_PROJECT), "{out}");
+}
+
+/// Every byte of the fixture changed, one at a time, to a few values: `plan` answers (a plan or
+/// an error) and never panics — espflash sees only ELFs the crate's check let through.
+#[test]
+fn corrupted_elves_never_panic() {
+    let elf = support::fixture();
+    let mut accepted = 0;
+    for i in 0..elf.len() {
+        for v in [0xFF, elf[i] ^ 0x01] {
+            let mut bad = elf.clone();
+            bad[i] = v;
+            let r = std::panic::catch_unwind(|| plan(&bad, Chip::Esp32c3, 4 * MB, &KEEP, None));
+            match r {
+                Ok(Ok(_)) => accepted += 1,
+                Ok(Err(_)) => {}
+                Err(_) => panic!("plan panicked with byte {i:#x} set to {v:#04x}"),
+            }
+        }
+    }
+    // Data bytes change the image, not its validity: many variants still build.
+    assert!(accepted > 0);
+}
+
+/// esp-hal names its chip in `.espressif.metadata`; an ELF named for another chip of the same
+/// architecture is refused by that name.
+#[test]
+fn the_chip_named_in_esp_hal_metadata_must_be_the_chip() {
+    use support::{elf32_with_chip_name, Section, EM_RISCV};
+    let sections = || {
+        [
+            Section {
+                name: ".flash.rodata",
+                addr: 0x3C00_0020,
+                data: vec![5; 64],
+                exec: false,
+                write: false,
+            },
+            Section {
+                name: ".flash.text",
+                addr: 0x4200_0020,
+                data: vec![0x13; 64],
+                exec: true,
+                write: false,
+            },
+        ]
+    };
+    let for_c3 = elf32_with_chip_name(EM_RISCV, 0x4200_0020, &sections(), "esp32c3");
+    assert!(plan(&for_c3, Chip::Esp32c3, 4 * MB, &KEEP, None).is_ok());
+    let for_c6 = elf32_with_chip_name(EM_RISCV, 0x4200_0020, &sections(), "esp32c6");
+    let e = err_text(plan(&for_c6, Chip::Esp32c3, 4 * MB, &KEEP, None));
+    assert!(
+        e.contains("wrong chip: the ELF is built for the ESP32-C6, the chip is an ESP32-C3"),
+        "{e}"
+    );
+}
