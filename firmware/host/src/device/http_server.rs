@@ -33,6 +33,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use ferrite_console::rpc_frame::{self, response_frame, RequestFrame};
 use ferrite_protocols::digest::{self, Nonces};
 use ferrite_protocols::http::{write_response, HttpError, Request, RequestParser};
 use ferrite_protocols::websocket::{self, opcode, Decoder, Message};
@@ -45,7 +46,6 @@ use ferrite_runtime::log::Level;
 use ferrite_runtime::rpc::{code, Origin, RpcError, RpcReply};
 use ferrite_runtime::Runtime;
 
-use super::rpc_frame::{self, response_frame, RequestFrame};
 use super::{DeviceOptions, Transport};
 
 /// Largest request on `/rpc` (room for `Script.PutCode` chunks).
@@ -490,7 +490,7 @@ fn stream_log(
         }
         let frame = match notify {
             Some((device_id, dst)) => {
-                let params = super::notify_log::params(
+                let params = ferrite_console::notify_log::params(
                     &dev,
                     line.seq,
                     line.level,
@@ -505,7 +505,7 @@ fn stream_log(
                 f
             }
             None => {
-                let ts = super::log_time::line_time_s(epoch, uptime, line.ts_ms);
+                let ts = ferrite_console::log_time::line_time_s(epoch, uptime, line.ts_ms);
                 let level = match line.level {
                     Level::Error => 0,
                     Level::Warn => 1,

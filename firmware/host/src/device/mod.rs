@@ -12,12 +12,9 @@
 mod console;
 mod http_client;
 mod http_server;
-mod log_time;
 mod mqtt_client;
 mod net;
-mod notify_log;
 mod options;
-mod rpc_frame;
 mod sockets;
 mod storage;
 mod system;

@@ -1,13 +1,13 @@
 //! HTTP answers of the RPC server, as Shelly Gen2 devices shape them: the HTTP status for an
 //! RPC error, the bare error object and `GET /rpc/<Method>?k=v` query parameters (the frames
-//! themselves are [`crate::device::rpc_frame`]'s).
+//! themselves are [`ferrite_console::rpc_frame`]'s).
 
 use ferrite_protocols::digest::Credentials;
 use ferrite_protocols::http::query_pairs;
 use ferrite_runtime::json::{json, Json, Map};
 use ferrite_runtime::rpc::{code, RpcError};
 
-use crate::device::rpc_frame::INVALID_REQUEST;
+use ferrite_console::rpc_frame::INVALID_REQUEST;
 
 /// The bare error object of `GET /rpc/<Method>` answers.
 pub fn error_object(e: &RpcError) -> Json {

@@ -1,6 +1,12 @@
 //! Line editing for a raw serial line, where the device echoes what a person types: printable
 //! text, Backspace, Ctrl-U (erase the line), Ctrl-L (redraw), Up/Down (history). The cursor
 //! stays at the end of the line (terminal programs on serial lines rarely need more).
+//!
+//! Bounded: the line holds at most 16 KiB (more typing is ignored), the history 100 lines.
+
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 
 /// What the console does after a key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +38,7 @@ const HISTORY: usize = 100;
 /// Longest line the editor holds (more typing is ignored).
 const MAX_LINE: usize = 16 * 1024;
 
+/// The line being typed on a raw line, and the history of submitted lines.
 #[derive(Debug)]
 pub struct LineEditor {
     line: Vec<u8>,
@@ -72,6 +79,7 @@ impl LineEditor {
         self.esc = Esc::None;
     }
 
+    /// One byte typed (keys arrive one byte at a time; escape sequences span several).
     pub fn key(&mut self, b: u8) -> Action {
         match self.esc {
             Esc::Start => {
@@ -159,7 +167,7 @@ impl LineEditor {
                 self.pos += 1;
                 self.line = match self.history.get(self.pos) {
                     Some(h) => h.as_bytes().to_vec(),
-                    None => std::mem::take(&mut self.draft),
+                    None => core::mem::take(&mut self.draft),
                 };
                 Action::Redraw
             }

@@ -5,8 +5,8 @@
 /// clock says `unix_ms` (`None`: not set). Rounded to 10 ms.
 pub fn line_time_s(unix_ms: Option<f64>, now_ms: u64, line_ms: u64) -> f64 {
     match unix_ms {
-        Some(unix) => ((unix - now_ms.saturating_sub(line_ms) as f64) / 10.0).round() / 100.0,
-        None => (line_ms as f64 / 10.0).round() / 100.0,
+        Some(unix) => libm::round((unix - now_ms.saturating_sub(line_ms) as f64) / 10.0) / 100.0,
+        None => libm::round(line_ms as f64 / 10.0) / 100.0,
     }
 }
 

@@ -8,6 +8,9 @@
 //!   request), with the frame's id when it has one;
 //! - `params` present but not an object (or null): `-103` (invalid argument).
 
+use alloc::format;
+use alloc::string::String;
+
 use ferrite_runtime::json::{json, Json};
 use ferrite_runtime::rpc::{code, RpcError};
 

@@ -17,7 +17,7 @@ pub fn level_name(level: Level) -> &'static str {
 
 /// `{ts, uptime_ms, seq, level, script, text}` for a line stamped `ts_ms` (ms since boot).
 pub fn params(d: &Device, seq: u64, level: Level, script: u32, ts_ms: u64, text: &str) -> Json {
-    let ts = super::log_time::line_time_s(d.board.clock().unix_time_ms(), d.now_ms(), ts_ms);
+    let ts = crate::log_time::line_time_s(d.board.clock().unix_time_ms(), d.now_ms(), ts_ms);
     json!({"ts": ts, "uptime_ms": ts_ms, "seq": seq, "level": level_name(level),
            "script": script, "text": text})
 }
