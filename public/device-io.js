@@ -189,9 +189,14 @@
         .setSignals({ dataTerminalReady: !!t.options.dtr, requestToSend: !!t.options.rts })
         .catch(function () {});
     }
+    serialStart(t, r, port);
+    r.open();
+  }
+
+  /// Take the open port's writer and reader and read until it ends (reported to `r`).
+  function serialStart(t, r, port) {
     t.writer = port.writable.getWriter();
     t.reader = port.readable.getReader();
-    r.open();
     const reader = t.reader;
     (async function () {
       let reason = "the port closed";
@@ -247,20 +252,49 @@
   }
 
   function serialWrite(t, u8) {
-    const writer = t.writer;
-    if (!writer) return;
+    if (!t.writer) return;
+    // The writer is taken when the write's turn comes: a baud change before it (setBaud, in
+    // the same chain) replaces it.
     t.writeChain = t.writeChain.then(function () {
-      return writer.write(u8);
+      if (t.writer) return t.writer.write(u8);
     }).catch(function (e) {
       console.warn("FerriteDeviceIo: serial write failed:", message(e));
     });
   }
 
   function serialSignals(t, dtr, rts) {
+    t.signals = { dataTerminalReady: dtr, requestToSend: rts };
     if (!t.port) return;
     t.port.setSignals({ dataTerminalReady: dtr, requestToSend: rts }).catch(function (e) {
       console.warn("FerriteDeviceIo: setSignals failed:", message(e));
     });
+  }
+
+  /// Change the open port's baud rate: WebSerial sets it only at open, so the port is closed
+  /// and opened again at `baud` (after the writes before it), as a new generation of the same
+  /// connection: the old reader's end is not reported and the Rust side sees no close. The
+  /// lines set last are set again. A failure to reopen ends the connection (onClosed).
+  function serialSetBaud(t, baud) {
+    if (!t.isOpen || !t.port) return;
+    const port = t.port;
+    t.gen += 1;
+    const r = reporter(t, t.gen);
+    t.report = r;
+    t.writeChain = t.writeChain
+      .then(function () {
+        return serialClose(t);
+      })
+      .then(function () {
+        if (!r.live()) return;
+        return port.open({ baudRate: baud, bufferSize: 65536 }).then(function () {
+          if (!r.live()) return port.close().catch(function () {});
+          if (t.signals) port.setSignals(t.signals).catch(function () {});
+          serialStart(t, r, port);
+        });
+      })
+      .catch(function (e) {
+        r.closed("could not reopen the port at " + baud + " baud: " + message(e));
+      });
   }
 
   // ---------- WebUSB (CDC-ACM; the plan comes from the Rust driver) ----------
@@ -567,7 +601,8 @@
     },
 
     /// A transport of `kind` ("serial" | "usb" | "websocket" | "http" | "bridge"); `options`:
-    /// {url, baud, dtr, rts, remembered: {usbVendorId, usbProductId}, usbPlan(json, baud) → json}.
+    /// {url, baud, dtr, rts, remembered: {usbVendorId, usbProductId}, usbPlan(json, baud) → json,
+    /// usbLineCoding(baud) → json (for setBaud)}.
     create: function (kind, options, onOpen, onBytes, onText, onClosed) {
       const id = nextId++;
       transports.set(id, {
@@ -719,6 +754,22 @@
       if (t.kind === "serial") serialSignals(t, dtr, rts);
       else if (t.kind === "bridge" && t.socket && t.socket.readyState === WebSocket.OPEN) {
         t.socket.send(JSON.stringify({ dtr: dtr, rts: rts }));
+      }
+    },
+
+    /// Switch the line to `baud` now: serial reopens the same port at that rate (no close is
+    /// reported), the bridge gets `{"baud": n}` (PROTOCOL.md §5), USB the SET_LINE_CODING
+    /// transfer its `usbLineCoding(baud)` option builds. Later opens use the new rate too.
+    setBaud: function (id, baud) {
+      const t = get(id);
+      if (!t) return;
+      t.options.baud = baud;
+      if (t.kind === "serial") serialSetBaud(t, baud);
+      else if (t.kind === "bridge" && t.socket && t.socket.readyState === WebSocket.OPEN) {
+        t.socket.send(JSON.stringify({ baud: baud }));
+      } else if (t.kind === "usb" && t.isOpen && t.options.usbLineCoding) {
+        const json = t.options.usbLineCoding(baud);
+        if (json) usbControl(t, json);
       }
     },
 

@@ -1,6 +1,6 @@
 //! The app shell: creates the controller, lays out toolbar, sidebar, editor, console and the
-//! run panel (tabs: the simulator's board/network, the live device) with their splitters,
-//! applies the theme, and starts loading.
+//! run panel (tabs: the simulator's board/network, the live device, flashing) with their
+//! splitters, applies the theme, and starts loading.
 
 use leptos::prelude::*;
 
@@ -9,6 +9,7 @@ use crate::components::console::Console;
 use crate::components::device::dialogs::{CompareDialog, DevicePasswordDialog};
 use crate::components::device::DevicePanel;
 use crate::components::editor_pane::EditorPane;
+use crate::components::flash::flash_tab_panel;
 use crate::components::gallery::Gallery;
 use crate::components::network::Network;
 use crate::components::share::{ShareDialog, SharedBanner};
@@ -48,6 +49,26 @@ pub fn App() -> impl IntoView {
         t
     });
 
+    // The Flash page (and its worker) exists from the first time its tab is opened. Its
+    // tabpanel is added to the run panel then, built outside `view!` (components::flash says
+    // why), and its bindings belong to the app (not to this effect, whose reruns would dispose
+    // them).
+    let app_owner = Owner::current();
+    Effect::new(move |built: Option<bool>| {
+        if built == Some(true) || ctx.dev.run_tab.get() != RunTab::Flash {
+            return built.unwrap_or(false);
+        }
+        let build = || flash_tab_panel(ctx);
+        let built = match &app_owner {
+            Some(owner) => owner.with(build),
+            None => build(),
+        };
+        if built {
+            ctx.flash_tab_opened();
+        }
+        built
+    });
+
     let sizes = move || {
         ctx.layout.with(|l| {
             format!(
@@ -73,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <div class="tabs run-tabs" role="tablist" aria-label="Run target">
                         {run_tab("Simulator", RunTab::Simulator)}
                         {run_tab("Device", RunTab::Device)}
+                        {run_tab("Flash", RunTab::Flash)}
                     </div>
                     <div
                         role="tabpanel"

@@ -198,7 +198,11 @@ impl SerialPort {
             baud,
         };
         if is_pty {
+            // A PTY's speed means nothing, but its line discipline does: cooked mode would echo
+            // the bytes back to the other end and translate CR/LF. Raw, as pyserial (esptool)
+            // makes every port it opens.
             speed(baud).ok_or_else(|| unsupported(baud))?;
+            set_raw(port.fd.as_raw_fd(), None)?;
         } else {
             port.configure(baud)?;
         }
@@ -214,7 +218,7 @@ impl SerialPort {
     }
 
     /// Raw mode (no echo, no line discipline, 8N1, receiver on, modem control lines ignored)
-    /// at `baud`. Only for a tty: a PTY is left as it is.
+    /// at `baud`, for a tty.
     fn configure(&mut self, baud: u32) -> io::Result<()> {
         let sp = speed(baud).ok_or_else(|| unsupported(baud))?;
         set_raw(self.fd.as_raw_fd(), Some(sp))?;
@@ -222,9 +226,8 @@ impl SerialPort {
         Ok(())
     }
 
-    /// Raw mode without touching the speed: for a binary protocol on a PTY too (the flasher),
-    /// whose line discipline would otherwise echo and translate CR/LF. The bridge never calls
-    /// it on a PTY it did not create.
+    /// Raw mode without touching the speed (again: [`SerialPort::open`] already made the port
+    /// raw; a program may have changed it since).
     pub fn make_raw(&mut self) -> io::Result<()> {
         set_raw(self.fd.as_raw_fd(), None)
     }

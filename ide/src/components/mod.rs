@@ -5,6 +5,7 @@ pub mod board;
 pub mod console;
 pub mod device;
 pub mod editor_pane;
+pub mod flash;
 pub mod follow_log;
 pub mod gallery;
 pub mod modal;

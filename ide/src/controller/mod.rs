@@ -1,10 +1,11 @@
 //! The controller: the app's signals (a thin view layer over the plain structs in `state`)
 //! and the services behind them (the simulator client, the autosaver, the lint sequencing,
-//! the live device connection in `device`).
+//! the live device connection in `device`, the Flash page in `flash`).
 //! Components call its methods; callbacks from JavaScript (worker messages, Monaco edits,
 //! timers) go through `try_` accessors so that a disposed signal never panics the tab.
 
 pub mod device;
+pub mod flash;
 mod lint;
 mod projects;
 mod sim;
@@ -90,6 +91,8 @@ pub struct Ctx {
     pub editor_ready: RwSignal<bool>,
     /// The live device.
     pub dev: device::DeviceCtx,
+    /// The Flash page.
+    pub flash: flash::FlashCtx,
     svc: StoredValue<Services, LocalStorage>,
 }
 
@@ -119,6 +122,7 @@ impl Ctx {
             share_error: RwSignal::new(None),
             editor_ready: RwSignal::new(false),
             dev: device::DeviceCtx::new(),
+            flash: flash::FlashCtx::new(),
             svc: StoredValue::new_local(Services {
                 client: None,
                 saver,

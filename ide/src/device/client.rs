@@ -241,20 +241,7 @@ impl DeviceClient {
 
     /// USB ids of the port or device in use (to find it again next time).
     pub fn port_ids(&self) -> Option<UsbIds> {
-        let v = io::port_info(self.0.borrow().transport);
-        if v.is_null() || v.is_undefined() {
-            return None;
-        }
-        let get = |k: &str| {
-            js_sys::Reflect::get(&v, &k.into())
-                .ok()
-                .and_then(|n| n.as_f64())
-                .and_then(|n| u16::try_from(n as i64).ok())
-        };
-        Some(UsbIds {
-            vendor: get("usbVendorId")?,
-            product: get("usbProductId")?,
-        })
+        io::port_ids(self.0.borrow().transport)
     }
 
     /// A transport event: feed the session, carry out what it asks, deliver its events now

@@ -4,6 +4,8 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::state::device_view::UsbIds;
+
 #[wasm_bindgen]
 extern "C" {
     /// `{serial: bool, usb: bool, secure: bool}`: what this browser offers.
@@ -58,6 +60,12 @@ extern "C" {
     #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = setSignals)]
     pub fn set_signals(id: u32, dtr: bool, rts: bool);
 
+    /// Switch the line's baud rate now: WebSerial closes and reopens the same port at the new
+    /// rate without reporting a close, the bridge sends `{"baud": n}`, WebUSB sends the
+    /// SET_LINE_CODING its `usbLineCoding(baud)` option builds.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = setBaud)]
+    pub fn set_baud(id: u32, baud: u32);
+
     /// A control transfer (JSON) the CDC-ACM driver built (WebUSB).
     #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = usbControl)]
     pub fn usb_control(id: u32, transfer_json: &str);
@@ -65,6 +73,24 @@ extern "C" {
     /// `{usbVendorId, usbProductId}` of the port or device in use, or null.
     #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = portInfo)]
     pub fn port_info(id: u32) -> JsValue;
+}
+
+/// USB ids of the port or device transport `id` uses, from [`port_info`].
+pub fn port_ids(id: u32) -> Option<UsbIds> {
+    let v = port_info(id);
+    if v.is_null() || v.is_undefined() {
+        return None;
+    }
+    let get = |k: &str| {
+        js_sys::Reflect::get(&v, &k.into())
+            .ok()
+            .and_then(|n| n.as_f64())
+            .and_then(|n| u16::try_from(n as i64).ok())
+    };
+    Some(UsbIds {
+        vendor: get("usbVendorId")?,
+        product: get("usbProductId")?,
+    })
 }
 
 /// What the browser supports, read from [`supports`] (false when the glue is missing).

@@ -33,6 +33,8 @@ pub struct UsbDriver(Rc<RefCell<Option<CdcAcmPlan>>>);
 impl UsbDriver {
     /// Answer the glue: `{control_interface, data_interface, in_endpoint, out_endpoint, in_len,
     /// setup: [transfers]}` or `{error}`.
+    // Not inlined: the device client and the flasher's port share one copy.
+    #[inline(never)]
     pub fn plan(&self, interfaces_json: &str, baud: u32) -> String {
         let list: Vec<UsbInterfaceInfo> = match serde_json::from_str(interfaces_json) {
             Ok(l) => l,
@@ -61,6 +63,7 @@ impl UsbDriver {
     }
 
     /// A write split into bulk OUT transfers (with a zero-length packet where needed).
+    #[inline(never)]
     pub fn out_transfers(&self, bytes: &[u8]) -> Vec<Vec<u8>> {
         match &*self.0.borrow() {
             Some(plan) => cdc_acm::out_transfers(bytes, plan.out_packet_size, MAX_OUT_TRANSFER),
@@ -74,5 +77,12 @@ impl UsbDriver {
             .borrow()
             .as_ref()
             .map(|plan| transfer_json(&cdc_acm::set_control_line_state(plan, dtr, rts)).to_string())
+    }
+
+    /// The SET_LINE_CODING transfer for `baud` (JSON), once a plan exists.
+    pub fn line_coding(&self, baud: u32) -> Option<String> {
+        self.0.borrow().as_ref().map(|plan| {
+            transfer_json(&cdc_acm::set_line_coding(plan, &LineCoding::new(baud))).to_string()
+        })
     }
 }

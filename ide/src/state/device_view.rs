@@ -148,6 +148,7 @@ pub fn parse_baud(text: &str) -> Result<u32, String> {
 /// The URL a connection of `kind` goes to: `host:port` becomes `ws://host:port/rpc` (WebSocket
 /// RPC), `http://host:port/rpc` (HTTP RPC) or `ws://host:port/` (the serial bridge); a full URL
 /// of the right scheme is used as it is. Serial kinds have none (empty).
+#[inline(never)]
 pub fn resolve_url(kind: ConnectionKind, address: &str) -> Result<String, String> {
     let a = address.trim();
     if !kind.uses_address() {

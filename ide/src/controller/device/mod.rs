@@ -35,6 +35,7 @@ pub enum RunTab {
     #[default]
     Simulator,
     Device,
+    Flash,
 }
 
 /// Which console the bottom shows.
