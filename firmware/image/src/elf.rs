@@ -4,13 +4,17 @@
 //! espflash trusts the ELF's layout (it indexes and subtracts without checks), so [`check`]
 //! looks at the ELF first: 32-bit, the chip's architecture (and the chip esp-hal's metadata
 //! names, when present), loadable sections that do not overlap or wrap, an app descriptor of
-//! full size in flash.
+//! full size in flash, at most [`MAX_IMAGE_SEGMENTS`] image segments once adjacent sections
+//! are merged (as espflash merges them), and an image that fits the flash even with each flash
+//! segment padded to its MMU page. What espflash builds is checked too: the app image must
+//! parse, with at most 16 segments (ESP-IDF's bootloader boots no more).
 //!
-//! Must never: hand espflash an ELF that [`check`] did not accept.
+//! Must never: hand espflash an ELF that [`check`] did not accept, or return an app image
+//! that does not parse.
 
 use espflash::flasher::{FlashData, FlashSettings};
 use espflash::image_format::idf::IdfBootloaderFormat;
-use ferrite_flasher::image::FlashParams;
+use ferrite_flasher::image::{data_len, parse_header, FlashParams};
 use ferrite_flasher::Chip;
 use object::elf::{EM_RISCV, EM_XTENSA, PT_LOAD, SHT_INIT_ARRAY, SHT_PROGBITS};
 use object::read::elf::{ElfFile32, FileHeader, ProgramHeader, SectionHeader};
@@ -23,6 +27,22 @@ use crate::{ImageError, Segment};
 const APP_DESC_LEN: u64 = 256;
 /// Where `esp_app_desc_t.mmu_page_size` (log2 of the page size, 0: not given) sits in it.
 const APP_DESC_MMU_PAGE_SIZE: usize = 0xB4;
+/// ESP-IDF's bootloader loads at most this many segments of an app image
+/// (`ESP_IMAGE_MAX_SEGMENTS`).
+pub const MAX_IMAGE_SEGMENTS: usize = 16;
+/// The largest padding espflash puts before a flash segment (one MMU page).
+const MAX_PAGE_PADDING: u64 = 64 * 1024;
+
+/// What [`check`] found: the image segments espflash will make (before its padding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// Segments after merging adjacent sections, flash and RAM.
+    pub segments: usize,
+    /// Of those, the ones in flash (each may get up to a page of padding).
+    pub flash_segments: usize,
+    /// Bytes of all sections.
+    pub bytes: u64,
+}
 
 fn is_riscv(chip: Chip) -> bool {
     matches!(
@@ -31,8 +51,8 @@ fn is_riscv(chip: Chip) -> bool {
     )
 }
 
-/// Refuse what espflash would mishandle, with the reason.
-pub fn check(elf_bytes: &[u8], chip: Chip) -> Result<(), ImageError> {
+/// Refuse what espflash would mishandle, with the reason; the layout it will build.
+pub fn check(elf_bytes: &[u8], chip: Chip) -> Result<Layout, ImageError> {
     let ef_chip = espflash_chip(chip)?;
     let elf = ElfFile32::<Endianness>::parse(elf_bytes).map_err(|e| {
         ImageError::new(format!(
@@ -177,7 +197,33 @@ pub fn check(elf_bytes: &[u8], chip: Chip) -> Result<(), ImageError> {
             chip.name()
         )));
     }
-    Ok(())
+    // espflash merges sections that touch (or would touch after 4-byte alignment) into one
+    // image segment, flash and RAM ones separately.
+    let mut merged: Vec<(u64, u64, bool)> = Vec::new();
+    for (start, end, _) in &spans {
+        let in_flash = ef_chip.addr_is_flash(*start as u32);
+        match merged.last_mut() {
+            Some((_, last_end, last_flash))
+                if *last_flash == in_flash && *last_end + (4 - *last_end % 4) % 4 >= *start =>
+            {
+                *last_end = *end;
+            }
+            _ => merged.push((*start, *end, in_flash)),
+        }
+    }
+    let layout = Layout {
+        segments: merged.len(),
+        flash_segments: merged.iter().filter(|m| m.2).count(),
+        bytes: spans.iter().map(|(s, e, _)| e - s).sum(),
+    };
+    if layout.segments > MAX_IMAGE_SEGMENTS {
+        return Err(ImageError::new(format!(
+            "the ELF makes {} image segments (its loadable sections, adjacent ones merged); \
+             ESP-IDF's bootloader boots at most {MAX_IMAGE_SEGMENTS}",
+            layout.segments
+        )));
+    }
+    Ok(layout)
 }
 
 /// The bootloader, partition table and app of `elf` for `chip` with a flash of `flash_size`
@@ -190,9 +236,20 @@ pub fn build(
     flash_size: u32,
     params: &FlashParams,
 ) -> Result<Vec<Segment>, ImageError> {
-    check(elf, chip)?;
+    let layout = check(elf, chip)?;
     let ef_chip = espflash_chip(chip)?;
-    let size = espflash_size(params.size.unwrap_or(flash_size))?;
+    let image_flash = params.size.unwrap_or(flash_size);
+    let most = layout.bytes + MAX_PAGE_PADDING * layout.flash_segments as u64;
+    if most > u64::from(image_flash) {
+        return Err(ImageError::new(format!(
+            "the ELF's sections ({} bytes in {} segments, up to {most} bytes with the page \
+             padding of its flash segments) do not fit a {} KiB flash",
+            layout.bytes,
+            layout.segments,
+            image_flash >> 10
+        )));
+    }
+    let size = espflash_size(image_flash)?;
     let settings = FlashSettings::new(params.mode.map(espflash_mode), Some(size), None);
     let data = FlashData::new(settings, 0, None, ef_chip, ef_chip.default_xtal_frequency());
     let format = IdfBootloaderFormat::new(elf, &data, None, None, None, None)
@@ -214,5 +271,29 @@ pub fn build(
             segments.len()
         )));
     }
+    check_app_image(&segments[2].data)?;
     Ok(segments)
+}
+
+/// What espflash built must be an image ESP-IDF's bootloader loads: it parses (segments,
+/// checksum, digest in place) and has at most [`MAX_IMAGE_SEGMENTS`] segments.
+pub fn check_app_image(app: &[u8]) -> Result<(), ImageError> {
+    let Some(header) = parse_header(app) else {
+        return Err(ImageError::new(
+            "espflash built an app image without a header",
+        ));
+    };
+    if usize::from(header.segments) > MAX_IMAGE_SEGMENTS {
+        return Err(ImageError::new(format!(
+            "the ELF makes {} image segments (with espflash's padding); ESP-IDF's bootloader \
+             boots at most {MAX_IMAGE_SEGMENTS}",
+            header.segments
+        )));
+    }
+    if data_len(app, true).is_none() {
+        return Err(ImageError::new(
+            "espflash built an app image whose segments do not parse",
+        ));
+    }
+    Ok(())
 }

@@ -30,11 +30,12 @@ mod error;
 mod identify;
 mod plan;
 
+pub use elf::MAX_IMAGE_SEGMENTS;
 pub use error::ImageError;
 pub use ferrite_flasher::image::{FlashFreq, FlashMode, FlashParams};
 pub use ferrite_flasher::Chip;
-pub use identify::{identify, FileKind};
-pub use plan::{elf_to_app_image, merge, plan};
+pub use identify::{identify, image_target, FileKind, ImageTarget};
+pub use plan::{elf_to_app_image, merge, plan, MAX_MERGED, RAW_NEEDS_OFFSET};
 
 /// Bytes to write at one flash offset.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,8 +8,12 @@ use ferrite_flasher::image::{patch_header, FlashParams, DEFAULT_APP_OFFSET};
 use ferrite_flasher::Chip;
 
 use crate::elf;
-use crate::identify::{identify, FileKind};
+use crate::identify::{identify, image_target, FileKind};
 use crate::{ImageError, Segment};
+
+/// Why a raw file cannot be planned without an offset (after "this file" or its name).
+pub const RAW_NEEDS_OFFSET: &str = "is neither an ELF nor an ESP image, so where it goes is not \
+     known: give the flash offset (e.g. --offset 0x10000)";
 
 /// The flash sector: offsets must be multiples of it.
 const SECTOR: u32 = 0x1000;
@@ -37,15 +41,26 @@ pub fn plan(
         return Err(ImageError::new("the file is empty"));
     }
     let kind = identify(file);
-    if let Some(image_chip) = kind.chip() {
-        if image_chip != chip {
+    // Before any copy: a file that cannot fit is refused at once (an ELF's image is smaller
+    // than the ELF; its plan is checked below).
+    let at = match kind {
+        FileKind::Elf => None,
+        FileKind::MergedImage { .. } => Some(0),
+        FileKind::AppImage { .. } => Some(offset.unwrap_or(DEFAULT_APP_OFFSET)),
+        FileKind::Raw => offset,
+    };
+    if let Some(at) = at {
+        let end = u64::from(at) + file.len() as u64;
+        if end > u64::from(flash_size) {
             return Err(ImageError::new(format!(
-                "wrong chip: the image is built for the {}, the chip is an {}",
-                image_chip.name(),
-                chip.name()
+                "image too large for the flash: the file ({} bytes at {at:#x}) ends at \
+                 {end:#x}, past the end of the {} KiB flash",
+                file.len(),
+                flash_size >> 10
             )));
         }
     }
+    check_target(file, kind, chip)?;
     let segments = match kind {
         FileKind::Elf => {
             if let Some(o) = offset {
@@ -80,10 +95,7 @@ pub fn plan(
         }
         FileKind::Raw => {
             let Some(at) = offset else {
-                return Err(ImageError::new(
-                    "this file is neither an ELF nor an ESP image, so where it goes is not known: \
-                     give the flash offset (e.g. --offset 0x10000)",
-                ));
+                return Err(ImageError::new(format!("this file {RAW_NEEDS_OFFSET}")));
             };
             vec![placed(file, at, "image", chip, params)?]
         }
@@ -108,6 +120,36 @@ pub fn plan(
         }
     }
     Ok(segments)
+}
+
+/// Refuse an image (app or merged) that is not for `chip`: an ESP32-family image must name the
+/// chip's id in its extended header, an ESP8266 image (no extended header) only goes to an
+/// ESP8266, and an image whose chip id ferrite does not know goes nowhere.
+fn check_target(file: &[u8], kind: FileKind, chip: Chip) -> Result<(), ImageError> {
+    let image = match kind {
+        FileKind::AppImage { .. } => file,
+        FileKind::MergedImage { .. } => {
+            let boot = if image_target(file).is_some_and(|(_, end)| end <= 0x8000) {
+                0
+            } else {
+                0x1000
+            };
+            file.get(boot..).unwrap_or_default()
+        }
+        FileKind::Elf | FileKind::Raw => return Ok(()),
+    };
+    let Some((target, _)) = image_target(image) else {
+        return Ok(());
+    };
+    if target.chip() == Some(chip) {
+        return Ok(());
+    }
+    Err(ImageError::new(format!(
+        "wrong chip: the {} is built for {}, the chip is an {}",
+        kind.label(),
+        target.describe(),
+        chip.name()
+    )))
 }
 
 /// `file` to be written at `at`; its header patched when `at` is the bootloader offset.
@@ -165,13 +207,30 @@ pub fn elf_to_app_image(
 }
 
 /// One image of the flash from offset 0 holding every segment (gaps are erased flash, 0xFF; a
-/// later segment wins where two overlap).
-pub fn merge(segments: &[Segment]) -> Vec<u8> {
-    let len = segments.iter().map(Segment::end).max().unwrap_or(0) as usize;
+/// later segment wins where two overlap). Refused when the image would be larger than
+/// [`MAX_MERGED`] (no flash is), so any segments can be passed, not only a plan's.
+pub fn merge(segments: &[Segment]) -> Result<Vec<u8>, ImageError> {
+    let len = segments.iter().map(Segment::end).max().unwrap_or(0);
+    if len > MAX_MERGED {
+        return Err(ImageError::new(format!(
+            "a merged image up to {len:#x} is larger than any flash ({} MiB)",
+            MAX_MERGED >> 20
+        )));
+    }
+    let len = usize::try_from(len)
+        .map_err(|_| ImageError::new("a merged image larger than this machine's memory"))?;
     let mut out = vec![0xFF; len];
     for s in segments {
         let at = s.offset as usize;
-        out[at..at + s.data.len()].copy_from_slice(&s.data);
+        if let Some(dst) = at
+            .checked_add(s.data.len())
+            .and_then(|end| out.get_mut(at..end))
+        {
+            dst.copy_from_slice(&s.data);
+        }
     }
-    out
+    Ok(out)
 }
+
+/// The largest merged image [`merge`] makes: the largest flash an ESP image header can name.
+pub const MAX_MERGED: u64 = 128 << 20;

@@ -257,7 +257,7 @@ fn end_of_header() -> usize {
 
 #[test]
 fn a_merged_image_goes_to_0_with_its_bootloader_patched() {
-    let merged = merge(&c3_plan(&KEEP));
+    let merged = merge(&c3_plan(&KEEP)).unwrap();
     assert_eq!(
         identify(&merged),
         FileKind::MergedImage {
@@ -291,7 +291,7 @@ fn a_merged_image_goes_to_0_with_its_bootloader_patched() {
 fn an_esp32_merged_image_has_its_bootloader_at_0x1000() {
     let segs = plan(&support::tiny_esp32_elf(), Chip::Esp32, 4 * MB, &KEEP, None).unwrap();
     assert_eq!(segs[0].offset, 0x1000);
-    let merged = merge(&segs);
+    let merged = merge(&segs).unwrap();
     assert!(merged[..0x1000].iter().all(|b| *b == 0xFF));
     assert_eq!(
         identify(&merged),
@@ -328,10 +328,10 @@ fn an_image_for_another_chip_is_refused() {
     let app = elf_to_app_image(&support::fixture(), Chip::Esp32c3, 4 * MB, &KEEP).unwrap();
     let e = err_text(plan(&app, Chip::Esp32s3, 4 * MB, &KEEP, None));
     assert!(
-        e.contains("wrong chip: the image is built for the ESP32-C3, the chip is an ESP32-S3"),
+        e.contains("wrong chip: the app image is built for the ESP32-C3, the chip is an ESP32-S3"),
         "{e}"
     );
-    let merged = merge(&c3_plan(&KEEP));
+    let merged = merge(&c3_plan(&KEEP)).unwrap();
     let e = err_text(plan(&merged, Chip::Esp32c6, 4 * MB, &KEEP, None));
     assert!(e.contains("wrong chip"), "{e}");
     // A RISC-V ELF on an Xtensa chip and the other way round.
@@ -360,7 +360,7 @@ fn what_does_not_fit_the_flash_is_refused() {
     let app = elf_to_app_image(&support::fixture(), Chip::Esp32c3, 4 * MB, &KEEP).unwrap();
     let e = err_text(plan(&app, Chip::Esp32c3, 4 * MB, &KEEP, Some(0x3F_0000)));
     assert!(e.contains("image too large for the flash"), "{e}");
-    let merged = merge(&c3_plan(&KEEP));
+    let merged = merge(&c3_plan(&KEEP)).unwrap();
     let e = err_text(plan(&merged, Chip::Esp32c3, 64 << 10, &KEEP, None));
     assert!(e.contains("image too large for the flash"), "{e}");
     let e = err_text(plan(
@@ -440,8 +440,16 @@ fn merge_fills_gaps_with_erased_flash() {
     want[0] = 9;
     want[0x10] = 1;
     want[0x11] = 2;
-    assert_eq!(merge(&segs), want);
-    assert!(merge(&[]).is_empty());
+    assert_eq!(merge(&segs).unwrap(), want);
+    assert!(merge(&[]).unwrap().is_empty());
+    // Any segments, not only a plan's: one past the largest flash is refused, not allocated.
+    let far = [Segment {
+        offset: u32::MAX - 1,
+        data: vec![1, 2, 3],
+        what: "far",
+    }];
+    let e = err_text(merge(&far));
+    assert!(e.contains("larger than any flash"), "{e}");
 }
 
 #[test]
@@ -454,8 +462,16 @@ fn esptool_accepts_the_app_and_merged_images() {
     let app = dir.path().join("app.bin");
     std::fs::write(&app, &segs[2].data).unwrap();
     let merged = dir.path().join("merged.bin");
-    std::fs::write(&merged, merge(&segs)).unwrap();
-    for (file, what) in [(&app, "app"), (&merged, "merged")] {
+    std::fs::write(&merged, merge(&segs).unwrap()).unwrap();
+    // image-info reads the image at offset 0 of a merged file, the bootloader: the app inside
+    // it (at 0x10000) is checked on its own too.
+    let merged_app = dir.path().join("merged-app.bin");
+    std::fs::write(&merged_app, &merge(&segs).unwrap()[0x10000..]).unwrap();
+    for (file, what) in [
+        (&app, "app"),
+        (&merged, "merged (its bootloader)"),
+        (&merged_app, "app inside the merged image"),
+    ] {
         let Some((ok, out)) = support::esptool_image_info(file) else {
             return;
         };
@@ -523,4 +539,177 @@ fn the_chip_named_in_esp_hal_metadata_must_be_the_chip() {
         e.contains("wrong chip: the ELF is built for the ESP32-C6, the chip is an ESP32-C3"),
         "{e}"
     );
+}
+
+/// An app image longer than 32 KiB that happens to carry `AA 50` at 0x8000 is an app, not a
+/// merged image: the image at 0 spans the whole file, past where a partition table would be.
+#[test]
+fn an_app_image_with_aa50_at_0x8000_is_not_a_merged_image() {
+    use support::{elf32, Section, EM_RISCV};
+    // A flash section whose bytes put AA 50 (and a plausible first partition entry) at file
+    // offset 0x8000 of the app image.
+    let mut data = vec![0x11u8; 40 * 1024];
+    let elf = elf32(
+        EM_RISCV,
+        0x4200_0000,
+        &[Section {
+            name: ".flash.rodata",
+            addr: 0x3C00_0020,
+            data: data.clone(),
+            exec: false,
+            write: false,
+        }],
+    );
+    let app = elf_to_app_image(&elf, Chip::Esp32c3, 4 * MB, &KEEP).unwrap();
+    // Where the section's bytes land in the image: find our filler and place the magic.
+    let start = app
+        .windows(64)
+        .position(|w| w.iter().all(|b| *b == 0x11))
+        .unwrap();
+    let rel = 0x8000 - start;
+    data[rel..rel + 2].copy_from_slice(&[0xAA, 0x50]);
+    data[rel + 4..rel + 8].copy_from_slice(&0x9000u32.to_le_bytes());
+    let elf = elf32(
+        EM_RISCV,
+        0x4200_0000,
+        &[Section {
+            name: ".flash.rodata",
+            addr: 0x3C00_0020,
+            data,
+            exec: false,
+            write: false,
+        }],
+    );
+    let app = elf_to_app_image(&elf, Chip::Esp32c3, 4 * MB, &KEEP).unwrap();
+    assert!(app.len() > 0x8000);
+    assert_eq!(&app[0x8000..0x8002], &[0xAA, 0x50], "the trap is set");
+    assert_eq!(
+        identify(&app),
+        FileKind::AppImage {
+            chip: Some(Chip::Esp32c3)
+        }
+    );
+    let segs = plan(&app, Chip::Esp32c3, 4 * MB, &KEEP, None).unwrap();
+    assert_eq!((segs[0].offset, segs[0].what), (0x10000, "app"));
+    assert_eq!(
+        plan(&app, Chip::Esp32c3, 4 * MB, &KEEP, Some(0x20000)).unwrap()[0].offset,
+        0x20000
+    );
+}
+
+/// A hand-made image: `chip_id` in an extended header (`None`: the ESP8266 layout, no extended
+/// header), one segment of `len` bytes, the checksum.
+fn tiny_image(chip_id: Option<u16>, len: usize) -> Vec<u8> {
+    let mut v = vec![0xE9, 1, 2, 0x20];
+    v.extend_from_slice(&0x4010_0000u32.to_le_bytes());
+    if let Some(id) = chip_id {
+        let mut ext = [0u8; 16];
+        ext[0] = 0xEE;
+        ext[4..6].copy_from_slice(&id.to_le_bytes());
+        ext[9..11].copy_from_slice(&0xFFFFu16.to_le_bytes());
+        v.extend_from_slice(&ext);
+    }
+    v.extend_from_slice(&0x3FFE_8000u32.to_le_bytes());
+    v.extend_from_slice(&(len as u32).to_le_bytes());
+    let mut sum = 0xEFu8;
+    for i in 0..len {
+        let b = (i * 7) as u8;
+        v.push(b);
+        sum ^= b;
+    }
+    while v.len() % 16 != 15 {
+        v.push(0);
+    }
+    v.push(sum);
+    v
+}
+
+#[test]
+fn an_image_for_no_known_chip_or_the_other_family_is_refused_naming_both() {
+    // An ESP32-P4 image (chip id 18): ferrite does not know the chip; not read as an ESP8266
+    // image either.
+    let p4 = tiny_image(Some(18), 64);
+    assert_eq!(identify(&p4), FileKind::AppImage { chip: None });
+    let e = err_text(plan(&p4, Chip::Esp32c3, 4 * MB, &KEEP, None));
+    assert!(
+        e.contains("built for chip id 18") && e.contains("the chip is an ESP32-C3"),
+        "{e}"
+    );
+    // An ESP8266 image on an ESP32-family chip.
+    let esp8266 = tiny_image(None, 64);
+    assert_eq!(
+        identify(&esp8266),
+        FileKind::AppImage {
+            chip: Some(Chip::Esp8266)
+        }
+    );
+    let e = err_text(plan(&esp8266, Chip::Esp32c3, 4 * MB, &KEEP, Some(0x10000)));
+    assert!(
+        e.contains("built for the ESP8266, the chip is an ESP32-C3"),
+        "{e}"
+    );
+    // And the other way round: an ESP32-C3 image on an ESP8266.
+    let c3 = tiny_image(Some(5), 64);
+    let e = err_text(plan(&c3, Chip::Esp8266, 4 * MB, &KEEP, Some(0x10000)));
+    assert!(
+        e.contains("built for the ESP32-C3, the chip is an ESP8266"),
+        "{e}"
+    );
+    // Each goes to its own chip.
+    assert!(plan(&esp8266, Chip::Esp8266, 4 * MB, &KEEP, Some(0x10000)).is_ok());
+    assert!(plan(&c3, Chip::Esp32c3, 4 * MB, &KEEP, None).is_ok());
+}
+
+#[test]
+fn a_file_larger_than_the_flash_is_refused_before_anything_else() {
+    let big = vec![0u8; (4 * MB) as usize + 1];
+    let e = err_text(plan(&big, Chip::Esp32c3, 4 * MB, &KEEP, Some(0)));
+    assert!(e.contains("image too large for the flash"), "{e}");
+}
+
+/// An ELF with more loadable sections than ESP-IDF boots (after espflash's merging of adjacent
+/// ones) is refused before espflash builds anything.
+#[test]
+fn an_elf_with_too_many_image_segments_is_refused() {
+    use support::{elf32, Section, EM_RISCV};
+    let sections = |n: u32| {
+        (0..n)
+            .map(|i| Section {
+                name: ".flash.rodata",
+                // 64 KiB apart: not adjacent, each its own image segment.
+                addr: 0x3C00_0020 + i * 0x1_0000,
+                data: vec![i as u8; 32],
+                exec: false,
+                write: false,
+            })
+            .collect::<Vec<_>>()
+    };
+    let many = elf32(EM_RISCV, 0x4200_0000, &sections(40));
+    let e = err_text(plan(&many, Chip::Esp32c3, 4 * MB, &KEEP, None));
+    assert!(
+        e.contains("makes 40 image segments") && e.contains("at most 16"),
+        "{e}"
+    );
+    // Adjacent sections merge into one segment, as espflash merges them.
+    let adjacent: Vec<Section> = (0..40u32)
+        .map(|i| Section {
+            name: ".flash.rodata",
+            addr: 0x3C00_0020 + i * 32,
+            data: vec![i as u8; 32],
+            exec: false,
+            write: false,
+        })
+        .collect();
+    let elf = elf32(EM_RISCV, 0x4200_0000, &adjacent);
+    let app = elf_to_app_image(&elf, Chip::Esp32c3, 4 * MB, &KEEP).unwrap();
+    assert!(parse_header(&app).unwrap().segments <= 16);
+    // A few sections but a tiny flash: the padded estimate does not fit.
+    let e = err_text(plan(
+        &elf32(EM_RISCV, 0x4200_0000, &sections(10)),
+        Chip::Esp32c3,
+        MB,
+        &KEEP,
+        None,
+    ));
+    assert!(e.contains("segments"), "{e}");
 }

@@ -401,33 +401,48 @@ fn a_cancelled_flash_ends_cancelled_and_the_next_one_completes() {
     start_flash(&mut svc, &port, REQUEST, &image);
     let mut log = Vec::new();
     let start = Instant::now();
-    // Until some but not all of the image was written.
-    while !log
-        .iter()
-        .any(|m| matches!(m, FromFlashWorker::Progress(p) if p.stage == "write" && p.done > 0))
-    {
+    // Take messages one at a time until some but not all of the image was written, and stop
+    // while the job still holds messages not taken (a `tx` was just taken, its progress waits):
+    // the cancel must drop them.
+    'writing: loop {
         assert!(start.elapsed() < JOB_TIMEOUT, "no write progress: {log:#?}");
         assert!(!log.iter().any(ended), "ended before cancelling: {log:#?}");
-        log.extend(round(&mut svc, &mut port));
+        while let Some(m) = svc.poll(port.now()) {
+            if let (FromFlashWorker::Tx, Some(bytes)) = (&m.msg, &m.bytes) {
+                port.file.write_all(bytes).expect("write to the PTY");
+            }
+            log.push(m.msg);
+            let writing = log.iter().any(
+                |m| matches!(m, FromFlashWorker::Progress(p) if p.stage == "write" && p.done > 0),
+            );
+            if writing && svc.deadline() == Some(0) {
+                break 'writing;
+            }
+        }
+        let wait = svc.deadline().map_or(200, |d| d.saturating_sub(port.now()));
+        if let Ok(bytes) = port.rx.recv_timeout(Duration::from_millis(wait)) {
+            svc.handle_json(r#"{"type":"rx"}"#, Some(bytes), port.now());
+        }
     }
+    assert_eq!(svc.deadline(), Some(0), "messages wait in the job");
     svc.handle_json(r#"{"type":"cancel"}"#, None, port.now());
     let mut after = Vec::new();
     run_to_end(&mut svc, &mut port, &mut after);
-    assert!(
-        !after.iter().any(|m| matches!(m, FromFlashWorker::Tx)),
-        "bytes sent after the cancel: {after:#?}"
-    );
+    // Exactly: the lines released (the job reset the chip into the loader with them), the port
+    // back to the rate the job started at, the end. No tx, no progress of the dropped queue.
     assert_eq!(
-        after.last(),
-        Some(&FromFlashWorker::Failed {
-            error: "cancelled".into(),
-            cancelled: true
-        })
-    );
-    // The port goes back to the rate the job started at.
-    assert!(
-        after.contains(&FromFlashWorker::Baud { baud: 115_200 }),
-        "{after:#?}"
+        after,
+        vec![
+            FromFlashWorker::Lines {
+                dtr: Some(false),
+                rts: Some(false)
+            },
+            FromFlashWorker::Baud { baud: 115_200 },
+            FromFlashWorker::Failed {
+                error: "cancelled".into(),
+                cancelled: true
+            }
+        ]
     );
     // Nothing more comes from the ended job.
     assert!(round(&mut svc, &mut port).is_empty());
@@ -542,6 +557,16 @@ fn bad_requests_fail_at_once_without_touching_the_port() {
             "power of two",
         ),
         (r#"{"type":"flash","file_name":"x.bin"}"#, "x.bin is empty"),
+        (r#"{"type":"flash","baud":0}"#, "baud 0 is not a baud rate"),
+        (
+            r#"{"type":"flash","target_baud":0}"#,
+            "target_baud 0 is not a baud rate",
+        ),
+        (
+            r#"{"type":"flash","baud":115200,"target_baud":10000000}"#,
+            "from 9600 to 5000000",
+        ),
+        (r#"{"type":"flash","baud":300}"#, "baud 300"),
     ];
     for (request, expected) in cases {
         svc.handle_json(request, Some(Vec::new()), 0);
@@ -592,4 +617,101 @@ fn identify_tells_the_kind_and_chip() {
         svc.poll(0).map(|m| m.msg),
         Some(FromFlashWorker::Identified { kind, chip: None, size: 3, .. }) if kind == "raw"
     ));
+}
+
+/// Cancelled while the reset into the loader holds EN low (a `lines` with RTS set went out and
+/// the job waits): the cancel releases both lines, so the chip is not left in reset.
+#[test]
+fn a_cancel_during_the_reset_releases_the_lines() {
+    let mut svc = FlashService::new();
+    svc.handle_json(REQUEST, Some(c3_app_image(8 * 1024, 7)), 0);
+    let mut seen = Vec::new();
+    while let Some(m) = svc.poll(0) {
+        seen.push(m.msg);
+    }
+    assert!(
+        seen.iter().any(|m| matches!(
+            m,
+            FromFlashWorker::Lines {
+                rts: Some(true),
+                ..
+            }
+        )),
+        "{seen:?}"
+    );
+    assert!(
+        svc.deadline().is_some_and(|d| d > 0),
+        "waiting out the reset"
+    );
+    svc.handle_json(r#"{"type":"cancel"}"#, None, 10);
+    let mut after = Vec::new();
+    while let Some(m) = svc.poll(10) {
+        after.push(m.msg);
+    }
+    assert_eq!(
+        after,
+        vec![
+            FromFlashWorker::Lines {
+                dtr: Some(false),
+                rts: Some(false)
+            },
+            FromFlashWorker::Failed {
+                error: "cancelled".into(),
+                cancelled: true
+            }
+        ]
+    );
+
+    // Without modem lines (`resets: false`) there is nothing to release.
+    let mut svc = FlashService::new();
+    svc.handle_json(
+        r#"{"type":"flash","file_name":"a.bin","resets":false}"#,
+        Some(c3_app_image(8 * 1024, 7)),
+        0,
+    );
+    while svc.poll(0).is_some() {}
+    svc.handle_json(r#"{"type":"cancel"}"#, None, 10);
+    let after: Vec<_> = std::iter::from_fn(|| svc.poll(10).map(|m| m.msg)).collect();
+    assert!(
+        !after
+            .iter()
+            .any(|m| matches!(m, FromFlashWorker::Lines { .. })),
+        "{after:?}"
+    );
+}
+
+/// A port without modem lines cannot reset the chip: `done.reset` is false (the page must not
+/// assume a booted firmware), a note says to press RESET, and the port is set to 115200 for the
+/// firmware that runs once the person did.
+#[test]
+fn without_modem_lines_done_says_the_chip_was_not_reset() {
+    let Some(mut port) = mock("esp32c3") else {
+        return;
+    };
+    let image = c3_app_image(16 * 1024, 8);
+    let mut svc = FlashService::new();
+    let request = REQUEST.replace(r#""resets":true"#, r#""resets":false"#);
+    let log = flash(&mut port, &mut svc, &request, &image);
+    let d = done(&log);
+    assert!(!d.reset, "{d:?}");
+    assert!(
+        !log.iter()
+            .any(|m| matches!(m, FromFlashWorker::Lines { .. })),
+        "{log:#?}"
+    );
+    assert!(
+        log.iter().any(
+            |m| matches!(m, FromFlashWorker::Note { text } if text.contains("press the board's RESET"))
+        ),
+        "{log:#?}"
+    );
+    let last_baud = log.iter().rev().find_map(|m| match m {
+        FromFlashWorker::Baud { baud } => Some(*baud),
+        _ => None,
+    });
+    assert_eq!(last_baud, Some(115_200), "{log:#?}");
+
+    // With lines the same flash says it reset the chip.
+    let log = flash(&mut port, &mut svc, REQUEST, &image);
+    assert!(done(&log).reset);
 }

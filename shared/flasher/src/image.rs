@@ -221,7 +221,13 @@ pub fn flash_size_code(chip: Chip, bytes: u32) -> Option<u8> {
             _ => None,
         };
     }
-    if !bytes.is_power_of_two() || !(MB..=128 * MB).contains(&bytes) {
+    // esptool's ESP32-C2 `FLASH_SIZES` end at 16 MB.
+    let most = if chip == Chip::Esp32c2 {
+        16 * MB
+    } else {
+        128 * MB
+    };
+    if !bytes.is_power_of_two() || !(MB..=most).contains(&bytes) {
         return None;
     }
     Some((bytes / MB).trailing_zeros() as u8)
@@ -242,7 +248,40 @@ pub fn flash_size_from_code(chip: Chip, code: u8) -> Option<u32> {
             _ => None,
         };
     }
-    (code <= 7).then(|| MB << code)
+    let most = if chip == Chip::Esp32c2 { 4 } else { 7 };
+    (code <= most).then(|| MB << code)
+}
+
+/// Whether the image at the start of `image`, whose checksum byte ends at `data_end`
+/// ([`data_len`]), has the right XOR checksum (0xEF xor every segment byte) and, when the header
+/// says one is appended, the right SHA-256 — esptool's `verify()` before it patches.
+fn checksum_and_digest_ok(image: &[u8], extended: bool, data_end: usize) -> bool {
+    let Some(&segments) = image.get(1) else {
+        return false;
+    };
+    let mut at = COMMON_HEADER_LEN + if extended { EXTENDED_HEADER_LEN } else { 0 };
+    let mut sum = 0xEFu8;
+    for _ in 0..segments {
+        let Some(len) = u32_at(image, at + 4) else {
+            return false;
+        };
+        let start = at + SEGMENT_HEADER_LEN;
+        let Some(data) = image.get(start..start + len as usize) else {
+            return false;
+        };
+        sum = data.iter().fold(sum, |a, b| a ^ b);
+        at = start + len as usize;
+    }
+    if image.get(data_end - 1) != Some(&sum) {
+        return false;
+    }
+    if extended && image.get(23) == Some(&1) {
+        let Some(stored) = image.get(data_end..data_end + DIGEST_LEN) else {
+            return false;
+        };
+        return Sha256::digest(&image[..data_end]).as_slice() == stored;
+    }
+    true
 }
 
 /// What to set in an image header; `None` keeps what the image has (esptool's `keep`).
@@ -351,7 +390,10 @@ pub fn has_partition_table(flash: &[u8]) -> bool {
 /// `image`, which the caller writes at `chip`'s [bootloader offset](Chip::bootloader_offset) (as
 /// esptool, images elsewhere are not patched: the caller does not call this for them). The
 /// appended SHA-256 is recomputed when the header says there is one. Returns whether anything
-/// changed: `false` when all is kept, or `image` is not a well-formed image (left as it is).
+/// changed: `false` when all is kept, or `image` is not a well-formed image, or its checksum
+/// or appended SHA-256 do not validate — as esptool, which verifies the image before patching
+/// and writes one that fails unchanged (an encrypted image, or bytes that merely start with
+/// 0xE9); such an image is left as it is.
 ///
 /// Errors: a frequency or size the chip's header cannot express.
 pub fn patch_header(image: &mut [u8], chip: Chip, params: &FlashParams) -> Result<bool, Error> {
@@ -378,10 +420,10 @@ pub fn patch_header(image: &mut [u8], chip: Chip, params: &FlashParams) -> Resul
                 "an image header for the {} cannot say a flash size of {s} bytes (1, 2, 4, 8, \
                  16, 32, 64 or 128 MB{})",
                 chip.name(),
-                if chip == Chip::Esp8266 {
-                    "; 256 KB, 512 KB on the ESP8266, but not over 16 MB"
-                } else {
-                    ""
+                match chip {
+                    Chip::Esp8266 => "; 256 KB, 512 KB on the ESP8266, but not over 16 MB",
+                    Chip::Esp32c2 => "; not over 16 MB on the ESP32-C2",
+                    _ => "",
                 }
             ))
         })?),
@@ -401,8 +443,8 @@ pub fn patch_header(image: &mut [u8], chip: Chip, params: &FlashParams) -> Resul
         return Ok(false);
     }
     let hash_appended = extended && image.get(23) == Some(&1);
-    if hash_appended && data_end + DIGEST_LEN > image.len() {
-        // The digest the header promises is cut off: not an image to touch.
+    if !checksum_and_digest_ok(image, extended, data_end) {
+        // A cut-off digest, a bad checksum or digest: not an image to touch.
         return Ok(false);
     }
     image[2] = mode;
@@ -429,15 +471,17 @@ mod tests {
         ext[4] = 5; // chip id: C3
         ext[15] = u8::from(hash);
         v.extend_from_slice(&ext);
+        let mut sum = 0xEFu8;
         for (addr, len) in [(0x3C00_0020u32, 12u32), (0x3FC8_0000, 7)] {
             v.extend_from_slice(&addr.to_le_bytes());
             v.extend_from_slice(&len.to_le_bytes());
-            v.extend((0..len).map(|i| i as u8));
+            v.extend((0..len).map(|i| i as u8 + 1));
+            sum = (0..len).fold(sum, |a, i| a ^ (i as u8 + 1));
         }
         while v.len() % 16 != 15 {
             v.push(0);
         }
-        v.push(0xEF);
+        v.push(sum);
         if hash {
             let d = Sha256::digest(&v);
             v.extend_from_slice(&d);
@@ -458,6 +502,53 @@ mod tests {
         assert_eq!(data_len(&img, true), Some(img.len() - DIGEST_LEN));
         assert_eq!(parse_header(&[0u8; 30]), None);
         assert_eq!(parse_header(&img[..10]), None);
+    }
+
+    #[test]
+    fn an_image_whose_checksum_or_digest_fails_is_not_patched() {
+        let params = FlashParams {
+            mode: Some(FlashMode::Qio),
+            ..FlashParams::default()
+        };
+        // The sound image is patched (the check can pass) ...
+        let mut good = image(false);
+        assert_eq!(patch_header(&mut good, Chip::Esp32c3, &params), Ok(true));
+        // ... one with a wrong checksum byte is not, nor one whose digest is wrong.
+        let mut bad_sum = image(false);
+        let last = bad_sum.len() - 1;
+        bad_sum[last] ^= 1;
+        let before = bad_sum.clone();
+        assert_eq!(
+            patch_header(&mut bad_sum, Chip::Esp32c3, &params),
+            Ok(false)
+        );
+        assert_eq!(bad_sum, before);
+        let mut bad_digest = image(true);
+        let last = bad_digest.len() - 1;
+        bad_digest[last] ^= 1;
+        let before = bad_digest.clone();
+        assert_eq!(
+            patch_header(&mut bad_digest, Chip::Esp32c3, &params),
+            Ok(false)
+        );
+        assert_eq!(bad_digest, before);
+    }
+
+    #[test]
+    fn the_c2_header_names_no_flash_over_16_mb() {
+        assert_eq!(flash_size_code(Chip::Esp32c2, 16 << 20), Some(4));
+        assert_eq!(flash_size_code(Chip::Esp32c2, 32 << 20), None);
+        assert_eq!(flash_size_code(Chip::Esp32c3, 32 << 20), Some(5));
+        assert_eq!(flash_size_from_code(Chip::Esp32c2, 5), None);
+        let e = patch_header(
+            &mut image(false),
+            Chip::Esp32c2,
+            &FlashParams {
+                size: Some(32 << 20),
+                ..FlashParams::default()
+            },
+        );
+        assert!(matches!(e, Err(Error::Invalid(t)) if t.contains("not over 16 MB")));
     }
 
     #[test]

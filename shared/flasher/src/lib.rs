@@ -31,4 +31,6 @@ pub mod stub;
 
 pub use chip::Chip;
 pub use error::Error;
-pub use flasher::{Config, Done, Flasher, Output, Progress, Stage, Task, WriteReport};
+pub use flasher::{check_baud, BAUD_RANGE};
+pub use flasher::{Config, Done, Flasher, Output, Progress, Stage, Task, WriteReport, ROM_BAUD};
+pub use reset::After;

@@ -110,7 +110,7 @@ fn run(o: &ImageOptions) -> Result<(), String> {
         .out
         .as_ref()
         .map_or_else(|| default_output(&o.elf, o.merge), PathBuf::from);
-    if out == Path::new(&o.elf) {
+    if same_file(&out, Path::new(&o.elf)) {
         return Err(format!("the output {} is the input", out.display()));
     }
     let (bytes, what) = if o.merge {
@@ -124,7 +124,10 @@ fn run(o: &ImageOptions) -> Result<(), String> {
                 s.data.len()
             );
         }
-        (merge(&segments), "merged image (flash from offset 0)")
+        (
+            merge(&segments).map_err(|e| e.to_string())?,
+            "merged image (flash from offset 0)",
+        )
     } else {
         let app =
             elf_to_app_image(&elf, o.chip, o.flash_size, &params).map_err(|e| e.to_string())?;
@@ -155,6 +158,16 @@ pub fn main(args: &[String]) -> i32 {
             eprintln!("ferrite image: {e}");
             EXIT_FAILED
         }
+    }
+}
+
+/// Whether `out` names the file `input` (through `./`, `..`, symlinks or hard links): compared
+/// by device and inode when `out` exists, else it cannot be the input.
+fn same_file(out: &Path, input: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(out), std::fs::metadata(input)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => out == input,
     }
 }
 
@@ -209,5 +222,23 @@ mod tests {
             PathBuf::from("dir/fw-merged.bin")
         );
         assert_eq!(default_output("fw", false), PathBuf::from("fw.bin"));
+    }
+
+    #[test]
+    fn the_same_file_is_found_through_other_names() {
+        let dir = std::env::temp_dir().join(format!("ferrite-same-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let a = dir.join("fw.elf");
+        std::fs::write(&a, b"x").unwrap();
+        let dotted = dir.join(".").join("fw.elf");
+        let link = dir.join("link.elf");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&a, &link).unwrap();
+        assert!(same_file(&dotted, &a));
+        assert!(same_file(&link, &a));
+        assert!(!same_file(&dir.join("other.bin"), &a));
+        std::fs::write(dir.join("other.bin"), b"x").unwrap();
+        assert!(!same_file(&dir.join("other.bin"), &a));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -70,10 +70,7 @@ fn run(opts: &Options) -> Result<(), String> {
             let bytes = std::fs::read(image).map_err(|e| format!("cannot read {image}: {e}"))?;
             let kind = identify(&bytes);
             if kind == FileKind::Raw && offset.is_none() {
-                return Err(format!(
-                    "{image} is neither an ELF nor an ESP image, so where it goes is not known: \
-                     give the flash offset (e.g. --offset 0x10000)"
-                ));
+                return Err(format!("{image}: {}", ferrite_esp_image::RAW_NEEDS_OFFSET));
             }
             Some((bytes, kind))
         }
@@ -81,6 +78,10 @@ fn run(opts: &Options) -> Result<(), String> {
     };
     let port = port::Port::open(&opts.port).map_err(|e| e.to_string())?;
     let resets = port.has_lines;
+    let usb_id = port::usb_id(&opts.port);
+    if let Some((v, p)) = usb_id {
+        eprintln!("USB id {v:04x}:{p:04x}");
+    }
     let cfg = Config {
         baud: port::ROM_BAUD,
         target_baud: opts.baud,
@@ -89,6 +90,7 @@ fn run(opts: &Options) -> Result<(), String> {
         flash_size: opts.flash_size.bound(),
         expect_chip: opts.chip,
         resets,
+        usb_id,
         ..Config::default()
     };
     let mut s = session::Session::new(port, cfg);
@@ -136,12 +138,7 @@ fn run(opts: &Options) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
             eprintln!(
                 "{path}: {} for the {}, {} part{} to write",
-                match kind {
-                    FileKind::Elf => "ELF",
-                    FileKind::AppImage { .. } => "app image",
-                    FileKind::MergedImage { .. } => "merged image",
-                    FileKind::Raw => "raw binary",
-                },
+                kind.label(),
                 info.chip.name(),
                 segments.len(),
                 if segments.len() == 1 { "" } else { "s" }

@@ -36,14 +36,7 @@ impl FlashSizeArg {
 }
 
 /// What to do after `ferrite flash` wrote everything (`--after`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum After {
-    /// Pulse EN so the chip runs the new firmware.
-    #[default]
-    HardReset,
-    /// Leave the chip in the loader.
-    NoReset,
-}
+pub use ferrite_flasher::After;
 
 /// Which command.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,22 +164,13 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             "--flash-mode" if cmd == "flash" => mode = parse_flash_mode(&value("--flash-mode")?)?,
             "--flash-freq" if cmd == "flash" => freq = parse_flash_freq(&value("--flash-freq")?)?,
             "--after" if cmd == "flash" => {
-                after = match value("--after")?.as_str() {
-                    "hard-reset" => After::HardReset,
-                    "no-reset" => After::NoReset,
-                    other => {
-                        return Err(format!(
-                            "unknown `--after {other}` (hard-reset or no-reset)"
-                        ))
-                    }
-                }
+                let v = value("--after")?;
+                after = After::from_name(&v)
+                    .ok_or_else(|| format!("unknown `--after {v}` (hard-reset or no-reset)"))?;
             }
             "--baud" => {
                 let b = parse_number(&value("--baud")?)?;
-                if b == 0 {
-                    return Err("the baud rate must be positive".into());
-                }
-                baud = Some(b);
+                baud = Some(ferrite_flasher::check_baud("--baud", b)?);
             }
             "--no-stub" => no_stub = true,
             "--no-compress" if cmd == "flash" => no_compress = true,

@@ -23,18 +23,6 @@ pub struct Session {
     last_progress: Option<(Stage, u64)>,
 }
 
-fn stage_name(s: Stage) -> &'static str {
-    match s {
-        Stage::Sync => "connect",
-        Stage::Stub => "stub",
-        Stage::Compare => "compare",
-        Stage::Write => "write",
-        Stage::Verify => "verify",
-        Stage::Read => "read",
-        Stage::Erase => "erase",
-    }
-}
-
 impl Session {
     pub fn new(port: Port, cfg: Config) -> Session {
         Session {
@@ -64,15 +52,16 @@ impl Session {
         self.last_progress = Some((p.stage, tenth));
         eprintln!(
             "{}: {}/{} ({}%)",
-            stage_name(p.stage),
+            p.stage.name(),
             p.done,
             p.total,
             p.done * 100 / p.total
         );
     }
 
-    /// Set DTR, then RTS, where given (a port without modem lines has none to set). A line
-    /// that cannot be set is reported, not fatal: the chip may be in download mode by hand.
+    /// Set DTR, then RTS, where given (a port without modem lines has none to set; the reset
+    /// sequences never depend on the order within one setting). A line that cannot be set is
+    /// reported, not fatal: the chip may be in download mode by hand.
     fn set_lines(&mut self, dtr: Option<bool>, rts: Option<bool>) {
         if !self.port.has_lines {
             return;

@@ -8,8 +8,9 @@
 //! the result), and calls `poll` again when [`FlashJob::deadline`] passes. The job ends with
 //! exactly one `done` or `failed` message; after that it is inert.
 //!
-//! Must never: read a clock, sleep, send anything after it ended or was cancelled, or end
-//! without saying why (every failure names the stage and the segment).
+//! Must never: read a clock, sleep, send anything after it ended or was cancelled (but the line
+//! release and the baud of a cancel), end without saying why (every failure names the stage
+//! and the segment), or say the chip was reset when it could not be.
 
 use alloc::collections::VecDeque;
 use alloc::format;
@@ -19,16 +20,12 @@ use alloc::vec::Vec;
 use ferrite_esp_image::Segment;
 use ferrite_flasher::flasher::{ChipInfo, Config, Done, Output, Stage, Task, SECTOR};
 use ferrite_flasher::image::{FlashFreq, FlashMode, FlashParams};
-use ferrite_flasher::{reset, Error, Flasher};
+use ferrite_flasher::{check_baud, reset, Error, Flasher, ROM_BAUD};
 
 use super::progress::ProgressTracker;
 use super::protocol::{
     After, ChipMsg, DoneMsg, FlashParamsMsg, FlashRequest, FromFlashWorker, Posted,
 };
-
-/// The rate Espressif's second-stage bootloader and most firmware talk at: the port goes back
-/// to it after the hard reset.
-pub const FIRMWARE_BAUD: u32 = 115_200;
 
 /// What a message of the job is.
 pub type Message = Posted<FromFlashWorker>;
@@ -77,7 +74,19 @@ pub struct FlashJob {
     out: VecDeque<Message>,
     /// The rate the port is at (the page opened it at `request.baud`).
     baud: u32,
+    /// A `lines` message went out: a cancel releases the lines.
+    lines_set: bool,
     started: u64,
+}
+
+/// The request's baud rates, checked: `(baud, target_baud)`.
+pub fn bauds(request: &FlashRequest) -> Result<(u32, Option<u32>), String> {
+    let baud = check_baud("baud", request.baud)?;
+    let target = match request.target_baud {
+        Some(t) => Some(check_baud("target_baud", t)?),
+        None => None,
+    };
+    Ok((baud, target))
 }
 
 /// The image parameters of a request, checked.
@@ -107,18 +116,6 @@ pub fn flash_params(msg: &FlashParamsMsg) -> Result<FlashParams, String> {
     Ok(FlashParams { mode, freq, size })
 }
 
-fn stage_name(s: Stage) -> &'static str {
-    match s {
-        Stage::Sync => "connect",
-        Stage::Stub => "stub",
-        Stage::Compare => "compare",
-        Stage::Write => "write",
-        Stage::Verify => "verify",
-        Stage::Read => "read",
-        Stage::Erase => "erase",
-    }
-}
-
 fn mac_text(mac: &[u8; 6]) -> String {
     let mut s = String::with_capacity(17);
     for (i, b) in mac.iter().enumerate() {
@@ -134,10 +131,12 @@ impl FlashJob {
     /// Start flashing `file` at `now`. A request that cannot work (bad parameters, an empty
     /// file) ends at once with a `failed` message.
     pub fn new(request: FlashRequest, file: Vec<u8>, now: u64) -> FlashJob {
-        let params = flash_params(&request.params);
+        let checked = bauds(&request);
+        let params = checked.clone().and_then(|_| flash_params(&request.params));
+        let (baud, target) = checked.clone().unwrap_or((ROM_BAUD, None));
         let cfg = Config {
-            baud: request.baud,
-            target_baud: request.target_baud.filter(|b| *b != request.baud),
+            baud,
+            target_baud: target.filter(|b| *b != baud),
             flash_size: params.as_ref().ok().and_then(|p| p.size),
             resets: request.resets,
             usb_id: request.usb_id,
@@ -145,7 +144,8 @@ impl FlashJob {
         };
         let mut job = FlashJob {
             flasher: Flasher::new(cfg),
-            baud: request.baud,
+            baud,
+            lines_set: false,
             request,
             params: params.clone().unwrap_or_default(),
             file,
@@ -219,16 +219,23 @@ impl FlashJob {
         self.flasher.deadline()
     }
 
-    /// Stop: nothing more is sent. Messages not yet taken are dropped (none of them reached the
-    /// port), the port goes back to the rate the job started at, and the job ends with
-    /// `failed` + `cancelled`. A later job connects afresh; the flasher re-compares, so a cut
-    /// write is completed safely.
+    /// Stop: nothing more is sent to the chip. Messages not yet taken are dropped (none of them
+    /// reached the port); when the job set modem lines, both are released (`dtr` and `rts`
+    /// false) so that the chip is neither held in reset nor strapped into the loader; the port
+    /// goes back to the rate the job started at, and the job ends with `failed` + `cancelled`.
+    /// A later job connects afresh; the flasher re-compares, so a cut write is completed safely.
     pub fn cancel(&mut self, _now: u64) {
         if self.phase == Phase::Over {
             return;
         }
         self.out.clear();
         self.phase = Phase::Over;
+        if self.request.resets && self.lines_set {
+            self.out.push_back(Posted::new(FromFlashWorker::Lines {
+                dtr: Some(false),
+                rts: Some(false),
+            }));
+        }
         if self.baud != self.request.baud {
             self.baud = self.request.baud;
             self.out
@@ -301,6 +308,7 @@ impl FlashJob {
                 self.push(FromFlashWorker::Baud { baud });
             }
             Output::SetLines { dtr, rts } => {
+                self.lines_set = true;
                 self.push(FromFlashWorker::Lines { dtr, rts });
             }
             Output::Progress(p) => {
@@ -308,7 +316,7 @@ impl FlashJob {
                     self.segment_to_write = Some(p.total);
                     self.progress.segment_write(p.done, p.total, now);
                 } else {
-                    self.progress.stage(stage_name(p.stage), p.done, p.total);
+                    self.progress.stage(p.stage.name(), p.done, p.total);
                 }
                 self.report(now);
             }
@@ -388,21 +396,12 @@ impl FlashJob {
                 self.write_segment(index + 1, now);
             }
             (Phase::Reset, Done::Reset) => {
-                if self.baud != FIRMWARE_BAUD {
-                    self.baud = FIRMWARE_BAUD;
-                    self.push(FromFlashWorker::Baud {
-                        baud: FIRMWARE_BAUD,
-                    });
+                if self.baud != ROM_BAUD {
+                    self.baud = ROM_BAUD;
+                    self.push(FromFlashWorker::Baud { baud: ROM_BAUD });
                 }
                 self.progress.stage("reset", 1, 1);
                 self.report(now);
-                if !self.request.resets {
-                    self.note(
-                        "this port cannot pulse RESET: press the board's RESET button to \
-                         start the new firmware"
-                            .into(),
-                    );
-                }
                 self.finish(true, now);
             }
             (phase, d) => {
@@ -493,6 +492,21 @@ impl FlashJob {
 
     fn after_writing(&mut self, now: u64) {
         match self.request.after {
+            // Without modem lines nothing can be reset: the chip stays in the loader (with the
+            // stub running at the job's rate) until the person presses RESET.
+            After::HardReset if !self.request.resets => {
+                // The firmware, once the person reset the chip, talks at the ROM's rate.
+                if self.baud != ROM_BAUD {
+                    self.baud = ROM_BAUD;
+                    self.push(FromFlashWorker::Baud { baud: ROM_BAUD });
+                }
+                self.note(
+                    "this port cannot pulse RESET: press the board's RESET button to start the \
+                     new firmware"
+                        .into(),
+                );
+                self.finish(false, now);
+            }
             After::HardReset => {
                 self.phase = Phase::Reset;
                 self.progress.stage("reset", 0, 1);

@@ -217,15 +217,16 @@ impl ProgressTracker {
         }
     }
 
-    /// The message to send now, if one is due: on a new stage or segment, at the end of a stage,
-    /// else at most every [`REPORT_INTERVAL_MS`].
+    /// The message to send now, if one is due: on a new stage or segment, at the end of a stage
+    /// that counts something (a 0/0 stage is not "ended" at every report), else at most every
+    /// [`REPORT_INTERVAL_MS`].
     pub fn report(&mut self, now: u64) -> Option<ProgressMsg> {
         let due = match self.last_report {
             None => true,
             Some((t, stage, seg)) => {
                 stage != self.stage
                     || seg != self.current
-                    || self.stage_done >= self.stage_total
+                    || (self.stage_total > 0 && self.stage_done >= self.stage_total)
                     || now.saturating_sub(t) >= REPORT_INTERVAL_MS
             }
         };
@@ -245,6 +246,20 @@ mod tests {
         let mut p = ProgressTracker::new();
         p.set_segments(segments.iter().copied());
         p
+    }
+
+    #[test]
+    fn a_stage_that_counts_nothing_is_throttled_too() {
+        let mut p = ProgressTracker::new();
+        p.stage("connect", 0, 0);
+        assert!(p.report(0).is_some(), "a new stage is reported");
+        assert!(p.report(10).is_none(), "0/0 is not the end of the stage");
+        assert!(p.report(REPORT_INTERVAL_MS).is_some());
+        // A stage that counts reports its end at once.
+        p.stage("erase", 0, 1);
+        assert!(p.report(REPORT_INTERVAL_MS + 1).is_some());
+        p.stage("erase", 1, 1);
+        assert!(p.report(REPORT_INTERVAL_MS + 2).is_some());
     }
 
     #[test]

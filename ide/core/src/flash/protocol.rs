@@ -33,7 +33,9 @@ impl<M> Posted<M> {
     }
 }
 
-/// What to do after writing.
+/// What to do after writing: the wire form (`"hard-reset"`, `"no-reset"`) of
+/// `ferrite_flasher::After` (the CLI's `--after`), kept here because this module must not
+/// depend on the flasher; the names are the same.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum After {
@@ -70,10 +72,11 @@ pub struct FlashRequest {
     /// merged image and an ELF ignore it).
     #[serde(default)]
     pub offset: Option<u32>,
-    /// The rate the page opened the port at.
+    /// The rate the page opened the port at (9600 to 5000000; anything else fails the job).
     #[serde(default = "default_baud")]
     pub baud: u32,
-    /// Switch to this rate after connecting (the job falls back to `baud` if the chip refuses).
+    /// Switch to this rate after connecting (the job falls back to `baud` if the chip refuses;
+    /// 9600 to 5000000, anything else fails the job).
     #[serde(default)]
     pub target_baud: Option<u32>,
     #[serde(default)]
@@ -105,7 +108,9 @@ fn yes() -> bool {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToFlashWorker {
-    /// Start a flash job; `bytes` = the file. Refused (a `failed` answer) while a job runs.
+    /// Start a flash job; `bytes` = the file. Refused with a `note` while a job runs (the
+    /// running job goes on). Bad parameters (an unknown mode, a baud rate of 0 …) end the new
+    /// job at once with `failed`.
     Flash(FlashRequest),
     /// `bytes` = what the port read.
     Rx,
@@ -175,7 +180,11 @@ pub struct DoneMsg {
     /// Wall time of the job.
     pub ms: u64,
     pub verified: bool,
-    /// The chip was reset into its firmware (the port is at 115200 baud again).
+    /// The chip was reset into its firmware by the job (the port is at 115200 baud again).
+    /// `false` with `after: "no-reset"`, and when the request had `resets: false`: then nothing
+    /// could pulse EN, the chip is still in the loader until someone presses RESET, and the
+    /// page must not assume a booted firmware (the job still set the port to 115200 and said
+    /// so in a note).
     pub reset: bool,
 }
 

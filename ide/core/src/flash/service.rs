@@ -10,23 +10,16 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use ferrite_esp_image::FileKind;
-
 use super::job::{FlashJob, Message};
 use super::protocol::{FromFlashWorker, Posted, ToFlashWorker};
 
 /// What `identify` says about a file.
 pub fn identify(file_name: String, bytes: &[u8]) -> FromFlashWorker {
-    let (kind, chip) = match ferrite_esp_image::identify(bytes) {
-        FileKind::Elf => ("elf", None),
-        FileKind::AppImage { chip } => ("app", chip),
-        FileKind::MergedImage { chip } => ("merged", chip),
-        FileKind::Raw => ("raw", None),
-    };
+    let kind = ferrite_esp_image::identify(bytes);
     FromFlashWorker::Identified {
         file_name,
-        kind: kind.into(),
-        chip: chip.map(|c| c.name().into()),
+        kind: kind.name().into(),
+        chip: kind.chip().map(|c| c.name().into()),
         size: bytes.len() as u64,
     }
 }

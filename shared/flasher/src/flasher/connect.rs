@@ -1,7 +1,7 @@
 //! Connecting: SYNC (each round of them after a reset sequence into the download mode, played
 //! out as [`Output::SetLines`] with the flasher's own waits; a SYNC's timeout counts from when
 //! it is sent, after the sequence), chip detection by security-info chip id or magic value, the
-//! MAC, uploading and starting the stub (MEM_DATA blocks retried), SPI attach, the flash id and
+//! MAC, uploading and starting the stub (MEM_DATA blocks are not sent again), SPI attach, the flash id and
 //! size, SPI parameters, the baud-rate change with its fallback.
 //!
 //! Must never: report a connection before the chip answered every step.
@@ -12,14 +12,10 @@ impl Flasher {
     /// SYNC attempt `attempt`, after a reset sequence when a new round begins.
     pub(super) fn send_sync(&mut self, attempt: u32, now: u64) -> Job {
         if self.cfg.resets && attempt.is_multiple_of(SYNCS_PER_RESET) {
-            // Alternate the two ways into the download mode, as esptool does.
-            let [first, second] = reset::download_sequences(self.cfg.usb_id);
-            let seq = if (attempt / SYNCS_PER_RESET).is_multiple_of(2) {
-                first
-            } else {
-                second
-            };
-            return self.reset_step(attempt, seq, 0, now);
+            // Take the ways into the download mode in turn, as esptool does.
+            let seqs = reset::download_sequences(self.cfg.usb_id);
+            let round = (attempt / SYNCS_PER_RESET) as usize;
+            return self.reset_step(attempt, seqs[round % seqs.len()], 0, now);
         }
         self.sync_now(attempt, now)
     }
@@ -142,26 +138,19 @@ impl Flasher {
                 if let Err(e) = Self::check(&resp, 0) {
                     return self.fail(e);
                 }
-                self.mem_data(seg, 0, 0, now)
+                self.mem_data(seg, 0, now)
             }
-            (P::MemData { seg, seq, attempt }, Input::Response(resp)) => {
+            // MEM_DATA is not sent again (as esptool's `mem_block`): the loader appends each
+            // block to RAM, so a block that arrived but whose answer was lost would be doubled.
+            (P::MemData { seg, seq }, Input::Response(resp)) => {
                 if let Err(e) = Self::check(&resp, 0) {
-                    if self.retry_block("MEM_DATA", seq, attempt, &e) {
-                        return self.mem_data(seg, seq, attempt + 1, now);
-                    }
                     return self.fail(e);
                 }
-                self.mem_data(seg, seq + 1, 0, now)
+                self.mem_data(seg, seq + 1, now)
             }
-            (P::MemData { seg, seq, attempt }, Input::Timeout) => {
-                let e = Error::Timeout {
-                    command: "uploading the flasher stub",
-                };
-                if self.retry_block("MEM_DATA", seq, attempt, &e) {
-                    return self.mem_data(seg, seq, attempt + 1, now);
-                }
-                self.fail(e)
-            }
+            (P::MemData { .. }, Input::Timeout) => self.fail(Error::Timeout {
+                command: "uploading the flasher stub (MEM_DATA)",
+            }),
             (P::MemEnd, Input::Response(resp)) => {
                 if let Err(e) = Self::check(&resp, 0) {
                     return self.fail(e);
@@ -369,9 +358,8 @@ impl Flasher {
         Job::Connect(ConnectPhase::MemBegin { seg })
     }
 
-    /// Send block `seq` of stub segment `seg` (send `attempt + 1` of it); after the last block
-    /// the next segment begins.
-    pub(super) fn mem_data(&mut self, seg: usize, seq: usize, attempt: u32, now: u64) -> Job {
+    /// Send block `seq` of stub segment `seg`; after the last block the next segment begins.
+    pub(super) fn mem_data(&mut self, seg: usize, seq: usize, now: u64) -> Job {
         let Some(segs) = self.chip.and_then(Self::stub_segments) else {
             return self.fail(Error::NotConnected);
         };
@@ -383,12 +371,10 @@ impl Flasher {
         let end = (start + RAM_BLOCK).min(bytes.len());
         let pkt = packet::data_command(op::MEM_DATA, seq as u32, &bytes[start..end]);
         self.send_packet(op::MEM_DATA, pkt, DEFAULT_TIMEOUT, now);
-        if attempt == 0 {
-            let total: usize = segs.iter().map(|s| s.1.len()).sum();
-            let done = segs[..seg.min(2)].iter().map(|s| s.1.len()).sum::<usize>() + end;
-            self.progress(Stage::Stub, done as u64, total as u64);
-        }
-        Job::Connect(ConnectPhase::MemData { seg, seq, attempt })
+        let total: usize = segs.iter().map(|s| s.1.len()).sum();
+        let done = segs[..seg.min(2)].iter().map(|s| s.1.len()).sum::<usize>() + end;
+        self.progress(Stage::Stub, done as u64, total as u64);
+        Job::Connect(ConnectPhase::MemData { seg, seq })
     }
 
     pub(super) fn after_stub(&mut self, now: u64) -> Job {

@@ -8,9 +8,17 @@
 //! [`Flasher::feed`] what the port returns; call [`Flasher::poll`] again after input or when
 //! [`Flasher::deadline`] passes; a task ends with [`Output::Done`] or [`Output::Failed`].
 //!
-//! Data blocks (MEM_DATA, FLASH_DATA, FLASH_DEFL_DATA) whose response is a failure status or
-//! does not come in time are sent again with the same sequence number, up to
-//! [`WRITE_BLOCK_ATTEMPTS`] in all (esptool's `WRITE_BLOCK_ATTEMPTS`), each retry a note.
+//! Flash data packets (FLASH_DATA, FLASH_DEFL_DATA) whose response is a failure status or does
+//! not come in time are sent again, up to [`WRITE_BLOCK_ATTEMPTS`] in all (as esptool's
+//! `WRITE_BLOCK_ATTEMPTS`), each retry a note. The chip does not de-duplicate by sequence
+//! number: the ROM writes at a running pointer and the stub inflates one stream, so a packet
+//! that was processed but whose answer was lost is processed twice. That is why the outcome
+//! rests on the MD5 verify, not on the resend: when the verify of a written range fails, its
+//! blocks are compared again (MD5 per 4 KiB block) and those that differ are written once more
+//! (a fresh FLASH_BEGIN/FLASH_DEFL_BEGIN) and verified; a second mismatch fails the write.
+//! Only the range is rechecked: a doubled plain packet that reached into a following skipped
+//! block is refused by the stub (too much data) and fails the write. MEM_DATA (the stub upload)
+//! is not sent again, as esptool: a failure there fails the connect.
 //!
 //! Writes always compare first (MD5 of the whole region, then of each 4 KiB block when it
 //! differs), write only the blocks that differ and verify every written range by MD5. A
@@ -65,8 +73,29 @@ const SPIFLASH_RDID: u32 = 0x9F;
 const SPI_POLLS: u8 = 10;
 /// SYNC attempts per reset.
 const SYNCS_PER_RESET: u32 = 5;
-/// How often a data block is sent before its task fails (esptool's `WRITE_BLOCK_ATTEMPTS`).
+/// How often a flash data packet is sent before its task fails (esptool's
+/// `WRITE_BLOCK_ATTEMPTS`).
 pub const WRITE_BLOCK_ATTEMPTS: u32 = 3;
+/// The rate every ROM loader starts at, and the one Espressif's second-stage bootloader and
+/// most firmware talk at (the port goes back to it after [`Task::HardReset`]).
+pub const ROM_BAUD: u32 = 115_200;
+/// The baud rates a port may be opened at or changed to: below 9600 nothing of Espressif's
+/// talks, above 5 Mbaud no USB-UART bridge or ESP UART goes (and 0 would make the stub divide
+/// by zero in CHANGE_BAUDRATE).
+pub const BAUD_RANGE: core::ops::RangeInclusive<u32> = 9_600..=5_000_000;
+
+/// `baud` if it is in [`BAUD_RANGE`], else a sentence saying why not (`what`: which rate).
+pub fn check_baud(what: &str, baud: u32) -> Result<u32, String> {
+    if BAUD_RANGE.contains(&baud) {
+        Ok(baud)
+    } else {
+        Err(format!(
+            "{what} {baud} is not a baud rate to use: give one from {} to {}",
+            BAUD_RANGE.start(),
+            BAUD_RANGE.end()
+        ))
+    }
+}
 
 /// esptool's `timeout_per_mb`: scaled by size, never below the default.
 fn timeout_per_mb(per_mb: u64, size: u64) -> u64 {
@@ -100,15 +129,16 @@ pub struct Config {
     /// lines; the chip is put into the download mode by hand).
     pub resets: bool,
     /// The USB vendor and product id of the port, when known. Espressif's USB-Serial-JTAG
-    /// ([`reset::USB_SERIAL_JTAG_ID`]) gets its own reset sequence first; anything else the
-    /// classic one (they alternate between SYNC rounds either way).
+    /// ([`reset::USB_SERIAL_JTAG_ID`]) gets its own reset sequence first and the longer hard
+    /// reset ([`reset::HARD_RESET_USB`]); anything else the classic sequences first
+    /// ([`reset::download_sequences`]).
     pub usb_id: Option<(u16, u16)>,
 }
 
 impl Default for Config {
     fn default() -> Config {
         Config {
-            baud: 115_200,
+            baud: ROM_BAUD,
             target_baud: None,
             use_stub: true,
             compress: true,
@@ -150,7 +180,7 @@ pub enum Task {
         value: u32,
         mask: u32,
     },
-    /// Pulse EN ([`reset::HARD_RESET`]) so the chip leaves the loader and runs its firmware;
+    /// Pulse EN ([`reset::hard_reset`]) so the chip leaves the loader and runs its firmware;
     /// ends with [`Done::Reset`]. Allowed connected or not, and regardless of
     /// [`Config::resets`] (a driver without modem lines ignores the [`Output::SetLines`]).
     HardReset,
@@ -165,6 +195,22 @@ pub enum Stage {
     Verify,
     Read,
     Erase,
+}
+
+impl Stage {
+    /// The stage's name for people and for the IDE's protocol: `connect`, `stub`, `compare`,
+    /// `write`, `verify`, `read`, `erase`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Sync => "connect",
+            Stage::Stub => "stub",
+            Stage::Compare => "compare",
+            Stage::Write => "write",
+            Stage::Verify => "verify",
+            Stage::Read => "read",
+            Stage::Erase => "erase",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,9 +269,10 @@ pub enum Output {
     Send(Vec<u8>),
     /// Switch the port to this baud rate now (after everything sent before went out).
     SetBaud(u32),
-    /// Set these modem lines now, DTR first, then RTS (`None`: leave that line as it is). The
-    /// flasher waits between the steps of a reset sequence by its own deadline: the driver
-    /// carries this out at once and never sleeps. A port without modem lines ignores it.
+    /// Set these modem lines now (`None`: leave that line as it is), in either order or at once:
+    /// where the order matters the sequences set one line per step ([`reset`]). The flasher
+    /// waits between the steps of a reset sequence by its own deadline: the driver carries this
+    /// out at once and never sleeps. A port without modem lines ignores it.
     SetLines {
         dtr: Option<bool>,
         rts: Option<bool>,
@@ -278,8 +325,6 @@ enum ConnectPhase {
     MemData {
         seg: usize,
         seq: usize,
-        /// Sends of this block so far, less one.
-        attempt: u32,
     },
     MemEnd,
     Ohai,
@@ -318,6 +363,21 @@ enum WritePhase {
         attempt: u32,
     },
     Verify,
+    /// The verify of the current range failed: comparing its block `block` again (the range's
+    /// blocks run to `last`, exclusive).
+    Recheck {
+        block: u32,
+        last: u32,
+    },
+}
+
+/// Bytes `start..end` of a write job's data to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Range {
+    start: usize,
+    end: usize,
+    /// Written again after a failed verify: a second mismatch fails the write.
+    rewrite: bool,
 }
 
 #[derive(Debug)]
@@ -326,8 +386,10 @@ struct WriteJob {
     data: Vec<u8>,
     differs: Vec<bool>,
     /// Byte ranges (within `data`) to write.
-    ranges: Vec<(usize, usize)>,
+    ranges: Vec<Range>,
     range: usize,
+    /// Blocks of the range being rechecked that still differ.
+    again: Vec<u32>,
     packets: Vec<Vec<u8>>,
     compressed: bool,
     written: u64,
@@ -363,7 +425,7 @@ enum Job {
     Register {
         write: bool,
     },
-    /// Playing out [`reset::HARD_RESET`]; `step` is the next step.
+    /// Playing out [`reset::hard_reset`]; `step` is the next step.
     HardReset {
         step: usize,
     },
@@ -622,8 +684,8 @@ impl Flasher {
         None
     }
 
-    /// Data block `seq` of `command` failed (`why`) on send `attempt + 1`: whether to send it
-    /// again (with a note saying so) or give up.
+    /// Flash data packet `seq` of `command` failed (`why`) on send `attempt + 1`: whether to
+    /// send it again (with a note saying so) or give up.
     fn retry_block(&mut self, command: &str, seq: usize, attempt: u32, why: &Error) -> bool {
         if attempt + 1 >= WRITE_BLOCK_ATTEMPTS {
             return false;
@@ -702,14 +764,16 @@ impl Flasher {
                 _ => Job::Register { write },
             },
             Job::HardReset { step } => match input {
-                Input::Start | Input::Wake => match self.set_lines(reset::HARD_RESET, step, now) {
-                    Some(next) => Job::HardReset { step: next },
-                    None => {
-                        self.decoder.reset();
-                        self.baud = self.cfg.baud;
-                        self.finish(Done::Reset)
+                Input::Start | Input::Wake => {
+                    match self.set_lines(reset::hard_reset(self.cfg.usb_id), step, now) {
+                        Some(next) => Job::HardReset { step: next },
+                        None => {
+                            self.decoder.reset();
+                            self.baud = self.cfg.baud;
+                            self.finish(Done::Reset)
+                        }
                     }
-                },
+                }
                 _ => Job::HardReset { step },
             },
         };

@@ -16,6 +16,8 @@ enum Fault {
     Lost,
     /// Answered with a failure status (bad checksum), not processed.
     Refused,
+    /// Processed (written, inflated, appended), but the answer is lost on the way back.
+    AnswerLost,
 }
 
 /// A pretend chip: answers like an ESP32-C3 ROM (4 status bytes) or its stub (2).
@@ -180,6 +182,7 @@ impl Device {
                 op::FLASH_DEFL_DATA | op::FLASH_DATA | op::MEM_DATA => {
                     let seq = Self::word(d, 1);
                     let fault = self.faults.iter().position(|x| x.0 == seq);
+                    let mut answer_lost = false;
                     if let Some(i) = fault.filter(|_| op == self.fault_op) {
                         match self.faults.remove(i).1 {
                             Fault::Lost => continue,
@@ -187,6 +190,7 @@ impl Device {
                                 out.extend(self.reply(op, 0, &[], 1, 0xC1));
                                 continue;
                             }
+                            Fault::AnswerLost => answer_lost = true,
                         }
                     }
                     self.data_seqs.push((op, seq));
@@ -213,6 +217,9 @@ impl Device {
                         let payload = payload.to_vec();
                         self.write_at(at, &payload);
                         self.plain_at += payload.len();
+                    }
+                    if answer_lost {
+                        continue;
                     }
                     self.reply(op, 0, &[], 0, 0)
                 }
@@ -572,6 +579,14 @@ fn a_bad_write_fails_verification() {
             len: 5000
         }))
     );
+    // The range is written, fails its verify, is compared and written once more, and fails
+    // for good: a broken flash does not loop.
+    let begins = dev
+        .commands
+        .iter()
+        .filter(|o| **o == op::FLASH_DEFL_BEGIN)
+        .count();
+    assert_eq!(begins, 2, "written, then rewritten once");
 }
 
 #[test]
@@ -854,7 +869,7 @@ fn no_lines_are_set_without_resets() {
 }
 
 #[test]
-fn usb_serial_jtag_gets_its_reset_first_and_the_sequences_alternate() {
+fn usb_serial_jtag_gets_its_reset_first_and_the_sequences_take_turns() {
     let rounds = |usb_id| {
         reset_rounds(&silent_connect(Config {
             sync_attempts: 3 * SYNCS_PER_RESET,
@@ -864,11 +879,12 @@ fn usb_serial_jtag_gets_its_reset_first_and_the_sequences_alternate() {
     };
     let jtag = lines_of(reset::USB_SERIAL_JTAG);
     let classic = lines_of(reset::CLASSIC);
+    let long = lines_of(reset::CLASSIC_LONG);
     assert_eq!(
         rounds(Some((0x303A, 0x1001))),
         vec![jtag.clone(), classic.clone(), jtag.clone()]
     );
-    let classic_first = vec![classic.clone(), jtag.clone(), classic];
+    let classic_first = vec![classic.clone(), long, jtag];
     assert_eq!(rounds(None), classic_first);
     // A USB-UART bridge (CP2102): the classic wiring first.
     assert_eq!(rounds(Some((0x10C4, 0xEA60))), classic_first);
@@ -1129,23 +1145,69 @@ fn plain_writes_and_the_stub_upload_retry_their_blocks_too() {
     assert!(matches!(done(&outs), Done::Written(_)), "{outs:?}");
     assert_eq!(&dev.flash[0x3000..0x3000 + img.len()], img.as_slice());
     assert_eq!(notes(&outs).len(), 2, "{outs:?}");
+}
 
-    // MEM_DATA of the stub: a lost block, then a refused one.
-    let mut dev = Device::new(Some(5), 0);
-    dev.fault_op = op::MEM_DATA;
-    dev.faults = vec![(0, Fault::Lost), (0, Fault::Refused)];
-    let mut f = Flasher::new(cfg(true, true));
-    let outs = run(&mut f, &mut dev, Task::Connect, &mut now);
+#[test]
+fn the_stub_upload_does_not_resend_its_blocks() {
+    // MEM_DATA appends to RAM: as esptool, a lost or refused block fails the connect at once.
+    for fault in [Fault::Lost, Fault::Refused, Fault::AnswerLost] {
+        let mut dev = Device::new(Some(5), 0);
+        dev.fault_op = op::MEM_DATA;
+        dev.faults = vec![(0, fault)];
+        let mut f = Flasher::new(cfg(true, true));
+        let mut now = 0;
+        let outs = run(&mut f, &mut dev, Task::Connect, &mut now);
+        assert!(
+            matches!(outs.last(), Some(Output::Failed(_))),
+            "{fault:?}: {:?}",
+            outs.last()
+        );
+        let mem_data = dev.commands.iter().filter(|o| **o == op::MEM_DATA).count();
+        assert_eq!(mem_data, 1, "{fault:?}: block 0 sent once");
+        assert!(notes(&outs).iter().all(|n| !n.contains("sending it again")));
+    }
+}
+
+#[test]
+fn a_lost_answer_doubles_a_packet_and_the_range_is_rewritten_after_the_failed_verify() {
+    // The chip inflated packet 1 but its answer was lost: the resend feeds it twice, the
+    // stream breaks, the verify fails; the range's blocks are compared again and rewritten.
+    let (dev, outs, img) = faulty_write(&[(1, Fault::AnswerLost)]);
+    let Done::Written(rep) = done(&outs) else {
+        panic!("{outs:?}")
+    };
+    assert_eq!(rep.blocks_written, rep.blocks_total);
+    assert_eq!(&dev.flash[0x1000..0x1000 + img.len()], img.as_slice());
+    let seqs = defl_seqs(&dev);
+    assert_eq!(&seqs[..3], &[0, 1, 1], "packet 1 processed twice: {seqs:?}");
+    let n = notes(&outs);
+    assert!(n.iter().any(|s| s.contains("sending it again")), "{n:?}");
     assert!(
-        matches!(done(&outs), Done::Connected(i) if i.stub),
-        "{outs:?}"
+        n.iter()
+            .any(|s| s.contains("does not hold") && s.contains("once more")),
+        "{n:?}"
     );
-    assert_eq!(
-        notes(&outs)
-            .iter()
-            .filter(|s| s.contains("MEM_DATA block 0 failed"))
-            .count(),
-        2
-    );
-    assert!(dev.faults.is_empty());
+    // A second FLASH_DEFL_BEGIN for the rewrite, and verification after it.
+    let begins = dev
+        .commands
+        .iter()
+        .filter(|o| **o == op::FLASH_DEFL_BEGIN)
+        .count();
+    assert_eq!(begins, 2);
+}
+
+#[test]
+fn hard_reset_on_usb_serial_jtag_holds_and_waits_200_ms() {
+    let mut dev = Device::new(Some(5), 0);
+    let mut f = Flasher::new(Config {
+        usb_id: Some(reset::USB_SERIAL_JTAG_ID),
+        ..cfg(true, true)
+    });
+    let mut now = 0;
+    f.start(Task::HardReset, now).unwrap();
+    let outs = run_started(&mut f, &mut dev, &mut now);
+    let mut expected = lines_of(reset::HARD_RESET_USB);
+    expected.push(Output::Done(Done::Reset));
+    assert_eq!(outs, expected);
+    assert_eq!(now, 400, "EN held 200 ms, then 200 ms to come out of reset");
 }

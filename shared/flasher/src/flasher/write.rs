@@ -2,7 +2,9 @@
 //! is that of erased flash, where the blocks that differ are known without asking: those not all
 //! 0xFF), write the runs of blocks that differ (deflated or plain; a data packet that fails or
 //! gets no answer is sent again, up to [`WRITE_BLOCK_ATTEMPTS`] in all), verify each written run
-//! by MD5.
+//! by MD5. A run whose verify fails is compared again block by block and the blocks that differ
+//! are written once more and verified; a second mismatch fails the write (see the module docs
+//! of `flasher` for why: a resent packet may have been processed twice).
 //!
 //! Must never: write a packet that reaches past its range into a block that was skipped, or
 //! report a write the chip's MD5 did not confirm.
@@ -60,6 +62,7 @@ impl Flasher {
             differs: alloc::vec![false; blocks],
             ranges: Vec::new(),
             range: 0,
+            again: Vec::new(),
             packets: Vec::new(),
             compressed: false,
             written: 0,
@@ -134,6 +137,7 @@ impl Flasher {
                     WritePhase::Begin => "FLASH_BEGIN",
                     WritePhase::Data { .. } => Self::data_op_name(&w),
                     WritePhase::Verify => "SPI_FLASH_MD5 (verify)",
+                    WritePhase::Recheck { .. } => "SPI_FLASH_MD5 (compare after a failed verify)",
                 };
                 self.fail(Error::Timeout { command })
             }
@@ -201,12 +205,24 @@ impl Flasher {
                     Ok(d) => d,
                     Err(e) => return self.fail(e),
                 };
-                let (s, e) = w.ranges[w.range];
-                if theirs != md5(&w.data[s..e]) {
-                    return self.fail(Error::VerifyFailed {
-                        offset: w.offset + s as u32,
-                        len: (e - s) as u32,
-                    });
+                let r = w.ranges[w.range];
+                if theirs != md5(&w.data[r.start..r.end]) {
+                    if r.rewrite {
+                        return self.fail(Error::VerifyFailed {
+                            offset: w.offset + r.start as u32,
+                            len: (r.end - r.start) as u32,
+                        });
+                    }
+                    self.note(format!(
+                        "the flash does not hold the {} bytes just written at {:#x} (MD5); \
+                         comparing its blocks and writing those that differ once more",
+                        r.end - r.start,
+                        w.offset + r.start as u32
+                    ));
+                    let first = (r.start / SECTOR as usize) as u32;
+                    let last = r.end.div_ceil(SECTOR as usize) as u32;
+                    w.again.clear();
+                    return self.recheck(w, first, last, now);
                 }
                 self.progress(Stage::Verify, (w.range + 1) as u64, w.ranges.len() as u64);
                 w.range += 1;
@@ -215,26 +231,82 @@ impl Flasher {
                 }
                 self.write_done(&w)
             }
+            (&WritePhase::Recheck { block, last }, Input::Response(resp)) => {
+                let theirs = match self.md5_result(&resp) {
+                    Ok(d) => d,
+                    Err(e) => return self.fail(e),
+                };
+                let (s, e) = Self::block_span(&w, block);
+                if theirs != md5(&w.data[s..e]) {
+                    w.again.push(block);
+                }
+                if block + 1 < last {
+                    return self.recheck(w, block + 1, last, now);
+                }
+                self.rewrite_range(w, now)
+            }
             (_, _) => Job::Write(w),
         }
+    }
+
+    /// Compare block `block` of the range being rechecked (blocks up to `last`, exclusive).
+    fn recheck(&mut self, mut w: WriteJob, block: u32, last: u32, now: u64) -> Job {
+        let (s, e) = Self::block_span(&w, block);
+        self.md5_request(w.offset + s as u32, (e - s) as u32, now);
+        w.phase = WritePhase::Recheck { block, last };
+        Job::Write(w)
+    }
+
+    /// After a recheck: the blocks that still differ (`w.again`) replace the current range,
+    /// marked as rewrites; when none differs (the MD5 answer itself was bad), the range is
+    /// verified once more.
+    fn rewrite_range(&mut self, mut w: WriteJob, now: u64) -> Job {
+        let mut again = Vec::new();
+        for &b in &w.again {
+            let (s, e) = Self::block_span(&w, b);
+            match again.last_mut() {
+                Some(Range { end, .. }) if *end == s => *end = e,
+                _ => again.push(Range {
+                    start: s,
+                    end: e,
+                    rewrite: true,
+                }),
+            }
+        }
+        if again.is_empty() {
+            let r = &mut w.ranges[w.range];
+            r.rewrite = true;
+            let (s, e) = (r.start, r.end);
+            w.phase = WritePhase::Verify;
+            self.md5_request(w.offset + s as u32, (e - s) as u32, now);
+            return Job::Write(w);
+        }
+        w.to_write += again.iter().map(|r| (r.end - r.start) as u64).sum::<u64>();
+        let at = w.range;
+        w.ranges.splice(at..=at, again);
+        self.begin_range(w, now)
     }
 
     /// Write the runs of blocks `w.differs` marks (nothing to write: done).
     fn write_differing(&mut self, mut w: WriteJob, now: u64) -> Job {
         let blocks = w.differs.len() as u32;
         // Runs of differing blocks become the ranges to write.
-        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        let mut ranges: Vec<Range> = Vec::new();
         for b in 0..blocks {
             if !w.differs[b as usize] {
                 continue;
             }
             let (s, e) = Self::block_span(&w, b);
             match ranges.last_mut() {
-                Some(last) if last.1 == s => last.1 = e,
-                _ => ranges.push((s, e)),
+                Some(last) if last.end == s => last.end = e,
+                _ => ranges.push(Range {
+                    start: s,
+                    end: e,
+                    rewrite: false,
+                }),
             }
         }
-        w.to_write = ranges.iter().map(|r| (r.1 - r.0) as u64).sum();
+        w.to_write = ranges.iter().map(|r| (r.end - r.start) as u64).sum();
         w.ranges = ranges;
         w.range = 0;
         if w.ranges.is_empty() {
@@ -257,7 +329,9 @@ impl Flasher {
         let Some(chip) = self.chip else {
             return self.fail(Error::NotConnected);
         };
-        let (s, e) = w.ranges[w.range];
+        let Range {
+            start: s, end: e, ..
+        } = w.ranges[w.range];
         let addr = w.offset + s as u32;
         let size = (e - s) as u32;
         let bytes = &w.data[s..e];
@@ -331,7 +405,9 @@ impl Flasher {
     /// Send packet `seq` of the current range (send `attempt + 1` of it); after the last one
     /// verify the range.
     pub(super) fn send_data(&mut self, mut w: WriteJob, seq: usize, attempt: u32, now: u64) -> Job {
-        let (s, e) = w.ranges[w.range];
+        let Range {
+            start: s, end: e, ..
+        } = w.ranges[w.range];
         if seq >= w.packets.len() {
             w.written += (e - s) as u64;
             w.packets.clear();
