@@ -74,11 +74,12 @@ ensure_tools() {
 }
 
 # The service worker's precache list (public/sw.js imports dist/precache.js): every file of the
-# build but the entry points, and a build id from their contents, so a new build gets a new
+# build but the entry points and the bundled firmware (megabytes, fetched only when flashing),
+# and a build id from their contents, so a new build gets a new
 # cache (and the browser sees a changed service worker and installs it).
 write_precache_list() {
     local files version
-    files="$(cd dist && find . -type f ! -name sw.js ! -name precache.js ! -name index.html ! -name .version -printf '%P\n' | LC_ALL=C sort)"
+    files="$(cd dist && find . -type f ! -name sw.js ! -name precache.js ! -name index.html ! -name .version ! -path './firmware/*' -printf '%P\n' | LC_ALL=C sort)"
     version="$(cd dist && printf '%s\n' "$files" | xargs sha256sum | sha256sum | cut -c1-16)"
     {
         echo "// Written by scripts/ide.sh build: the files public/sw.js precaches, and the build id."
@@ -96,6 +97,8 @@ build() {
     prepare_monaco
     cargo fetch --locked >/dev/null
     trunk build --release --offline
+    # The bundled firmware the Flash page offers (trunk cleans dist/, so after it).
+    bash "$ROOT/scripts/firmware.sh" dist/firmware
     write_precache_list
 }
 

@@ -38,6 +38,11 @@ for target in wasm32-unknown-unknown riscv32imc-unknown-none-elf; do
 done
 # Image building (std, espflash) also runs in the browser's flash worker.
 step cargo build -p ferrite-esp-image --target wasm32-unknown-unknown
+# The ESP32-C3 firmware (its own cargo workspace, so the root fmt/clippy do not reach it): built,
+# turned into app and merged images by `ferrite image`, both checked by `esptool image-info`.
+step bash -c 'cd firmware/esp32c3 && cargo fmt -- --check'
+step bash -c 'cd firmware/esp32c3 && cargo clippy --release --locked -- -D warnings'
+step bash scripts/firmware.sh "$CARGO_TARGET_DIR/firmware-check"
 # Device scripts under GC stress: a value a runtime native forgot to root shows up here.
 step env FERRITE_GC_STRESS=1 cargo test --release -p ferrite-runtime --test golden
 step cargo run --release -p ferrite-test262 -- --slice fast

@@ -4,7 +4,10 @@
 // unchanged), and `ferrite read-flash` reads back exactly the image once the bridge let go of
 // the PTY. After each flash (reset on) the Device tab is shown, connecting over the same bridge
 // (the mock has no modem lines and stays in its loader: what the console finds there is not
-// asserted).
+// asserted). The build's bundled firmware (dist/firmware, made by scripts/firmware.sh from
+// firmware/esp32c3) is flashed the same way: the merged image from 0, its app read back.
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { test, expect } from "@playwright/test";
 import { openIde } from "../support/ide";
 import { connectionKind, connectionStatus, deviceAddress } from "../support/device-ui";
@@ -26,6 +29,17 @@ import {
   flashTab,
   readFlash,
 } from "../support/flash";
+
+/// The radio button of the bundled ESP32-C3 firmware ("Ferrite <version> for ESP32-C3").
+function bundledFirmware(page: import("@playwright/test").Page) {
+  return flashPanel(page).getByRole("radio", { name: /^Ferrite .* for ESP32-C3$/ });
+}
+
+/// The build's bundled firmware files (scripts/ide.sh build → scripts/firmware.sh).
+function distFirmware(file: string): Buffer {
+  const dist = join(dirname(dirname(test.info().config.configFile!)), "dist");
+  return readFileSync(join(dist, "firmware", file));
+}
 
 const OFFSET = 0x10000;
 
@@ -51,10 +65,8 @@ test("flash an app image over the bridge, re-flash it unchanged, read it back", 
   await openIde(page);
   await flashTab(page).click();
   await expect(flashPanel(page)).toBeVisible();
-  // This build bundles no firmware (dist/ has no firmware/index.json): only a file of one's own.
-  await expect(flashPanel(page).getByRole("status", { name: "Bundled firmware" })).toHaveText(
-    "No bundled firmware in this build",
-  );
+  // The build bundles the ESP32-C3 firmware (the default choice); choosing a file switches to it.
+  await expect(bundledFirmware(page)).toBeChecked();
   await flashConnection(page).selectOption("Bridge");
   await bridgeUrl(page).fill(bridge!.url);
   await firmwareFile(page).setInputFiles({ name: "app.bin", mimeType: "application/octet-stream", buffer: image });
@@ -88,4 +100,31 @@ test("flash an app image over the bridge, re-flash it unchanged, read it back", 
   const back = readFlash(mock.pty, OFFSET, image.length);
   expect(back.length).toBe(image.length);
   expect(back.equals(image), "the flash holds the image byte for byte").toBe(true);
+});
+
+test("flash the bundled firmware over the bridge and read its app back", async ({ page }) => {
+  const merged = distFirmware("ferrite-esp32c3.bin");
+  const app = distFirmware("ferrite-esp32c3-app.bin");
+
+  await openIde(page);
+  await flashTab(page).click();
+  await expect(bundledFirmware(page)).toBeChecked();
+  await flashConnection(page).selectOption("Bridge");
+  await bridgeUrl(page).fill(bridge!.url);
+
+  await flashAndWaitForDeviceTab(page);
+  await flashTab(page).click();
+  // The merged image from 0: bootloader, partition table and app; its erased gaps (all 0xFF)
+  // need no writing on the mock's erased flash, so fewer blocks are written than it spans.
+  const result = /^Verified \(MD5\): (\d+) blocks written, (\d+) unchanged$/;
+  await expect(flashResult(page)).toHaveText(result);
+  const [, written, unchanged] = result.exec((await flashResult(page).textContent()) ?? "")!.map(Number);
+  expect(written).toBeGreaterThan(Math.ceil(app.length / 4096) - 1);
+  expect(written + unchanged).toBe(Math.ceil(merged.length / 4096));
+  await expect(chipFacts(page)).toContainText("ESP32-C3");
+
+  await bridge!.stop();
+  bridge = null;
+  const back = readFlash(mock.pty, OFFSET, app.length);
+  expect(back.equals(app), "the app partition holds the bundled app image byte for byte").toBe(true);
 });

@@ -1,0 +1,92 @@
+//! The heap: every byte of the C3's data RAM that neither the firmware's statics nor the main
+//! stack need, handed to `esp-alloc` as two regions.
+//!
+//! - **Main region**, a static array in `.bss` of [`MAIN_HEAP_BYTES`]. esp-hal's linker script
+//!   gives the main stack everything of DRAM (313 KiB from 0x3FC8_0000) that `.data` and `.bss`
+//!   leave, so this constant trades heap for stack. `.cargo/config.toml` sets
+//!   `ESP_HAL_CONFIG_ENSURE_MAIN_STACK_MINIMUM`, so a heap that leaves the stack less than that
+//!   fails the link instead of overflowing at run time.
+//! - **Reclaimed region** (`dram2_seg`, about 64 KiB below the ROM's data): used by the
+//!   second-stage bootloader, free once the app runs.
+//!
+//! [`layout`] reports the arithmetic (from linker symbols) that the boot banner prints.
+//!
+//! Must never: be called twice, or hand out memory the stack or the ROM uses.
+
+use esp_alloc::{HeapRegion, MemoryCapability, HEAP};
+
+/// The main region's size. DRAM is 313 KiB; `.data` + `.bss` besides the heap take a few KiB;
+/// the rest (at least `ESP_HAL_CONFIG_ENSURE_MAIN_STACK_MINIMUM`, 48 KiB) is the stack. The
+/// engine's parser and interpreter recurse on the native stack (bounded by
+/// `ferrite_runtime::SCRIPT_MAX_NESTING`), so the stack is not made smaller than that.
+pub const MAIN_HEAP_BYTES: usize = 224 * 1024;
+
+/// The region the bootloader used (`dram2_seg` in esp-hal's memory map: from the end of DRAM to
+/// 0x3FCD_E710, where the ROM's data begins).
+pub const RECLAIMED_HEAP_BYTES: usize = 0x3FCD_E710 - (0x3FC8_0000 + 313 * 1024);
+
+#[repr(align(4))]
+struct Region<const N: usize>([u8; N]);
+
+static mut MAIN_HEAP: core::mem::MaybeUninit<Region<MAIN_HEAP_BYTES>> =
+    core::mem::MaybeUninit::uninit();
+
+#[esp_hal::ram(reclaimed)]
+static mut RECLAIMED_HEAP: core::mem::MaybeUninit<Region<RECLAIMED_HEAP_BYTES>> =
+    core::mem::MaybeUninit::uninit();
+
+/// Hand both regions to the allocator. Call once, first thing after `esp_hal::init`.
+pub fn init() {
+    // SAFETY: called once at boot before any allocation; the two statics are used by nothing
+    // else, and each region is handed to the allocator exactly once.
+    unsafe {
+        HEAP.add_region(HeapRegion::new(
+            (&raw mut MAIN_HEAP).cast::<u8>(),
+            MAIN_HEAP_BYTES,
+            MemoryCapability::Internal.into(),
+        ));
+        HEAP.add_region(HeapRegion::new(
+            (&raw mut RECLAIMED_HEAP).cast::<u8>(),
+            RECLAIMED_HEAP_BYTES,
+            MemoryCapability::Internal.into(),
+        ));
+    }
+}
+
+/// How RAM is divided, in bytes, for the banner and `Sys.GetStatus`.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    /// The heap (both regions).
+    pub heap: usize,
+    /// The main stack: from the end of `.bss` to the end of DRAM.
+    pub stack: usize,
+    /// `.data` + `.bss` + the RAM code, without the heap.
+    pub statics: usize,
+}
+
+/// The division of RAM, read from the linker's symbols.
+pub fn layout() -> Layout {
+    unsafe extern "C" {
+        static _stack_end_cpu0: u32;
+        static _stack_start_cpu0: u32;
+    }
+    let stack_bottom = (&raw const _stack_end_cpu0) as usize;
+    let stack_top = (&raw const _stack_start_cpu0) as usize;
+    let dram_start = 0x3FC8_0000usize;
+    let stack = stack_top - stack_bottom;
+    Layout {
+        heap: MAIN_HEAP_BYTES + RECLAIMED_HEAP_BYTES,
+        stack,
+        statics: (stack_bottom - dram_start).saturating_sub(MAIN_HEAP_BYTES),
+    }
+}
+
+/// Bytes free in the heap now.
+pub fn free() -> usize {
+    HEAP.free()
+}
+
+/// Bytes the heap holds in all.
+pub fn total() -> usize {
+    MAIN_HEAP_BYTES + RECLAIMED_HEAP_BYTES
+}
