@@ -12,36 +12,11 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use flash_mock::mock;
+use flash_mock::{ferrite, mock, ok, text};
 use support::TempDir;
-
-fn ferrite(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ferrite"))
-        .args(args)
-        .output()
-        .expect("run ferrite")
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-/// Run and require success; returns (stdout, stderr).
-fn ok(args: &[&str]) -> (String, String) {
-    let o = ferrite(args);
-    let (out, err) = text(&o);
-    assert!(
-        o.status.success(),
-        "ferrite {args:?} failed\nstdout:\n{out}\nstderr:\n{err}"
-    );
-    (out, err)
-}
 
 /// The `N written` count of the write summary.
 fn written(stdout: &str) -> u32 {

@@ -12,41 +12,16 @@ mod flash_mock;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use ferrite_esp_image::{merge, plan, Chip, FlashParams, Segment};
-use flash_mock::mock;
+use flash_mock::{ferrite, mock, ok, text};
 use support::{find_tool, skip_without_peer, TempDir};
 
 const MB: u32 = 1 << 20;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../image/tests/fixtures/tiny-esp32c3.elf")
-}
-
-fn ferrite(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ferrite"))
-        .args(args)
-        .output()
-        .expect("run ferrite")
-}
-
-fn text(o: &Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-/// Run and require success; returns (stdout, stderr).
-fn ok(args: &[&str]) -> (String, String) {
-    let o = ferrite(args);
-    let (out, err) = text(&o);
-    assert!(
-        o.status.success(),
-        "ferrite {args:?} failed\nstdout:\n{out}\nstderr:\n{err}"
-    );
-    (out, err)
 }
 
 /// Run and require failure with exit status 1; returns stderr.

@@ -3,15 +3,44 @@
 //! first line and keeps its flash in memory for as long as it runs). Included by the flashing
 //! tests with `#[path = "support/flash_mock.rs"] mod flash_mock;` next to `mod support;`.
 //!
+//! Also the `ferrite` runner the flashing tests share.
+//!
 //! Without the mock installed the tests are skipped with a message, unless
 //! FERRITE_REQUIRE_PEERS is set (scripts/test.sh), where they fail.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::support::{find_tool, skip_without_peer, Proc};
+
+/// Run `ferrite ARGS` to its end.
+pub fn ferrite(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ferrite"))
+        .args(args)
+        .output()
+        .expect("run ferrite")
+}
+
+/// Its stdout and stderr as text.
+pub fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Run `ferrite ARGS` and require success; returns (stdout, stderr).
+pub fn ok(args: &[&str]) -> (String, String) {
+    let o = ferrite(args);
+    let (out, err) = text(&o);
+    assert!(
+        o.status.success(),
+        "ferrite {args:?} failed\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    (out, err)
+}
 
 pub const MOCK: &str = "esp32-mock-bootloader";
 
