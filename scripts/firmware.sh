@@ -3,6 +3,8 @@
 # with Ferrite's own `ferrite image` (firmware/image, the espflash library):
 #   OUT/ferrite-esp32c3-app.bin  the app image (for 0x10000)
 #   OUT/ferrite-esp32c3.bin      the merged image (bootloader, partition table, app; from 0)
+# Both are laid out by firmware/esp32c3/partitions.csv (the app in its factory partition at
+# 0x10000, Ferrite's store in its `ferrite` data partition), not espflash's default table.
 #   OUT/index.json               the manifest the IDE's Flash page reads (bundled firmware)
 # Both images are checked by the real `esptool image-info` (PyPI); any error fails the script.
 # Then prints the ELF's section sizes and a per-crate split of .text for the flash budget.
@@ -15,6 +17,7 @@ OUT="${1:-${FIRMWARE_OUT:-dist/firmware}}"
 CHIP_DIR=firmware/esp32c3
 ELF="$CARGO_TARGET_DIR/riscv32imc-unknown-none-elf/release/ferrite-esp32c3"
 FERRITE="$CARGO_TARGET_DIR/debug/ferrite"
+PARTITIONS="$CHIP_DIR/partitions.csv"
 
 ensure_targets riscv32imc-unknown-none-elf
 
@@ -41,8 +44,8 @@ mkdir -p "$OUT"
 APP="$OUT/ferrite-esp32c3-app.bin"
 MERGED="$OUT/ferrite-esp32c3.bin"
 echo "==> ferrite image: $APP, $MERGED"
-"$FERRITE" image "$ELF" --chip esp32c3 -o "$APP"
-"$FERRITE" image "$ELF" --chip esp32c3 --merge -o "$MERGED"
+"$FERRITE" image "$ELF" --chip esp32c3 --partition-table "$PARTITIONS" -o "$APP"
+"$FERRITE" image "$ELF" --chip esp32c3 --partition-table "$PARTITIONS" --merge -o "$MERGED"
 
 # esptool exits non-zero on a malformed image; a bad checksum or SHA-256 is only printed as
 # "(invalid)", so that is checked too.
@@ -69,6 +72,24 @@ if ! cmp -s -n "$app_size" "$APP" <(tail -c +$((0x10000 + 1)) "$MERGED"); then
     echo "firmware.sh: the app in $MERGED (at 0x10000) differs from $APP" >&2
     exit 1
 fi
+
+# The merged image holds the firmware's partition table at 0x8000: its `ferrite` data partition
+# (where the firmware keeps its store) must be there.
+python3 - "$MERGED" <<'PY'
+import struct, sys
+data = open(sys.argv[1], "rb").read()[0x8000:0x8C00]
+parts = []
+for i in range(0, len(data), 32):
+    e = data[i:i + 32]
+    if e[:2] != b"\xaa\x50":
+        break
+    ty, sub, off, size = e[2], e[3], *struct.unpack_from("<II", e, 4)
+    parts.append((e[12:28].rstrip(b"\0").decode(errors="replace"), ty, sub, off, size))
+for name, ty, sub, off, size in parts:
+    print(f"partition {name:<10} type {ty:#04x} subtype {sub:#04x} at {off:#08x}, {size // 1024} KiB")
+if not any(name == "ferrite" and ty == 1 for name, ty, *_ in parts):
+    sys.exit("firmware.sh: the merged image's partition table (0x8000) has no `ferrite` data partition")
+PY
 
 merged_size="$(stat -c %s "$MERGED")"
 python3 - "$OUT/index.json" "$version" "$merged_size" <<'PY'

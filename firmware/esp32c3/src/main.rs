@@ -52,6 +52,7 @@ fn main() -> ! {
         Err(e) => panic!("{e}"),
     };
     let reboot = hw.reboot_requested;
+    let storage_report = hw.storage_report;
     let mut links = [ConsoleLink::new(hw.usb_jtag), ConsoleLink::new(hw.uart0)];
 
     let mut rt = Runtime::new(
@@ -85,10 +86,8 @@ fn main() -> ! {
             layout.stack,
             layout.statics
         ),
-        format!(
-            "storage: {} KiB in RAM, lost at every reset (no flash storage, Wi-Fi or pins in this build)",
-            board::STORAGE_BYTES / 1024
-        ),
+        storage_report,
+        "not in this build yet: Wi-Fi, pins (GPIO, ADC, PWM, I2C, SPI, UART1)".into(),
     ];
     for link in links.iter_mut() {
         for line in &report {

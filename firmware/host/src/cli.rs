@@ -64,7 +64,7 @@ Usage:
                                        * for any); clients without Origin always
   ferrite flash PORT FILE [--offset N] [--baud N] [--no-stub] [--no-compress]
                 [--flash-mode qio|qout|dio|dout|keep] [--flash-freq 80m|40m|26m|20m|…|keep]
-                [--after hard-reset|no-reset]
+                [--after hard-reset|no-reset] [--partition-table FILE]
   ferrite chip-info PORT
   ferrite read-flash PORT OFFSET LEN OUT.bin
   ferrite erase PORT [OFFSET LEN]
@@ -82,12 +82,16 @@ Usage:
                                        --flash-size 4m|keep|detect (default: detected from the
                                        flash id; a size or `detect` also goes into the image
                                        header at the bootloader offset, like --flash-mode and
-                                       --flash-freq)
+                                       --flash-freq), --partition-table FILE (for an ELF: this
+                                       ESP-IDF table, CSV or binary, instead of the default)
   ferrite image ELF --chip C [--merge] [--flash-mode M] [--flash-freq F] [--flash-size S]
-                [-o OUT]               the ESP-IDF app image of an ELF (for 0x10000), or with
+                [--partition-table FILE] [-o OUT]
+                                       the ESP-IDF app image of an ELF (for 0x10000), or with
                                        --merge the whole flash from 0 (bootloader, partition
                                        table, app); OUT defaults to ELF's name with .bin
-                                       (-merged.bin); --flash-size defaults to 4m
+                                       (-merged.bin); --flash-size defaults to 4m; with
+                                       --partition-table (CSV or binary) that table goes to
+                                       0x8000 and the app to its factory partition
   ferrite --help | --version
 
 Options:

@@ -2,7 +2,10 @@
 //! image` writes are accepted by the real `esptool image-info`; `ferrite flash PORT tiny.elf` to
 //! `esp32-mock-bootloader` puts exactly `ferrite_esp_image::plan`'s bytes into the flash (read
 //! back segment by segment); flashing again writes nothing; header parameters are patched;
-//! images for another chip, raw files without an offset and images too large are refused.
+//! images for another chip, raw files without an offset and images too large are refused; with
+//! `--partition-table` (the firmware's firmware/esp32c3/partitions.csv) the merged image and
+//! the flash hold that table at 0x8000, and an app too big for the table's factory partition is
+//! refused.
 //!
 //! The ELF is ferrite-esp-image's committed fixture (firmware/image/tests/fixtures). Without the
 //! mock or esptool the tests are skipped with a message, unless FERRITE_REQUIRE_PEERS is set.
@@ -14,7 +17,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use ferrite_esp_image::{merge, plan, Chip, FlashParams, Segment};
+use ferrite_esp_image::{merge, plan, plan_with_table, Chip, FlashParams, PartitionTable, Segment};
 use flash_mock::{ferrite, mock, ok, text};
 use support::{find_tool, skip_without_peer, TempDir};
 
@@ -44,6 +47,11 @@ fn total_written(stdout: &str) -> u32 {
         .unwrap_or_else(|| panic!("no total line in:\n{stdout}"));
     let before = line.split(" written").next().unwrap();
     before.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+/// The firmware's partition table.
+fn firmware_partitions() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../esp32c3/partitions.csv")
 }
 
 fn c3_plan(params: &FlashParams) -> Vec<Segment> {
@@ -265,4 +273,184 @@ fn wrong_chip_raw_without_offset_and_too_large_are_refused() {
         "1m",
     ]);
     assert!(err.contains("image too large for the flash"), "{err}");
+}
+
+#[test]
+fn ferrite_image_and_flash_with_a_partition_table() {
+    let dir = TempDir::new("partition-table");
+    let elf = fixture();
+    let elf = elf.to_str().unwrap();
+    let csv = firmware_partitions();
+    let csv = csv.to_str().unwrap();
+    let table = PartitionTable::parse(&std::fs::read(csv).unwrap()).expect("partitions.csv");
+    let merged = dir.path().join("merged.bin");
+    let app = dir.path().join("app.bin");
+    let (out, err) = ok(&[
+        "image",
+        elf,
+        "--chip",
+        "esp32c3",
+        "--merge",
+        "--partition-table",
+        csv,
+        "-o",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(out.contains("merged image"), "{out}");
+    assert!(err.contains("partition table at 0x08000"), "{err}");
+    let (out, _) = ok(&[
+        "image",
+        elf,
+        "--chip",
+        "esp32c3",
+        "--partition-table",
+        csv,
+        "-o",
+        app.to_str().unwrap(),
+    ]);
+    assert!(out.contains("app image (for offset 0x10000)"), "{out}");
+    let bytes = std::fs::read(&merged).unwrap();
+    assert!(
+        &bytes[0x8000..0x8000 + 0xC00] == table.to_bin(),
+        "the merged image holds the given table at 0x8000"
+    );
+    let params = FlashParams {
+        size: Some(4 * MB),
+        ..FlashParams::default()
+    };
+    let segs = plan_with_table(
+        &std::fs::read(elf).unwrap(),
+        Chip::Esp32c3,
+        4 * MB,
+        &params,
+        None,
+        Some(&table),
+    )
+    .unwrap();
+    assert!(
+        bytes == merge(&segs).unwrap(),
+        "merged differs from the plan"
+    );
+    assert!(std::fs::read(&app).unwrap() == segs[2].data, "app differs");
+    let default_merged = merge(&c3_plan(&params)).unwrap();
+    assert!(
+        default_merged[0x8000..0x8C00] != bytes[0x8000..0x8C00],
+        "the default table differs from the firmware's"
+    );
+
+    // An app too big for the table's factory partition; a bad table; a table with a .bin.
+    let tiny = dir.path().join("tiny.csv");
+    std::fs::write(
+        &tiny,
+        "nvs, data, nvs, 0x9000, 0x6000,\nfactory, app, factory, 0x10000, 0x100,\n",
+    )
+    .unwrap();
+    let err = fails(&[
+        "image",
+        elf,
+        "--chip",
+        "esp32c3",
+        "--partition-table",
+        tiny.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("does not fit the partition table's factory partition"),
+        "{err}"
+    );
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "factory, app, factory, 0x10000, 1M,\nx, data, 0x40, 0x110000, 0x1000,\n",
+    )
+    .unwrap();
+    let err = fails(&[
+        "image",
+        elf,
+        "--chip",
+        "esp32c3",
+        "--partition-table",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(err.contains("subtype 0x40"), "{err}");
+    let err = fails(&[
+        "image",
+        elf,
+        "--chip",
+        "esp32c3",
+        "--partition-table",
+        "/nonexistent.csv",
+    ]);
+    assert!(err.contains("cannot read /nonexistent.csv"), "{err}");
+    let err = fails(&[
+        "flash",
+        "/dev/nonexistent-port",
+        app.to_str().unwrap(),
+        "--partition-table",
+        csv,
+    ]);
+    assert!(err.contains("is for ELF files"), "{err}");
+    let err = fails(&[
+        "flash",
+        "/dev/nonexistent-port",
+        elf,
+        "--partition-table",
+        tiny.to_str().unwrap(),
+        "--chip",
+        "esp32c3",
+    ]);
+    assert!(
+        err.contains("/dev/nonexistent-port"),
+        "the table is fine until the app is placed: {err}"
+    );
+
+    if let Some(esptool) = find_tool("esptool") {
+        let merged_app = dir.path().join("merged-app.bin");
+        std::fs::write(&merged_app, &bytes[0x10000..]).unwrap();
+        for file in [&merged, &merged_app, &app] {
+            let o = Command::new(&esptool)
+                .arg("image-info")
+                .arg(file)
+                .output()
+                .expect("run esptool");
+            let (out, err) = text(&o);
+            assert!(
+                o.status.success(),
+                "esptool image-info {}:\n{out}\n{err}",
+                file.display()
+            );
+            assert!(out.contains("(valid)") && !out.contains("invalid"), "{out}");
+        }
+    } else {
+        skip_without_peer("esptool is not installed (pip install esptool)");
+    }
+
+    // `ferrite flash` with the table: the flash holds it at 0x8000, the app at 0x10000.
+    let Some(m) = mock("esp32c3") else { return };
+    let (out, _) = ok(&[
+        "flash",
+        &m.pty,
+        elf,
+        "--partition-table",
+        csv,
+        "--flash-size",
+        "4m",
+    ]);
+    assert!(out.contains("(partition table) at 0x8000"), "{out}");
+    let back = read_back(&m.pty, dir.path(), 0, bytes.len());
+    assert!(
+        back == bytes,
+        "the flash differs from the merged image with the table"
+    );
+    // The too-small table is refused once the chip answered, and nothing is written.
+    let err = fails(&[
+        "flash",
+        &m.pty,
+        elf,
+        "--partition-table",
+        tiny.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("does not fit the partition table's factory partition"),
+        "{err}"
+    );
 }

@@ -3,7 +3,9 @@
 //! A person hands over a file; this crate says which bytes go where:
 //! - an **ELF** (from esp-hal, ESP-IDF, …) becomes an ESP-IDF app image plus the second-stage
 //!   bootloader and a default partition table, the ESP-IDF layout, built by the `espflash` crate
-//!   with its bundled bootloaders ([`elf_to_app_image`], [`plan`]);
+//!   with its bundled bootloaders ([`elf_to_app_image`], [`plan`]); or, with a [`PartitionTable`]
+//!   given (ESP-IDF CSV or binary), that table at 0x8000 and the app in its factory partition
+//!   ([`plan_with_table`], [`elf_to_app_image_with_table`]);
 //! - an **app image** (`0xE9` header) goes to 0x10000 unless an offset is given;
 //! - a **merged image** (bootloader, partition table at 0x8000 and app in one file from flash
 //!   offset 0) goes to 0;
@@ -28,6 +30,7 @@ mod chip_map;
 mod elf;
 mod error;
 mod identify;
+mod partition_table;
 mod plan;
 
 pub use elf::MAX_IMAGE_SEGMENTS;
@@ -35,7 +38,11 @@ pub use error::ImageError;
 pub use ferrite_flasher::image::{FlashFreq, FlashMode, FlashParams};
 pub use ferrite_flasher::Chip;
 pub use identify::{identify, image_target, FileKind, ImageTarget};
-pub use plan::{elf_to_app_image, merge, plan, MAX_MERGED, RAW_NEEDS_OFFSET};
+pub use partition_table::{PartitionInfo, PartitionTable, PARTITION_TABLE_OFFSET};
+pub use plan::{
+    elf_to_app_image, elf_to_app_image_with_table, merge, plan, plan_with_table, MAX_MERGED,
+    RAW_NEEDS_OFFSET,
+};
 
 /// Bytes to write at one flash offset.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use ferrite_flasher::Chip;
 
 use crate::elf;
 use crate::identify::{identify, image_target, FileKind};
-use crate::{ImageError, Segment};
+use crate::{ImageError, PartitionTable, Segment};
 
 /// Why a raw file cannot be planned without an offset (after "this file" or its name).
 pub const RAW_NEEDS_OFFSET: &str = "is neither an ELF nor an ESP image, so where it goes is not \
@@ -37,6 +37,21 @@ pub fn plan(
     params: &FlashParams,
     offset: Option<u32>,
 ) -> Result<Vec<Segment>, ImageError> {
+    plan_with_table(file, chip, flash_size, params, offset, None)
+}
+
+/// [`plan`], with the ELF laid out by `table` when one is given instead of espflash's default
+/// table: the table at 0x8000, the app at the table's factory (or first app) partition, refused
+/// when the app does not fit that partition or a partition reaches past the flash. A table is
+/// only for ELF files (an image already holds its layout, or is placed by its offset).
+pub fn plan_with_table(
+    file: &[u8],
+    chip: Chip,
+    flash_size: u32,
+    params: &FlashParams,
+    offset: Option<u32>,
+    table: Option<&PartitionTable>,
+) -> Result<Vec<Segment>, ImageError> {
     if file.is_empty() {
         return Err(ImageError::new("the file is empty"));
     }
@@ -61,6 +76,13 @@ pub fn plan(
         }
     }
     check_target(file, kind, chip)?;
+    if table.is_some() && kind != FileKind::Elf {
+        return Err(ImageError::new(format!(
+            "a partition table is only used with an ELF file; this file is {} and is written \
+             as it is",
+            kind.label()
+        )));
+    }
     let segments = match kind {
         FileKind::Elf => {
             if let Some(o) = offset {
@@ -69,7 +91,7 @@ pub fn plan(
                      .bin files)"
                 )));
             }
-            elf_segments(file, chip, flash_size, params)?
+            elf_segments(file, chip, flash_size, params, table)?
         }
         FileKind::AppImage { .. } => {
             let at = offset.unwrap_or(DEFAULT_APP_OFFSET);
@@ -171,14 +193,21 @@ fn placed(
     })
 }
 
-/// espflash's layout with esptool's frequency codes set in both headers.
+/// espflash's layout (or `table`'s) with esptool's frequency codes set in both headers.
 fn elf_segments(
     elf_bytes: &[u8],
     chip: Chip,
     flash_size: u32,
     params: &FlashParams,
+    table: Option<&PartitionTable>,
 ) -> Result<Vec<Segment>, ImageError> {
     let mut segments = elf::build(elf_bytes, chip, flash_size, params)?;
+    if let Some(table) = table {
+        table.apply(
+            &mut segments,
+            params.size.unwrap_or(flash_size).min(flash_size),
+        )?;
+    }
     if params.freq.is_some() {
         let freq_only = FlashParams {
             freq: params.freq,
@@ -199,7 +228,20 @@ pub fn elf_to_app_image(
     flash_size: u32,
     params: &FlashParams,
 ) -> Result<Vec<u8>, ImageError> {
-    elf_segments(elf, chip, flash_size, params)?
+    elf_to_app_image_with_table(elf, chip, flash_size, params, None)
+}
+
+/// [`elf_to_app_image`] for the app partition of `table` (when given): refused when the app
+/// does not fit that partition or the table does not fit the flash. The image itself does not
+/// depend on where it goes (app partitions are 64 KiB-aligned).
+pub fn elf_to_app_image_with_table(
+    elf: &[u8],
+    chip: Chip,
+    flash_size: u32,
+    params: &FlashParams,
+    table: Option<&PartitionTable>,
+) -> Result<Vec<u8>, ImageError> {
+    elf_segments(elf, chip, flash_size, params, table)?
         .into_iter()
         .find(|s| s.what == "app")
         .map(|s| s.data)

@@ -1,18 +1,23 @@
-//! `ferrite image ELF --chip C [--merge] [--flash-mode M] [--flash-freq F] [--flash-size S]
-//! [-o OUT]`: the ESP-IDF app image of an ELF (what `ferrite flash` writes at 0x10000), or with
-//! `--merge` the whole flash from offset 0 (bootloader, partition table, app; gaps 0xFF), made
-//! by `ferrite-esp-image` — no chip attached.
+//! `ferrite image ELF --chip C [--merge] [--partition-table FILE] [--flash-mode M]
+//! [--flash-freq F] [--flash-size S] [-o OUT]`: the ESP-IDF app image of an ELF (what `ferrite
+//! flash` writes at 0x10000), or with `--merge` the whole flash from offset 0 (bootloader,
+//! partition table, app; gaps 0xFF), made by `ferrite-esp-image` — no chip attached. With
+//! `--partition-table` (ESP-IDF CSV or binary) that table goes to 0x8000 instead of espflash's
+//! default one, and the app to its factory partition, which it must fit.
 //!
 //! Must never: write an output file when the image could not be made, or overwrite the input.
 
 use std::path::{Path, PathBuf};
 
-use ferrite_esp_image::{elf_to_app_image, identify, merge, plan, FileKind, FlashParams};
+use ferrite_esp_image::{
+    elf_to_app_image_with_table, identify, merge, plan_with_table, FileKind, FlashParams,
+};
 use ferrite_flasher::image::{FlashFreq, FlashMode};
 use ferrite_flasher::Chip;
 
 use super::options::{
-    parse_chip, parse_flash_freq, parse_flash_mode, parse_flash_size, FlashSizeArg,
+    parse_chip, parse_flash_freq, parse_flash_mode, parse_flash_size, read_partition_table,
+    FlashSizeArg,
 };
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 
@@ -27,6 +32,7 @@ struct ImageOptions {
     mode: Option<FlashMode>,
     freq: Option<FlashFreq>,
     flash_size: u32,
+    partition_table: Option<String>,
     out: Option<String>,
 }
 
@@ -38,6 +44,7 @@ fn parse(args: &[String]) -> Result<ImageOptions, String> {
     let mut freq = None;
     let mut flash_size = DEFAULT_FLASH_SIZE;
     let mut out = None;
+    let mut partition_table = None;
     let mut it = args.iter().skip(1);
     while let Some(a) = it.next() {
         let mut value = |name: &str| {
@@ -61,6 +68,7 @@ fn parse(args: &[String]) -> Result<ImageOptions, String> {
                     }
                 }
             }
+            "--partition-table" => partition_table = Some(value("--partition-table")?),
             "-o" | "--output" => out = Some(value("-o")?),
             s if s.starts_with('-') => return Err(format!("unknown option `{s}` for `image`")),
             _ if elf.is_none() => elf = Some(a.clone()),
@@ -74,6 +82,7 @@ fn parse(args: &[String]) -> Result<ImageOptions, String> {
         mode,
         freq,
         flash_size,
+        partition_table,
         out,
     })
 }
@@ -101,6 +110,11 @@ fn run(o: &ImageOptions) -> Result<(), String> {
             o.elf
         ));
     }
+    let table = o
+        .partition_table
+        .as_deref()
+        .map(read_partition_table)
+        .transpose()?;
     let params = FlashParams {
         mode: o.mode,
         freq: o.freq,
@@ -114,8 +128,8 @@ fn run(o: &ImageOptions) -> Result<(), String> {
         return Err(format!("the output {} is the input", out.display()));
     }
     let (bytes, what) = if o.merge {
-        let segments =
-            plan(&elf, o.chip, o.flash_size, &params, None).map_err(|e| e.to_string())?;
+        let segments = plan_with_table(&elf, o.chip, o.flash_size, &params, None, table.as_ref())
+            .map_err(|e| e.to_string())?;
         for s in &segments {
             eprintln!(
                 "{:>16} at {:#07x}: {} bytes",
@@ -126,12 +140,13 @@ fn run(o: &ImageOptions) -> Result<(), String> {
         }
         (
             merge(&segments).map_err(|e| e.to_string())?,
-            "merged image (flash from offset 0)",
+            "merged image (flash from offset 0)".to_string(),
         )
     } else {
-        let app =
-            elf_to_app_image(&elf, o.chip, o.flash_size, &params).map_err(|e| e.to_string())?;
-        (app, "app image (for offset 0x10000)")
+        let app = elf_to_app_image_with_table(&elf, o.chip, o.flash_size, &params, table.as_ref())
+            .map_err(|e| e.to_string())?;
+        let at = table.as_ref().map_or(0x10000, |t| t.app_partition().offset);
+        (app, format!("app image (for offset {at:#x})"))
     };
     std::fs::write(&out, &bytes).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!(
@@ -193,6 +208,7 @@ mod tests {
                 mode: None,
                 freq: None,
                 flash_size: 4 << 20,
+                partition_table: None,
                 out: Some("x.bin".into()),
             }
         );
@@ -212,6 +228,16 @@ mod tests {
             (o.mode, o.freq, o.flash_size),
             (Some(FlashMode::Dout), Some(FlashFreq::F26m), 16 << 20)
         );
+        let o = p(&[
+            "fw.elf",
+            "--chip",
+            "esp32c3",
+            "--partition-table",
+            "parts.csv",
+        ])
+        .unwrap();
+        assert_eq!(o.partition_table.as_deref(), Some("parts.csv"));
+        assert!(p(&["fw.elf", "--chip", "esp32c3", "--partition-table"]).is_err());
         assert!(p(&["fw.elf"]).is_err());
         assert!(p(&["--chip", "esp32c3"]).is_err());
         assert!(p(&["a", "b", "--chip", "esp32c3"]).is_err());

@@ -4,7 +4,8 @@
 //!
 //! `ferrite flash PORT FILE` takes an ELF, an app image, a merged image or a raw binary: once
 //! the chip answered, `ferrite-esp-image` plans what goes where (ELF: bootloader, partition
-//! table and app; header flash parameters patched as asked), each part is written (only the
+//! table — espflash's default or `--partition-table FILE` — and app; header flash parameters
+//! patched as asked), each part is written (only the
 //! blocks that differ, MD5-verified), then the chip is reset into its firmware (`--after`).
 //!
 //! Output: progress and notes on stderr; the result (chip facts, the write summary with its
@@ -65,16 +66,32 @@ fn hex_mac(mac: Option<[u8; 6]>) -> String {
 
 fn run(opts: &Options) -> Result<(), String> {
     // Read the image first: a missing file should not cost a connection.
-    let image = match &opts.action {
-        Action::Flash { image, offset, .. } => {
+    let (image, table) = match &opts.action {
+        Action::Flash {
+            image,
+            offset,
+            partition_table,
+            ..
+        } => {
             let bytes = std::fs::read(image).map_err(|e| format!("cannot read {image}: {e}"))?;
             let kind = identify(&bytes);
             if kind == FileKind::Raw && offset.is_none() {
                 return Err(format!("{image}: {}", ferrite_esp_image::RAW_NEEDS_OFFSET));
             }
-            Some((bytes, kind))
+            let table = match partition_table {
+                Some(path) if kind != FileKind::Elf => {
+                    return Err(format!(
+                        "--partition-table {path} is for ELF files; {image} is {} and is \
+                         written as it is",
+                        kind.label()
+                    ))
+                }
+                Some(path) => Some(options::read_partition_table(path)?),
+                None => None,
+            };
+            (Some((bytes, kind)), table)
         }
-        _ => None,
+        _ => (None, None),
     };
     let port = port::Port::open(&opts.port).map_err(|e| e.to_string())?;
     let resets = port.has_lines;
@@ -126,6 +143,7 @@ fn run(opts: &Options) -> Result<(), String> {
             mode,
             freq,
             after,
+            ..
         } => {
             let (file, kind) = image.unwrap_or_else(|| (Vec::new(), FileKind::Raw));
             let params = FlashParams {
@@ -133,9 +151,15 @@ fn run(opts: &Options) -> Result<(), String> {
                 freq: *freq,
                 size: opts.flash_size.header(info.flash_size),
             };
-            let segments =
-                ferrite_esp_image::plan(&file, info.chip, info.flash_size, &params, *offset)
-                    .map_err(|e| e.to_string())?;
+            let segments = ferrite_esp_image::plan_with_table(
+                &file,
+                info.chip,
+                info.flash_size,
+                &params,
+                *offset,
+                table.as_ref(),
+            )
+            .map_err(|e| e.to_string())?;
             eprintln!(
                 "{path}: {} for the {}, {} part{} to write",
                 kind.label(),

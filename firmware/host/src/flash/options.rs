@@ -42,9 +42,11 @@ pub use ferrite_flasher::After;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     /// `offset`: where an app image or raw file goes (`None`: where its kind says).
+    /// `partition_table`: the `--partition-table` file, for an ELF.
     Flash {
         image: String,
         offset: Option<u32>,
+        partition_table: Option<String>,
         mode: Option<FlashMode>,
         freq: Option<FlashFreq>,
         after: After,
@@ -127,6 +129,12 @@ pub fn parse_flash_size(s: &str) -> Result<FlashSizeArg, String> {
     }
 }
 
+/// The `--partition-table` FILE (ESP-IDF CSV or binary), read and checked.
+pub fn read_partition_table(path: &str) -> Result<ferrite_esp_image::PartitionTable, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    ferrite_esp_image::PartitionTable::parse(&bytes).map_err(|e| format!("{path}: {e}"))
+}
+
 /// `--chip`.
 pub fn parse_chip(v: &str) -> Result<Chip, String> {
     Chip::from_name(v).ok_or_else(|| {
@@ -144,6 +152,7 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
     };
     let mut positional = Vec::new();
     let mut offset = None;
+    let mut partition_table = None;
     let mut baud = None;
     let mut no_stub = false;
     let mut no_compress = false;
@@ -161,6 +170,9 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
         };
         match a.as_str() {
             "--offset" if cmd == "flash" => offset = Some(parse_number(&value("--offset")?)?),
+            "--partition-table" if cmd == "flash" => {
+                partition_table = Some(value("--partition-table")?)
+            }
             "--flash-mode" if cmd == "flash" => mode = parse_flash_mode(&value("--flash-mode")?)?,
             "--flash-freq" if cmd == "flash" => freq = parse_flash_freq(&value("--flash-freq")?)?,
             "--after" if cmd == "flash" => {
@@ -190,6 +202,7 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 .next()
                 .ok_or("`ferrite flash` needs a FILE (.elf or .bin) after the PORT")?,
             offset,
+            partition_table,
             mode,
             freq,
             after,
@@ -265,6 +278,7 @@ mod tests {
             Action::Flash {
                 image: "fw.bin".into(),
                 offset: Some(0x10000),
+                partition_table: None,
                 mode: None,
                 freq: None,
                 after: After::HardReset,
@@ -320,6 +334,8 @@ mod tests {
         assert!(p(&["flash", "P", "f", "--flash-size", "0"]).is_err());
         assert!(p(&["flash", "P", "f", "--after", "soft-reset"]).is_err());
         assert!(p(&["read-flash", "P", "0", "4", "o", "--flash-mode", "dio"]).is_err());
+        assert!(p(&["chip-info", "P", "--partition-table", "t.csv"]).is_err());
+        assert!(p(&["flash", "P", "f.elf", "--partition-table"]).is_err());
     }
 
     #[test]
@@ -343,6 +359,7 @@ mod tests {
             Action::Flash {
                 image: "fw.elf".into(),
                 offset: None,
+                partition_table: None,
                 mode: Some(FlashMode::Qio),
                 freq: Some(FlashFreq::F80m),
                 after: After::NoReset,
@@ -351,6 +368,11 @@ mod tests {
         assert_eq!(o.flash_size, FlashSizeArg::Detect);
         assert_eq!(o.flash_size.bound(), None);
         assert_eq!(o.flash_size.header(4 << 20), Some(4 << 20));
+        let o = p(&["flash", "P", "fw.elf", "--partition-table", "parts.csv"]).unwrap();
+        assert!(matches!(
+            o.action,
+            Action::Flash { partition_table: Some(ref t), .. } if t == "parts.csv"
+        ));
         let o = p(&[
             "flash",
             "P",

@@ -1,0 +1,171 @@
+//! Ferrite's store partition on the chip's SPI flash: `ferrite-flash-store`'s [`Flash`] over
+//! esp-storage's [`FlashStorage`], confined to the `ferrite` data partition of the partition
+//! table at 0x8000 (firmware/esp32c3/partitions.csv).
+//!
+//! The partition is found by reading the table from flash (esp-bootloader-esp-idf checks its
+//! MD5) and looking at the raw entries: type data, label `ferrite`. Without it (an image built
+//! with espflash's default table), or when it is misplaced, [`open`] says why and the board
+//! falls back to RAM storage.
+//!
+//! Must never: read, write or erase outside the partition (every offset is checked here, and
+//! esp-storage checks the flash size from the bootloader header too), or panic on a table read
+//! from flash.
+
+use esp_bootloader_esp_idf::partitions::{read_partition_table, PARTITION_TABLE_MAX_LEN};
+use esp_hal::peripherals::FLASH;
+use esp_storage::{FlashStorage, FlashStorageError};
+use ferrite_flash_store::{Flash, FlashError};
+
+/// The partition the store lives in (its label in the partition table).
+pub const PARTITION_LABEL: &[u8] = b"ferrite";
+/// Partition type `data` in the table's raw entries.
+const TYPE_DATA: u8 = 0x01;
+/// The flash's erase unit and write unit on the ESP32-C3 (esp-storage's sector and word).
+const SECTOR: u32 = FlashStorage::SECTOR_SIZE;
+const WORD: u32 = FlashStorage::WORD_SIZE;
+/// Nothing of the store may sit below the end of the partition table's sector.
+const FIRST_DATA_OFFSET: u32 = 0x9000;
+
+/// The `ferrite` partition of the chip's flash, for the store. Offsets are relative to the
+/// partition's start.
+pub struct PartitionFlash {
+    storage: FlashStorage<'static>,
+    /// Absolute flash offset of the partition.
+    start: u32,
+    /// Its size in bytes (a multiple of [`SECTOR`]).
+    size: u32,
+}
+
+/// Where the `ferrite` partition is, or why there is none to use.
+#[derive(Debug)]
+pub enum OpenError {
+    /// The partition table at 0x8000 could not be read or is not valid (no MD5 match).
+    Table(esp_bootloader_esp_idf::partitions::Error),
+    /// The table has no data partition labelled `ferrite`.
+    NoPartition,
+    /// The partition is there but cannot be used as it is.
+    Misplaced {
+        start: u32,
+        size: u32,
+        why: &'static str,
+    },
+}
+
+impl core::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            OpenError::Table(e) => write!(f, "the partition table at 0x8000 is unreadable ({e})"),
+            OpenError::NoPartition => f.write_str(
+                "the partition table has no `ferrite` data partition (flash the image made \
+                 with firmware/esp32c3/partitions.csv)",
+            ),
+            OpenError::Misplaced { start, size, why } => write!(
+                f,
+                "the `ferrite` partition ({size:#x} bytes at {start:#x}) {why}"
+            ),
+        }
+    }
+}
+
+/// Find the `ferrite` partition in the table on flash and open it for the store.
+pub fn open(flash: FLASH<'static>) -> Result<PartitionFlash, OpenError> {
+    let mut storage = FlashStorage::new(flash);
+    let mut table_bytes = [0u8; PARTITION_TABLE_MAX_LEN];
+    let (start, size) = {
+        let table =
+            read_partition_table(&mut storage, &mut table_bytes).map_err(OpenError::Table)?;
+        // Raw accessors only: `partition_type()` panics on subtypes esp-bootloader-esp-idf has
+        // no name for.
+        let entry = table
+            .iter()
+            .find(|e| e.raw_type() == TYPE_DATA && label_is(e.label(), PARTITION_LABEL))
+            .ok_or(OpenError::NoPartition)?;
+        (entry.offset(), entry.len())
+    };
+    let misplaced = |why| OpenError::Misplaced { start, size, why };
+    if start < FIRST_DATA_OFFSET {
+        return Err(misplaced("overlaps the bootloader or the partition table"));
+    }
+    if !start.is_multiple_of(SECTOR) || !size.is_multiple_of(SECTOR) {
+        return Err(misplaced("is not made of whole 4 KiB sectors"));
+    }
+    if size == 0 {
+        return Err(misplaced("is empty"));
+    }
+    let end = u64::from(start) + u64::from(size);
+    if end > storage.capacity() as u64 {
+        return Err(misplaced("reaches past the end of the flash"));
+    }
+    Ok(PartitionFlash {
+        storage,
+        start,
+        size,
+    })
+}
+
+/// A 16-byte label (NUL- or 0xFF-padded) naming `name`.
+fn label_is(label: &[u8], name: &[u8]) -> bool {
+    label.len() >= name.len()
+        && &label[..name.len()] == name
+        && label[name.len()..].iter().all(|b| *b == 0 || *b == 0xFF)
+}
+
+impl PartitionFlash {
+    /// The partition's absolute flash offset and size (for the boot report).
+    pub fn placement(&self) -> (u32, u32) {
+        (self.start, self.size)
+    }
+
+    /// The absolute offset of `len` bytes at `offset` in the partition, if they are inside it.
+    fn absolute(&self, offset: u32, len: usize) -> Result<u32, FlashError> {
+        let end = u64::from(offset) + len as u64;
+        if end > u64::from(self.size) {
+            return Err(FlashError("outside the ferrite partition"));
+        }
+        Ok(self.start + offset)
+    }
+}
+
+fn flash_error(e: FlashStorageError) -> FlashError {
+    FlashError(match e {
+        FlashStorageError::IoError => "SPI flash I/O error",
+        FlashStorageError::IoTimeout => "SPI flash timed out",
+        FlashStorageError::CantUnlock => "SPI flash could not be unlocked for writing",
+        FlashStorageError::NotAligned => "SPI flash access not aligned",
+        FlashStorageError::OutOfBounds => "SPI flash access past the flash size",
+        FlashStorageError::NotSupported => "SPI flash operation not supported",
+        _ => "SPI flash error",
+    })
+}
+
+impl Flash for PartitionFlash {
+    const SECTOR: u32 = SECTOR;
+    const WRITE_UNIT: u32 = WORD;
+
+    fn capacity(&self) -> u32 {
+        self.size
+    }
+
+    fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), FlashError> {
+        let at = self.absolute(offset, buf.len())?;
+        // Any alignment: esp-storage reads through a word-aligned buffer.
+        self.storage.read(at, buf).map_err(flash_error)
+    }
+
+    fn write(&mut self, offset: u32, data: &[u8]) -> Result<(), FlashError> {
+        let at = self.absolute(offset, data.len())?;
+        if !at.is_multiple_of(WORD) || !data.len().is_multiple_of(WORD as usize) {
+            return Err(FlashError("write not aligned to the 4-byte write unit"));
+        }
+        // NOR semantics (bits only go from 1 to 0, no erase): the store erases when it must.
+        self.storage.write_nor(at, data).map_err(flash_error)
+    }
+
+    fn erase(&mut self, offset: u32) -> Result<(), FlashError> {
+        if !offset.is_multiple_of(SECTOR) {
+            return Err(FlashError("erase not at a sector boundary"));
+        }
+        let at = self.absolute(offset, SECTOR as usize)?;
+        self.storage.erase(at, at + SECTOR).map_err(flash_error)
+    }
+}

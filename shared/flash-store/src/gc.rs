@@ -1,0 +1,285 @@
+//! Garbage collection and wear levelling: pick a victim sector, move its live records to the
+//! head, erase it. Never erases a sector before every live record in it has a complete copy, and
+//! never drops a tombstone while an older record of its name exists in another sector.
+
+use crate::error::StoreError;
+use crate::flash::Flash;
+use crate::io::Rec;
+use crate::layout::{Kind, RecordHeader, WEAR_SPREAD};
+use crate::store::{Entry, FlashStore};
+
+/// Where a live record's address is kept in the index.
+enum Slot {
+    Commit,
+    Chunk(usize),
+    PendingChunk(usize),
+    Tombstone,
+}
+
+impl<F: Flash> FlashStore<F> {
+    /// Collect one sector: the one with the most reclaimable bytes whose live data fits in the
+    /// room there is; then, if the erase counts have drifted apart, move the least-erased sector
+    /// too (wear levelling: its data is static, so it is taken out of the way of the erases).
+    pub(crate) fn collect(&mut self) -> Result<(), StoreError> {
+        let body = self.geo.body();
+        let victim = self
+            .candidates()
+            .filter(|&s| self.movable(s))
+            .map(|s| (s, body.saturating_sub(self.sectors[s as usize].live)))
+            .filter(|&(_, reclaim)| reclaim > 0)
+            .max_by_key(|&(s, reclaim)| (reclaim, u32::MAX - self.sectors[s as usize].erase_count));
+        let Some((victim, _)) = victim else {
+            return Err(StoreError::Full("no sector has garbage to collect".into()));
+        };
+        self.move_out(victim)?;
+        self.level_wear()
+    }
+
+    /// Sectors in the log other than the head.
+    fn candidates(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.geo.sectors).filter(|&s| s != self.head && self.sectors[s as usize].seq.is_some())
+    }
+
+    /// Whether `s`'s live records fit in the head and the free sectors, with a record's worth of
+    /// slack for the unused end of a sector.
+    fn movable(&self, s: u32) -> bool {
+        let room =
+            u64::from(self.head_free()) + self.free_count() as u64 * u64::from(self.geo.body());
+        let live = self.sectors[s as usize].live;
+        live == 0 || u64::from(live) + u64::from(self.geo.max_record()) <= room
+    }
+
+    fn level_wear(&mut self) -> Result<(), StoreError> {
+        let max = self
+            .sectors
+            .iter()
+            .map(|s| s.erase_count)
+            .max()
+            .unwrap_or(0);
+        let coldest = self
+            .candidates()
+            .min_by_key(|&s| self.sectors[s as usize].erase_count);
+        if let Some(s) = coldest {
+            if max - self.sectors[s as usize].erase_count > WEAR_SPREAD && self.movable(s) {
+                self.move_out(s)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Move every live record of `victim` to the head, then erase it.
+    fn move_out(&mut self, victim: u32) -> Result<(), StoreError> {
+        let base = self.sector_base(victim);
+        let end = base + self.sectors[victim as usize].used;
+        let mut at = base + self.geo.body_start;
+        while at < end {
+            let (hdr, name, len) = match self.record_at(at, end, false)? {
+                Rec::End => break,
+                Rec::BadHeader => {
+                    at += self.geo.align_up(crate::layout::HDR);
+                    continue;
+                }
+                Rec::Skip(len) => {
+                    at += len;
+                    continue;
+                }
+                Rec::Valid(hdr, name, len, _) => (hdr, name, len),
+            };
+            let Some(name) = name.as_str() else {
+                at += len;
+                continue;
+            };
+            if let Some(slot) = self.live_slot(&hdr, name, at) {
+                let name = alloc::string::String::from(name);
+                if matches!(slot, Slot::Tombstone) && !self.name_elsewhere(&name, victim)? {
+                    // Nothing older of this name is left: the tombstone has done its job.
+                    self.files.remove(&name);
+                    self.sub_live(at, len);
+                } else {
+                    let to = self.room_for_move(len)?;
+                    self.copy_record(at, to, len)?;
+                    let head = self.head as usize;
+                    self.sectors[head].used += len;
+                    self.add_live(to, len);
+                    self.sub_live(at, len);
+                    self.set_slot(&name, slot, to);
+                }
+            }
+            at += len;
+        }
+        let count = self.sectors[victim as usize].erase_count.saturating_add(1);
+        self.erase_sector(victim, count, false)
+    }
+
+    /// Where a record moved by garbage collection goes: the head, or a new head (any free
+    /// sector, the reserve included).
+    fn room_for_move(&mut self, len: u32) -> Result<u32, StoreError> {
+        if self.head_free() < len {
+            self.open_head()?;
+        }
+        Ok(self.sector_base(self.head) + self.sectors[self.head as usize].used)
+    }
+
+    /// Whether the record at `addr` is the one the index (or the version being written) uses.
+    fn live_slot(&self, hdr: &RecordHeader, name: &str, addr: u32) -> Option<Slot> {
+        if let Some(p) = &self.pending {
+            if hdr.kind == Kind::Chunk && p.name == name && p.gen == hdr.gen {
+                let i = hdr.index as usize;
+                if p.chunks.get(i) == Some(&addr) {
+                    return Some(Slot::PendingChunk(i));
+                }
+            }
+        }
+        match (self.files.get(name)?, hdr.kind) {
+            (Entry::File(f), Kind::Commit) if f.gen == hdr.gen && f.commit == addr => {
+                Some(Slot::Commit)
+            }
+            (Entry::File(f), Kind::Chunk)
+                if f.gen == hdr.gen && f.chunks.get(hdr.index as usize) == Some(&addr) =>
+            {
+                Some(Slot::Chunk(hdr.index as usize))
+            }
+            (Entry::Removed { gen, addr: a }, Kind::Tombstone) if *gen == hdr.gen && *a == addr => {
+                Some(Slot::Tombstone)
+            }
+            _ => None,
+        }
+    }
+
+    fn set_slot(&mut self, name: &str, slot: Slot, to: u32) {
+        match slot {
+            Slot::PendingChunk(i) => {
+                if let Some(c) = self.pending.as_mut().and_then(|p| p.chunks.get_mut(i)) {
+                    *c = to;
+                }
+            }
+            Slot::Commit | Slot::Chunk(_) | Slot::Tombstone => match self.files.get_mut(name) {
+                Some(Entry::File(f)) => match slot {
+                    Slot::Commit => f.commit = to,
+                    Slot::Chunk(i) => {
+                        if let Some(c) = f.chunks.get_mut(i) {
+                            *c = to;
+                        }
+                    }
+                    _ => {}
+                },
+                Some(Entry::Removed { addr, .. }) => *addr = to,
+                None => {}
+            },
+        }
+    }
+
+    /// Whether any sector in the log other than `except` holds a valid record named `name`.
+    fn name_elsewhere(&mut self, name: &str, except: u32) -> Result<bool, StoreError> {
+        for s in 0..self.geo.sectors {
+            if s == except || self.sectors[s as usize].seq.is_none() {
+                continue;
+            }
+            let base = self.sector_base(s);
+            let end = base + self.sectors[s as usize].used;
+            let mut at = base + self.geo.body_start;
+            while at < end {
+                match self.record_at(at, end, false)? {
+                    Rec::End => break,
+                    Rec::BadHeader => at += self.geo.align_up(crate::layout::HDR),
+                    Rec::Skip(len) => at += len,
+                    Rec::Valid(_, n, len, _) => {
+                        if n.as_str() == Some(name) {
+                            return Ok(true);
+                        }
+                        at += len;
+                    }
+                }
+            }
+        }
+        Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    use crate::flash::{Flash, FlashError};
+    use crate::io::Rec;
+    use crate::layout::Kind;
+    use crate::store::{FlashStore, Pending};
+
+    /// Plain RAM flash (the NOR-checking, power-cutting simulator is in tests/common).
+    struct RamFlash<const UNIT: u32>(Vec<u8>);
+
+    impl<const UNIT: u32> Flash for RamFlash<UNIT> {
+        const SECTOR: u32 = 1024;
+        const WRITE_UNIT: u32 = UNIT;
+        fn capacity(&self) -> u32 {
+            self.0.len() as u32
+        }
+        fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), FlashError> {
+            let at = offset as usize;
+            buf.copy_from_slice(&self.0[at..at + buf.len()]);
+            Ok(())
+        }
+        fn write(&mut self, offset: u32, data: &[u8]) -> Result<(), FlashError> {
+            assert!(offset.is_multiple_of(UNIT) && (data.len() as u32).is_multiple_of(UNIT));
+            for (i, b) in data.iter().enumerate() {
+                self.0[offset as usize + i] &= b;
+            }
+            Ok(())
+        }
+        fn erase(&mut self, offset: u32) -> Result<(), FlashError> {
+            self.0[offset as usize..(offset + Self::SECTOR) as usize].fill(0xFF);
+            Ok(())
+        }
+    }
+
+    /// A collection in the middle of a write may pick a sector that holds chunks of that very
+    /// write (not committed yet): they are moved like live records, and the write's list of
+    /// chunk addresses follows them.
+    #[test]
+    fn chunks_of_the_write_in_progress_are_moved() {
+        let mut store = FlashStore::format(RamFlash::<4>(vec![0xFF; 8 * 1024])).unwrap();
+        store.write_file("old", &[1; 300]).unwrap();
+        store.pending = Some(Pending {
+            name: "new".into(),
+            gen: 99,
+            chunks: Vec::new(),
+        });
+        let addr = store.append(Kind::Chunk, "new", 99, 0, &[7; 100]).unwrap();
+        store.pending.as_mut().unwrap().chunks.push(addr);
+        let first = store.head;
+        store.open_head().unwrap();
+        store.move_out(first).unwrap();
+        let moved = store.pending.as_ref().unwrap().chunks[0];
+        assert_ne!(moved / 1024, first);
+        let end = (moved / 1024 + 1) * 1024;
+        match store.record_at(moved, end, true).unwrap() {
+            Rec::Valid(hdr, name, _, _) => {
+                assert_eq!((hdr.gen, hdr.index, name.as_str()), (99, 0, Some("new")));
+            }
+            _ => panic!("the moved chunk is not a valid record"),
+        }
+        assert_eq!(store.read_file("old").unwrap(), Some(vec![1; 300]));
+    }
+
+    /// Other write units: everything stays aligned (the flash asserts it) and round-trips.
+    fn round_trip<const UNIT: u32>() {
+        let mut store = FlashStore::mount(RamFlash::<UNIT>(vec![0xFF; 16 * 1024])).unwrap();
+        for i in 0..60u32 {
+            let data: Vec<u8> = (0..(i * 37) % 1000).map(|b| b as u8).collect();
+            store.write_file("a", &data).unwrap();
+            store.write_file("b", &[i as u8; 3]).unwrap();
+            assert_eq!(store.read_file("a").unwrap(), Some(data));
+        }
+        let RamFlash(mem) = store.flash;
+        let mut store = FlashStore::mount(RamFlash::<UNIT>(mem)).unwrap();
+        assert_eq!(store.read_file("b").unwrap(), Some(vec![59; 3]));
+    }
+
+    #[test]
+    fn write_units_from_1_to_64() {
+        round_trip::<1>();
+        round_trip::<16>();
+        round_trip::<64>();
+    }
+}

@@ -1,0 +1,75 @@
+//! A power-loss-safe, wear-levelling file store on raw NOR flash: the runtime's
+//! [`Storage`](ferrite_runtime::board::Storage) (named blobs with atomic writes) on the chip.
+//! `no_std` + `alloc`; the driver implements [`Flash`] over one partition.
+//!
+//! # Design
+//!
+//! **A log over all sectors.** Every sector starts with a header in two parts, each with its own
+//! CRC-32: part A (magic, erase count), written right after the sector is erased, and part B
+//! (sequence number), written when the sector joins the log. A sector is *free* (A valid, B
+//! erased), *in the log* (both valid) or *dirty* (anything else: an interrupted erase or start,
+//! foreign data) — mount erases dirty sectors, keeping the erase count when part A is readable.
+//! Records are only ever appended to the *head*, the sector in the log that was started last.
+//!
+//! **Records.** A 24-byte header — magic, kind, name length, version (`gen`, one counter for the
+//! whole store), index, data length, CRC-32 of name and data, CRC-32 of the header itself — then
+//! the name and the data, padded to the write unit. Kinds: *chunk* (a piece of a version's
+//! content; `index` is its position), *commit* (a version is complete: chunk count, size, CRC-32
+//! of the whole content) and *tombstone* (the file was removed). A file is written as chunks sized
+//! to the room in the head (at most 1/8 of a sector, so a sector never wastes more than one
+//! record at its end), then its commit. **A version exists only once its commit is completely
+//! written**; until then the old version is the file.
+//!
+//! **Mount** classifies the sectors, then reads every record in the log, checking both CRCs: a
+//! record with a bad header CRC is stepped over by one header length, one with a good header and a
+//! bad data CRC (an interrupted write) by its length. For each name, the commit or tombstone with
+//! the highest version wins (of identical copies, the one in the newer sector), provided all its
+//! chunks are found and their sizes add up — otherwise the next older version is taken. The
+//! version counter restarts above every record seen, orphans included, so a version number is
+//! never reused for a name that still has records. The head continues in the newest sector if its
+//! end reads erased, else a free sector is started.
+//!
+//! **RAM** is per file, not per record: name, version, size, CRC, the commit's address and one
+//! `u32` address per chunk; plus 20 bytes per sector. All flash traffic goes through 256-byte
+//! buffers on the stack.
+//!
+//! **Garbage collection** runs when the head has no room and only the reserve (one free sector)
+//! is left. The victim is the sector with the most reclaimable bytes (ties: fewest erases) whose
+//! live data fits where it can go; its live records — those the index points at, the chunks of the
+//! version being written included — are copied to the head, and only then is it erased (and part
+//! A written with the erase count plus one). A tombstone is copied too, unless no other sector
+//! holds a record of its name. An interrupted collection leaves copies of records that mount
+//! treats as the same version, so nothing is lost or duplicated.
+//!
+//! **Wear.** New heads are the free sectors with the fewest erases. After each collection, if the
+//! most-erased sector is more than [`WEAR_SPREAD`] erases ahead of the least-erased sector in the
+//! log, that one (static data) is moved out and erased too, so it joins the rotation. Measured:
+//! the spread stays within `WEAR_SPREAD + 2` (tests/wear.rs).
+//!
+//! **Bounds.** Names are 1 to [`MAX_NAME`] bytes, at most [`MAX_FILES`] files. The live record
+//! bytes (what `usage` reports) may not exceed every sector but the head and the reserve less one
+//! largest record each; a write that would go beyond, counting the old version it replaces (both
+//! exist until the commit), is refused up front with "storage full: …". Every error is a value;
+//! no flash content makes mount or any operation panic (tests/random_flash.rs).
+//!
+//! **Fault model** (tests/power_cut.rs): power may fail at any point; the write unit being
+//! programmed then holds some of its intended zero bits, and a sector being erased holds anything.
+
+#![no_std]
+
+extern crate alloc;
+
+mod crc32;
+mod error;
+mod flash;
+mod gc;
+mod io;
+mod layout;
+mod mount;
+mod storage;
+mod store;
+
+pub use error::StoreError;
+pub use flash::{Flash, FlashError};
+pub use layout::{MAX_FILES, MAX_NAME, WEAR_SPREAD};
+pub use store::FlashStore;
