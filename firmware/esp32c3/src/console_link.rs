@@ -35,12 +35,16 @@ pub struct ConsoleLink {
     waiting: bool,
 }
 
+/// Output waiting for a port, at most: two consoles share a heap of under 300 KiB, and a port
+/// nobody reads drops its output anyway (a script printing in a loop must not fill the heap).
+const OUTPUT_LIMIT: usize = 16 * 1024;
+
 impl ConsoleLink {
     /// A console on a raw serial line (people's keys are echoed and edited by the console).
     pub fn new(port: SerialPort) -> ConsoleLink {
         ConsoleLink {
             port,
-            console: Console::new(Line::Raw),
+            console: Console::new(Line::Raw).with_output_limit(OUTPUT_LIMIT),
             notice: Vec::new(),
             last_progress_ms: 0,
             waiting: false,

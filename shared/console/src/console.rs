@@ -35,8 +35,9 @@ pub const MAX_ENTRY: usize = 64 * 1024;
 /// neither starve the scripts nor fill memory.
 pub const INPUT_PER_ROUND: usize = 64 * 1024;
 
-/// Output bytes that may wait for the target to write them; beyond this, new output is dropped
-/// (a UART with nobody listening loses bytes too).
+/// Output bytes that may wait for the target to write them, unless the target sets its own limit
+/// ([`Console::with_output_limit`]); beyond it, new output is dropped (a UART with nobody
+/// listening loses bytes too).
 pub const MAX_OUTPUT: usize = 256 * 1024;
 
 /// Where [`Console::poll_writing`] hands the output.
@@ -110,6 +111,8 @@ pub struct Console {
     banner_due: bool,
     /// Bytes for the line, oldest first.
     out: Vec<u8>,
+    /// At most this many bytes wait in `out`.
+    output_limit: usize,
 }
 
 impl Console {
@@ -138,7 +141,15 @@ impl Console {
             device_id: String::new(),
             banner_due: true,
             out: Vec::new(),
+            output_limit: MAX_OUTPUT,
         }
+    }
+
+    /// The same console with at most `bytes` of output waiting (a chip with little RAM and
+    /// two consoles wants far less than [`MAX_OUTPUT`]).
+    pub fn with_output_limit(mut self, bytes: usize) -> Console {
+        self.output_limit = bytes;
+        self
     }
 
     /// The kind of line the console was made for.
@@ -357,7 +368,7 @@ impl Console {
     fn raw(&mut self, bytes: &[u8]) {
         if let Some(&last) = bytes.last() {
             self.at_line_start = last == b'\n';
-            if self.out.len() + bytes.len() <= MAX_OUTPUT {
+            if self.out.len() + bytes.len() <= self.output_limit {
                 self.out.extend_from_slice(bytes);
             }
         }

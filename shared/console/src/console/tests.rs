@@ -228,6 +228,20 @@ fn input_and_output_are_bounded() {
 }
 
 #[test]
+fn a_target_can_set_a_smaller_output_limit() {
+    let mut rt = runtime();
+    let mut c = Console::new(Line::Raw).with_output_limit(4096);
+    c.on_boot(&mut rt);
+    let bad = b"\x01{nope\n".repeat(1000);
+    for _ in 0..4 {
+        c.feed(&bad);
+        c.poll(&mut rt);
+        assert!(c.output().len() <= 4096, "{}", c.output().len());
+    }
+    assert!(c.output().len() > 4096 - 200, "{}", c.output().len());
+}
+
+#[test]
 fn oversized_lines_and_entries_are_reported_not_kept() {
     let (mut c, mut rt, _) = start(Line::Lines {
         terminal_echoes: false,
