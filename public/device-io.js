@@ -29,6 +29,8 @@
   const TAKEN_OVER = 4000;
   /// Bytes asked for per WebUSB bulk IN transfer when the Rust plan does not say.
   const USB_DEFAULT_IN_LEN = 4096;
+  /// How long the bridge may take to answer a DTR/RTS request (linesSupported).
+  const LINES_ANSWER_MS = 3000;
 
   const transports = new Map();
   let nextId = 1;
@@ -73,6 +75,23 @@
   async function waitClosed(handle) {
     const pending = handle && closings.get(handle);
     if (pending) await pending;
+  }
+
+  /// Run `fn` (a close of `handle`) after every close of `handle` registered before it, and
+  /// register it: closes of one port or device never overlap, and an open that waits for
+  /// `closings` waits for all of them. Never rejects.
+  function afterClosings(handle, fn) {
+    const prior = (handle && closings.get(handle)) || Promise.resolve();
+    const done = prior.then(fn).catch(function (e) {
+      console.warn("FerriteDeviceIo: close failed:", message(e));
+    });
+    if (handle) {
+      closings.set(handle, done);
+      done.then(function () {
+        if (closings.get(handle) === done) closings.delete(handle);
+      });
+    }
+    return done;
   }
 
   /// `promise` or, if it has not settled after `ms`, undefined.
@@ -160,8 +179,9 @@
 
   async function serialOpen(t, r) {
     if (!navigator.serial) throw finalError("this browser has no WebSerial");
-    // A close still under way finishes first (the port cannot be opened twice).
+    // A close or baud change still under way finishes first (the port cannot be opened twice).
     if (t.closingDone) await t.closingDone;
+    if (t.reopening) await t.reopening;
     // Locks left by an earlier connection of this transport (its read loop ended by itself)
     // are released and the port closed before it is opened again.
     if (t.reader || t.writer) await serialClose(t);
@@ -180,8 +200,14 @@
       }
       throw e;
     }
+    t.portOpened = true;
     if (!r.live()) {
-      await port.close().catch(function () {});
+      // Closed (or reopened) while the port was opening: registered like every close.
+      await afterClosings(port, function () {
+        if (!t.portOpened) return;
+        t.portOpened = false;
+        return bounded(port.close(), CLOSE_TIMEOUT_MS);
+      });
       return;
     }
     if (t.options.dtr !== undefined || t.options.rts !== undefined) {
@@ -193,41 +219,59 @@
     r.open();
   }
 
-  /// Take the open port's writer and reader and read until it ends (reported to `r`).
+  /// Read errors after which WebSerial hands out a new `port.readable` (the port stays open):
+  /// a BREAK or garbled bytes, as DTR/RTS reset pulses and baud switches cause.
+  const RECOVERABLE_READ_ERRORS = ["BreakError", "FramingError", "ParityError", "BufferOverrunError"];
+
+  /// Take the open port's writer and reader and read until it ends (reported to `r`). A
+  /// recoverable read error takes the new stream's reader and goes on; the reader in use is
+  /// always `t.reader` (a teardown cancels it).
   function serialStart(t, r, port) {
     t.writer = port.writable.getWriter();
     t.reader = port.readable.getReader();
-    const reader = t.reader;
     (async function () {
       let reason = "the port closed";
-      try {
-        for (;;) {
-          const chunk = await reader.read();
-          if (chunk.done) break;
-          if (chunk.value && chunk.value.length) r.bytes(chunk.value);
+      let reader = t.reader;
+      for (;;) {
+        try {
+          for (;;) {
+            const chunk = await reader.read();
+            if (chunk.done) break;
+            if (chunk.value && chunk.value.length) r.bytes(chunk.value);
+          }
+          break;
+        } catch (e) {
+          const recoverable = e && RECOVERABLE_READ_ERRORS.indexOf(e.name) >= 0;
+          if (!recoverable || t.reader !== reader || !port.readable) {
+            reason = message(e);
+            break;
+          }
+          console.warn("FerriteDeviceIo: serial read:", message(e), "(reading on)");
+          try {
+            reader.releaseLock();
+            reader = port.readable.getReader();
+          } catch (e2) {
+            reason = message(e2);
+            break;
+          }
+          t.reader = reader;
         }
-      } catch (e) {
-        reason = message(e);
       }
       // Ended by itself (a read error, the port went away): release the locks and close the
       // port now, so that a reconnect can open it again.
-      if (t.reader === reader) t.closingDone = serialClose(t).catch(function () {});
+      if (t.reader === reader) t.closingDone = serialClose(t);
       r.closed(reason);
     })();
   }
 
   /// Release the reader and writer (abort: a pending write may never finish) and close the
   /// port, bounded in time.
+  /// Serialized behind every close of the same port still under way (`closings`); the
+  /// reader and writer are the ones in use when its turn comes. Never rejects.
   function serialClose(t) {
-    const port = t.port;
-    const done = serialTeardown(t);
-    if (port) {
-      closings.set(port, done);
-      done.then(function () {
-        if (closings.get(port) === done) closings.delete(port);
-      });
-    }
-    return done;
+    return afterClosings(t.port, function () {
+      return serialTeardown(t);
+    });
   }
 
   async function serialTeardown(t) {
@@ -248,13 +292,16 @@
         writer.releaseLock();
       } catch (_) {}
     }
-    if (port) await bounded(port.close(), CLOSE_TIMEOUT_MS);
+    // Only a port this transport opened (and did not close yet): closing a closed port fails.
+    if (port && t.portOpened) {
+      t.portOpened = false;
+      await bounded(port.close(), CLOSE_TIMEOUT_MS);
+    }
   }
 
   function serialWrite(t, u8) {
-    if (!t.writer) return;
-    // The writer is taken when the write's turn comes: a baud change before it (setBaud, in
-    // the same chain) replaces it.
+    // Queued even while a baud change reopens the port (no writer then): the writer is taken
+    // when the write's turn comes, after the reopen (setBaud is in the same chain).
     t.writeChain = t.writeChain.then(function () {
       if (t.writer) return t.writer.write(u8);
     }).catch(function (e) {
@@ -280,21 +327,30 @@
     t.gen += 1;
     const r = reporter(t, t.gen);
     t.report = r;
-    t.writeChain = t.writeChain
-      .then(function () {
-        return serialClose(t);
-      })
-      .then(function () {
-        if (!r.live()) return;
-        return port.open({ baudRate: baud, bufferSize: 65536 }).then(function () {
-          if (!r.live()) return port.close().catch(function () {});
-          if (t.signals) port.setSignals(t.signals).catch(function () {});
-          serialStart(t, r, port);
+    t.writeChain = t.writeChain.then(function () {
+      // Closed (or reopened) before the earlier writes were done: nothing to switch.
+      if (!r.live()) return;
+      // The close and the open as one promise: a close() while it runs waits for it.
+      const reopening = serialClose(t)
+        .then(function () {
+          if (!r.live()) return;
+          return port.open({ baudRate: baud, bufferSize: 65536 }).then(function () {
+            // Closed while opening: close() waits for `t.reopening`, so this close is its.
+            if (!r.live()) return bounded(port.close(), CLOSE_TIMEOUT_MS);
+            t.portOpened = true;
+            if (t.signals) port.setSignals(t.signals).catch(function () {});
+            serialStart(t, r, port);
+          });
+        })
+        .catch(function (e) {
+          r.closed("could not reopen the port at " + baud + " baud: " + message(e));
+        })
+        .finally(function () {
+          if (t.reopening === reopening) t.reopening = null;
         });
-      })
-      .catch(function (e) {
-        r.closed("could not reopen the port at " + baud + " baud: " + message(e));
-      });
+      t.reopening = reopening;
+      return reopening;
+    });
   }
 
   // ---------- WebUSB (CDC-ACM; the plan comes from the Rust driver) ----------
@@ -358,6 +414,10 @@
     t.device = device;
     t.deviceUsable = true;
     t.deviceInfo = { usbVendorId: device.vendorId, usbProductId: device.productId };
+    // Another transport's close of this device (a hand-over between the Device tab and Flash)
+    // finishes first: `opened` is true until it did.
+    await waitClosed(device);
+    if (!r.live()) return;
     if (!device.opened) await device.open();
     if (device.configuration === null) await device.selectConfiguration(1);
     // The Rust driver chooses interfaces, endpoints and the setup transfers.
@@ -393,9 +453,13 @@
     })();
   }
 
-  async function usbClose(t) {
+  /// Close the device, serialized behind every close of it still under way (`closings`, shared
+  /// with other transports). Never rejects.
+  function usbClose(t) {
     const device = t.device;
-    if (device && device.opened) await bounded(device.close(), CLOSE_TIMEOUT_MS);
+    return afterClosings(device, function () {
+      if (device && device.opened) return bounded(device.close(), CLOSE_TIMEOUT_MS);
+    });
   }
 
   /// One bulk OUT transfer (the Rust side already split the write into transfers).
@@ -449,7 +513,7 @@
         rep.open();
         return;
       }
-      if (t.options.baud) socket.send(JSON.stringify({ baud: t.options.baud }));
+      if (t.options.baud) bridgeControl(t, "baud", { baud: t.options.baud });
     };
     socket.onmessage = function (ev) {
       const rep = current();
@@ -499,14 +563,36 @@
     } else if (event.event === "lost") {
       t.portUp = false;
       if (t.isOpen) t.report.closed("serial port lost: " + (event.reason || "no reason given"));
-    } else if (event.event === "set" && event.ok === false) {
-      console.warn("FerriteDeviceIo: the bridge refused a setting:", event.error);
+    } else if (event.event === "set") {
+      // The answers come in the order of the requests (PROTOCOL.md §5).
+      const kind = t.controls.shift();
+      if (kind === "lines") {
+        t.linesOk = event.ok !== false;
+        const waiting = t.linesWaiters.splice(0);
+        waiting.forEach(function (resolve) {
+          resolve(t.linesOk);
+        });
+      }
+      if (event.ok === false) console.warn("FerriteDeviceIo: the bridge refused a setting:", event.error);
     }
+  }
+
+  /// Send a control request to the bridge (`kind` "baud" | "lines", to match its answer).
+  function bridgeControl(t, kind, request) {
+    if (!t.socket || t.socket.readyState !== WebSocket.OPEN) return false;
+    t.controls.push(kind);
+    t.socket.send(JSON.stringify(request));
+    return true;
   }
 
   function dropSocket(t) {
     const s = t.socket;
     t.socket = null;
+    // Answers of a dropped socket never come: whoever waits for one hears "unknown" (true).
+    t.controls = [];
+    t.linesWaiters.splice(0).forEach(function (resolve) {
+      resolve(true);
+    });
     if (!s) return;
     try {
       s.close(1000, "closed by the IDE");
@@ -619,6 +705,10 @@
         aborts: new Set(),
         report: null,
         waitingForPort: false,
+        controls: [],
+        linesWaiters: [],
+        linesOk: undefined,
+        reopening: null,
       });
       // The port / device `pick` found: reconnects reuse it without asking again.
       const t = transports.get(id);
@@ -709,8 +799,16 @@
       });
       t.aborts.clear();
       dropSocket(t);
-      if (t.kind === "serial") t.closingDone = serialClose(t).catch(function () {});
-      if (t.kind === "usb") t.closingDone = usbClose(t).catch(function () {});
+      if (t.kind === "serial") {
+        // A baud change under way (close and reopen) finishes first; then this close.
+        const reopening = t.reopening;
+        t.closingDone = afterClosings(t.port, function () {
+          return Promise.resolve(reopening).then(function () {
+            return serialTeardown(t);
+          });
+        });
+      }
+      if (t.kind === "usb") t.closingDone = usbClose(t);
     },
 
     /// Close and forget transport `id`.
@@ -752,9 +850,7 @@
       const t = get(id);
       if (!t) return;
       if (t.kind === "serial") serialSignals(t, dtr, rts);
-      else if (t.kind === "bridge" && t.socket && t.socket.readyState === WebSocket.OPEN) {
-        t.socket.send(JSON.stringify({ dtr: dtr, rts: rts }));
-      }
+      else if (t.kind === "bridge") bridgeControl(t, "lines", { dtr: dtr, rts: rts });
     },
 
     /// Switch the line to `baud` now: serial reopens the same port at that rate (no close is
@@ -765,12 +861,48 @@
       if (!t) return;
       t.options.baud = baud;
       if (t.kind === "serial") serialSetBaud(t, baud);
-      else if (t.kind === "bridge" && t.socket && t.socket.readyState === WebSocket.OPEN) {
-        t.socket.send(JSON.stringify({ baud: baud }));
+      else if (t.kind === "bridge") {
+        bridgeControl(t, "baud", { baud: baud });
       } else if (t.kind === "usb" && t.isOpen && t.options.usbLineCoding) {
         const json = t.options.usbLineCoding(baud);
         if (json) usbControl(t, json);
       }
+    },
+
+    /// Whether the open line can drive DTR/RTS: true for WebSerial and WebUSB; the bridge is
+    /// asked by setting the lines to `dtr`/`rts` (a PTY answers ok:false). Resolves to true when
+    /// it cannot be told (no answer in a few seconds, the socket went).
+    linesSupported: function (id, dtr, rts) {
+      const t = get(id);
+      if (!t || t.kind !== "bridge") return Promise.resolve(true);
+      if (t.linesOk !== undefined) return Promise.resolve(t.linesOk);
+      return new Promise(function (resolve) {
+        if (!bridgeControl(t, "lines", { dtr: dtr, rts: rts })) return resolve(true);
+        t.linesWaiters.push(resolve);
+        setTimeout(function () {
+          const i = t.linesWaiters.indexOf(resolve);
+          if (i >= 0) t.linesWaiters.splice(i, 1);
+          resolve(true);
+        }, LINES_ANSWER_MS);
+      });
+    },
+
+    /// Hand transport `id`'s port or device over to the next `create` of its kind (before the
+    /// transport is disposed): the Device console after a flash opens the very port the flash
+    /// used, without a chooser (which needs a click) and without guessing by USB ids. False if
+    /// there is none, or it was unplugged.
+    handOver: function (id) {
+      const t = get(id);
+      if (!t) return false;
+      if (t.kind === "serial" && t.port && t.portUsable) {
+        picked.serial = t.port;
+        return true;
+      }
+      if (t.kind === "usb" && t.device && t.deviceUsable) {
+        picked.usb = t.device;
+        return true;
+      }
+      return false;
     },
 
     /// A control transfer the Rust CDC-ACM driver built (JSON of ControlTransfer), WebUSB only.

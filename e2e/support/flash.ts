@@ -195,6 +195,26 @@ export function bridgeUrl(page: Page): Locator {
   return flashPanel(page).getByRole("textbox", { name: "Bridge URL" });
 }
 
+/// The rate to switch to once the chip answered ("115200" … "921600").
+export function flashBaud(page: Page): Locator {
+  return flashPanel(page).getByRole("combobox", { name: "Flash baud" });
+}
+
+/// "No bundled firmware in this build" (and why), without bundled firmware.
+export function bundledFirmwareStatus(page: Page): Locator {
+  return flashPanel(page).getByRole("status", { name: "Bundled firmware" });
+}
+
+/// The "Flash stage" status ("Connecting to the chip", "Done", …).
+export function flashStage(page: Page): Locator {
+  return flashPanel(page).getByRole("status", { name: "Flash stage" });
+}
+
+/// The "Flash notes" log.
+export function flashNotes(page: Page): Locator {
+  return flashPanel(page).getByRole("log", { name: "Flash notes" });
+}
+
 export function flashButton(page: Page): Locator {
   return flashPanel(page).getByRole("button", { name: "Flash", exact: true });
 }
@@ -210,6 +230,12 @@ export function flashResult(page: Page): Locator {
 
 export function chipFacts(page: Page): Locator {
   return flashPanel(page).getByRole("region", { name: "Chip" });
+}
+
+/// The `dd` of the Chip region's row `name` ("Chip", "MAC", "Flash size", "Stub"): the row's
+/// own value, not some text elsewhere in the region (the notes also name the chip).
+export function chipFact(page: Page, name: "Chip" | "MAC" | "Flash size" | "Stub"): Locator {
+  return chipFacts(page).locator("dl > dt").filter({ hasText: new RegExp(`^${name}$`) }).locator("xpath=following-sibling::dd[1]");
 }
 
 /// The Device tab of the run panel (shown after a flash with "Reset after flashing").

@@ -70,6 +70,17 @@ extern "C" {
     #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = usbControl)]
     pub fn usb_control(id: u32, transfer_json: &str);
 
+    /// Whether the open line drives DTR/RTS (a bridge on a PTY does not): the bridge is asked by
+    /// setting the lines to `dtr`/`rts`; WebSerial and WebUSB resolve to true at once, and so
+    /// does a bridge that does not answer.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = linesSupported)]
+    pub fn lines_supported(id: u32, dtr: bool, rts: bool) -> js_sys::Promise;
+
+    /// Hand the transport's WebSerial port or WebUSB device to the next [`create`] of its kind
+    /// (before it is disposed); false if there is none or it was unplugged.
+    #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = handOver)]
+    pub fn hand_over(id: u32) -> bool;
+
     /// `{usbVendorId, usbProductId}` of the port or device in use, or null.
     #[wasm_bindgen(js_namespace = FerriteDeviceIo, js_name = portInfo)]
     pub fn port_info(id: u32) -> JsValue;

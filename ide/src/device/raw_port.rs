@@ -175,6 +175,18 @@ impl RawPort {
         }
     }
 
+    /// Whether the line drives DTR/RTS, asked (for the bridge) by setting them to `dtr`/`rts`:
+    /// resolves to a boolean (true when it cannot be told).
+    pub fn lines_supported(&self, dtr: bool, rts: bool) -> js_sys::Promise {
+        io::lines_supported(self.transport(), dtr, rts)
+    }
+
+    /// Hand the WebSerial port or WebUSB device over to the next transport of its kind (the
+    /// Device console after a flash); false if there is none or it was unplugged.
+    pub fn hand_over(&self) -> bool {
+        io::hand_over(self.transport())
+    }
+
     /// USB ids of the port or device in use (to find it again, for the console afterwards).
     pub fn port_ids(&self) -> Option<UsbIds> {
         io::port_ids(self.transport())

@@ -385,6 +385,8 @@ pub struct Outcome {
     pub verified: bool,
     /// The chip was reset into its firmware.
     pub reset: bool,
+    /// What the page adds to the result (the port closed while resetting, press RESET…).
+    pub remark: Option<String>,
 }
 
 impl Outcome {
@@ -395,10 +397,15 @@ impl Outcome {
         } else {
             "Written (not verified)"
         };
-        format!(
+        let mut text = format!(
             "{head}: {} blocks written, {} unchanged",
             self.written, self.unchanged
-        )
+        );
+        if let Some(remark) = &self.remark {
+            text.push_str("; ");
+            text.push_str(remark);
+        }
+        text
     }
 
     /// "4.2 s, 123.4 kB sent".
@@ -487,6 +494,7 @@ impl FromFlashWorker {
                 ms: n("ms"),
                 verified: b("verified").unwrap_or(false),
                 reset: b("reset").unwrap_or(false),
+                remark: None,
             }),
             "failed" => FromFlashWorker::Failed(match s("error") {
                 e if e.is_empty() => "the flash failed (no reason given)".into(),
@@ -684,14 +692,6 @@ impl Notes {
         self.lines.clear();
     }
 
-    /// Changes whenever the lines do (the ids of the first and the last).
-    pub fn key(&self) -> String {
-        match (self.lines.front(), self.lines.back()) {
-            (Some(a), Some(b)) => format!("{}-{}", a.0, b.0),
-            _ => String::new(),
-        }
-    }
-
     pub fn lines(&self) -> Vec<(u64, String)> {
         self.lines.iter().cloned().collect()
     }
@@ -709,6 +709,22 @@ mod tests {
         assert!(parse_offset("0x").is_err());
         assert!(parse_offset("ten").is_err());
         assert!(parse_offset("0x1000000").is_err());
+    }
+
+    #[test]
+    fn outcome_reads_with_the_pages_remark() {
+        let mut o = Outcome {
+            written: 3,
+            unchanged: 71,
+            verified: true,
+            ..Outcome::default()
+        };
+        assert_eq!(o.text(), "Verified (MD5): 3 blocks written, 71 unchanged");
+        o.remark = Some("press the board's RESET button".into());
+        assert_eq!(
+            o.text(),
+            "Verified (MD5): 3 blocks written, 71 unchanged; press the board's RESET button"
+        );
     }
 
     #[test]

@@ -40,16 +40,37 @@ pub fn chip_facts(ctx: Ctx) -> El {
     }
     let notes = el_class("ul", "flash-notes")
         .attr("role", "log")
-        .attr("aria-label", "Flash notes")
-        .bind_children(
-            move || fl.notes.with(|n| n.key()),
-            move || {
-                fl.notes
-                    .with(|n| n.lines())
-                    .into_iter()
-                    .map(|(_, text)| el("li").text(&text))
-                    .collect()
-            },
-        );
+        .attr("aria-label", "Flash notes");
+    append_notes(ctx, notes.0.clone());
     card("Chip", Some("Chip")).child(grid).child(notes)
+}
+
+/// The id of a note's `li` (its `data-note`).
+fn note_id(li: &web_sys::Element) -> Option<u64> {
+    li.get_attribute("data-note")?.parse().ok()
+}
+
+/// Keep the "Flash notes" log in step with the notes by appending the new lines and removing
+/// the ones the bounded log dropped (all of them after a clear): a live log that were rebuilt
+/// would announce every line again.
+fn append_notes(ctx: Ctx, log: web_sys::Element) {
+    let fl = ctx.flash;
+    Effect::new(move |_| {
+        let lines = fl.notes.with(|n| n.lines());
+        let first = lines.first().map(|(id, _)| *id);
+        while let Some(li) = log.first_element_child() {
+            if first.is_some_and(|f| note_id(&li).is_some_and(|id| id >= f)) {
+                break;
+            }
+            li.remove();
+        }
+        let shown = log
+            .last_element_child()
+            .and_then(|li| note_id(&li))
+            .unwrap_or(0);
+        for (id, text) in lines.into_iter().filter(|(id, _)| *id > shown) {
+            let li = el("li").attr("data-note", &id.to_string()).text(&text);
+            let _ = log.append_child(&li.0);
+        }
+    });
 }

@@ -70,9 +70,13 @@ pub fn firmware_choice(ctx: Ctx) -> El {
         .on("change", move |ev| {
             let input: Option<web_sys::HtmlInputElement> =
                 ev.target().and_then(|t| t.dyn_into().ok());
-            if let Some(file) = input.and_then(|i| i.files()).and_then(|f| f.get(0)) {
+            let Some(input) = input else { return };
+            if let Some(file) = input.files().and_then(|f| f.get(0)) {
                 ctx.flash_choose_file(file);
             }
+            // Choosing the same file again (rebuilt) must fire `change` again: the bytes are
+            // read once per choice.
+            input.set_value("");
         });
     let facts = el_class("p", "muted small")
         .attr("role", "status")

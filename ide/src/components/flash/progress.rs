@@ -26,8 +26,11 @@ pub fn flashing(ctx: Ctx) -> El {
             fl.view(|v| v.phase == Phase::Cancelling)
         })
         .on("click", move |_| ctx.flash_cancel());
+    // Changes up to 10 times a second: not announced by itself (aria-live off); the
+    // progressbar's aria-valuetext carries it, the result status the outcome.
     let stage = el_class("span", "muted small")
         .attr("role", "status")
+        .attr("aria-live", "off")
         .attr("aria-label", "Flash stage")
         .bind_text(move || fl.view(|v| v.stage.clone()));
     let meter = el_class("div", "meter")
@@ -36,6 +39,18 @@ pub fn flashing(ctx: Ctx) -> El {
         .attr("aria-valuemin", "0")
         .attr("aria-valuemax", "100")
         .bind_attr("aria-valuenow", move || Some(percent().to_string()))
+        // The children of a progressbar are presentational: the stage and the transfer text
+        // reach assistive technology here.
+        .bind_attr("aria-valuetext", move || {
+            fl.view(|v| {
+                let transfer = v.progress.as_ref().map(|p| p.text()).unwrap_or_default();
+                Some(match (v.stage.is_empty(), transfer.is_empty()) {
+                    (_, true) => v.stage.clone(),
+                    (true, false) => transfer,
+                    (false, false) => format!("{}: {transfer}", v.stage),
+                })
+            })
+        })
         .child(
             el_class("div", "meter-fill")
                 .bind_attr("style", move || Some(format!("width:{}%", percent()))),

@@ -210,6 +210,17 @@ impl Ctx {
     /// Connect with the form's settings (from the user's click: WebSerial/WebUSB ask for a
     /// port inside it).
     pub fn device_connect(&self) {
+        self.device_connect_asking(true);
+    }
+
+    /// Connect with the form's settings to the port or device handed over by the flash that
+    /// just ended (`FerriteDeviceIo.handOver`): no chooser (this is not a click).
+    pub(in crate::controller) fn device_connect_handed_over(&self) {
+        self.device_connect_asking(false);
+    }
+
+    /// `ask`: find or choose the WebSerial port / WebUSB device first (inside a click).
+    fn device_connect_asking(&self, ask: bool) {
         let dev = self.dev;
         let Some(settings) = dev.settings.try_get_untracked() else {
             return;
@@ -222,10 +233,12 @@ impl Ctx {
             }
         };
         save_settings(&settings);
-        if !matches!(
-            settings.kind,
-            ConnectionKind::WebSerial | ConnectionKind::WebUsb
-        ) {
+        if !ask
+            || !matches!(
+                settings.kind,
+                ConnectionKind::WebSerial | ConnectionKind::WebUsb
+            )
+        {
             self.device_connect_with(settings, url);
             return;
         }

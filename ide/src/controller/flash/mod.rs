@@ -14,8 +14,8 @@ use super::Ctx;
 use crate::device::raw_port::RawPort;
 use crate::flash_client::FlashClient;
 use crate::state::flash_view::{
-    identify_json, parse_manifest, Bundled, ChosenFile, FlashPage, FlashSettings, FlashView, Lines,
-    Notes, Source, MANIFEST_URL,
+    identify_json, parse_manifest, Bundled, ChosenFile, FlashPage, FlashRequest, FlashSettings,
+    FlashView, Lines, Notes, Source, MANIFEST_URL,
 };
 
 const SETTINGS_KEY: &str = "ferrite.flash";
@@ -30,10 +30,18 @@ struct FlashServices {
     file_bytes: Option<js_sys::Uint8Array>,
     /// The flash under way: its number (events of older ones are dropped) and its request.
     run: u64,
-    request: Option<(String, js_sys::Uint8Array)>,
+    request: Option<(FlashRequest, js_sys::Uint8Array)>,
     lines: Lines,
     /// The port is open (bytes flow to the worker).
     port_open: bool,
+    /// The flash whose job the worker runs (sent, no `done`/`failed` yet). Messages while it
+    /// is not the flash under way belong to a job the page already ended: they are dropped.
+    /// (The protocol has no job id: ide/core's messages carry none to echo.)
+    worker_run: Option<u64>,
+    /// The flash under way asked the worker for reset sequences (the line drives DTR/RTS).
+    resets: bool,
+    /// The port closed during the reset after a verified write (a re-enumerating board).
+    closed_in_reset: bool,
     /// The tab was opened once (worker and manifest asked for).
     opened: bool,
 }
@@ -147,7 +155,8 @@ impl Ctx {
                 },
             };
             fl.page.try_update(|p| {
-                if matches!(bundled, Bundled::Images(_)) {
+                // A file the person chose meanwhile stays chosen.
+                if matches!(bundled, Bundled::Images(_)) && p.file.is_none() {
                     p.source = Source::Bundled(0);
                 }
                 p.bundled = bundled;

@@ -17,7 +17,7 @@ use crate::device::io;
 use crate::device::raw_port::{PortEvent, RawPort};
 use crate::state::device_view::{resolve_url, ConnectionKind};
 use crate::state::flash_view::{
-    parse_offset, Bundled, FlashPort, FlashRequest, FromFlashWorker, Outcome, Phase, Source,
+    parse_offset, Bundled, FlashPort, FlashRequest, FromFlashWorker, Lines, Outcome, Phase, Source,
     CANCEL_JSON, RX_JSON, START_BAUD,
 };
 
@@ -63,6 +63,7 @@ impl Ctx {
             Source::File => None,
         };
         let mut offset = None;
+        let have_file = chosen.is_some();
         let file = match &bundled {
             Some(image) => (image.file.clone(), None),
             None => {
@@ -70,7 +71,11 @@ impl Ctx {
                     chosen,
                     fl.svc.try_with_value(|s| s.file_bytes.clone()).flatten(),
                 ) else {
-                    return refuse("Choose a .bin or .elf file to flash.".into());
+                    return refuse(if have_file {
+                        "The file is still being read: press Flash again in a moment.".into()
+                    } else {
+                        "Choose a .bin or .elf file to flash.".into()
+                    });
                 };
                 if chosen.takes_offset() {
                     offset = match parse_offset(&offset_text) {
@@ -93,6 +98,8 @@ impl Ctx {
             s.port = None;
             s.port_open = false;
             s.lines = Default::default();
+            s.resets = true;
+            s.closed_in_reset = false;
             s.run
         }) else {
             return;
@@ -114,7 +121,12 @@ impl Ctx {
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(e) = chosen.await {
                 let why = e.as_string().unwrap_or_else(|| "no port chosen".into());
-                return ctx.flash_end(run, Err(format!("no port: {why}")));
+                let why = if why.starts_with("no port") {
+                    why
+                } else {
+                    format!("no port: {why}")
+                };
+                return ctx.flash_end(run, Err(why));
             }
             let (name, bytes) = match (file, bundled) {
                 ((name, Some(bytes)), _) => (name, bytes),
@@ -172,7 +184,7 @@ impl Ctx {
                 usb_id: port.port_ids(),
                 ..request
             };
-            s.request = Some((request.to_json(), bytes));
+            s.request = Some((request, bytes));
         });
         self.flash_stage(run, "Opening the port");
         port.open();
@@ -201,18 +213,27 @@ impl Ctx {
         if !self.flash_current(run) {
             return;
         }
+        let fl = self.flash;
         match event {
             PortEvent::Open => {
-                let request = self.flash.svc.try_update_value(|s| {
-                    s.port_open = true;
-                    s.request.take()
+                let port = fl
+                    .svc
+                    .try_update_value(|s| {
+                        s.port_open = true;
+                        s.port.clone()
+                    })
+                    .flatten();
+                let Some(port) = port else { return };
+                // Reset sequences only where the line drives DTR/RTS (a bridge on a PTY does
+                // not): asked by setting the lines to what a freshly opened port drives.
+                let lines = Lines::default();
+                let asked = JsFuture::from(port.lines_supported(lines.dtr, lines.rts));
+                drop(port);
+                let ctx = *self;
+                wasm_bindgen_futures::spawn_local(async move {
+                    let resets = asked.await.ok().and_then(|v| v.as_bool()).unwrap_or(true);
+                    ctx.flash_send_request(run, resets);
                 });
-                let (Some(Some((json, bytes))), Some(client)) = (request, self.flash_client())
-                else {
-                    return;
-                };
-                self.flash_stage(run, "Connecting to the chip");
-                client.send(&json, Some(&bytes.slice(0, bytes.length())));
             }
             PortEvent::Bytes(a) => {
                 if let Some(client) = self.flash_client() {
@@ -220,40 +241,109 @@ impl Ctx {
                 }
             }
             PortEvent::Closed(reason) => {
+                let why = if reason == "the port closed" {
+                    reason
+                } else {
+                    format!("the port closed: {reason}")
+                };
+                let resetting = fl.page.with_untracked(|p| {
+                    p.view
+                        .progress
+                        .as_ref()
+                        .is_some_and(|pr| pr.stage == "reset")
+                });
+                if resetting {
+                    // The image is written and verified: a board that re-enumerates on its
+                    // reset (native USB) drops the port. The worker's `done` follows.
+                    let port = fl
+                        .svc
+                        .try_update_value(|s| {
+                            s.closed_in_reset = true;
+                            s.port_open = false;
+                            s.port.take()
+                        })
+                        .flatten();
+                    drop(port);
+                    fl.notes
+                        .try_update(|n| n.push(format!("{why} while resetting")));
+                    return;
+                }
                 if let Some(client) = self.flash_client() {
                     client.send(CANCEL_JSON, None);
                 }
-                self.flash_end(run, Err(format!("the port closed: {reason}")));
+                self.flash_end(run, Err(why));
             }
         }
     }
 
-    /// A message of the flash worker.
-    pub(in crate::controller) fn on_flash_worker(&self, m: FromFlashWorker) {
+    /// The port is open and it is known whether it drives DTR/RTS: the request goes to the
+    /// worker. A job of an earlier flash that the page ended but the worker has not finished
+    /// (no `done`/`failed` yet) is ended with its worker: a fresh one takes the request.
+    fn flash_send_request(&self, run: u64, resets: bool) {
         let fl = self.flash;
-        let Some((run, port)) = fl.svc.try_with_value(|s| (s.run, s.port.clone())) else {
+        if !self.flash_current(run) {
+            return;
+        }
+        let Some(client) = self.flash_client() else {
             return;
         };
+        let taken = fl.svc.try_update_value(|s| {
+            s.resets = resets;
+            let stale = s.worker_run.is_some_and(|r| r != run);
+            s.worker_run = Some(run);
+            (s.request.take(), stale)
+        });
+        let Some((Some((request, bytes)), stale)) = taken else {
+            return;
+        };
+        if stale {
+            client.terminate();
+        }
+        if !resets {
+            fl.notes.try_update(|n| {
+                n.push("this line cannot drive DTR/RTS: connecting without reset sequences")
+            });
+        }
+        let json = FlashRequest { resets, ..request }.to_json();
+        self.flash_stage(run, "Connecting to the chip");
+        client.send(&json, Some(&bytes.slice(0, bytes.length())));
+    }
+
+    /// A message of the flash worker. Messages of a job the page already ended (the port
+    /// closed, a new flash started) are dropped; its `done`/`failed` only marks the worker free.
+    pub(in crate::controller) fn on_flash_worker(&self, m: FromFlashWorker) {
+        let fl = self.flash;
+        let Some((run, worker_run)) = fl.svc.try_with_value(|s| (s.run, s.worker_run)) else {
+            return;
+        };
+        let ours = worker_run == Some(run) && self.flash_current(run);
+        // The port, only where a message needs it (a clone kept longer would delay its close).
+        let port = || fl.svc.try_with_value(|s| s.port.clone()).flatten();
         match m {
             FromFlashWorker::Ready | FromFlashWorker::Unknown(_) => {}
-            FromFlashWorker::Tx(bytes) => {
-                if let Some(p) = port {
+            FromFlashWorker::Tx(bytes) if ours => {
+                if let Some(p) = port() {
                     p.write(&bytes);
                 }
             }
-            FromFlashWorker::Baud(baud) => {
-                if let Some(p) = port {
+            FromFlashWorker::Baud(baud) if ours => {
+                if let Some(p) = port() {
                     p.set_baud(baud);
                 }
             }
-            FromFlashWorker::Lines { dtr, rts } => {
+            FromFlashWorker::Lines { dtr, rts } if ours => {
                 let lines = fl.svc.try_update_value(|s| s.lines.apply(dtr, rts));
-                if let (Some(p), Some(l)) = (port, lines) {
+                if let (Some(p), Some(l)) = (port(), lines) {
                     p.set_lines(l.dtr, l.rts);
                 }
             }
+            // A job the page ended: its port is gone.
+            FromFlashWorker::Tx(_) | FromFlashWorker::Baud(_) | FromFlashWorker::Lines { .. } => {}
             FromFlashWorker::Note(text) => {
-                fl.notes.try_update(|n| n.push(text));
+                // A note of an ended job is dropped; one with no job (an identify) is kept.
+                if ours || worker_run.is_none() {
+                    fl.notes.try_update(|n| n.push(text));
+                }
             }
             FromFlashWorker::Identified(facts) => {
                 // Only for the file chosen now (not one the user replaced since).
@@ -263,17 +353,24 @@ impl Ctx {
                     }
                 });
             }
-            FromFlashWorker::Done(outcome) => self.flash_end(run, Ok(outcome)),
+            FromFlashWorker::Done(outcome) => {
+                fl.svc.try_update_value(|s| s.worker_run = None);
+                if ours {
+                    self.flash_end(run, Ok(outcome));
+                }
+            }
             FromFlashWorker::Failed(error) => {
-                if self.flash_current(run) {
+                fl.svc.try_update_value(|s| s.worker_run = None);
+                if ours || (worker_run.is_none() && self.flash_current(run)) {
+                    // (A worker that failed to start also fails the flash waiting for it.)
                     self.flash_end(run, Err(error));
-                } else {
+                } else if worker_run.is_none() {
                     // Not about a flash (an identify, a worker that failed while idle).
                     fl.notes.try_update(|n| n.push(error));
                 }
             }
             m @ (FromFlashWorker::Progress(_) | FromFlashWorker::Chip(_)) => {
-                if self.flash_current(run) {
+                if ours {
                     fl.page.try_update(|p| p.view.apply(&m));
                 }
             }
@@ -283,13 +380,17 @@ impl Ctx {
     /// Cancel the flash under way.
     pub fn flash_cancel(&self) {
         let fl = self.flash;
-        let Some((run, open)) = fl.svc.try_with_value(|s| (s.run, s.port_open)) else {
+        let Some((run, working)) = fl
+            .svc
+            .try_with_value(|s| (s.run, s.port_open && s.worker_run == Some(s.run)))
+        else {
             return;
         };
         if !fl.page.with_untracked(|p| p.view.phase.busy()) {
             return;
         }
-        if !open {
+        // No job yet (the port is opening, the request not sent): nothing to stop but the port.
+        if !working {
             return self.flash_end(run, Err("cancelled".into()));
         }
         fl.page.update(|p| {
@@ -306,6 +407,7 @@ impl Ctx {
                     if let Some(c) = ctx.flash_client() {
                         c.terminate();
                     }
+                    ctx.flash.svc.try_update_value(|s| s.worker_run = None);
                     ctx.flash_end(run, Err("cancelled (the flash worker was stopped)".into()));
                 }
             },
@@ -335,40 +437,68 @@ impl Ctx {
     }
 
     /// The flash ended: let go of the port, show the outcome, and after a reset open the
-    /// Device console on the device over the same kind of line.
+    /// Device console on the device over the same line — the very port object the flash used
+    /// (handed over: this runs outside a click, where no chooser may be shown).
     fn flash_end(&self, run: u64, result: Result<Outcome, String>) {
         let fl = self.flash;
         if !self.flash_current(run) {
             return;
         }
-        let port = fl
-            .svc
-            .try_update_value(|s| {
-                s.run += 1;
-                s.port_open = false;
-                s.request = None;
-                s.port.take()
-            })
-            .flatten();
+        let Some((port, resets, closed_in_reset)) = fl.svc.try_update_value(|s| {
+            s.run += 1;
+            s.port_open = false;
+            s.request = None;
+            (s.port.take(), s.resets, s.closed_in_reset)
+        }) else {
+            return;
+        };
         let ids = port.as_ref().and_then(|p| p.port_ids());
-        drop(port);
         let Some(settings) = fl.page.try_with_untracked(|p| p.settings.clone()) else {
             return;
         };
         if ids.is_some() && settings.port != FlashPort::Bridge {
             self.flash_update_settings(|s| s.remembered = ids);
         }
-        let reset = match &result {
-            Ok(o) => o.reset,
-            Err(_) => false,
+        let mut result = result;
+        let console = match &mut result {
+            Ok(o) if closed_in_reset => {
+                o.remark = Some(
+                    "the port closed while resetting (the board re-enumerates): reconnect from \
+                     the Device tab"
+                        .into(),
+                );
+                false
+            }
+            Ok(o) if o.reset => true,
+            // Nothing could pulse EN: the console waits for the person's RESET.
+            Ok(_) if !resets && settings.reset => true,
+            _ => false,
         };
+        if let (Ok(o), false) = (&mut result, resets) {
+            if settings.reset && !o.reset {
+                o.remark = Some(
+                    "press the board's RESET button to start the new firmware (this line cannot \
+                     reset it)"
+                        .into(),
+                );
+            }
+        }
+        let handed = console
+            && match settings.port {
+                FlashPort::Bridge => true,
+                _ => port.as_ref().is_some_and(|p| p.hand_over()),
+            };
+        drop(port);
+        if let (true, false, Ok(o)) = (console, handed, &mut result) {
+            o.remark = Some("the port is gone: connect from the Device tab".into());
+        }
         fl.page.try_update(|p| {
             p.view.apply(&match result {
                 Ok(o) => FromFlashWorker::Done(o),
                 Err(e) => FromFlashWorker::Failed(e),
             })
         });
-        if !reset {
+        if !handed {
             return;
         }
         // The firmware's console: the same line at the firmware's rate.
@@ -378,14 +508,11 @@ impl Ctx {
             s.baud = START_BAUD;
             match settings.port {
                 FlashPort::Bridge => s.address = settings.bridge_url.clone(),
-                _ => {
-                    if ids.is_some() {
-                        s.remembered = ids;
-                    }
-                }
+                // The port's own ids (none: none, not an older board's).
+                _ => s.remembered = ids,
             }
         });
         dev.run_tab.try_set(RunTab::Device);
-        self.device_connect();
+        self.device_connect_handed_over();
     }
 }
