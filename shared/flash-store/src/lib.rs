@@ -8,7 +8,9 @@
 //! CRC-32: part A (magic, erase count), written right after the sector is erased, and part B
 //! (sequence number), written when the sector joins the log. A sector is *free* (A valid, B
 //! erased), *in the log* (both valid) or *dirty* (anything else: an interrupted erase or start,
-//! foreign data) — mount erases dirty sectors, keeping the erase count when part A is readable.
+//! foreign data) — mount erases dirty sectors, keeping the erase count when part A is readable
+//! (a headerless sector gets a count above every other, and is erased even if it reads blank,
+//! unless no sector has a header at all: a fresh partition).
 //! Records are only ever appended to the *head*, the sector in the log that was started last.
 //!
 //! **Records.** A 24-byte header — magic, kind, name length, version (`gen`, one counter for the
@@ -23,18 +25,23 @@
 //! **Mount** classifies the sectors, then reads every record in the log, checking both CRCs: a
 //! record with a bad header CRC is stepped over by one header length, one with a good header and a
 //! bad data CRC (an interrupted write) by its length. For each name, the commit or tombstone with
-//! the highest version wins (of identical copies, the one in the newer sector), provided all its
-//! chunks are found and their sizes add up — otherwise the next older version is taken. The
+//! the highest version wins (of identical copies, the one in the newer sector); the scan keeps
+//! only that best candidate per name. A commit whose chunk count does not fit its size, or whose
+//! size exceeds the store's limit, is ignored (no flash content makes mount allocate for chunks
+//! that cannot exist). If the winner's chunks are not all found or their sizes do not add up, a
+//! rescan for just the broken names takes their best older version. The
 //! version counter restarts above every record seen, orphans included, so a version number is
 //! never reused for a name that still has records. The head continues in the newest sector if its
-//! end reads erased, else a free sector is started.
+//! end reads erased, else a free sector is started — never the last one. If a collection cut
+//! short by a power loss had taken the reserve, mount collects until a sector is free again.
 //!
 //! **RAM** is per file, not per record: name, version, size, CRC, the commit's address and one
 //! `u32` address per chunk; plus 20 bytes per sector. All flash traffic goes through 256-byte
 //! buffers on the stack.
 //!
 //! **Garbage collection** runs when the head has no room and only the reserve (one free sector)
-//! is left. The victim is the sector with the most reclaimable bytes (ties: fewest erases) whose
+//! is left, and as soon as no sector is free (while the head still has room to move records
+//! into). The victim is the sector with the most reclaimable bytes (ties: fewest erases) whose
 //! live data fits where it can go; its live records — those the index points at, the chunks of the
 //! version being written included — are copied to the head, and only then is it erased (and part
 //! A written with the erase count plus one). A tombstone is copied too, unless no other sector

@@ -1,20 +1,25 @@
 //! Mount: classify every sector by its header, erase the ones that are not (or no longer) part
 //! of the store, scan the log and rebuild the index. A version counts only if its commit record
 //! and all its chunks are complete and check out; anything else on the flash is garbage. Never
-//! panics and never trusts a length it has not checked, whatever the flash holds.
+//! panics and never trusts a length it has not checked, whatever the flash holds; never keeps
+//! more than one candidate per name in RAM (memory grows with the files, not the records).
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::StoreError;
 use crate::flash::Flash;
 use crate::io::Rec;
-use crate::layout::{decode_part_a, decode_part_b, word, Kind, HDR};
+use crate::layout::{
+    decode_part_a, decode_part_b, word, Kind, RecordHeader, HDR, MIN_CHUNK, RESERVE,
+};
 use crate::store::{Entry, FileEntry, FlashStore};
 
-/// A commit or tombstone found by the scan.
+/// The best commit or tombstone of one name found by a scan (the name is the map's key): RAM is
+/// per name, not per record.
+#[derive(Clone, Copy)]
 struct Candidate {
-    name: String,
     gen: u32,
     seq: u32,
     kind: Kind,
@@ -23,6 +28,21 @@ struct Candidate {
     chunks: u32,
     size: u32,
     crc: u32,
+}
+
+/// Keep `c` for `name` if it beats what is kept: the higher version, and of copies of one
+/// version, the one in the newer sector. The name is allocated only when it is new.
+fn offer(best: &mut BTreeMap<String, Candidate>, name: &str, c: Candidate) {
+    match best.get_mut(name) {
+        Some(b) => {
+            if (c.gen, c.seq) > (b.gen, b.seq) {
+                *b = c;
+            }
+        }
+        None => {
+            best.insert(name.into(), c);
+        }
+    }
 }
 
 impl<F: Flash> FlashStore<F> {
@@ -54,15 +74,20 @@ impl<F: Flash> FlashStore<F> {
         }
         // Sectors whose header is unreadable (interrupted erase, foreign data) or half-written
         // (interrupted start of use) hold nothing of the store: make them free sectors.
+        // A sector without part A that reads blank is only known to be erased on a fresh
+        // partition (no sector has part A): elsewhere it may be an interrupted erase that reads
+        // blank but does not hold, so it is erased again, with a count above every other.
         let top = store
             .sectors
             .iter()
             .map(|s| s.erase_count)
             .max()
             .unwrap_or(0);
+        let fresh = dirty.len() == store.geo.sectors as usize
+            && dirty.iter().all(|(_, count)| count.is_none());
         for (s, count) in dirty {
             let base = store.sector_base(s);
-            let blank = store.is_blank(base, base + store.geo.sector)?;
+            let blank = fresh && store.is_blank(base, base + store.geo.sector)?;
             let count = match count {
                 Some(c) => c.saturating_add(1),
                 None if blank => 0,
@@ -70,9 +95,10 @@ impl<F: Flash> FlashStore<F> {
             };
             store.erase_sector(s, count, blank)?;
         }
-        let candidates = store.scan()?;
-        store.resolve(candidates)?;
+        let best = store.scan(None)?;
+        store.resolve(best)?;
         store.choose_head()?;
+        store.restore_reserve()?;
         Ok(store)
     }
 
@@ -85,14 +111,32 @@ impl<F: Flash> FlashStore<F> {
         order
     }
 
-    /// Pass 1: verify every record, note where each sector's records end, the highest version
-    /// number, and every commit and tombstone.
-    fn scan(&mut self) -> Result<Vec<Candidate>, StoreError> {
-        let mut candidates = Vec::new();
+    /// Whether a commit's chunk count and size are ones this store could have written: the
+    /// size within the store's limit, and as many chunks as a write of that size makes (every
+    /// chunk but the last holds at least the smallest chunk, none more than the largest). Keeps
+    /// a damaged or crafted commit from making mount allocate for chunks that cannot exist.
+    pub(crate) fn plausible_commit(&self, chunks: u32, size: u32) -> bool {
+        let largest = self.geo.chunk_max.max(1);
+        let smallest = MIN_CHUNK.min(largest);
+        u64::from(size) <= self.geo.limit()
+            && chunks >= size.div_ceil(largest)
+            && chunks <= size.div_ceil(smallest)
+    }
+
+    /// Verify every record in the log; note where each sector's records end and the highest
+    /// version number; return each name's best commit or tombstone. With `below`, only the
+    /// names it holds, and only their versions below the one given (the fallback when a
+    /// version turned out broken).
+    fn scan(
+        &mut self,
+        below: Option<&BTreeMap<String, u32>>,
+    ) -> Result<BTreeMap<String, Candidate>, StoreError> {
+        let mut best = BTreeMap::new();
         let mut max_gen = 0u32;
         for s in self.log_order() {
             let base = self.sector_base(s);
             let end = base + self.geo.sector;
+            let seq = self.sectors[s as usize].seq.unwrap_or(0);
             let mut at = base + self.geo.body_start;
             loop {
                 match self.record_at(at, end, true)? {
@@ -101,17 +145,17 @@ impl<F: Flash> FlashStore<F> {
                     Rec::Skip(len) => at += len,
                     Rec::Valid(hdr, name, len, small) => {
                         max_gen = max_gen.max(hdr.gen);
-                        if hdr.kind != Kind::Chunk {
-                            candidates.push(Candidate {
-                                name: name.as_str().unwrap_or_default().into(),
-                                gen: hdr.gen,
-                                seq: self.sectors[s as usize].seq.unwrap_or(0),
-                                kind: hdr.kind,
-                                addr: at,
-                                chunks: hdr.index,
-                                size: word(&small, 0),
-                                crc: word(&small, 4),
-                            });
+                        let wanted = match (name.as_str(), below) {
+                            (Some(n), Some(b)) => b.get(n).is_some_and(|&g| hdr.gen < g),
+                            (Some(_), None) => true,
+                            (None, _) => false,
+                        };
+                        if wanted {
+                            if let (Some(c), Some(n)) =
+                                (self.candidate(seq, at, &hdr, &small), name.as_str())
+                            {
+                                offer(&mut best, n, c);
+                            }
                         }
                         at += len;
                     }
@@ -121,46 +165,83 @@ impl<F: Flash> FlashStore<F> {
             info.used = (at - base).min(self.geo.sector);
             info.closed = true;
         }
-        self.next_gen = u64::from(max_gen) + 1;
-        // Newest version first; of copies of one record, the one in the newer sector.
-        candidates
-            .sort_by(|a, b| (a.name.as_str(), b.gen, b.seq).cmp(&(b.name.as_str(), a.gen, a.seq)));
-        Ok(candidates)
+        self.next_gen = self.next_gen.max(u64::from(max_gen) + 1);
+        Ok(best)
     }
 
-    /// Pick each name's newest version whose records are all there (falling back to an older
-    /// one if not), build the index and count live bytes per sector.
-    fn resolve(&mut self, mut candidates: Vec<Candidate>) -> Result<(), StoreError> {
-        let max_chunks = self.geo.sectors * self.geo.sector / HDR;
+    /// The candidate a commit or tombstone record makes (`None`: a chunk, or an implausible
+    /// commit).
+    fn candidate(
+        &self,
+        seq: u32,
+        addr: u32,
+        hdr: &RecordHeader,
+        small: &[u8; 8],
+    ) -> Option<Candidate> {
+        let (size, crc) = (word(small, 0), word(small, 4));
+        match hdr.kind {
+            Kind::Chunk => return None,
+            Kind::Commit if !self.plausible_commit(hdr.index, size) => return None,
+            _ => {}
+        }
+        Some(Candidate {
+            gen: hdr.gen,
+            seq,
+            kind: hdr.kind,
+            addr,
+            chunks: hdr.index,
+            size,
+            crc,
+        })
+    }
+
+    /// Index each name's best version whose records are all there, falling back to the best
+    /// older one (a rescan for just those names) if not; then count live bytes per sector.
+    fn resolve(&mut self, mut best: BTreeMap<String, Candidate>) -> Result<(), StoreError> {
         loop {
             self.files.clear();
-            let mut last: Option<&str> = None;
-            for c in &candidates {
-                if last == Some(c.name.as_str()) {
-                    continue;
-                }
-                last = Some(c.name.as_str());
+            let mut broken = Vec::new();
+            for (name, c) in &best {
                 let entry = match c.kind {
                     Kind::Tombstone => Entry::Removed {
                         gen: c.gen,
                         addr: c.addr,
                     },
-                    _ => Entry::File(FileEntry {
-                        gen: c.gen,
-                        size: c.size,
-                        crc: c.crc,
-                        commit: c.addr,
-                        chunks: alloc::vec![u32::MAX; c.chunks.min(max_chunks) as usize],
-                    }),
+                    _ => {
+                        let mut chunks = Vec::new();
+                        if chunks.try_reserve_exact(c.chunks as usize).is_err() {
+                            broken.push((name.clone(), c.gen));
+                            continue;
+                        }
+                        chunks.resize(c.chunks as usize, u32::MAX);
+                        Entry::File(FileEntry {
+                            gen: c.gen,
+                            size: c.size,
+                            crc: c.crc,
+                            commit: c.addr,
+                            chunks,
+                        })
+                    }
                 };
-                self.files.insert(c.name.clone(), entry);
+                self.files.insert(name.clone(), entry);
             }
             self.find_chunks()?;
-            let broken = self.incomplete()?;
+            broken.extend(self.incomplete()?);
             if broken.is_empty() {
                 break;
             }
-            candidates.retain(|c| !broken.iter().any(|(n, g)| *n == c.name && *g == c.gen));
+            let below: BTreeMap<String, u32> = broken.into_iter().collect();
+            let older = self.scan(Some(&below))?;
+            for name in below.keys() {
+                match older.get(name) {
+                    Some(c) => {
+                        best.insert(name.clone(), *c);
+                    }
+                    None => {
+                        best.remove(name);
+                    }
+                }
+            }
         }
         let mut live = Vec::new();
         for e in self.files.values() {
@@ -237,7 +318,8 @@ impl<F: Flash> FlashStore<F> {
         Ok(broken)
     }
 
-    /// Continue in the newest sector if its end is erased; otherwise start a new one.
+    /// Continue in the newest sector if its end is erased; otherwise start a new one, but never
+    /// the last free sector (that reserve is for garbage collection: `make_room` decides).
     fn choose_head(&mut self) -> Result<(), StoreError> {
         if let Some(&newest) = self.log_order().last() {
             self.head = newest;
@@ -248,8 +330,25 @@ impl<F: Flash> FlashStore<F> {
                 return Ok(());
             }
         }
-        if self.free_count() > 0 {
+        if self.free_count() > RESERVE {
             self.open_head()?;
+        }
+        Ok(())
+    }
+
+    /// A collection cut short by a power loss may have taken the reserve sector for its copies:
+    /// collect now, while the head still has the room that collection was sized for, until a
+    /// sector is free again. Best effort: if nothing can be collected, writes try again later.
+    fn restore_reserve(&mut self) -> Result<(), StoreError> {
+        for _ in 0..self.geo.sectors {
+            if self.free_count() >= RESERVE {
+                break;
+            }
+            match self.collect() {
+                Ok(()) => {}
+                Err(StoreError::Full(_)) => break,
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
     }

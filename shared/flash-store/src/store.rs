@@ -129,6 +129,13 @@ impl<F: Flash> FlashStore<F> {
         }
     }
 
+    /// How many sectors are free (erased, not in the log); at least one after mount and after
+    /// every write, so that garbage collection always has somewhere to go.
+    #[doc(hidden)]
+    pub fn free_sectors(&self) -> usize {
+        self.free_count()
+    }
+
     pub(crate) fn free_count(&self) -> usize {
         self.sectors.iter().filter(|s| s.seq.is_none()).count()
     }
@@ -181,6 +188,15 @@ impl<F: Flash> FlashStore<F> {
     /// collect garbage. Bounded: fails with "storage full" when neither makes room.
     pub(crate) fn make_room(&mut self, need: u32) -> Result<(), StoreError> {
         for _ in 0..2 * self.geo.sectors + 8 {
+            if self.free_count() < RESERVE && self.head_free() > 0 {
+                // The reserve is in use (a collection was cut short, or this one has not
+                // finished): collect while the head still has room to move records into.
+                match self.collect() {
+                    Ok(()) => continue,
+                    Err(StoreError::Full(_)) if self.head_free() >= need => return Ok(()),
+                    Err(e) => return Err(e),
+                }
+            }
             if self.head_free() >= need {
                 return Ok(());
             }

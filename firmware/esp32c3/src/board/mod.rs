@@ -161,8 +161,7 @@ fn open_storage(flash: FLASH<'static>) -> (Box<dyn Storage>, String) {
             (Box::new(store), report)
         }
         Err(e) => ram(format!(
-            "the store in the `ferrite` partition at {start:#x} did not mount ({e:?}); its \
-             contents are left as they are"
+            "the store in the `ferrite` partition at {start:#x} did not mount: {e}"
         )),
     }
 }
