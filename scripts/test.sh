@@ -34,7 +34,7 @@ step cargo test --workspace --exclude ferrite-sim-worker --exclude ferrite-flash
 step cargo test -p ferrite-ide-core --features flash
 # The shared crates stay no_std: build them for the browser and for the ESP32-C3.
 for target in wasm32-unknown-unknown riscv32imc-unknown-none-elf; do
-    step cargo build -p ferrite-engine -p ferrite-runtime -p ferrite-protocols -p ferrite-console -p ferrite-flasher -p ferrite-flash-store --no-default-features --target "$target"
+    step cargo build -p ferrite-engine -p ferrite-runtime -p ferrite-protocols -p ferrite-console -p ferrite-flasher -p ferrite-flash-store -p ferrite-rpc-server -p ferrite-net --no-default-features --target "$target"
 done
 # Image building (std, espflash) also runs in the browser's flash worker.
 step cargo build -p ferrite-esp-image --target wasm32-unknown-unknown
@@ -42,6 +42,8 @@ step cargo build -p ferrite-esp-image --target wasm32-unknown-unknown
 # turned into app and merged images by `ferrite image`, both checked by `esptool image-info`.
 step bash -c 'cd firmware/esp32c3 && cargo fmt -- --check'
 step bash -c 'cd firmware/esp32c3 && cargo clippy --release --locked -- -D warnings'
+# The firmware's pin decisions (src/board/pin_plan.rs), compiled for the host by their own crate.
+step bash -c 'cd firmware/esp32c3/host-tests && cargo fmt -- --check && cargo clippy --locked --all-targets -- -D warnings && cargo test --locked'
 step bash scripts/firmware.sh "$CARGO_TARGET_DIR/firmware-check"
 # Device scripts under GC stress: a value a runtime native forgot to root shows up here.
 step env FERRITE_GC_STRESS=1 cargo test --release -p ferrite-runtime --test golden

@@ -18,10 +18,12 @@ extern crate alloc;
 
 mod board;
 mod console_link;
+mod net;
 
 use alloc::format;
 
 use esp_backtrace as _;
+use ferrite_runtime::log::Level;
 use ferrite_runtime::{Limits, Runtime, RuntimeConfig};
 
 use board::heap;
@@ -40,6 +42,9 @@ const MODEL: &str = "FerriteC3";
 /// an allocation that fails outside a realm's budget panics and restarts the device.
 const SCRIPT_HEAP_BYTES: usize = 64 * 1024;
 
+/// How long an idle round sleeps.
+const IDLE_MS: u64 = 1;
+
 /// How long a restart waits for the ports to take the last output (`Shelly.Reboot`'s answer).
 const REBOOT_FLUSH_MS: u64 = 200;
 
@@ -53,6 +58,10 @@ fn main() -> ! {
     };
     let reboot = hw.reboot_requested;
     let storage_report = hw.storage_report;
+    let wifi_report = hw.wifi_report;
+    let wifi_link = hw.link;
+    let mut network = hw.net.map(|stack| net::Network::new(stack, hw.rpc_key));
+    let mut reported_ip = None;
     let mut links = [ConsoleLink::new(hw.usb_jtag), ConsoleLink::new(hw.uart0)];
 
     let mut rt = Runtime::new(
@@ -87,7 +96,7 @@ fn main() -> ! {
             layout.statics
         ),
         storage_report,
-        "not in this build yet: Wi-Fi, pins (GPIO, ADC, PWM, I2C, SPI, UART1)".into(),
+        wifi_report,
     ];
     for link in links.iter_mut() {
         for line in &report {
@@ -95,36 +104,83 @@ fn main() -> ! {
         }
         link.on_boot(&mut rt);
     }
+    if let Some(network) = network.as_mut() {
+        network.on_boot(&mut rt, board::now_ms());
+    }
 
     loop {
         let now = board::now_ms();
-        rt.poll();
+        let mut busy = rt.poll().busy;
         for link in links.iter_mut() {
-            link.poll(&mut rt);
+            busy |= link.poll(&mut rt);
+        }
+        if let Some(network) = network.as_mut() {
+            let associated = wifi_link.borrow().associated;
+            busy |= network.poll(&mut rt, now, associated);
+            wifi_link.borrow_mut().ip = network.ip();
         }
         let done = rt.take_rpc_done();
         let notes = rt.take_notifications();
+        let done_anything = !done.is_empty() || !notes.is_empty();
         for link in links.iter_mut() {
             link.deliver(&mut rt, &done, &notes);
             link.flush(now);
         }
-        if reboot.get() {
-            restart_after_flush(&mut links);
+        if let Some(network) = network.as_mut() {
+            network.deliver(&mut rt, &done, &notes, now);
         }
-        // No sleep between rounds: nothing in this build wakes the CPU by interrupt yet, so the
-        // loop polls the ports (power saving comes with interrupt-driven ports).
+        let ip = wifi_link.borrow().ip;
+        if ip != reported_ip {
+            reported_ip = ip;
+            // The heap figure with Wi-Fi up is the one the flash and RAM budget is about
+            // (docs/BENCHMARKS.md).
+            let line = match ip {
+                Some([a, b, c, d]) => format!(
+                    "Wi-Fi: {} — address {a}.{b}.{c}.{d}, RPC on http://{a}.{b}.{c}.{d}/rpc; \
+                     heap free {} bytes",
+                    wifi_link.borrow().ssid.as_deref().unwrap_or("?"),
+                    heap::free()
+                ),
+                None => format!(
+                    "Wi-Fi: no address{}",
+                    wifi_link
+                        .borrow()
+                        .last_error
+                        .as_deref()
+                        .map(|e| format!(" — {e}"))
+                        .unwrap_or_default()
+                ),
+            };
+            // The device log: every console shows it, and RPC clients that follow the log.
+            rt.device().borrow_mut().log(Level::Info, 0, line);
+        }
+        if reboot.get() {
+            restart_after_flush(&mut links, network.as_mut());
+        }
+        // A round with nothing to do sleeps a millisecond: the radio's tasks run, the CPU waits
+        // for an interrupt, and no port can overflow meanwhile (UART0's 128-byte FIFO takes
+        // 11 ms at 115200 baud; USB is flow-controlled).
+        if !busy && !done_anything {
+            board::idle(IDLE_MS);
+        }
     }
 }
 
-/// Give the ports up to [`REBOOT_FLUSH_MS`] to take the last output, then restart.
-fn restart_after_flush(links: &mut [ConsoleLink]) -> ! {
+/// Give the ports and the RPC clients up to [`REBOOT_FLUSH_MS`] to take the last output, then
+/// restart.
+fn restart_after_flush(links: &mut [ConsoleLink], mut network: Option<&mut net::Network>) -> ! {
     let start = board::now_ms();
     loop {
         let now = board::now_ms();
         for link in links.iter_mut() {
             link.flush(now);
         }
-        if links.iter().all(|l| !l.pending()) || now - start >= REBOOT_FLUSH_MS {
+        if let Some(network) = network.as_mut() {
+            network.flush(now);
+        }
+        let pending =
+            links.iter().any(|l| l.pending()) || network.as_ref().is_some_and(|n| n.pending());
+        if !pending || now - start >= REBOOT_FLUSH_MS {
             board::restart();
         }
     }

@@ -76,7 +76,7 @@ fn the_firmware_table_goes_to_0x8000_and_the_app_to_its_factory_partition() {
     let app = t.app_partition();
     assert_eq!(
         (app.name.as_str(), app.offset, app.size),
-        ("factory", 0x10000, 0x200000)
+        ("factory", 0x10000, 0x300000)
     );
     let segs = c3_plan(&t);
     let layout: Vec<(u32, &str)> = segs.iter().map(|s| (s.offset, s.what)).collect();
@@ -95,8 +95,8 @@ fn the_firmware_table_goes_to_0x8000_and_the_app_to_its_factory_partition() {
         [
             (1, 0x02, 0x9000, 0x6000, "nvs".to_string()),
             (1, 0x01, 0xF000, 0x1000, "phy_init".to_string()),
-            (0, 0x00, 0x10000, 0x200000, "factory".to_string()),
-            (1, 0x06, 0x210000, 0x1F0000, "ferrite".to_string()),
+            (0, 0x00, 0x10000, 0x300000, "factory".to_string()),
+            (1, 0x06, 0x310000, 0xF0000, "ferrite".to_string()),
         ]
     );
     md5_entry_is_right(&segs[1].data);

@@ -122,6 +122,9 @@ pub fn load_component_configs(d: &mut Device) {
         }
     }
     crate::api::apply_mqtt_config(d);
+    if let Err(e) = crate::components::wifi::join_configured(d) {
+        d.log(Level::Error, 0, format!("wifi: {e}"));
+    }
 }
 
 /// Save the config of component `key` (the form `load_component_configs` reads).

@@ -305,3 +305,86 @@ fn script_size_limit_is_a_clear_error() {
     let code = call(&mut rt, "Script.GetCode", json!({"id": id}));
     assert_eq!(code["data"], "x".repeat(60));
 }
+
+/// A Wi-Fi that records what the runtime asks of it.
+#[derive(Clone, Default)]
+struct RecordingWifi(Rc<RefCell<Vec<String>>>);
+
+impl ferrite_runtime::board::Wifi for RecordingWifi {
+    fn status(&self) -> ferrite_runtime::board::WifiStatus {
+        Default::default()
+    }
+    fn connect(&mut self, ssid: &str, password: &str) -> ferrite_runtime::board::BoardResult<()> {
+        if password == "short" {
+            return Err(ferrite_runtime::board::BoardError::InvalidArgument(
+                "password too short".into(),
+            ));
+        }
+        self.0
+            .borrow_mut()
+            .push(format!("connect {ssid} {password}"));
+        Ok(())
+    }
+    fn disconnect(&mut self) {
+        self.0.borrow_mut().push("disconnect".into());
+    }
+}
+
+struct WifiOnly(RecordingWifi);
+
+impl ferrite_runtime::sim::NetBackend for WifiOnly {
+    fn wifi(&mut self) -> Option<&mut dyn ferrite_runtime::board::Wifi> {
+        Some(&mut self.0)
+    }
+}
+
+#[test]
+fn wifi_config_is_applied_remembered_and_joined_again_at_boot() {
+    let rig = Rig::new();
+    let wifi = RecordingWifi::default();
+    let boot = |rig: &Rig| {
+        let board = SimBoard::new(
+            Box::new(rig.clock.clone()),
+            Box::new(rig.storage.clone()),
+            Box::new(rig.system.clone()),
+        )
+        .with_net(Box::new(WifiOnly(wifi.clone())));
+        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
+        rt.boot();
+        rt
+    };
+    let mut rt = boot(&rig);
+    // Nothing configured: nothing joined.
+    assert!(wifi.0.borrow().is_empty());
+    call(
+        &mut rt,
+        "Wifi.SetConfig",
+        json!({"config": {"sta": {"ssid": "home", "pass": "secret12", "enable": true}}}),
+    );
+    assert_eq!(*wifi.0.borrow(), ["connect home secret12"]);
+    // A password the board refuses is an error, and the old configuration stays.
+    match rt.rpc(
+        "Wifi.SetConfig",
+        json!({"config": {"sta": {"ssid": "work", "pass": "short"}}}),
+        Origin::Transport,
+    ) {
+        RpcReply::Done(Err(e)) => assert!(e.message.contains("password too short"), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    drop(rt);
+    wifi.0.borrow_mut().clear();
+    // The saved configuration is joined again at boot.
+    let mut rt = boot(&rig);
+    assert_eq!(*wifi.0.borrow(), ["connect home secret12"]);
+    // Disabling the station leaves the network, and a boot after that joins nothing.
+    call(
+        &mut rt,
+        "Wifi.SetConfig",
+        json!({"config": {"sta": {"enable": false}}}),
+    );
+    assert_eq!(*wifi.0.borrow(), ["connect home secret12", "disconnect"]);
+    drop(rt);
+    wifi.0.borrow_mut().clear();
+    let _rt = boot(&rig);
+    assert!(wifi.0.borrow().is_empty());
+}

@@ -19,7 +19,7 @@ use esp_alloc::{HeapRegion, MemoryCapability, HEAP};
 /// the rest (at least `ESP_HAL_CONFIG_ENSURE_MAIN_STACK_MINIMUM`, 48 KiB) is the stack. The
 /// engine's parser and interpreter recurse on the native stack (bounded by
 /// `ferrite_runtime::SCRIPT_MAX_NESTING`), so the stack is not made smaller than that.
-pub const MAIN_HEAP_BYTES: usize = 224 * 1024;
+pub const MAIN_HEAP_BYTES: usize = 200 * 1024;
 
 /// The region the bootloader used (`dram2_seg` in esp-hal's memory map: from the end of DRAM to
 /// 0x3FCD_E710, where the ROM's data begins).

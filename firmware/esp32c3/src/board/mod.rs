@@ -4,18 +4,31 @@
 //! What this slice of the firmware has: the clock, the system (hardware RNG, task watchdog,
 //! crash marker in RTC memory, restart, the factory MAC), storage **in flash** (the
 //! power-loss-safe `ferrite-flash-store` in the `ferrite` partition, [`flash`]; RAM, lost at
-//! reset, only when that partition is missing or does not mount), and the two console ports.
-//! GPIO, ADC, PWM, I2C, SPI, UART1, Wi-Fi, HTTP and MQTT answer `None` ("not on this board")
+//! reset, only when that partition is missing or does not mount), the two console ports, and
+//! the pins scripts use, GPIO0-GPIO10 ([`pins`]: who holds each, decided by the host-tested
+//! [`pin_plan`]): digital in/out with edge interrupts ([`gpio`]), ADC1 on GPIO0-GPIO4
+//! ([`adc`]), PWM on the LEDC ([`pwm`]), I2C bus 0 ([`i2c`]), SPI bus 0 ([`spi`]) and Serial
+//! port 1 ([`uart1`]); Wi-Fi station mode ([`wifi`], esp-radio; the TCP/IP stack over it is
+//! `crate::net`). Scripts' HTTP client, sockets and MQTT answer `None` ("not on this board")
 //! until they are built.
 //!
 //! Must never: block, or be reached by the runtime other than through the board traits.
 
+mod adc;
 mod clock;
 mod crash_marker;
 mod flash;
+mod gpio;
 pub mod heap;
+mod i2c;
+mod pin_plan;
+mod pins;
+mod pwm;
 mod serial;
+mod spi;
 mod system;
+mod uart1;
+pub mod wifi;
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -29,10 +42,16 @@ use esp_hal::timer::timg::{MwdtStage, TimerGroup};
 use esp_hal::uart::{Config as UartConfig, Uart};
 use esp_hal::usb::usb_serial_jtag::UsbSerialJtag;
 use ferrite_flash_store::FlashStore;
-use ferrite_runtime::board::{Board, BoardEvent, Clock, Storage, System};
+use ferrite_runtime::board::{
+    Adc, Board, BoardEvent, Clock, Gpio, I2c, Pwm, Spi, Storage, System, Uart as UartTrait, Wifi,
+};
 use ferrite_runtime::sim::MemStorage;
 
+use crate::net::{NetStack, WifiPhy};
+use wifi::{ChipWifi, SharedLink};
+
 pub use clock::ChipClock;
+pub use pins::{ChipPins, PinPeripherals};
 pub use serial::SerialPort;
 pub use system::ChipSystem;
 
@@ -51,6 +70,10 @@ pub struct ChipBoard {
     /// The flash store, or RAM storage when there is none (see [`open_storage`]).
     storage: Box<dyn Storage>,
     system: ChipSystem,
+    /// GPIO0-GPIO10 and the drivers that can hold them (GPIO, ADC, PWM, I2C, SPI, UART1).
+    pins: ChipPins,
+    /// The Wi-Fi station (`None` when the radio did not start; the boot report says why).
+    wifi: Option<ChipWifi>,
 }
 
 impl Board for ChipBoard {
@@ -63,9 +86,34 @@ impl Board for ChipBoard {
     fn system(&mut self) -> &mut dyn System {
         &mut self.system
     }
+    fn gpio(&mut self) -> Option<&mut dyn Gpio> {
+        Some(&mut self.pins)
+    }
+    fn adc(&mut self) -> Option<&mut dyn Adc> {
+        Some(&mut self.pins)
+    }
+    fn pwm(&mut self) -> Option<&mut dyn Pwm> {
+        Some(&mut self.pins)
+    }
+    fn i2c(&mut self) -> Option<&mut dyn I2c> {
+        Some(&mut self.pins)
+    }
+    fn spi(&mut self) -> Option<&mut dyn Spi> {
+        Some(&mut self.pins)
+    }
+    fn uart(&mut self) -> Option<&mut dyn UartTrait> {
+        Some(&mut self.pins)
+    }
+    fn wifi(&mut self) -> Option<&mut dyn Wifi> {
+        self.wifi.as_mut().map(|w| w as &mut dyn Wifi)
+    }
     fn poll_event(&mut self) -> Option<BoardEvent> {
-        // No peripheral in this slice raises events.
-        None
+        // The station has no events of its own: it advances here (connect, retry, scan).
+        if let Some(wifi) = self.wifi.as_mut() {
+            wifi.poll(self.clock.now_ms());
+        }
+        // GPIO edges and UART1 data.
+        self.pins.poll_event()
     }
 }
 
@@ -78,12 +126,47 @@ pub struct Hardware {
     pub reboot_requested: Rc<Cell<bool>>,
     /// One line for the boot report: where the files live (flash, or RAM and why).
     pub storage_report: String,
+    /// The TCP/IP stack over Wi-Fi, for the network RPC server (`None`: no radio).
+    pub net: Option<NetStack>,
+    /// One line for the boot report: the radio, or why there is none.
+    pub wifi_report: String,
+    /// The Wi-Fi link's state (the main loop reports each new address).
+    pub link: SharedLink,
+    /// Random, for the RPC server's digest nonces.
+    pub rpc_key: [u8; 32],
 }
 
 /// Why the chip could not be set up.
 #[derive(Debug)]
 pub enum InitError {
     Uart0(esp_hal::uart::ConfigError),
+}
+
+/// DHCP host name and station set-up: `ferrite-<mac>` (the device id).
+fn host_name(mac: [u8; 6]) -> &'static [u8] {
+    let name = format!(
+        "ferrite-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]
+    );
+    // Made once at boot and used for the device's lifetime.
+    alloc::boxed::Box::leak(name.into_boxed_str()).as_bytes()
+}
+
+/// Start the radio in station mode (idle until the runtime asks it to join a network) and the
+/// TCP/IP stack on it. Needs the scheduler running.
+fn start_wifi(
+    device: esp_hal::peripherals::WIFI<'static>,
+    link: &SharedLink,
+    seed: u64,
+) -> Result<(ChipWifi, NetStack), String> {
+    let controller = esp_radio::wifi::WifiController::new(device, Default::default())
+        .map_err(|e| format!("the radio did not start: {e:?}"))?;
+    let station = esp_radio::wifi::Interface::try_station()
+        .ok_or_else(|| String::from("the station interface is taken"))?;
+    let phy = WifiPhy::new(station);
+    let mac = phy.mac_address();
+    let stack = NetStack::new(phy, mac, host_name(mac), seed, now_ms());
+    Ok((ChipWifi::new(controller, link.clone()), stack))
 }
 
 impl core::fmt::Display for InitError {
@@ -103,6 +186,9 @@ pub fn init() -> Result<Hardware, InitError> {
     let (storage, storage_report) = open_storage(peripherals.FLASH);
 
     let timg0 = TimerGroup::new(peripherals.TIMG0);
+    // The scheduler esp-radio needs (its driver runs in tasks of its own); the main loop
+    // becomes its main task. Timer 0 of TIMG0 is its tick; TIMG0's watchdog stays ours.
+    esp_rtos::start(timg0.timer0, peripherals.FROM_CPU_INTR0);
     let mut watchdog = timg0.wdt;
     watchdog.set_timeout(
         MwdtStage::Stage0,
@@ -117,18 +203,61 @@ pub fn init() -> Result<Hardware, InitError> {
         .with_rx(peripherals.GPIO20);
     let uart0 = SerialPort::uart(uart);
 
+    let pins = ChipPins::new(PinPeripherals {
+        gpio0: peripherals.GPIO0,
+        gpio1: peripherals.GPIO1,
+        gpio2: peripherals.GPIO2,
+        gpio3: peripherals.GPIO3,
+        gpio4: peripherals.GPIO4,
+        gpio5: peripherals.GPIO5,
+        gpio6: peripherals.GPIO6,
+        gpio7: peripherals.GPIO7,
+        gpio8: peripherals.GPIO8,
+        gpio9: peripherals.GPIO9,
+        gpio10: peripherals.GPIO10,
+        io_mux: peripherals.IO_MUX,
+        adc1: peripherals.ADC1,
+        ledc: peripherals.LEDC,
+        i2c0: peripherals.I2C0,
+        spi2: peripherals.SPI2,
+        uart1: peripherals.UART1,
+    });
+
     let reboot_requested = Rc::new(Cell::new(false));
-    let system = ChipSystem::new(watchdog, reboot_requested.clone());
+    let mut system = ChipSystem::new(watchdog, reboot_requested.clone());
+
+    let link = SharedLink::default();
+    let mut seed = [0u8; 8];
+    system.random(&mut seed);
+
+    let (wifi, net, wifi_report) =
+        match start_wifi(peripherals.WIFI, &link, u64::from_le_bytes(seed)) {
+            Ok((wifi, net)) => (
+                Some(wifi),
+                Some(net),
+                String::from("Wi-Fi: station ready (join a network with Wifi.SetConfig)"),
+            ),
+            Err(e) => (None, None, format!("Wi-Fi: none — {e}")),
+        };
+    // With the radio on, the RNG is a true random source (esp-hal's documentation).
+    let mut rpc_key = [0u8; 32];
+    system.random(&mut rpc_key);
     Ok(Hardware {
         board: Box::new(ChipBoard {
             clock: ChipClock,
             storage,
             system,
+            pins,
+            wifi,
         }),
         usb_jtag,
         uart0,
         reboot_requested,
         storage_report,
+        net,
+        wifi_report,
+        link,
+        rpc_key,
     })
 }
 
@@ -169,6 +298,12 @@ fn open_storage(flash: FLASH<'static>) -> (Box<dyn Storage>, String) {
 /// Restart the chip now (after `Shelly.Reboot`'s answer went out).
 pub fn restart() -> ! {
     esp_hal::system::software_reset()
+}
+
+/// Let the radio's tasks run and the CPU sleep for `ms` milliseconds (the main loop calls this
+/// when a round found nothing to do; the scheduler's idle hook waits for an interrupt).
+pub fn idle(ms: u64) {
+    esp_rtos::CurrentThreadHandle::get().delay(Duration::from_millis(ms));
 }
 
 /// Milliseconds since boot (for the main loop, outside the runtime).

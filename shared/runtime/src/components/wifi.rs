@@ -2,6 +2,7 @@
 
 use alloc::string::String;
 
+use crate::board::BoardError;
 use crate::device::Device;
 use crate::json::{json, Json};
 
@@ -20,6 +21,19 @@ impl WifiConfig {
             "sta": {"ssid": self.ssid, "is_open": self.pass.is_none(), "enable": self.sta_enable, "ipv4mode": "dhcp"},
         })
     }
+}
+
+/// Join the configured network on the board's Wi-Fi, when the station is enabled and has an
+/// SSID (at boot, from the saved config, and after `Wifi.SetConfig`). A board without Wi-Fi
+/// has nothing to do.
+pub fn join_configured(dev: &mut Device) -> Result<(), BoardError> {
+    let w = dev.components.wifi.clone();
+    if let (true, Some(ssid)) = (w.sta_enable, w.ssid.as_deref()) {
+        if let Some(wifi) = dev.board.wifi() {
+            wifi.connect(ssid, w.pass.as_deref().unwrap_or(""))?;
+        }
+    }
+    Ok(())
 }
 
 pub fn status(dev: &mut Device) -> Json {

@@ -297,15 +297,13 @@ fn device_method(rt: &mut Runtime, lower: &str, method: &str, params: &Json) -> 
                         .ok_or_else(|| RpcError::invalid("sta.enable must be a boolean"))?;
                 }
             }
-            let w = d.components.wifi.clone();
-            if let (true, Some(ssid)) = (w.sta_enable, w.ssid.as_deref()) {
-                let pass = w.pass.clone().unwrap_or_default();
+            if !d.components.wifi.sta_enable {
                 if let Some(wifi) = d.board.wifi() {
-                    if let Err(e) = wifi.connect(ssid, &pass) {
-                        return Err(RpcError::new(code::UNAVAILABLE, format!("{e}")));
-                    }
+                    wifi.disconnect();
                 }
             }
+            components::wifi::join_configured(&mut d)
+                .map_err(|e| RpcError::new(code::UNAVAILABLE, format!("{e}")))?;
             crate::api::save_component_config(&mut d, "wifi");
             Ok(json!({"restart_required": false}))
         }

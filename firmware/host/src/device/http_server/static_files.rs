@@ -1,6 +1,8 @@
 //! Static files under `/ide/` (`ferrite device --ide DIR`): the IDE served by the device
 //! itself, so that a page on plain http can reach it. GET and HEAD, `index.html` for a
-//! directory, a content type from the extension.
+//! directory, a content type from the extension. [`IdeFiles`] plugs them into the shared RPC
+//! server ([`ferrite_rpc_server::StaticFiles`]), which streams a file's body a piece at a time
+//! through [`FileBody`].
 //!
 //! Must never serve anything outside DIR: URL paths are percent-decoded, then `.`/`..`/empty
 //! components, backslashes and NUL are refused, and the resolved path (symlinks followed)
@@ -9,10 +11,12 @@
 //! device file is opened non-blocking and refused).
 
 use std::fs::{File, OpenOptions};
+use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use ferrite_protocols::http::percent_decode;
+use ferrite_protocols::http::{percent_decode, write_response, Request};
+use ferrite_rpc_server::{BodySource, StaticFiles};
 
 /// The URL prefix the files are served under.
 pub const PREFIX: &str = "/ide/";
@@ -106,6 +110,116 @@ pub fn open(root: &Path, path: &str) -> Result<(File, u64, PathBuf), StaticError
         return Err(StaticError::NotFound);
     }
     Ok((file, meta.len(), real))
+}
+
+/// The IDE's files at `/ide/` (`--ide DIR`), for the shared RPC server.
+pub struct IdeFiles {
+    /// DIR, canonical.
+    root: PathBuf,
+}
+
+impl IdeFiles {
+    /// The files of `root` (canonical: the containment checks compare against it).
+    pub fn new(root: PathBuf) -> IdeFiles {
+        IdeFiles { root }
+    }
+}
+
+/// Queue a short plain-text answer.
+fn text(out: &mut Vec<u8>, status: u16, extra: &[(&str, &str)], msg: &str, keep_alive: bool) {
+    let mut h: Vec<(&str, &str)> = vec![
+        ("Content-Type", "text/plain; charset=utf-8"),
+        ("Server", "Ferrite"),
+    ];
+    h.extend_from_slice(extra);
+    write_response(out, status, &h, msg.as_bytes(), keep_alive);
+}
+
+impl StaticFiles for IdeFiles {
+    fn claims(&self, path: &str) -> bool {
+        path == "/ide" || path.starts_with(PREFIX)
+    }
+
+    fn serve(
+        &mut self,
+        req: &Request,
+        keep_alive: bool,
+        out: &mut Vec<u8>,
+    ) -> Option<Box<dyn BodySource>> {
+        let path = req.path();
+        let head = req.method == "HEAD";
+        if req.method != "GET" && !head {
+            text(
+                out,
+                405,
+                &[("Allow", "GET, HEAD")],
+                "method not allowed\n",
+                keep_alive,
+            );
+            return None;
+        }
+        if path == "/ide" {
+            text(
+                out,
+                301,
+                &[("Location", PREFIX)],
+                "moved to /ide/\n",
+                keep_alive,
+            );
+            return None;
+        }
+        match open(&self.root, path) {
+            Ok((file, len, real)) => {
+                let head_text = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {len}\r\n\
+                     Cache-Control: no-cache\r\nServer: Ferrite\r\nConnection: {}\r\n\r\n",
+                    content_type(&real),
+                    if keep_alive { "keep-alive" } else { "close" }
+                );
+                out.extend_from_slice(head_text.as_bytes());
+                if head || len == 0 {
+                    return None;
+                }
+                Some(Box::new(FileBody { file, left: len }))
+            }
+            Err(StaticError::Redirect(to)) => {
+                text(out, 301, &[("Location", &to)], "moved\n", keep_alive);
+                None
+            }
+            Err(e) => {
+                let msg = match e {
+                    StaticError::Forbidden => "forbidden\n",
+                    _ => "not found\n",
+                };
+                text(out, e.status(), &[], msg, keep_alive);
+                None
+            }
+        }
+    }
+}
+
+/// A file being sent: the bytes still to read from it.
+struct FileBody {
+    file: File,
+    left: u64,
+}
+
+impl BodySource for FileBody {
+    fn remaining(&self) -> u64 {
+        self.left
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Option<usize> {
+        let want = (buf.len() as u64).min(self.left) as usize;
+        match self.file.read(&mut buf[..want]) {
+            Ok(n) if n > 0 => {
+                self.left -= n as u64;
+                Some(n)
+            }
+            // The file shrank or failed while being sent.
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

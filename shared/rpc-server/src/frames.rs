@@ -1,6 +1,11 @@
 //! HTTP answers of the RPC server, as Shelly Gen2 devices shape them: the HTTP status for an
 //! RPC error, the bare error object and `GET /rpc/<Method>?k=v` query parameters (the frames
 //! themselves are [`ferrite_console::rpc_frame`]'s).
+//!
+//! Must never panic on a request's text: bad queries and credentials are errors or `None`.
+
+use alloc::format;
+use alloc::string::{String, ToString};
 
 use ferrite_protocols::digest::Credentials;
 use ferrite_protocols::http::query_pairs;
@@ -10,12 +15,12 @@ use ferrite_runtime::rpc::{code, RpcError};
 use ferrite_console::rpc_frame::INVALID_REQUEST;
 
 /// The bare error object of `GET /rpc/<Method>` answers.
-pub fn error_object(e: &RpcError) -> Json {
+pub(crate) fn error_object(e: &RpcError) -> Json {
     json!({"code": e.code, "message": e.message})
 }
 
 /// The HTTP status for an RPC error.
-pub fn http_status(e: &RpcError) -> u16 {
+pub(crate) fn http_status(e: &RpcError) -> u16 {
     match e.code {
         code::PARSE_ERROR | code::INVALID_ARGUMENT | INVALID_REQUEST => 400,
         code::UNAUTHORIZED => 401,
@@ -27,7 +32,7 @@ pub fn http_status(e: &RpcError) -> u16 {
 }
 
 /// Params of `GET /rpc/<Method>?k=v&…`: each value as JSON if it parses, else as a string.
-pub fn query_params(query: Option<&str>) -> Result<Json, RpcError> {
+pub(crate) fn query_params(query: Option<&str>) -> Result<Json, RpcError> {
     let Some(q) = query else {
         return Ok(Json::Null);
     };
@@ -44,7 +49,7 @@ pub fn query_params(query: Option<&str>) -> Result<Json, RpcError> {
 }
 
 /// Credentials from a frame's `auth` object (`nonce` and `cnonce` may be numbers or strings).
-pub fn frame_credentials(auth: &Json) -> Option<Credentials> {
+pub(crate) fn frame_credentials(auth: &Json) -> Option<Credentials> {
     let text = |k: &str| -> Option<String> {
         match auth.get(k)? {
             Json::String(s) => Some(s.clone()),

@@ -1,0 +1,240 @@
+use crate::pin_plan::*;
+
+#[test]
+fn scripts_get_gpio0_to_10_and_every_other_pin_is_refused_with_its_reason() {
+    for p in 0..=10 {
+        assert_eq!(usable_pin(p), Ok(p as u8));
+    }
+    let why = |p| usable_pin(p).unwrap_err();
+    assert!(why(11).contains("VDD_SPI"), "{}", why(11));
+    for p in 12..=17 {
+        assert!(why(p).contains("SPI flash"), "{}", why(p));
+    }
+    assert!(why(18).contains("USB-Serial-JTAG"));
+    assert!(why(19).contains("USB-Serial-JTAG"));
+    assert!(why(20).contains("UART0"));
+    assert!(why(21).contains("console"));
+    assert!(why(22).contains("GPIO0-GPIO21"));
+    assert!(why(u32::MAX).contains("GPIO0-GPIO21"));
+    assert_eq!(PIN_COUNT, 22);
+}
+
+#[test]
+fn a_free_pin_is_taken_and_the_same_holder_keeps_it() {
+    let mut t = PinTable::new();
+    assert_eq!(t.check(3, Owner::Gpio { edges: false }), Ok(Take::Free));
+    t.set(3, Owner::Gpio { edges: false });
+    assert_eq!(t.check(3, Owner::Gpio { edges: true }), Ok(Take::Same));
+    t.set(3, Owner::Pwm);
+    assert_eq!(t.check(3, Owner::Pwm), Ok(Take::Same));
+    t.release(3);
+    assert_eq!(t.owner(3), None);
+}
+
+#[test]
+fn plain_gpio_and_adc_yield_but_pwm_edges_and_buses_do_not() {
+    let mut t = PinTable::new();
+    t.set(2, Owner::Gpio { edges: false });
+    assert_eq!(
+        t.check(2, Owner::Pwm),
+        Ok(Take::Replace(Owner::Gpio { edges: false }))
+    );
+    t.set(2, Owner::Adc);
+    assert_eq!(
+        t.check(2, Owner::Gpio { edges: false }),
+        Ok(Take::Replace(Owner::Adc))
+    );
+    t.set(2, Owner::Gpio { edges: true });
+    let e = t.check(2, Owner::Pwm).unwrap_err();
+    assert!(e.contains("edge interrupt"), "{e}");
+    t.set(2, Owner::Pwm);
+    let e = t.check(2, Owner::Gpio { edges: false }).unwrap_err();
+    assert!(e.contains("PWM output"), "{e}");
+    assert!(t.check(2, Owner::Adc).is_err());
+    t.set(5, Owner::Bus(Bus::I2c0));
+    let e = t.check(5, Owner::Gpio { edges: false }).unwrap_err();
+    assert!(e.contains("SDA of I2C bus 0"), "{e}");
+    assert!(t.check(5, Owner::Pwm).is_err());
+}
+
+#[test]
+fn the_adc_is_only_on_gpio0_to_4() {
+    let t = PinTable::new();
+    for p in 0..=4 {
+        assert_eq!(t.check(p, Owner::Adc), Ok(Take::Free));
+    }
+    for p in 5..=10 {
+        let e = t.check(p, Owner::Adc).unwrap_err();
+        assert!(e.contains("no ADC channel"), "{e}");
+    }
+    assert_eq!(adc_value(0), 0);
+    assert_eq!(adc_value(4095), 4095);
+    assert_eq!(adc_value(u16::MAX), 4095);
+}
+
+#[test]
+fn a_bus_takes_all_its_pins_or_none() {
+    let mut t = PinTable::new();
+    t.set(SPI2_MISO, Owner::Gpio { edges: false });
+    let takes = t.check_bus(Bus::Spi2).unwrap();
+    assert!(takes.contains(&(SPI2_MISO, Take::Replace(Owner::Gpio { edges: false }))));
+    assert!(takes.contains(&(SPI2_SCK, Take::Free)));
+    t.set(SPI2_MOSI, Owner::Pwm);
+    let e = t.check_bus(Bus::Spi2).unwrap_err();
+    assert!(
+        e.contains("SPI bus 0 needs GPIO10") && e.contains("PWM"),
+        "{e}"
+    );
+    // The default pins of the buses are distinct usable pins.
+    let mut all: Vec<u8> = [Bus::I2c0, Bus::Spi2, Bus::Uart1]
+        .iter()
+        .flat_map(|b| b.pins().iter().map(|(p, _)| *p))
+        .collect();
+    assert!(all.iter().all(|p| usable_pin(*p as u32).is_ok()));
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), 7);
+}
+
+#[test]
+fn bus_numbers_addresses_lengths_ports_and_bauds_are_checked() {
+    assert!(check_bus_number(0, "I2C", "x").is_ok());
+    assert!(check_bus_number(1, "I2C", "x")
+        .unwrap_err()
+        .contains("bus 1 does not exist"));
+    assert!(check_i2c(0x7F, 4096).is_ok());
+    assert!(check_i2c(0x80, 1).unwrap_err().contains("7-bit"));
+    assert!(check_i2c(0x10, 4097).unwrap_err().contains("4096"));
+    assert!(check_length(4097, "SPI").is_err());
+    assert!(check_uart(1, Some(115_200)).is_ok());
+    assert!(check_uart(1, None).is_ok());
+    assert!(check_uart(0, Some(9600)).unwrap_err().contains("console"));
+    assert!(check_uart(2, Some(9600))
+        .unwrap_err()
+        .contains("does not exist"));
+    assert!(check_uart(1, Some(0)).is_err());
+    assert!(check_uart(1, Some(299)).is_err());
+    assert!(check_uart(1, Some(300)).is_ok());
+    assert!(check_uart(1, Some(5_000_000)).is_ok());
+    assert!(check_uart(1, Some(5_000_001)).is_err());
+}
+
+/// esp-hal's divisor for `hz` at `bits` (as `ledc::timer::Timer::configure` computes it).
+fn esp_hal_divisor(hz: u32, bits: u8) -> u64 {
+    (80_000_000u64 << 8) / hz as u64 / (1u64 << bits)
+}
+
+#[test]
+fn every_accepted_frequency_has_at_least_the_reported_resolution_and_a_valid_divisor() {
+    let (lo, hi) = pwm_hz_range();
+    assert_eq!((lo, hi), (5, 78_125));
+    for hz in (1..200_000).step_by(7).chain([lo, hi, 50, 1000, 20_000]) {
+        match ledc_bits(hz) {
+            Ok(bits) => {
+                assert!((PWM_BITS..=LEDC_MAX_BITS).contains(&bits));
+                assert!(
+                    (256..=0x3FFFF).contains(&esp_hal_divisor(hz, bits)),
+                    "{hz} Hz"
+                );
+                // The widest that fits.
+                if bits < LEDC_MAX_BITS {
+                    assert!(esp_hal_divisor(hz, bits + 1) < 256, "{hz} Hz");
+                }
+                assert!((lo..=hi).contains(&hz));
+            }
+            Err(e) => {
+                assert!(!(lo..=hi).contains(&hz), "{hz} Hz refused: {e}");
+                assert!(e.contains("5-78125 Hz"), "{e}");
+            }
+        }
+    }
+    assert_eq!(ledc_bits(50), Ok(14));
+    assert_eq!(ledc_bits(1000), Ok(14));
+    assert_eq!(ledc_bits(78_125), Ok(10));
+    assert!(ledc_bits(0).is_err());
+    assert!(ledc_bits(4).is_err());
+    assert!(ledc_bits(78_126).is_err());
+    assert!(ledc_bits(u32::MAX).is_err());
+}
+
+#[test]
+fn duty_maps_off_to_zero_and_full_scale_to_always_on() {
+    for bits in PWM_BITS..=LEDC_MAX_BITS {
+        assert_eq!(ledc_duty(0, bits), Ok(0));
+        assert_eq!(ledc_duty(1023, bits), Ok(1 << bits));
+        let mut last = 0;
+        for d in 1..=1023 {
+            let hw = ledc_duty(d, bits).unwrap();
+            assert!(hw > last, "monotonic at {d}");
+            last = hw;
+        }
+    }
+    assert_eq!(ledc_duty(512, 10), Ok(513));
+    assert!(ledc_duty(1024, 10).unwrap_err().contains("0-1023"));
+    assert!(ledc_duty(u32::MAX, 14).is_err());
+}
+
+#[test]
+fn pins_at_one_frequency_share_a_timer_and_a_lone_pin_retunes_its_own() {
+    let mut p = LedcPlan::new();
+    let a = p.assign(0, 1000).unwrap();
+    assert!(a.configure_timer && a.configure_channel);
+    let b = p.assign(1, 1000).unwrap();
+    assert_eq!(b.timer, a.timer);
+    assert!(!b.configure_timer && b.configure_channel);
+    assert_ne!(b.channel, a.channel);
+    // The same again: nothing to do.
+    let again = p.assign(1, 1000).unwrap();
+    assert!(!again.configure_timer && !again.configure_channel);
+    assert_eq!(again.channel, b.channel);
+    // Pin 1 moves to another frequency: a new timer, the shared one keeps pin 0.
+    let c = p.assign(1, 2000).unwrap();
+    assert_ne!(c.timer, a.timer);
+    assert!(c.configure_timer && c.configure_channel);
+    assert_eq!(c.channel, b.channel);
+    // Pin 1 alone on its timer: retuned in place.
+    let d = p.assign(1, 3000).unwrap();
+    assert_eq!(d.timer, c.timer);
+    assert!(d.configure_timer && !d.configure_channel);
+    // Release frees the channel and, when unused, the timer.
+    assert_eq!(p.release(1), Some(c.channel));
+    assert_eq!(p.release(1), None);
+    assert_eq!(p.channel_of(0), Some(a.channel));
+}
+
+#[test]
+fn timers_and_channels_run_out_with_a_clear_error_and_nothing_changes() {
+    let mut p = LedcPlan::new();
+    for (pin, hz) in [(0, 100), (1, 200), (2, 300), (3, 400)] {
+        p.assign(pin, hz).unwrap();
+    }
+    let e = p.assign(4, 500).unwrap_err();
+    assert!(
+        e.contains("all 4 PWM timers") && e.contains("400 Hz"),
+        "{e}"
+    );
+    assert_eq!(p.channel_of(4), None);
+    // Sharing an existing frequency still works, up to 6 channels.
+    p.assign(4, 400).unwrap();
+    p.assign(5, 100).unwrap();
+    let e = p.assign(6, 100).unwrap_err();
+    assert!(e.contains("all 6 PWM channels"), "{e}");
+    // A refused frequency leaves the pin as it was.
+    assert!(p.assign(0, 1).is_err());
+    assert_eq!(p.assign(0, 100).map(|s| s.configure_timer), Ok(false));
+    // Freeing one timer lets a new frequency in.
+    p.release(1);
+    assert!(p.assign(6, 500).is_ok());
+}
+
+#[test]
+fn edges_are_coalesced_to_at_most_two_events_ending_at_the_last_level() {
+    assert_eq!(edge_events(0, true, Sense::Any).1, 0);
+    assert_eq!(edge_events(1, true, Sense::Any), ([true, false], 1));
+    assert_eq!(edge_events(2, true, Sense::Any), ([false, true], 2));
+    assert_eq!(edge_events(u32::MAX, false, Sense::Any), ([true, false], 2));
+    assert_eq!(edge_events(1, false, Sense::Rising), ([true, false], 1));
+    assert_eq!(edge_events(5, false, Sense::Rising), ([true, true], 2));
+    assert_eq!(edge_events(1, true, Sense::Falling), ([false, false], 1));
+    assert_eq!(edge_events(3, true, Sense::Falling), ([false, false], 2));
+}

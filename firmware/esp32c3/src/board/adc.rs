@@ -1,0 +1,173 @@
+//! Analog inputs: ADC1 on GPIO0-GPIO4 (channel n on GPIO n), oneshot, 12 bits, 11 dB
+//! attenuation (about 0-2.5 V), with esp-hal's basic calibration (the zero offset from eFuse)
+//! where the chip has it. A reading polls the
+//! conversion a bounded number of times, so a conversion that never finishes is an error, not a
+//! hang.
+//!
+//! Must never: wait without a bound, or switch a pin to analog that
+//! [`ChipPins`](super::pins::ChipPins) did not give it.
+
+use esp_hal::analog::adc::{
+    Adc as HalAdc, AdcCalBasic, AdcCalScheme, AdcConfig, AdcPin, Attenuation,
+};
+use esp_hal::efuse::{rtc_calib_init_code, AdcCalibUnit};
+use esp_hal::peripherals::{ADC1, GPIO0, GPIO1, GPIO2, GPIO3, GPIO4};
+use esp_hal::time::{Duration, Instant};
+use esp_hal::Blocking;
+use ferrite_runtime::board::{BoardError, BoardResult};
+
+use super::pin_plan::adc_value;
+
+/// Polls of an unfinished conversion before giving up (one takes a few microseconds).
+const MAX_POLLS: u32 = 20_000;
+/// And at most this long.
+const MAX_WAIT: Duration = Duration::from_millis(5);
+const ATTENUATION: Attenuation = Attenuation::_11dB;
+
+type Calibrated = AdcCalBasic<ADC1<'static>>;
+
+/// An ADC input: its pin switched to analog, with calibration scheme `C`.
+enum Input<C> {
+    G0(AdcPin<GPIO0<'static>, ADC1<'static>, C>),
+    G1(AdcPin<GPIO1<'static>, ADC1<'static>, C>),
+    G2(AdcPin<GPIO2<'static>, ADC1<'static>, C>),
+    G3(AdcPin<GPIO3<'static>, ADC1<'static>, C>),
+    G4(AdcPin<GPIO4<'static>, ADC1<'static>, C>),
+}
+
+/// An input with the chip's eFuse offset calibration, or raw on chips without one. (esp-hal's
+/// fallback, measuring the offset, waits for the ADC without a bound, so it is never used.)
+enum AnyInput {
+    Calibrated(Input<Calibrated>),
+    Raw(Input<()>),
+}
+
+/// ADC1 and the inputs scripts read.
+pub struct ChipAdc {
+    adc: HalAdc<'static, ADC1<'static>, Blocking>,
+    inputs: [Option<AnyInput>; 5],
+    /// The chip has the ADC's calibration in eFuse.
+    calibrated: bool,
+    /// A pin whose conversion timed out: esp-hal keeps that conversion running and answers
+    /// "not yet" for every other channel until it is read, so the next reading finishes it.
+    unfinished: Option<u8>,
+}
+
+/// Switch GPIO `pin` (0-4) to an analog input of `config` with calibration `C`.
+fn enable<C: AdcCalScheme<ADC1<'static>>>(
+    config: &mut AdcConfig<ADC1<'static>>,
+    pin: u8,
+) -> Option<Input<C>> {
+    // SAFETY: `ChipPins` owns GPIO0-GPIO4 and gives a pin to the ADC only when no other driver
+    // holds it (and at init, before any driver exists); the ADC then is its only user.
+    Some(unsafe {
+        match pin {
+            0 => Input::G0(config.enable_pin_with_cal(GPIO0::steal(), ATTENUATION)),
+            1 => Input::G1(config.enable_pin_with_cal(GPIO1::steal(), ATTENUATION)),
+            2 => Input::G2(config.enable_pin_with_cal(GPIO2::steal(), ATTENUATION)),
+            3 => Input::G3(config.enable_pin_with_cal(GPIO3::steal(), ATTENUATION)),
+            4 => Input::G4(config.enable_pin_with_cal(GPIO4::steal(), ATTENUATION)),
+            _ => return None,
+        }
+    })
+}
+
+/// One bounded conversion on `input`; `None` if it did not finish.
+fn convert<C: AdcCalScheme<ADC1<'static>>>(
+    adc: &mut HalAdc<'static, ADC1<'static>, Blocking>,
+    input: &mut Input<C>,
+) -> Option<u16> {
+    let start = Instant::now();
+    for _ in 0..MAX_POLLS {
+        // The only error esp-hal's oneshot read has is "not finished yet".
+        let r = match input {
+            Input::G0(p) => adc.read_oneshot(p),
+            Input::G1(p) => adc.read_oneshot(p),
+            Input::G2(p) => adc.read_oneshot(p),
+            Input::G3(p) => adc.read_oneshot(p),
+            Input::G4(p) => adc.read_oneshot(p),
+        };
+        if let Ok(v) = r {
+            return Some(v);
+        }
+        if start.elapsed() > MAX_WAIT {
+            break;
+        }
+    }
+    None
+}
+
+impl ChipAdc {
+    /// Set ADC1 up with all five channels (esp-hal takes the channels' attenuations only here),
+    /// which switches GPIO0-GPIO4 to floating analog inputs; the inputs are dropped again, and
+    /// a pin becomes an input of the ADC when a script reads it.
+    pub fn new(adc1: ADC1<'static>) -> ChipAdc {
+        let mut config = AdcConfig::new();
+        for pin in 0..5 {
+            let _ = enable::<()>(&mut config, pin);
+        }
+        ChipAdc {
+            adc: HalAdc::new(adc1, config),
+            inputs: [const { None }; 5],
+            calibrated: rtc_calib_init_code(AdcCalibUnit::ADC1, ATTENUATION).is_some(),
+            unfinished: None,
+        }
+    }
+
+    /// Make GPIO `pin` (0-4) an analog input.
+    pub fn open(&mut self, pin: u8) -> BoardResult<()> {
+        let mut config = AdcConfig::new();
+        let input = if self.calibrated {
+            enable(&mut config, pin).map(AnyInput::Calibrated)
+        } else {
+            enable(&mut config, pin).map(AnyInput::Raw)
+        };
+        match (self.inputs.get_mut(pin as usize), input) {
+            (Some(slot), Some(input)) => {
+                *slot = Some(input);
+                Ok(())
+            }
+            _ => Err(BoardError::InvalidArgument(alloc::format!(
+                "GPIO{pin} has no ADC channel: the ADC (ADC1) is on GPIO0-GPIO4"
+            ))),
+        }
+    }
+
+    /// Forget the input on `pin` (another driver takes the pin).
+    pub fn drop_pin(&mut self, pin: u8) {
+        if let Some(slot) = self.inputs.get_mut(pin as usize) {
+            *slot = None;
+        }
+    }
+
+    /// One bounded conversion on `pin`; `None` if it did not finish.
+    fn convert(&mut self, pin: u8) -> Option<u16> {
+        match self.inputs.get_mut(pin as usize)?.as_mut()? {
+            AnyInput::Calibrated(input) => convert(&mut self.adc, input),
+            AnyInput::Raw(input) => convert(&mut self.adc, input),
+        }
+    }
+
+    /// The 12-bit reading of analog input `pin`.
+    pub fn read(&mut self, pin: u8) -> BoardResult<u32> {
+        if let Some(stuck) = self.unfinished {
+            let still_input = matches!(self.inputs.get(stuck as usize), Some(Some(_)));
+            if stuck != pin && still_input && self.convert(stuck).is_none() {
+                return Err(BoardError::Failed(alloc::format!(
+                    "the ADC is still busy with a conversion on GPIO{stuck} that did not finish"
+                )));
+            }
+            self.unfinished = None;
+        }
+        match self.convert(pin) {
+            Some(raw) => Ok(adc_value(raw)),
+            None => {
+                self.unfinished = Some(pin);
+                Err(BoardError::Failed(alloc::format!(
+                    "the ADC conversion on GPIO{pin} did not finish within {} ms",
+                    MAX_WAIT.as_millis()
+                )))
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Serial port 1: UART1, 8N1, on TX GPIO0 and RX GPIO1, opened by the first `configure` with its
+//! baud rate (its pins stay the port's until restart). Writes go to a bounded software queue
+//! that [`ChipUart1::poll`] feeds into the 128-byte hardware FIFO as it drains; received bytes
+//! are moved from the FIFO into a bounded buffer at every poll (the oldest dropped when full),
+//! and `poll` says when new ones arrived, for one `UartData` event.
+//!
+//! Must never: block (esp-hal's `write` waits for FIFO room, so it is called only when there is
+//! some), or hold more than [`TX_QUEUE`] + [`RX_BUFFER`] bytes.
+
+use alloc::collections::VecDeque;
+
+use esp_hal::gpio::AnyPin;
+use esp_hal::peripherals::UART1;
+use esp_hal::uart::{Config, Uart as HalUart};
+use esp_hal::Blocking;
+use ferrite_runtime::board::{BoardError, BoardResult};
+
+/// Bytes waiting to go out at most (beyond, `write` takes fewer and says so).
+pub const TX_QUEUE: usize = 1024;
+/// Received bytes kept until read at most.
+pub const RX_BUFFER: usize = 4096;
+
+enum State {
+    Closed(UART1<'static>),
+    Open(HalUart<'static, Blocking>),
+    Failed(alloc::string::String),
+}
+
+pub struct ChipUart1 {
+    state: State,
+    tx: VecDeque<u8>,
+    rx: VecDeque<u8>,
+}
+
+impl ChipUart1 {
+    pub fn new(uart1: UART1<'static>) -> ChipUart1 {
+        ChipUart1 {
+            state: State::Closed(uart1),
+            tx: VecDeque::new(),
+            rx: VecDeque::new(),
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        matches!(self.state, State::Open(_))
+    }
+
+    fn port(&mut self) -> BoardResult<&mut HalUart<'static, Blocking>> {
+        match &mut self.state {
+            State::Open(u) => Ok(u),
+            State::Closed(_) => Err(BoardError::InvalidArgument(
+                "Serial port 1 is not configured yet (give it a baud rate first)".into(),
+            )),
+            State::Failed(why) => Err(BoardError::Failed(why.clone())),
+        }
+    }
+
+    /// Set UART1 up at `baud` (checked by the caller) on the pins `ChipPins` gave it. It opens
+    /// at esp-hal's default (115200 8N1), so that a baud rate esp-hal refuses is an error of this
+    /// call only, not of the port.
+    pub fn open(&mut self, tx: AnyPin<'static>, rx: AnyPin<'static>, baud: u32) -> BoardResult<()> {
+        let state = core::mem::replace(&mut self.state, State::Failed("busy".into()));
+        self.state = match state {
+            State::Closed(p) => match HalUart::new(p, Config::default()) {
+                Ok(u) => State::Open(u.with_tx(tx).with_rx(rx)),
+                Err(e) => State::Failed(alloc::format!("UART1 setup failed: {e:?}")),
+            },
+            other => other,
+        };
+        self.set_baud(baud)
+    }
+
+    /// Change the baud rate (bytes not sent yet go out at the new one).
+    pub fn set_baud(&mut self, baud: u32) -> BoardResult<()> {
+        self.port()?
+            .apply_config(&Config::default().with_baudrate(baud))
+            .map_err(|e| BoardError::InvalidArgument(alloc::format!("UART1 at {baud} baud: {e:?}")))
+    }
+
+    /// Queue `data`; how many bytes were taken (fewer when the queue is full).
+    pub fn write(&mut self, data: &[u8]) -> BoardResult<usize> {
+        self.port()?;
+        let n = data.len().min(TX_QUEUE.saturating_sub(self.tx.len()));
+        self.tx.extend(data.iter().take(n));
+        self.pump_tx();
+        Ok(n)
+    }
+
+    /// Received bytes into `buf`; 0 when none.
+    pub fn read(&mut self, buf: &mut [u8]) -> BoardResult<usize> {
+        self.port()?;
+        self.pump_rx();
+        let n = buf.len().min(self.rx.len());
+        for (b, r) in buf.iter_mut().zip(self.rx.drain(..n)) {
+            *b = r;
+        }
+        Ok(n)
+    }
+
+    /// Move bytes between the queues and the FIFOs; true if new bytes arrived.
+    pub fn poll(&mut self) -> bool {
+        if !self.is_open() {
+            return false;
+        }
+        self.pump_tx();
+        self.pump_rx()
+    }
+
+    fn pump_tx(&mut self) {
+        let State::Open(u) = &mut self.state else {
+            return;
+        };
+        // At most the whole queue: each round writes at least one byte or stops.
+        for _ in 0..TX_QUEUE {
+            if self.tx.is_empty() || !u.write_ready() {
+                break;
+            }
+            let (front, _) = self.tx.as_slices();
+            match u.write(front) {
+                Ok(k) if k > 0 => {
+                    self.tx.drain(..k.min(self.tx.len()));
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// Take what the FIFO holds; true if anything came.
+    fn pump_rx(&mut self) -> bool {
+        let State::Open(u) = &mut self.state else {
+            return false;
+        };
+        let mut got = false;
+        let mut buf = [0u8; 128];
+        // The FIFO holds 128 bytes: a few rounds empty it even while bytes keep coming.
+        for _ in 0..4 {
+            // A FIFO overflow or framing error is reported once; the bytes after it still come.
+            let n = u.read_buffered(&mut buf).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            got = true;
+            self.rx.extend(buf.iter().take(n));
+            while self.rx.len() > RX_BUFFER {
+                self.rx.pop_front();
+            }
+        }
+        got
+    }
+}

@@ -1,0 +1,34 @@
+//! # ferrite-net — the device's network over smoltcp
+//!
+//! For targets whose network is a raw Ethernet-framed link and no operating system: the
+//! ESP32-C3's Wi-Fi station (`firmware/esp32c3` gives a smoltcp `phy::Device` over esp-radio).
+//! [`NetStack`] is one smoltcp interface with DHCP (or a static address), a DNS client and
+//! TCP sockets; [`Network`] adds the device's HTTP/WebSocket JSON-RPC server on port 80 — the
+//! same sans-IO `ferrite-rpc-server` the virtual device serves over std sockets — so the chip
+//! answers exactly what the host does.
+//!
+//! The target's loop, each round:
+//!
+//! ```text
+//! busy |= network.poll(&mut rt, now_ms, associated);   // frames, DHCP, accept, read, requests
+//! let (done, notes) = (rt.take_rpc_done(), rt.take_notifications());
+//! network.deliver(&mut rt, &done, &notes, now_ms);     // answers, notifications, output sent
+//! link_state.ip = network.ip();                         // what Wifi.GetStatus shows
+//! ```
+//!
+//! Generic over the smoltcp device, so the tests run it on the host over smoltcp's `Loopback`
+//! with a client socket in the same interface.
+//!
+//! Must never: block, allocate per packet (sockets and buffers are made once, at start), read
+//! more than the RPC server has room for, or depend on `std`.
+#![no_std]
+
+extern crate alloc;
+
+mod network;
+mod rpc_listener;
+mod stack;
+
+pub use network::Network;
+pub use rpc_listener::{RpcListener, CHIP_LIMITS, PORT, SLOTS};
+pub use stack::{Lookup, NetStack};

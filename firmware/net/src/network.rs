@@ -1,0 +1,69 @@
+//! [`Network`]: the stack and the RPC server, as a target's main loop drives them.
+
+use ferrite_runtime::device::Notification;
+use ferrite_runtime::json::Json;
+use ferrite_runtime::rpc::RpcError;
+use ferrite_runtime::Runtime;
+use smoltcp::phy::Device;
+
+use crate::{NetStack, RpcListener};
+
+/// The stack and the RPC server.
+pub struct Network<D: Device> {
+    stack: NetStack<D>,
+    rpc: RpcListener,
+}
+
+impl<D: Device> Network<D> {
+    /// The RPC server on `stack`; `nonce_key` is random (digest nonces).
+    pub fn new(mut stack: NetStack<D>, nonce_key: [u8; 32]) -> Network<D> {
+        let rpc = RpcListener::new(&mut stack, nonce_key);
+        Network { stack, rpc }
+    }
+
+    /// After the runtime booted.
+    pub fn on_boot(&mut self, rt: &mut Runtime, now_ms: u64) {
+        self.rpc.on_boot(rt, now_ms);
+    }
+
+    /// Frames in and out, DHCP, then the RPC server's input and requests. `associated`: the
+    /// link is up (a new association restarts DHCP; a lost one drops the address). Returns
+    /// whether there is more to do at once.
+    pub fn poll(&mut self, rt: &mut Runtime, now_ms: u64, associated: bool) -> bool {
+        self.stack.poll(now_ms, associated);
+        self.rpc.poll(&mut self.stack, rt, now_ms)
+    }
+
+    /// This round's answers and notifications to the RPC clients, and their output sent.
+    pub fn deliver(
+        &mut self,
+        rt: &mut Runtime,
+        done: &[(u32, Result<Json, RpcError>)],
+        notes: &[Notification],
+        now_ms: u64,
+    ) {
+        self.rpc.deliver(rt, done, notes, now_ms);
+        self.flush(now_ms);
+    }
+
+    /// Move pending output into the sockets and onto the link.
+    pub fn flush(&mut self, now_ms: u64) {
+        self.rpc.flush(&mut self.stack, now_ms);
+        self.stack.transmit(now_ms);
+    }
+
+    /// Whether any RPC client still has output the sockets did not take.
+    pub fn pending(&self) -> bool {
+        self.rpc.pending()
+    }
+
+    /// The device's address, once it has one.
+    pub fn ip(&self) -> Option<[u8; 4]> {
+        self.stack.ip()
+    }
+
+    /// The stack (tests add client sockets to it; MQTT and scripts' sockets live in it too).
+    pub fn stack(&mut self) -> &mut NetStack<D> {
+        &mut self.stack
+    }
+}

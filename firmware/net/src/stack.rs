@@ -1,0 +1,251 @@
+//! [`NetStack`]: one smoltcp interface, its sockets, DHCP and DNS.
+//!
+//! The address comes from DHCP whenever the link is associated (or is set once with
+//! [`NetStack::set_static_ipv4`]); a lost association drops it and DHCP starts over at the next
+//! one. DNS servers come from DHCP.
+//!
+//! Must never: block, or grow (sockets and their buffers are made once, at start).
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::net::Ipv4Addr;
+
+use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
+use smoltcp::phy::Device;
+use smoltcp::socket::dhcpv4::{self, Event as DhcpEvent};
+use smoltcp::socket::dns::{self, GetQueryResultError, QueryHandle};
+use smoltcp::socket::tcp;
+use smoltcp::time::Instant;
+use smoltcp::wire::{
+    DhcpOption, DnsQueryType, EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Cidr,
+};
+
+/// DHCP option 12: the host name the router shows for the device.
+const DHCP_HOST_NAME: u8 = 12;
+/// Lookups at once.
+const DNS_QUERIES: usize = 2;
+/// Local ports for outgoing connections.
+const EPHEMERAL_PORTS: core::ops::Range<u16> = 49152..65535;
+
+/// The interface, its sockets, the DHCP and DNS clients.
+pub struct NetStack<D: Device> {
+    phy: D,
+    iface: Interface,
+    sockets: SocketSet<'static>,
+    /// `None` with a static address.
+    dhcp: Option<SocketHandle>,
+    dns: SocketHandle,
+    /// The next local port for an outgoing TCP connection.
+    next_port: u16,
+    /// The link was associated at the last poll.
+    associated: bool,
+    ip: Option<Ipv4Addr>,
+}
+
+impl<D: Device> NetStack<D> {
+    /// The stack on `phy` (Ethernet framing, address `mac`); `host_name` goes to the DHCP
+    /// server, `seed` seeds TCP sequence numbers and local ports.
+    pub fn new(mut phy: D, mac: [u8; 6], host_name: &'static [u8], seed: u64, now_ms: u64) -> Self {
+        let mut config = Config::new(HardwareAddress::Ethernet(EthernetAddress(mac)));
+        config.random_seed = seed;
+        let iface = Interface::new(config, &mut phy, instant(now_ms));
+        let mut sockets = SocketSet::new(Vec::new());
+        let mut dhcp = dhcpv4::Socket::new();
+        // One option, made once: leaked so the socket set can be `'static`.
+        let options: &'static [DhcpOption<'static>] = Box::leak(
+            vec![DhcpOption {
+                kind: DHCP_HOST_NAME,
+                data: host_name,
+            }]
+            .into_boxed_slice(),
+        );
+        dhcp.set_outgoing_options(options);
+        let dhcp = Some(sockets.add(dhcp));
+        let queries: Vec<Option<dns::DnsQuery>> = (0..DNS_QUERIES).map(|_| None).collect();
+        let dns = sockets.add(dns::Socket::new(&[], queries));
+        let spread = u16::try_from(seed % 1000).unwrap_or(0);
+        NetStack {
+            phy,
+            iface,
+            sockets,
+            dhcp,
+            dns,
+            next_port: EPHEMERAL_PORTS.start + spread,
+            associated: false,
+            ip: None,
+        }
+    }
+
+    /// Use a fixed address instead of DHCP (from now on, while the link is up).
+    pub fn set_static_ipv4(&mut self, address: Ipv4Cidr, gateway: Option<Ipv4Addr>) {
+        if let Some(h) = self.dhcp.take() {
+            self.sockets.remove(h);
+        }
+        self.configure(address, gateway);
+    }
+
+    /// Add a TCP socket with buffers of the given sizes (made once, at start).
+    pub fn add_tcp(&mut self, rx: usize, tx: usize) -> SocketHandle {
+        let socket = tcp::Socket::new(
+            tcp::SocketBuffer::new(vec![0; rx]),
+            tcp::SocketBuffer::new(vec![0; tx]),
+        );
+        self.sockets.add(socket)
+    }
+
+    pub fn tcp(&mut self, handle: SocketHandle) -> &mut tcp::Socket<'static> {
+        self.sockets.get_mut::<tcp::Socket>(handle)
+    }
+
+    /// The device's address, once it has one.
+    pub fn ip(&self) -> Option<[u8; 4]> {
+        self.ip.map(|ip| ip.octets())
+    }
+
+    /// Whether the link is up and the device has an address (servers only listen then).
+    pub fn is_up(&self) -> bool {
+        self.associated && self.ip.is_some()
+    }
+
+    /// Move frames in and out, run DHCP, follow the association.
+    pub fn poll(&mut self, now_ms: u64, associated: bool) {
+        if associated != self.associated {
+            self.associated = associated;
+            if let Some(h) = self.dhcp {
+                // A new association may be a new network: ask for an address again. A lost
+                // one drops the address.
+                self.sockets.get_mut::<dhcpv4::Socket>(h).reset();
+                self.deconfigure();
+            }
+        }
+        if !associated {
+            return;
+        }
+        self.transmit(now_ms);
+        let Some(h) = self.dhcp else { return };
+        let event = self.sockets.get_mut::<dhcpv4::Socket>(h).poll();
+        match event {
+            Some(DhcpEvent::Configured(config)) => {
+                let servers: Vec<IpAddress> = config
+                    .dns_servers
+                    .iter()
+                    .map(|s| IpAddress::Ipv4(*s))
+                    .collect();
+                let (address, router) = (config.address, config.router);
+                self.sockets
+                    .get_mut::<dns::Socket>(self.dns)
+                    .update_servers(&servers);
+                self.configure(address, router);
+            }
+            Some(DhcpEvent::Deconfigured) => self.deconfigure(),
+            None => {}
+        }
+    }
+
+    /// Run the interface once: frames in and out for every socket.
+    pub fn transmit(&mut self, now_ms: u64) {
+        if self.associated {
+            self.iface
+                .poll(instant(now_ms), &mut self.phy, &mut self.sockets);
+        }
+    }
+
+    fn configure(&mut self, address: Ipv4Cidr, router: Option<Ipv4Addr>) {
+        self.iface.update_ip_addrs(|addrs| {
+            addrs.clear();
+            // The interface's list holds at least one address.
+            let _ = addrs.push(IpCidr::Ipv4(address));
+        });
+        match router {
+            Some(r) => {
+                // Only fails when the route table is full; it holds the one default route.
+                let _ = self.iface.routes_mut().add_default_ipv4_route(r);
+            }
+            None => {
+                self.iface.routes_mut().remove_default_ipv4_route();
+            }
+        }
+        self.ip = Some(address.address());
+    }
+
+    fn deconfigure(&mut self) {
+        self.iface.update_ip_addrs(|addrs| addrs.clear());
+        self.iface.routes_mut().remove_default_ipv4_route();
+        self.ip = None;
+    }
+
+    /// Start looking up `host` (an IPv4 address is taken as it is).
+    pub fn resolve(&mut self, host: &str) -> Result<Lookup, String> {
+        if let Ok(ip) = host.parse::<Ipv4Addr>() {
+            return Ok(Lookup::Done(ip));
+        }
+        if !self.is_up() {
+            return Err(String::from("no network (Wi-Fi is not connected)"));
+        }
+        let socket = self.sockets.get_mut::<dns::Socket>(self.dns);
+        socket
+            .start_query(self.iface.context(), host, DnsQueryType::A)
+            .map(Lookup::Pending)
+            .map_err(|e| format!("looking up {host}: {e:?}"))
+    }
+
+    /// The address of a pending lookup: `Ok(None)` while it runs. A finished lookup (found or
+    /// not) is gone afterwards.
+    pub fn lookup_result(&mut self, query: QueryHandle) -> Result<Option<Ipv4Addr>, String> {
+        let socket = self.sockets.get_mut::<dns::Socket>(self.dns);
+        match socket.get_query_result(query) {
+            Ok(addrs) => addrs
+                .iter()
+                .map(|IpAddress::Ipv4(v4)| *v4)
+                .next()
+                .map(Some)
+                .ok_or_else(|| String::from("the name has no IPv4 address")),
+            Err(GetQueryResultError::Pending) => Ok(None),
+            Err(GetQueryResultError::Failed) => Err(String::from("the name was not found")),
+        }
+    }
+
+    /// Give up a lookup that is still running.
+    pub fn cancel_lookup(&mut self, query: QueryHandle) {
+        let socket = self.sockets.get_mut::<dns::Socket>(self.dns);
+        if matches!(
+            socket.get_query_result(query),
+            Err(GetQueryResultError::Pending)
+        ) {
+            socket.cancel_query(query);
+        }
+    }
+
+    /// Open TCP socket `handle` to `ip:port` from the next local port.
+    pub fn tcp_connect(
+        &mut self,
+        handle: SocketHandle,
+        ip: Ipv4Addr,
+        port: u16,
+    ) -> Result<(), String> {
+        let local = self.next_port;
+        self.next_port = local
+            .checked_add(1)
+            .filter(|p| EPHEMERAL_PORTS.contains(p))
+            .unwrap_or(EPHEMERAL_PORTS.start);
+        let socket = self.sockets.get_mut::<tcp::Socket>(handle);
+        socket
+            .connect(self.iface.context(), (IpAddress::Ipv4(ip), port), local)
+            .map_err(|e| format!("connecting to {ip}:{port}: {e:?}"))
+    }
+}
+
+/// A name being looked up ([`NetStack::resolve`]).
+pub enum Lookup {
+    /// The name was an address.
+    Done(Ipv4Addr),
+    /// Ask [`NetStack::lookup_result`].
+    Pending(QueryHandle),
+}
+
+fn instant(now_ms: u64) -> Instant {
+    Instant::from_millis(i64::try_from(now_ms).unwrap_or(i64::MAX))
+}
