@@ -60,7 +60,10 @@ fn main() -> ! {
     let storage_report = hw.storage_report;
     let wifi_report = hw.wifi_report;
     let wifi_link = hw.link;
-    let mut network = hw.net.map(|stack| net::Network::new(stack, hw.rpc_key));
+    let mut network = match (hw.net, hw.mqtt) {
+        (Some(stack), Some(mqtt)) => Some(net::Network::new(stack, hw.rpc_key, mqtt)),
+        _ => None,
+    };
     let mut reported_ip = None;
     let mut links = [ConsoleLink::new(hw.usb_jtag), ConsoleLink::new(hw.uart0)];
 

@@ -5,7 +5,9 @@
 //! [`NetStack`] is one smoltcp interface with DHCP (or a static address), a DNS client and
 //! TCP sockets; [`Network`] adds the device's HTTP/WebSocket JSON-RPC server on port 80 — the
 //! same sans-IO `ferrite-rpc-server` the virtual device serves over std sockets — so the chip
-//! answers exactly what the host does.
+//! answers exactly what the host does, and the MQTT connection ([`MqttLink`]: the runtime's
+//! `MqttSession`, which the virtual device also runs, over one socket, the broker's name looked
+//! up by DNS).
 //!
 //! The target's loop, each round:
 //!
@@ -25,10 +27,12 @@
 
 extern crate alloc;
 
+mod mqtt_link;
 mod network;
 mod rpc_listener;
 mod stack;
 
+pub use mqtt_link::{MqttLink, SharedMqtt, CHIP_MQTT_LIMITS};
 pub use network::Network;
 pub use rpc_listener::{RpcListener, CHIP_LIMITS, PORT, SLOTS};
 pub use stack::{Lookup, NetStack};

@@ -1,24 +1,29 @@
-//! [`Network`]: the stack and the RPC server, as a target's main loop drives them.
+//! [`Network`]: the stack, the RPC server and the MQTT connection, as a target's main loop
+//! drives them.
 
 use ferrite_runtime::device::Notification;
 use ferrite_runtime::json::Json;
+use ferrite_runtime::log::Level;
 use ferrite_runtime::rpc::RpcError;
 use ferrite_runtime::Runtime;
 use smoltcp::phy::Device;
 
-use crate::{NetStack, RpcListener};
+use crate::{MqttLink, NetStack, RpcListener, SharedMqtt};
 
-/// The stack and the RPC server.
+/// The stack, the RPC server and the MQTT connection.
 pub struct Network<D: Device> {
     stack: NetStack<D>,
     rpc: RpcListener,
+    mqtt: MqttLink,
 }
 
 impl<D: Device> Network<D> {
-    /// The RPC server on `stack`; `nonce_key` is random (digest nonces).
-    pub fn new(mut stack: NetStack<D>, nonce_key: [u8; 32]) -> Network<D> {
+    /// The RPC server on `stack` (`nonce_key` is random, for digest nonces) and the MQTT
+    /// connection of `mqtt` (the session the board gives the runtime).
+    pub fn new(mut stack: NetStack<D>, nonce_key: [u8; 32], mqtt: SharedMqtt) -> Network<D> {
         let rpc = RpcListener::new(&mut stack, nonce_key);
-        Network { stack, rpc }
+        let mqtt = MqttLink::new(&mut stack, mqtt);
+        Network { stack, rpc, mqtt }
     }
 
     /// After the runtime booted.
@@ -26,12 +31,22 @@ impl<D: Device> Network<D> {
         self.rpc.on_boot(rt, now_ms);
     }
 
-    /// Frames in and out, DHCP, then the RPC server's input and requests. `associated`: the
-    /// link is up (a new association restarts DHCP; a lost one drops the address). Returns
-    /// whether there is more to do at once.
+    /// Frames in and out, DHCP, the MQTT connection (its reports go to the device log), then
+    /// the RPC server's input and requests. `associated`: the link is up (a new association
+    /// restarts DHCP; a lost one drops the address). Returns whether there is more to do at
+    /// once.
     pub fn poll(&mut self, rt: &mut Runtime, now_ms: u64, associated: bool) -> bool {
         self.stack.poll(now_ms, associated);
-        self.rpc.poll(&mut self.stack, rt, now_ms)
+        let device = rt.device().clone();
+        self.mqtt.poll(&mut self.stack, now_ms, &mut |report| {
+            device
+                .borrow_mut()
+                .log(Level::Info, 0, alloc::format!("{report}"));
+        });
+        let busy = self.rpc.poll(&mut self.stack, rt, now_ms);
+        // What the MQTT session and the server wrote goes out this round.
+        self.stack.transmit(now_ms);
+        busy
     }
 
     /// This round's answers and notifications to the RPC clients, and their output sent.

@@ -2,7 +2,7 @@
 //! clients connecting over smoltcp's loopback device in the same interface — real TCP
 //! (handshake, windows, FIN), only the radio is missing.
 
-use ferrite_net::{NetStack, Network, SLOTS};
+use ferrite_net::{NetStack, Network, SharedMqtt, CHIP_MQTT_LIMITS, SLOTS};
 use ferrite_runtime::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
 use ferrite_runtime::{Runtime, RuntimeConfig};
 use smoltcp::iface::SocketHandle;
@@ -38,7 +38,7 @@ impl Rig {
             0,
         );
         stack.set_static_ipv4(Ipv4Cidr::new(DEVICE_IP, 8), None);
-        let mut net = Network::new(stack, [9; 32]);
+        let mut net = Network::new(stack, [9; 32], SharedMqtt::new(CHIP_MQTT_LIMITS));
         net.on_boot(&mut rt, 0);
         Rig {
             rt,

@@ -9,8 +9,9 @@
 //! [`pin_plan`]): digital in/out with edge interrupts ([`gpio`]), ADC1 on GPIO0-GPIO4
 //! ([`adc`]), PWM on the LEDC ([`pwm`]), I2C bus 0 ([`i2c`]), SPI bus 0 ([`spi`]) and Serial
 //! port 1 ([`uart1`]); Wi-Fi station mode ([`wifi`], esp-radio; the TCP/IP stack over it is
-//! `crate::net`). Scripts' HTTP client, sockets and MQTT answer `None` ("not on this board")
-//! until they are built.
+//! `crate::net`), and MQTT (the runtime's session, whose connection `ferrite-net` drives over
+//! that stack). Scripts' HTTP client and sockets answer `None` ("not on this board") until
+//! they are built.
 //!
 //! Must never: block, or be reached by the runtime other than through the board traits.
 
@@ -42,8 +43,10 @@ use esp_hal::timer::timg::{MwdtStage, TimerGroup};
 use esp_hal::uart::{Config as UartConfig, Uart};
 use esp_hal::usb::usb_serial_jtag::UsbSerialJtag;
 use ferrite_flash_store::FlashStore;
+use ferrite_net::{SharedMqtt, CHIP_MQTT_LIMITS};
 use ferrite_runtime::board::{
-    Adc, Board, BoardEvent, Clock, Gpio, I2c, Pwm, Spi, Storage, System, Uart as UartTrait, Wifi,
+    Adc, Board, BoardEvent, Clock, Gpio, I2c, Mqtt, Pwm, Spi, Storage, System, Uart as UartTrait,
+    Wifi,
 };
 use ferrite_runtime::sim::MemStorage;
 
@@ -74,6 +77,9 @@ pub struct ChipBoard {
     pins: ChipPins,
     /// The Wi-Fi station (`None` when the radio did not start; the boot report says why).
     wifi: Option<ChipWifi>,
+    /// The MQTT session (its connection is driven by the network in the main loop; `None`
+    /// without Wi-Fi).
+    mqtt: Option<SharedMqtt>,
 }
 
 impl Board for ChipBoard {
@@ -107,10 +113,16 @@ impl Board for ChipBoard {
     fn wifi(&mut self) -> Option<&mut dyn Wifi> {
         self.wifi.as_mut().map(|w| w as &mut dyn Wifi)
     }
+    fn mqtt(&mut self) -> Option<&mut dyn Mqtt> {
+        self.mqtt.as_mut().map(|m| m as &mut dyn Mqtt)
+    }
     fn poll_event(&mut self) -> Option<BoardEvent> {
         // The station has no events of its own: it advances here (connect, retry, scan).
         if let Some(wifi) = self.wifi.as_mut() {
             wifi.poll(self.clock.now_ms());
+        }
+        if let Some(event) = self.mqtt.as_ref().and_then(SharedMqtt::take_event) {
+            return Some(event);
         }
         // GPIO edges and UART1 data.
         self.pins.poll_event()
@@ -126,8 +138,10 @@ pub struct Hardware {
     pub reboot_requested: Rc<Cell<bool>>,
     /// One line for the boot report: where the files live (flash, or RAM and why).
     pub storage_report: String,
-    /// The TCP/IP stack over Wi-Fi, for the network RPC server (`None`: no radio).
+    /// The TCP/IP stack over Wi-Fi, for the network RPC server and MQTT (`None`: no radio).
     pub net: Option<NetStack>,
+    /// The MQTT session the board gives the runtime; the network drives its connection.
+    pub mqtt: Option<SharedMqtt>,
     /// One line for the boot report: the radio, or why there is none.
     pub wifi_report: String,
     /// The Wi-Fi link's state (the main loop reports each new address).
@@ -239,6 +253,7 @@ pub fn init() -> Result<Hardware, InitError> {
             ),
             Err(e) => (None, None, format!("Wi-Fi: none — {e}")),
         };
+    let mqtt = net.as_ref().map(|_| SharedMqtt::new(CHIP_MQTT_LIMITS));
     // With the radio on, the RNG is a true random source (esp-hal's documentation).
     let mut rpc_key = [0u8; 32];
     system.random(&mut rpc_key);
@@ -249,12 +264,14 @@ pub fn init() -> Result<Hardware, InitError> {
             system,
             pins,
             wifi,
+            mqtt: mqtt.clone(),
         }),
         usb_jtag,
         uart0,
         reboot_requested,
         storage_report,
         net,
+        mqtt,
         wifi_report,
         link,
         rpc_key,

@@ -1,112 +1,46 @@
-//! The virtual device's MQTT client: the sans-IO [`MqttClient`] of `ferrite-protocols` over a
-//! non-blocking std `TcpStream`.
+//! The virtual device's MQTT client: the std driver of the runtime's sans-IO [`MqttSession`]
+//! over a non-blocking std `TcpStream`.
 //!
-//! [`HostMqtt::configure`] (re)connects to `host[:port]` (port 1883 unless given). The TCP
-//! connect runs on a short-lived worker thread with a timeout, so the device loop never blocks;
-//! everything else is non-blocking I/O done in [`HostMqtt::poll_event`], which the network
-//! backend calls every round. When the broker goes away the client reconnects with a backoff
-//! (1 s doubling to 30 s) and subscribes every filter again after the CONNACK.
+//! The session decides everything (when to connect and reconnect with back-off, subscribing
+//! again after CONNACK, the board events and their bound, the limits on what waits to be sent);
+//! this driver only carries it out: the TCP connect runs on a short-lived worker thread with a
+//! timeout (`worker.rs`), so the device loop never blocks; reading (no more than the session's
+//! `read_room`), writing and the session's timers happen in [`HostMqtt::poll_event`], which the
+//! network backend calls every round, and after every [`Mqtt`] call. The session's reports go
+//! to stderr (`ferrite device: MQTT connected to …`, and why it is down, once per reason).
 
-use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
+use std::net::{Shutdown, TcpStream};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Duration;
 
-use ferrite_protocols::mqtt::{MqttClient, MqttEvent, MqttOptions};
-use ferrite_runtime::board::{BoardError, BoardEvent, BoardResult, Mqtt, MqttStatus};
+use ferrite_runtime::board::{
+    BoardEvent, BoardResult, Mqtt, MqttAction, MqttLimits, MqttSession, MqttStatus,
+};
 
 use super::worker::{connect_in_background, pollfd, WakeHandle};
 
-/// The default MQTT port.
-pub const DEFAULT_PORT: u16 = 1883;
-/// How long a TCP connect may take.
+/// How long a TCP connect may take (per address).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// First and longest wait before reconnecting.
-const BACKOFF_MIN_MS: u64 = 1_000;
-const BACKOFF_MAX_MS: u64 = 30_000;
-/// Bytes waiting to be written before publishes are refused.
-const MAX_TX_BYTES: usize = 256 * 1024;
 /// Bytes read per poll (the rest waits for the next round).
 const MAX_RX_PER_POLL: usize = 64 * 1024;
-/// "Never" as a time: no reconnect until reconfigured.
-const NEVER: u64 = u64::MAX;
-/// Board events waiting for the runtime; when that many wait, the socket is not read (the
-/// broker's data waits in the kernel, nothing is dropped).
-const MAX_EVENTS: usize = 256;
 
-/// Split `host[:port]` (an IPv6 address in brackets if it has a port).
-pub fn split_server(server: &str) -> Result<(String, u16), String> {
-    let s = server.trim();
-    if s.is_empty() {
-        return Err("no MQTT server configured".into());
-    }
-    if let Some(rest) = s.strip_prefix('[') {
-        let (host, tail) = rest
-            .split_once(']')
-            .ok_or_else(|| format!("MQTT server {s:?}: missing `]`"))?;
-        let port = match tail.strip_prefix(':') {
-            Some(p) => p
-                .parse()
-                .map_err(|_| format!("MQTT server {s:?}: bad port"))?,
-            None if tail.is_empty() => DEFAULT_PORT,
-            None => return Err(format!("MQTT server {s:?}: unexpected {tail:?}")),
-        };
-        return Ok((host.into(), port));
-    }
-    match s.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') => {
-            let port = port
-                .parse()
-                .map_err(|_| format!("MQTT server {s:?}: bad port {port:?}"))?;
-            Ok((host.into(), port))
-        }
-        _ => Ok((s.into(), DEFAULT_PORT)),
-    }
-}
-
-/// The configuration given by the device.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Config {
-    enabled: bool,
-    server: String,
-    client_id: String,
-    user: String,
-    pass: String,
-}
-
-/// Where the TCP connection is.
+/// The driver's side of the connection.
 enum Link {
-    /// Not connected; the next attempt at `at_ms` (if enabled).
-    Idle { at_ms: u64 },
+    None,
     /// The worker thread is connecting.
     Connecting(Receiver<Result<TcpStream, String>>),
-    Open {
-        stream: TcpStream,
-        /// Bytes the socket did not take yet.
-        tx: Vec<u8>,
-    },
+    Open(TcpStream),
 }
 
 /// The host's MQTT client connection; see the module documentation.
 pub struct HostMqtt {
-    config: Config,
-    client: MqttClient,
+    session: MqttSession,
     link: Link,
-    backoff_ms: u64,
-    /// The filters subscribed (resubscribed after every reconnect), in order.
-    filters: Vec<String>,
-    /// Whether `MqttConnected` was reported (and `MqttDisconnected` is owed on loss).
-    reported_up: bool,
-    events: VecDeque<BoardEvent>,
-    /// Why the last connection attempt or session ended (for logs and tests).
-    pub last_error: Option<String>,
     /// The latest time seen.
     now_ms: u64,
     /// Wakes the device loop when the connect worker finished.
     wake: WakeHandle,
-    /// The last reason printed for the person running the device.
-    reported_error: Option<String>,
 }
 
 impl Default for HostMqtt {
@@ -117,17 +51,15 @@ impl Default for HostMqtt {
 
 impl HostMqtt {
     pub fn new() -> HostMqtt {
+        HostMqtt::with_limits(MqttLimits::default())
+    }
+
+    /// A client whose session has the given bounds.
+    pub fn with_limits(limits: MqttLimits) -> HostMqtt {
         HostMqtt {
-            config: Config::default(),
-            client: MqttClient::new(MqttOptions::new("")),
-            link: Link::Idle { at_ms: 0 },
-            backoff_ms: BACKOFF_MIN_MS,
-            filters: Vec::new(),
-            reported_up: false,
-            events: VecDeque::new(),
-            last_error: None,
+            session: MqttSession::with_limits(limits),
+            link: Link::None,
             now_ms: 0,
-            reported_error: None,
             wake: WakeHandle::none(),
         }
     }
@@ -141,12 +73,12 @@ impl HostMqtt {
     /// the loop must come back soon regardless (events wait for the runtime).
     pub fn wait_fds(&self, fds: &mut Vec<libc::pollfd>) -> bool {
         use std::os::fd::AsRawFd;
-        if !self.events.is_empty() {
+        if self.session.has_events() {
             return false;
         }
-        if let Link::Open { stream, tx } = &self.link {
+        if let Link::Open(stream) = &self.link {
             let mut ev = libc::POLLIN;
-            if !tx.is_empty() {
+            if !self.session.transmit().is_empty() {
                 ev |= libc::POLLOUT;
             }
             fds.push(pollfd(stream.as_raw_fd(), ev));
@@ -157,12 +89,14 @@ impl HostMqtt {
 
     /// The earliest time something is due (reconnect, keepalive), for the loop's sleep.
     pub fn next_deadline(&self) -> Option<u64> {
-        match &self.link {
-            Link::Idle { at_ms } if self.config.enabled && *at_ms != NEVER => Some(*at_ms),
-            Link::Idle { .. } => None,
+        let due = self.session.next_deadline();
+        match self.link {
             // The connect worker wakes the loop; this is only a safety net.
-            Link::Connecting(_) => Some(self.now_ms + 1_000),
-            Link::Open { .. } => self.client.next_timeout(),
+            Link::Connecting(_) => {
+                let net = self.now_ms + 1_000;
+                Some(due.map_or(net, |d| d.min(net)))
+            }
+            _ => due,
         }
     }
 
@@ -171,98 +105,108 @@ impl HostMqtt {
     pub fn poll_event(&mut self, now_ms: u64) -> Option<BoardEvent> {
         self.now_ms = self.now_ms.max(now_ms);
         self.drive();
-        self.events.pop_front()
-    }
-
-    fn push(&mut self, ev: BoardEvent) {
-        self.events.push_back(ev);
-    }
-
-    /// The runtime has not taken the events it has: read nothing more for now.
-    fn events_full(&self) -> bool {
-        self.events.len() >= MAX_EVENTS
+        let ev = self.session.take_event();
+        self.print_reports();
+        ev
     }
 
     fn drive(&mut self) {
         let now = self.now_ms;
-        match &mut self.link {
-            Link::Idle { at_ms } => {
-                if self.config.enabled && now >= *at_ms {
-                    self.start_connect();
-                }
-            }
-            Link::Connecting(rx) => match rx.try_recv() {
+        if let Link::Connecting(rx) = &self.link {
+            match rx.try_recv() {
                 Ok(Ok(stream)) => self.opened(stream),
-                Ok(Err(e)) => self.lost(e),
+                Ok(Err(e)) => self.ended(&e),
                 Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Disconnected) => self.lost("connect worker vanished".into()),
-            },
-            Link::Open { .. } => {
-                self.read();
-                self.client.handle_timeout(now);
-                self.handle_client_events();
-                self.flush();
+                Err(TryRecvError::Disconnected) => self.ended("connect worker vanished"),
             }
         }
+        if let Link::Open(_) = self.link {
+            self.read();
+        }
+        self.session_ran(now);
     }
 
-    fn start_connect(&mut self) {
-        let (host, port) = match split_server(&self.config.server) {
-            Ok(hp) => hp,
-            Err(e) => {
-                self.report(&e);
-                self.last_error = Some(e);
-                // A bad server stays bad until reconfigured.
-                self.link = Link::Idle { at_ms: NEVER };
-                return;
+    /// After the session ran (time passed, an `Mqtt` call): carry out what it asks, write what
+    /// it has to send, log its reports.
+    fn session_ran(&mut self, now: u64) {
+        while let Some(action) = self.session.poll(now) {
+            match action {
+                MqttAction::Connect { host, port } => self.start_connect(&host, port),
+                MqttAction::Close { goodbye } => self.close(&goodbye),
             }
-        };
+        }
+        self.flush();
+        self.print_reports();
+    }
+
+    fn start_connect(&mut self, host: &str, port: u16) {
         match connect_in_background(
             "mqtt-connect",
-            &host,
+            host,
             port,
             CONNECT_TIMEOUT,
             self.wake.clone(),
         ) {
             Ok(rx) => self.link = Link::Connecting(rx),
-            Err(e) => self.lost(e),
+            Err(e) => self.ended(&e),
         }
     }
 
     fn opened(&mut self, stream: TcpStream) {
         if let Err(e) = stream.set_nonblocking(true) {
-            self.lost(format!("set_nonblocking: {e}"));
+            self.ended(&format!("set_nonblocking: {e}"));
             return;
         }
         let _ = stream.set_nodelay(true);
-        // The same client (and its unacknowledged QoS 1 publishes) until reconfigured.
-        if let Err(e) = self.client.connect(self.now_ms) {
-            self.lost(format!("{e}"));
-            return;
+        if self.session.connected(self.now_ms) {
+            self.link = Link::Open(stream);
+        } else {
+            let _ = stream.shutdown(Shutdown::Both);
+            self.link = Link::None;
         }
-        self.link = Link::Open {
-            stream,
-            tx: Vec::new(),
-        };
-        self.flush();
     }
 
-    /// Read what the broker sent, while the runtime has room for more events (the rest waits
-    /// in the socket for a later round).
+    /// The connection (or the connect) ended on this side: tell the session why.
+    fn ended(&mut self, reason: &str) {
+        if let Link::Open(stream) = &self.link {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        self.link = Link::None;
+        self.session.closed(reason, self.now_ms);
+    }
+
+    /// The session dropped the link: write `goodbye` if the socket takes it now, close.
+    fn close(&mut self, goodbye: &[u8]) {
+        if let Link::Open(stream) = &mut self.link {
+            let mut rest = goodbye;
+            while !rest.is_empty() {
+                match stream.write(rest) {
+                    Ok(0) => break,
+                    Ok(n) => rest = &rest[n..],
+                    Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        // A connect in progress is abandoned: its worker's result goes nowhere.
+        self.link = Link::None;
+    }
+
+    /// Read what the broker sent, while the session has room (the rest waits in the socket for
+    /// a later round).
     fn read(&mut self) {
         let mut buf = [0u8; 4096];
         let mut total = 0;
         let mut end: Option<String> = None;
-        // Events the client still holds go first.
-        self.handle_client_events();
-        while total < MAX_RX_PER_POLL && !self.events_full() {
-            let Link::Open { stream, .. } = &mut self.link else {
+        while total < MAX_RX_PER_POLL {
+            let want = buf.len().min(self.session.read_room());
+            let Link::Open(stream) = &mut self.link else {
                 return;
             };
-            // Every event takes at least 2 bytes of input: reading no more than twice the room
-            // left means neither queue (the client's nor this one) can overflow.
-            let room = MAX_EVENTS.saturating_sub(self.events.len());
-            let want = buf.len().min(2 * room);
+            if want == 0 {
+                break;
+            }
             match stream.read(&mut buf[..want]) {
                 Ok(0) => {
                     end = Some("the broker closed the connection".into());
@@ -270,11 +214,7 @@ impl HostMqtt {
                 }
                 Ok(n) => {
                     total += n;
-                    if let Err(e) = self.client.feed(&buf[..n], self.now_ms) {
-                        end = Some(format!("{e}"));
-                        break;
-                    }
-                    self.handle_client_events();
+                    self.session.feed(&buf[..n], self.now_ms);
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
@@ -285,37 +225,23 @@ impl HostMqtt {
             }
         }
         if let Some(reason) = end {
-            self.client.connection_lost(&reason);
-            self.handle_client_events();
+            self.ended(&reason);
         }
     }
 
-    /// Write what the client produced; the socket takes what it can.
+    /// Write what the session has to send; the socket takes what it can.
     fn flush(&mut self) {
-        let Link::Open { stream, tx } = &mut self.link else {
+        let Link::Open(stream) = &mut self.link else {
             return;
         };
-        while let Some(p) = self.client.poll_transmit() {
-            tx.extend_from_slice(&p);
-        }
         let mut failed = None;
-        if tx.len() > 2 * MAX_TX_BYTES {
-            // A broker that sends (e.g. QoS 1 messages to acknowledge) but does not read.
-            failed = Some(format!(
-                "the broker does not read: {} bytes unsent",
-                tx.len()
-            ));
-            tx.clear();
-        }
-        while !tx.is_empty() && failed.is_none() {
-            match stream.write(tx) {
+        while !self.session.transmit().is_empty() {
+            match stream.write(self.session.transmit()) {
                 Ok(0) => {
                     failed = Some("write: connection closed".to_string());
                     break;
                 }
-                Ok(n) => {
-                    tx.drain(..n);
-                }
+                Ok(n) => self.session.consume(n),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => {
@@ -325,165 +251,47 @@ impl HostMqtt {
             }
         }
         if let Some(reason) = failed {
-            self.client.connection_lost(&reason);
-            self.handle_client_events();
+            self.ended(&reason);
         }
     }
 
-    /// Move the client's events to the queue for the runtime; those beyond [`MAX_EVENTS`] stay
-    /// in the client until the runtime took some.
-    fn handle_client_events(&mut self) {
-        while !self.events_full() {
-            let Some(ev) = self.client.poll_event() else {
-                break;
-            };
-            match ev {
-                MqttEvent::Connected { .. } => {
-                    self.backoff_ms = BACKOFF_MIN_MS;
-                    self.last_error = None;
-                    if !self.filters.is_empty() {
-                        let fs: Vec<(&str, u8)> =
-                            self.filters.iter().map(|f| (f.as_str(), 1)).collect();
-                        // Connected just now, and every filter was valid when it was added.
-                        let _ = self.client.subscribe_many(&fs);
-                    }
-                    self.reported_up = true;
-                    self.reported_error = None;
-                    eprintln!("ferrite device: MQTT connected to {}", self.config.server);
-                    self.push(BoardEvent::MqttConnected);
-                }
-                MqttEvent::Disconnected { reason } => self.lost(reason),
-                MqttEvent::Message { topic, payload, .. } => {
-                    self.push(BoardEvent::MqttMessage { topic, payload })
-                }
-                MqttEvent::SubAck { return_codes, .. } => {
-                    if return_codes.contains(&0x80) {
-                        self.last_error = Some("the broker refused a subscription".into());
-                    }
-                }
-                MqttEvent::UnsubAck { .. } | MqttEvent::PubAck { .. } => {}
-            }
-        }
-    }
-
-    /// The connection ended or could not be made: report it and schedule a reconnect.
-    fn lost(&mut self, reason: String) {
-        if let Link::Open { stream, .. } = &self.link {
-            let _ = stream.shutdown(std::net::Shutdown::Both);
-        }
-        self.client.connection_lost(&reason);
-        // Drain the client's own Disconnected event (already being handled here).
-        while let Some(ev) = self.client.poll_event() {
-            if let MqttEvent::Message { topic, payload, .. } = ev {
-                self.push(BoardEvent::MqttMessage { topic, payload });
-            }
-        }
-        self.report(&reason);
-        self.last_error = Some(reason);
-        self.link = Link::Idle {
-            at_ms: self.now_ms + self.backoff_ms,
-        };
-        self.backoff_ms = (self.backoff_ms * 2).min(BACKOFF_MAX_MS);
-        if self.reported_up {
-            self.reported_up = false;
-            self.push(BoardEvent::MqttDisconnected);
-        }
-    }
-
-    /// Tell the person running the device why MQTT is down (once per distinct reason, not at
-    /// every retry).
-    fn report(&mut self, reason: &str) {
-        if self.reported_error.as_deref() != Some(reason) {
-            eprintln!("ferrite device: MQTT {}: {reason}", self.config.server);
-            self.reported_error = Some(reason.into());
-        }
-    }
-
-    /// Close the connection without reconnecting (DISCONNECT is sent if possible).
-    fn shutdown(&mut self) {
-        if let Link::Open { .. } = self.link {
-            self.client.disconnect();
-            self.flush();
-        }
-        if let Link::Open { stream, .. } = &self.link {
-            let _ = stream.shutdown(std::net::Shutdown::Both);
-        }
-        while self.client.poll_event().is_some() {}
-        self.link = Link::Idle { at_ms: 0 };
-        if self.reported_up {
-            self.reported_up = false;
-            self.push(BoardEvent::MqttDisconnected);
+    /// Tell the person running the device what the session reported.
+    fn print_reports(&mut self) {
+        while let Some(r) = self.session.take_report() {
+            eprintln!("ferrite device: {r}");
         }
     }
 }
 
 impl Mqtt for HostMqtt {
     fn status(&self) -> MqttStatus {
-        MqttStatus {
-            enabled: self.config.enabled,
-            connected: self.client.is_connected() && matches!(self.link, Link::Open { .. }),
-            server: self.config.server.clone(),
-            client_id: self.config.client_id.clone(),
-        }
+        self.session.status()
     }
 
     /// QoS 2 is sent as QoS 1. False when disconnected or when too much waits to be sent.
     fn publish(&mut self, topic: &str, payload: &[u8], qos: u8, retain: bool) -> bool {
-        let Link::Open { tx, .. } = &self.link else {
-            return false;
-        };
-        if tx.len() > MAX_TX_BYTES {
-            return false;
-        }
-        let ok = self.client.publish(topic, payload, qos, retain).is_ok();
-        self.flush();
+        let ok = self.session.publish(topic, payload, qos, retain);
+        self.session_ran(self.now_ms);
         ok
     }
 
     fn subscribe(&mut self, filter: &str) -> BoardResult<()> {
-        if !ferrite_runtime::mqtt_topic::valid_filter(filter) {
-            return Err(BoardError::InvalidArgument(format!(
-                "topic filter {filter:?}"
-            )));
-        }
-        if self.filters.iter().any(|f| f == filter) {
-            return Ok(());
-        }
-        self.filters.push(filter.into());
-        if self.client.is_connected() {
-            // Sent now; otherwise it goes with the resubscription after CONNACK.
-            let _ = self.client.subscribe(filter, 1);
-            self.flush();
-        }
-        Ok(())
+        let r = self.session.subscribe(filter);
+        self.session_ran(self.now_ms);
+        r
     }
 
     fn unsubscribe(&mut self, filter: &str) {
-        let before = self.filters.len();
-        self.filters.retain(|f| f != filter);
-        if self.filters.len() != before && self.client.is_connected() {
-            let _ = self.client.unsubscribe(filter);
-            self.flush();
-        }
+        self.session.unsubscribe(filter);
+        self.session_ran(self.now_ms);
     }
 
+    /// Closes the current connection at once (DISCONNECT sent if the socket takes it) and
+    /// connects with the new configuration.
     fn configure(&mut self, enabled: bool, server: &str, client_id: &str, user: &str, pass: &str) {
-        self.shutdown();
-        self.config = Config {
-            enabled: enabled && !server.trim().is_empty(),
-            server: server.into(),
-            client_id: client_id.into(),
-            user: user.into(),
-            pass: pass.into(),
-        };
-        let mut o = MqttOptions::new(client_id);
-        o.user = Some(user.to_string()).filter(|u| !u.is_empty());
-        o.pass = Some(pass.to_string()).filter(|_| !user.is_empty());
-        self.client = MqttClient::new(o);
-        self.backoff_ms = BACKOFF_MIN_MS;
-        self.last_error = None;
-        self.reported_error = None;
-        self.link = Link::Idle { at_ms: 0 };
+        self.session
+            .configure(enabled, server, client_id, user, pass);
+        self.session_ran(self.now_ms);
     }
 }
 
@@ -491,6 +299,7 @@ impl Mqtt for HostMqtt {
 mod tests {
     use super::super::test_util::small_buffer;
     use super::*;
+    use ferrite_runtime::board::mqtt_session::split_server;
     use std::sync::mpsc;
 
     #[test]
@@ -508,12 +317,12 @@ mod tests {
         let mut m = HostMqtt::new();
         m.configure(true, "host:port", "t", "", "");
         assert_eq!(m.poll_event(0), None);
-        assert!(m.last_error.as_deref().unwrap().contains("bad port"));
+        assert!(m.session.last_error().unwrap().contains("bad port"));
         assert!(m.status().enabled && !m.status().connected);
         assert_eq!(m.next_deadline(), None);
         m.configure(false, "", "t", "", "");
         assert!(!m.status().enabled);
-        assert_eq!(m.last_error, None);
+        assert_eq!(m.session.last_error(), None);
     }
 
     #[test]
@@ -528,16 +337,16 @@ mod tests {
         m.configure(true, &format!("127.0.0.1:{port}"), "t", "", "");
         let start = std::time::Instant::now();
         let mut now = 0;
-        while m.last_error.is_none() && start.elapsed() < Duration::from_secs(5) {
+        while m.session.last_error().is_none() && start.elapsed() < Duration::from_secs(5) {
             assert_eq!(m.poll_event(now), None);
             std::thread::sleep(Duration::from_millis(5));
             now += 5;
         }
-        assert!(m.last_error.is_some());
+        assert!(m.session.last_error().is_some());
         assert!(!m.status().connected);
         // The next attempt waits a second, the one after two.
-        assert!(matches!(m.link, Link::Idle { at_ms } if at_ms >= now && at_ms <= now + 1_000));
-        assert_eq!(m.backoff_ms, 2_000);
+        assert!(matches!(m.next_deadline(), Some(at_ms) if at_ms >= now && at_ms <= now + 1_000));
+        assert_eq!(m.session.backoff_ms(), 2_000);
         assert!(!m.publish("a", b"b", 0, false));
     }
 
@@ -643,12 +452,12 @@ mod tests {
     fn a_flood_of_messages_is_delivered_whole() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        const N: usize = 3 * MAX_EVENTS;
+        let n = 3 * MqttLimits::default().max_events;
         std::thread::spawn(move || {
             let (mut s, _) = listener.accept().unwrap();
             let _ = read_packet(&mut s);
             let mut all = vec![0x20, 2, 0, 0];
-            for i in 0..N {
+            for i in 0..n {
                 let p = (i as u16).to_be_bytes();
                 all.extend_from_slice(&[0x30, 5, 0, 1, b'a', p[0], p[1]]);
             }
@@ -662,13 +471,13 @@ mod tests {
         // Everything is in the socket before the runtime takes the first message.
         std::thread::sleep(Duration::from_millis(200));
         let mut seen = Vec::new();
-        while seen.len() < N && epoch.elapsed() < Duration::from_secs(10) {
+        while seen.len() < n && epoch.elapsed() < Duration::from_secs(10) {
             match m.poll_event(epoch.elapsed().as_millis() as u64) {
                 Some(e) => seen.push(e),
                 None => std::thread::sleep(Duration::from_millis(2)),
             }
         }
-        assert_eq!(seen.len(), N, "messages were lost");
+        assert_eq!(seen.len(), n, "messages were lost");
         for (i, e) in seen.iter().enumerate() {
             let p = (i as u16).to_be_bytes();
             let want = BoardEvent::MqttMessage {
@@ -684,26 +493,46 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let (done_tx, done_rx) = mpsc::channel::<()>();
+        // The broker: send QoS 1 messages, which the device acknowledges, but never read.
+        const N: u32 = 40_000;
         std::thread::spawn(move || {
             let (mut s, _) = listener.accept().unwrap();
             small_buffer(&s, libc::SO_RCVBUF);
             let _ = read_packet(&mut s);
-            s.write_all(&[0x20, 2, 0, 0]).unwrap();
-            // Never read again; keep the connection until the test ends.
+            let mut all = vec![0x20, 2, 0, 0];
+            for i in 0..N {
+                let id = ((i % 65_535) as u16 + 1).to_be_bytes();
+                all.extend_from_slice(&[0x32, 5, 0, 1, b'a', id[0], id[1]]);
+            }
+            // Fails once the device dropped the connection.
+            let _ = s.write_all(&all);
+            // Keep the connection until the test ends.
             let _ = done_rx.recv();
         });
         let epoch = std::time::Instant::now();
-        let mut m = HostMqtt::new();
+        // Small bounds: a few KiB of acknowledgements the broker does not take are enough.
+        let mut m = HostMqtt::with_limits(MqttLimits {
+            max_tx_bytes: 2048,
+            ..MqttLimits::default()
+        });
         m.configure(true, &format!("127.0.0.1:{port}"), "dev", "", "");
         poll_until(&mut m, epoch, |s| s.contains(&BoardEvent::MqttConnected));
-        let Link::Open { stream, tx } = &mut m.link else {
+        let Link::Open(stream) = &m.link else {
             panic!("not open");
         };
         small_buffer(stream, libc::SO_SNDBUF);
-        // What a flood of QoS 1 messages leaves to acknowledge, beyond twice the bound.
-        tx.resize(2 * MAX_TX_BYTES + 4, 0x40);
-        poll_until(&mut m, epoch, |s| s.contains(&BoardEvent::MqttDisconnected));
+        let seen = poll_until(&mut m, epoch, |s| s.contains(&BoardEvent::MqttDisconnected));
+        assert!(
+            seen.len() < N as usize,
+            "dropped before all {N} messages: {}",
+            seen.len()
+        );
         assert!(!m.status().connected);
+        assert!(
+            m.session.last_error().unwrap().contains("does not read"),
+            "{:?}",
+            m.session.last_error()
+        );
         let _ = done_tx.send(());
     }
 }

@@ -9,6 +9,7 @@ mod bus;
 mod clock;
 mod events;
 mod gpio;
+pub mod mqtt_session;
 mod net;
 mod storage;
 mod system;
@@ -17,6 +18,7 @@ pub use bus::{I2c, Spi, Uart};
 pub use clock::Clock;
 pub use events::BoardEvent;
 pub use gpio::{Adc, Edge, Gpio, PinMode, Pull, Pwm};
+pub use mqtt_session::{MqttAction, MqttLimits, MqttReport, MqttSession};
 pub use net::{
     HttpClient, HttpRequest, HttpResponse, Mqtt, MqttStatus, SocketId, Sockets, Wifi, WifiStatus,
 };

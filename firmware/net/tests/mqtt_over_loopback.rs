@@ -1,0 +1,215 @@
+//! The chip's MQTT connection end to end on the host: the runtime's `MqttSession` over a smoltcp
+//! socket (`MqttLink`), talking to a broker played by the test on a listening socket in the same
+//! interface, over smoltcp's loopback device.
+
+use ferrite_net::{NetStack, Network, SharedMqtt, CHIP_MQTT_LIMITS};
+use ferrite_runtime::board::{BoardEvent, Mqtt};
+use ferrite_runtime::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
+use ferrite_runtime::{Runtime, RuntimeConfig};
+use smoltcp::iface::SocketHandle;
+use smoltcp::phy::{Loopback, Medium};
+use smoltcp::wire::Ipv4Cidr;
+
+const BROKER_PORT: u16 = 1883;
+
+struct Rig {
+    rt: Runtime,
+    net: Network<Loopback>,
+    clock: VirtualClock,
+    mqtt: SharedMqtt,
+    broker: SocketHandle,
+    /// Bytes the broker received and has not parsed yet.
+    inbox: Vec<u8>,
+    events: Vec<BoardEvent>,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let clock = VirtualClock::new(None);
+        let board = SimBoard::new(
+            Box::new(clock.clone()),
+            Box::new(MemStorage::new(0)),
+            Box::new(SimSystem::new(1, [0; 6])),
+        );
+        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
+        rt.boot();
+        let mut stack = NetStack::new(
+            Loopback::new(Medium::Ethernet),
+            [2, 0, 0, 0, 0, 1],
+            b"ferrite-test",
+            3,
+            0,
+        );
+        stack.set_static_ipv4(Ipv4Cidr::new([127, 0, 0, 1].into(), 8), None);
+        let broker = stack.add_tcp(4096, 4096);
+        stack.tcp(broker).listen(BROKER_PORT).unwrap();
+        let mqtt = SharedMqtt::new(CHIP_MQTT_LIMITS);
+        let net = Network::new(stack, [5; 32], mqtt.clone());
+        Rig {
+            rt,
+            net,
+            clock,
+            mqtt,
+            broker,
+            inbox: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    fn round(&mut self) {
+        self.clock.advance(10);
+        let now = ferrite_runtime::board::Clock::now_ms(&self.clock);
+        self.net.poll(&mut self.rt, now, true);
+        while let Some(e) = self.mqtt.take_event() {
+            self.events.push(e);
+        }
+        let socket = self.net.stack().tcp(self.broker);
+        while socket.can_recv() {
+            let inbox = &mut self.inbox;
+            socket
+                .recv(|d| {
+                    inbox.extend_from_slice(d);
+                    (d.len(), ())
+                })
+                .unwrap();
+        }
+    }
+
+    /// Run until the broker received a whole packet; returns (type, body).
+    fn broker_reads(&mut self) -> (u8, Vec<u8>) {
+        for _ in 0..3_000 {
+            if let Some((kind, body, used)) = parse_packet(&self.inbox) {
+                self.inbox.drain(..used);
+                return (kind, body);
+            }
+            self.round();
+        }
+        panic!("the broker got no packet; inbox {:?}", self.inbox);
+    }
+
+    fn broker_sends(&mut self, packet: &[u8]) {
+        let socket = self.net.stack().tcp(self.broker);
+        assert_eq!(socket.send_slice(packet).unwrap(), packet.len());
+    }
+
+    fn wait_event(&mut self, want: impl Fn(&BoardEvent) -> bool) -> BoardEvent {
+        for _ in 0..3_000 {
+            if let Some(i) = self.events.iter().position(&want) {
+                return self.events.remove(i);
+            }
+            self.round();
+        }
+        panic!("no such event; got {:?}", self.events);
+    }
+}
+
+/// One MQTT packet from the front of `data`: (packet type, body after the fixed header, bytes).
+fn parse_packet(data: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
+    let first = *data.first()?;
+    let (mut len, mut shift, mut i) = (0usize, 0, 1);
+    loop {
+        let b = *data.get(i)?;
+        len |= usize::from(b & 0x7F) << shift;
+        i += 1;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    let body = data.get(i..i + len)?;
+    Some((first >> 4, body.to_vec(), i + len))
+}
+
+fn publish_packet(topic: &str, payload: &[u8]) -> Vec<u8> {
+    let mut p = vec![0x30, (2 + topic.len() + payload.len()) as u8];
+    p.extend_from_slice(&(topic.len() as u16).to_be_bytes());
+    p.extend_from_slice(topic.as_bytes());
+    p.extend_from_slice(payload);
+    p
+}
+
+const CONNECT: u8 = 1;
+const PUBLISH: u8 = 3;
+const SUBSCRIBE: u8 = 8;
+const CONNACK: [u8; 4] = [0x20, 0x02, 0x00, 0x00];
+
+#[test]
+fn connects_subscribes_receives_publishes_and_reconnects() {
+    let mut rig = Rig::new();
+    rig.mqtt.configure(true, "127.0.0.1", "dev-1", "", "");
+    let (kind, body) = rig.broker_reads();
+    assert_eq!(kind, CONNECT);
+    assert!(body.windows(5).any(|w| w == b"dev-1"), "{body:?}");
+    rig.broker_sends(&CONNACK);
+    rig.wait_event(|e| *e == BoardEvent::MqttConnected);
+    assert!(rig.mqtt.status().connected);
+
+    rig.mqtt.subscribe("cmd/#").unwrap();
+    let (kind, body) = rig.broker_reads();
+    assert_eq!(kind, SUBSCRIBE);
+    assert!(body.windows(5).any(|w| w == b"cmd/#"));
+    rig.broker_sends(&[0x90, 0x03, body[0], body[1], 0x00]);
+
+    rig.broker_sends(&publish_packet("cmd/led", b"on"));
+    let e = rig.wait_event(|e| matches!(e, BoardEvent::MqttMessage { .. }));
+    assert_eq!(
+        e,
+        BoardEvent::MqttMessage {
+            topic: "cmd/led".into(),
+            payload: b"on".to_vec()
+        }
+    );
+
+    assert!(rig.mqtt.publish("dev/state", b"{\"on\":true}", 0, false));
+    let (kind, body) = rig.broker_reads();
+    assert_eq!(kind, PUBLISH);
+    assert_eq!(&body[2..11], b"dev/state");
+    assert_eq!(&body[11..], b"{\"on\":true}");
+
+    // The broker goes away: the runtime hears it once, the link comes back by itself (after
+    // the 1 s back-off) and subscribes again.
+    rig.net.stack().tcp(rig.broker).close();
+    rig.wait_event(|e| *e == BoardEvent::MqttDisconnected);
+    for _ in 0..50 {
+        rig.round();
+    }
+    let socket = rig.net.stack().tcp(rig.broker);
+    socket.abort();
+    socket.listen(BROKER_PORT).unwrap();
+    rig.inbox.clear();
+    let (kind, _) = rig.broker_reads();
+    assert_eq!(kind, CONNECT);
+    rig.broker_sends(&CONNACK);
+    rig.wait_event(|e| *e == BoardEvent::MqttConnected);
+    let (kind, body) = rig.broker_reads();
+    assert_eq!(kind, SUBSCRIBE);
+    assert!(body.windows(5).any(|w| w == b"cmd/#"));
+    assert!(
+        !rig.events.contains(&BoardEvent::MqttDisconnected),
+        "{:?}",
+        rig.events
+    );
+}
+
+#[test]
+fn an_unreachable_broker_is_retried_with_a_reason() {
+    let mut rig = Rig::new();
+    // Nothing listens on 1884: the connect is reset, the session reports why and retries.
+    rig.mqtt.configure(true, "127.0.0.1:1884", "dev-1", "", "");
+    for _ in 0..200 {
+        rig.round();
+    }
+    assert!(!rig.mqtt.status().connected);
+    let device = rig.rt.device();
+    let log: Vec<String> = device
+        .borrow()
+        .log
+        .since(0)
+        .map(|l| l.text.clone())
+        .collect();
+    assert!(
+        log.iter().any(|l| l.contains("MQTT 127.0.0.1:1884")),
+        "{log:?}"
+    );
+    assert!(rig.events.is_empty(), "{:?}", rig.events);
+}
