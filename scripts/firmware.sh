@@ -156,8 +156,12 @@ for line in out.splitlines():
     m = re.search(r"([A-Za-z_][A-Za-z0-9_]*)::", sym.lstrip("_<&*"))
     crate = m.group(1) if m else "(other)"
     crates[crate] = crates.get(crate, 0) + sz
+engine_runtime = crates.get("ferrite_engine", 0) + crates.get("ferrite_runtime", 0)
+print(f"budget: engine + runtime .text (symbols by crate) {engine_runtime} bytes ({engine_runtime / 1024:.1f} KiB)")
 ours = sum(v for k, v in crates.items() if k in ("ferrite_engine", "ferrite_runtime", "ferrite_protocols", "ferrite_console"))
 print(f"budget: engine + runtime + protocols + console .text (symbols by crate) {ours} bytes ({ours / 1024:.1f} KiB)")
+network = sum(v for k, v in crates.items() if k in ("ferrite_rpc_server", "ferrite_net", "smoltcp", "esp_radio"))
+print(f"budget: network .text (rpc-server, ferrite-net, smoltcp, esp-radio's Rust side; the radio blobs are not symbols of a crate) {network} bytes")
 for crate, sz in sorted(crates.items(), key=lambda kv: -kv[1])[:14]:
     print(f"  {crate:<28} {sz:>9} bytes")
 PY

@@ -2,21 +2,17 @@
 //! socket (`MqttLink`), talking to a broker played by the test on a listening socket in the same
 //! interface, over smoltcp's loopback device.
 
-use ferrite_net::{NetStack, Network, SharedMqtt, CHIP_MQTT_LIMITS};
+mod support;
+
 use ferrite_runtime::board::{BoardEvent, Mqtt};
-use ferrite_runtime::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
-use ferrite_runtime::{Runtime, RuntimeConfig};
 use smoltcp::iface::SocketHandle;
-use smoltcp::phy::{Loopback, Medium};
-use smoltcp::wire::Ipv4Cidr;
+
+use support::Device;
 
 const BROKER_PORT: u16 = 1883;
 
 struct Rig {
-    rt: Runtime,
-    net: Network<Loopback>,
-    clock: VirtualClock,
-    mqtt: SharedMqtt,
+    dev: Device,
     broker: SocketHandle,
     /// Bytes the broker received and has not parsed yet.
     inbox: Vec<u8>,
@@ -25,45 +21,26 @@ struct Rig {
 
 impl Rig {
     fn new() -> Rig {
-        let clock = VirtualClock::new(None);
-        let board = SimBoard::new(
-            Box::new(clock.clone()),
-            Box::new(MemStorage::new(0)),
-            Box::new(SimSystem::new(1, [0; 6])),
-        );
-        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
-        rt.boot();
-        let mut stack = NetStack::new(
-            Loopback::new(Medium::Ethernet),
-            [2, 0, 0, 0, 0, 1],
-            b"ferrite-test",
-            3,
-            0,
-        );
-        stack.set_static_ipv4(Ipv4Cidr::new([127, 0, 0, 1].into(), 8), None);
-        let broker = stack.add_tcp(4096, 4096);
-        stack.tcp(broker).listen(BROKER_PORT).unwrap();
-        let mqtt = SharedMqtt::new(CHIP_MQTT_LIMITS);
-        let net = Network::new(stack, [5; 32], mqtt.clone());
+        let mut broker = None;
+        let dev = Device::boot(|stack| {
+            let h = stack.add_tcp(4096, 4096);
+            stack.tcp(h).listen(BROKER_PORT).unwrap();
+            broker = Some(h);
+        });
         Rig {
-            rt,
-            net,
-            clock,
-            mqtt,
-            broker,
+            dev,
+            broker: broker.unwrap(),
             inbox: Vec::new(),
             events: Vec::new(),
         }
     }
 
     fn round(&mut self) {
-        self.clock.advance(10);
-        let now = ferrite_runtime::board::Clock::now_ms(&self.clock);
-        self.net.poll(&mut self.rt, now, true);
-        while let Some(e) = self.mqtt.take_event() {
+        self.dev.round(10, true);
+        while let Some(e) = self.dev.mqtt.take_event() {
             self.events.push(e);
         }
-        let socket = self.net.stack().tcp(self.broker);
+        let socket = self.dev.net.stack().tcp(self.broker);
         while socket.can_recv() {
             let inbox = &mut self.inbox;
             socket
@@ -88,7 +65,7 @@ impl Rig {
     }
 
     fn broker_sends(&mut self, packet: &[u8]) {
-        let socket = self.net.stack().tcp(self.broker);
+        let socket = self.dev.net.stack().tcp(self.broker);
         assert_eq!(socket.send_slice(packet).unwrap(), packet.len());
     }
 
@@ -136,15 +113,15 @@ const CONNACK: [u8; 4] = [0x20, 0x02, 0x00, 0x00];
 #[test]
 fn connects_subscribes_receives_publishes_and_reconnects() {
     let mut rig = Rig::new();
-    rig.mqtt.configure(true, "127.0.0.1", "dev-1", "", "");
+    rig.dev.mqtt.configure(true, "127.0.0.1", "dev-1", "", "");
     let (kind, body) = rig.broker_reads();
     assert_eq!(kind, CONNECT);
     assert!(body.windows(5).any(|w| w == b"dev-1"), "{body:?}");
     rig.broker_sends(&CONNACK);
     rig.wait_event(|e| *e == BoardEvent::MqttConnected);
-    assert!(rig.mqtt.status().connected);
+    assert!(rig.dev.mqtt.status().connected);
 
-    rig.mqtt.subscribe("cmd/#").unwrap();
+    rig.dev.mqtt.subscribe("cmd/#").unwrap();
     let (kind, body) = rig.broker_reads();
     assert_eq!(kind, SUBSCRIBE);
     assert!(body.windows(5).any(|w| w == b"cmd/#"));
@@ -160,7 +137,10 @@ fn connects_subscribes_receives_publishes_and_reconnects() {
         }
     );
 
-    assert!(rig.mqtt.publish("dev/state", b"{\"on\":true}", 0, false));
+    assert!(rig
+        .dev
+        .mqtt
+        .publish("dev/state", b"{\"on\":true}", 0, false));
     let (kind, body) = rig.broker_reads();
     assert_eq!(kind, PUBLISH);
     assert_eq!(&body[2..11], b"dev/state");
@@ -168,12 +148,12 @@ fn connects_subscribes_receives_publishes_and_reconnects() {
 
     // The broker goes away: the runtime hears it once, the link comes back by itself (after
     // the 1 s back-off) and subscribes again.
-    rig.net.stack().tcp(rig.broker).close();
+    rig.dev.net.stack().tcp(rig.broker).close();
     rig.wait_event(|e| *e == BoardEvent::MqttDisconnected);
     for _ in 0..50 {
         rig.round();
     }
-    let socket = rig.net.stack().tcp(rig.broker);
+    let socket = rig.dev.net.stack().tcp(rig.broker);
     socket.abort();
     socket.listen(BROKER_PORT).unwrap();
     rig.inbox.clear();
@@ -195,12 +175,14 @@ fn connects_subscribes_receives_publishes_and_reconnects() {
 fn an_unreachable_broker_is_retried_with_a_reason() {
     let mut rig = Rig::new();
     // Nothing listens on 1884: the connect is reset, the session reports why and retries.
-    rig.mqtt.configure(true, "127.0.0.1:1884", "dev-1", "", "");
+    rig.dev
+        .mqtt
+        .configure(true, "127.0.0.1:1884", "dev-1", "", "");
     for _ in 0..200 {
         rig.round();
     }
-    assert!(!rig.mqtt.status().connected);
-    let device = rig.rt.device();
+    assert!(!rig.dev.mqtt.status().connected);
+    let device = rig.dev.rt.device();
     let log: Vec<String> = device
         .borrow()
         .log

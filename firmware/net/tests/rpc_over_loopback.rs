@@ -2,69 +2,35 @@
 //! clients connecting over smoltcp's loopback device in the same interface — real TCP
 //! (handshake, windows, FIN), only the radio is missing.
 
-use ferrite_net::{NetStack, Network, SharedMqtt, CHIP_MQTT_LIMITS, SLOTS};
-use ferrite_runtime::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
-use ferrite_runtime::{Runtime, RuntimeConfig};
-use smoltcp::iface::SocketHandle;
-use smoltcp::phy::{Loopback, Medium};
-use smoltcp::socket::tcp::State;
-use smoltcp::wire::Ipv4Cidr;
+mod support;
 
-const DEVICE_IP: core::net::Ipv4Addr = core::net::Ipv4Addr::new(127, 0, 0, 1);
+use smoltcp::iface::SocketHandle;
+use smoltcp::socket::tcp::State;
+
+use ferrite_net::SLOTS;
+use support::{Device, DEVICE_IP};
 
 struct Rig {
-    rt: Runtime,
-    net: Network<Loopback>,
-    clock: VirtualClock,
+    dev: Device,
     /// The link is associated (the radio's view).
     associated: bool,
 }
 
 impl Rig {
     fn new() -> Rig {
-        let clock = VirtualClock::new(None);
-        let board = SimBoard::new(
-            Box::new(clock.clone()),
-            Box::new(MemStorage::new(0)),
-            Box::new(SimSystem::new(1, [0; 6])),
-        );
-        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
-        rt.boot();
-        let mut stack = NetStack::new(
-            Loopback::new(Medium::Ethernet),
-            [2, 0, 0, 0, 0, 1],
-            b"ferrite-test",
-            7,
-            0,
-        );
-        stack.set_static_ipv4(Ipv4Cidr::new(DEVICE_IP, 8), None);
-        let mut net = Network::new(stack, [9; 32], SharedMqtt::new(CHIP_MQTT_LIMITS));
-        net.on_boot(&mut rt, 0);
         Rig {
-            rt,
-            net,
-            clock,
+            dev: Device::boot(|_| {}),
             associated: true,
         }
     }
 
-    fn now(&self) -> u64 {
-        ferrite_runtime::board::Clock::now_ms(&self.clock)
-    }
-
     /// One round of a target's main loop, 1 ms later.
     fn round(&mut self) {
-        self.clock.advance(1);
-        let now = self.now();
-        self.rt.poll();
-        self.net.poll(&mut self.rt, now, self.associated);
-        let done = self.rt.take_rpc_done();
-        let notes = self.rt.take_notifications();
-        self.net.deliver(&mut self.rt, &done, &notes, now);
+        self.dev.round(1, self.associated);
     }
 
     fn client(&mut self, rx_window: usize) -> SocketHandle {
-        let stack = self.net.stack();
+        let stack = self.dev.net.stack();
         let h = stack.add_tcp(rx_window, 8192);
         stack.tcp_connect(h, DEVICE_IP, 80).expect("connect");
         h
@@ -77,7 +43,7 @@ impl Rig {
         let mut got = Vec::new();
         for _ in 0..5_000 {
             self.round();
-            let socket = self.net.stack().tcp(h);
+            let socket = self.dev.net.stack().tcp(h);
             if sent < request.len() && socket.can_send() {
                 sent += socket.send_slice(&request[sent..]).unwrap();
             }
@@ -202,7 +168,7 @@ fn a_websocket_client_is_answered_on_one_long_lived_connection() {
     let mut answers = Vec::new();
     for _ in 0..2_000 {
         rig.round();
-        let socket = rig.net.stack().tcp(h);
+        let socket = rig.dev.net.stack().tcp(h);
         if sent < out.len() && socket.can_send() {
             sent += socket.send_slice(&out[sent..]).unwrap();
         }
@@ -240,7 +206,7 @@ fn a_websocket_client_is_answered_on_one_long_lived_connection() {
         if answers.len() == 3 {
             assert_eq!(answers, [1, 2, 3]);
             // Still open: WebSockets are not closed after an answer.
-            assert_eq!(rig.net.stack().tcp(h).state(), State::Established);
+            assert_eq!(rig.dev.net.stack().tcp(h).state(), State::Established);
             return;
         }
     }
@@ -254,7 +220,7 @@ fn losing_the_link_drops_connections_and_the_address() {
     for _ in 0..20 {
         rig.round();
     }
-    assert_eq!(rig.net.stack().tcp(h).state(), State::Established);
+    assert_eq!(rig.dev.net.stack().tcp(h).state(), State::Established);
     // A link that goes down ends every connection the server had (the device's side is
     // aborted; its reset reaches the client once the link is back).
     rig.associated = false;
@@ -263,7 +229,7 @@ fn losing_the_link_drops_connections_and_the_address() {
     for _ in 0..20 {
         rig.round();
     }
-    assert_ne!(rig.net.stack().tcp(h).state(), State::Established);
+    assert_ne!(rig.dev.net.stack().tcp(h).state(), State::Established);
     // New connections are served again.
     let r = rig.exchange(b"GET /shelly HTTP/1.1\r\nConnection: close\r\n\r\n", 8192);
     assert!(r.starts_with("HTTP/1.1 200"), "{r}");

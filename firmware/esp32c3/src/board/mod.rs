@@ -166,6 +166,18 @@ fn host_name(mac: [u8; 6]) -> &'static [u8] {
     alloc::boxed::Box::leak(name.into_boxed_str()).as_bytes()
 }
 
+/// The radio's buffers, bounded for the heap the scripts share: 6 static receive buffers,
+/// at most 12 more allocated for received and 12 for sent frames (about 1.6 KiB each, so at
+/// most ~48 KiB under load instead of esp-radio's default ~118 KiB), and an aggregation window
+/// of 4 frames to match.
+fn wifi_buffers() -> esp_radio::wifi::ControllerConfig {
+    esp_radio::wifi::ControllerConfig::default()
+        .with_static_rx_buf_num(6)
+        .with_dynamic_rx_buf_num(12)
+        .with_dynamic_tx_buf_num(12)
+        .with_rx_ba_win(4)
+}
+
 /// Start the radio in station mode (idle until the runtime asks it to join a network) and the
 /// TCP/IP stack on it. Needs the scheduler running.
 fn start_wifi(
@@ -173,7 +185,7 @@ fn start_wifi(
     link: &SharedLink,
     seed: u64,
 ) -> Result<(ChipWifi, NetStack), String> {
-    let controller = esp_radio::wifi::WifiController::new(device, Default::default())
+    let controller = esp_radio::wifi::WifiController::new(device, wifi_buffers())
         .map_err(|e| format!("the radio did not start: {e:?}"))?;
     let station = esp_radio::wifi::Interface::try_station()
         .ok_or_else(|| String::from("the station interface is taken"))?;
