@@ -37,7 +37,7 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// `model` of `Shelly.GetDeviceInfo`.
 const MODEL: &str = "FerriteC3";
 
-/// Heap budget of each script's realm (and the console's). The whole heap is about 289 KiB
+/// Heap budget of each script's realm (and the console's). The whole heap is about 265 KiB
 /// (see [`board::heap`]), so the host's 256 KiB per realm would let one script exhaust the chip;
 /// an allocation that fails outside a realm's budget panics and restarts the device.
 const SCRIPT_HEAP_BYTES: usize = 64 * 1024;

@@ -15,8 +15,9 @@
 
 use esp_alloc::{HeapRegion, MemoryCapability, HEAP};
 
-/// The main region's size. DRAM is 313 KiB; `.data` + `.bss` besides the heap take a few KiB;
-/// the rest (at least `ESP_HAL_CONFIG_ENSURE_MAIN_STACK_MINIMUM`, 48 KiB) is the stack. The
+/// The main region's size. DRAM is 313 KiB; RAM code (39 KiB, most of it the radio's) and
+/// `.data` + `.bss` besides the heap (20 KiB) come first; the rest (at least
+/// `ESP_HAL_CONFIG_ENSURE_MAIN_STACK_MINIMUM`, 48 KiB; 55 KiB today) is the stack. The
 /// engine's parser and interpreter recurse on the native stack (bounded by
 /// `ferrite_runtime::SCRIPT_MAX_NESTING`), so the stack is not made smaller than that.
 pub const MAIN_HEAP_BYTES: usize = 200 * 1024;
