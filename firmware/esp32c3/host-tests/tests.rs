@@ -238,3 +238,96 @@ fn edges_are_coalesced_to_at_most_two_events_ending_at_the_last_level() {
     assert_eq!(edge_events(1, true, Sense::Falling), ([false, false], 1));
     assert_eq!(edge_events(3, true, Sense::Falling), ([false, false], 2));
 }
+
+#[test]
+fn an_i2c_time_limit_grows_with_the_length_and_stays_far_below_the_watchdog() {
+    // Sensor-sized calls share the smallest limit (one controller configuration).
+    assert_eq!(i2c_timeout_ms(0), I2C_TIMEOUT_STEP_MS);
+    assert_eq!(i2c_timeout_ms(32), I2C_TIMEOUT_STEP_MS);
+    let mut last = 0;
+    for bytes in (0..=2 * MAX_BUS_TRANSFER).step_by(7) {
+        let ms = i2c_timeout_ms(bytes);
+        // At least the bytes' time on the wire (9 clocks a byte at 100 kHz, address included)...
+        let wire_ms = (bytes as u64 + 2) * 9 * 1000 / u64::from(I2C_HZ);
+        assert!(
+            ms > wire_ms,
+            "{bytes} bytes: {ms} ms < {wire_ms} ms on the wire"
+        );
+        assert_eq!(ms % I2C_TIMEOUT_STEP_MS, 0);
+        assert!(ms >= last, "{bytes} bytes");
+        last = ms;
+    }
+    // ... and the longest legal call (a 4096-byte write then a 4096-byte read, about 0.74 s on
+    // the wire) fits, with esp-hal's 50 ms of bus clearing, far inside the 5 s watchdog.
+    let longest = i2c_timeout_ms(2 * MAX_BUS_TRANSFER);
+    assert_eq!(longest, 1_500);
+    assert!(longest + 50 < 5_000 / 2);
+    // No overflow on absurd lengths (the board refuses them before).
+    assert!(i2c_timeout_ms(usize::MAX) > longest);
+}
+
+#[test]
+fn after_an_i2c_timeout_calls_fail_at_once_for_a_second_with_the_timeouts_error() {
+    let mut s = I2cStuck::new();
+    assert_eq!(s.check(0), Ok(()));
+    // A device that does not answer is no stuck bus.
+    s.record(100, 0x44, false);
+    assert_eq!(s.check(101), Ok(()));
+    s.record(1_000, 0x44, true);
+    let e = s.check(1_000).unwrap_err();
+    assert!(e.starts_with(&i2c_timeout_message(0x44)), "{e}");
+    assert!(e.contains("0 ms ago"), "{e}");
+    let e = s.check(1_000 + I2C_STUCK_MS - 1).unwrap_err();
+    assert!(e.contains("999 ms ago"), "{e}");
+    // A second later the bus is tried again; a clock that went back is no reason to wait.
+    assert_eq!(s.check(1_000 + I2C_STUCK_MS), Ok(()));
+    assert!(s.check(10).is_err());
+    // Timing out again starts another second; any other end clears it.
+    s.record(3_000, 0x10, true);
+    assert!(s.check(3_500).unwrap_err().contains("0x10"));
+    s.record(4_100, 0x10, false);
+    assert_eq!(s.check(4_100), Ok(()));
+}
+
+#[test]
+fn a_uart_write_is_taken_whole_or_not_at_all() {
+    // Fits: all of it, up to exactly the room left.
+    assert_eq!(uart_write_take(10, 0, 1024), 10);
+    assert_eq!(uart_write_take(24, 1000, 1024), 24);
+    assert_eq!(uart_write_take(0, 1024, 1024), 0);
+    // Does not fit now: nothing (never a part of a write that could fit later).
+    assert_eq!(uart_write_take(25, 1000, 1024), 0);
+    assert_eq!(uart_write_take(1, 1024, 1024), 0);
+    assert_eq!(uart_write_take(128, 1000, 1024), 0);
+    // Could never fit: what fits, so that such a writer still makes progress.
+    assert_eq!(uart_write_take(2000, 0, 1024), 1024);
+    assert_eq!(uart_write_take(2000, 1000, 1024), 24);
+    // A queue holding more than its capacity (cannot happen) takes nothing and does not panic.
+    assert_eq!(uart_write_take(5, 2000, 1024), 0);
+}
+
+#[test]
+fn a_storm_pause_ending_reports_the_level_the_signal_settled_at() {
+    // Settled where the last counted edge left it: nothing to report.
+    for sense in [Sense::Any, Sense::Rising, Sense::Falling] {
+        assert_eq!(resume_event(true, true, sense), None);
+        assert_eq!(resume_event(false, false, sense), None);
+    }
+    // Settled at the other level: one event, if the pin listens to that edge.
+    assert_eq!(resume_event(true, false, Sense::Any), Some(false));
+    assert_eq!(resume_event(false, true, Sense::Any), Some(true));
+    assert_eq!(resume_event(false, true, Sense::Rising), Some(true));
+    assert_eq!(resume_event(true, false, Sense::Rising), None);
+    assert_eq!(resume_event(true, false, Sense::Falling), Some(false));
+    assert_eq!(resume_event(false, true, Sense::Falling), None);
+}
+
+#[test]
+fn a_driver_fails_fast_only_within_its_window_after_a_timeout() {
+    assert_eq!(backing_off(None, 5_000, ADC_STUCK_MS), None);
+    assert_eq!(backing_off(Some(5_000), 5_000, ADC_STUCK_MS), Some(0));
+    assert_eq!(backing_off(Some(5_000), 5_999, ADC_STUCK_MS), Some(999));
+    assert_eq!(backing_off(Some(5_000), 6_000, ADC_STUCK_MS), None);
+    // A clock that went back counts as "just now", never as a panic.
+    assert_eq!(backing_off(Some(5_000), 10, ADC_STUCK_MS), Some(0));
+}

@@ -60,8 +60,10 @@ fn main() -> ! {
     let storage_report = hw.storage_report;
     let wifi_report = hw.wifi_report;
     let wifi_link = hw.link;
-    let mut network = match (hw.net, hw.mqtt) {
-        (Some(stack), Some(mqtt)) => Some(net::Network::new(stack, hw.rpc_key, mqtt)),
+    let mut network = match (hw.net, hw.mqtt, hw.http) {
+        (Some(stack), Some(mqtt), Some(http)) => {
+            Some(net::Network::new(stack, hw.rpc_key, mqtt, http))
+        }
         _ => None,
     };
     let mut reported_ip = None;
@@ -181,11 +183,14 @@ fn restart_after_flush(links: &mut [ConsoleLink], mut network: Option<&mut net::
         if let Some(network) = network.as_mut() {
             network.flush(now);
         }
+        // Network output counts until the client acknowledged it, not when it is in a socket.
         let pending =
-            links.iter().any(|l| l.pending()) || network.as_ref().is_some_and(|n| n.pending());
+            links.iter().any(|l| l.pending()) || network.as_mut().is_some_and(|n| n.pending());
         if !pending || now - start >= REBOOT_FLUSH_MS {
             board::restart();
         }
+        // Let the radio send and receive meanwhile.
+        board::idle(IDLE_MS);
     }
 }
 

@@ -7,7 +7,8 @@
 //! same sans-IO `ferrite-rpc-server` the virtual device serves over std sockets — so the chip
 //! answers exactly what the host does, and the MQTT connection ([`MqttLink`]: the runtime's
 //! `MqttSession`, which the virtual device also runs, over one socket, the broker's name looked
-//! up by DNS).
+//! up by DNS) and scripts' HTTP client ([`HttpLink`]: `ferrite-protocols`' HTTP client over a
+//! pool of sockets).
 //!
 //! The target's loop, each round:
 //!
@@ -27,11 +28,13 @@
 
 extern crate alloc;
 
+mod http_link;
 mod mqtt_link;
 mod network;
 mod rpc_listener;
 mod stack;
 
+pub use http_link::{HttpLimits, HttpLink, SharedHttp, CHIP_HTTP_LIMITS, HTTP_SOCKETS};
 pub use mqtt_link::{MqttLink, SharedMqtt, CHIP_MQTT_LIMITS};
 pub use network::Network;
 pub use rpc_listener::{RpcListener, CHIP_LIMITS, PORT, SLOTS};

@@ -1,5 +1,5 @@
-//! [`Network`]: the stack, the RPC server and the MQTT connection, as a target's main loop
-//! drives them.
+//! [`Network`]: the stack, the RPC server, the MQTT connection and scripts' HTTP requests, as a
+//! target's main loop drives them.
 
 use ferrite_runtime::device::Notification;
 use ferrite_runtime::json::Json;
@@ -8,22 +8,35 @@ use ferrite_runtime::rpc::RpcError;
 use ferrite_runtime::Runtime;
 use smoltcp::phy::Device;
 
-use crate::{MqttLink, NetStack, RpcListener, SharedMqtt};
+use crate::{HttpLink, MqttLink, NetStack, RpcListener, SharedHttp, SharedMqtt};
 
-/// The stack, the RPC server and the MQTT connection.
+/// The stack, the RPC server, the MQTT connection and scripts' HTTP requests.
 pub struct Network<D: Device> {
     stack: NetStack<D>,
     rpc: RpcListener,
     mqtt: MqttLink,
+    http: HttpLink,
 }
 
 impl<D: Device> Network<D> {
     /// The RPC server on `stack` (`nonce_key` is random, for digest nonces) and the MQTT
-    /// connection of `mqtt` (the session the board gives the runtime).
-    pub fn new(mut stack: NetStack<D>, nonce_key: [u8; 32], mqtt: SharedMqtt) -> Network<D> {
+    /// connection of `mqtt` (the session the board gives the runtime), the requests of `http`
+    /// (the HTTP client the board gives the runtime).
+    pub fn new(
+        mut stack: NetStack<D>,
+        nonce_key: [u8; 32],
+        mqtt: SharedMqtt,
+        http: SharedHttp,
+    ) -> Network<D> {
         let rpc = RpcListener::new(&mut stack, nonce_key);
         let mqtt = MqttLink::new(&mut stack, mqtt);
-        Network { stack, rpc, mqtt }
+        let http = HttpLink::new(&mut stack, http);
+        Network {
+            stack,
+            rpc,
+            mqtt,
+            http,
+        }
     }
 
     /// After the runtime booted.
@@ -31,10 +44,10 @@ impl<D: Device> Network<D> {
         self.rpc.on_boot(rt, now_ms);
     }
 
-    /// Frames in and out, DHCP, the MQTT connection (its reports go to the device log), then
-    /// the RPC server's input and requests. `associated`: the link is up (a new association
-    /// restarts DHCP; a lost one drops the address). Returns whether there is more to do at
-    /// once.
+    /// Frames in and out, DHCP, the MQTT connection (its reports go to the device log), scripts'
+    /// HTTP requests, then the RPC server's input and requests. `associated`: the link is up (a
+    /// new association restarts DHCP; a lost one drops the address). Returns whether there is
+    /// more to do at once.
     pub fn poll(&mut self, rt: &mut Runtime, now_ms: u64, associated: bool) -> bool {
         self.stack.poll(now_ms, associated);
         let device = rt.device().clone();
@@ -43,8 +56,9 @@ impl<D: Device> Network<D> {
                 .borrow_mut()
                 .log(Level::Info, 0, alloc::format!("{report}"));
         });
+        self.http.poll(&mut self.stack, now_ms);
         let busy = self.rpc.poll(&mut self.stack, rt, now_ms);
-        // What the MQTT session and the server wrote goes out this round.
+        // What the MQTT session, the HTTP requests and the server wrote goes out this round.
         self.stack.transmit(now_ms);
         busy
     }
@@ -67,9 +81,9 @@ impl<D: Device> Network<D> {
         self.stack.transmit(now_ms);
     }
 
-    /// Whether any RPC client still has output the sockets did not take.
-    pub fn pending(&self) -> bool {
-        self.rpc.pending()
+    /// Whether any RPC client still has output on its way (not yet acknowledged).
+    pub fn pending(&mut self) -> bool {
+        self.rpc.pending(&mut self.stack)
     }
 
     /// The device's address, once it has one.

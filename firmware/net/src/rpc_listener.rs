@@ -50,7 +50,16 @@ struct Slot {
     conn: Option<ConnId>,
     /// The client sent its FIN (told to the server once).
     peer_closed: bool,
+    /// Since when the socket, with no server connection, has been neither listening nor
+    /// closed (a handshake, or the end of a connection the server is done with).
+    unattended_since: Option<u64>,
 }
+
+/// How long a socket may stay in a handshake or in the closing states with no server
+/// connection before it is aborted and listens again: a peer that vanished mid-handshake or
+/// mid-close must not hold one of the few sockets for good (smoltcp has no timeout of its own
+/// for those states).
+pub const UNATTENDED_TIMEOUT_MS: u64 = 10_000;
 
 /// The RPC server and its sockets.
 pub struct RpcListener {
@@ -66,6 +75,7 @@ impl RpcListener {
                 socket: stack.add_tcp(RX_BUFFER, TX_BUFFER),
                 conn: None,
                 peer_closed: false,
+                unattended_since: None,
             })
             .collect();
         RpcListener {
@@ -98,28 +108,45 @@ impl RpcListener {
                 }
                 continue;
             }
-            let Some(id) = slot.conn else {
+            if slot.conn.is_none() {
                 match socket.state() {
                     State::Closed => {
+                        slot.unattended_since = None;
                         // Only fails for port 0 or an open socket.
                         let _ = socket.listen(PORT);
                     }
-                    State::Established => match self.server.accept(now_ms) {
-                        Some(id) => {
-                            slot.conn = Some(id);
-                            slot.peer_closed = false;
+                    State::Listen => slot.unattended_since = None,
+                    // A new connection — also one whose FIN arrived with its first data
+                    // (smoltcp handles every queued frame in one poll): the server reads what
+                    // came and answers what it can.
+                    State::Established | State::CloseWait => {
+                        slot.unattended_since = None;
+                        match self.server.accept(now_ms) {
+                            Some(id) => {
+                                slot.conn = Some(id);
+                                slot.peer_closed = false;
+                            }
+                            None => socket.abort(),
                         }
-                        None => socket.abort(),
-                    },
+                    }
                     // A connection the device closed first waits out TIME-WAIT (10 s in
                     // smoltcp): with a handful of sockets that would refuse clients after a
                     // few quick requests. Its FIN was answered; drop it and listen again.
-                    State::TimeWait => socket.abort(),
-                    // Listening, handshaking, or closing a finished connection.
-                    _ => {}
+                    State::TimeWait => {
+                        slot.unattended_since = None;
+                        socket.abort();
+                    }
+                    // A handshake, or closing a finished connection: bounded in time.
+                    _ => {
+                        let since = *slot.unattended_since.get_or_insert(now_ms);
+                        if now_ms.saturating_sub(since) >= UNATTENDED_TIMEOUT_MS {
+                            slot.unattended_since = None;
+                            socket.abort();
+                        }
+                    }
                 }
-                continue;
-            };
+            }
+            let Some(id) = slot.conn else { continue };
             loop {
                 let room = self.server.input_room(id);
                 if room == 0 || !socket.can_recv() {
@@ -136,8 +163,9 @@ impl RpcListener {
                 }
             }
             match socket.state() {
-                // The client will send nothing more (its FIN arrived); answers may still go out.
-                State::CloseWait | State::LastAck if !slot.peer_closed => {
+                // The client will send nothing more (its FIN arrived) and everything it sent
+                // before was read; answers may still go out.
+                State::CloseWait | State::LastAck if !slot.peer_closed && !socket.can_recv() => {
                     slot.peer_closed = true;
                     self.server.peer_closed(id);
                 }
@@ -184,12 +212,13 @@ impl RpcListener {
         self.close_finished(stack);
     }
 
-    /// Whether a connection still has output the sockets did not take.
-    pub fn pending(&self) -> bool {
-        self.slots
-            .iter()
-            .filter_map(|s| s.conn)
-            .any(|id| !self.server.output(id).is_empty())
+    /// Whether output is still on its way: held by the server, or in a socket and not yet
+    /// acknowledged by the client.
+    pub fn pending<D: Device>(&self, stack: &mut NetStack<D>) -> bool {
+        self.slots.iter().any(|s| {
+            s.conn.is_some_and(|id| !self.server.output(id).is_empty())
+                || stack.tcp(s.socket).send_queue() > 0
+        })
     }
 
     fn close_finished<D: Device>(&mut self, stack: &mut NetStack<D>) {

@@ -38,6 +38,12 @@ impl Rig {
 
     /// Send `request` on a new connection and read until the device closes it.
     fn exchange(&mut self, request: &[u8], rx_window: usize) -> String {
+        self.exchange_with(request, rx_window, false)
+    }
+
+    /// [`Rig::exchange`]; with `half_close`, the client sends its FIN right behind the request
+    /// (as `nc -N`, or a client that shuts down its sending side) and only reads afterwards.
+    fn exchange_with(&mut self, request: &[u8], rx_window: usize, half_close: bool) -> String {
         let h = self.client(rx_window);
         let mut sent = 0;
         let mut got = Vec::new();
@@ -46,6 +52,9 @@ impl Rig {
             let socket = self.dev.net.stack().tcp(h);
             if sent < request.len() && socket.can_send() {
                 sent += socket.send_slice(&request[sent..]).unwrap();
+                if half_close && sent == request.len() {
+                    socket.close();
+                }
             }
             while socket.can_recv() {
                 socket
@@ -113,6 +122,62 @@ fn sockets_listen_again_after_each_connection() {
             rig.round();
         }
     }
+}
+
+#[test]
+fn a_request_followed_at_once_by_the_clients_fin_is_answered() {
+    let mut rig = Rig::new();
+    rig.round();
+    // Twice per socket, so a socket left stuck would show.
+    for i in 0..(2 * SLOTS) {
+        // The handshake, the request and the client's FIN all reach the device's socket
+        // before the listener looks at it (one poll of the stack handles every queued frame,
+        // as on the radio): it is in CLOSE-WAIT when the listener first sees it.
+        let h = rig.client(8192);
+        let now = rig.dev.now();
+        let stack = rig.dev.net.stack();
+        for _ in 0..10 {
+            stack.transmit(now);
+        }
+        let socket = stack.tcp(h);
+        assert_eq!(socket.state(), State::Established);
+        socket.send_slice(b"GET /shelly HTTP/1.1\r\n\r\n").unwrap();
+        socket.close();
+        for _ in 0..10 {
+            stack.transmit(now);
+        }
+        let mut got = Vec::new();
+        for _ in 0..1_000 {
+            rig.round();
+            let socket = rig.dev.net.stack().tcp(h);
+            while socket.can_recv() {
+                socket
+                    .recv(|d| {
+                        got.extend_from_slice(d);
+                        (d.len(), ())
+                    })
+                    .unwrap();
+            }
+            if !socket.may_recv() {
+                break;
+            }
+        }
+        let r = String::from_utf8_lossy(&got);
+        assert!(r.starts_with("HTTP/1.1 200"), "connection {i}: {r:?}");
+        for _ in 0..10 {
+            rig.round();
+        }
+    }
+}
+
+#[test]
+fn pipelined_requests_before_the_fin_are_all_answered() {
+    let mut rig = Rig::new();
+    // Three requests and the FIN in one go: the server must read all three before it hears
+    // that the client is done.
+    let one = "GET /rpc/Sys.GetStatus HTTP/1.1\r\n\r\n";
+    let r = rig.exchange_with(one.repeat(3).as_bytes(), 8192, true);
+    assert_eq!(r.matches("HTTP/1.1 200").count(), 3, "{r}");
 }
 
 #[test]

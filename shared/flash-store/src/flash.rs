@@ -18,4 +18,12 @@ pub trait Flash {
     fn write(&mut self, offset: u32, data: &[u8]) -> Result<(), FlashError>;
     /// Erase the sector starting at `offset`.
     fn erase(&mut self, offset: u32) -> Result<(), FlashError>;
+    /// Called before each erase and at least every [`KEEP_ALIVE_EVERY`] reads or programs, so
+    /// that one store operation (a write that collects garbage, a mount scanning the whole log)
+    /// never runs long without it: a target feeds its watchdog here. Must be cheap and must not
+    /// touch the flash. The default does nothing.
+    fn keep_alive(&mut self) {}
 }
+
+/// The most reads and programs the store makes between two calls of [`Flash::keep_alive`].
+pub const KEEP_ALIVE_EVERY: u32 = 64;

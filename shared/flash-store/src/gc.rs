@@ -1,11 +1,15 @@
 //! Garbage collection and wear levelling: pick a victim sector, move its live records to the
 //! head, erase it. Never erases a sector before every live record in it has a complete copy, and
-//! never drops a tombstone while an older record of its name exists in another sector.
+//! never drops a tombstone while an older record of its name exists in another sector (or may:
+//! a sector whose erase failed).
+
+use alloc::collections::BTreeSet;
+use alloc::string::String;
 
 use crate::error::StoreError;
 use crate::flash::Flash;
 use crate::io::Rec;
-use crate::layout::{Kind, RecordHeader, WEAR_SPREAD};
+use crate::layout::{Kind, RecordHeader, HDR, WEAR_SPREAD};
 use crate::store::{Entry, FlashStore};
 
 /// Where a live record's address is kept in the index.
@@ -35,9 +39,13 @@ impl<F: Flash> FlashStore<F> {
         self.level_wear()
     }
 
-    /// Sectors in the log other than the head.
+    /// Sectors in the log that take no more records: all but the head, and the head too once it
+    /// has no room or was closed by a failed program (its records then move to a new head).
     fn candidates(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..self.geo.sectors).filter(|&s| s != self.head && self.sectors[s as usize].seq.is_some())
+        let head_done = self.head_free() == 0;
+        (0..self.geo.sectors).filter(move |&s| {
+            (s != self.head || head_done) && self.sectors[s as usize].seq.is_some()
+        })
     }
 
     /// Whether `s`'s live records fit in the head and the free sectors, with a record's worth of
@@ -69,6 +77,8 @@ impl<F: Flash> FlashStore<F> {
 
     /// Move every live record of `victim` to the head, then erase it.
     fn move_out(&mut self, victim: u32) -> Result<(), StoreError> {
+        let tombstones = self.live_tombstones(victim)?;
+        let keep = self.names_elsewhere(tombstones, victim)?;
         let base = self.sector_base(victim);
         let end = base + self.sectors[victim as usize].used;
         let mut at = base + self.geo.body_start;
@@ -76,7 +86,7 @@ impl<F: Flash> FlashStore<F> {
             let (hdr, name, len) = match self.record_at(at, end, false)? {
                 Rec::End => break,
                 Rec::BadHeader => {
-                    at += self.geo.align_up(crate::layout::HDR);
+                    at += self.geo.align_up(HDR);
                     continue;
                 }
                 Rec::Skip(len) => {
@@ -90,17 +100,15 @@ impl<F: Flash> FlashStore<F> {
                 continue;
             };
             if let Some(slot) = self.live_slot(&hdr, name, at) {
-                let name = alloc::string::String::from(name);
-                if matches!(slot, Slot::Tombstone) && !self.name_elsewhere(&name, victim)? {
+                let name = String::from(name);
+                if matches!(slot, Slot::Tombstone) && !keep.contains(&name) {
                     // Nothing older of this name is left: the tombstone has done its job.
                     self.files.remove(&name);
                     self.sub_live(at, len);
                 } else {
-                    let to = self.room_for_move(len)?;
-                    self.copy_record(at, to, len)?;
-                    let head = self.head as usize;
-                    self.sectors[head].used += len;
-                    self.add_live(to, len);
+                    self.make_room_for_move(len)?;
+                    let to =
+                        self.program_at_head(len, |store, to| store.copy_record(at, to, len))?;
                     self.sub_live(at, len);
                     self.set_slot(&name, slot, to);
                 }
@@ -111,13 +119,91 @@ impl<F: Flash> FlashStore<F> {
         self.erase_sector(victim, count, false)
     }
 
-    /// Where a record moved by garbage collection goes: the head, or a new head (any free
-    /// sector, the reserve included).
-    fn room_for_move(&mut self, len: u32) -> Result<u32, StoreError> {
+    /// Make room at the head for a record moved by garbage collection: the head, or a new head
+    /// (any free sector, the reserve included).
+    fn make_room_for_move(&mut self, len: u32) -> Result<(), StoreError> {
         if self.head_free() < len {
             self.open_head()?;
         }
-        Ok(self.sector_base(self.head) + self.sectors[self.head as usize].used)
+        Ok(())
+    }
+
+    /// The names of `victim`'s live tombstones (none without a removed file in the index).
+    fn live_tombstones(&mut self, victim: u32) -> Result<BTreeSet<String>, StoreError> {
+        let mut names = BTreeSet::new();
+        if !self
+            .files
+            .values()
+            .any(|e| matches!(e, Entry::Removed { .. }))
+        {
+            return Ok(names);
+        }
+        let base = self.sector_base(victim);
+        let end = base + self.sectors[victim as usize].used;
+        let mut at = base + self.geo.body_start;
+        while at < end {
+            match self.record_at(at, end, false)? {
+                Rec::End => break,
+                Rec::BadHeader => at += self.geo.align_up(HDR),
+                Rec::Skip(len) => at += len,
+                Rec::Valid(hdr, name, len, _) => {
+                    if let Some(name) = name.as_str() {
+                        if matches!(self.live_slot(&hdr, name, at), Some(Slot::Tombstone)) {
+                            names.insert(String::from(name));
+                        }
+                    }
+                    at += len;
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// Those of `names` that some sector other than `except` holds a valid record of (or will:
+    /// the version being written), found in one pass over the log for all of them (it stops once
+    /// every name is found). All of them while a sector is bad: what it holds is unknown.
+    fn names_elsewhere(
+        &mut self,
+        mut names: BTreeSet<String>,
+        except: u32,
+    ) -> Result<BTreeSet<String>, StoreError> {
+        let mut found = BTreeSet::new();
+        if names.is_empty() || self.sectors.iter().any(|s| s.bad) {
+            return Ok(names);
+        }
+        // The version being written may have chunks in the victim that this collection copies.
+        if let Some(name) = self
+            .pending
+            .as_ref()
+            .and_then(|p| names.take(p.name.as_str()))
+        {
+            found.insert(name);
+        }
+        for s in 0..self.geo.sectors {
+            if s == except || self.sectors[s as usize].seq.is_none() {
+                continue;
+            }
+            let base = self.sector_base(s);
+            let end = base + self.sectors[s as usize].used;
+            let mut at = base + self.geo.body_start;
+            while at < end {
+                match self.record_at(at, end, false)? {
+                    Rec::End => break,
+                    Rec::BadHeader => at += self.geo.align_up(HDR),
+                    Rec::Skip(len) => at += len,
+                    Rec::Valid(_, n, len, _) => {
+                        if let Some(name) = n.as_str().and_then(|n| names.take(n)) {
+                            found.insert(name);
+                            if names.is_empty() {
+                                return Ok(found);
+                            }
+                        }
+                        at += len;
+                    }
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// Whether the record at `addr` is the one the index (or the version being written) uses.
@@ -168,32 +254,6 @@ impl<F: Flash> FlashStore<F> {
             },
         }
     }
-
-    /// Whether any sector in the log other than `except` holds a valid record named `name`.
-    fn name_elsewhere(&mut self, name: &str, except: u32) -> Result<bool, StoreError> {
-        for s in 0..self.geo.sectors {
-            if s == except || self.sectors[s as usize].seq.is_none() {
-                continue;
-            }
-            let base = self.sector_base(s);
-            let end = base + self.sectors[s as usize].used;
-            let mut at = base + self.geo.body_start;
-            while at < end {
-                match self.record_at(at, end, false)? {
-                    Rec::End => break,
-                    Rec::BadHeader => at += self.geo.align_up(crate::layout::HDR),
-                    Rec::Skip(len) => at += len,
-                    Rec::Valid(_, n, len, _) => {
-                        if n.as_str() == Some(name) {
-                            return Ok(true);
-                        }
-                        at += len;
-                    }
-                }
-            }
-        }
-        Ok(false)
-    }
 }
 
 #[cfg(test)]
@@ -204,9 +264,10 @@ mod tests {
     use crate::flash::{Flash, FlashError};
     use crate::io::Rec;
     use crate::layout::Kind;
-    use crate::store::{FlashStore, Pending};
+    use crate::store::{Entry, FlashStore, Pending};
 
-    /// Plain RAM flash (the NOR-checking, power-cutting simulator is in tests/common).
+    /// Plain RAM flash that checks the NOR rules (the power-cutting simulator is in
+    /// tests/common).
     struct RamFlash<const UNIT: u32>(Vec<u8>);
 
     impl<const UNIT: u32> Flash for RamFlash<UNIT> {
@@ -223,7 +284,14 @@ mod tests {
         fn write(&mut self, offset: u32, data: &[u8]) -> Result<(), FlashError> {
             assert!(offset.is_multiple_of(UNIT) && (data.len() as u32).is_multiple_of(UNIT));
             for (i, b) in data.iter().enumerate() {
-                self.0[offset as usize + i] &= b;
+                let old = self.0[offset as usize + i];
+                assert_eq!(
+                    old & b,
+                    *b,
+                    "0->1 write without erase at {}",
+                    offset as usize + i
+                );
+                self.0[offset as usize + i] = *b;
             }
             Ok(())
         }
@@ -260,6 +328,41 @@ mod tests {
             _ => panic!("the moved chunk is not a valid record"),
         }
         assert_eq!(store.read_file("old").unwrap(), Some(vec![1; 300]));
+    }
+
+    /// A victim full of tombstones, answered in one pass over the log: a tombstone whose name
+    /// still has an older record in another sector is copied (and keeps the file removed after
+    /// a remount); one whose name has records only in the victim is dropped.
+    #[test]
+    fn a_victims_tombstones_are_kept_exactly_when_needed() {
+        let mut store = FlashStore::format(RamFlash::<4>(vec![0xFF; 8 * 1024])).unwrap();
+        // "a" and "b" have their only version in the first sector.
+        store.write_file("a", &[1; 100]).unwrap();
+        store.write_file("b", &[2; 100]).unwrap();
+        store.open_head().unwrap();
+        let victim = store.head;
+        // "c" and "d" live and die in the victim; all four tombstones are there.
+        store.write_file("c", &[3; 50]).unwrap();
+        store.write_file("d", &[4; 50]).unwrap();
+        for name in ["c", "a", "d", "b"] {
+            assert!(store.remove_file(name).unwrap());
+        }
+        store.open_head().unwrap();
+        store.move_out(victim).unwrap();
+        let mut kept: Vec<&str> = store.files.keys().map(|k| k.as_str()).collect();
+        kept.sort();
+        assert_eq!(kept, ["a", "b"], "the tombstones the index still holds");
+        for name in ["a", "b"] {
+            let Some(Entry::Removed { addr, .. }) = store.files.get(name) else {
+                panic!("{name} is not a removed file");
+            };
+            assert_eq!(addr / 1024, store.head, "{name}'s tombstone was moved");
+        }
+        let RamFlash(mem) = store.flash;
+        let mut store = FlashStore::mount(RamFlash::<4>(mem)).unwrap();
+        assert!(store.list_files("").is_empty());
+        assert_eq!(store.read_file("a").unwrap(), None);
+        assert_eq!(store.read_file("b").unwrap(), None);
     }
 
     /// Other write units: everything stays aligned (the flash asserts it) and round-trips.

@@ -1,12 +1,13 @@
 //! Flash access for the store: reading and checking one record, writing a record as one aligned
-//! stream, copying a record, sector headers and blank checks. Everything goes through a 256-byte
+//! stream, copying a record, sector headers and blank checks; the driver's `keep_alive` before
+//! each erase and every [`KEEP_ALIVE_EVERY`] reads or programs. Everything goes through a 256-byte
 //! buffer on the stack; nothing here decides what is live.
 
 use crate::crc32::Crc32;
 use crate::error::StoreError;
-use crate::flash::Flash;
+use crate::flash::{Flash, KEEP_ALIVE_EVERY};
 use crate::layout::{
-    decode_part_a, encode_part_a, encode_part_b, Kind, RecordHeader, HDR, MAX_NAME,
+    decode_part_a, decode_part_b, encode_part_a, encode_part_b, Kind, RecordHeader, HDR, MAX_NAME,
 };
 use crate::store::FlashStore;
 
@@ -37,7 +38,22 @@ pub(crate) enum Rec {
 }
 
 impl<F: Flash> FlashStore<F> {
+    /// Let the driver feed its watchdog (see [`Flash::keep_alive`]).
+    fn keep_alive(&mut self) {
+        self.flash.keep_alive();
+        self.since_keep_alive = 0;
+    }
+
+    /// Count one read or program, calling `keep_alive` every [`KEEP_ALIVE_EVERY`].
+    fn tick(&mut self) {
+        self.since_keep_alive += 1;
+        if self.since_keep_alive >= KEEP_ALIVE_EVERY {
+            self.keep_alive();
+        }
+    }
+
     pub(crate) fn read_at(&mut self, addr: u32, buf: &mut [u8]) -> Result<(), StoreError> {
+        self.tick();
         self.flash
             .read(addr, buf)
             .map_err(StoreError::flash("read"))
@@ -45,6 +61,7 @@ impl<F: Flash> FlashStore<F> {
 
     /// Program `data` (its length a multiple of the alignment) at `addr`.
     fn program(&mut self, addr: u32, data: &[u8]) -> Result<(), StoreError> {
+        self.tick();
         self.flash
             .write(addr, data)
             .map_err(StoreError::flash("write"))
@@ -140,6 +157,31 @@ impl<F: Flash> FlashStore<F> {
         Ok(())
     }
 
+    /// Read the record just written at `addr` back: it must be complete, `len` bytes long and
+    /// carry `hdr` (a flash that failed without saying so must not get a change acknowledged).
+    pub(crate) fn check_written(
+        &mut self,
+        addr: u32,
+        len: u32,
+        hdr: &RecordHeader,
+    ) -> Result<(), StoreError> {
+        match self.record_at(addr, addr + len, true)? {
+            Rec::Valid(h, _, l, _)
+                if l == len
+                    && h.kind == hdr.kind
+                    && h.gen == hdr.gen
+                    && h.index == hdr.index
+                    && h.data_crc == hdr.data_crc =>
+            {
+                Ok(())
+            }
+            _ => Err(StoreError::Flash(
+                "write",
+                "a record does not read back as written",
+            )),
+        }
+    }
+
     /// Copy `len` bytes (a whole record) from `from` to the erased place `to`.
     pub(crate) fn copy_record(&mut self, from: u32, to: u32, len: u32) -> Result<(), StoreError> {
         let mut buf = [0u8; BUF];
@@ -148,6 +190,18 @@ impl<F: Flash> FlashStore<F> {
             let n = (len - done).min(BUF as u32);
             self.read_at(from + done, &mut buf[..n as usize])?;
             self.program(to + done, &buf[..n as usize])?;
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Program zeros over `len` bytes at `addr` (both aligned), whatever they hold.
+    pub(crate) fn zero_fill(&mut self, addr: u32, len: u32) -> Result<(), StoreError> {
+        let zeros = [0u8; BUF];
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(BUF as u32);
+            self.program(addr + done, &zeros[..n as usize])?;
             done += n;
         }
         Ok(())
@@ -175,8 +229,17 @@ impl<F: Flash> FlashStore<F> {
         Ok(decode_part_a(&a))
     }
 
+    /// The sequence number in part B of sector `s`'s header, if it is valid.
+    pub(crate) fn read_part_b(&mut self, s: u32) -> Result<Option<u32>, StoreError> {
+        let mut b = [0u8; 8];
+        self.read_at(s * self.geo.sector + self.geo.b_off, &mut b)?;
+        Ok(decode_part_b(&b, self.sectors[s as usize].erase_count))
+    }
+
     /// Erase sector `s` (unless `skip_erase`: it reads blank already) and write part A of its
-    /// header with `erase_count`; the sector is then free.
+    /// header with `erase_count`; the sector is then free. If the erase or the program fails,
+    /// the sector is marked bad (neither free nor in the log) until the next mount, which finds
+    /// its header incomplete and erases it again.
     pub(crate) fn erase_sector(
         &mut self,
         s: u32,
@@ -184,18 +247,22 @@ impl<F: Flash> FlashStore<F> {
         skip_erase: bool,
     ) -> Result<(), StoreError> {
         let base = s * self.geo.sector;
-        if !skip_erase {
-            self.flash.erase(base).map_err(StoreError::flash("erase"))?;
-        }
         let info = &mut self.sectors[s as usize];
         info.erase_count = erase_count;
         info.seq = None;
         info.used = self.geo.body_start;
         info.live = 0;
+        info.bad = true;
+        if !skip_erase {
+            self.keep_alive();
+            self.flash.erase(base).map_err(StoreError::flash("erase"))?;
+        }
         let mut buf = [0xFFu8; 64];
         buf[..12].copy_from_slice(&encode_part_a(erase_count));
         let n = self.geo.align_up(12) as usize;
-        self.program(base, &buf[..n])
+        self.program(base, &buf[..n])?;
+        self.sectors[s as usize].bad = false;
+        Ok(())
     }
 
     /// Write part B of sector `s`'s header: it joins the log with sequence number `seq`.

@@ -42,11 +42,12 @@
 //! **Garbage collection** runs when the head has no room and only the reserve (one free sector)
 //! is left, and as soon as no sector is free (while the head still has room to move records
 //! into). The victim is the sector with the most reclaimable bytes (ties: fewest erases) whose
-//! live data fits where it can go; its live records — those the index points at, the chunks of the
-//! version being written included — are copied to the head, and only then is it erased (and part
-//! A written with the erase count plus one). A tombstone is copied too, unless no other sector
-//! holds a record of its name. An interrupted collection leaves copies of records that mount
-//! treats as the same version, so nothing is lost or duplicated.
+//! live data fits where it can go (the head too, once it takes no more records); its live records
+//! — those the index points at, the chunks of the version being written included — are copied to
+//! the head, and only then is it erased (and part A written with the erase count plus one). A
+//! tombstone is copied too, unless no other sector holds a record of its name (one pass over the
+//! log answers all of a victim's tombstones). An interrupted collection leaves copies of records
+//! that mount treats as the same version, so nothing is lost or duplicated.
 //!
 //! **Wear.** New heads are the free sectors with the fewest erases. After each collection, if the
 //! most-erased sector is more than [`WEAR_SPREAD`] erases ahead of the least-erased sector in the
@@ -59,8 +60,25 @@
 //! exist until the commit), is refused up front with "storage full: …". Every error is a value;
 //! no flash content makes mount or any operation panic (tests/random_flash.rs).
 //!
+//! **Flash errors with the power on** (a driver's I/O error or timeout; tests/io_errors.rs). The
+//! operation fails and changes nothing in the session; nothing acknowledged is lost. Every record
+//! reaches the flash through one path (appends and collection's copies alike): if its program
+//! fails, its bytes are programmed to zero, rounded up to whole steps of a scan over a bad header,
+//! so every scan steps over them onto the next record and the head continues after them (if
+//! that fails too, the head is closed) — nothing is ever programmed over partly-programmed bytes.
+//! A commit or tombstone is read back before the change is acknowledged. A sector whose erase
+//! or part A program fails is *bad* until the next mount: neither free nor in the log, and while
+//! one is, every tombstone is kept. A new head's part A must read back with its erase count (else
+//! it is erased again) and its part B must read back before any record is appended.
+//!
+//! **Keep-alive.** The driver's [`Flash::keep_alive`] is called before every erase and at least
+//! every [`KEEP_ALIVE_EVERY`] reads or programs (a target feeds its watchdog there), so neither a
+//! write that collects garbage many times nor a mount scanning a full log runs long without it
+//! (tests/keep_alive.rs).
+//!
 //! **Fault model** (tests/power_cut.rs): power may fail at any point; the write unit being
 //! programmed then holds some of its intended zero bits, and a sector being erased holds anything.
+//! A program or erase may also fail with the power on, leaving the same (tests/io_errors.rs).
 
 #![no_std]
 
@@ -77,6 +95,6 @@ mod storage;
 mod store;
 
 pub use error::StoreError;
-pub use flash::{Flash, FlashError};
+pub use flash::{Flash, FlashError, KEEP_ALIVE_EVERY};
 pub use layout::{MAX_FILES, MAX_NAME, WEAR_SPREAD};
 pub use store::FlashStore;

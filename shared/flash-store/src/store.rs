@@ -26,6 +26,8 @@ pub struct FlashStore<F: Flash> {
     pub(crate) pending: Option<Pending>,
     pub(crate) next_gen: u64,
     pub(crate) next_seq: u64,
+    /// Reads and programs since the driver's `keep_alive` was last called.
+    pub(crate) since_keep_alive: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -39,6 +41,10 @@ pub(crate) struct SectorInfo {
     pub closed: bool,
     /// Bytes of live records in this sector.
     pub live: u32,
+    /// An erase, or the program of part A after it, failed with the power on: what the sector
+    /// holds is unknown, so until the next mount it is neither free nor in the log, and every
+    /// tombstone is kept (it may still hold an older record of any name).
+    pub bad: bool,
 }
 
 pub(crate) enum Entry {
@@ -66,6 +72,13 @@ pub(crate) struct Pending {
     pub chunks: Vec<u32>,
 }
 
+impl SectorInfo {
+    /// Erased with a good part A and not in the log: may become the head.
+    pub(crate) fn is_free(&self) -> bool {
+        self.seq.is_none() && !self.bad
+    }
+}
+
 impl<F: Flash> FlashStore<F> {
     /// Erase the whole region (erase counts carried over where a sector header is readable) and
     /// start an empty store.
@@ -84,14 +97,17 @@ impl<F: Flash> FlashStore<F> {
         Ok(store)
     }
 
-    pub(crate) fn empty(flash: F) -> Result<FlashStore<F>, StoreError> {
+    pub(crate) fn empty(mut flash: F) -> Result<FlashStore<F>, StoreError> {
         let geo = Geometry::new::<F>(flash.capacity())?;
+        // The count of reads and programs between two calls starts here.
+        flash.keep_alive();
         let free = SectorInfo {
             erase_count: 0,
             seq: None,
             used: geo.body_start,
             closed: false,
             live: 0,
+            bad: false,
         };
         Ok(FlashStore {
             flash,
@@ -102,6 +118,7 @@ impl<F: Flash> FlashStore<F> {
             pending: None,
             next_gen: 1,
             next_seq: 1,
+            since_keep_alive: 0,
         })
     }
 
@@ -137,7 +154,7 @@ impl<F: Flash> FlashStore<F> {
     }
 
     pub(crate) fn free_count(&self) -> usize {
-        self.sectors.iter().filter(|s| s.seq.is_none()).count()
+        self.sectors.iter().filter(|s| s.is_free()).count()
     }
 
     pub(crate) fn add_live(&mut self, addr: u32, len: u32) {
@@ -158,10 +175,11 @@ impl<F: Flash> FlashStore<F> {
     }
 
     /// Take the free sector with the fewest erases as the new head (any free sector: callers
-    /// keep the reserve).
+    /// keep the reserve). Its part A must read back with its erase count and the rest must read
+    /// erased, else it is erased again first; part B must read back before anything is appended.
     pub(crate) fn open_head(&mut self) -> Result<(), StoreError> {
         let Some(s) = (0..self.geo.sectors)
-            .filter(|&s| self.sectors[s as usize].seq.is_none())
+            .filter(|&s| self.sectors[s as usize].is_free())
             .min_by_key(|&s| self.sectors[s as usize].erase_count)
         else {
             return Err(StoreError::Full("no free sector left".into()));
@@ -169,12 +187,30 @@ impl<F: Flash> FlashStore<F> {
         let seq = u32::try_from(self.next_seq)
             .map_err(|_| StoreError::Full("the sector sequence counter is exhausted".into()))?;
         let base = self.sector_base(s);
-        if !self.is_blank(base + self.geo.b_off, base + self.geo.sector)? {
-            // Not really erased (foreign or damaged content): erase it again first.
-            let count = self.sectors[s as usize].erase_count.saturating_add(1);
+        let count = self.sectors[s as usize].erase_count;
+        if self.read_part_a(s)? != Some(count)
+            || !self.is_blank(base + self.geo.b_off, base + self.geo.sector)?
+        {
+            // Not really erased (a program that failed, foreign or damaged content): erase it
+            // again first.
+            let count = count.saturating_add(1);
             self.erase_sector(s, count, false)?;
+            if self.read_part_a(s)? != Some(count) {
+                self.sectors[s as usize].bad = true;
+                return Err(StoreError::Flash(
+                    "start a sector",
+                    "its header does not read back as written",
+                ));
+            }
         }
         self.write_part_b(s, seq)?;
+        // The sector stays free in RAM if part B did not take: the next start erases it again.
+        if self.read_part_b(s)? != Some(seq) {
+            return Err(StoreError::Flash(
+                "start a sector",
+                "its header does not read back as written",
+            ));
+        }
         self.next_seq += 1;
         let info = &mut self.sectors[s as usize];
         info.seq = Some(seq);
@@ -211,7 +247,53 @@ impl<F: Flash> FlashStore<F> {
         )))
     }
 
-    /// Append a record at the head (which has room) and count it live; returns its address.
+    /// Program a `len`-byte record at the end of the head with `write` (given its address) and
+    /// count it live; returns its address. The one way records reach the flash (appends and
+    /// garbage collection's copies). On any error (a program or read-back that failed with the
+    /// power on) the record's place is given up: see [`FlashStore::abandon_at_head`].
+    pub(crate) fn program_at_head(
+        &mut self,
+        len: u32,
+        write: impl FnOnce(&mut Self, u32) -> Result<(), StoreError>,
+    ) -> Result<u32, StoreError> {
+        if self.head_free() < len {
+            return Err(StoreError::Full(format!(
+                "no room for a {len}-byte record in the head sector"
+            )));
+        }
+        let head = self.head as usize;
+        let addr = self.sector_base(self.head) + self.sectors[head].used;
+        if let Err(e) = write(self, addr) {
+            self.abandon_at_head(addr, len);
+            return Err(e);
+        }
+        self.sectors[head].used += len;
+        self.add_live(addr, len);
+        Ok(addr)
+    }
+
+    /// Give up the place of a record whose program failed at `addr`: whatever part of it reached
+    /// the flash must never be programmed over with other data. Every bit of its `len` bytes is
+    /// cleared (NOR allows that over anything), rounded up to whole steps of a scan over a bad
+    /// header, so that every scan — mount's included — steps over the zeros exactly onto the
+    /// record after them and the head continues there. If clearing fails too, the head is
+    /// closed: the next record goes to a new head.
+    fn abandon_at_head(&mut self, addr: u32, len: u32) {
+        let head = self.head as usize;
+        let base = self.sector_base(self.head);
+        let step = self.geo.align_up(HDR);
+        let fill = (len.div_ceil(step) * step).min(base + self.geo.sector - addr);
+        if self.zero_fill(addr, fill).is_ok() {
+            self.sectors[head].used = addr + fill - base;
+        } else {
+            self.sectors[head].closed = true;
+            self.sectors[head].used = self.geo.sector;
+        }
+    }
+
+    /// Append a record at the head (which has room) and count it live; returns its address. A
+    /// commit or tombstone (what makes a change visible) is read back and checked before the
+    /// change is acknowledged.
     pub(crate) fn append(
         &mut self,
         kind: Kind,
@@ -222,17 +304,13 @@ impl<F: Flash> FlashStore<F> {
     ) -> Result<u32, StoreError> {
         let hdr = RecordHeader::new(kind, name.as_bytes(), gen, index, data);
         let len = self.geo.record_len(hdr.name_len, hdr.data_len);
-        let head = self.head as usize;
-        let addr = self.sector_base(self.head) + self.sectors[head].used;
-        if let Err(e) = self.write_record(addr, &hdr, name.as_bytes(), data) {
-            // Whatever part of it reached the flash fails its checksum; append elsewhere.
-            self.sectors[head].closed = true;
-            self.sectors[head].used = self.geo.sector;
-            return Err(e);
-        }
-        self.sectors[head].used += len;
-        self.add_live(addr, len);
-        Ok(addr)
+        self.program_at_head(len, |store, addr| {
+            store.write_record(addr, &hdr, name.as_bytes(), data)?;
+            if kind != Kind::Chunk {
+                store.check_written(addr, len, &hdr)?;
+            }
+            Ok(())
+        })
     }
 
     /// The records of an index entry stop being live. Only the live-byte count changes; if a

@@ -19,5 +19,6 @@ pub mod base64;
 pub mod digest;
 pub mod frame;
 pub mod http;
+pub mod http_client;
 pub mod sha;
 pub mod websocket;

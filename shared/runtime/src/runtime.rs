@@ -518,7 +518,8 @@ impl Runtime {
     // ----- the loop -----
 
     /// Do a bounded amount of work: board events, component timers, events to scripts, due
-    /// timers, RPC answers, then up to `slices_per_poll` script slices.
+    /// timers, RPC answers, then up to `slices_per_poll` script slices. The watchdog is fed at
+    /// the start and after each slice.
     pub fn poll(&mut self) -> Poll {
         self.device.borrow_mut().board.system().feed_watchdog();
         for _ in 0..64 {
@@ -544,7 +545,12 @@ impl Runtime {
             }
             let idx = self.next_realm;
             self.next_realm += 1;
-            if self.run_slice(idx) {
+            let ran = self.run_slice(idx);
+            // Fed after every slice, not once per poll: a slice is bounded in fuel, but slow
+            // board calls (a stuck bus, long transfers) make slices long, and a whole poll of
+            // them could outlast the hardware watchdog.
+            self.device.borrow_mut().board.system().feed_watchdog();
+            if ran {
                 slices += 1;
                 idle_rounds = 0;
                 // A slice may have queued RPC calls, events, answers.
@@ -1080,4 +1086,76 @@ pub fn component_config(dev: &Rc<RefCell<Device>>, kind: &str, id: Option<u32>) 
     }
     crate::components::config(&d, kind, id)
         .or_else(|| crate::api::extra_component_config(&d, kind, id))
+}
+
+#[cfg(test)]
+mod watchdog_tests {
+    use alloc::boxed::Box;
+    use alloc::rc::Rc;
+    use alloc::vec::Vec;
+    use core::cell::Cell;
+
+    use crate::board::System;
+    use crate::json::json;
+    use crate::rpc::Origin;
+    use crate::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
+    use crate::testing::ok;
+    use crate::{Runtime, RuntimeConfig};
+
+    /// The simulator's system, counting watchdog feeds.
+    struct CountingSystem {
+        inner: SimSystem,
+        feeds: Rc<Cell<u32>>,
+    }
+
+    impl System for CountingSystem {
+        fn random(&mut self, buf: &mut [u8]) {
+            self.inner.random(buf)
+        }
+        fn feed_watchdog(&mut self) {
+            self.feeds.set(self.feeds.get() + 1);
+        }
+        fn crash_marker(&mut self) -> Option<Vec<u8>> {
+            self.inner.crash_marker()
+        }
+        fn set_crash_marker(&mut self, marker: &[u8]) {
+            self.inner.set_crash_marker(marker)
+        }
+        fn mac(&self) -> [u8; 6] {
+            self.inner.mac()
+        }
+    }
+
+    #[test]
+    fn the_watchdog_is_fed_after_every_script_slice() {
+        let feeds = Rc::new(Cell::new(0));
+        let board = SimBoard::new(
+            Box::new(VirtualClock::new(None)),
+            Box::new(MemStorage::new(0)),
+            Box::new(CountingSystem {
+                inner: SimSystem::new(1, [0; 6]),
+                feeds: feeds.clone(),
+            }),
+        );
+        let config = RuntimeConfig::default();
+        let slices = config.slices_per_poll;
+        let mut rt = Runtime::new(Box::new(board), config);
+        rt.boot();
+        ok(rt.rpc("Script.Create", json!({"name": "busy"}), Origin::Transport));
+        ok(rt.rpc(
+            "Script.PutCode",
+            json!({"id": 1, "code": "let n = 0; for (;;) { n++; }"}),
+            Origin::Transport,
+        ));
+        ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
+        feeds.set(0);
+        // One poll runs `slices` slices of the endless loop (far below its turn's fuel).
+        assert!(rt.poll().busy);
+        // Once at the start, then after each slice (and after each idle look at the console).
+        assert!(
+            feeds.get() > slices,
+            "{} feeds for {slices} slices",
+            feeds.get()
+        );
+    }
 }

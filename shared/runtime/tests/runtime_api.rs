@@ -362,15 +362,25 @@ fn wifi_config_is_applied_remembered_and_joined_again_at_boot() {
         json!({"config": {"sta": {"ssid": "home", "pass": "secret12", "enable": true}}}),
     );
     assert_eq!(*wifi.0.borrow(), ["connect home secret12"]);
-    // A password the board refuses is an error, and the old configuration stays.
+    // A password the board refuses is an invalid argument, and the old configuration stays
+    // (in memory too, not only in storage).
     match rt.rpc(
         "Wifi.SetConfig",
         json!({"config": {"sta": {"ssid": "work", "pass": "short"}}}),
         Origin::Transport,
     ) {
-        RpcReply::Done(Err(e)) => assert!(e.message.contains("password too short"), "{e:?}"),
+        RpcReply::Done(Err(e)) => {
+            assert!(e.message.contains("password too short"), "{e:?}");
+            assert_eq!(
+                e.code,
+                ferrite_runtime::rpc::code::INVALID_ARGUMENT,
+                "{e:?}"
+            );
+        }
         other => panic!("{other:?}"),
     }
+    let cfg = call(&mut rt, "Wifi.GetConfig", json!({}));
+    assert_eq!(cfg["sta"]["ssid"], "home", "{cfg}");
     drop(rt);
     wifi.0.borrow_mut().clear();
     // The saved configuration is joined again at boot.

@@ -2,7 +2,8 @@
 //! attenuation (about 0-2.5 V), with esp-hal's basic calibration (the zero offset from eFuse)
 //! where the chip has it. A reading polls the
 //! conversion a bounded number of times, so a conversion that never finishes is an error, not a
-//! hang.
+//! hang; after one, reads fail at once for a second (`pin_plan::ADC_STUCK_MS`) instead of
+//! polling 5 ms each, so a script reading in a loop cannot spend seconds waiting.
 //!
 //! Must never: wait without a bound, or switch a pin to analog that
 //! [`ChipPins`](super::pins::ChipPins) did not give it.
@@ -16,7 +17,7 @@ use esp_hal::time::{Duration, Instant};
 use esp_hal::Blocking;
 use ferrite_runtime::board::{BoardError, BoardResult};
 
-use super::pin_plan::adc_value;
+use super::pin_plan::{adc_value, backing_off, ADC_STUCK_MS};
 
 /// Polls of an unfinished conversion before giving up (one takes a few microseconds).
 const MAX_POLLS: u32 = 20_000;
@@ -51,6 +52,12 @@ pub struct ChipAdc {
     /// A pin whose conversion timed out: esp-hal keeps that conversion running and answers
     /// "not yet" for every other channel until it is read, so the next reading finishes it.
     unfinished: Option<u8>,
+    /// When a conversion last did not finish (ms since boot), until one does.
+    timed_out_ms: Option<u64>,
+}
+
+fn now_ms() -> u64 {
+    Instant::now().duration_since_epoch().as_millis()
 }
 
 /// Switch GPIO `pin` (0-4) to an analog input of `config` with calibration `C`.
@@ -111,6 +118,7 @@ impl ChipAdc {
             inputs: [const { None }; 5],
             calibrated: rtc_calib_init_code(AdcCalibUnit::ADC1, ATTENUATION).is_some(),
             unfinished: None,
+            timed_out_ms: None,
         }
     }
 
@@ -150,9 +158,19 @@ impl ChipAdc {
 
     /// The 12-bit reading of analog input `pin`.
     pub fn read(&mut self, pin: u8) -> BoardResult<u32> {
+        if let Some(ago) = backing_off(self.timed_out_ms, now_ms(), ADC_STUCK_MS) {
+            let on = self.unfinished.map_or(alloc::string::String::new(), |p| {
+                alloc::format!(" on GPIO{p}")
+            });
+            return Err(BoardError::Failed(alloc::format!(
+                "an ADC conversion{on} did not finish {ago} ms ago; ADC reads fail at once until \
+                 {ADC_STUCK_MS} ms after that"
+            )));
+        }
         if let Some(stuck) = self.unfinished {
             let still_input = matches!(self.inputs.get(stuck as usize), Some(Some(_)));
             if stuck != pin && still_input && self.convert(stuck).is_none() {
+                self.timed_out_ms = Some(now_ms());
                 return Err(BoardError::Failed(alloc::format!(
                     "the ADC is still busy with a conversion on GPIO{stuck} that did not finish"
                 )));
@@ -160,9 +178,13 @@ impl ChipAdc {
             self.unfinished = None;
         }
         match self.convert(pin) {
-            Some(raw) => Ok(adc_value(raw)),
+            Some(raw) => {
+                self.timed_out_ms = None;
+                Ok(adc_value(raw))
+            }
             None => {
                 self.unfinished = Some(pin);
+                self.timed_out_ms = Some(now_ms());
                 Err(BoardError::Failed(alloc::format!(
                     "the ADC conversion on GPIO{pin} did not finish within {} ms",
                     MAX_WAIT.as_millis()

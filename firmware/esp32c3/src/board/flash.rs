@@ -7,6 +7,10 @@
 //! with espflash's default table), or when it is misplaced, [`open`] says why and the board
 //! falls back to RAM storage.
 //!
+//! The store calls [`Flash::keep_alive`] before each erase and during long scans: here it feeds
+//! the task watchdog ([`super::watchdog`]; nothing before it is armed, as during the mount at
+//! boot), so one storage call that collects garbage many times is not reset as a hung loop.
+//!
 //! Must never: read, write or erase outside the partition (every offset is checked here, and
 //! esp-storage checks the flash size from the bootloader header too), or panic on a table read
 //! from flash.
@@ -167,5 +171,9 @@ impl Flash for PartitionFlash {
         }
         let at = self.absolute(offset, SECTOR as usize)?;
         self.storage.erase(at, at + SECTOR).map_err(flash_error)
+    }
+
+    fn keep_alive(&mut self) {
+        super::watchdog::feed();
     }
 }

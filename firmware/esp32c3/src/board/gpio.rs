@@ -4,7 +4,10 @@
 //! [`ChipGpio::collect_edges`], called from `Board::poll_event`, turns new counts into
 //! `GpioEdge` events (at most two per pin and poll: see `pin_plan::edge_events`). A pin that
 //! fires [`STORM_EDGES`] times between two polls has its interrupt paused by the handler until
-//! the next poll, so no signal can keep the CPU in the handler.
+//! the next poll, so no signal can keep the CPU in the handler; when it resumes, a level the
+//! signal settled at during the pause is reported (`pin_plan::resume_event`). What scripts last
+//! set on a pin (mode, pull, output level) is remembered, so a pin another driver borrowed
+//! comes back as it was.
 //!
 //! Must never: call the runtime or allocate from the interrupt handler, leave a pin's interrupt
 //! enabled that the handler does not clear (it would fire forever), or touch a pin that
@@ -20,7 +23,7 @@ use esp_hal::handler;
 use esp_hal::peripherals::{GPIO, IO_MUX};
 use ferrite_runtime::board::{BoardError, BoardEvent, BoardResult, Edge, PinMode, Pull};
 
-use super::pin_plan::{edge_events, Sense, USABLE_PINS};
+use super::pin_plan::{edge_events, resume_event, Sense, USABLE_PINS};
 
 /// Pins whose interrupt is on (bit n: GPIO n). Written by the main loop only: set before a
 /// pin's interrupt is enabled, cleared after it is disabled.
@@ -39,15 +42,17 @@ static STORMED: [AtomicBool; USABLE_PINS] = [const { AtomicBool::new(false) }; U
 /// a pin toggling at a high rate must not keep the CPU in the handler (the watchdog would bite).
 const STORM_EDGES: u32 = 64;
 
-/// The GPIO interrupt: count the edges of armed pins, note their levels, clear the status of
-/// every pending pin (so that none fires again for the same edge).
+/// The GPIO interrupt: clear the status of every pending pin (so that none fires again for the
+/// same edge), then count the edges of armed pins and note their levels.
 #[handler]
 fn on_gpio_interrupt() {
     let regs = GPIO::regs();
     let pending = regs.pcpu_int().read().bits();
-    let levels = regs.in_().read().bits();
     // SAFETY: write-1-to-clear of interrupt status bits; only pending bits are written.
     regs.status_w1tc().write(|w| unsafe { w.bits(pending) });
+    // The levels after the clear: an edge from now on sets the status again (and fires again),
+    // so the level read here is never older than the last edge whose status was cleared.
+    let levels = regs.in_().read().bits();
     let armed = pending & ARMED.load(Ordering::Relaxed);
     if armed == 0 {
         return;
@@ -80,9 +85,32 @@ struct DigitalPin {
     seen: u32,
 }
 
+/// What scripts last set on a digital pin: kept while another driver borrows the pin (an ADC
+/// read, PWM, a bus) and set again when the pin becomes a GPIO again, as the simulator keeps a
+/// pin's mode, pull and output level whatever else uses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Setting {
+    mode: PinMode,
+    pull: Pull,
+    /// The output latch.
+    high: bool,
+}
+
+impl Setting {
+    /// A pin no script set anything on: a floating input, latch low.
+    const RESET: Setting = Setting {
+        mode: PinMode::Input,
+        pull: Pull::None,
+        high: false,
+    };
+}
+
 /// The GPIOs scripts use (the pin table in `pins` says which).
 pub struct ChipGpio {
     pins: [Option<DigitalPin>; USABLE_PINS],
+    /// Per pin, what scripts last set on it (outside `pins`: it survives
+    /// [`ChipGpio::drop_pin`]).
+    settings: [Setting; USABLE_PINS],
     /// Holds the IO_MUX, whose interrupt handler this driver installed.
     _io: Io<'static>,
 }
@@ -93,16 +121,24 @@ impl ChipGpio {
         io.set_interrupt_handler(on_gpio_interrupt);
         ChipGpio {
             pins: [const { None }; USABLE_PINS],
+            settings: [Setting::RESET; USABLE_PINS],
             _io: io,
         }
     }
 
-    /// Make `any` (GPIO `pin`) a digital input, floating, output latch low.
+    /// Make `any` (GPIO `pin`) a digital pin with the mode, pull and output level scripts last
+    /// set on it (a floating input, latch low, if none): a pin another driver borrowed goes on
+    /// driving what it drove before.
     pub fn open(&mut self, pin: u8, any: AnyPin<'static>) {
+        let setting = self
+            .settings
+            .get(pin as usize)
+            .copied()
+            .unwrap_or(Setting::RESET);
         let mut flex = Flex::new(any);
-        flex.set_level(Level::Low);
-        flex.apply_input_config(&InputConfig::default());
-        flex.set_input_enable(true);
+        // The latch first, so that an output starts at its level without a glitch.
+        flex.set_level(Level::from(setting.high));
+        configure(&mut flex, setting.mode, setting.pull);
         if let Some(slot) = self.pins.get_mut(pin as usize) {
             *slot = Some(DigitalPin {
                 flex,
@@ -131,33 +167,11 @@ impl ChipGpio {
         let Ok(p) = self.get(pin) else {
             return;
         };
-        let pull = match pull {
-            Pull::None => HalPull::None,
-            Pull::Up => HalPull::Up,
-            Pull::Down => HalPull::Down,
-        };
-        let f = &mut p.flex;
-        match mode {
-            PinMode::Input => {
-                f.set_output_enable(false);
-                f.apply_input_config(&InputConfig::default().with_pull(pull));
-            }
-            PinMode::Output | PinMode::InputOutput | PinMode::OpenDrain => {
-                let drive = if mode == PinMode::OpenDrain {
-                    DriveMode::OpenDrain
-                } else {
-                    DriveMode::PushPull
-                };
-                f.apply_output_config(
-                    &OutputConfig::default()
-                        .with_drive_mode(drive)
-                        .with_pull(pull),
-                );
-                f.set_output_enable(true);
-            }
+        configure(&mut p.flex, mode, pull);
+        if let Some(s) = self.settings.get_mut(pin as usize) {
+            s.mode = mode;
+            s.pull = pull;
         }
-        // Reads see the pad's level in every mode (an output reads back what it drives).
-        f.set_input_enable(true);
     }
 
     pub fn read(&mut self, pin: u8) -> BoardResult<bool> {
@@ -167,6 +181,9 @@ impl ChipGpio {
     /// Set the output latch (it drives the pad only in an output mode, as on the simulator).
     pub fn write(&mut self, pin: u8, level: bool) -> BoardResult<()> {
         self.get(pin)?.flex.set_level(Level::from(level));
+        if let Some(s) = self.settings.get_mut(pin as usize) {
+            s.high = level;
+        }
         Ok(())
     }
 
@@ -219,28 +236,73 @@ impl ChipGpio {
             let Some((sense, event)) = p.sense else {
                 continue;
             };
-            // The count first: the handler stores the level before the count, so the level
-            // read after it is at least as new as the edges counted.
-            let now = fired(pin as u8);
-            let levels = LEVELS.load(Ordering::Relaxed);
-            let (seen, n) = edge_events(now.wrapping_sub(p.seen), levels & (1 << pin) != 0, sense);
+            // Count and level as one snapshot: with the interrupt held off between the two
+            // loads, the level is the one after exactly the edges counted (were it newer, the
+            // next round would report a later edge with the same level twice).
+            let (now, levels) =
+                critical_section::with(|_| (fired(pin as u8), LEVELS.load(Ordering::Relaxed)));
+            let last = levels & (1 << pin) != 0;
+            let (seen, n) = edge_events(now.wrapping_sub(p.seen), last, sense);
             p.seen = now;
             mark_collected(pin as u8, now);
-            if let Some(stormed) = STORMED.get(pin) {
-                if stormed.load(Ordering::Relaxed) {
-                    // The handler paused this pin's interrupt (it cannot fire now): resume it.
-                    stormed.store(false, Ordering::Relaxed);
-                    p.flex.listen(event);
-                }
-            }
             for level in seen.iter().take(n) {
                 events.push_back(BoardEvent::GpioEdge {
                     pin: pin as u32,
                     level: *level,
                 });
             }
+            if STORMED.get(pin).is_some_and(|s| s.load(Ordering::Relaxed)) {
+                // The handler paused this pin's interrupt (it cannot fire now): resume it, and
+                // read the pad before any new edge can be handled, so that a level the signal
+                // settled at during the pause is reported before the edges after it.
+                if let Some(stormed) = STORMED.get(pin) {
+                    stormed.store(false, Ordering::Relaxed);
+                }
+                let pad = critical_section::with(|_| {
+                    p.flex.listen(event);
+                    p.flex.is_high()
+                });
+                if let Some(level) = resume_event(last, pad, sense) {
+                    events.push_back(BoardEvent::GpioEdge {
+                        pin: pin as u32,
+                        level,
+                    });
+                }
+            }
         }
     }
+}
+
+/// Set `flex` up as a digital pin in `mode` with `pull` (the latch is left as it is). An
+/// open-drain output without a pull gets the internal pull-up, so that a released line reads
+/// high as on the simulator instead of floating (TC53's `OutputOpenDrain` has no pull option).
+fn configure(f: &mut Flex<'static>, mode: PinMode, pull: Pull) {
+    let pull = match (mode, pull) {
+        (PinMode::OpenDrain, Pull::None) | (_, Pull::Up) => HalPull::Up,
+        (_, Pull::None) => HalPull::None,
+        (_, Pull::Down) => HalPull::Down,
+    };
+    match mode {
+        PinMode::Input => {
+            f.set_output_enable(false);
+            f.apply_input_config(&InputConfig::default().with_pull(pull));
+        }
+        PinMode::Output | PinMode::InputOutput | PinMode::OpenDrain => {
+            let drive = if mode == PinMode::OpenDrain {
+                DriveMode::OpenDrain
+            } else {
+                DriveMode::PushPull
+            };
+            f.apply_output_config(
+                &OutputConfig::default()
+                    .with_drive_mode(drive)
+                    .with_pull(pull),
+            );
+            f.set_output_enable(true);
+        }
+    }
+    // Reads see the pad's level in every mode (an output reads back what it drives).
+    f.set_input_enable(true);
 }
 
 fn mark_collected(pin: u8, count: u32) {

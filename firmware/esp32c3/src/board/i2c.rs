@@ -1,10 +1,13 @@
 //! I2C bus 0: the I2C0 controller at 100 kHz on SDA GPIO5 and SCL GPIO6, opened at its first use
-//! (its pins stay the bus's until restart). Every operation is bounded: the controller's SCL
-//! timeout (the longest it has) and a software timeout per operation, so a bus held low by a
-//! stuck device returns an error instead of hanging.
+//! (its pins stay the bus's until restart). Every call is bounded by a software time limit for
+//! the whole call that grows with its length (`pin_plan::i2c_timeout_ms`: 50 ms for sensor-sized
+//! transfers, 1.5 s for the longest), plus at most 50 ms in which esp-hal clears a busy bus
+//! first, so a bus held low by a stuck device returns an error instead of hanging. After a call
+//! timed out, calls fail at once with that error for a second (`pin_plan::I2cStuck`), so a
+//! script calling in a loop on a stuck bus does not spend its time waiting out timeouts.
 //!
-//! Must never: wait without a bound (the longest legal transfer, 4096 bytes at 100 kHz, takes
-//! under 0.4 s; the 5 s watchdog must never see an I2C call).
+//! Must never: wait without a bound, or let a script's loop of calls keep the CPU in timeouts
+//! (the 5 s watchdog is fed between script slices, not inside one).
 
 use esp_hal::gpio::AnyPin;
 use esp_hal::i2c::master::{
@@ -12,14 +15,11 @@ use esp_hal::i2c::master::{
     SoftwareTimeout,
 };
 use esp_hal::peripherals::I2C0;
-use esp_hal::time::{Duration, Rate};
+use esp_hal::time::{Duration, Instant, Rate};
 use esp_hal::Blocking;
 use ferrite_runtime::board::{BoardError, BoardResult};
 
-/// The bus clock.
-const BUS_HZ: u32 = 100_000;
-/// The longest one write or read of a transaction may take.
-const OPERATION_TIMEOUT: Duration = Duration::from_millis(500);
+use super::pin_plan::{i2c_timeout_message, i2c_timeout_ms, I2cStuck, I2C_HZ};
 
 enum State {
     /// Not used yet: the peripheral, waiting.
@@ -31,12 +31,31 @@ enum State {
 
 pub struct ChipI2c {
     state: State,
+    /// The software time limit the controller is configured with (ms).
+    timeout_ms: u64,
+    stuck: I2cStuck,
+}
+
+/// The controller's configuration with a software time limit of `timeout_ms` for a whole call.
+fn config(timeout_ms: u64) -> Config {
+    Config::default()
+        .with_frequency(Rate::from_hz(I2C_HZ))
+        .with_timeout(BusTimeout::Maximum)
+        .with_software_timeout(SoftwareTimeout::Transaction(Duration::from_millis(
+            timeout_ms,
+        )))
+}
+
+fn now_ms() -> u64 {
+    Instant::now().duration_since_epoch().as_millis()
 }
 
 impl ChipI2c {
     pub fn new(i2c0: I2C0<'static>) -> ChipI2c {
         ChipI2c {
             state: State::Closed(i2c0),
+            timeout_ms: i2c_timeout_ms(0),
+            stuck: I2cStuck::new(),
         }
     }
 
@@ -44,16 +63,21 @@ impl ChipI2c {
         matches!(self.state, State::Open(_))
     }
 
+    /// Why setting the controller up failed, if it did (it stays failed until restart).
+    pub fn failure(&self) -> Option<BoardError> {
+        match &self.state {
+            State::Failed(why) => Some(BoardError::Failed(why.clone())),
+            _ => None,
+        }
+    }
+
     /// Set the controller up on `sda` and `scl` (the pins `ChipPins` gave it).
     pub fn open(&mut self, sda: AnyPin<'static>, scl: AnyPin<'static>) -> BoardResult<()> {
         let state = core::mem::replace(&mut self.state, State::Failed("busy".into()));
         self.state = match state {
             State::Closed(p) => {
-                let config = Config::default()
-                    .with_frequency(Rate::from_hz(BUS_HZ))
-                    .with_timeout(BusTimeout::Maximum)
-                    .with_software_timeout(SoftwareTimeout::Transaction(OPERATION_TIMEOUT));
-                match HalI2c::new(p, config) {
+                self.timeout_ms = i2c_timeout_ms(0);
+                match HalI2c::new(p, config(self.timeout_ms)) {
                     Ok(bus) => State::Open(bus.with_sda(sda).with_scl(scl)),
                     Err(e) => State::Failed(alloc::format!("I2C0 setup failed: {e:?}")),
                 }
@@ -71,31 +95,59 @@ impl ChipI2c {
         }
     }
 
-    pub fn write(&mut self, addr: u8, data: &[u8]) -> BoardResult<()> {
-        let r = self.bus()?.write(addr, data);
+    /// The bus, ready for a call moving `bytes` bytes in all: not taken to be stuck, and its
+    /// time limit set for that length.
+    fn ready(&mut self, bytes: usize) -> BoardResult<&mut HalI2c<'static, Blocking>> {
+        self.stuck.check(now_ms()).map_err(BoardError::NoResponse)?;
+        let timeout_ms = i2c_timeout_ms(bytes);
+        let changed = timeout_ms != self.timeout_ms;
+        let bus = match &mut self.state {
+            State::Open(bus) => bus,
+            State::Closed(_) => return Err(BoardError::Failed("I2C bus 0 is not open".into())),
+            State::Failed(why) => return Err(BoardError::Failed(why.clone())),
+        };
+        if changed {
+            bus.apply_config(&config(timeout_ms)).map_err(|e| {
+                BoardError::Failed(alloc::format!("I2C0 time limit {timeout_ms} ms: {e:?}"))
+            })?;
+            self.timeout_ms = timeout_ms;
+        }
+        Ok(bus)
+    }
+
+    /// Note how a call to `addr` ended (a timeout makes the bus count as stuck for a while)
+    /// and turn its error into the board's.
+    fn finish(&mut self, addr: u8, r: Result<(), I2cError>) -> BoardResult<()> {
+        let timed_out = matches!(r, Err(I2cError::Timeout | I2cError::ExecutionIncomplete));
+        self.stuck.record(now_ms(), addr, timed_out);
         r.map_err(|e| error(addr, e))
+    }
+
+    pub fn write(&mut self, addr: u8, data: &[u8]) -> BoardResult<()> {
+        let r = self.ready(data.len())?.write(addr, data);
+        self.finish(addr, r)
     }
 
     /// Read `buf.len()` bytes; reading nothing only checks that the device answers.
     pub fn read(&mut self, addr: u8, buf: &mut [u8]) -> BoardResult<()> {
-        let bus = self.bus()?;
+        let bus = self.ready(buf.len())?;
         let r = if buf.is_empty() {
             bus.write(addr, &[])
         } else {
             bus.read(addr, buf)
         };
-        r.map_err(|e| error(addr, e))
+        self.finish(addr, r)
     }
 
     /// Write then read with a repeated start.
     pub fn write_read(&mut self, addr: u8, data: &[u8], buf: &mut [u8]) -> BoardResult<()> {
-        let bus = self.bus()?;
+        let bus = self.ready(data.len().saturating_add(buf.len()))?;
         let r = match (data.is_empty(), buf.is_empty()) {
             (_, true) => bus.write(addr, data),
             (true, false) => bus.read(addr, buf),
             (false, false) => bus.write_read(addr, data, buf),
         };
-        r.map_err(|e| error(addr, e))
+        self.finish(addr, r)
     }
 }
 
@@ -110,10 +162,9 @@ fn error(addr: u8, e: I2cError) -> BoardError {
         I2cError::AcknowledgeCheckFailed(_) => BoardError::NoResponse(alloc::format!(
             "no I2C device at 0x{addr:02x} on bus 0 (SDA GPIO5, SCL GPIO6)"
         )),
-        I2cError::Timeout => BoardError::NoResponse(alloc::format!(
-            "I2C bus 0 timed out talking to 0x{addr:02x} (a device holding SDA or SCL low? \
-             missing pull-ups?)"
-        )),
+        I2cError::Timeout | I2cError::ExecutionIncomplete => {
+            BoardError::NoResponse(i2c_timeout_message(addr))
+        }
         other => BoardError::Failed(alloc::format!("I2C bus 0, device 0x{addr:02x}: {other}")),
     }
 }

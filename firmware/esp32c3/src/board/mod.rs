@@ -10,8 +10,8 @@
 //! ([`adc`]), PWM on the LEDC ([`pwm`]), I2C bus 0 ([`i2c`]), SPI bus 0 ([`spi`]) and Serial
 //! port 1 ([`uart1`]); Wi-Fi station mode ([`wifi`], esp-radio; the TCP/IP stack over it is
 //! `crate::net`), and MQTT (the runtime's session, whose connection `ferrite-net` drives over
-//! that stack). Scripts' HTTP client and sockets answer `None` ("not on this board") until
-//! they are built.
+//! that stack), and scripts' HTTP client (the same way). Scripts' TCP/UDP sockets answer
+//! `None` ("not on this board").
 //!
 //! Must never: block, or be reached by the runtime other than through the board traits.
 
@@ -29,6 +29,7 @@ mod serial;
 mod spi;
 mod system;
 mod uart1;
+mod watchdog;
 pub mod wifi;
 
 use alloc::boxed::Box;
@@ -43,10 +44,10 @@ use esp_hal::timer::timg::{MwdtStage, TimerGroup};
 use esp_hal::uart::{Config as UartConfig, Uart};
 use esp_hal::usb::usb_serial_jtag::UsbSerialJtag;
 use ferrite_flash_store::FlashStore;
-use ferrite_net::{SharedMqtt, CHIP_MQTT_LIMITS};
+use ferrite_net::{SharedHttp, SharedMqtt, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS};
 use ferrite_runtime::board::{
-    Adc, Board, BoardEvent, Clock, Gpio, I2c, Mqtt, Pwm, Spi, Storage, System, Uart as UartTrait,
-    Wifi,
+    Adc, Board, BoardEvent, Clock, Gpio, HttpClient, I2c, Mqtt, Pwm, Spi, Storage, System,
+    Uart as UartTrait, Wifi,
 };
 use ferrite_runtime::sim::MemStorage;
 
@@ -80,6 +81,9 @@ pub struct ChipBoard {
     /// The MQTT session (its connection is driven by the network in the main loop; `None`
     /// without Wi-Fi).
     mqtt: Option<SharedMqtt>,
+    /// Scripts' HTTP client (its requests are driven by the network in the main loop; `None`
+    /// without Wi-Fi).
+    http: Option<SharedHttp>,
 }
 
 impl Board for ChipBoard {
@@ -116,12 +120,18 @@ impl Board for ChipBoard {
     fn mqtt(&mut self) -> Option<&mut dyn Mqtt> {
         self.mqtt.as_mut().map(|m| m as &mut dyn Mqtt)
     }
+    fn http(&mut self) -> Option<&mut dyn HttpClient> {
+        self.http.as_mut().map(|h| h as &mut dyn HttpClient)
+    }
     fn poll_event(&mut self) -> Option<BoardEvent> {
         // The station has no events of its own: it advances here (connect, retry, scan).
         if let Some(wifi) = self.wifi.as_mut() {
             wifi.poll(self.clock.now_ms());
         }
         if let Some(event) = self.mqtt.as_ref().and_then(SharedMqtt::take_event) {
+            return Some(event);
+        }
+        if let Some(event) = self.http.as_ref().and_then(SharedHttp::take_event) {
             return Some(event);
         }
         // GPIO edges and UART1 data.
@@ -142,6 +152,8 @@ pub struct Hardware {
     pub net: Option<NetStack>,
     /// The MQTT session the board gives the runtime; the network drives its connection.
     pub mqtt: Option<SharedMqtt>,
+    /// Scripts' HTTP client as the board gives it to the runtime; the network drives it.
+    pub http: Option<SharedHttp>,
     /// One line for the boot report: the radio, or why there is none.
     pub wifi_report: String,
     /// The Wi-Fi link's state (the main loop reports each new address).
@@ -183,10 +195,15 @@ fn wifi_buffers() -> esp_radio::wifi::ControllerConfig {
 fn start_wifi(
     device: esp_hal::peripherals::WIFI<'static>,
     link: &SharedLink,
-    seed: u64,
+    system: &mut ChipSystem,
 ) -> Result<(ChipWifi, NetStack), String> {
     let controller = esp_radio::wifi::WifiController::new(device, wifi_buffers())
         .map_err(|e| format!("the radio did not start: {e:?}"))?;
+    // Drawn with the radio on: then the RNG is a true random source (esp-hal's documentation),
+    // so TCP sequence numbers and local ports are not predictable.
+    let mut seed = [0u8; 8];
+    system.random(&mut seed);
+    let seed = u64::from_le_bytes(seed);
     let station = esp_radio::wifi::Interface::try_station()
         .ok_or_else(|| String::from("the station interface is taken"))?;
     let phy = WifiPhy::new(station);
@@ -253,19 +270,16 @@ pub fn init() -> Result<Hardware, InitError> {
     let mut system = ChipSystem::new(watchdog, reboot_requested.clone());
 
     let link = SharedLink::default();
-    let mut seed = [0u8; 8];
-    system.random(&mut seed);
-
-    let (wifi, net, wifi_report) =
-        match start_wifi(peripherals.WIFI, &link, u64::from_le_bytes(seed)) {
-            Ok((wifi, net)) => (
-                Some(wifi),
-                Some(net),
-                String::from("Wi-Fi: station ready (join a network with Wifi.SetConfig)"),
-            ),
-            Err(e) => (None, None, format!("Wi-Fi: none — {e}")),
-        };
+    let (wifi, net, wifi_report) = match start_wifi(peripherals.WIFI, &link, &mut system) {
+        Ok((wifi, net)) => (
+            Some(wifi),
+            Some(net),
+            String::from("Wi-Fi: station ready (join a network with Wifi.SetConfig)"),
+        ),
+        Err(e) => (None, None, format!("Wi-Fi: none — {e}")),
+    };
     let mqtt = net.as_ref().map(|_| SharedMqtt::new(CHIP_MQTT_LIMITS));
+    let http = net.as_ref().map(|_| SharedHttp::new(CHIP_HTTP_LIMITS));
     // With the radio on, the RNG is a true random source (esp-hal's documentation).
     let mut rpc_key = [0u8; 32];
     system.random(&mut rpc_key);
@@ -277,6 +291,7 @@ pub fn init() -> Result<Hardware, InitError> {
             pins,
             wifi,
             mqtt: mqtt.clone(),
+            http: http.clone(),
         }),
         usb_jtag,
         uart0,
@@ -284,6 +299,7 @@ pub fn init() -> Result<Hardware, InitError> {
         storage_report,
         net,
         mqtt,
+        http,
         wifi_report,
         link,
         rpc_key,

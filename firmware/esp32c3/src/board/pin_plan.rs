@@ -271,6 +271,21 @@ pub fn check_uart(port: u32, baud: Option<u32>) -> Result<(), String> {
     }
 }
 
+/// How many bytes of a `len`-byte write a transmit queue of `capacity` bytes holding `queued`
+/// takes: all of them if they fit, none if not (a TC53 `Serial.write` is all or nothing, and a
+/// script told "nothing written" can simply try again). Only a write longer than the whole
+/// queue, which could never fit, takes what fits.
+pub fn uart_write_take(len: usize, queued: usize, capacity: usize) -> usize {
+    let free = capacity.saturating_sub(queued);
+    if len <= free {
+        len
+    } else if len > capacity {
+        free
+    } else {
+        0
+    }
+}
+
 /// An ADC reading (esp-hal's oneshot value) as the runtime's 12-bit value.
 pub fn adc_value(raw: u16) -> u32 {
     u32::from(raw).min((1 << ADC_BITS) - 1)
@@ -488,5 +503,103 @@ pub fn edge_events(fired: u32, last: bool, sense: Sense) -> ([bool; 2], usize) {
         (_, Sense::Rising) => ([true, true], 2),
         (1, Sense::Falling) => ([false, false], 1),
         (_, Sense::Falling) => ([false, false], 2),
+    }
+}
+
+/// The event to report when a pin's interrupt resumes after a storm pause (its edges in the
+/// pause were not counted): when the pad's level `pad` differs from `last`, the level after the
+/// last edge counted, one event with it if `sense` watches that edge; else none. So a signal
+/// that settled during the pause is still reported at its final level.
+pub fn resume_event(last: bool, pad: bool, sense: Sense) -> Option<bool> {
+    if pad == last {
+        return None;
+    }
+    match sense {
+        Sense::Any => Some(pad),
+        Sense::Rising => pad.then_some(true),
+        Sense::Falling => (!pad).then_some(false),
+    }
+}
+
+// ---- Failing fast after a timeout ----
+
+/// Whether a driver whose operation timed out at `timed_out_ms` (ms since boot, if it did)
+/// still fails at once at `now_ms`, for `window_ms` after the timeout: how long ago it was, if
+/// so. A driver that waits out a timeout on every call would let a script's loop of calls
+/// spend seconds in one slice (the watchdog is fed between slices).
+pub fn backing_off(timed_out_ms: Option<u64>, now_ms: u64, window_ms: u64) -> Option<u64> {
+    let ago = now_ms.saturating_sub(timed_out_ms?);
+    (ago < window_ms).then_some(ago)
+}
+
+/// After an ADC conversion did not finish, reads fail at once for this long.
+pub const ADC_STUCK_MS: u64 = 1_000;
+
+// ---- I2C ----
+
+/// I2C bus 0's clock.
+pub const I2C_HZ: u32 = 100_000;
+/// The fixed part of an I2C call's time limit (start, stop, a little clock stretching).
+const I2C_TIMEOUT_BASE_US: u64 = 20_000;
+/// I2C time limits are whole multiples of this, so that calls of similar lengths share one
+/// controller configuration (changing it resets the controller).
+pub const I2C_TIMEOUT_STEP_MS: u64 = 50;
+/// After an I2C call timed out, further calls fail at once for this long.
+pub const I2C_STUCK_MS: u64 = 1_000;
+
+/// The time limit of one I2C call (a write, a read, or a write then read) moving `bytes` data
+/// bytes in all: the fixed part plus twice the time the bytes and the address bytes take on the
+/// wire (9 clocks a byte), rounded up to [`I2C_TIMEOUT_STEP_MS`]. The longest legal call (4096
+/// bytes written and 4096 read) gets 1.5 s.
+pub fn i2c_timeout_ms(bytes: usize) -> u64 {
+    let wire_bytes = (bytes as u64).saturating_add(2);
+    let wire_us = wire_bytes.saturating_mul(9 * 1_000_000) / u64::from(I2C_HZ);
+    let us = I2C_TIMEOUT_BASE_US.saturating_add(wire_us.saturating_mul(2));
+    let ms = us.div_ceil(1_000);
+    ms.div_ceil(I2C_TIMEOUT_STEP_MS)
+        .saturating_mul(I2C_TIMEOUT_STEP_MS)
+}
+
+/// The error of an I2C call to `addr` that ran out of time.
+pub fn i2c_timeout_message(addr: u8) -> String {
+    format!(
+        "I2C bus 0 timed out talking to 0x{addr:02x} (a device holding SDA or SCL low? missing \
+         pull-ups?)"
+    )
+}
+
+/// Whether I2C bus 0 is taken to be stuck: after a call timed out, calls fail at once for
+/// [`I2C_STUCK_MS`] with the timeout's error instead of waiting out their time limit again, so
+/// that a script calling in a loop spends its time in the script, not in timeouts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct I2cStuck {
+    /// When the last call timed out (ms since boot) and the address it talked to.
+    timed_out: Option<(u64, u8)>,
+}
+
+impl I2cStuck {
+    pub fn new() -> I2cStuck {
+        I2cStuck::default()
+    }
+
+    /// Before a call at `now_ms`: the error it fails with at once, if the bus is taken to be
+    /// stuck.
+    pub fn check(&self, now_ms: u64) -> Result<(), String> {
+        let Some((at, addr)) = self.timed_out else {
+            return Ok(());
+        };
+        let Some(ago) = backing_off(Some(at), now_ms, I2C_STUCK_MS) else {
+            return Ok(());
+        };
+        Err(format!(
+            "{} {ago} ms ago; I2C calls fail at once until {I2C_STUCK_MS} ms after a timeout",
+            i2c_timeout_message(addr)
+        ))
+    }
+
+    /// After a call to `addr` that ended at `now_ms`: `timed_out` if it ran out of time. Any
+    /// other end (success, or a device that did not answer) means the bus moves again.
+    pub fn record(&mut self, now_ms: u64, addr: u8, timed_out: bool) {
+        self.timed_out = timed_out.then_some((now_ms, addr));
     }
 }

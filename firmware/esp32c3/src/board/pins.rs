@@ -64,8 +64,8 @@ pub struct ChipPins {
     i2c: ChipI2c,
     spi: ChipSpi,
     uart1: ChipUart1,
-    /// Events found by [`ChipPins::poll_event`] and not handed out yet (at most two per pin
-    /// and one for UART1).
+    /// Events found by [`ChipPins::poll_event`] and not handed out yet (at most three per pin:
+    /// two for its edges, one when its storm pause ends; and one for UART1).
     events: VecDeque<BoardEvent>,
 }
 
@@ -133,7 +133,8 @@ impl ChipPins {
         }
     }
 
-    /// Make `pin` (a pin number from a script) a GPIO, switching off what yields it.
+    /// Make `pin` (a pin number from a script) a GPIO, switching off what yields it; a pin that
+    /// becomes a GPIO again gets the mode, pull and level scripts last set on it.
     fn take_gpio(&mut self, pin: u32) -> BoardResult<u8> {
         let p = usable_pin(pin).map_err(invalid)?;
         let edges = matches!(self.table.owner(p), Some(Owner::Gpio { edges: true }));
@@ -305,6 +306,10 @@ impl ChipPins {
         if self.i2c.is_open() {
             return Ok(());
         }
+        // A bus that failed to set up takes nobody's pins on later tries.
+        if let Some(e) = self.i2c.failure() {
+            return Err(e);
+        }
         self.clear_bus_pins(Bus::I2c0)?;
         let (Some(sda), Some(scl)) = (self.pin(pin_plan::I2C0_SDA), self.pin(pin_plan::I2C0_SCL))
         else {
@@ -321,6 +326,9 @@ impl ChipPins {
         check_length(len, "SPI").map_err(invalid)?;
         if self.spi.is_open() {
             return Ok(());
+        }
+        if let Some(e) = self.spi.failure() {
+            return Err(e);
         }
         self.clear_bus_pins(Bus::Spi2)?;
         let (Some(sck), Some(mosi), Some(miso)) = (
@@ -365,6 +373,9 @@ impl Uart for ChipPins {
         check_uart(port, Some(baud)).map_err(invalid)?;
         if self.uart1.is_open() {
             return self.uart1.set_baud(baud);
+        }
+        if let Some(e) = self.uart1.failure() {
+            return Err(e);
         }
         self.clear_bus_pins(Bus::Uart1)?;
         let (Some(tx), Some(rx)) = (self.pin(pin_plan::UART1_TX), self.pin(pin_plan::UART1_RX))

@@ -38,6 +38,14 @@ impl ChipSpi {
         matches!(self.state, State::Open(_))
     }
 
+    /// Why setting the controller up failed, if it did (it stays failed until restart).
+    pub fn failure(&self) -> Option<BoardError> {
+        match &self.state {
+            State::Failed(why) => Some(BoardError::Failed(why.clone())),
+            _ => None,
+        }
+    }
+
     /// Set the controller up on the pins `ChipPins` gave it.
     pub fn open(
         &mut self,

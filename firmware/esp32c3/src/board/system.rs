@@ -1,5 +1,6 @@
 //! The runtime's [`System`] on the chip: random numbers from the hardware RNG, the task
-//! watchdog, the crash marker in RTC memory, the heap figures, the factory MAC, restart.
+//! watchdog (held by [`watchdog`], which the flash store feeds too), the crash marker in RTC
+//! memory, the heap figures, the factory MAC, restart.
 //!
 //! Must never: restart by itself (a restart is requested here and done by the main loop after
 //! the RPC answer went out), or block.
@@ -13,22 +14,23 @@ use esp_hal::rng::Rng;
 use esp_hal::timer::timg::Wdt;
 use ferrite_runtime::board::System;
 
-use super::{crash_marker, heap};
+use super::{crash_marker, heap, watchdog};
 
 pub struct ChipSystem {
     rng: Rng,
-    watchdog: Wdt<TIMG0<'static>>,
     mac: [u8; 6],
     reboot: Rc<Cell<bool>>,
 }
 
 impl ChipSystem {
+    /// `watchdog` is the armed task watchdog: it goes to [`watchdog`], where both its feeders
+    /// (this system and the flash store) reach it.
     pub fn new(watchdog: Wdt<TIMG0<'static>>, reboot: Rc<Cell<bool>>) -> ChipSystem {
+        watchdog::arm(watchdog);
         let mut mac = [0u8; 6];
         mac.copy_from_slice(esp_hal::efuse::base_mac_address().as_bytes());
         ChipSystem {
             rng: Rng::new(),
-            watchdog,
             mac,
             reboot,
         }
@@ -43,7 +45,7 @@ impl System for ChipSystem {
     }
 
     fn feed_watchdog(&mut self) {
-        self.watchdog.feed();
+        watchdog::feed();
     }
 
     fn crash_marker(&mut self) -> Option<Vec<u8>> {

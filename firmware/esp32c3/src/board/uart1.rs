@@ -1,8 +1,11 @@
 //! Serial port 1: UART1, 8N1, on TX GPIO0 and RX GPIO1, opened by the first `configure` with its
 //! baud rate (its pins stay the port's until restart). Writes go to a bounded software queue
-//! that [`ChipUart1::poll`] feeds into the 128-byte hardware FIFO as it drains; received bytes
-//! are moved from the FIFO into a bounded buffer at every poll (the oldest dropped when full),
-//! and `poll` says when new ones arrived, for one `UartData` event.
+//! that [`ChipUart1::poll`] feeds into the 128-byte hardware FIFO as it drains; a write is taken
+//! whole or not at all (`pin_plan::uart_write_take`). Received bytes are moved from the FIFO
+//! into a bounded buffer at every poll (the oldest dropped when full), and `poll` says when new
+//! ones arrived, for one `UartData` event. The FIFO is emptied only then (once per main loop
+//! round), so at high baud rates bytes arriving while scripts run longer than the FIFO lasts
+//! are lost (see docs/FIRMWARE.md, *Pins*).
 //!
 //! Must never: block (esp-hal's `write` waits for FIFO room, so it is called only when there is
 //! some), or hold more than [`TX_QUEUE`] + [`RX_BUFFER`] bytes.
@@ -15,7 +18,9 @@ use esp_hal::uart::{Config, Uart as HalUart};
 use esp_hal::Blocking;
 use ferrite_runtime::board::{BoardError, BoardResult};
 
-/// Bytes waiting to go out at most (beyond, `write` takes fewer and says so).
+use super::pin_plan::uart_write_take;
+
+/// Bytes waiting to go out at most (a write that does not fit is refused whole).
 pub const TX_QUEUE: usize = 1024;
 /// Received bytes kept until read at most.
 pub const RX_BUFFER: usize = 4096;
@@ -28,6 +33,8 @@ enum State {
 
 pub struct ChipUart1 {
     state: State,
+    /// The baud rate the port runs at (0 until one was applied).
+    baud: u32,
     tx: VecDeque<u8>,
     rx: VecDeque<u8>,
 }
@@ -36,6 +43,7 @@ impl ChipUart1 {
     pub fn new(uart1: UART1<'static>) -> ChipUart1 {
         ChipUart1 {
             state: State::Closed(uart1),
+            baud: 0,
             tx: VecDeque::new(),
             rx: VecDeque::new(),
         }
@@ -43,6 +51,14 @@ impl ChipUart1 {
 
     pub fn is_open(&self) -> bool {
         matches!(self.state, State::Open(_))
+    }
+
+    /// Why setting the controller up failed, if it did (it stays failed until restart).
+    pub fn failure(&self) -> Option<BoardError> {
+        match &self.state {
+            State::Failed(why) => Some(BoardError::Failed(why.clone())),
+            _ => None,
+        }
     }
 
     fn port(&mut self) -> BoardResult<&mut HalUart<'static, Blocking>> {
@@ -70,17 +86,30 @@ impl ChipUart1 {
         self.set_baud(baud)
     }
 
-    /// Change the baud rate (bytes not sent yet go out at the new one).
+    /// Change the baud rate. Nothing changes at the rate the port already runs at. Otherwise
+    /// esp-hal resets both hardware FIFOs: received bytes are moved to the buffer first, but up
+    /// to 128 bytes in the transmit FIFO not sent yet are lost; the software queue goes out at
+    /// the new rate.
     pub fn set_baud(&mut self, baud: u32) -> BoardResult<()> {
+        self.port()?;
+        if baud == self.baud {
+            return Ok(());
+        }
+        self.pump_rx();
         self.port()?
             .apply_config(&Config::default().with_baudrate(baud))
-            .map_err(|e| BoardError::InvalidArgument(alloc::format!("UART1 at {baud} baud: {e:?}")))
+            .map_err(|e| {
+                BoardError::InvalidArgument(alloc::format!("UART1 at {baud} baud: {e:?}"))
+            })?;
+        self.baud = baud;
+        Ok(())
     }
 
-    /// Queue `data`; how many bytes were taken (fewer when the queue is full).
+    /// Queue `data`: all of it, or nothing (0) when the queue has no room for all of it; only a
+    /// write longer than the whole queue takes what fits.
     pub fn write(&mut self, data: &[u8]) -> BoardResult<usize> {
         self.port()?;
-        let n = data.len().min(TX_QUEUE.saturating_sub(self.tx.len()));
+        let n = uart_write_take(data.len(), self.tx.len(), TX_QUEUE);
         self.tx.extend(data.iter().take(n));
         self.pump_tx();
         Ok(n)

@@ -65,11 +65,31 @@ enum Done {
 
 type Operation = Pin<Box<dyn Future<Output = Done>>>;
 
+/// Which operation runs (each has a time limit: an event the driver never sends must not stop
+/// the station for good).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Connect,
+    Disconnect,
+    Scan,
+}
+
+impl Kind {
+    fn limit_ms(self) -> u64 {
+        match self {
+            Kind::Connect => 30_000,
+            Kind::Disconnect => 5_000,
+            Kind::Scan => 15_000,
+        }
+    }
+}
+
 /// The station: the controller, the wanted network and the reconnect schedule.
 pub struct ChipWifi {
     controller: Rc<RefCell<WifiController<'static>>>,
     link: SharedLink,
-    operation: Option<Operation>,
+    /// The operation in flight, what it is, and when it is given up.
+    operation: Option<(Operation, Kind, u64)>,
     /// The network to be on (`None`: Wi-Fi disabled).
     wanted: Option<(String, String)>,
     /// A connect for `wanted` is due at this time.
@@ -78,6 +98,8 @@ pub struct ChipWifi {
     next_check: u64,
     scan_wanted: bool,
     scan_results: Vec<String>,
+    /// The time of the last poll (the `Wifi` trait's calls carry none).
+    now_ms: u64,
 }
 
 impl ChipWifi {
@@ -92,19 +114,41 @@ impl ChipWifi {
             next_check: 0,
             scan_wanted: false,
             scan_results: Vec::new(),
+            now_ms: 0,
         }
     }
 
     /// Advance the link: finish or start an operation, notice a lost association, retry.
     pub fn poll(&mut self, now_ms: u64) {
-        if let Some(op) = self.operation.as_mut() {
+        self.now_ms = now_ms;
+        if let Some((op, kind, deadline)) = self.operation.as_mut() {
             let mut cx = Context::from_waker(Waker::noop());
             match op.as_mut().poll(&mut cx) {
-                Poll::Pending => return,
                 Poll::Ready(done) => {
                     self.operation = None;
                     self.finish(done, now_ms);
                 }
+                Poll::Pending if now_ms >= *deadline => {
+                    let kind = *kind;
+                    // Dropping the operation releases the controller.
+                    self.operation = None;
+                    match kind {
+                        Kind::Connect => {
+                            // The driver may still be trying: abort that, then retry after
+                            // the back-off.
+                            self.link.borrow_mut().last_error =
+                                Some("connecting: no answer from the access point".into());
+                            self.retry_later(now_ms);
+                            self.start_disconnect(now_ms);
+                        }
+                        Kind::Disconnect => self.finish(Done::Disconnected, now_ms),
+                        Kind::Scan => {
+                            self.finish(Done::Scanned(Err("scanning: no answer".into())), now_ms)
+                        }
+                    }
+                    return;
+                }
+                Poll::Pending => return,
             }
         }
         let associated = self.link.borrow().associated;
@@ -114,12 +158,13 @@ impl ChipWifi {
                 self.check_link(now_ms);
             }
             if self.scan_wanted {
-                self.start_scan();
+                self.start_scan(now_ms);
             }
             return;
         }
-        if self.scan_wanted && self.wanted.is_none() {
-            self.start_scan();
+        // Between connection attempts too: a scan shows what can be joined.
+        if self.scan_wanted && self.connect_at.is_none_or(|at| at > now_ms) {
+            self.start_scan(now_ms);
             return;
         }
         if let Some(at) = self.connect_at {
@@ -145,7 +190,8 @@ impl ChipWifi {
             }
             Done::Disconnected => {
                 self.link_lost();
-                if self.wanted.is_some() {
+                // Join `wanted` now, unless a retry is already scheduled.
+                if self.wanted.is_some() && self.connect_at.is_none() {
                     self.connect_at = Some(now_ms);
                 }
             }
@@ -214,38 +260,40 @@ impl ChipWifi {
         drop(controller);
         self.link.borrow_mut().ssid = Some(ssid);
         let controller = self.controller.clone();
-        self.operation = Some(Box::pin(async move {
+        let op: Operation = Box::pin(async move {
             let mut c = controller.borrow_mut();
             Done::Connected(match c.connect_async().await {
                 Ok(_) => Ok(()),
                 Err(e) => Err(format!("connecting: {e:?}")),
             })
-        }));
+        });
+        self.operation = Some((op, Kind::Connect, now_ms + Kind::Connect.limit_ms()));
     }
 
     // The operation holds the controller while it runs (dropping it releases the borrow);
     // everything else reaches the controller with `try_borrow` and waits its turn.
     #[allow(clippy::await_holding_refcell_ref)]
-    fn start_disconnect(&mut self) {
+    fn start_disconnect(&mut self, now_ms: u64) {
         let controller = self.controller.clone();
-        self.operation = Some(Box::pin(async move {
+        let op: Operation = Box::pin(async move {
             let mut c = controller.borrow_mut();
             // Not connected (nothing to leave) is as good as disconnected.
             let _ = c.disconnect_async().await;
             Done::Disconnected
-        }));
+        });
+        self.operation = Some((op, Kind::Disconnect, now_ms + Kind::Disconnect.limit_ms()));
     }
 
     // The operation holds the controller while it runs (dropping it releases the borrow);
     // everything else reaches the controller with `try_borrow` and waits its turn.
     #[allow(clippy::await_holding_refcell_ref)]
-    fn start_scan(&mut self) {
+    fn start_scan(&mut self, now_ms: u64) {
         if self.operation.is_some() {
             return;
         }
         self.scan_wanted = false;
         let controller = self.controller.clone();
-        self.operation = Some(Box::pin(async move {
+        let op: Operation = Box::pin(async move {
             let mut c = controller.borrow_mut();
             let config = ScanConfig::default().with_max(SCAN_MAX);
             Done::Scanned(match c.scan_async(&config).await {
@@ -255,17 +303,24 @@ impl ChipWifi {
                     .collect()),
                 Err(e) => Err(format!("scanning: {e:?}")),
             })
-        }));
+        });
+        self.operation = Some((op, Kind::Scan, now_ms + Kind::Scan.limit_ms()));
     }
 
     /// Leave the current network (if any) and, when `wanted` is set, join that one next.
-    fn change_network(&mut self) {
-        // An operation in flight (a connect to the old network, a scan) is abandoned; the
-        // disconnect that follows also aborts a connection attempt the driver is still making.
-        self.operation = None;
+    fn change_network(&mut self, now_ms: u64) {
         self.connect_at = None;
         self.backoff_ms = FIRST_BACKOFF_MS;
-        self.start_disconnect();
+        // A disconnect already running finishes (and then joins `wanted`): starting another
+        // while the driver is still disconnecting would return at once and let a connect race
+        // the old disconnect's event.
+        if matches!(self.operation, Some((_, Kind::Disconnect, _))) {
+            return;
+        }
+        // A connect to the old network or a scan is abandoned; the disconnect that follows
+        // also aborts a connection attempt the driver is still making.
+        self.operation = None;
+        self.start_disconnect(now_ms);
     }
 }
 
@@ -286,7 +341,9 @@ fn station_config(ssid: &str, pass: &str) -> Result<StationConfig, BoardError> {
                 pass.len()
             ))
         })?;
-        AuthenticationMethodConfig::WpaWpa2Personal(password)
+        // The driver takes this as the weakest security it accepts: WPA2 (which WPA2/WPA3
+        // access points offer too), not WPA's broken TKIP.
+        AuthenticationMethodConfig::Wpa2Personal(password)
     };
     Ok(StationConfig::default()
         .with_ssid(ssid_value)
@@ -327,19 +384,23 @@ impl Wifi for ChipWifi {
     fn connect(&mut self, ssid: &str, password: &str) -> BoardResult<()> {
         check_credentials(ssid, password)?;
         let wanted = Some((String::from(ssid), String::from(password)));
-        if self.wanted == wanted && (self.link.borrow().associated || self.operation.is_some()) {
+        let joining = matches!(
+            self.operation,
+            Some((_, Kind::Connect | Kind::Disconnect, _))
+        );
+        if self.wanted == wanted && (self.link.borrow().associated || joining) {
             return Ok(());
         }
         self.wanted = wanted;
         self.link.borrow_mut().last_error = None;
-        self.change_network();
+        self.change_network(self.now_ms);
         Ok(())
     }
 
     fn disconnect(&mut self) {
         self.wanted = None;
         self.link.borrow_mut().ssid = None;
-        self.change_network();
+        self.change_network(self.now_ms);
     }
 
     fn scan(&mut self) -> Vec<String> {

@@ -4,7 +4,7 @@
 //! Each test binary uses part of it.
 #![allow(dead_code)]
 
-use ferrite_net::{NetStack, Network, SharedMqtt, CHIP_MQTT_LIMITS};
+use ferrite_net::{NetStack, Network, SharedHttp, SharedMqtt, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS};
 use ferrite_runtime::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
 use ferrite_runtime::{Runtime, RuntimeConfig};
 use smoltcp::phy::{Loopback, Medium};
@@ -13,11 +13,13 @@ use smoltcp::wire::Ipv4Cidr;
 /// The device's (static) address.
 pub const DEVICE_IP: core::net::Ipv4Addr = core::net::Ipv4Addr::new(127, 0, 0, 1);
 
-/// A booted runtime, the network with its MQTT session, and the virtual clock both read.
+/// A booted runtime, the network with its MQTT session and HTTP client, and the virtual clock
+/// both read.
 pub struct Device {
     pub rt: Runtime,
     pub net: Network<Loopback>,
     pub mqtt: SharedMqtt,
+    pub http: SharedHttp,
     pub clock: VirtualClock,
 }
 
@@ -43,12 +45,14 @@ impl Device {
         stack.set_static_ipv4(Ipv4Cidr::new(DEVICE_IP, 8), None);
         add_sockets(&mut stack);
         let mqtt = SharedMqtt::new(CHIP_MQTT_LIMITS);
-        let mut net = Network::new(stack, [9; 32], mqtt.clone());
+        let http = SharedHttp::new(CHIP_HTTP_LIMITS);
+        let mut net = Network::new(stack, [9; 32], mqtt.clone(), http.clone());
         net.on_boot(&mut rt, 0);
         Device {
             rt,
             net,
             mqtt,
+            http,
             clock,
         }
     }

@@ -2,7 +2,10 @@
 //! whole aligned units; erase sets a sector to 0xFF) and can cut the power after a number of
 //! programmed units or erases. At the cut, the unit being programmed gets a random part of its
 //! intended zero bits, a sector being erased is left holding random bytes, and every later
-//! operation fails until the test restores power.
+//! operation fails until the test restores power. It can also fail one step with the power on
+//! (an I/O error or timeout, as esp-storage reports them): that unit or sector is left the same
+//! way, the call returns an error, and everything after it works. It counts the reads and
+//! programs between two calls of `keep_alive`, and erases not directly preceded by one.
 #![allow(dead_code)]
 
 use std::cell::RefCell;
@@ -18,6 +21,14 @@ pub struct SimState {
     pub steps: u64,
     pub dead: bool,
     pub rng: Rng,
+    /// The step (counted like `budget`) that fails with the power on; cleared when it has.
+    pub fail_at: Option<u64>,
+    /// Reads and programs since the last `keep_alive`, and the most seen between two.
+    pub since_keep_alive: u64,
+    pub most_between_keep_alives: u64,
+    pub keep_alives: u64,
+    /// Erases with a read or program since the last `keep_alive`.
+    pub erases_without_keep_alive: u64,
 }
 
 #[derive(Clone)]
@@ -38,6 +49,11 @@ impl<const SECTOR: u32> SimFlash<SECTOR> {
                 steps: 0,
                 dead: false,
                 rng: Rng(seed | 1),
+                fail_at: None,
+                since_keep_alive: 0,
+                most_between_keep_alives: 0,
+                keep_alives: 0,
+                erases_without_keep_alive: 0,
             })),
         }
     }
@@ -51,6 +67,15 @@ impl<const SECTOR: u32> SimFlash<SECTOR> {
         s.dead = false;
         s.budget = budget;
         s.steps = 0;
+    }
+    /// Fail the step `after` steps from now with an I/O error, the power staying on.
+    pub fn fail_after(&self, after: u64) {
+        let mut s = self.state.borrow_mut();
+        s.fail_at = Some(s.steps + after);
+    }
+    /// Whether the injected failure has happened.
+    pub fn failed(&self) -> bool {
+        self.state.borrow().fail_at.is_none()
     }
     pub fn steps(&self) -> u64 {
         self.state.borrow().steps
@@ -66,16 +91,46 @@ impl<const SECTOR: u32> SimFlash<SECTOR> {
     }
 }
 
+/// What happens at one step.
+#[derive(PartialEq)]
+enum Step {
+    Done,
+    /// The power fails.
+    Cut,
+    /// An I/O error with the power on.
+    Fail,
+}
+
 impl SimState {
-    /// Count a step; `true` when the power fails at this one.
-    fn cut_now(&mut self) -> bool {
+    /// Count a step and say whether it completes.
+    fn step(&mut self) -> Step {
         let cut = self.budget.is_some_and(|b| self.steps >= b);
+        let fail = self.fail_at == Some(self.steps);
         self.steps += 1;
         if cut {
             self.dead = true;
+            Step::Cut
+        } else if fail {
+            self.fail_at = None;
+            Step::Fail
+        } else {
+            Step::Done
         }
-        cut
     }
+
+    /// Count a read or program for the `keep_alive` checks.
+    fn access(&mut self) {
+        self.since_keep_alive += 1;
+        self.most_between_keep_alives = self.most_between_keep_alives.max(self.since_keep_alive);
+    }
+}
+
+fn step_error(step: Step) -> FlashError {
+    FlashError(if step == Step::Cut {
+        "power cut"
+    } else {
+        "I/O error (injected)"
+    })
 }
 
 pub const WRITE_UNIT: u32 = 4;
@@ -87,7 +142,8 @@ impl<const SECTOR: u32> Flash for SimFlash<SECTOR> {
         self.state.borrow().mem.len() as u32
     }
     fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), FlashError> {
-        let s = self.state.borrow();
+        let mut s = self.state.borrow_mut();
+        s.access();
         if s.dead {
             return Err(FlashError("power cut"));
         }
@@ -101,6 +157,7 @@ impl<const SECTOR: u32> Flash for SimFlash<SECTOR> {
     }
     fn write(&mut self, offset: u32, data: &[u8]) -> Result<(), FlashError> {
         let mut s = self.state.borrow_mut();
+        s.access();
         if s.dead {
             return Err(FlashError("power cut"));
         }
@@ -128,12 +185,13 @@ impl<const SECTOR: u32> Flash for SimFlash<SECTOR> {
                     base + i
                 );
             }
-            if s.cut_now() {
+            let step = s.step();
+            if step != Step::Done {
                 for (i, &b) in unit.iter().enumerate() {
                     let noise = s.rng.next() as u8;
                     s.mem[base + i] &= b | noise;
                 }
-                return Err(FlashError("power cut"));
+                return Err(step_error(step));
             }
             for (i, &b) in unit.iter().enumerate() {
                 s.mem[base + i] &= b;
@@ -150,15 +208,27 @@ impl<const SECTOR: u32> Flash for SimFlash<SECTOR> {
             offset.is_multiple_of(SECTOR),
             "misaligned erase at {offset}"
         );
-        let at = offset as usize;
-        let cut = s.cut_now();
-        for i in at..at + SECTOR as usize {
-            s.mem[i] = if cut { s.rng.next() as u8 } else { 0xFF };
+        if s.since_keep_alive > 0 {
+            s.erases_without_keep_alive += 1;
         }
-        if cut {
-            return Err(FlashError("power cut"));
+        let at = offset as usize;
+        let step = s.step();
+        for i in at..at + SECTOR as usize {
+            s.mem[i] = if step == Step::Done {
+                0xFF
+            } else {
+                s.rng.next() as u8
+            };
+        }
+        if step != Step::Done {
+            return Err(step_error(step));
         }
         Ok(())
+    }
+    fn keep_alive(&mut self) {
+        let mut s = self.state.borrow_mut();
+        s.since_keep_alive = 0;
+        s.keep_alives += 1;
     }
 }
 

@@ -284,26 +284,37 @@ fn device_method(rt: &mut Runtime, lower: &str, method: &str, params: &Json) -> 
             let cfg =
                 field(params, "config").ok_or_else(|| RpcError::invalid("config is required"))?;
             let mut d = dev.borrow_mut();
+            // The new configuration is checked (by the board's Wi-Fi) before it replaces the
+            // old one: a refused SSID or password changes nothing.
+            let mut w = d.components.wifi.clone();
             if let Some(sta) = cfg.get("sta") {
                 if let Some(s) = sta.get("ssid") {
-                    d.components.wifi.ssid = s.as_str().map(String::from);
+                    w.ssid = s.as_str().map(String::from);
                 }
                 if let Some(p) = sta.get("pass") {
-                    d.components.wifi.pass = p.as_str().map(String::from);
+                    w.pass = p.as_str().map(String::from);
                 }
                 if let Some(e) = sta.get("enable") {
-                    d.components.wifi.sta_enable = e
+                    w.sta_enable = e
                         .as_bool()
                         .ok_or_else(|| RpcError::invalid("sta.enable must be a boolean"))?;
                 }
             }
-            if !d.components.wifi.sta_enable {
+            let old = core::mem::replace(&mut d.components.wifi, w);
+            let joins = d.components.wifi.sta_enable && d.components.wifi.ssid.is_some();
+            if let Err(e) = components::wifi::join_configured(&mut d) {
+                d.components.wifi = old;
+                return Err(match e {
+                    crate::board::BoardError::InvalidArgument(m) => RpcError::invalid(m),
+                    e => RpcError::new(code::UNAVAILABLE, format!("{e}")),
+                });
+            }
+            // Disabled, or no network named: leave the one joined before.
+            if !joins {
                 if let Some(wifi) = d.board.wifi() {
                     wifi.disconnect();
                 }
             }
-            components::wifi::join_configured(&mut d)
-                .map_err(|e| RpcError::new(code::UNAVAILABLE, format!("{e}")))?;
             crate::api::save_component_config(&mut d, "wifi");
             Ok(json!({"restart_required": false}))
         }

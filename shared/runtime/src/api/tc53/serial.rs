@@ -1,7 +1,11 @@
 //! TC53 `Serial`: `new Serial({port = 1, baud, format, onReadable, onWritable})` over a board
 //! UART. Received bytes are taken from the board when it reports data and kept until read;
-//! `onReadable(count)` gets how many are waiting. The board's UART takes writes at once, so
-//! `onWritable(count)` runs once after construction with the output buffer's size.
+//! `onReadable(count)` gets how many are waiting. `write` is all or nothing, as TC53 says: a
+//! write the port cannot take whole (longer than the output buffer, or more than the board's
+//! UART has room for now) throws, and nothing of it is sent (a board that takes only part of a
+//! write is reported in the error with how much it sent). `onWritable(count)` runs once after
+//! construction with the output buffer's size (the board traits do not say when a UART's
+//! queue drains, so it is not called again).
 
 use alloc::collections::VecDeque;
 use alloc::format;
@@ -96,7 +100,7 @@ fn read(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     super::read_stream(vm, this, args, Class::Serial)
 }
 
-/// `serial.write(byte | buffer)`.
+/// `serial.write(byte | buffer)`: throws if the port cannot take all of it.
 fn write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     let (_, i) = instance(vm, this, Class::Serial, "write")?;
     let Kind::Serial { port, .. } = i.kind else {
@@ -130,7 +134,23 @@ fn write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
         .uart()
         .map(|u| u.write(port, &bytes));
     match r {
-        Some(Ok(_)) => Ok(Value::UNDEFINED),
+        Some(Ok(n)) if n >= bytes.len() => Ok(Value::UNDEFINED),
+        Some(Ok(0)) => Err(io_error(
+            vm,
+            &format!(
+                "Serial.prototype.write: port {port} cannot take {} bytes now, its output is \
+                 full (nothing was written; write again later)",
+                bytes.len()
+            ),
+        )),
+        Some(Ok(n)) => Err(io_error(
+            vm,
+            &format!(
+                "Serial.prototype.write: port {port} took only {n} of {} bytes, its output is \
+                 full (the rest was not written)",
+                bytes.len()
+            ),
+        )),
         Some(Err(e)) => Err(io_error(vm, &format!("Serial.prototype.write: {e}"))),
         None => Err(io_error(vm, "Serial.prototype.write: no UART")),
     }
@@ -199,5 +219,164 @@ pub fn install(vm: &mut Vm) {
 pub const DESCRIPTION: &[ApiEntry] = &[
     entry("Serial", "new (options: { port?: number, baud: number, format?: \"number\" | \"buffer\", onReadable?: (this: Serial, count: number) => void, onWritable?: (this: Serial, count: number) => void }) => Serial", "A UART (`embedded:io/serial`), port 1 unless given; format \"number\" (default) or \"buffer\"."),
     entry("Serial.prototype.read", "(count?: number) => number | ArrayBuffer | undefined", "A byte (format number) or up to count bytes (format buffer; all waiting without count); undefined if nothing is waiting."),
-    entry("Serial.prototype.write", "(data: number | ArrayBuffer | ArrayBufferView) => void", "Send a byte (format number) or a buffer (format buffer); throws if it does not fit the output buffer."),
+    entry("Serial.prototype.write", "(data: number | ArrayBuffer | ArrayBufferView) => void", "Send a byte (format number) or a buffer (format buffer); throws if the port cannot take all of it now (then nothing is written)."),
 ];
+
+#[cfg(test)]
+mod tests {
+    use alloc::boxed::Box;
+    use alloc::rc::Rc;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use core::cell::RefCell;
+
+    use crate::board::{Board, BoardEvent, BoardResult, Clock, Storage, System, Uart};
+    use crate::json::json;
+    use crate::rpc::Origin;
+    use crate::sim::SimBoard;
+    use crate::testing::{bare_board, log_lines, ok, run as run_until_idle};
+    use crate::{Runtime, RuntimeConfig};
+
+    /// The simulated board with a UART whose output queue holds `room` bytes (nothing drains
+    /// it): a write that does not fit is refused whole, or with `partial` takes what fits (as a
+    /// board may).
+    struct TightUart {
+        sim: SimBoard,
+        sent: Rc<RefCell<Vec<u8>>>,
+        room: usize,
+        partial: bool,
+    }
+
+    impl Board for TightUart {
+        fn clock(&self) -> &dyn Clock {
+            self.sim.clock()
+        }
+        fn storage(&mut self) -> &mut dyn Storage {
+            self.sim.storage()
+        }
+        fn system(&mut self) -> &mut dyn System {
+            self.sim.system()
+        }
+        fn uart(&mut self) -> Option<&mut dyn Uart> {
+            Some(self)
+        }
+        fn poll_event(&mut self) -> Option<BoardEvent> {
+            self.sim.poll_event()
+        }
+    }
+
+    impl Uart for TightUart {
+        fn configure(&mut self, _port: u32, _baud: u32) -> BoardResult<()> {
+            Ok(())
+        }
+        fn write(&mut self, _port: u32, data: &[u8]) -> BoardResult<usize> {
+            let mut sent = self.sent.borrow_mut();
+            let free = self.room - sent.len();
+            let n = match (data.len() <= free, self.partial) {
+                (true, _) => data.len(),
+                (false, true) => free,
+                (false, false) => 0,
+            };
+            sent.extend_from_slice(&data[..n]);
+            Ok(n)
+        }
+        fn read(&mut self, _port: u32, _buf: &mut [u8]) -> BoardResult<usize> {
+            Ok(0)
+        }
+    }
+
+    const SCRIPT: &str = r#"
+const Serial = require("embedded:io/serial");
+const s = new Serial({port: 1, baud: 9600, format: "buffer",
+  onWritable(n) { print("writable", n); }});
+function attempt(what, f) {
+  try { f(); print(what, "ok"); } catch (e) { print(what, "threw:", e.message); }
+}
+attempt("40 bytes", () => s.write(new Uint8Array(40).fill(1)));
+attempt("50 bytes", () => s.write(new Uint8Array(50).fill(2)));
+attempt("20 bytes", () => s.write(new Uint8Array(20).fill(3)));
+attempt("129 bytes", () => s.write(new Uint8Array(129)));
+s.format = "number";
+for (let i = 0; i < 12; i++) attempt("byte " + i, () => s.write(4));
+"#;
+
+    /// Runs [`SCRIPT`] on a UART with 100 bytes of room; what was sent and the log.
+    fn run(partial: bool) -> (Vec<u8>, Vec<String>) {
+        let sent = Rc::new(RefCell::new(Vec::new()));
+        let board = TightUart {
+            sim: bare_board(),
+            sent: sent.clone(),
+            room: 100,
+            partial,
+        };
+        let rt = start_script_on(Box::new(board));
+        let lines = log_lines(&rt);
+        let bytes = sent.borrow().clone();
+        (bytes, lines)
+    }
+
+    /// [`crate::testing::start_script`] on a board of any kind.
+    fn start_script_on(board: Box<dyn Board>) -> Runtime {
+        let mut rt = Runtime::new(board, RuntimeConfig::default());
+        rt.boot();
+        ok(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport));
+        ok(rt.rpc(
+            "Script.PutCode",
+            json!({"id": 1, "code": SCRIPT}),
+            Origin::Transport,
+        ));
+        ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
+        run_until_idle(&mut rt);
+        rt
+    }
+
+    fn has(lines: &[String], want: &str) -> bool {
+        lines.iter().any(|l| l.contains(want))
+    }
+
+    #[test]
+    fn a_write_the_port_cannot_take_whole_throws_and_writes_nothing() {
+        let (sent, lines) = run(false);
+        assert!(has(&lines, "writable 128"), "{lines:?}");
+        assert!(has(&lines, "40 bytes ok"), "{lines:?}");
+        assert!(has(&lines, "50 bytes ok"), "{lines:?}");
+        assert!(
+            has(
+                &lines,
+                "20 bytes threw: Serial.prototype.write: port 1 cannot take 20 bytes now, its \
+                 output is full (nothing was written; write again later)"
+            ),
+            "{lines:?}"
+        );
+        assert!(has(
+            &lines,
+            "129 bytes threw: Serial.prototype.write: 129 bytes do not fit"
+        ));
+        // The 10 bytes left are taken one by one, the 11th and 12th are refused.
+        assert!(has(&lines, "byte 9 ok"), "{lines:?}");
+        assert!(has(
+            &lines,
+            "byte 10 threw: Serial.prototype.write: port 1 cannot take 1"
+        ));
+        assert!(has(&lines, "byte 11 threw"), "{lines:?}");
+        let mut want = alloc::vec![1u8; 40];
+        want.extend([2u8; 50]);
+        want.extend([4u8; 10]);
+        assert_eq!(sent, want);
+    }
+
+    #[test]
+    fn a_board_that_takes_part_of_a_write_makes_it_throw_saying_how_much_went() {
+        let (sent, lines) = run(true);
+        assert!(
+            has(
+                &lines,
+                "20 bytes threw: Serial.prototype.write: port 1 took only 10 of 20 bytes, its \
+                 output is full (the rest was not written)"
+            ),
+            "{lines:?}"
+        );
+        assert!(has(&lines, "byte 0 threw"), "{lines:?}");
+        assert_eq!(sent.len(), 100);
+    }
+}
