@@ -49,7 +49,8 @@ pub(crate) fn query_params(query: Option<&str>) -> Result<Json, RpcError> {
 }
 
 /// Credentials from a frame's `auth` object (`nonce` and `cnonce` may be numbers or strings).
-pub(crate) fn frame_credentials(auth: &Json) -> Option<Credentials> {
+/// Public for clients' tests that check their frames the way the device reads them.
+pub fn frame_credentials(auth: &Json) -> Option<Credentials> {
     let text = |k: &str| -> Option<String> {
         match auth.get(k)? {
             Json::String(s) => Some(s.clone()),

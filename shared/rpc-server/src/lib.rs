@@ -76,6 +76,7 @@ mod server;
 mod static_files;
 mod transactions;
 
+pub use frames::frame_credentials;
 pub use limits::{
     Config, IDLE_TIMEOUT_MS, MAX_TRANSACTIONS, NONCE_LIFETIME_MS, PONG_TIMEOUT_MS,
     REQUEST_TIMEOUT_MS, RPC_REQUEST_LIMIT, SCRIPT_REQUEST_LIMIT, TRANSACTION_TIMEOUT_MS,

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 
 use ferrite_ide_core::device::session::{DeviceSession, SessionEvent, Transmit, Wire};
 use ferrite_ide_core::simulator::{SimDevice, DEFAULT_EPOCH_MS};
-use ferrite_protocols::digest::{self, Credentials, Nonces};
+use ferrite_protocols::digest::{self, Nonces};
 use ferrite_protocols::frame::{self, Splitter, TextMode};
 use ferrite_runtime::log::Level;
 use ferrite_runtime::rpc::{response_frame, Origin, RpcError, RpcReply};
@@ -290,28 +290,8 @@ impl Device {
     }
 }
 
-/// Credentials from a frame's `auth` object, read as the device's HTTP server reads them
-/// (`firmware/host/src/device/http_server/frames.rs`: `nonce`/`cnonce` numbers or strings).
-pub fn frame_credentials(auth: &Value) -> Option<Credentials> {
-    let text = |k: &str| -> Option<String> {
-        match auth.get(k)? {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        }
-    };
-    Some(Credentials {
-        username: text("username")?,
-        realm: text("realm")?,
-        nonce: text("nonce")?,
-        cnonce: text("cnonce").unwrap_or_default(),
-        nc: text("nc").unwrap_or_default(),
-        response: text("response")?,
-        uri: None,
-        algorithm: text("algorithm").unwrap_or_default(),
-        qop: String::new(),
-    })
-}
+/// Credentials from a frame's `auth` object, read by the device's own code (the RPC server's).
+pub use ferrite_rpc_server::frame_credentials;
 
 /// Move data between the session and the device at time `now` until both are quiet (at most
 /// `rounds` rounds); the device runs `device_ms` of virtual time per round. Returns the
