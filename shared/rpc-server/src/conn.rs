@@ -92,8 +92,10 @@ impl Conn {
     /// transactions, which the server checks).
     pub(crate) fn is_quiet(&self) -> bool {
         match &self.mode {
+            // An answer still being written counts as work in progress: evicting it would cut
+            // a slow reader's response short.
             Mode::Http { parser, waiting } => {
-                !*waiting && parser.buffered() == 0 && self.body.is_none()
+                !*waiting && parser.buffered() == 0 && self.body.is_none() && self.out.is_empty()
             }
             Mode::Rpc { .. } | Mode::Log { .. } => false,
         }

@@ -41,6 +41,27 @@ fn a_full_table_evicts_the_least_recently_active_idle_connection() {
 }
 
 #[test]
+fn a_connection_whose_answer_is_still_being_written_is_not_evicted() {
+    let mut h = Harness::with_config(small());
+    // `a` is the least recently active; its answer is complete but not yet taken by its slow
+    // client.
+    let a = h.connect();
+    h.feed(a, b"GET /shelly HTTP/1.1\r\n\r\n");
+    h.poll_server();
+    assert!(!h.server.output(a).is_empty());
+    h.now = 1;
+    let b = h.connect();
+    h.now = 2;
+    let c = h.connect();
+    h.now = 4;
+    let _d = h.connect();
+    // `b`, the oldest connection with nothing to do, made room; `a` keeps its answer.
+    assert_eq!(h.closed, [(b, Close::Graceful)]);
+    assert!(h.server.connections().any(|id| id == a));
+    assert!(h.server.connections().any(|id| id == c));
+}
+
+#[test]
 fn a_client_that_stops_reading_is_closed_after_the_write_timeout() {
     let mut h = Harness::new();
     let c = h.connect();
