@@ -37,5 +37,5 @@ mod stack;
 pub use http_link::{HttpLimits, HttpLink, SharedHttp, CHIP_HTTP_LIMITS, HTTP_SOCKETS};
 pub use mqtt_link::{MqttLink, SharedMqtt, CHIP_MQTT_LIMITS};
 pub use network::Network;
-pub use rpc_listener::{RpcListener, CHIP_LIMITS, PORT, SLOTS};
+pub use rpc_listener::{RpcListener, CHIP_LIMITS, CLIENTS, PORT, SLOTS};
 pub use stack::{Lookup, NetStack};

@@ -3,10 +3,11 @@
 //!
 //! smoltcp has no accept queue: each of [`SLOTS`] TCP sockets listens on port 80 by itself, and
 //! one that a client connected to becomes a server connection; when it is closed it listens
-//! again. So at most [`SLOTS`] clients are served at once (the server's own limit is set to the
-//! same number, and it evicts the least recently active idle connection for a new one, as on
-//! the host). Sockets only listen while the device has an address; when the link drops every
-//! connection fails and is forgotten.
+//! again. The server serves one client fewer than there are sockets ([`CLIENTS`]): the spare
+//! socket takes a new client while all are served, and the server then closes the least
+//! recently active idle connection to make room for it (or refuses it when every client has a
+//! request in progress), as on the host. Sockets only listen while the device has an address;
+//! when the link drops every connection fails and is forgotten.
 //!
 //! Must never: block, read more than the server has room for, or keep a connection the server
 //! closed.
@@ -27,18 +28,21 @@ use crate::NetStack;
 
 /// The RPC port (Shelly devices serve RPC on 80).
 pub const PORT: u16 = 80;
-/// Clients served at once.
-pub const SLOTS: usize = 4;
+/// Listening sockets.
+pub const SLOTS: usize = 5;
+/// Clients served at once: one socket stays free for the next client, so that a full device
+/// closes an idle connection for it rather than leaving it unanswered.
+pub const CLIENTS: usize = SLOTS - 1;
 /// smoltcp's per-socket buffers: a receive window of this many bytes…
 const RX_BUFFER: usize = 2048;
 /// …and this much unacknowledged output in flight (the server holds the rest).
 const TX_BUFFER: usize = 4096;
 
-/// The server's limits on the chip: one connection per socket, 16 KiB of unsent output per
+/// The server's limits on the chip: [`CLIENTS`] connections, 16 KiB of unsent output per
 /// connection (a `Shelly.GetStatus` or a script's code chunk fits), log lines skipped for a
 /// follower beyond 8 KiB, 16 KiB WebSocket messages (`Script.PutCode` chunks are 4 KiB).
 pub const CHIP_LIMITS: Config = Config {
-    max_connections: SLOTS,
+    max_connections: CLIENTS,
     max_output: 16 * 1024,
     follow_output_limit: 8 * 1024,
     ws_message_limit: 16 * 1024,

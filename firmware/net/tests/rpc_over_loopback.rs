@@ -7,7 +7,7 @@ mod support;
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
 
-use ferrite_net::SLOTS;
+use ferrite_net::{CLIENTS, SLOTS};
 use support::{Device, DEVICE_IP};
 
 struct Rig {
@@ -167,6 +167,32 @@ fn a_request_followed_at_once_by_the_clients_fin_is_answered() {
         for _ in 0..10 {
             rig.round();
         }
+    }
+}
+
+#[test]
+fn a_full_device_closes_its_least_recently_active_idle_client_for_a_new_one() {
+    let mut rig = Rig::new();
+    // As many clients as the device serves, connected and idle (a browser's kept-alive
+    // connections), the first one longest.
+    let idle: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let h = rig.client(8192);
+            for _ in 0..5 {
+                rig.round();
+            }
+            h
+        })
+        .collect();
+    for &h in &idle {
+        assert_eq!(rig.dev.net.stack().tcp(h).state(), State::Established);
+    }
+    // One more: answered, and the oldest idle client was closed for it.
+    let r = rig.exchange(b"GET /shelly HTTP/1.1\r\nConnection: close\r\n\r\n", 8192);
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    assert!(!rig.dev.net.stack().tcp(idle[0]).may_recv());
+    for &h in &idle[1..] {
+        assert_eq!(rig.dev.net.stack().tcp(h).state(), State::Established);
     }
 }
 
