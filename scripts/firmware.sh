@@ -7,7 +7,10 @@
 # 0x10000, Ferrite's store in its `ferrite` data partition), not espflash's default table.
 #   OUT/index.json               the manifest the IDE's Flash page reads (bundled firmware)
 # Both images are checked by the real `esptool image-info` (PyPI); any error fails the script.
-# Then prints the ELF's section sizes and a per-crate split of .text for the flash budget.
+# Then prints the ELF's section sizes and a per-crate split of .text for the flash budget, and
+# the heap the firmware's own Rust side takes at boot and per script, measured on a 32-bit
+# target like the chip's (firmware/net/tests/boot_heap.rs built for wasm32-wasip1 and run by
+# node's WASI through tools/wasi-run.mjs).
 #
 # usage: scripts/firmware.sh [OUT]     (default: $FIRMWARE_OUT or dist/firmware)
 set -euo pipefail
@@ -165,3 +168,10 @@ print(f"budget: network .text (rpc-server, ferrite-net, smoltcp, esp-radio's Rus
 for crate, sz in sorted(crates.items(), key=lambda kv: -kv[1])[:14]:
     print(f"  {crate:<28} {sz:>9} bytes")
 PY
+
+# The RAM budget: what the firmware's own boot and each script's realm take from the heap, on a
+# 32-bit target (the allocations are the same code's; the chip's radio is not in it).
+echo "==> the firmware's heap at boot and per script (32-bit: wasm32-wasip1 under node's WASI)"
+ensure_targets wasm32-wasip1
+CARGO_TARGET_WASM32_WASIP1_RUNNER="node --no-warnings $PWD/tools/wasi-run.mjs" \
+    cargo test --locked -p ferrite-net --target wasm32-wasip1 --test boot_heap -- --nocapture --test-threads=1

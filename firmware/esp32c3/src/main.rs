@@ -37,10 +37,16 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// `model` of `Shelly.GetDeviceInfo`.
 const MODEL: &str = "FerriteC3";
 
-/// Heap budget of each script's realm (and the console's). The whole heap is about 265 KiB
-/// (see [`board::heap`]), so the host's 256 KiB per realm would let one script exhaust the chip;
-/// an allocation that fails outside a realm's budget panics and restarts the device.
-const SCRIPT_HEAP_BYTES: usize = 64 * 1024;
+/// Heap budget of each script's realm (and the console's), beyond what the realm's built-ins
+/// and the runtime's API take (about 100 KB, `firmware/net/tests/boot_heap.rs`). The whole heap
+/// is about 265 KiB (see [`board::heap`]), so the host's 256 KiB would let one script exhaust
+/// the chip; an allocation that fails outside a realm's budget panics and restarts the device.
+const SCRIPT_HEAP_BYTES: usize = 24 * 1024;
+
+/// Heap kept free for the device when the runtime decides whether another realm fits (the
+/// radio's dynamic buffers and the RPC clients' answers come and go): a script starts only if
+/// its realm, [`SCRIPT_HEAP_BYTES`] and this much are free.
+const HEAP_RESERVE_BYTES: usize = 24 * 1024;
 
 /// How long an idle round sleeps.
 const IDLE_MS: u64 = 1;
@@ -75,8 +81,11 @@ fn main() -> ! {
             model: MODEL.into(),
             limits: Limits {
                 script_heap: SCRIPT_HEAP_BYTES,
+                heap_reserve: HEAP_RESERVE_BYTES,
                 ..Limits::SHELLY
             },
+            // A realm is on the order of 100 KB: the console's is made on first use.
+            lazy_console_realm: true,
             ..Default::default()
         },
     );

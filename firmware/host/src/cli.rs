@@ -95,7 +95,7 @@ Usage:
   ferrite --help | --version
 
 Options:
-  --heap BYTES, --heap=BYTES   heap budget; suffixes k and m (powers of 1024), e.g. 64k, 2m
+  --heap BYTES, --heap=BYTES   heap budget beyond the built-ins; suffixes k and m (powers of 1024), e.g. 64k, 2m
                                (default: 64m)
 
 Exit status: 0 ok, 1 uncaught JavaScript error (printed as `file:line:col: Name: message`),

@@ -186,10 +186,8 @@ fn repl_session() {
     assert_eq!(o.status, 0, "{}", o.stderr);
     let out = &o.stdout;
     let (free, used) = prompt(out).unwrap_or_else(|| panic!("no prompt at start: {out:?}"));
-    assert!(
-        used > 0 && free > 0 && free + used <= 1 << 20,
-        "{free}/{used}"
-    );
+    // The budget is what the script may allocate beyond the built-ins.
+    assert!(used > 0 && free > 0 && free <= 1 << 20, "{free}/{used}");
     // `a + 2` and `twice(21)` (entered over three lines, after `... ` prompts) both give 42.
     assert_eq!(out.matches("> 42\n").count(), 2, "{out:?}");
     assert!(out.contains("... ... "), "{out:?}");

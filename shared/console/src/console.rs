@@ -352,9 +352,12 @@ impl Console {
         }
     }
 
-    /// The first line after a boot: `Ferrite <version> — <device id> — heap free <bytes>`.
+    /// The first line after a boot: `Ferrite <version> — <device id> — heap free <bytes>` (the
+    /// console realm's free heap; its budget when the realm is made on first use).
     pub fn banner_text(&self, rt: &Runtime) -> String {
-        let free = rt.heap_stats(CONSOLE_ID).map_or(0, |s| s.free);
+        let free = rt
+            .heap_stats(CONSOLE_ID)
+            .map_or(rt.limits().script_heap, |s| s.free);
         format!(
             "Ferrite {} — {} — heap free {free}",
             env!("CARGO_PKG_VERSION"),

@@ -38,6 +38,16 @@ impl Atoms {
         }
     }
 
+    /// Give back spare capacity (after a realm's built-ins interned their names).
+    pub fn shrink_to_fit(&mut self) {
+        self.strings.shrink_to_fit();
+        self.index.shrink_to_fit();
+        let strings = &self.strings;
+        let hasher = &self.hasher;
+        self.table
+            .shrink_to_fit(|&i| hasher.hash_one(&*strings[i as usize]));
+    }
+
     pub fn len(&self) -> usize {
         self.strings.len()
     }

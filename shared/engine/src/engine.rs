@@ -16,7 +16,8 @@ pub type NativeFn = fn(&mut Vm, Value, &[Value]) -> Result<Value, Value>;
 /// Limits and budgets of one engine instance.
 #[derive(Clone, Debug)]
 pub struct Config {
-    /// Bytes the heap may use (objects, strings, property tables, environments).
+    /// Bytes the heap may use (objects, strings, property tables, environments) beyond the
+    /// realm's built-ins and the embedder's globals (see [`crate::vm::Vm::finish_setup`]).
     pub heap_budget: usize,
     /// Maximum depth of JS calls (frames).
     pub max_call_depth: u32,

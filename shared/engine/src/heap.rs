@@ -94,6 +94,13 @@ impl Heap {
     pub fn budget(&self) -> usize {
         self.budget
     }
+
+    /// From now on the budget is what is in use plus `allowance`: a realm's built-ins do not
+    /// count against what its script may allocate.
+    pub fn rebase_budget(&mut self, allowance: usize) {
+        self.budget = self.used.saturating_add(allowance);
+        self.threshold = self.used + (allowance / 2).min(MIN_THRESHOLD);
+    }
     pub fn used(&self) -> usize {
         self.used
     }
@@ -140,11 +147,34 @@ impl Heap {
         if self.slots.len() >= (u32::MAX >> 1) as usize {
             return Err(OutOfMemory);
         }
+        if self.slots.len() == self.slots.capacity() {
+            // Grow by a quarter, not double: the table is the largest allocation of a realm,
+            // and on a microcontroller a doubling (old and new table live at once) is what
+            // fails first.
+            self.slots
+                .reserve_exact((self.slots.len() / 4).max(MIN_SLOT_GROWTH));
+        }
         self.slots.push(Slot {
             cell,
             marked: false,
         });
         Ok(Handle(self.slots.len() as u32 - 1))
+    }
+
+    /// Give back the spare capacity of the slot table and of every object's property table
+    /// (a realm calls this once its built-ins are in place), then count `used` exactly.
+    pub fn compact(&mut self) {
+        let mut live_bytes = 0usize;
+        for slot in self.slots.iter_mut() {
+            if let Cell::Obj(o) = &mut slot.cell {
+                o.props.shrink_to_fit();
+            }
+            if !matches!(slot.cell, Cell::Free(_)) {
+                live_bytes += SLOT_SIZE + cell_payload_size(&slot.cell);
+            }
+        }
+        self.slots.shrink_to_fit();
+        self.used = live_bytes;
     }
 
     #[inline(always)]
@@ -261,6 +291,9 @@ impl Heap {
 fn unreachable_cell() -> ! {
     panic!("heap cell of unexpected kind (engine bug)")
 }
+
+/// Slots the table grows by at least.
+const MIN_SLOT_GROWTH: usize = 64;
 
 const SLOT_SIZE: usize = core::mem::size_of::<Slot>();
 /// Bytes of one heap slot (for footprint reports).

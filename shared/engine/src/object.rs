@@ -153,6 +153,13 @@ impl Props {
         self.list.clear();
         self.index = None;
     }
+    /// Give back spare capacity (the table is not expected to grow much more).
+    pub fn shrink_to_fit(&mut self) {
+        self.list.shrink_to_fit();
+        if let Some(map) = &mut self.index {
+            map.shrink_to_fit();
+        }
+    }
     pub fn payload_size(&self) -> usize {
         self.list.capacity() * core::mem::size_of::<Prop>()
             + self.index.as_ref().map_or(0, |m| m.capacity() * 16)
@@ -185,16 +192,28 @@ pub enum Callable {
         /// For class constructors: the function that initialises instance fields.
         fields_init: Option<Handle>,
     },
-    Native {
-        f: NativeFn,
-        /// Private data for natives that need it (e.g. a bound resolver).
-        data: Value,
-    },
     Bound {
         target: Handle,
         this_val: Value,
         args: Vec<Value>,
     },
+}
+
+/// A native (Rust) function. It lives in its object ([`ObjectKind::Native`]), not in a box of
+/// its own like [`FunctionData`]: a realm has hundreds of natives, and on a microcontroller each
+/// box and heap slot counts.
+#[derive(Clone, Copy)]
+pub struct NativeFunction {
+    pub f: NativeFn,
+    /// Private data for natives that need it (e.g. a bound resolver).
+    pub data: Value,
+    /// `name` and `length`, until they are made properties (`lazy_props`): most natives are
+    /// never asked.
+    pub name: crate::value::Atom,
+    pub arity: u32,
+    pub is_constructor: bool,
+    /// `length` and `name` have not been created yet (see [`FunctionData::lazy_props`]).
+    pub lazy_props: bool,
 }
 
 pub struct FunctionData {
@@ -274,6 +293,7 @@ pub enum ObjectKind {
     Ordinary,
     Array(ArrayData),
     Function(Box<FunctionData>),
+    Native(NativeFunction),
     Error,
     Boolean(bool),
     Number(f64),
@@ -360,7 +380,15 @@ impl Object {
         }
     }
     pub fn is_callable(&self) -> bool {
-        matches!(self.kind, ObjectKind::Function(_))
+        matches!(self.kind, ObjectKind::Function(_) | ObjectKind::Native(_))
+    }
+    /// A function that `new` may call.
+    pub fn is_constructor(&self) -> bool {
+        match &self.kind {
+            ObjectKind::Function(f) => f.is_constructor,
+            ObjectKind::Native(n) => n.is_constructor,
+            _ => false,
+        }
     }
     pub fn is_array(&self) -> bool {
         matches!(self.kind, ObjectKind::Array(_))
@@ -421,7 +449,6 @@ impl Object {
                         f(Value::object(*h));
                     }
                 }
-                Callable::Native { data, .. } => f(*data),
                 Callable::Bound {
                     target,
                     this_val,
@@ -432,6 +459,7 @@ impl Object {
                     args.iter().for_each(|v| f(*v));
                 }
             },
+            ObjectKind::Native(n) => f(n.data),
             ObjectKind::String(v) | ObjectKind::Symbol(v) => f(*v),
             ObjectKind::RegExp(r) => r.trace(f),
             ObjectKind::Map(m) | ObjectKind::Set(m) => {

@@ -8,6 +8,7 @@ use core::cell::RefCell;
 use ferrite_engine::vm::FromJs;
 use ferrite_engine::{Value, Vm};
 
+use crate::board::Board;
 use crate::device::Device;
 use crate::script::{ScriptState, NO_PIN};
 
@@ -21,6 +22,24 @@ pub struct ScriptHost {
 pub fn ctx(vm: &mut Vm) -> Result<Rc<ScriptHost>, Value> {
     vm.host::<ScriptHost>()
         .ok_or_else(|| vm.type_error("this function needs the Ferrite runtime"))
+}
+
+/// Run `op` on the device's board, charging the milliseconds it took as fuel
+/// ([`crate::Limits::fuel_per_board_ms`]). Every native that may block on a peripheral (a bus
+/// transfer, a flash write) goes through here, so a slice stays bounded in time, not only in
+/// instructions.
+pub fn on_board<T>(vm: &mut Vm, op: impl FnOnce(&mut dyn Board) -> T) -> Result<T, Value> {
+    let host = ctx(vm)?;
+    let (r, fuel) = {
+        let mut d = host.device.borrow_mut();
+        let rate = d.limits.fuel_per_board_ms;
+        let start = d.board.clock().now_ms();
+        let r = op(&mut *d.board);
+        let ms = d.board.clock().now_ms().saturating_sub(start);
+        (r, ms.saturating_mul(rate))
+    };
+    vm.charge_fuel(fuel);
+    Ok(r)
 }
 
 /// A `TypeError` with `message` (the script is aborted unless it catches it).

@@ -39,13 +39,22 @@ pub struct Limits {
     pub script_bytes: usize,
     /// Number of scripts a device holds.
     pub scripts: usize,
-    /// Heap budget of each script's JavaScript realm, in bytes.
+    /// Heap budget of each script's JavaScript realm, in bytes, beyond its built-ins and the
+    /// runtime's API (what the script itself may allocate).
     pub script_heap: usize,
     /// Instructions one script runs before the event loop serves others and the network.
     pub slice_fuel: u64,
     /// Instructions one turn (the top-level code, or one callback) may run in total; beyond
     /// that the script is aborted ("CPU budget exhausted"), as a hog would crash a Shelly.
     pub turn_fuel: u64,
+    /// Fuel charged per millisecond a native spends in a blocking board call (an I2C, SPI or
+    /// UART transfer, a flash write): a script looping on a slow or stuck bus ends its slice
+    /// (the watchdog is fed between slices) and runs out of its turn like one looping on code.
+    pub fuel_per_board_ms: u64,
+    /// Heap the device keeps for itself (network buffers, the radio's bursts) when it decides
+    /// whether a new realm fits, on targets with one fixed heap (`System::heap_free`): a realm
+    /// starts only if its built-ins, `script_heap` and this much are free.
+    pub heap_reserve: usize,
     /// Callbacks waiting to run in one script; beyond that new events for it are dropped and
     /// counted (the script's status shows how many).
     pub job_queue: usize,
@@ -67,6 +76,10 @@ impl Limits {
         script_heap: 256 * 1024,
         slice_fuel: 20_000,
         turn_fuel: 10_000_000,
+        // About what the ESP32-C3 interprets in a millisecond: a slice ends after ~20 ms of
+        // bus time, a turn after ~10 s of it.
+        fuel_per_board_ms: 1_000,
+        heap_reserve: 32 * 1024,
         job_queue: 32,
         log_lines: 200,
     };

@@ -36,6 +36,10 @@ pub struct RuntimeConfig {
     pub gc_stress: bool,
     /// Slices run per [`Runtime::poll`] before the target gets control back.
     pub slices_per_poll: u32,
+    /// Create the console's realm when the console first needs it (an entry at the REPL,
+    /// `Script.Eval` of id 0), not at boot. A realm with its built-ins takes on the order of
+    /// 100 KB: a microcontroller should not keep one that may never be used.
+    pub lazy_console_realm: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -46,6 +50,7 @@ impl Default for RuntimeConfig {
             app: "Ferrite".into(),
             gc_stress: false,
             slices_per_poll: 16,
+            lazy_console_realm: false,
         }
     }
 }
@@ -107,6 +112,8 @@ pub struct Runtime {
     next_realm: usize,
     /// Uncaught errors that ended scripts, oldest first, until a target takes them.
     uncaught: VecDeque<(u32, JsError)>,
+    /// The most heap a realm took when it was made, on targets that report it.
+    realm_bytes: Option<usize>,
 }
 
 /// Most uncaught errors kept for [`Runtime::take_uncaught_errors`] (the oldest are dropped).
@@ -134,6 +141,10 @@ pub fn error_kind(e: &JsError) -> &'static str {
     }
 }
 
+/// What a realm with its built-ins and the runtime's API is taken to cost before one was
+/// measured (about 100 KB on a 32-bit target: `firmware/net/tests/boot_heap.rs`).
+const REALM_BYTES_GUESS: usize = 104 * 1024;
+
 const CPU_BUDGET: &str =
     "CPU budget exhausted: the script ran too long without returning to the event loop";
 
@@ -149,6 +160,7 @@ impl Runtime {
             pending: BTreeMap::new(),
             transport_done: VecDeque::new(),
             marker: None,
+            realm_bytes: None,
             next_realm: 0,
             uncaught: VecDeque::new(),
         }
@@ -195,8 +207,9 @@ impl Runtime {
                 d.status_changed(&format!("script:{id}"), rec.status_json());
             }
         }
-        // Without code to start, creating a realm cannot fail.
-        let _ = self.start_realm(CONSOLE_ID, "console".into(), None);
+        if !self.config.lazy_console_realm {
+            self.ensure_console_realm();
+        }
         let enabled: Vec<u32> = self
             .device
             .borrow()
@@ -230,6 +243,23 @@ impl Runtime {
         name: String,
         code: Option<Vec<u8>>,
     ) -> Result<(), RpcError> {
+        let free_before = self.heap_free();
+        if let Some(free) = free_before {
+            let limits = &self.config.limits;
+            let realm = self.realm_bytes.unwrap_or(REALM_BYTES_GUESS);
+            let need = realm + limits.script_heap + limits.heap_reserve;
+            if free < need {
+                return Err(RpcError::new(
+                    crate::rpc::code::RESOURCE_EXHAUSTED,
+                    format!(
+                        "not enough memory to start script:{id}: {free} bytes free, a script \
+                         needs about {need} (its realm {realm}, its heap budget {}, {} kept \
+                         for the device)",
+                        limits.script_heap, limits.heap_reserve
+                    ),
+                ));
+            }
+        }
         let limits = &self.config.limits;
         let mut engine = Engine::new(Config {
             heap_budget: limits.script_heap,
@@ -260,7 +290,18 @@ impl Runtime {
             let d = dev.borrow();
             d.board.clock().unix_time_ms().unwrap_or(d.now_ms() as f64)
         }));
+        engine.vm().begin_setup();
         crate::api::install(&mut engine);
+        // The API's globals grew the realm's tables by doubling: give the slack back, and
+        // count the script's heap budget from here.
+        engine.vm().finish_setup();
+        if let (Some(before), Some(after)) = (free_before, self.heap_free()) {
+            // What a realm really took, for the next decision (the largest seen).
+            let took = before.saturating_sub(after);
+            if took > 0 {
+                self.realm_bytes = Some(self.realm_bytes.unwrap_or(0).max(took));
+            }
+        }
         let mut realm = Realm {
             id,
             engine,
@@ -290,6 +331,23 @@ impl Runtime {
         }
         self.realms.push(realm);
         Ok(())
+    }
+
+    fn heap_free(&self) -> Option<usize> {
+        self.device.borrow_mut().board.system().heap_free()
+    }
+
+    /// The console's realm exists (created now if it did not).
+    fn ensure_console_realm(&mut self) {
+        if self.is_running(CONSOLE_ID) {
+            return;
+        }
+        // Without code to start, only a lack of memory stops it: the console shows why.
+        if let Err(e) = self.start_realm(CONSOLE_ID, "console".into(), None) {
+            self.device
+                .borrow_mut()
+                .log(Level::Error, CONSOLE_ID, e.message);
+        }
     }
 
     /// `Script.Start`: run script `id` (its stored code) in a fresh realm.
@@ -387,6 +445,7 @@ impl Runtime {
 
     /// Evaluate console input in the console realm; the result (or error) goes to the log.
     pub fn console_eval(&mut self, source: &[u8]) {
+        self.ensure_console_realm();
         self.eval_in(CONSOLE_ID, source.to_vec(), EvalReply::Console);
     }
 
@@ -475,6 +534,9 @@ impl Runtime {
     /// Evaluate `code` in running script `id` (`CONSOLE_ID`: the console's realm, as the REPL
     /// does) for `Script.Eval`: answered later under a token.
     pub(crate) fn script_eval(&mut self, id: u32, code: Vec<u8>) -> RpcReply {
+        if id == CONSOLE_ID {
+            self.ensure_console_realm();
+        }
         if !self.is_running(id) {
             return Err(RpcError::precondition(format!(
                 "script:{id} is not running"
@@ -653,8 +715,15 @@ impl Runtime {
             RunOutcome::Finished(v) => self.finish_turn(idx, Ok(v)),
             RunOutcome::Error(e) => self.finish_turn(idx, Err(e)),
             RunOutcome::Yielded => {
+                // The slice's fuel, plus what natives charged beyond it for time on the board.
+                let overdraft = self.realms[idx]
+                    .engine
+                    .vm()
+                    .fuel_left()
+                    .min(0)
+                    .unsigned_abs();
                 let turn = self.realms[idx].turn.as_mut().expect("a turn is running");
-                turn.fuel_used += limits.slice_fuel;
+                turn.fuel_used += limits.slice_fuel.saturating_add(overdraft);
                 if turn.fuel_used >= limits.turn_fuel {
                     let e = self.realms[idx].engine.abort_task(CPU_BUDGET);
                     self.finish_turn(idx, Err(e));
@@ -1089,7 +1158,7 @@ pub fn component_config(dev: &Rc<RefCell<Device>>, kind: &str, id: Option<u32>) 
 }
 
 #[cfg(test)]
-mod watchdog_tests {
+mod memory_tests {
     use alloc::boxed::Box;
     use alloc::rc::Rc;
     use alloc::vec::Vec;
@@ -1097,8 +1166,112 @@ mod watchdog_tests {
 
     use crate::board::System;
     use crate::json::json;
-    use crate::rpc::Origin;
+    use crate::rpc::{code, Origin, RpcReply};
     use crate::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
+    use crate::testing::{log_lines, ok, run};
+    use crate::{Runtime, RuntimeConfig};
+
+    /// The simulator's system on a chip with one fixed heap of which `free` bytes are free.
+    struct FixedHeap {
+        inner: SimSystem,
+        free: Rc<Cell<usize>>,
+    }
+
+    impl System for FixedHeap {
+        fn random(&mut self, buf: &mut [u8]) {
+            self.inner.random(buf)
+        }
+        fn crash_marker(&mut self) -> Option<Vec<u8>> {
+            self.inner.crash_marker()
+        }
+        fn set_crash_marker(&mut self, marker: &[u8]) {
+            self.inner.set_crash_marker(marker)
+        }
+        fn mac(&self) -> [u8; 6] {
+            self.inner.mac()
+        }
+        fn heap_free(&self) -> Option<usize> {
+            Some(self.free.get())
+        }
+    }
+
+    fn runtime(free: &Rc<Cell<usize>>, lazy_console_realm: bool) -> Runtime {
+        let board = SimBoard::new(
+            Box::new(VirtualClock::new(None)),
+            Box::new(MemStorage::new(64 * 1024)),
+            Box::new(FixedHeap {
+                inner: SimSystem::new(1, [0; 6]),
+                free: free.clone(),
+            }),
+        );
+        let config = RuntimeConfig {
+            lazy_console_realm,
+            ..RuntimeConfig::default()
+        };
+        let mut rt = Runtime::new(Box::new(board), config);
+        rt.boot();
+        rt
+    }
+
+    #[test]
+    fn a_script_starts_only_when_its_realm_fits_the_heap() {
+        let free = Rc::new(Cell::new(100 * 1024));
+        let mut rt = runtime(&free, true);
+        ok(rt.rpc("Script.Create", json!({"name": "s"}), Origin::Transport));
+        ok(rt.rpc(
+            "Script.PutCode",
+            json!({"id": 1, "code": "print('up')"}),
+            Origin::Transport,
+        ));
+        match rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport) {
+            RpcReply::Done(Err(e)) => {
+                assert_eq!(e.code, code::RESOURCE_EXHAUSTED, "{e}");
+                assert!(e.message.contains("not enough memory"), "{e}");
+            }
+            other => panic!("started in 100 KiB: {other:?}"),
+        }
+        assert!(!rt.is_running(1));
+        // The console's realm is refused the same way, and says so.
+        rt.console_eval(b"1 + 1");
+        run(&mut rt);
+        assert!(
+            log_lines(&rt)
+                .iter()
+                .any(|l| l.contains("not enough memory")),
+            "{:?}",
+            log_lines(&rt)
+        );
+        // With room, both start.
+        free.set(1 << 20);
+        ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
+        rt.console_eval(b"print('console ' + (40 + 2))");
+        run(&mut rt);
+        let lines = log_lines(&rt);
+        assert!(lines.iter().any(|l| l == "up"), "{lines:?}");
+        assert!(lines.iter().any(|l| l == "console 42"), "{lines:?}");
+    }
+
+    #[test]
+    fn the_console_realm_is_made_at_boot_unless_lazy() {
+        let free = Rc::new(Cell::new(1 << 20));
+        assert!(runtime(&free, false).is_running(crate::CONSOLE_ID));
+        assert!(!runtime(&free, true).is_running(crate::CONSOLE_ID));
+    }
+}
+
+#[cfg(test)]
+mod watchdog_tests {
+    use alloc::boxed::Box;
+    use alloc::rc::Rc;
+    use alloc::vec::Vec;
+    use core::cell::Cell;
+
+    use alloc::string::String;
+
+    use crate::board::{BoardResult, Clock, System};
+    use crate::json::json;
+    use crate::rpc::Origin;
+    use crate::sim::{I2cDevice, MemStorage, SimBoard, SimSystem, VirtualClock};
     use crate::testing::ok;
     use crate::{Runtime, RuntimeConfig};
 
@@ -1124,6 +1297,85 @@ mod watchdog_tests {
         fn mac(&self) -> [u8; 6] {
             self.inner.mac()
         }
+    }
+
+    /// An I2C part on which every write takes `ms` of the board's (virtual) time.
+    struct SlowPart {
+        clock: VirtualClock,
+        ms: u64,
+        writes: Rc<Cell<u32>>,
+    }
+
+    impl I2cDevice for SlowPart {
+        fn write(&mut self, _data: &[u8]) -> BoardResult<()> {
+            self.clock.advance(self.ms);
+            self.writes.set(self.writes.get() + 1);
+            Ok(())
+        }
+        fn read(&mut self, _buf: &mut [u8]) -> BoardResult<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn time_on_a_slow_bus_ends_the_slice_and_then_the_turn() {
+        let clock = VirtualClock::new(None);
+        let writes = Rc::new(Cell::new(0));
+        let board = SimBoard::new(
+            Box::new(clock.clone()),
+            Box::new(MemStorage::new(0)),
+            Box::new(SimSystem::new(1, [0; 6])),
+        );
+        board.handle().attach_i2c(
+            0,
+            0x30,
+            Box::new(SlowPart {
+                clock: clock.clone(),
+                ms: 5,
+                writes: writes.clone(),
+            }),
+        );
+        let config = RuntimeConfig {
+            slices_per_poll: 1,
+            ..RuntimeConfig::default()
+        };
+        let limits = config.limits.clone();
+        let mut rt = Runtime::new(Box::new(board), config);
+        rt.boot();
+        ok(rt.rpc("Script.Create", json!({"name": "bus"}), Origin::Transport));
+        let code = "let i2c = new I2C(4, 5); for (;;) i2c.writeRegB(0x30, 0, 1);";
+        ok(rt.rpc(
+            "Script.PutCode",
+            json!({"id": 1, "code": code}),
+            Origin::Transport,
+        ));
+        ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
+        // One slice: its fuel buys `slice_fuel / fuel_per_board_ms` ms of bus time (20 ms:
+        // four 5 ms writes). Uncharged, the loop would write thousands of times.
+        assert!(rt.poll().busy);
+        let per_slice = limits.slice_fuel / (5 * limits.fuel_per_board_ms);
+        assert!(
+            (per_slice..=per_slice + 1).contains(&u64::from(writes.get())),
+            "{} writes in one slice, expected about {per_slice}",
+            writes.get()
+        );
+        // The turn runs out after `turn_fuel / fuel_per_board_ms` ms of bus time (10 s).
+        let mut polls = 0;
+        while rt.poll().busy {
+            polls += 1;
+            assert!(polls < 10_000, "the bus loop was never aborted");
+        }
+        let bus_ms = limits.turn_fuel / limits.fuel_per_board_ms;
+        let spent = clock.now_ms();
+        assert!(
+            (bus_ms..=bus_ms + 10).contains(&spent),
+            "aborted after {spent} ms of bus time, expected about {bus_ms}"
+        );
+        let errors: Vec<String> = crate::testing::log_lines(&rt)
+            .into_iter()
+            .filter(|l| l.contains("CPU budget"))
+            .collect();
+        assert_eq!(errors.len(), 1, "{:?}", crate::testing::log_lines(&rt));
     }
 
     #[test]

@@ -60,6 +60,9 @@ impl System for ChipSystem {
         Some(heap::free() as u64)
     }
 
+    fn heap_free(&self) -> Option<usize> {
+        Some(heap::free())
+    }
     fn ram_size(&self) -> Option<u64> {
         Some(heap::total() as u64)
     }

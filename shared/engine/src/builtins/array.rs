@@ -2087,7 +2087,7 @@ native!(join, join_impl);
 fn builtin_tag(vm: &Vm, h: Handle) -> &'static str {
     match &vm.heap.obj(h).kind {
         ObjectKind::Array(_) => "Array",
-        ObjectKind::Function(_) => "Function",
+        ObjectKind::Function(_) | ObjectKind::Native(_) => "Function",
         ObjectKind::Error => "Error",
         ObjectKind::Boolean(_) => "Boolean",
         ObjectKind::Number(_) => "Number",

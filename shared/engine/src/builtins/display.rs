@@ -68,7 +68,7 @@ fn inspect_object(
         return;
     }
     match &vm.heap.obj(h).kind {
-        ObjectKind::Function(_) => {
+        ObjectKind::Function(_) | ObjectKind::Native(_) => {
             let nk = Key::atom(vm.names.name);
             let name = vm.get_own_data(h, nk).unwrap_or(Value::UNDEFINED);
             out.extend_from_slice(b"[Function");

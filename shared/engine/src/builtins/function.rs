@@ -238,11 +238,11 @@ fn fp_to_string(vm: &mut Vm, this: Value, _args: &[Value]) -> Result<Value, Valu
     let source = match &vm.heap.obj(h).kind {
         ObjectKind::Function(fd) => match &fd.callable {
             Callable::Closure { code, .. } => code.source.clone(),
-            Callable::Native { .. } => None,
             Callable::Bound { .. } => {
                 return vm.new_str("function () { [native code] }");
             }
         },
+        ObjectKind::Native(_) => None,
         _ => {
             return Err(
                 vm.type_error("Function.prototype.toString requires that 'this' be a Function")

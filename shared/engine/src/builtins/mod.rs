@@ -23,8 +23,6 @@ pub mod string;
 pub mod symbol;
 pub mod typed_array;
 
-use alloc::boxed::Box;
-
 use crate::heap::Handle;
 use crate::object::*;
 use crate::value::Value;
@@ -51,16 +49,16 @@ fn proto_object(vm: &mut Vm, parent: Option<Handle>, kind: ObjectKind) -> Handle
 pub fn init(vm: &mut Vm) {
     let op = proto_object(vm, None, ObjectKind::Ordinary);
     vm.intr.object_prototype = Some(op);
-    let fd = FunctionData {
-        callable: Callable::Native {
-            f: empty_native,
-            data: Value::UNDEFINED,
-        },
+    // `Function.prototype` is itself a function (it defines its `length` and `name` below).
+    let native = NativeFunction {
+        f: empty_native,
+        data: Value::UNDEFINED,
+        name: vm.names.empty,
+        arity: 0,
         is_constructor: false,
-        is_class_constructor: false,
         lazy_props: false,
     };
-    let fp = proto_object(vm, Some(op), ObjectKind::Function(Box::new(fd)));
+    let fp = proto_object(vm, Some(op), ObjectKind::Native(native));
     vm.intr.function_prototype = Some(fp);
     let g = vm.global;
     vm.heap.obj_mut(g).proto = Some(op);

@@ -727,7 +727,7 @@ pub fn object_to_string(vm: &mut Vm, this: Value, _args: &[Value]) -> Result<Val
     let builtin = match &vm.heap.obj(h).kind {
         ObjectKind::Array(_) => "Array",
         ObjectKind::Arguments | ObjectKind::MappedArguments { .. } => "Arguments",
-        ObjectKind::Function(_) => "Function",
+        ObjectKind::Function(_) | ObjectKind::Native(_) => "Function",
         ObjectKind::Error => "Error",
         ObjectKind::Boolean(_) => "Boolean",
         ObjectKind::Number(_) => "Number",

@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 
 use crate::engine::NativeFn;
 use crate::heap::Handle;
-use crate::object::{Callable, Key, ObjectKind, CONFIGURABLE, WRITABLE};
+use crate::object::{Key, ObjectKind, CONFIGURABLE, WRITABLE};
 use crate::regexp::RegExpData;
 use crate::value::Value;
 use crate::vm::Vm;
@@ -85,10 +85,7 @@ fn data(vm: &Vm, h: Handle) -> Option<&RegExpData> {
 fn is_native(vm: &Vm, f: Value, native: NativeFn) -> bool {
     let Some(h) = f.as_object() else { return false };
     match &vm.heap.obj(h).kind {
-        ObjectKind::Function(fd) => match &fd.callable {
-            Callable::Native { f, .. } => *f as usize == native as usize,
-            _ => false,
-        },
+        ObjectKind::Native(n) => n.f as usize == native as usize,
         _ => false,
     }
 }

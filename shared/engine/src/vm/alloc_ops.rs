@@ -1,6 +1,5 @@
 //! Creating heap values: strings, objects, arrays, functions; defining built-in properties.
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::{ErrorKind, Vm};
@@ -208,32 +207,23 @@ impl Vm {
         constructor: bool,
         data: Value,
     ) -> Result<Value, Value> {
-        let fd = FunctionData {
-            callable: Callable::Native { f, data },
+        let name = self.atoms.intern(name.as_bytes()).0;
+        // `length` and `name` become properties when first touched (`materialize_function`).
+        let native = NativeFunction {
+            f,
+            data,
+            name,
+            arity,
             is_constructor: constructor,
-            is_class_constructor: false,
-            lazy_props: false,
+            lazy_props: true,
         };
-        let v = self.alloc_object(
-            self.intr.function_prototype,
-            ObjectKind::Function(Box::new(fd)),
-        )?;
-        let h = v.as_object().unwrap();
-        let n = self.intern(name);
-        let length = Key::atom(self.names.length);
-        let name_key = Key::atom(self.names.name);
-        self.define_value(h, length, Value::number(arity as f64), CONFIGURABLE);
-        self.define_value(h, name_key, n, CONFIGURABLE);
-        Ok(v)
+        self.alloc_object(self.intr.function_prototype, ObjectKind::Native(native))
     }
 
     /// The `data` value of the running native function object `f`.
     pub fn native_data(&self, f: Value) -> Value {
         match f.as_object().map(|h| &self.heap.obj(h).kind) {
-            Some(ObjectKind::Function(fd)) => match &fd.callable {
-                Callable::Native { data, .. } => *data,
-                _ => Value::UNDEFINED,
-            },
+            Some(ObjectKind::Native(n)) => n.data,
             _ => Value::UNDEFINED,
         }
     }
@@ -308,7 +298,9 @@ impl Vm {
     /// An own data property's value, without invoking anything.
     pub fn get_own_data(&self, obj: Handle, key: Key) -> Option<Value> {
         let o = self.heap.obj(obj);
-        let i = o.props.find(key)?;
+        let Some(i) = o.props.find(key) else {
+            return self.lazy_function_prop(obj, key);
+        };
         let p = o.props.get(i)?;
         (p.flags & ACCESSOR == 0).then_some(p.value)
     }

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use super::{ErrorKind, Frame, Vm, MAX_NATIVE_DEPTH};
 use crate::bytecode::{Code, CodeKind};
+use crate::engine::NativeFn;
 use crate::heap::{Cell, Env, Handle};
 use crate::object::*;
 use crate::value::Value;
@@ -91,6 +92,12 @@ impl Vm {
         let Some(fh) = f.as_object() else {
             return Err(self.not_callable(f, construct.is_some()));
         };
+        if let ObjectKind::Native(n) = self.heap.obj(fh).kind {
+            if construct.is_some() && !n.is_constructor {
+                return Err(self.not_callable(f, true));
+            }
+            return self.invoke_native(n.f, fpos, construct);
+        }
         let ObjectKind::Function(fd) = &self.heap.obj(fh).kind else {
             return Err(self.not_callable(f, construct.is_some()));
         };
@@ -149,31 +156,6 @@ impl Vm {
                 }
                 Ok(Invoked::Frame)
             }
-            Callable::Native { f: native, .. } => {
-                let native = *native;
-                let this = self.stack[fpos + 1];
-                let mut buf = self.arg_pool.pop().unwrap_or_default();
-                buf.extend_from_slice(&self.stack[fpos + 2..]);
-                let saved_nt = self.native_new_target;
-                self.native_new_target = construct.unwrap_or(Value::UNDEFINED);
-                self.native_depth += 1;
-                // Roots a native leaves behind (say on an error path) go when it returns.
-                let roots = self.roots_len();
-                let r = if self.native_depth > MAX_NATIVE_DEPTH {
-                    Err(self.make_error(ErrorKind::Range, "Maximum call stack size exceeded"))
-                } else {
-                    native(self, this, &buf)
-                };
-                self.native_depth -= 1;
-                self.truncate_roots(roots);
-                self.native_new_target = saved_nt;
-                buf.clear();
-                self.arg_pool.push(buf);
-                let v = r?;
-                self.stack.truncate(fpos);
-                self.stack.push(v);
-                Ok(Invoked::Done)
-            }
             Callable::Bound {
                 target,
                 this_val,
@@ -195,6 +177,37 @@ impl Vm {
                 self.invoke(argc + bound_args.len(), nt)
             }
         }
+    }
+
+    /// Call native `native` below its arguments at `fpos`; its result replaces them.
+    fn invoke_native(
+        &mut self,
+        native: NativeFn,
+        fpos: usize,
+        construct: Option<Value>,
+    ) -> Result<Invoked, Value> {
+        let this = self.stack[fpos + 1];
+        let mut buf = self.arg_pool.pop().unwrap_or_default();
+        buf.extend_from_slice(&self.stack[fpos + 2..]);
+        let saved_nt = self.native_new_target;
+        self.native_new_target = construct.unwrap_or(Value::UNDEFINED);
+        self.native_depth += 1;
+        // Roots a native leaves behind (say on an error path) go when it returns.
+        let roots = self.roots_len();
+        let r = if self.native_depth > MAX_NATIVE_DEPTH {
+            Err(self.make_error(ErrorKind::Range, "Maximum call stack size exceeded"))
+        } else {
+            native(self, this, &buf)
+        };
+        self.native_depth -= 1;
+        self.truncate_roots(roots);
+        self.native_new_target = saved_nt;
+        buf.clear();
+        self.arg_pool.push(buf);
+        let v = r?;
+        self.stack.truncate(fpos);
+        self.stack.push(v);
+        Ok(Invoked::Done)
     }
 
     fn not_callable(&mut self, f: Value, construct: bool) -> Value {
@@ -336,7 +349,7 @@ impl Vm {
         use crate::value::Kind;
         match v.kind() {
             Kind::Object(h) => {
-                if let ObjectKind::Function(_) = self.heap.obj(h).kind {
+                if self.heap.obj(h).is_callable() {
                     let name = self
                         .get_own_data(h, Key::atom(self.names.name))
                         .unwrap_or(Value::UNDEFINED);

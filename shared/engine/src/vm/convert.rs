@@ -272,7 +272,7 @@ impl Vm {
 
     pub fn is_constructor(&self, v: Value) -> bool {
         v.as_object()
-            .and_then(|h| self.heap.obj(h).function_data().map(|f| f.is_constructor))
+            .map(|h| self.heap.obj(h).is_constructor())
             .unwrap_or(false)
     }
 

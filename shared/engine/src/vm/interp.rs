@@ -1278,7 +1278,10 @@ impl Vm {
             let o = self.heap.obj(h);
             let cache = &code.caches[ic as usize];
             match &o.kind {
-                ObjectKind::Ordinary | ObjectKind::Function(_) | ObjectKind::Error => {
+                ObjectKind::Ordinary
+                | ObjectKind::Function(_)
+                | ObjectKind::Native(_)
+                | ObjectKind::Error => {
                     let guess = cache.get() as usize;
                     if let Some(p) = o.props.get(guess) {
                         if p.key == key && p.flags & ACCESSOR == 0 {

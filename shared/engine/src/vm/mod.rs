@@ -348,6 +348,10 @@ pub struct Vm {
     pub(crate) interrupt_flag: Option<std::sync::Arc<core::sync::atomic::AtomicBool>>,
 }
 
+/// Heap the built-ins and an embedder's globals may take while a realm is set up, whatever
+/// `Config::heap_budget` says (see [`Vm::begin_setup`]).
+const SETUP_ALLOWANCE: usize = 1 << 20;
+
 /// How deep natives may re-enter the interpreter.
 pub(crate) const MAX_NATIVE_DEPTH: u32 = 120;
 
@@ -356,7 +360,7 @@ impl Vm {
         let mut atoms = Atoms::new();
         let names = Names::new(&mut atoms);
         // The heap needs room for the built-ins whatever the budget says.
-        let mut heap = Heap::new(config.heap_budget.max(256 * 1024));
+        let mut heap = Heap::new(SETUP_ALLOWANCE);
         heap.stress = config.gc_stress;
         let mut sym_list = Vec::new();
         for _ in 0..13 {
@@ -399,8 +403,10 @@ impl Vm {
             global,
             global_lex: GlobalLexicals::default(),
             global_lex_values: Vec::new(),
-            stack: Vec::with_capacity(1024),
-            frames: Vec::with_capacity(64),
+            // Small to start with (they grow as scripts call deeper): every realm pays for
+            // this capacity, and a microcontroller has room for few realms.
+            stack: Vec::with_capacity(128),
+            frames: Vec::with_capacity(8),
             handlers: Vec::new(),
             roots: Vec::new(),
             symbol_registry: Vec::new(),
@@ -443,7 +449,25 @@ impl Vm {
             }
         }
         crate::builtins::init(&mut vm);
+        vm.finish_setup();
         vm
+    }
+
+    /// The embedder adds its own globals now: until [`Vm::finish_setup`] the heap budget does
+    /// not limit them (a realm's set-up is the embedder's code, not the script's).
+    pub fn begin_setup(&mut self) {
+        self.heap.rebase_budget(SETUP_ALLOWANCE);
+    }
+
+    /// The realm is set up: give back the spare capacity of the heap's tables and the atom
+    /// table (grown by doubling, they would keep up to half their memory unused for the realm's
+    /// life), and make the heap budget ([`crate::Config::heap_budget`]) count only what is
+    /// allocated from now on. A new realm does this once its built-ins are in place; an
+    /// embedder calls it again after adding its own globals.
+    pub fn finish_setup(&mut self) {
+        self.heap.compact();
+        self.atoms.shrink_to_fit();
+        self.heap.rebase_budget(self.config.heap_budget);
     }
 
     // ----- the embedding API behind `Engine` -----
@@ -633,6 +657,19 @@ impl Vm {
             objects: self.heap.live_cells(),
             collections: self.heap.collections,
         }
+    }
+
+    /// Charge `units` of fuel for work a native did outside the interpreter (time spent on a
+    /// bus, in flash): the slice then ends at the next safe point as if that many instructions
+    /// had run, so a script looping on a slow peripheral is bounded like one looping on code.
+    pub fn charge_fuel(&mut self, units: u64) {
+        self.fuel = self.fuel.saturating_sub(units.min(i64::MAX as u64) as i64);
+    }
+
+    /// Fuel left of the last [`Vm::run`]; zero or below after a yield (below: what natives
+    /// charged beyond it, see [`Vm::charge_fuel`]).
+    pub fn fuel_left(&self) -> i64 {
+        self.fuel
     }
 
     pub fn interrupt(&mut self) {

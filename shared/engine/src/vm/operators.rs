@@ -157,12 +157,14 @@ impl Vm {
         let Some(ch) = c.as_object() else {
             return Ok(false);
         };
-        if let ObjectKind::Function(fd) = &self.heap.obj(ch).kind {
-            if let Callable::Bound { target, .. } = fd.callable {
-                return self.instance_of(v, Value::object(target));
+        match &self.heap.obj(ch).kind {
+            ObjectKind::Function(fd) => {
+                if let Callable::Bound { target, .. } = fd.callable {
+                    return self.instance_of(v, Value::object(target));
+                }
             }
-        } else {
-            return Ok(false);
+            ObjectKind::Native(_) => {}
+            _ => return Ok(false),
         }
         let Some(mut o) = v.as_object() else {
             return Ok(false);

@@ -57,17 +57,23 @@ enum Own {
 impl Vm {
     /// Create `length`, `name` and `prototype` of a function whose properties are lazy.
     pub(crate) fn materialize_function(&mut self, h: Handle) -> Result<(), Value> {
-        let (code, is_ctor) = match &self.heap.obj(h).kind {
+        let (fn_length, fn_name, is_ctor) = match &self.heap.obj(h).kind {
             ObjectKind::Function(fd) if fd.lazy_props => match &fd.callable {
-                Callable::Closure { code, .. } => {
-                    (code.clone(), fd.is_constructor && !fd.is_class_constructor)
-                }
+                Callable::Closure { code, .. } => (
+                    code.length as f64,
+                    code.name,
+                    fd.is_constructor && !fd.is_class_constructor,
+                ),
                 _ => return Ok(()),
             },
+            // A native constructor's `prototype` is made with it (`define_class`).
+            ObjectKind::Native(n) if n.lazy_props => (n.arity as f64, n.name, false),
             _ => return Ok(()),
         };
-        if let ObjectKind::Function(fd) = &mut self.heap.obj_mut(h).kind {
-            fd.lazy_props = false;
+        match &mut self.heap.obj_mut(h).kind {
+            ObjectKind::Function(fd) => fd.lazy_props = false,
+            ObjectKind::Native(n) => n.lazy_props = false,
+            _ => {}
         }
         // Existing own properties (defined before materialisation) take precedence.
         let length = Key::atom(self.names.length);
@@ -77,14 +83,14 @@ impl Vm {
             front.push(Prop {
                 key: length,
                 flags: CONFIGURABLE,
-                value: Value::number(code.length as f64),
+                value: Value::number(fn_length),
             });
         }
         if self.heap.obj(h).props.find(name).is_none() {
             front.push(Prop {
                 key: name,
                 flags: CONFIGURABLE,
-                value: Value::atom(code.name),
+                value: Value::atom(fn_name),
             });
         }
         if is_ctor {
@@ -116,9 +122,38 @@ impl Vm {
         self.charge(grown)
     }
 
+    /// `length` or `name` of a function whose properties are still lazy, without making them
+    /// (for readers that only look: error messages, the console's display).
+    pub(crate) fn lazy_function_prop(&self, h: Handle, key: Key) -> Option<Value> {
+        let (length, name) = match &self.heap.obj(h).kind {
+            ObjectKind::Function(fd) if fd.lazy_props => match &fd.callable {
+                Callable::Closure { code, .. } => (code.length as f64, code.name),
+                _ => return None,
+            },
+            ObjectKind::Native(n) if n.lazy_props => (n.arity as f64, n.name),
+            _ => return None,
+        };
+        match key.as_atom() {
+            Some(a) if a == self.names.length => Some(Value::number(length)),
+            Some(a) if a == self.names.name => Some(Value::atom(name)),
+            _ => None,
+        }
+    }
+
+    /// A key that materialising a lazy function may create.
+    fn is_lazy_key(&self, key: Key) -> bool {
+        key.as_atom().is_some_and(|a| {
+            a == self.names.length || a == self.names.name || a == self.names.prototype
+        })
+    }
+
     #[inline]
     fn is_lazy_function(&self, h: Handle) -> bool {
-        matches!(&self.heap.obj(h).kind, ObjectKind::Function(fd) if fd.lazy_props)
+        match &self.heap.obj(h).kind {
+            ObjectKind::Function(fd) => fd.lazy_props,
+            ObjectKind::Native(n) => n.lazy_props,
+            _ => false,
+        }
     }
 
     fn find_own(&mut self, h: Handle, key: Key) -> Result<Own, Value> {
@@ -169,7 +204,9 @@ impl Vm {
             }
             return Ok(Own::Prop(i));
         }
-        if self.is_lazy_function(h) {
+        // Only `length`, `name` and `prototype` can appear by materialising: looking up any
+        // other key (`Symbol.hasInstance` on every `instanceof`) must not allocate.
+        if self.is_lazy_function(h) && self.is_lazy_key(key) {
             self.materialize_function(h)?;
             if let Some(i) = self.heap.obj(h).props.find(key) {
                 return Ok(Own::Prop(i));

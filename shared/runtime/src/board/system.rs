@@ -19,6 +19,12 @@ pub trait System {
     fn ram_size(&self) -> Option<u64> {
         None
     }
+    /// Bytes free in the heap the firmware itself allocates from, where the target has one
+    /// fixed heap (a chip); `None` where an OS manages memory. The runtime starts a realm only
+    /// when it fits ([`crate::Limits::heap_reserve`]), instead of running out mid-way.
+    fn heap_free(&self) -> Option<usize> {
+        None
+    }
     /// Ask the target to restart (after the RPC answer went out).
     fn request_reboot(&mut self) {}
     /// The device's MAC address (also its id: `ferrite-<mac>`).

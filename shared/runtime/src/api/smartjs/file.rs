@@ -12,7 +12,7 @@ use ferrite_engine::{Value, Vm};
 
 use super::{entry, this_id, with_state, TAG_FILE};
 use crate::api::description::ApiEntry;
-use crate::host::{ctx, string_arg};
+use crate::host::{ctx, on_board, string_arg};
 
 /// Where files live in board storage.
 pub const PREFIX: &str = "files/";
@@ -79,22 +79,17 @@ fn open(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
             "File.open: a script may have at most {MAX_OPEN} files open"
         )));
     }
-    let host = ctx(vm)?;
-    let data = {
-        let mut d = host.device.borrow_mut();
-        let st = d.board.storage();
+    let data = on_board(vm, |board| {
+        let st = board.storage();
         match st.read(&name) {
-            Ok(Some(_)) if truncate => match st.write(&name, &[]) {
-                Ok(()) => Vec::new(),
-                Err(_) => return Ok(Value::NULL),
-            },
-            Ok(Some(data)) => data,
-            Ok(None) if create => match st.write(&name, &[]) {
-                Ok(()) => Vec::new(),
-                Err(_) => return Ok(Value::NULL),
-            },
-            _ => return Ok(Value::NULL),
+            Ok(Some(_)) if truncate => st.write(&name, &[]).ok().map(|()| Vec::new()),
+            Ok(Some(data)) => Some(data),
+            Ok(None) if create => st.write(&name, &[]).ok().map(|()| Vec::new()),
+            _ => None,
         }
+    })?;
+    let Some(data) = data else {
+        return Ok(Value::NULL);
     };
     let pos = if append { data.len() } else { 0 };
     let (id, proto) = with_state(vm, |s| {
@@ -192,13 +187,7 @@ fn write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     }
     f.data[f.pos..end].copy_from_slice(&bytes);
     f.pos = end;
-    let host = ctx(vm)?;
-    let stored = host
-        .device
-        .borrow_mut()
-        .board
-        .storage()
-        .write(&f.name, &f.data);
+    let stored = on_board(vm, |board| board.storage().write(&f.name, &f.data))?;
     if stored.is_err() {
         return Ok(Value::number(0.0));
     }
@@ -220,18 +209,18 @@ fn rename(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
     let (Some(from), Some(to)) = (storage_name(&a), storage_name(&b)) else {
         return Ok(Value::number(EINVAL));
     };
-    let host = ctx(vm)?;
-    let mut d = host.device.borrow_mut();
-    let st = d.board.storage();
-    let code = match st.read(&from) {
-        Ok(Some(data)) => match st.write(&to, &data) {
-            Ok(()) if from == to => 0.0,
-            Ok(()) => st.remove(&from).map_or(EIO, |_| 0.0),
+    let code = on_board(vm, |board| {
+        let st = board.storage();
+        match st.read(&from) {
+            Ok(Some(data)) => match st.write(&to, &data) {
+                Ok(()) if from == to => 0.0,
+                Ok(()) => st.remove(&from).map_or(EIO, |_| 0.0),
+                Err(_) => EIO,
+            },
+            Ok(None) => ENOENT,
             Err(_) => EIO,
-        },
-        Ok(None) => ENOENT,
-        Err(_) => EIO,
-    };
+        }
+    })?;
     Ok(Value::number(code))
 }
 
@@ -241,8 +230,7 @@ fn remove(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
     let Some(name) = storage_name(&a) else {
         return Ok(Value::number(EINVAL));
     };
-    let host = ctx(vm)?;
-    let r = host.device.borrow_mut().board.storage().remove(&name);
+    let r = on_board(vm, |board| board.storage().remove(&name))?;
     Ok(Value::number(match r {
         Ok(true) => 0.0,
         Ok(false) => ENOENT,

@@ -16,7 +16,7 @@ use ferrite_engine::{Value, Vm};
 use super::{entry, int_arg, this_id, with_state, TAG_I2C};
 use crate::api::description::ApiEntry;
 use crate::board::BoardError;
-use crate::host::ctx;
+use crate::host::{ctx, on_board};
 
 pub const WRITE: i64 = 0;
 pub const READ: i64 = 1;
@@ -62,9 +62,7 @@ pub(crate) fn board_write(
     addr: u8,
     data: &[u8],
 ) -> Result<Result<(), BoardError>, Value> {
-    let host = ctx(vm)?;
-    let mut d = host.device.borrow_mut();
-    Ok(match d.board.i2c() {
+    on_board(vm, |board| match board.i2c() {
         Some(i) => i.write(bus, addr, data),
         None => Err(BoardError::Unsupported("I2C")),
     })
@@ -77,14 +75,12 @@ pub(crate) fn board_read(
     prefix: &[u8],
     n: usize,
 ) -> Result<Result<Vec<u8>, BoardError>, Value> {
-    let host = ctx(vm)?;
-    let mut d = host.device.borrow_mut();
     let mut buf = vec![0u8; n];
-    let r = match d.board.i2c() {
+    let r = on_board(vm, |board| match board.i2c() {
         Some(i) if prefix.is_empty() => i.read(bus, addr, &mut buf),
         Some(i) => i.write_read(bus, addr, prefix, &mut buf),
         None => Err(BoardError::Unsupported("I2C")),
-    };
+    })?;
     Ok(r.map(|_| buf))
 }
 

@@ -10,7 +10,7 @@ use ferrite_engine::{Value, Vm};
 
 use super::{entry, int_arg, this_id, with_state, TAG_SPI};
 use crate::api::description::ApiEntry;
-use crate::host::ctx;
+use crate::host::{ctx, on_board};
 
 fn construct(vm: &mut Vm, _this: Value, _args: &[Value]) -> Result<Value, Value> {
     let nt = vm.new_target();
@@ -60,11 +60,10 @@ fn transfer(
     };
     let start = out.len();
     out.resize(start + read, 0);
-    let host = ctx(vm)?;
-    let r = match host.device.borrow_mut().board.spi() {
+    let r = on_board(vm, |board| match board.spi() {
         Some(s) => s.transfer(bus, &mut out),
         None => Err(crate::board::BoardError::Unsupported("SPI")),
-    };
+    })?;
     match r {
         Ok(()) => Ok(Value::number(
             out[start..].iter().fold(0u32, |a, b| (a << 8) | *b as u32) as f64,

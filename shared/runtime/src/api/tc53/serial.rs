@@ -22,7 +22,7 @@ use super::{
 };
 use crate::api::description::ApiEntry;
 use crate::device::Device;
-use crate::host::ctx;
+use crate::host::{ctx, on_board};
 use crate::script::{Arg, ListenerKind, ScriptState};
 
 /// The output buffer size `onWritable` reports.
@@ -126,13 +126,7 @@ fn write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
             ),
         ));
     }
-    let host = ctx(vm)?;
-    let r = host
-        .device
-        .borrow_mut()
-        .board
-        .uart()
-        .map(|u| u.write(port, &bytes));
+    let r = on_board(vm, |board| board.uart().map(|u| u.write(port, &bytes)))?;
     match r {
         Some(Ok(n)) if n >= bytes.len() => Ok(Value::UNDEFINED),
         Some(Ok(0)) => Err(io_error(
