@@ -129,6 +129,10 @@ fn main() -> ! {
             busy |= link.poll(&mut rt);
         }
         if let Some(network) = network.as_mut() {
+            // A static address or DHCP, as `Wifi.SetConfig` last said.
+            if let Some(ipv4) = wifi_link.borrow_mut().ipv4_request.take() {
+                network.stack().apply_ipv4(ipv4);
+            }
             let associated = wifi_link.borrow().associated;
             busy |= network.poll(&mut rt, now, associated);
             wifi_link.borrow_mut().ip = network.ip();

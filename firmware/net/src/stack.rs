@@ -1,8 +1,9 @@
 //! [`NetStack`]: one smoltcp interface, its sockets, DHCP and DNS.
 //!
-//! The address comes from DHCP whenever the link is associated (or is set once with
-//! [`NetStack::set_static_ipv4`]); a lost association drops it and DHCP starts over at the next
-//! one. DNS servers come from DHCP.
+//! The address comes from DHCP whenever the link is associated (or is fixed with
+//! [`NetStack::set_static_ipv4`] / [`NetStack::apply_ipv4`], and given back to DHCP with
+//! [`NetStack::use_dhcp`]); a lost association drops a DHCP address and DHCP starts over at the
+//! next one. DNS servers come from DHCP, or with a static address from its configuration.
 //!
 //! Must never: block, or grow (sockets and their buffers are made once, at start).
 
@@ -13,6 +14,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::net::Ipv4Addr;
 
+use ferrite_runtime::board::StaticIpv4;
 use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::Device;
 use smoltcp::socket::dhcpv4::{self, Event as DhcpEvent};
@@ -37,6 +39,8 @@ pub struct NetStack<D: Device> {
     sockets: SocketSet<'static>,
     /// `None` with a static address.
     dhcp: Option<SocketHandle>,
+    /// The DHCP options the device sends (its host name), for a DHCP client made again.
+    dhcp_options: &'static [DhcpOption<'static>],
     dns: SocketHandle,
     /// The next local port for an outgoing TCP connection.
     next_port: u16,
@@ -53,17 +57,15 @@ impl<D: Device> NetStack<D> {
         config.random_seed = seed;
         let iface = Interface::new(config, &mut phy, instant(now_ms));
         let mut sockets = SocketSet::new(Vec::new());
-        let mut dhcp = dhcpv4::Socket::new();
         // One option, made once: leaked so the socket set can be `'static`.
-        let options: &'static [DhcpOption<'static>] = Box::leak(
+        let dhcp_options: &'static [DhcpOption<'static>] = Box::leak(
             vec![DhcpOption {
                 kind: DHCP_HOST_NAME,
                 data: host_name,
             }]
             .into_boxed_slice(),
         );
-        dhcp.set_outgoing_options(options);
-        let dhcp = Some(sockets.add(dhcp));
+        let dhcp = Some(sockets.add(dhcp_client(dhcp_options)));
         let queries: Vec<Option<dns::DnsQuery>> = (0..DNS_QUERIES).map(|_| None).collect();
         let dns = sockets.add(dns::Socket::new(&[], queries));
         let spread = u16::try_from(seed % 1000).unwrap_or(0);
@@ -72,6 +74,7 @@ impl<D: Device> NetStack<D> {
             iface,
             sockets,
             dhcp,
+            dhcp_options,
             dns,
             next_port: EPHEMERAL_PORTS.start + spread,
             associated: false,
@@ -85,6 +88,40 @@ impl<D: Device> NetStack<D> {
             self.sockets.remove(h);
         }
         self.configure(address, gateway);
+    }
+
+    /// The station's IPv4 configuration from the runtime (`Wifi.SetConfig`'s `sta.ipv4mode`):
+    /// a fixed address with its gateway and DNS server, or `None` for DHCP.
+    pub fn apply_ipv4(&mut self, config: Option<StaticIpv4>) {
+        let Some(c) = config else {
+            self.use_dhcp();
+            return;
+        };
+        let [a, b, cc, d] = c.ip;
+        self.set_static_ipv4(
+            Ipv4Cidr::new(Ipv4Addr::new(a, b, cc, d), c.prefix_len),
+            c.gateway.map(Ipv4Addr::from),
+        );
+        let servers: Vec<IpAddress> = c
+            .nameserver
+            .map(|n| IpAddress::Ipv4(Ipv4Addr::from(n)))
+            .into_iter()
+            .collect();
+        self.sockets
+            .get_mut::<dns::Socket>(self.dns)
+            .update_servers(&servers);
+    }
+
+    /// Get the address by DHCP again (after a static one): the static address goes now.
+    pub fn use_dhcp(&mut self) {
+        if self.dhcp.is_some() {
+            return;
+        }
+        self.dhcp = Some(self.sockets.add(dhcp_client(self.dhcp_options)));
+        self.deconfigure();
+        self.sockets
+            .get_mut::<dns::Socket>(self.dns)
+            .update_servers(&[]);
     }
 
     /// Add a TCP socket with buffers of the given sizes (made once, at start).
@@ -248,4 +285,11 @@ pub enum Lookup {
 
 fn instant(now_ms: u64) -> Instant {
     Instant::from_millis(i64::try_from(now_ms).unwrap_or(i64::MAX))
+}
+
+/// A DHCP client sending `options`.
+fn dhcp_client(options: &'static [DhcpOption<'static>]) -> dhcpv4::Socket<'static> {
+    let mut dhcp = dhcpv4::Socket::new();
+    dhcp.set_outgoing_options(options);
+    dhcp
 }

@@ -150,9 +150,14 @@ impl Heap {
         if self.slots.len() == self.slots.capacity() {
             // Grow by a quarter, not double: the table is the largest allocation of a realm,
             // and on a microcontroller a doubling (old and new table live at once) is what
-            // fails first.
-            self.slots
-                .reserve_exact((self.slots.len() / 4).max(MIN_SLOT_GROWTH));
+            // fails first. If even that does not fit, the script gets an out-of-memory error,
+            // not the target's allocation-failure panic.
+            let more = (self.slots.len() / 4).max(MIN_SLOT_GROWTH);
+            if self.slots.try_reserve_exact(more).is_err() {
+                self.live_cells -= 1;
+                self.used -= size;
+                return Err(OutOfMemory);
+            }
         }
         self.slots.push(Slot {
             cell,
@@ -173,7 +178,10 @@ impl Heap {
                 live_bytes += SLOT_SIZE + cell_payload_size(&slot.cell);
             }
         }
-        self.slots.shrink_to_fit();
+        // Keep room for the script's first cells: growing the table right away would need
+        // the old and the new one at once.
+        let slack = (self.slots.len() / 8).max(MIN_SLOT_GROWTH);
+        self.slots.shrink_to(self.slots.len() + slack);
         self.used = live_bytes;
     }
 

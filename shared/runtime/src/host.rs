@@ -36,6 +36,10 @@ pub fn on_board<T>(vm: &mut Vm, op: impl FnOnce(&mut dyn Board) -> T) -> Result<
         let start = d.board.clock().now_ms();
         let r = op(&mut *d.board);
         let ms = d.board.clock().now_ms().saturating_sub(start);
+        // The call returned: the device is alive, even inside a native's callback (a
+        // `forEach` over bus writes), where the slice cannot end until the turn's overdraft
+        // aborts the script.
+        d.board.system().feed_watchdog();
         (r, ms.saturating_mul(rate))
     };
     vm.charge_fuel(fuel);

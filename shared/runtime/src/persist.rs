@@ -105,6 +105,10 @@ pub fn load_component_configs(d: &mut Device) {
                 w.ssid = cfg["ssid"].as_str().map(String::from);
                 w.pass = cfg["pass"].as_str().map(String::from);
                 w.sta_enable = cfg["enable"].as_bool().unwrap_or(false);
+                // A saved config that no longer validates keeps DHCP.
+                if w.set_ipv4(&cfg).is_err() {
+                    w.ipv4_static = false;
+                }
                 Ok(())
             }
             ("switch", Some(i)) => match d.components.switches.iter_mut().find(|s| s.id == i) {
@@ -148,7 +152,15 @@ pub fn save_component_config(d: &mut Device, key: &str) {
         }
         ("wifi", _) => {
             let w = &d.components.wifi;
-            json!({"ssid": w.ssid, "pass": w.pass, "enable": w.sta_enable})
+            let mut j = json!({"ssid": w.ssid, "pass": w.pass, "enable": w.sta_enable});
+            if let (Some(o), Some(sta)) = (j.as_object_mut(), w.to_json().get("sta")) {
+                for k in ["ipv4mode", "ip", "netmask", "gw", "nameserver"] {
+                    if let Some(v) = sta.get(k) {
+                        o.insert(k.into(), v.clone());
+                    }
+                }
+            }
+            j
         }
         _ => match crate::components::config(d, kind, id) {
             Some(c) => c,

@@ -243,23 +243,8 @@ impl Runtime {
         name: String,
         code: Option<Vec<u8>>,
     ) -> Result<(), RpcError> {
+        self.check_realm_fits(id)?;
         let free_before = self.heap_free();
-        if let Some(free) = free_before {
-            let limits = &self.config.limits;
-            let realm = self.realm_bytes.unwrap_or(REALM_BYTES_GUESS);
-            let need = realm + limits.script_heap + limits.heap_reserve;
-            if free < need {
-                return Err(RpcError::new(
-                    crate::rpc::code::RESOURCE_EXHAUSTED,
-                    format!(
-                        "not enough memory to start script:{id}: {free} bytes free, a script \
-                         needs about {need} (its realm {realm}, its heap budget {}, {} kept \
-                         for the device)",
-                        limits.script_heap, limits.heap_reserve
-                    ),
-                ));
-            }
-        }
         let limits = &self.config.limits;
         let mut engine = Engine::new(Config {
             heap_budget: limits.script_heap,
@@ -337,6 +322,28 @@ impl Runtime {
         self.device.borrow_mut().board.system().heap_free()
     }
 
+    /// On a target with one fixed heap: is there room for another realm, its script's heap
+    /// budget and the device's reserve?
+    fn check_realm_fits(&self, id: u32) -> Result<(), RpcError> {
+        let Some(free) = self.heap_free() else {
+            return Ok(());
+        };
+        let limits = &self.config.limits;
+        let realm = self.realm_bytes.unwrap_or(REALM_BYTES_GUESS);
+        let need = realm + limits.script_heap + limits.heap_reserve;
+        if free >= need {
+            return Ok(());
+        }
+        Err(RpcError::new(
+            crate::rpc::code::RESOURCE_EXHAUSTED,
+            format!(
+                "not enough memory to start script:{id}: {free} bytes free, a script needs \
+                 about {need} (its realm {realm}, its heap budget {}, {} kept for the device)",
+                limits.script_heap, limits.heap_reserve
+            ),
+        ))
+    }
+
     /// The console's realm exists (created now if it did not).
     fn ensure_console_realm(&mut self) {
         if self.is_running(CONSOLE_ID) {
@@ -368,6 +375,8 @@ impl Runtime {
                 .map_err(|e| RpcError::new(crate::rpc::code::INTERNAL, format!("{e}")))?
                 .unwrap_or_default()
         };
+        // Refused for lack of memory before it is marked running.
+        self.check_realm_fits(id)?;
         let name = {
             let mut d = self.device.borrow_mut();
             let r = d.scripts.iter_mut().find(|r| r.id == id).unwrap();
@@ -1231,6 +1240,11 @@ mod memory_tests {
             other => panic!("started in 100 KiB: {other:?}"),
         }
         assert!(!rt.is_running(1));
+        let status = rt.rpc("Script.GetStatus", json!({"id": 1}), Origin::Transport);
+        match status {
+            RpcReply::Done(Ok(s)) => assert_eq!(s["running"], json!(false), "{s:?}"),
+            other => panic!("{other:?}"),
+        }
         // The console's realm is refused the same way, and says so.
         rt.console_eval(b"1 + 1");
         run(&mut rt);

@@ -328,6 +328,15 @@ impl ferrite_runtime::board::Wifi for RecordingWifi {
     fn disconnect(&mut self) {
         self.0.borrow_mut().push("disconnect".into());
     }
+    fn set_ipv4(&mut self, config: Option<ferrite_runtime::board::StaticIpv4>) {
+        if let Some(c) = config {
+            let [a, b, cc, d] = c.ip;
+            self.0.borrow_mut().push(format!(
+                "static {a}.{b}.{cc}.{d}/{} gw {:?} dns {:?}",
+                c.prefix_len, c.gateway, c.nameserver
+            ));
+        }
+    }
 }
 
 struct WifiOnly(RecordingWifi);
@@ -397,4 +406,78 @@ fn wifi_config_is_applied_remembered_and_joined_again_at_boot() {
     wifi.0.borrow_mut().clear();
     let _rt = boot(&rig);
     assert!(wifi.0.borrow().is_empty());
+}
+
+#[test]
+fn a_static_address_is_validated_applied_and_remembered() {
+    let rig = Rig::new();
+    let wifi = RecordingWifi::default();
+    let boot = |rig: &Rig| {
+        let board = SimBoard::new(
+            Box::new(rig.clock.clone()),
+            Box::new(rig.storage.clone()),
+            Box::new(rig.system.clone()),
+        )
+        .with_net(Box::new(WifiOnly(wifi.clone())));
+        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
+        rt.boot();
+        rt
+    };
+    let mut rt = boot(&rig);
+    call(
+        &mut rt,
+        "Wifi.SetConfig",
+        json!({"config": {"sta": {
+            "ssid": "home", "pass": "secret12", "enable": true, "ipv4mode": "static",
+            "ip": "192.168.1.20", "netmask": "255.255.255.0", "gw": "192.168.1.1",
+            "nameserver": "1.1.1.1"
+        }}}),
+    );
+    let static_line = "static 192.168.1.20/24 gw Some([192, 168, 1, 1]) dns Some([1, 1, 1, 1])";
+    assert_eq!(*wifi.0.borrow(), [static_line, "connect home secret12"]);
+    let sta = call(&mut rt, "Wifi.GetConfig", json!({}))["sta"].clone();
+    assert_eq!(sta["ipv4mode"], "static", "{sta}");
+    assert_eq!(sta["ip"], "192.168.1.20", "{sta}");
+    assert_eq!(sta["netmask"], "255.255.255.0", "{sta}");
+    assert_eq!(sta["gw"], "192.168.1.1", "{sta}");
+    assert_eq!(sta["nameserver"], "1.1.1.1", "{sta}");
+    // Bad addresses are invalid arguments and change nothing.
+    for (sta, words) in [
+        (json!({"netmask": "255.0.255.0"}), "not a netmask"),
+        (json!({"ip": "300.1.1.1"}), "sta.ip must be an IPv4 address"),
+        (json!({"gw": "1.2.3"}), "sta.gw must be an IPv4 address"),
+        (json!({"ip": null}), "needs sta.ip and sta.netmask"),
+        (json!({"ipv4mode": "auto"}), "sta.ipv4mode must be"),
+    ] {
+        match rt.rpc(
+            "Wifi.SetConfig",
+            json!({"config": {"sta": sta}}),
+            Origin::Transport,
+        ) {
+            RpcReply::Done(Err(e)) => {
+                assert!(e.message.contains(words), "{e:?}");
+                assert_eq!(e.code, ferrite_runtime::rpc::code::INVALID_ARGUMENT);
+            }
+            other => panic!("{sta}: {other:?}"),
+        }
+    }
+    assert_eq!(call(&mut rt, "Wifi.GetConfig", json!({}))["sta"], sta);
+    drop(rt);
+    // Remembered: joined again with the same address at boot.
+    wifi.0.borrow_mut().clear();
+    let mut rt = boot(&rig);
+    assert_eq!(*wifi.0.borrow(), [static_line, "connect home secret12"]);
+    // Back to DHCP: the address is kept in the config but not used.
+    wifi.0.borrow_mut().clear();
+    call(
+        &mut rt,
+        "Wifi.SetConfig",
+        json!({"config": {"sta": {"ipv4mode": "dhcp"}}}),
+    );
+    assert_eq!(*wifi.0.borrow(), ["connect home secret12"]);
+    let sta = call(&mut rt, "Wifi.GetConfig", json!({}))["sta"].clone();
+    assert_eq!(
+        (sta["ipv4mode"].as_str(), sta["ip"].as_str()),
+        (Some("dhcp"), Some("192.168.1.20"))
+    );
 }

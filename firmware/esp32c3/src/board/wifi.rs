@@ -4,8 +4,9 @@
 //! and applied again at boot); this module joins it and keeps it joined: it connects, notices a
 //! lost association (polled once a second) and reconnects with a back-off of 1 s doubling to
 //! 30 s, forever, until the configuration changes or Wi-Fi is disabled. The IP address comes
-//! from DHCP in the network stack (`crate::net`), which reads and writes the shared
-//! [`LinkState`].
+//! from DHCP in the network stack (`crate::net`), or is the static one of `Wifi.SetConfig`
+//! (`sta.ipv4mode: "static"`, handed over in [`LinkState::ipv4_request`]); the stack reads and
+//! writes the shared [`LinkState`].
 //!
 //! esp-radio's connect, disconnect and scan are `async`; the firmware has no executor, so each
 //! runs as one boxed future polled with a no-op waker from [`ChipWifi::poll`] (the main loop calls
@@ -28,7 +29,7 @@ use core::task::{Context, Poll, Waker};
 use esp_radio::wifi::scan::ScanConfig;
 use esp_radio::wifi::sta::StationConfig;
 use esp_radio::wifi::{AuthenticationMethodConfig, Config, Password, Ssid, WifiController};
-use ferrite_runtime::board::{BoardError, BoardResult, Wifi, WifiStatus};
+use ferrite_runtime::board::{BoardError, BoardResult, StaticIpv4, Wifi, WifiStatus};
 
 /// What the Wi-Fi link and the network stack know, shared between them (and the boot report).
 #[derive(Clone, Debug, Default)]
@@ -37,8 +38,12 @@ pub struct LinkState {
     pub associated: bool,
     /// The network joined or being joined.
     pub ssid: Option<String>,
-    /// The address DHCP gave (set by the network stack; cleared when the link drops).
+    /// The address DHCP gave, or the static one (set by the network stack; a DHCP address is
+    /// cleared when the link drops).
     pub ip: Option<[u8; 4]>,
+    /// A new IPv4 configuration for the network stack to take (`Some(None)`: DHCP), set by
+    /// `Wifi::set_ipv4` and taken by the main loop.
+    pub ipv4_request: Option<Option<StaticIpv4>>,
     /// Signal strength of the joined network, dBm (0 when not associated).
     pub rssi: i32,
     /// Why the last attempt failed, for the status and the log.
@@ -406,5 +411,9 @@ impl Wifi for ChipWifi {
     fn scan(&mut self) -> Vec<String> {
         self.scan_wanted = true;
         self.scan_results.clone()
+    }
+
+    fn set_ipv4(&mut self, config: Option<StaticIpv4>) {
+        self.link.borrow_mut().ipv4_request = Some(config);
     }
 }

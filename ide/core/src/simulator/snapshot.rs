@@ -214,16 +214,19 @@ fn virtuals(dev: &SimDevice) -> Vec<VirtualView> {
 }
 
 fn scripts(dev: &SimDevice) -> Vec<ScriptView> {
-    let budget = dev.rt.limits().script_heap as u64;
+    let allowance = dev.rt.limits().script_heap as u64;
     let d = dev.rt.device();
     let d = d.borrow();
     d.scripts
         .iter()
         .map(|r| {
-            let used = dev
+            // A running realm's budget is its built-ins plus the script's allowance.
+            let (used, budget) = dev
                 .rt
                 .heap_stats(r.id)
-                .map_or(r.mem_used as u64, |s| s.used as u64);
+                .map_or((r.mem_used as u64, r.mem_used as u64 + allowance), |s| {
+                    (s.used as u64, s.budget as u64)
+                });
             ScriptView {
                 id: r.id,
                 file: dev.file_of(r.id).unwrap_or(&r.name).into(),

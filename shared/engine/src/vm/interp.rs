@@ -1298,12 +1298,14 @@ impl Vm {
                         let mut cur = o.proto;
                         while let Some(ph) = cur {
                             let po = self.heap.obj(ph);
-                            if !matches!(
-                                po.kind,
-                                ObjectKind::Ordinary
-                                    | ObjectKind::Function(_)
-                                    | ObjectKind::Array(_)
-                            ) {
+                            // A function whose `name`/`length` are still lazy has them only
+                            // after materialising: the slow path does that.
+                            let plain = match &po.kind {
+                                ObjectKind::Ordinary | ObjectKind::Array(_) => true,
+                                ObjectKind::Function(fd) => !fd.lazy_props,
+                                _ => false,
+                            };
+                            if !plain {
                                 break;
                             }
                             if let Some(i) = po.props.find(key) {

@@ -20,7 +20,8 @@ pub use events::BoardEvent;
 pub use gpio::{Adc, Edge, Gpio, PinMode, Pull, Pwm};
 pub use mqtt_session::{MqttAction, MqttLimits, MqttReport, MqttSession};
 pub use net::{
-    HttpClient, HttpRequest, HttpResponse, Mqtt, MqttStatus, SocketId, Sockets, Wifi, WifiStatus,
+    HttpClient, HttpRequest, HttpResponse, Mqtt, MqttStatus, SocketId, Sockets, StaticIpv4, Wifi,
+    WifiStatus,
 };
 pub use storage::Storage;
 pub use system::System;

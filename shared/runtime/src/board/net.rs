@@ -65,8 +65,20 @@ pub struct WifiStatus {
     pub rssi: i32,
 }
 
+/// A fixed IPv4 configuration of the station (`Wifi.SetConfig` with `sta.ipv4mode: "static"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StaticIpv4 {
+    pub ip: [u8; 4],
+    pub prefix_len: u8,
+    pub gateway: Option<[u8; 4]>,
+    pub nameserver: Option<[u8; 4]>,
+}
+
 pub trait Wifi {
     fn status(&self) -> WifiStatus;
+    /// How the station gets its address from the next join on: `None` is DHCP. Targets whose
+    /// OS configures the network ignore it.
+    fn set_ipv4(&mut self, _config: Option<StaticIpv4>) {}
     fn connect(&mut self, ssid: &str, password: &str) -> BoardResult<()>;
     fn disconnect(&mut self);
     /// Network names seen in the last scan (may trigger a new one).

@@ -299,6 +299,7 @@ fn device_method(rt: &mut Runtime, lower: &str, method: &str, params: &Json) -> 
                         .as_bool()
                         .ok_or_else(|| RpcError::invalid("sta.enable must be a boolean"))?;
                 }
+                w.set_ipv4(sta).map_err(RpcError::invalid)?;
             }
             let old = core::mem::replace(&mut d.components.wifi, w);
             let joins = d.components.wifi.sta_enable && d.components.wifi.ssid.is_some();
