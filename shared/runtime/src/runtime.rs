@@ -1170,48 +1170,19 @@ pub fn component_config(dev: &Rc<RefCell<Device>>, kind: &str, id: Option<u32>) 
 mod memory_tests {
     use alloc::boxed::Box;
     use alloc::rc::Rc;
-    use alloc::vec::Vec;
     use core::cell::Cell;
 
-    use crate::board::System;
     use crate::json::json;
     use crate::rpc::{code, Origin, RpcReply};
-    use crate::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
-    use crate::testing::{log_lines, ok, run};
+    use crate::sim::{MemStorage, SimBoard, VirtualClock};
+    use crate::testing::{log_lines, ok, run, ProbeSystem};
     use crate::{Runtime, RuntimeConfig};
-
-    /// The simulator's system on a chip with one fixed heap of which `free` bytes are free.
-    struct FixedHeap {
-        inner: SimSystem,
-        free: Rc<Cell<usize>>,
-    }
-
-    impl System for FixedHeap {
-        fn random(&mut self, buf: &mut [u8]) {
-            self.inner.random(buf)
-        }
-        fn crash_marker(&mut self) -> Option<Vec<u8>> {
-            self.inner.crash_marker()
-        }
-        fn set_crash_marker(&mut self, marker: &[u8]) {
-            self.inner.set_crash_marker(marker)
-        }
-        fn mac(&self) -> [u8; 6] {
-            self.inner.mac()
-        }
-        fn heap_free(&self) -> Option<usize> {
-            Some(self.free.get())
-        }
-    }
 
     fn runtime(free: &Rc<Cell<usize>>, lazy_console_realm: bool) -> Runtime {
         let board = SimBoard::new(
             Box::new(VirtualClock::new(None)),
             Box::new(MemStorage::new(64 * 1024)),
-            Box::new(FixedHeap {
-                inner: SimSystem::new(1, [0; 6]),
-                free: free.clone(),
-            }),
+            Box::new(ProbeSystem::with_heap(free.clone())),
         );
         let config = RuntimeConfig {
             lazy_console_realm,
@@ -1277,41 +1248,16 @@ mod memory_tests {
 mod watchdog_tests {
     use alloc::boxed::Box;
     use alloc::rc::Rc;
+    use alloc::string::String;
     use alloc::vec::Vec;
     use core::cell::Cell;
 
-    use alloc::string::String;
-
-    use crate::board::{BoardResult, Clock, System};
+    use crate::board::{BoardResult, Clock};
     use crate::json::json;
     use crate::rpc::Origin;
     use crate::sim::{I2cDevice, MemStorage, SimBoard, SimSystem, VirtualClock};
-    use crate::testing::ok;
+    use crate::testing::{ok, ProbeSystem};
     use crate::{Runtime, RuntimeConfig};
-
-    /// The simulator's system, counting watchdog feeds.
-    struct CountingSystem {
-        inner: SimSystem,
-        feeds: Rc<Cell<u32>>,
-    }
-
-    impl System for CountingSystem {
-        fn random(&mut self, buf: &mut [u8]) {
-            self.inner.random(buf)
-        }
-        fn feed_watchdog(&mut self) {
-            self.feeds.set(self.feeds.get() + 1);
-        }
-        fn crash_marker(&mut self) -> Option<Vec<u8>> {
-            self.inner.crash_marker()
-        }
-        fn set_crash_marker(&mut self, marker: &[u8]) {
-            self.inner.set_crash_marker(marker)
-        }
-        fn mac(&self) -> [u8; 6] {
-            self.inner.mac()
-        }
-    }
 
     /// An I2C part on which every write takes `ms` of the board's (virtual) time.
     struct SlowPart {
@@ -1394,14 +1340,12 @@ mod watchdog_tests {
 
     #[test]
     fn the_watchdog_is_fed_after_every_script_slice() {
-        let feeds = Rc::new(Cell::new(0));
+        let system = ProbeSystem::new();
+        let feeds = system.feeds.clone();
         let board = SimBoard::new(
             Box::new(VirtualClock::new(None)),
             Box::new(MemStorage::new(0)),
-            Box::new(CountingSystem {
-                inner: SimSystem::new(1, [0; 6]),
-                feeds: feeds.clone(),
-            }),
+            Box::new(system),
         );
         let config = RuntimeConfig::default();
         let slices = config.slices_per_poll;

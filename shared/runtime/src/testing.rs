@@ -1,9 +1,12 @@
 //! Helpers of the crate's unit tests: a runtime on a simulated board running one script.
 
 use alloc::boxed::Box;
+use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::Cell;
 
+use crate::board::System;
 use crate::json::json;
 use crate::rpc::{Origin, RpcReply};
 use crate::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
@@ -56,4 +59,57 @@ pub fn start_script(board: SimBoard, config: RuntimeConfig, code: &str) -> Runti
     ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
     run(&mut rt);
     rt
+}
+
+/// The simulator's system, counting watchdog feeds and, when `heap_free` is set, reporting that
+/// many bytes free in one fixed heap (as a chip does).
+pub struct ProbeSystem {
+    inner: SimSystem,
+    pub feeds: Rc<Cell<u32>>,
+    pub heap_free: Option<Rc<Cell<usize>>>,
+}
+
+impl Default for ProbeSystem {
+    fn default() -> Self {
+        ProbeSystem::new()
+    }
+}
+
+impl ProbeSystem {
+    pub fn new() -> ProbeSystem {
+        ProbeSystem {
+            inner: SimSystem::new(1, [0; 6]),
+            feeds: Rc::new(Cell::new(0)),
+            heap_free: None,
+        }
+    }
+
+    /// On a chip with one fixed heap, of which `free` bytes are free.
+    pub fn with_heap(free: Rc<Cell<usize>>) -> ProbeSystem {
+        ProbeSystem {
+            heap_free: Some(free),
+            ..ProbeSystem::new()
+        }
+    }
+}
+
+impl System for ProbeSystem {
+    fn random(&mut self, buf: &mut [u8]) {
+        self.inner.random(buf)
+    }
+    fn feed_watchdog(&mut self) {
+        self.feeds.set(self.feeds.get() + 1);
+    }
+    fn crash_marker(&mut self) -> Option<Vec<u8>> {
+        self.inner.crash_marker()
+    }
+    fn set_crash_marker(&mut self, marker: &[u8]) {
+        self.inner.set_crash_marker(marker)
+    }
+    fn mac(&self) -> [u8; 6] {
+        self.inner.mac()
+    }
+    fn heap_free(&self) -> Option<usize> {
+        self.heap_free.as_ref().map(|f| f.get())
+    }
 }

@@ -341,6 +341,19 @@ impl ferrite_runtime::board::Wifi for RecordingWifi {
 
 struct WifiOnly(RecordingWifi);
 
+/// A runtime on the rig's board (its storage kept across boots) with `wifi` as its Wi-Fi.
+fn boot_with_wifi(rig: &Rig, wifi: &RecordingWifi) -> Runtime {
+    let board = SimBoard::new(
+        Box::new(rig.clock.clone()),
+        Box::new(rig.storage.clone()),
+        Box::new(rig.system.clone()),
+    )
+    .with_net(Box::new(WifiOnly(wifi.clone())));
+    let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
+    rt.boot();
+    rt
+}
+
 impl ferrite_runtime::sim::NetBackend for WifiOnly {
     fn wifi(&mut self) -> Option<&mut dyn ferrite_runtime::board::Wifi> {
         Some(&mut self.0)
@@ -351,17 +364,7 @@ impl ferrite_runtime::sim::NetBackend for WifiOnly {
 fn wifi_config_is_applied_remembered_and_joined_again_at_boot() {
     let rig = Rig::new();
     let wifi = RecordingWifi::default();
-    let boot = |rig: &Rig| {
-        let board = SimBoard::new(
-            Box::new(rig.clock.clone()),
-            Box::new(rig.storage.clone()),
-            Box::new(rig.system.clone()),
-        )
-        .with_net(Box::new(WifiOnly(wifi.clone())));
-        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
-        rt.boot();
-        rt
-    };
+    let boot = |rig: &Rig| boot_with_wifi(rig, &wifi);
     let mut rt = boot(&rig);
     // Nothing configured: nothing joined.
     assert!(wifi.0.borrow().is_empty());
@@ -412,17 +415,7 @@ fn wifi_config_is_applied_remembered_and_joined_again_at_boot() {
 fn a_static_address_is_validated_applied_and_remembered() {
     let rig = Rig::new();
     let wifi = RecordingWifi::default();
-    let boot = |rig: &Rig| {
-        let board = SimBoard::new(
-            Box::new(rig.clock.clone()),
-            Box::new(rig.storage.clone()),
-            Box::new(rig.system.clone()),
-        )
-        .with_net(Box::new(WifiOnly(wifi.clone())));
-        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
-        rt.boot();
-        rt
-    };
+    let boot = |rig: &Rig| boot_with_wifi(rig, &wifi);
     let mut rt = boot(&rig);
     call(
         &mut rt,
