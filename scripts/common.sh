@@ -41,7 +41,7 @@ ensure_targets() {
     done
 }
 
-# The real peers the device tests talk to: mosquitto (Debian) and aioshelly (PyPI). Installed
+# The real peers the tests talk to: mosquitto (Debian), node, aioshelly (PyPI), …. Installed
 # only if missing; tests that need them fail loudly if they are still absent.
 ensure_test_peers() {
     if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
@@ -51,6 +51,15 @@ ensure_test_peers() {
                 || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto mosquitto-clients >/dev/null; }
         else
             sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto mosquitto-clients >/dev/null
+        fi
+    fi
+    # node's V8: the peer of ferrite-regex's differential test (the IDE's tools need node too).
+    if ! command -v node >/dev/null 2>&1; then
+        echo "==> installing node (Debian)"
+        if [ "$(id -u)" = 0 ]; then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null
+        else
+            sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm >/dev/null
         fi
     fi
     if ! python3 -c 'import aioshelly' >/dev/null 2>&1; then

@@ -404,7 +404,9 @@ impl Object {
                         _ => 0,
                     }
             }
-            ObjectKind::RegExp(_) => 256,
+            ObjectKind::RegExp(r) => {
+                core::mem::size_of::<crate::regexp::RegExpData>() + r.regex.heap_bytes()
+            }
             ObjectKind::Map(m) | ObjectKind::Set(m) => {
                 m.entries.capacity() * 24 + m.index.capacity() * 40
             }

@@ -7,7 +7,7 @@ pub struct RegExpData {
     pub source: Value,
     /// The flags string value: [[OriginalFlags]].
     pub flags: Value,
-    pub regex: regress::Regex,
+    pub regex: ferrite_regex::Regex,
     pub global: bool,
     pub ignore_case: bool,
     pub multiline: bool,

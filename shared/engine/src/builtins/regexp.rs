@@ -1,10 +1,10 @@
-//! `RegExp`, backed by the `regress` crate.
+//! `RegExp`, backed by `ferrite-regex`.
 //!
-//! Strings are byte strings: the subject's bytes are matched as UTF-8 (`&str`), so match
-//! positions, `index` and `lastIndex` are byte offsets like every other string index. A subject
-//! that is not valid UTF-8 is matched against its lossy conversion (each invalid byte becomes
-//! U+FFFD) and positions are mapped back to the original bytes; such bytes cannot be matched by
-//! a pattern. Patterns run on regress's backtracking engine without a step limit.
+//! Strings are byte strings: the subject's bytes are matched as UTF-8, so match positions,
+//! `index` and `lastIndex` are byte offsets like every other string index. A byte that is not
+//! part of valid UTF-8 is one character, U+FFFD, to a pattern. A match runs under the VM's fuel
+//! (one unit per step of the matcher) and a backtracking stack bounded by the heap budget left,
+//! so a catastrophic pattern ends the script like any other runaway loop instead of hanging.
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -104,86 +104,64 @@ pub(crate) fn is_regexp(vm: &mut Vm, v: Value) -> Result<bool, Value> {
 
 // ----- matching -----
 
-/// Lossy UTF-8 of `b` with position maps (original → converted, converted → original).
-fn lossy_with_maps(b: &[u8]) -> (String, Vec<u32>, Vec<u32>) {
-    let mut text = String::with_capacity(b.len() + 8);
-    let mut o2c = Vec::with_capacity(b.len() + 1);
-    let mut c2o = Vec::with_capacity(b.len() + 1);
-    let mut i = 0;
-    while i < b.len() {
-        match super::string::decode_wtf8(&b[i..]) {
-            Some((cp, n)) if !(0xD800..0xE000).contains(&cp) => {
-                for k in 0..n {
-                    o2c.push((text.len() + k) as u32);
-                    c2o.push((i + k) as u32);
-                }
-                text.push(char::from_u32(cp).unwrap_or('\u{FFFD}'));
-                i += n;
-            }
-            _ => {
-                o2c.push(text.len() as u32);
-                for _ in 0..3 {
-                    c2o.push(i as u32);
-                }
-                text.push('\u{FFFD}');
-                i += 1;
-            }
-        }
-    }
-    o2c.push(text.len() as u32);
-    c2o.push(b.len() as u32);
-    (text, o2c, c2o)
-}
-
-fn match_in(
-    re: &regress::Regex,
-    text: &str,
+/// Run the compiled pattern of `rh` on the string `s` from byte `start`, under the VM's fuel:
+/// each step of the matcher costs one unit, and a match that would take more than the fuel
+/// left plus the nested overdraft ends the script as running out of fuel does (never a hang).
+fn run_match(
+    vm: &mut Vm,
+    rh: Handle,
+    s: Value,
     start: usize,
     sticky: bool,
-    map: Option<&[u32]>,
-) -> Option<RawMatch> {
-    if start > text.len() {
-        return None;
-    }
-    let mut st = start;
-    while st < text.len() && !text.is_char_boundary(st) {
-        st += 1;
-    }
-    if sticky && st != start {
-        return None;
-    }
-    let m = re.find_from(text, st).next()?;
-    if sticky && m.start() != st {
-        return None;
-    }
-    let conv = |p: usize| map.map_or(p, |mp| mp.get(p).copied().unwrap_or(0) as usize);
-    let mut caps = Vec::with_capacity(m.captures.len() + 1);
-    caps.push(Some((conv(m.start()), conv(m.end()))));
-    for c in &m.captures {
-        caps.push(c.as_ref().map(|r| (conv(r.start), conv(r.end))));
-    }
-    let names = m
-        .named_groups()
-        .map(|(n, r)| (String::from(n), r.map(|r| (conv(r.start), conv(r.end)))))
-        .collect();
-    Some(RawMatch { caps, names })
-}
-
-/// Run the compiled pattern of `rh` on the string `s` from byte `start`.
-fn run_match(vm: &mut Vm, rh: Handle, s: Value, start: usize, sticky: bool) -> Option<RawMatch> {
+) -> Result<Option<RawMatch>, Value> {
     vm.flatten(s);
+    let steps =
+        (vm.fuel.max(0) as u64).saturating_add(vm.config.nested_fuel_overdraft.max(0) as u64);
+    let limits = ferrite_regex::Limits {
+        steps,
+        // The backtracking stack may use what the script's heap budget has left.
+        stack_bytes: vm
+            .heap
+            .budget()
+            .saturating_sub(vm.heap.used())
+            .max(64 * 1024),
+    };
     let bytes = vm.flat_bytes(s);
     let ObjectKind::RegExp(rd) = &vm.heap.obj(rh).kind else {
-        return None;
+        return Ok(None);
     };
-    match core::str::from_utf8(bytes) {
-        Ok(text) => match_in(&rd.regex, text, start, sticky, None),
-        Err(_) => {
-            let (text, o2c, c2o) = lossy_with_maps(bytes);
-            let cstart = o2c.get(start).copied().unwrap_or(text.len() as u32) as usize;
-            match_in(&rd.regex, &text, cstart, sticky, Some(&c2o))
+    let mut used = 0;
+    let result = rd.regex.find_at(bytes, start, sticky, limits, &mut used);
+    let m = match result {
+        Ok(m) => m,
+        Err(ferrite_regex::MatchError::StepLimit) => {
+            vm.charge_fuel(used);
+            vm.terminating = true;
+            return Err(vm.make_error(
+                crate::vm::ErrorKind::Internal,
+                "out of fuel in a regular expression",
+            ));
         }
-    }
+        Err(e @ ferrite_regex::MatchError::StackLimit) => {
+            vm.charge_fuel(used);
+            return Err(vm.range_error(&alloc::format!("{e}")));
+        }
+    };
+    let Some(m) = m else {
+        vm.charge_fuel(used);
+        return Ok(None);
+    };
+    let names = rd
+        .regex
+        .group_names()
+        .iter()
+        .map(|(name, g)| (name.clone(), m.captures.get(*g).copied().flatten()))
+        .collect();
+    vm.charge_fuel(used);
+    Ok(Some(RawMatch {
+        caps: m.captures,
+        names,
+    }))
 }
 
 fn last_index_key(vm: &Vm) -> Key {
@@ -219,7 +197,7 @@ fn builtin_exec_raw(vm: &mut Vm, rx: Value, s: Value) -> Result<Option<RawMatch>
         }
         return Ok(None);
     }
-    match run_match(vm, rh, s, li as usize, sticky) {
+    match run_match(vm, rh, s, li as usize, sticky)? {
         None => {
             if global || sticky {
                 set_last_index(vm, rx, 0.0)?;
@@ -385,27 +363,28 @@ fn initialize(vm: &mut Vm, obj: Value, pattern: Value, flags: Value) -> Result<(
         let fl = String::from_utf8_lossy(vm.string_bytes(f)).into_owned();
         return Err(vm.syntax_error(&alloc::format!("Invalid regular expression flags '{fl}'")));
     };
-    let src = String::from_utf8_lossy(vm.string_bytes(p)).into_owned();
-    let rflags = regress::Flags {
-        icase: fs.i,
+    let rflags = ferrite_regex::Flags {
+        ignore_case: fs.i,
         multiline: fs.m,
         dot_all: fs.s,
         unicode: fs.u,
-        ..Default::default()
     };
-    let regex = match regress::Regex::with_flags(&src, rflags) {
+    let nesting = vm.config.max_nesting as usize;
+    let regex = match ferrite_regex::Regex::with_nesting(vm.string_bytes(p), rflags, nesting) {
         Ok(r) => r,
         Err(e) => {
+            let src = String::from_utf8_lossy(vm.string_bytes(p)).into_owned();
             let fl = String::from_utf8_lossy(vm.string_bytes(f)).into_owned();
             return Err(vm.syntax_error(&alloc::format!(
-                "Invalid regular expression: /{src}/{fl}: {}",
-                e.text
+                "Invalid regular expression: /{src}/{fl}: {e}"
             )));
         }
     };
     let Some(h) = obj.as_object() else {
         return Err(vm.type_error("not an object"));
     };
+    // The compiled pattern lives as long as the object: it counts against the heap budget.
+    vm.charge(core::mem::size_of::<RegExpData>() + regex.heap_bytes())?;
     vm.heap.obj_mut(h).kind = ObjectKind::RegExp(Box::new(RegExpData {
         source: p,
         flags: f,
@@ -1058,7 +1037,7 @@ fn symbol_split(vm: &mut Vm, this: Value, args: &[Value]) -> R {
             let mut p = 0usize;
             let mut q = 0usize;
             while q < size {
-                let Some(m) = run_match(vm, sh, s, q, false) else {
+                let Some(m) = run_match(vm, sh, s, q, false)? else {
                     break;
                 };
                 let (ms, e) = m.caps[0].unwrap_or((size, size));

@@ -716,15 +716,17 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Early errors of a regular expression literal's pattern (checked with `regress`).
+    /// Early errors of a regular expression literal's pattern (checked with `ferrite-regex`).
     #[inline(never)]
     fn validate_regex(&self, pattern: &[u8], flags: &[u8], pos: Pos) -> Result<(), SyntaxError> {
-        let Ok(pattern) = core::str::from_utf8(pattern) else {
-            return Err(self.error_at(pos, "invalid regular expression"));
+        let flags = ferrite_regex::Flags {
+            ignore_case: flags.contains(&b'i'),
+            multiline: flags.contains(&b'm'),
+            dot_all: flags.contains(&b's'),
+            unicode: flags.contains(&b'u'),
         };
-        let flags = regress::Flags::new(flags.iter().map(|&b| u32::from(b)));
-        match regress::backends::try_parse(pattern.chars().map(u32::from), flags) {
-            Ok(_) => Ok(()),
+        match ferrite_regex::Regex::check(pattern, flags, self.max_depth as usize) {
+            Ok(()) => Ok(()),
             Err(e) => Err(self.error_at(pos, &alloc::format!("invalid regular expression: {e}"))),
         }
     }
