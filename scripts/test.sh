@@ -34,7 +34,7 @@ step cargo test --workspace --exclude ferrite-sim-worker --exclude ferrite-flash
 step cargo test -p ferrite-ide-core --features flash
 # The shared crates stay no_std: build them for the browser and for the ESP32-C3.
 for target in wasm32-unknown-unknown riscv32imc-unknown-none-elf; do
-    step cargo build -p ferrite-regex -p ferrite-engine -p ferrite-runtime -p ferrite-protocols -p ferrite-console -p ferrite-flasher -p ferrite-flash-store -p ferrite-rpc-server -p ferrite-net --no-default-features --target "$target"
+    step cargo build -p ferrite-collections -p ferrite-regex -p ferrite-engine -p ferrite-runtime -p ferrite-protocols -p ferrite-console -p ferrite-flasher -p ferrite-flash-store -p ferrite-rpc-server -p ferrite-net --no-default-features --target "$target"
 done
 # Image building (std, espflash) also runs in the browser's flash worker.
 step cargo build -p ferrite-esp-image --target wasm32-unknown-unknown

@@ -12,10 +12,10 @@
 //!
 //! It never reads or writes the line itself and never waits: the target moves the bytes.
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ferrite_collections::SortedMap;
 
 use ferrite_protocols::frame::{self, Event, Splitter, TextMode, MAX_FRAME};
 use ferrite_runtime::device::Notification;
@@ -92,7 +92,7 @@ pub struct Console {
     entry: Vec<u8>,
     /// The next device log line to show.
     log_seq: u64,
-    pending: BTreeMap<u32, PendingCall>,
+    pending: SortedMap<u32, PendingCall>,
     /// The prompt (and, on a raw line, the line being edited) is on screen.
     prompt_shown: bool,
     /// The last byte written ended a line.
@@ -130,7 +130,7 @@ impl Console {
             mode: Mode::Human,
             entry: Vec::new(),
             log_seq: 0,
-            pending: BTreeMap::new(),
+            pending: SortedMap::new(),
             prompt_shown: false,
             at_line_start: true,
             fed: 0,

@@ -16,11 +16,11 @@
 //!   a clear SyntaxError.
 
 use alloc::boxed::Box;
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ferrite_collections::SortedSet;
 
 use crate::ast::{
     Class, ClassField, ClassMember, ExprKind, ForHead, ForInit, Function, FunctionKind, Pattern,
@@ -214,9 +214,9 @@ struct Parser<'a> {
     /// out to be a pattern (`{a = 1}`, duplicate `__proto__`).
     cover_err: Option<SyntaxError>,
     /// Positions of parenthesized expressions (`(a)`, `({})`).
-    parens: BTreeSet<(u32, u32)>,
+    parens: SortedSet<(u32, u32)>,
     /// Positions of array/object literals with a spread followed by a comma (`[...a,]`).
-    spread_comma: BTreeSet<(u32, u32)>,
+    spread_comma: SortedSet<(u32, u32)>,
     /// Start offset of the innermost AssignmentExpression being parsed (arrows start there).
     assign_start: u32,
     /// End offset of the most recently parsed arrow function (nothing may follow it).
@@ -247,8 +247,8 @@ impl<'a> Parser<'a> {
             },
             scopes: Vec::new(),
             cover_err: None,
-            parens: BTreeSet::new(),
-            spread_comma: BTreeSet::new(),
+            parens: SortedSet::new(),
+            spread_comma: SortedSet::new(),
             assign_start: u32::MAX,
             arrow_end: u32::MAX,
         })
@@ -1236,7 +1236,7 @@ impl<'a> Parser<'a> {
             ));
         }
         let unique = unique || self.strict || !params.simple;
-        let mut seen = BTreeSet::new();
+        let mut seen = SortedSet::new();
         for (name, name_pos) in &params.names {
             if self.strict && !was_strict {
                 self.check_binding_name(name, *name_pos)?;

@@ -3,8 +3,8 @@
 //! never drops a tombstone while an older record of its name exists in another sector (or may:
 //! a sector whose erase failed).
 
-use alloc::collections::BTreeSet;
 use alloc::string::String;
+use ferrite_collections::SortedSet;
 
 use crate::error::StoreError;
 use crate::flash::Flash;
@@ -129,8 +129,8 @@ impl<F: Flash> FlashStore<F> {
     }
 
     /// The names of `victim`'s live tombstones (none without a removed file in the index).
-    fn live_tombstones(&mut self, victim: u32) -> Result<BTreeSet<String>, StoreError> {
-        let mut names = BTreeSet::new();
+    fn live_tombstones(&mut self, victim: u32) -> Result<SortedSet<String>, StoreError> {
+        let mut names = SortedSet::new();
         if !self
             .files
             .values()
@@ -164,10 +164,10 @@ impl<F: Flash> FlashStore<F> {
     /// every name is found). All of them while a sector is bad: what it holds is unknown.
     fn names_elsewhere(
         &mut self,
-        mut names: BTreeSet<String>,
+        mut names: SortedSet<String>,
         except: u32,
-    ) -> Result<BTreeSet<String>, StoreError> {
-        let mut found = BTreeSet::new();
+    ) -> Result<SortedSet<String>, StoreError> {
+        let mut found = SortedSet::new();
         if names.is_empty() || self.sectors.iter().any(|s| s.bad) {
             return Ok(names);
         }

@@ -4,9 +4,9 @@
 //! panics and never trusts a length it has not checked, whatever the flash holds; never keeps
 //! more than one candidate per name in RAM (memory grows with the files, not the records).
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ferrite_collections::SortedMap;
 
 use crate::error::StoreError;
 use crate::flash::Flash;
@@ -32,7 +32,7 @@ struct Candidate {
 
 /// Keep `c` for `name` if it beats what is kept: the higher version, and of copies of one
 /// version, the one in the newer sector. The name is allocated only when it is new.
-fn offer(best: &mut BTreeMap<String, Candidate>, name: &str, c: Candidate) {
+fn offer(best: &mut SortedMap<String, Candidate>, name: &str, c: Candidate) {
     match best.get_mut(name) {
         Some(b) => {
             if (c.gen, c.seq) > (b.gen, b.seq) {
@@ -129,9 +129,9 @@ impl<F: Flash> FlashStore<F> {
     /// version turned out broken).
     fn scan(
         &mut self,
-        below: Option<&BTreeMap<String, u32>>,
-    ) -> Result<BTreeMap<String, Candidate>, StoreError> {
-        let mut best = BTreeMap::new();
+        below: Option<&SortedMap<String, u32>>,
+    ) -> Result<SortedMap<String, Candidate>, StoreError> {
+        let mut best = SortedMap::new();
         let mut max_gen = 0u32;
         for s in self.log_order() {
             let base = self.sector_base(s);
@@ -197,7 +197,7 @@ impl<F: Flash> FlashStore<F> {
 
     /// Index each name's best version whose records are all there, falling back to the best
     /// older one (a rescan for just those names) if not; then count live bytes per sector.
-    fn resolve(&mut self, mut best: BTreeMap<String, Candidate>) -> Result<(), StoreError> {
+    fn resolve(&mut self, mut best: SortedMap<String, Candidate>) -> Result<(), StoreError> {
         loop {
             self.files.clear();
             let mut broken = Vec::new();
@@ -230,7 +230,7 @@ impl<F: Flash> FlashStore<F> {
             if broken.is_empty() {
                 break;
             }
-            let below: BTreeMap<String, u32> = broken.into_iter().collect();
+            let below: SortedMap<String, u32> = broken.into_iter().collect();
             let older = self.scan(Some(&below))?;
             for name in below.keys() {
                 match older.get(name) {

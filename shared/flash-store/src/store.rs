@@ -3,10 +3,10 @@
 //! a version visible; tombstones). Never writes anything but appends to the head sector, and
 //! never erases a sector that still holds a live record.
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ferrite_collections::SortedMap;
 
 use crate::crc32::crc32;
 use crate::error::StoreError;
@@ -20,7 +20,7 @@ pub struct FlashStore<F: Flash> {
     pub(crate) sectors: Vec<SectorInfo>,
     /// The sector records are appended to.
     pub(crate) head: u32,
-    pub(crate) files: BTreeMap<String, Entry>,
+    pub(crate) files: SortedMap<String, Entry>,
     /// The version being written: its chunks are live (garbage collection moves them) before
     /// its commit exists.
     pub(crate) pending: Option<Pending>,
@@ -114,7 +114,7 @@ impl<F: Flash> FlashStore<F> {
             geo,
             sectors: alloc::vec![free; geo.sectors as usize],
             head: 0,
-            files: BTreeMap::new(),
+            files: SortedMap::new(),
             pending: None,
             next_gen: 1,
             next_seq: 1,
@@ -479,10 +479,7 @@ impl<F: Flash> FlashStore<F> {
     /// Sorted names of the files starting with `prefix`.
     pub fn list_files(&self, prefix: &str) -> Vec<String> {
         self.files
-            .range::<str, _>((
-                core::ops::Bound::Included(prefix),
-                core::ops::Bound::Unbounded,
-            ))
+            .range_from(prefix)
             .take_while(|(k, _)| k.starts_with(prefix))
             .filter(|(_, e)| matches!(e, Entry::File(_)))
             .map(|(k, _)| k.clone())

@@ -5,9 +5,9 @@
 //! Must never lose a request: every request that is run gets exactly one answer (now, from the
 //! runtime, the timeout, or "the device restarted"), unless its connection went away.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ferrite_collections::SortedMap;
 
 use ferrite_console::rpc_frame::{response_frame, RequestFrame};
 use ferrite_runtime::json::Json;
@@ -45,9 +45,9 @@ pub(crate) struct Transaction {
 /// The transactions in flight, by the runtime's token.
 #[derive(Default)]
 pub(crate) struct Transactions {
-    pending: BTreeMap<u32, Transaction>,
+    pending: SortedMap<u32, Transaction>,
     /// Script endpoint requests (the runtime keeps their limits): token → connection.
-    endpoints: BTreeMap<u32, ConnId>,
+    endpoints: SortedMap<u32, ConnId>,
 }
 
 impl Transactions {

@@ -4,10 +4,12 @@
 //! (behind `Rc<RefCell<…>>`; never borrowed across a call into JavaScript).
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
+
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ferrite_collections::SortedMap;
 
 use crate::board::Board;
 use crate::components::Components;
@@ -156,7 +158,7 @@ pub struct Device {
     /// The scripts the device holds (their realms live in the runtime).
     pub scripts: Vec<ScriptRecord>,
     /// HTTP client requests made for RPC calls (`HTTP.GET` …): board request id → RPC token.
-    pub http_rpc: BTreeMap<u32, u32>,
+    pub http_rpc: SortedMap<u32, u32>,
     /// State of the Shelly APIs beyond `Shelly.*` (KVS, virtual components, BLE scanner,
     /// script HTTP endpoints).
     pub extras: crate::api::shelly_extras::ExtrasState,
@@ -220,7 +222,7 @@ impl Device {
             next_token: 1,
             restart_required: false,
             scripts: Vec::new(),
-            http_rpc: BTreeMap::new(),
+            http_rpc: SortedMap::new(),
             extras: Default::default(),
             mqtt: Default::default(),
         }

@@ -7,12 +7,14 @@
 //! [`Runtime::take_notifications`], the device log).
 
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
+
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
+use ferrite_collections::SortedMap;
 
 use ferrite_engine::{Config, Engine, JsError, RunOutcome, Value};
 
@@ -104,7 +106,7 @@ pub struct Runtime {
     device: Rc<RefCell<Device>>,
     config: RuntimeConfig,
     realms: Vec<Realm>,
-    pending: BTreeMap<u32, PendingDest>,
+    pending: SortedMap<u32, PendingDest>,
     transport_done: VecDeque<(u32, Result<Json, RpcError>)>,
     /// What the crash marker says now (avoids rewriting it).
     marker: Option<u32>,
@@ -157,7 +159,7 @@ impl Runtime {
             device: Rc::new(RefCell::new(device)),
             config,
             realms: Vec::new(),
-            pending: BTreeMap::new(),
+            pending: SortedMap::new(),
             transport_done: VecDeque::new(),
             marker: None,
             realm_bytes: None,

@@ -169,7 +169,7 @@ pub struct ScriptState {
 /// Data API families keep per script, by family name (see [`Extensions::get`]).
 #[derive(Default)]
 pub struct Extensions(
-    pub alloc::collections::BTreeMap<&'static str, alloc::boxed::Box<dyn core::any::Any>>,
+    pub ferrite_collections::SortedMap<&'static str, alloc::boxed::Box<dyn core::any::Any>>,
 );
 
 impl Extensions {
@@ -177,8 +177,7 @@ impl Extensions {
     /// another type).
     pub fn get<T: Default + 'static>(&mut self, name: &'static str) -> Option<&mut T> {
         self.0
-            .entry(name)
-            .or_insert_with(|| alloc::boxed::Box::new(T::default()))
+            .get_or_insert_with(name, || alloc::boxed::Box::new(T::default()))
             .downcast_mut::<T>()
     }
 }

@@ -5,10 +5,10 @@
 //! in nested blocks (a `var` is hoisted through blocks up to the function, and conflicts with a
 //! lexical declaration of any scope it passes through).
 
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ferrite_collections::SortedSet;
 
 use super::Parser;
 use crate::ast::{Pattern, Pos};
@@ -28,22 +28,22 @@ pub(super) enum ScopeKind {
 
 pub(super) struct Scope {
     kind: ScopeKind,
-    lexical: BTreeSet<String>,
+    lexical: SortedSet<String>,
     /// Lexical names declared by (sloppy) block-level function declarations.
-    block_functions: BTreeSet<String>,
-    vars: BTreeSet<String>,
+    block_functions: SortedSet<String>,
+    vars: SortedSet<String>,
     /// Function parameters or the catch parameter's names.
-    pub(super) params: BTreeSet<String>,
+    pub(super) params: SortedSet<String>,
 }
 
 impl Scope {
     pub(super) fn new(kind: ScopeKind) -> Scope {
         Scope {
             kind,
-            lexical: BTreeSet::new(),
-            block_functions: BTreeSet::new(),
-            vars: BTreeSet::new(),
-            params: BTreeSet::new(),
+            lexical: SortedSet::new(),
+            block_functions: SortedSet::new(),
+            vars: SortedSet::new(),
+            params: SortedSet::new(),
         }
     }
 }

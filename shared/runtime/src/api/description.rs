@@ -3,10 +3,10 @@
 //! own table; this file holds the engine built-ins, the timers and the `Shelly` object, and
 //! gathers the rest.
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ferrite_collections::SortedMap;
 
 /// One documented API member.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,7 +154,7 @@ interface HTTPServerResponse {
 #[derive(Default)]
 struct Node {
     entry: Option<ApiEntry>,
-    children: BTreeMap<&'static str, Node>,
+    children: SortedMap<&'static str, Node>,
 }
 
 fn doc_comment(out: &mut String, indent: &str, doc: &str) {
@@ -198,15 +198,15 @@ fn node_type(out: &mut String, node: &Node, depth: usize) {
 /// const`s of their types, `X.prototype.m` members as `interface X`.
 pub fn typescript() -> String {
     let mut root = Node::default();
-    let mut classes: BTreeMap<&'static str, Vec<ApiEntry>> = BTreeMap::new();
+    let mut classes: SortedMap<&'static str, Vec<ApiEntry>> = SortedMap::new();
     for e in all() {
         if let Some((class, _)) = e.path.split_once(".prototype.") {
-            classes.entry(class).or_default().push(e);
+            classes.get_or_insert_with(class, Vec::new).push(e);
             continue;
         }
         let mut n = &mut root;
         for part in e.path.split('.') {
-            n = n.children.entry(part).or_default();
+            n = n.children.get_or_insert_with(part, Node::default);
         }
         n.entry = Some(e);
     }

@@ -20,12 +20,14 @@
 //!
 //! [`Mqtt`]: crate::board::Mqtt
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
+
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
+use ferrite_collections::SortedMap;
 
 use ferrite_engine::{Value, Vm};
 
@@ -45,13 +47,13 @@ type R = Result<Value, Value>;
 /// topic filter has, and the RPC requests that came over MQTT.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MqttShared {
-    filters: BTreeMap<String, u32>,
+    filters: SortedMap<String, u32>,
     /// The device's own RPC request topic (`<prefix>/rpc`), once subscribed.
     rpc_topic: Option<String>,
     /// RPC requests received, waiting for the loop ([`serve_rpc`]).
     rpc_inbox: VecDeque<MqttRpcRequest>,
     /// Requests answered later: RPC token → (request id, requester).
-    rpc_pending: BTreeMap<u32, (Json, String)>,
+    rpc_pending: SortedMap<u32, (Json, String)>,
 }
 
 /// An RPC request frame received on `<prefix>/rpc`.
@@ -81,7 +83,7 @@ pub fn acquire_filter(d: &mut Device, filter: &str) -> BoardResult<()> {
         };
         m.subscribe(filter)?;
     }
-    *d.mqtt.filters.entry(filter.into()).or_insert(0) += 1;
+    *d.mqtt.filters.get_or_insert_with(filter.into(), || 0) += 1;
     Ok(())
 }
 

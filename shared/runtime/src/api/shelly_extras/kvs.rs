@@ -4,10 +4,10 @@
 //! its value, for conditional writes. Persisted as one storage file per key
 //! (`kvs/k/<hex of key>`, one atomic write each) plus the revision (`kvs/rev`).
 
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ferrite_collections::SortedMap;
 
 use crate::device::Device;
 use crate::json::{field, json, Json};
@@ -43,7 +43,7 @@ pub struct Entry {
 /// The store.
 #[derive(Debug, Default)]
 pub struct Kvs {
-    pub entries: BTreeMap<String, Entry>,
+    pub entries: SortedMap<String, Entry>,
     pub rev: u64,
 }
 

@@ -3,10 +3,10 @@
 //! `/` in names is a convention, as on SPIFFS). An open file is held in memory and every
 //! `write` stores the whole file, so what was written survives a crash.
 
-use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use ferrite_collections::SortedSet;
 
 use ferrite_engine::{Value, Vm};
 
@@ -254,7 +254,7 @@ fn list(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
     let Ok(names) = r else {
         return Ok(Value::UNDEFINED);
     };
-    let entries: BTreeSet<String> = names
+    let entries: SortedSet<String> = names
         .iter()
         .filter_map(|n| n.strip_prefix(prefix.as_str()))
         .filter_map(|rest| rest.split('/').next())

@@ -15,10 +15,10 @@ mod sys;
 #[cfg(test)]
 mod tests;
 
-use alloc::collections::BTreeMap;
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::RefCell;
+use ferrite_collections::SortedMap;
 
 use ferrite_engine::{Value, Vm};
 
@@ -39,15 +39,15 @@ const EXT: &str = "smartjs";
 #[derive(Default)]
 pub struct SmartState {
     /// `GPIO.setisr` handlers by listener handle.
-    pub(crate) isrs: BTreeMap<u32, gpio::Isr>,
+    pub(crate) isrs: SortedMap<u32, gpio::Isr>,
     /// `new I2C(…)` buses by instance id.
-    pub(crate) i2c: BTreeMap<u32, i2c::Bus>,
+    pub(crate) i2c: SortedMap<u32, i2c::Bus>,
     /// SPI buses in use: object id (bus number + 1) → bus number; one entry per bus.
-    pub(crate) spi: BTreeMap<u32, u32>,
+    pub(crate) spi: SortedMap<u32, u32>,
     /// Open files by instance id.
-    pub(crate) files: BTreeMap<u32, file::OpenFile>,
+    pub(crate) files: SortedMap<u32, file::OpenFile>,
     /// `Http.get`/`Http.post` in flight: board request id → listener handle.
-    pub(crate) http: BTreeMap<u32, u32>,
+    pub(crate) http: SortedMap<u32, u32>,
     /// `Debug.mode`: 0 discards `Debug.print`, 1 and 2 log it.
     pub(crate) debug_mode: u32,
     /// Pinned prototype of file objects.

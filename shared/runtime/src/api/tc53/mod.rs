@@ -15,12 +15,14 @@ mod i2c;
 mod net;
 mod serial;
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
+
 use alloc::format;
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
+use ferrite_collections::SortedMap;
 
 use ferrite_engine::object::Key;
 use ferrite_engine::vm::ErrorKind;
@@ -164,11 +166,11 @@ pub struct Instance {
 /// What TC53 keeps per script.
 #[derive(Default)]
 pub struct TcState {
-    pub instances: BTreeMap<u32, Instance>,
+    pub instances: SortedMap<u32, Instance>,
     ids: crate::host::IdGen,
     /// Pinned prototypes and constructors by class.
-    protos: BTreeMap<Class, u32>,
-    ctors: BTreeMap<Class, u32>,
+    protos: SortedMap<Class, u32>,
+    ctors: SortedMap<Class, u32>,
     /// The global `I2C` (Smart.js's, which takes TC53 options too), for `require`.
     i2c_ctor: Option<u32>,
     /// For releasing the hardware when the script ends.

@@ -1,0 +1,21 @@
+//! Ordered maps and sets kept as sorted vectors.
+//!
+//! What it is for: the small keyed collections of the shared crates (pending calls, listeners,
+//! open handles, a store's index, a parser's scopes). `alloc`'s `BTreeMap` compiles to about
+//! 2.5 KiB of code for every key and value type it is used with, which on the ESP32-C3 added up
+//! to 68 KiB of flash; a sorted vector needs a binary search and a `Vec` insert or remove.
+//! Lookups are O(log n), inserts and removes O(n) (a move of the tail), and appending in key
+//! order is O(1) — the right trade for collections of a few hundred entries.
+//!
+//! What it must never do: break BTreeMap's contract that the shared crates rely on — iteration in
+//! key order, one entry per key — or panic on any sequence of calls.
+
+#![no_std]
+
+extern crate alloc;
+
+mod map;
+mod set;
+
+pub use map::SortedMap;
+pub use set::SortedSet;
