@@ -81,9 +81,16 @@ impl Runner<'_> {
         }
         loop {
             if let (Some(b), false) = (self.prog.first_byte, sticky) {
+                // Skipping costs a step per byte, like trying each position would at least.
                 match self.text[at..].iter().position(|&x| x == b) {
-                    Some(k) => at += k,
-                    None => return Ok(None),
+                    Some(k) => {
+                        self.tick(k as u64)?;
+                        at += k;
+                    }
+                    None => {
+                        self.tick((self.text.len() - at) as u64)?;
+                        return Ok(None);
+                    }
                 }
             }
             self.tick(1)?;
@@ -196,12 +203,24 @@ impl Runner<'_> {
         c.is_some_and(|(c, _)| is_word(c, icu))
     }
 
-    /// The text of `group` matched again at `pos` (to the left of it when `back`).
-    fn back_reference(&self, group: usize, back: bool, pos: usize) -> Option<usize> {
+    /// The text of `group` matched again at `pos` (to the left of it when `back`): the new
+    /// position, or `None`. Comparing costs a step per byte of the group's text, so a pattern
+    /// like `(.*)\1x` cannot run far past its step budget.
+    fn back_reference(
+        &mut self,
+        group: usize,
+        back: bool,
+        pos: usize,
+    ) -> Result<Option<usize>, MatchError> {
         let (s, e) = (self.caps[2 * group], self.caps[2 * group + 1]);
         if s == UNSET || e == UNSET || s > e {
-            return Some(pos);
+            return Ok(Some(pos));
         }
+        self.tick((e - s) as u64)?;
+        Ok(self.compare_back_reference(s, e, back, pos))
+    }
+
+    fn compare_back_reference(&self, s: usize, e: usize, back: bool, pos: usize) -> Option<usize> {
         let want = &self.text[s..e];
         if !self.prog.flags.ignore_case {
             return if back {
@@ -325,6 +344,7 @@ impl Runner<'_> {
                 }
                 Inst::Jump(to) => pc = to,
                 Inst::ClearGroups { from, to } => {
+                    self.tick((to - from) as u64)?;
                     for slot in 2 * from..2 * to {
                         self.set_capture(slot, UNSET)?;
                     }
@@ -367,7 +387,7 @@ impl Runner<'_> {
                         pc = head;
                     }
                 }
-                Inst::BackRef { group, back } => match self.back_reference(group, back, pos) {
+                Inst::BackRef { group, back } => match self.back_reference(group, back, pos)? {
                     Some(p) => {
                         pos = p;
                         pc += 1;
@@ -379,6 +399,7 @@ impl Runner<'_> {
                     end,
                     groups,
                 } => {
+                    self.tick((groups.1 - groups.0) as u64)?;
                     let slots = 2 * groups.0..2 * groups.1;
                     let before: Vec<usize> = self.caps[slots.clone()].to_vec();
                     let look_base = self.stack.len();

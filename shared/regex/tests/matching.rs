@@ -245,3 +245,18 @@ fn deep_backtracking_stops_at_the_stack_limit() {
     let r = re.find_at(subject.as_bytes(), 0, false, limits, &mut steps);
     assert_eq!(r, Ok(None));
 }
+
+#[test]
+fn backreference_work_counts_against_the_step_limit() {
+    // Each attempt compares a long group again: the steps must grow with the bytes compared,
+    // or this pattern would run for minutes under a small step budget.
+    let re = Regex::new(b"(.*)\\1x", Flags::default()).unwrap();
+    let subject = "a".repeat(3000);
+    let mut steps = 0;
+    let limits = Limits {
+        steps: 2_000_000,
+        stack_bytes: 1 << 20,
+    };
+    let r = re.find_at(subject.as_bytes(), 0, false, limits, &mut steps);
+    assert_eq!(r, Err(MatchError::StepLimit));
+}
