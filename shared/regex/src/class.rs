@@ -41,7 +41,7 @@ impl Property {
             "Alphabetic" | "Alpha" => Property::Alphabetic,
             "Lowercase" | "Lower" => Property::Lowercase,
             "Uppercase" | "Upper" => Property::Uppercase,
-            "White_Space" | "space" => Property::WhiteSpace,
+            "White_Space" | "WSpace" | "space" => Property::WhiteSpace,
             other => return Property::general_category(other),
         })
     }

@@ -26,7 +26,7 @@ pub fn compile(pattern: &Pattern, flags: Flags) -> Program {
             back: false,
             min: 1..,
             ..
-        }) => char::from_u32(*ch).map(|ch| {
+        }) if *ch != crate::utf8::INVALID => char::from_u32(*ch).map(|ch| {
             let mut buf = [0u8; 4];
             ch.encode_utf8(&mut buf);
             buf[0]

@@ -222,23 +222,36 @@ impl Runner<'_> {
 
     fn compare_back_reference(&self, s: usize, e: usize, back: bool, pos: usize) -> Option<usize> {
         let want = &self.text[s..e];
-        if !self.prog.flags.ignore_case {
-            return if back {
-                let from = pos.checked_sub(want.len())?;
-                (&self.text[from..pos] == want).then_some(from)
+        let icase = self.prog.flags.ignore_case;
+        if !icase {
+            // The same bytes are the same characters; different bytes may still be (two
+            // different invalid bytes are both U+FFFD), so those are compared as characters.
+            let same = if back {
+                pos.checked_sub(want.len())
+                    .filter(|&from| &self.text[from..pos] == want)
             } else {
-                let to = pos.checked_add(want.len())?;
-                (self.text.get(pos..to)? == want).then_some(to)
+                pos.checked_add(want.len())
+                    .filter(|&to| self.text.get(pos..to) == Some(want))
             };
+            if same.is_some() {
+                return same;
+            }
         }
         let unicode = self.prog.flags.unicode;
+        let canon = |c: u32| {
+            if icase {
+                fold::canonical(c, unicode)
+            } else {
+                c
+            }
+        };
         let mut p = pos;
         if back {
             let mut q = e;
             while q > s {
                 let (a, nq) = utf8::prev(self.text, q)?;
                 let (b, np) = utf8::prev(self.text, p)?;
-                if fold::canonical(a, unicode) != fold::canonical(b, unicode) {
+                if canon(a) != canon(b) {
                     return None;
                 }
                 q = nq;
@@ -249,7 +262,7 @@ impl Runner<'_> {
             while q < e {
                 let (a, nq) = utf8::next(self.text, q)?;
                 let (b, np) = utf8::next(self.text, p)?;
-                if fold::canonical(a, unicode) != fold::canonical(b, unicode) {
+                if canon(a) != canon(b) {
                     return None;
                 }
                 q = nq;

@@ -16,7 +16,14 @@ const FOLD_SPECIAL: [(u32, u32); 3] = [(0x1FD3, 0x0390), (0x1FE3, 0x03B0), (0xFB
 /// Characters that share a canonical form with a character without being its single-character
 /// upper- or lowercase (Kelvin sign, long s, final sigma, …): the pairs let a class or a
 /// backreference find every member of a case class.
-const RELATED: [(u32, u32); 27] = [
+const RELATED: [(u32, u32); 34] = [
+    (0x043E, 0x1C82),
+    (0x0441, 0x1C83),
+    (0x0442, 0x1C84),
+    (0x0442, 0x1C85),
+    (0x044A, 0x1C86),
+    (0x0463, 0x1C87),
+    (0xA64B, 0x1C88),
     (0x0390, 0x1FD3),
     (0x03B0, 0x1FE3),
     (0xFB06, 0xFB05),
@@ -109,6 +116,9 @@ pub fn case_class(c: u32, unicode: bool) -> CaseClass {
     for x in [lower(c), upper(c), key, lower(key), upper(key)] {
         add(x);
     }
+    if let Some(t) = titlecase_partner(c) {
+        add(t);
+    }
     for &(a, b) in RELATED.iter() {
         let l = lower(key);
         if a == key || b == key || a == l || b == l || a == c || b == c {
@@ -118,6 +128,18 @@ pub fn case_class(c: u32, unicode: bool) -> CaseClass {
         }
     }
     out
+}
+
+/// The other one of a Greek letter with iota subscript and its titlecase form (U+1F80 and
+/// U+1F88, …): their uppercase is two characters, so neither case mapping leads from the
+/// lowercase one to the other.
+fn titlecase_partner(c: u32) -> Option<u32> {
+    match c {
+        0x1F80..=0x1FAF => Some(c ^ 0x8),
+        0x1FB3 | 0x1FC3 | 0x1FF3 => Some(c + 9),
+        0x1FBC | 0x1FCC | 0x1FFC => Some(c - 9),
+        _ => None,
+    }
 }
 
 /// The members of one case class (see [`case_class`]).
@@ -159,6 +181,12 @@ mod tests {
         assert!(k.contains(&0x212A) && k.contains(&('K' as u32)));
         let k: alloc::vec::Vec<u32> = case_class('k' as u32, false).as_slice().into();
         assert!(!k.contains(&0x212A));
+        let iota: alloc::vec::Vec<u32> = case_class(0x1F80, true).as_slice().into();
+        assert!(iota.contains(&0x1F88));
+        let iota: alloc::vec::Vec<u32> = case_class(0x1F80, false).as_slice().into();
+        assert!(!iota.contains(&0x1F88));
+        let o: alloc::vec::Vec<u32> = case_class(0x43E, false).as_slice().into();
+        assert!(o.contains(&0x1C82));
         let s: alloc::vec::Vec<u32> = case_class(0x3C3, true).as_slice().into();
         assert!(s.contains(&0x3C2) && s.contains(&0x3A3));
         let mu: alloc::vec::Vec<u32> = case_class(0x3BC, false).as_slice().into();

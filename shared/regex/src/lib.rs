@@ -4,8 +4,8 @@
 //! What it is for: `RegExp` in `ferrite-engine`, and the early errors of regular expression
 //! literals. Strings in Ferrite are byte strings, so a match's positions are byte offsets, a
 //! subject is decoded as UTF-8 while matching (a byte that is not part of valid UTF-8 is one
-//! character, U+FFFD, which only `.` and negated classes match), and a pattern works on code
-//! points in both `u` and non-`u` mode.
+//! character, U+FFFD, to every part of a pattern), and a pattern works on code points in both
+//! `u` and non-`u` mode.
 //!
 //! What it must never do:
 //! - **hang**: every match runs under a step budget ([`Limits::steps`]); a catastrophic pattern

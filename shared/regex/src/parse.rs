@@ -521,6 +521,8 @@ impl Parser {
             'v' => ClassAtom::Char(0x0B),
             'b' if in_class => ClassAtom::Char(0x08),
             '-' if in_class && unicode => ClassAtom::Char(u32::from('-')),
+            // With named groups `\k` is never an identity escape, not even in a class.
+            'k' if self.named_groups => return Err(self.error("invalid escape")),
             'c' => {
                 let letter = self.peek().filter(|c| {
                     c.is_ascii_alphabetic()

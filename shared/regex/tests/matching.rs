@@ -65,6 +65,7 @@ fn literal_and_classes() {
         caps(&[Some("héllo")])
     );
     assert_eq!(exec("\\P{ASCII}+", "u", "abc€ß1"), caps(&[Some("€ß")]));
+    assert_eq!(exec("\\p{WSpace}", "u", "a b"), caps(&[Some(" ")]));
 }
 
 #[test]
@@ -160,6 +161,15 @@ fn ignore_case() {
     assert_eq!(exec("σ+", "iu", "ΣσςX"), caps(&[Some("Σσς")]));
     assert_eq!(exec("(a)\\1", "i", "aA"), caps(&[Some("aA"), Some("a")]));
     assert_eq!(exec("ÉTÉ", "i", "été"), caps(&[Some("été")]));
+    // Found by review against V8: iota-subscript titlecase pairs, Cyrillic historic forms.
+    assert_eq!(exec("\\u1F80", "iu", "\u{1F88}"), caps(&[Some("\u{1F88}")]));
+    assert_eq!(
+        exec("[\\u1F88]", "iu", "\u{1F80}"),
+        caps(&[Some("\u{1F80}")])
+    );
+    assert_eq!(exec("\\u1F80", "i", "\u{1F88}"), None);
+    assert_eq!(exec("[\\u1C82]", "i", "о"), caps(&[Some("о")]));
+    assert_eq!(exec("[^\\u1C82]", "i", "о"), None);
 }
 
 #[test]
@@ -171,6 +181,21 @@ fn invalid_utf8_subjects() {
         .unwrap()
         .unwrap();
     assert_eq!((m.start(), m.end()), (2, 5));
+    // U+FFFD in a pattern is every invalid byte, however the pattern reaches it.
+    for (pattern, sticky) in [("\\uFFFD", false), ("\\uFFFD", true), ("[\\uFFFD]", false)] {
+        let re = Regex::new(pattern.as_bytes(), Flags::default()).unwrap();
+        let m = re.find_at(b"\xFF", 0, sticky, Limits::default(), &mut steps);
+        assert_eq!(
+            m.unwrap().map(|m| (m.start(), m.end())),
+            Some((0, 1)),
+            "{pattern}"
+        );
+    }
+    for f in ["", "i"] {
+        let re = Regex::new(b"(.)\\1", flags(f)).unwrap();
+        let m = re.find_at(b"\xFF\xFE", 0, false, Limits::default(), &mut steps);
+        assert_eq!(m.unwrap().map(|m| m.end()), Some(2), "/(.)\\1/{f}");
+    }
     // A start inside a character moves to its end; a sticky one there fails.
     let re = Regex::new(b"x", Flags::default()).unwrap();
     let m = re.find_at("éx".as_bytes(), 1, false, Limits::default(), &mut steps);
@@ -203,6 +228,7 @@ fn syntax_errors() {
         ("\\k", "u"),
         ("(?x)", ""),
         ("^*", ""),
+        ("(?<a>.)[\\k]", ""),
     ] {
         assert!(
             Regex::new(pattern.as_bytes(), flags(f)).is_err(),
