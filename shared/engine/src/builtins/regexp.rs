@@ -119,12 +119,14 @@ fn run_match(
         (vm.fuel.max(0) as u64).saturating_add(vm.config.nested_fuel_overdraft.max(0) as u64);
     let limits = ferrite_regex::Limits {
         steps,
-        // The backtracking stack may use what the script's heap budget has left.
+        // The backtracking stack may use what the script's heap budget has left (a few KiB at
+        // least, for simple patterns on a full heap): on the chip the radio allocates from the
+        // same heap, so a match must not take memory the budget does not cover.
         stack_bytes: vm
             .heap
             .budget()
             .saturating_sub(vm.heap.used())
-            .max(64 * 1024),
+            .max(4 * 1024),
     };
     let bytes = vm.flat_bytes(s);
     let ObjectKind::RegExp(rd) = &vm.heap.obj(rh).kind else {
