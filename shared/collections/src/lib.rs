@@ -7,6 +7,10 @@
 //! Lookups are O(log n), inserts and removes O(n) (a move of the tail), and appending in key
 //! order is O(1) — the right trade for collections of a few hundred entries.
 //!
+//!
+//! [`sort`] is the shared crates' stable sort: one copy of its code for every element type, where
+//! `slice::sort` has one per type (the same kind of saving).
+//!
 //! What it must never do: break BTreeMap's contract that the shared crates rely on — iteration in
 //! key order, one entry per key — or panic on any sequence of calls.
 
@@ -16,6 +20,7 @@ extern crate alloc;
 
 mod map;
 mod set;
+pub mod sort;
 
 pub use map::SortedMap;
 pub use set::SortedSet;

@@ -123,7 +123,7 @@ impl<'a, T> IntoIterator for &'a SortedSet<T> {
 impl<T: Ord> FromIterator<T> for SortedSet<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
         let mut items: Vec<T> = iter.into_iter().collect();
-        items.sort();
+        crate::sort::sort(&mut items);
         items.dedup();
         SortedSet { items }
     }

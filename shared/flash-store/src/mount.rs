@@ -107,7 +107,7 @@ impl<F: Flash> FlashStore<F> {
         let mut order: Vec<u32> = (0..self.geo.sectors)
             .filter(|&s| self.sectors[s as usize].seq.is_some())
             .collect();
-        order.sort_by_key(|&s| self.sectors[s as usize].seq);
+        ferrite_collections::sort::sort_by_key(&mut order, |&s| self.sectors[s as usize].seq);
         order
     }
 

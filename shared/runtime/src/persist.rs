@@ -48,7 +48,7 @@ pub fn load(dev: &RefCell<Device>) {
             ),
         }
     }
-    records.sort_by_key(|r| r.id);
+    ferrite_collections::sort::sort_by_key(&mut records, |r| r.id);
     d.scripts = records;
     crate::api::load_persisted(&mut d);
 }

@@ -431,7 +431,7 @@ fn sparse_next(vm: &Vm, h: Handle, k: f64, fwd: bool, cache: &mut SparseCache) -
             .iter()
             .filter_map(|p| vm.atoms.array_index(p.key.as_atom()?))
             .collect();
-        cache.idx.sort_unstable();
+        ferrite_collections::sort::sort(&mut cache.idx);
         cache.props_len = o.props.len();
         cache.valid = true;
     }
@@ -1150,7 +1150,7 @@ fn sort_values_inner(vm: &mut Vm, items: Vec<Value>, cmp: Value) -> Result<Vec<V
         }
         let bytes: usize = keyed.iter().map(|k| k.0.len()).sum();
         vm.charge(bytes)?;
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        ferrite_collections::sort::sort_by(&mut keyed, |a, b| a.0.cmp(&b.0));
         vals = keyed.into_iter().map(|k| k.1).collect();
     } else {
         merge_sort(vm, &mut vals, cmp)?;

@@ -1177,7 +1177,7 @@ fn merge_sort(vm: &mut Vm, v: &mut Vec<f64>, cmp: Value) -> Result<(), Value> {
 fn sorted_values(vm: &mut Vm, t: &Ta, len: usize, cmp: Value) -> Result<Vec<f64>, Value> {
     let mut vals: Vec<f64> = (0..len).map(|i| get_num(vm, t.h, i)).collect();
     if cmp.is_undefined() {
-        vals.sort_by(|a, b| {
+        ferrite_collections::sort::sort_by(&mut vals, |a, b| {
             if default_less(*a, *b) {
                 core::cmp::Ordering::Less
             } else if default_less(*b, *a) {

@@ -763,7 +763,7 @@ impl Vm {
                     (i >= len).then_some((i, p.key, p.flags))
                 })
                 .collect();
-            idx.sort_by_key(|e| core::cmp::Reverse(e.0));
+            ferrite_collections::sort::sort_by_key(&mut idx, |e| core::cmp::Reverse(e.0));
             for (i, key, flags) in idx {
                 if flags & CONFIGURABLE == 0 {
                     final_len = i + 1;
@@ -1252,7 +1252,7 @@ impl Vm {
             }
             _ => {}
         }
-        indices.sort_by_key(|(i, _)| *i);
+        ferrite_collections::sort::sort_by_key(&mut indices, |(i, _)| *i);
         let mut out = Vec::with_capacity(indices.len() + strings.len() + symbols.len());
         for (i, k) in indices {
             if k.as_atom() == Some(crate::value::Atom(u32::MAX >> 1)) {

@@ -109,7 +109,7 @@ pub fn due(listeners: &[crate::script::Listener], now: u64) -> Vec<(u32, bool)> 
             _ => None,
         })
         .collect();
-    v.sort();
+    ferrite_collections::sort::sort(&mut v);
     v.into_iter().map(|(_, h, r)| (h, r)).collect()
 }
 

@@ -168,7 +168,7 @@ pub(crate) fn edge_pins(st: &ScriptState) -> Vec<u32> {
             _ => None,
         })
         .collect();
-    pins.sort_unstable();
+    ferrite_collections::sort::sort(&mut pins);
     pins.dedup();
     pins
 }
