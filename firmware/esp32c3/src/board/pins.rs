@@ -174,7 +174,8 @@ impl ChipPins {
         }
     }
 
-    /// The next pin event: GPIO edges recorded by the interrupt handler, then UART1 data.
+    /// The next pin event: GPIO edges recorded by the interrupt handler, then UART1 data and
+    /// UART1's output drained.
     pub fn poll_event(&mut self) -> Option<BoardEvent> {
         if let Some(e) = self.events.pop_front() {
             return Some(e);
@@ -182,6 +183,9 @@ impl ChipPins {
         self.gpio.collect_edges(&mut self.events);
         if self.uart1.poll() {
             self.events.push_back(BoardEvent::UartData { port: 1 });
+        }
+        if self.uart1.take_drained() {
+            self.events.push_back(BoardEvent::UartWritable { port: 1 });
         }
         self.events.pop_front()
     }

@@ -3,7 +3,8 @@
 //! that [`ChipUart1::poll`] feeds into the 128-byte hardware FIFO as it drains; a write is taken
 //! whole or not at all (`pin_plan::uart_write_take`). Received bytes are moved from the FIFO
 //! into a bounded buffer at every poll (the oldest dropped when full), and `poll` says when new
-//! ones arrived, for one `UartData` event. The FIFO is emptied only then (once per main loop
+//! ones arrived, for one `UartData` event; [`ChipUart1::take_drained`] says when the queue has
+//! emptied after writes, for one `UartWritable` event (TC53's `onWritable`). The FIFO is emptied only then (once per main loop
 //! round), so at high baud rates bytes arriving while scripts run longer than the FIFO lasts
 //! are lost (see docs/FIRMWARE.md, *Pins*).
 //!
@@ -37,6 +38,8 @@ pub struct ChipUart1 {
     baud: u32,
     tx: VecDeque<u8>,
     rx: VecDeque<u8>,
+    /// Written to (taken or refused) since the queue last drained.
+    wrote: bool,
 }
 
 impl ChipUart1 {
@@ -46,6 +49,7 @@ impl ChipUart1 {
             baud: 0,
             tx: VecDeque::new(),
             rx: VecDeque::new(),
+            wrote: false,
         }
     }
 
@@ -111,8 +115,19 @@ impl ChipUart1 {
         self.port()?;
         let n = uart_write_take(data.len(), self.tx.len(), TX_QUEUE);
         self.tx.extend(data.iter().take(n));
+        self.wrote = true;
         self.pump_tx();
         Ok(n)
+    }
+
+    /// True once after writes, when the software queue has emptied into the FIFO (so the port
+    /// can take a whole TC53 output buffer again).
+    pub fn take_drained(&mut self) -> bool {
+        let drained = self.wrote && self.tx.is_empty();
+        if drained {
+            self.wrote = false;
+        }
+        drained
     }
 
     /// Received bytes into `buf`; 0 when none.

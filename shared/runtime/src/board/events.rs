@@ -47,6 +47,12 @@ pub enum BoardEvent {
     UartData {
         port: u32,
     },
+    /// The output of UART `port`, filled by writes, has drained: it can take a whole output
+    /// buffer again. A board raises it once after writes when its queue has emptied (not for a
+    /// port nobody wrote to), so TC53 `Serial` can call `onWritable` again.
+    UartWritable {
+        port: u32,
+    },
     /// A BLE advertisement seen by the scanner (the simulator injects these).
     BleAdvertisement {
         addr: String,

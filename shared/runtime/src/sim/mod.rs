@@ -90,11 +90,16 @@ impl Pin {
     }
 }
 
+/// How many of the newest bytes written to a UART the simulator keeps for the outside to take
+/// ([`SimHandle::uart_take`]); older ones are dropped, as a line nobody listens to loses them.
+pub const UART_OUT_KEPT: usize = 16 * 1024;
+
 /// The simulated hardware state, shared between the board and its handles.
 pub struct SimState {
     pub pins: Vec<Pin>,
     pub i2c: BTreeMap<(u32, u8), Box<dyn I2cDevice>>,
-    /// Bytes the script wrote to each UART (drained by the outside).
+    /// Bytes the script wrote to each UART (drained by the outside; the newest
+    /// [`UART_OUT_KEPT`] bytes of a port when nobody does).
     pub uart_out: BTreeMap<u32, Vec<u8>>,
     /// Bytes waiting to be read by the script on each UART.
     pub uart_in: BTreeMap<u32, VecDeque<u8>>,
@@ -456,15 +461,27 @@ impl Uart for SimBoard {
         }
         Ok(())
     }
+    /// The simulated line sends at once: the whole write is taken, and the port says it is
+    /// writable again (one pending [`BoardEvent::UartWritable`] per port) as a chip's does
+    /// once its queue has drained.
     fn write(&mut self, port: u32, data: &[u8]) -> BoardResult<usize> {
         let mut s = self.state.borrow_mut();
-        s.uart_out.entry(port).or_default().extend_from_slice(data);
+        let out = s.uart_out.entry(port).or_default();
+        out.extend_from_slice(data);
+        if out.len() > UART_OUT_KEPT {
+            let extra = out.len() - UART_OUT_KEPT;
+            out.drain(..extra);
+        }
         if s.uart_loopback {
             s.uart_in
                 .entry(port)
                 .or_default()
                 .extend(data.iter().copied());
             s.events.push_back(BoardEvent::UartData { port });
+        }
+        let writable = BoardEvent::UartWritable { port };
+        if !s.events.contains(&writable) {
+            s.events.push_back(writable);
         }
         Ok(data.len())
     }

@@ -131,6 +131,8 @@ pub enum Kind {
     Serial {
         port: u32,
         rx: VecDeque<u8>,
+        /// Written to since `onWritable` last ran: the board's next `UartWritable` runs it.
+        wrote: bool,
     },
     Tcp {
         socket: Option<u32>,
@@ -729,6 +731,7 @@ pub fn route_board_event(
             true
         }
         BoardEvent::UartData { port } => serial::route_data(_device, scripts, *port, queue_limit),
+        BoardEvent::UartWritable { port } => serial::route_writable(scripts, *port, queue_limit),
         BoardEvent::SocketConnected { .. }
         | BoardEvent::SocketAccepted { .. }
         | BoardEvent::SocketData { .. }

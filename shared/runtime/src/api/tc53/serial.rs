@@ -3,9 +3,10 @@
 //! `onReadable(count)` gets how many are waiting. `write` is all or nothing, as TC53 says: a
 //! write the port cannot take whole (longer than the output buffer, or more than the board's
 //! UART has room for now) throws, and nothing of it is sent (a board that takes only part of a
-//! write is reported in the error with how much it sent). `onWritable(count)` runs once after
-//! construction with the output buffer's size (the board traits do not say when a UART's
-//! queue drains, so it is not called again).
+//! write is reported in the error with how much it sent). `onWritable(count)` runs after
+//! construction with the output buffer's size, and again with it each time the port's output
+//! has drained after writes (the board's `UartWritable`), so a script can send a stream in
+//! `onWritable` as TC53 intends.
 
 use alloc::collections::VecDeque;
 use alloc::format;
@@ -75,6 +76,7 @@ fn construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> 
         kind: Kind::Serial {
             port,
             rx: VecDeque::new(),
+            wrote: false,
         },
         format,
         on_readable: None,
@@ -102,7 +104,7 @@ fn read(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
 
 /// `serial.write(byte | buffer)`: throws if the port cannot take all of it.
 fn write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
-    let (_, i) = instance(vm, this, Class::Serial, "write")?;
+    let (id, i) = instance(vm, this, Class::Serial, "write")?;
     let Kind::Serial { port, .. } = i.kind else {
         return Ok(Value::UNDEFINED);
     };
@@ -127,6 +129,12 @@ fn write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
         ));
     }
     let r = on_board(vm, |board| board.uart().map(|u| u.write(port, &bytes)))?;
+    // Taken or refused, the script waits for the port: its next drain calls onWritable.
+    with_tc(vm, |s| {
+        if let Some(Kind::Serial { wrote, .. }) = s.instances.get_mut(&id).map(|i| &mut i.kind) {
+            *wrote = true;
+        }
+    })?;
     match r {
         Some(Ok(n)) if n >= bytes.len() => Ok(Value::UNDEFINED),
         Some(Ok(0)) => Err(io_error(
@@ -195,6 +203,37 @@ pub(super) fn route_data(
         }
         let (count, h) = (rx.len(), inst.on_readable);
         call(&mut st, h, vec![Arg::Num(count as f64)], limit);
+        return true;
+    }
+    false
+}
+
+/// The board's UART `port` has drained: `onWritable(OUTPUT_BUFFER)` for the instance on that port
+/// if it wrote since its last `onWritable`.
+pub(super) fn route_writable(
+    scripts: &[Rc<RefCell<ScriptState>>],
+    port: u32,
+    limit: usize,
+) -> bool {
+    for s in scripts {
+        let mut st = s.borrow_mut();
+        let Some(tc) = st.extensions.get::<TcState>(EXT) else {
+            continue;
+        };
+        let Some(inst) = tc
+            .instances
+            .values_mut()
+            .find(|i| matches!(i.kind, Kind::Serial { port: p, .. } if p == port))
+        else {
+            continue;
+        };
+        let h = inst.on_writable;
+        if let Kind::Serial { wrote, .. } = &mut inst.kind {
+            if !core::mem::take(wrote) {
+                return true;
+            }
+        }
+        call(&mut st, h, vec![Arg::Num(OUTPUT_BUFFER as f64)], limit);
         return true;
     }
     false
@@ -357,6 +396,42 @@ for (let i = 0; i < 12; i++) attempt("byte " + i, () => s.write(4));
         want.extend([2u8; 50]);
         want.extend([4u8; 10]);
         assert_eq!(sent, want);
+    }
+
+    #[test]
+    fn on_writable_runs_again_each_time_the_port_drains_after_writes() {
+        // A stream of 1000 bytes sent from onWritable, 128 at a time (TC53's pattern); then a
+        // port nobody writes to gets no more calls.
+        let board = bare_board();
+        let sim = board.handle();
+        let rt = crate::testing::start_script(
+            board,
+            RuntimeConfig::default(),
+            r#"
+const Serial = require("embedded:io/serial");
+let next = 0, calls = 0;
+new Serial({port: 1, baud: 115200, format: "buffer", onWritable(n) {
+  calls++;
+  const k = Math.min(n, 1000 - next);
+  if (k > 0) {
+    const b = new Uint8Array(k);
+    for (let i = 0; i < k; i++) b[i] = (next + i) & 255;
+    this.write(b);
+    next += k;
+  }
+  print("onWritable", n, next, calls);
+}});
+"#,
+        );
+        let lines = log_lines(&rt);
+        let sent = sim.uart_take(1);
+        assert_eq!(sent.len(), 1000, "{lines:?}");
+        assert!(sent.iter().enumerate().all(|(i, b)| *b == i as u8));
+        // 8 calls send (7 × 128 + 104), the 9th finds nothing left and writes nothing, so no
+        // 10th comes.
+        assert!(has(&lines, "onWritable 128 1000 9"), "{lines:?}");
+        let calls = lines.iter().filter(|l| l.contains("onWritable")).count();
+        assert_eq!(calls, 9, "{lines:?}");
     }
 
     #[test]
