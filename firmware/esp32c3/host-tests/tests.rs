@@ -88,7 +88,7 @@ fn a_bus_takes_all_its_pins_or_none() {
     // The default pins of the buses are distinct usable pins.
     let mut all: Vec<u8> = [Bus::I2c0, Bus::Spi2, Bus::Uart1]
         .iter()
-        .flat_map(|b| b.pins().iter().map(|(p, _)| *p))
+        .flat_map(|b| b.default_pins().iter().map(|(p, _)| *p))
         .collect();
     assert!(all.iter().all(|p| usable_pin(*p as u32).is_ok()));
     all.sort_unstable();
@@ -242,28 +242,90 @@ fn edges_are_coalesced_to_at_most_two_events_ending_at_the_last_level() {
 #[test]
 fn an_i2c_time_limit_grows_with_the_length_and_stays_far_below_the_watchdog() {
     // Sensor-sized calls share the smallest limit (one controller configuration).
-    assert_eq!(i2c_timeout_ms(0), I2C_TIMEOUT_STEP_MS);
-    assert_eq!(i2c_timeout_ms(32), I2C_TIMEOUT_STEP_MS);
-    let mut last = 0;
-    for bytes in (0..=2 * MAX_BUS_TRANSFER).step_by(7) {
-        let ms = i2c_timeout_ms(bytes);
-        // At least the bytes' time on the wire (9 clocks a byte at 100 kHz, address included)...
-        let wire_ms = (bytes as u64 + 2) * 9 * 1000 / u64::from(I2C_HZ);
-        assert!(
-            ms > wire_ms,
-            "{bytes} bytes: {ms} ms < {wire_ms} ms on the wire"
-        );
-        assert_eq!(ms % I2C_TIMEOUT_STEP_MS, 0);
-        assert!(ms >= last, "{bytes} bytes");
-        last = ms;
+    assert_eq!(i2c_timeout_ms(0, I2C_HZ), I2C_TIMEOUT_STEP_MS);
+    assert_eq!(i2c_timeout_ms(32, I2C_HZ), I2C_TIMEOUT_STEP_MS);
+    for hz in [I2C_MIN_HZ, I2C_HZ, 400_000, I2C_MAX_HZ] {
+        let mut last = 0;
+        for bytes in (0..=2 * MAX_BUS_TRANSFER).step_by(7) {
+            let ms = i2c_timeout_ms(bytes, hz);
+            // At least the bytes' time on the wire (9 clocks a byte, address included)...
+            let wire_ms = (bytes as u64 + 2) * 9 * 1000 / u64::from(hz);
+            assert!(
+                ms > wire_ms,
+                "{bytes} bytes at {hz} Hz: {ms} ms < {wire_ms} ms on the wire"
+            );
+            assert_eq!(ms % I2C_TIMEOUT_STEP_MS, 0);
+            assert!(ms >= last, "{bytes} bytes");
+            last = ms;
+        }
     }
     // ... and the longest legal call (a 4096-byte write then a 4096-byte read, about 0.74 s on
-    // the wire) fits, with esp-hal's 50 ms of bus clearing, far inside the 5 s watchdog.
-    let longest = i2c_timeout_ms(2 * MAX_BUS_TRANSFER);
+    // the wire at 100 kHz) fits, with esp-hal's 50 ms of bus clearing, far inside the 5 s
+    // watchdog; at the slowest clock a script may choose it still does.
+    let longest = i2c_timeout_ms(2 * MAX_BUS_TRANSFER, I2C_HZ);
     assert_eq!(longest, 1_500);
     assert!(longest + 50 < 5_000 / 2);
-    // No overflow on absurd lengths (the board refuses them before).
-    assert!(i2c_timeout_ms(usize::MAX) > longest);
+    let slowest = i2c_timeout_ms(2 * MAX_BUS_TRANSFER, I2C_MIN_HZ);
+    assert!(slowest + 50 < 5_000 * 2 / 3, "{slowest} ms");
+    // No overflow on absurd lengths (the board refuses them before), or a zero clock.
+    assert!(i2c_timeout_ms(usize::MAX, I2C_HZ) > longest);
+    assert!(i2c_timeout_ms(10, 0) > 0);
+}
+
+#[test]
+fn i2c_clocks_outside_the_controllers_range_are_refused() {
+    assert!(check_i2c_hz(100_000).is_ok());
+    assert!(check_i2c_hz(400_000).is_ok());
+    assert!(check_i2c_hz(I2C_MIN_HZ).is_ok() && check_i2c_hz(I2C_MAX_HZ).is_ok());
+    let e = check_i2c_hz(1_000_000).unwrap_err();
+    assert!(e.contains("50000-800000 Hz"), "{e}");
+    assert!(check_i2c_hz(I2C_MIN_HZ - 1).is_err());
+}
+
+#[test]
+fn a_script_chooses_a_buss_pins_before_its_first_use_and_not_after() {
+    let mut t = PinTable::new();
+    assert_eq!(t.describe_bus_pins(Bus::I2c0), "SDA GPIO5, SCL GPIO6");
+    // Other pins before the first use: the bus will take those.
+    t.choose_bus_pins(Bus::I2c0, &[8, 9]).unwrap();
+    assert_eq!(t.bus_pins(Bus::I2c0), vec![(8, "SDA"), (9, "SCL")]);
+    assert_eq!(t.describe_bus_pins(Bus::I2c0), "SDA GPIO8, SCL GPIO9");
+    let takes = t.check_bus(Bus::I2c0).unwrap();
+    assert!(takes.contains(&(8, Take::Free)) && takes.contains(&(9, Take::Free)));
+    // Changing its mind before the first use is fine.
+    t.choose_bus_pins(Bus::I2c0, &[3, 4]).unwrap();
+    assert_eq!(t.describe_bus_pins(Bus::I2c0), "SDA GPIO3, SCL GPIO4");
+    // Bad choices change nothing.
+    let e = t.choose_bus_pins(Bus::I2c0, &[3, 3]).unwrap_err();
+    assert!(e.contains("SDA and SCL cannot both be GPIO3"), "{e}");
+    let e = t.choose_bus_pins(Bus::I2c0, &[20, 4]).unwrap_err();
+    assert!(e.contains("I2C bus 0 SDA: GPIO20 cannot be used"), "{e}");
+    t.set(7, Owner::Pwm);
+    let e = t.choose_bus_pins(Bus::I2c0, &[7, 4]).unwrap_err();
+    assert!(
+        e.contains("SDA on GPIO7") && e.contains("PWM output"),
+        "{e}"
+    );
+    assert_eq!(t.describe_bus_pins(Bus::I2c0), "SDA GPIO3, SCL GPIO4");
+    // A plain GPIO gives its pin up to the bus, as with the default pins.
+    t.set(2, Owner::Gpio { edges: false });
+    t.choose_bus_pins(Bus::I2c0, &[2, 4]).unwrap();
+    // After the first use the bus keeps its pins: the same ones are fine, others are not.
+    for (p, _) in t.bus_pins(Bus::I2c0) {
+        t.set(p, Owner::Bus(Bus::I2c0));
+    }
+    assert!(t.holds(Bus::I2c0) && !t.holds(Bus::Spi2));
+    t.choose_bus_pins(Bus::I2c0, &[2, 4]).unwrap();
+    let e = t.choose_bus_pins(Bus::I2c0, &[5, 6]).unwrap_err();
+    assert!(
+        e.contains("I2C bus 0 already uses SDA GPIO2, SCL GPIO4"),
+        "{e}"
+    );
+    // A pin the bus holds is described by its chosen signal.
+    let e = t.check(4, Owner::Pwm).unwrap_err();
+    assert!(e.contains("GPIO4 is the SCL of I2C bus 0"), "{e}");
+    // The wrong number of pins is an error, not a panic.
+    assert!(t.choose_bus_pins(Bus::Spi2, &[1, 2]).is_err());
 }
 
 #[test]

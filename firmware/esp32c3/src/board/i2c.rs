@@ -1,5 +1,6 @@
-//! I2C bus 0: the I2C0 controller at 100 kHz on SDA GPIO5 and SCL GPIO6, opened at its first use
-//! (its pins stay the bus's until restart). Every call is bounded by a software time limit for
+//! I2C bus 0: the I2C0 controller, at 100 kHz on SDA GPIO5 and SCL GPIO6 unless a script chose
+//! other pins before its first use (`pin_plan::PinTable::choose_bus_pins`) or another clock
+//! (any time), opened at its first use (its pins stay the bus's until restart). Every call is bounded by a software time limit for
 //! the whole call that grows with its length (`pin_plan::i2c_timeout_ms`: 50 ms for sensor-sized
 //! transfers, 1.5 s for the longest), plus at most 50 ms in which esp-hal clears a busy bus
 //! first, so a bus held low by a stuck device returns an error instead of hanging. After a call
@@ -8,6 +9,8 @@
 //!
 //! Must never: wait without a bound, or let a script's loop of calls keep the CPU in timeouts
 //! (the 5 s watchdog is fed between script slices, not inside one).
+
+use alloc::string::String;
 
 use esp_hal::gpio::AnyPin;
 use esp_hal::i2c::master::{
@@ -33,13 +36,18 @@ pub struct ChipI2c {
     state: State,
     /// The software time limit the controller is configured with (ms).
     timeout_ms: u64,
+    /// The bus clock (Hz).
+    hz: u32,
+    /// The bus's pins for messages ("SDA GPIO5, SCL GPIO6").
+    pins: String,
     stuck: I2cStuck,
 }
 
-/// The controller's configuration with a software time limit of `timeout_ms` for a whole call.
-fn config(timeout_ms: u64) -> Config {
+/// The controller's configuration at `hz` with a software time limit of `timeout_ms` for a whole
+/// call.
+fn config(hz: u32, timeout_ms: u64) -> Config {
     Config::default()
-        .with_frequency(Rate::from_hz(I2C_HZ))
+        .with_frequency(Rate::from_hz(hz))
         .with_timeout(BusTimeout::Maximum)
         .with_software_timeout(SoftwareTimeout::Transaction(Duration::from_millis(
             timeout_ms,
@@ -54,7 +62,9 @@ impl ChipI2c {
     pub fn new(i2c0: I2C0<'static>) -> ChipI2c {
         ChipI2c {
             state: State::Closed(i2c0),
-            timeout_ms: i2c_timeout_ms(0),
+            timeout_ms: i2c_timeout_ms(0, I2C_HZ),
+            hz: I2C_HZ,
+            pins: String::new(),
             stuck: I2cStuck::new(),
         }
     }
@@ -71,13 +81,33 @@ impl ChipI2c {
         }
     }
 
-    /// Set the controller up on `sda` and `scl` (the pins `ChipPins` gave it).
-    pub fn open(&mut self, sda: AnyPin<'static>, scl: AnyPin<'static>) -> BoardResult<()> {
+    /// Run the bus at `hz` (checked by `pin_plan::check_i2c_hz`): from its first use, or now if
+    /// it is open.
+    pub fn set_hz(&mut self, hz: u32) -> BoardResult<()> {
+        if let State::Open(bus) = &mut self.state {
+            let timeout_ms = i2c_timeout_ms(0, hz);
+            bus.apply_config(&config(hz, timeout_ms))
+                .map_err(|e| BoardError::Failed(alloc::format!("I2C0 at {hz} Hz: {e:?}")))?;
+            self.timeout_ms = timeout_ms;
+        }
+        self.hz = hz;
+        Ok(())
+    }
+
+    /// Set the controller up on `sda` and `scl` (the pins `ChipPins` gave it; `pins` names them
+    /// for messages).
+    pub fn open(
+        &mut self,
+        sda: AnyPin<'static>,
+        scl: AnyPin<'static>,
+        pins: String,
+    ) -> BoardResult<()> {
+        self.pins = pins;
         let state = core::mem::replace(&mut self.state, State::Failed("busy".into()));
         self.state = match state {
             State::Closed(p) => {
-                self.timeout_ms = i2c_timeout_ms(0);
-                match HalI2c::new(p, config(self.timeout_ms)) {
+                self.timeout_ms = i2c_timeout_ms(0, self.hz);
+                match HalI2c::new(p, config(self.hz, self.timeout_ms)) {
                     Ok(bus) => State::Open(bus.with_sda(sda).with_scl(scl)),
                     Err(e) => State::Failed(alloc::format!("I2C0 setup failed: {e:?}")),
                 }
@@ -99,7 +129,7 @@ impl ChipI2c {
     /// time limit set for that length.
     fn ready(&mut self, bytes: usize) -> BoardResult<&mut HalI2c<'static, Blocking>> {
         self.stuck.check(now_ms()).map_err(BoardError::NoResponse)?;
-        let timeout_ms = i2c_timeout_ms(bytes);
+        let timeout_ms = i2c_timeout_ms(bytes, self.hz);
         let changed = timeout_ms != self.timeout_ms;
         let bus = match &mut self.state {
             State::Open(bus) => bus,
@@ -107,9 +137,10 @@ impl ChipI2c {
             State::Failed(why) => return Err(BoardError::Failed(why.clone())),
         };
         if changed {
-            bus.apply_config(&config(timeout_ms)).map_err(|e| {
-                BoardError::Failed(alloc::format!("I2C0 time limit {timeout_ms} ms: {e:?}"))
-            })?;
+            bus.apply_config(&config(self.hz, timeout_ms))
+                .map_err(|e| {
+                    BoardError::Failed(alloc::format!("I2C0 time limit {timeout_ms} ms: {e:?}"))
+                })?;
             self.timeout_ms = timeout_ms;
         }
         Ok(bus)
@@ -120,7 +151,7 @@ impl ChipI2c {
     fn finish(&mut self, addr: u8, r: Result<(), I2cError>) -> BoardResult<()> {
         let timed_out = matches!(r, Err(I2cError::Timeout | I2cError::ExecutionIncomplete));
         self.stuck.record(now_ms(), addr, timed_out);
-        r.map_err(|e| error(addr, e))
+        r.map_err(|e| error(addr, &self.pins, e))
     }
 
     pub fn write(&mut self, addr: u8, data: &[u8]) -> BoardResult<()> {
@@ -151,8 +182,8 @@ impl ChipI2c {
     }
 }
 
-/// esp-hal's I2C error as the board's.
-fn error(addr: u8, e: I2cError) -> BoardError {
+/// esp-hal's I2C error as the board's (`pins` names the bus's pins).
+fn error(addr: u8, pins: &str, e: I2cError) -> BoardError {
     match e {
         I2cError::AcknowledgeCheckFailed(AcknowledgeCheckFailedReason::Data) => {
             BoardError::NoResponse(alloc::format!(
@@ -160,7 +191,7 @@ fn error(addr: u8, e: I2cError) -> BoardError {
             ))
         }
         I2cError::AcknowledgeCheckFailed(_) => BoardError::NoResponse(alloc::format!(
-            "no I2C device at 0x{addr:02x} on bus 0 (SDA GPIO5, SCL GPIO6)"
+            "no I2C device at 0x{addr:02x} on bus 0 ({pins})"
         )),
         I2cError::Timeout | I2cError::ExecutionIncomplete => {
             BoardError::NoResponse(i2c_timeout_message(addr))

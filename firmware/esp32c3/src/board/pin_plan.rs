@@ -1,7 +1,8 @@
 //! The pure decisions behind the ESP32-C3's pins, kept apart from esp-hal so that a host test
 //! (`firmware/esp32c3/host-tests`) compiles this very file and checks them: which GPIOs scripts
 //! may use and why the others are refused, which driver holds each pin and when another may take
-//! it, the default pins of the buses, the LEDC timer and duty resolution for a PWM frequency,
+//! it, the pins of the buses (the defaults, or the ones a script chose before the bus's first
+//! use), the LEDC timer and duty resolution for a PWM frequency,
 //! the ADC's raw readings, the coalescing of GPIO edges, and the checks of every number a
 //! script hands the board (bus, address, length, baud).
 //!
@@ -23,7 +24,8 @@ pub const ADC_BITS: u8 = 12;
 /// GPIOs with an ADC1 channel (GPIO n is channel n).
 pub const ADC_PINS: core::ops::RangeInclusive<u8> = 0..=4;
 
-/// I2C0 ("bus 0"): SDA and SCL. Neither is a strapping pin, an ADC pin or an LED.
+/// I2C0 ("bus 0") by default: SDA and SCL. Neither is a strapping pin, an ADC pin or an LED.
+/// A script may choose others (`new I2C({data, clock})`) before the bus's first use.
 pub const I2C0_SDA: u8 = 5;
 pub const I2C0_SCL: u8 = 6;
 /// SPI2 ("bus 0"): SCK, MOSI, MISO (chip select is a GPIO the script drives).
@@ -71,12 +73,20 @@ pub enum Bus {
 }
 
 impl Bus {
-    /// The bus's pins and their signal names.
-    pub fn pins(self) -> &'static [(u8, &'static str)] {
+    /// The bus's pins unless a script chose others, and their signal names.
+    pub fn default_pins(self) -> &'static [(u8, &'static str)] {
         match self {
             Bus::I2c0 => &[(I2C0_SDA, "SDA"), (I2C0_SCL, "SCL")],
             Bus::Spi2 => &[(SPI2_SCK, "SCK"), (SPI2_MOSI, "MOSI"), (SPI2_MISO, "MISO")],
             Bus::Uart1 => &[(UART1_TX, "TX"), (UART1_RX, "RX")],
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Bus::I2c0 => 0,
+            Bus::Spi2 => 1,
+            Bus::Uart1 => 2,
         }
     }
 
@@ -103,7 +113,8 @@ pub enum Owner {
 }
 
 impl Owner {
-    fn describe(self, pin: u8) -> String {
+    /// What holds `pin`; `signal` names the pin's signal when a bus holds it.
+    fn describe(self, pin: u8, signal: &str) -> String {
         match self {
             Owner::Gpio { edges: true } => format!(
                 "GPIO{pin} is a digital input with an edge interrupt a script listens to \
@@ -112,18 +123,11 @@ impl Owner {
             Owner::Gpio { edges: false } => format!("GPIO{pin} is a digital pin"),
             Owner::Adc => format!("GPIO{pin} is an analog input"),
             Owner::Pwm => format!("GPIO{pin} is a PWM output (close or stop it first)"),
-            Owner::Bus(b) => {
-                let signal = b
-                    .pins()
-                    .iter()
-                    .find(|(p, _)| *p == pin)
-                    .map_or("a pin", |(_, s)| s);
-                format!(
-                    "GPIO{pin} is the {signal} of {}, which holds it from its first use until \
-                     restart",
-                    b.name()
-                )
-            }
+            Owner::Bus(b) => format!(
+                "GPIO{pin} is the {signal} of {}, which holds it from its first use until \
+                 restart",
+                b.name()
+            ),
         }
     }
 
@@ -153,10 +157,12 @@ pub enum Take {
     Replace(Owner),
 }
 
-/// Who holds each usable pin.
+/// Who holds each usable pin, and the pins each bus uses.
 #[derive(Clone, Debug, Default)]
 pub struct PinTable {
     owners: [Option<Owner>; USABLE_PINS],
+    /// The pins a script chose for each bus ([`Bus::default_pins`]' order), if it did.
+    chosen: [Option<[u8; 3]>; 3],
 }
 
 impl PinTable {
@@ -182,8 +188,96 @@ impl PinTable {
             None => Ok(Take::Free),
             Some(have) if have.same_kind(want) => Ok(Take::Same),
             Some(have) if have.yields() => Ok(Take::Replace(have)),
-            Some(have) => Err(have.describe(pin)),
+            Some(have) => Err(have.describe(pin, self.signal_of(pin, have))),
         }
+    }
+
+    /// The signal `pin` carries for `owner` ("a pin" when it is not a bus's).
+    fn signal_of(&self, pin: u8, owner: Owner) -> &'static str {
+        let Owner::Bus(bus) = owner else {
+            return "a pin";
+        };
+        self.bus_pins(bus)
+            .into_iter()
+            .find(|(p, _)| *p == pin)
+            .map_or("a pin", |(_, s)| s)
+    }
+
+    /// `bus`'s pins and their signal names: the ones a script chose, else the defaults.
+    pub fn bus_pins(&self, bus: Bus) -> alloc::vec::Vec<(u8, &'static str)> {
+        let defaults = bus.default_pins();
+        match self.chosen[bus.index()] {
+            Some(pins) => pins
+                .iter()
+                .zip(defaults)
+                .map(|(p, (_, signal))| (*p, *signal))
+                .collect(),
+            None => defaults.to_vec(),
+        }
+    }
+
+    /// `bus`'s pins for a message: "SDA GPIO5, SCL GPIO6".
+    pub fn describe_bus_pins(&self, bus: Bus) -> String {
+        let parts: alloc::vec::Vec<String> = self
+            .bus_pins(bus)
+            .iter()
+            .map(|(p, signal)| format!("{signal} GPIO{p}"))
+            .collect();
+        parts.join(", ")
+    }
+
+    /// Does `bus` hold its pins (it was used)?
+    pub fn holds(&self, bus: Bus) -> bool {
+        self.owners.contains(&Some(Owner::Bus(bus)))
+    }
+
+    /// A script chose `pins` (GPIO numbers, in [`Bus::default_pins`]' order) for `bus`: they are
+    /// the ones its first use takes. Refused, with nothing changed, when a pin is not usable,
+    /// named twice or held by something that does not give it up, or when the bus already
+    /// holds other pins (a bus keeps its pins from its first use until restart).
+    pub fn choose_bus_pins(&mut self, bus: Bus, pins: &[u32]) -> Result<(), String> {
+        let signals = bus.default_pins();
+        if pins.len() != signals.len() {
+            return Err(format!(
+                "{} has {} pins, {} were given",
+                bus.name(),
+                signals.len(),
+                pins.len()
+            ));
+        }
+        let mut chosen = [u8::MAX; 3];
+        for (i, (pin, (_, signal))) in pins.iter().zip(signals).enumerate() {
+            let p = usable_pin(*pin).map_err(|why| format!("{} {signal}: {why}", bus.name()))?;
+            if let Some(((_, other), _)) = signals[..i].iter().zip(&chosen).find(|(_, c)| **c == p)
+            {
+                return Err(format!(
+                    "{}: {other} and {signal} cannot both be GPIO{p}",
+                    bus.name()
+                ));
+            }
+            chosen[i] = p;
+        }
+        let same = self
+            .bus_pins(bus)
+            .iter()
+            .zip(&chosen)
+            .all(|((p, _), c)| p == c);
+        if same {
+            return Ok(());
+        }
+        if self.holds(bus) {
+            return Err(format!(
+                "{} already uses {} (a bus keeps its pins from its first use until restart)",
+                bus.name(),
+                self.describe_bus_pins(bus)
+            ));
+        }
+        for (p, (_, signal)) in chosen.iter().zip(signals) {
+            self.check(*p, Owner::Bus(bus))
+                .map_err(|why| format!("{} {signal} on GPIO{p}: {why}", bus.name()))?;
+        }
+        self.chosen[bus.index()] = Some(chosen);
+        Ok(())
     }
 
     /// Record that `owner` holds `pin` (after [`PinTable::check`] allowed it).
@@ -203,7 +297,7 @@ impl PinTable {
     /// May `bus` take all its pins? For each, what it replaces; or why not (then none is taken).
     pub fn check_bus(&self, bus: Bus) -> Result<[(u8, Take); 3], String> {
         let mut out = [(u8::MAX, Take::Same); 3];
-        for (i, (pin, _)) in bus.pins().iter().enumerate() {
+        for (i, (pin, _)) in self.bus_pins(bus).iter().enumerate() {
             let take = self
                 .check(*pin, Owner::Bus(bus))
                 .map_err(|why| format!("{} needs GPIO{pin}: {why}", bus.name()))?;
@@ -537,8 +631,23 @@ pub const ADC_STUCK_MS: u64 = 1_000;
 
 // ---- I2C ----
 
-/// I2C bus 0's clock.
+/// I2C bus 0's clock unless a script chose another (TC53's `hz`).
 pub const I2C_HZ: u32 = 100_000;
+/// The clocks a script may choose: up to the controller's 800 kHz, and at least one at which
+/// the longest call's time limit (about 3 s) stays well inside the 5 s watchdog.
+pub const I2C_MIN_HZ: u32 = 50_000;
+pub const I2C_MAX_HZ: u32 = 800_000;
+
+/// An I2C clock from a script.
+pub fn check_i2c_hz(hz: u32) -> Result<(), String> {
+    if (I2C_MIN_HZ..=I2C_MAX_HZ).contains(&hz) {
+        Ok(())
+    } else {
+        Err(format!(
+            "I2C at {hz} Hz: I2C bus 0 runs at {I2C_MIN_HZ}-{I2C_MAX_HZ} Hz"
+        ))
+    }
+}
 /// The fixed part of an I2C call's time limit (start, stop, a little clock stretching).
 const I2C_TIMEOUT_BASE_US: u64 = 20_000;
 /// I2C time limits are whole multiples of this, so that calls of similar lengths share one
@@ -548,12 +657,12 @@ pub const I2C_TIMEOUT_STEP_MS: u64 = 50;
 pub const I2C_STUCK_MS: u64 = 1_000;
 
 /// The time limit of one I2C call (a write, a read, or a write then read) moving `bytes` data
-/// bytes in all: the fixed part plus twice the time the bytes and the address bytes take on the
-/// wire (9 clocks a byte), rounded up to [`I2C_TIMEOUT_STEP_MS`]. The longest legal call (4096
-/// bytes written and 4096 read) gets 1.5 s.
-pub fn i2c_timeout_ms(bytes: usize) -> u64 {
+/// bytes in all at `hz`: the fixed part plus twice the time the bytes and the address bytes take
+/// on the wire (9 clocks a byte), rounded up to [`I2C_TIMEOUT_STEP_MS`]. The longest legal call
+/// (4096 bytes written and 4096 read) gets 1.5 s at 100 kHz, 3 s at [`I2C_MIN_HZ`].
+pub fn i2c_timeout_ms(bytes: usize, hz: u32) -> u64 {
     let wire_bytes = (bytes as u64).saturating_add(2);
-    let wire_us = wire_bytes.saturating_mul(9 * 1_000_000) / u64::from(I2C_HZ);
+    let wire_us = wire_bytes.saturating_mul(9 * 1_000_000) / u64::from(hz.max(1));
     let us = I2C_TIMEOUT_BASE_US.saturating_add(wire_us.saturating_mul(2));
     let ms = us.div_ceil(1_000);
     ms.div_ceil(I2C_TIMEOUT_STEP_MS)

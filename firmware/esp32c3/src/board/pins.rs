@@ -169,8 +169,8 @@ impl ChipPins {
 
     /// Record that `bus` holds its pins (until restart).
     fn mark_bus(&mut self, bus: Bus) {
-        for (p, _) in bus.pins() {
-            self.table.set(*p, Owner::Bus(bus));
+        for (p, _) in self.table.bus_pins(bus) {
+            self.table.set(p, Owner::Bus(bus));
         }
     }
 
@@ -299,13 +299,18 @@ impl Pwm for ChipPins {
     }
 }
 
-const I2C_PINS: &str = "SDA GPIO5, SCL GPIO6";
 const SPI_PINS: &str = "SCK GPIO7, MOSI GPIO10, MISO GPIO4";
 
 impl ChipPins {
+    /// A script's I2C bus number: bus 0 is the only one.
+    fn check_i2c_bus(&self, bus: u32) -> BoardResult<()> {
+        let pins = self.table.describe_bus_pins(Bus::I2c0);
+        check_bus_number(bus, "I2C", &pins).map_err(invalid)
+    }
+
     /// Check a script's I2C call and open I2C0 on its pins at the first one.
     fn i2c_ready(&mut self, bus: u32, addr: u8, len: usize) -> BoardResult<()> {
-        check_bus_number(bus, "I2C", I2C_PINS).map_err(invalid)?;
+        self.check_i2c_bus(bus)?;
         check_i2c(addr, len).map_err(invalid)?;
         if self.i2c.is_open() {
             return Ok(());
@@ -315,11 +320,15 @@ impl ChipPins {
             return Err(e);
         }
         self.clear_bus_pins(Bus::I2c0)?;
-        let (Some(sda), Some(scl)) = (self.pin(pin_plan::I2C0_SDA), self.pin(pin_plan::I2C0_SCL))
-        else {
+        let pins = self.table.bus_pins(Bus::I2c0);
+        let (Some(sda), Some(scl)) = (
+            pins.first().and_then(|(p, _)| self.pin(*p)),
+            pins.get(1).and_then(|(p, _)| self.pin(*p)),
+        ) else {
             return Err(BoardError::Failed("I2C0: pins missing".into()));
         };
-        self.i2c.open(sda, scl)?;
+        let names = self.table.describe_bus_pins(Bus::I2c0);
+        self.i2c.open(sda, scl, names)?;
         self.mark_bus(Bus::I2c0);
         Ok(())
     }
@@ -349,6 +358,22 @@ impl ChipPins {
 }
 
 impl I2c for ChipPins {
+    /// The pins take effect at the bus's first use (afterwards only the same ones are
+    /// accepted), the clock at once.
+    fn configure(&mut self, bus: u32, sda: u32, scl: u32, hz: Option<u32>) -> BoardResult<()> {
+        self.check_i2c_bus(bus)?;
+        if let Some(hz) = hz {
+            pin_plan::check_i2c_hz(hz).map_err(invalid)?;
+        }
+        self.table
+            .choose_bus_pins(Bus::I2c0, &[sda, scl])
+            .map_err(invalid)?;
+        match hz {
+            Some(hz) => self.i2c.set_hz(hz),
+            None => Ok(()),
+        }
+    }
+
     fn write(&mut self, bus: u32, addr: u8, data: &[u8]) -> BoardResult<()> {
         self.i2c_ready(bus, addr, data.len())?;
         self.i2c.write(addr, data)

@@ -2,6 +2,14 @@ use super::BoardResult;
 
 /// An I2C controller. Addresses are 7-bit.
 pub trait I2c {
+    /// A script names the pins of bus `bus` (`sda`, `scl`: GPIO numbers) and perhaps its clock
+    /// (`hz`), as `new I2C(...)` does. A board whose buses sit on fixed or chosen pins checks
+    /// them here and says why it cannot use them; the default accepts any, for a board whose
+    /// I2C devices do not depend on pins (the simulator's).
+    fn configure(&mut self, bus: u32, sda: u32, scl: u32, hz: Option<u32>) -> BoardResult<()> {
+        let _ = (bus, sda, scl, hz);
+        Ok(())
+    }
     fn write(&mut self, bus: u32, addr: u8, data: &[u8]) -> BoardResult<()>;
     fn read(&mut self, bus: u32, addr: u8, buf: &mut [u8]) -> BoardResult<()>;
     /// Write then read with a repeated start.

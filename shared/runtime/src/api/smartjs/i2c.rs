@@ -154,6 +154,15 @@ fn construct(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
             "I2C: sda {sda} and scl {scl} must be two different GPIOs of this board (0..{pins})"
         )));
     }
+    let configured = host
+        .device
+        .borrow_mut()
+        .board
+        .i2c()
+        .map(|i2c| i2c.configure(0, sda as u32, scl as u32, None));
+    if let Some(Err(e)) = configured {
+        return Err(crate::host::board_error(vm, &alloc::format!("I2C: {e}")));
+    }
     if with_state(vm, |s| s.i2c.len())? >= MAX_BUSES {
         return Err(vm.range_error(&alloc::format!(
             "I2C: a script may have at most {MAX_BUSES} I2C objects open (close() releases one)"

@@ -1,4 +1,5 @@
-//! TC53 `I2C`: `new I2C({data, clock, hz, address})` talks to one device. `read(count)` returns
+//! TC53 `I2C`: `new I2C({data, clock, hz, address})` talks to one device, on the pins and at
+//! the clock it names (the board's `I2c::configure` may refuse them). `read(count)` returns
 //! an `ArrayBuffer`, `read(buffer)` fills a buffer; `write(buffer)` sends one. With
 //! `stop: false` a write is held and goes out with the next operation as its first part (a
 //! repeated start: a held write then a read is one write-then-read transaction).
@@ -38,15 +39,19 @@ pub fn construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Val
     if data == clock {
         return Err(vm.type_error("I2C: data and clock must be different pins"));
     }
-    opt_int(vm, o, "hz", c, true, 1, 5_000_000)?;
+    let hz = opt_int(vm, o, "hz", c, true, 1, 5_000_000)?.map(|h| h as u32);
     let addr = opt_int(vm, o, "address", c, true, 0, 0x7F)?.unwrap_or(0) as u8;
     let port = opt_int(vm, o, "port", c, false, 0, 7)?.unwrap_or(0) as u32;
     let on_readable = opt_callback(vm, o, "onReadable", c)?;
     let on_error = opt_callback(vm, o, "onError", c)?;
     let host = ctx(vm)?;
-    if host.device.borrow_mut().board.i2c().is_none() {
-        return Err(io_error(vm, "I2C: I2C is not available on this board"));
-    }
+    let configured = match host.device.borrow_mut().board.i2c() {
+        Some(i2c) => i2c
+            .configure(port, data as u32, clock as u32, hz)
+            .map_err(|e| format!("I2C: {e}")),
+        None => Err("I2C: I2C is not available on this board".into()),
+    };
+    configured.map_err(|m| io_error(vm, &m))?;
     let id = with_tc(vm, |s| s.new_id())?;
     let obj = new_instance(vm, c, id)?;
     let inst = Instance {
@@ -244,3 +249,121 @@ pub const DESCRIPTION: &[ApiEntry] = &[
     entry("TC53I2C.prototype.read", "(count?: number | ArrayBuffer | ArrayBufferView, stop?: boolean) => ArrayBuffer | undefined", "Read count bytes into a new ArrayBuffer, or fill the given buffer; throws if the device does not answer. With onReadable (asynchronous form): read(count) queues the result and returns undefined, read() takes the oldest result."),
     entry("TC53I2C.prototype.write", "(data: ArrayBuffer | ArrayBufferView, stop?: boolean) => void", "Write the bytes; with stop false they go out with the next operation (repeated start)."),
 ];
+
+#[cfg(test)]
+mod tests {
+    use alloc::boxed::Box;
+    use alloc::rc::Rc;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use core::cell::RefCell;
+
+    use crate::board::{
+        Board, BoardError, BoardEvent, BoardResult, Clock, Gpio, I2c, Storage, System,
+    };
+    use crate::json::json;
+    use crate::rpc::Origin;
+    use crate::sim::SimBoard;
+    use crate::testing::{bare_board, log_lines, ok, run};
+    use crate::{Runtime, RuntimeConfig};
+
+    type Configured = Rc<RefCell<Vec<(u32, u32, u32, Option<u32>)>>>;
+
+    /// The simulated board with an I2C controller that records the pins and clocks scripts
+    /// name and, as the chip does for a pin it cannot use, refuses GPIO20.
+    struct PinnedI2c {
+        sim: SimBoard,
+        configured: Configured,
+    }
+
+    impl Board for PinnedI2c {
+        fn clock(&self) -> &dyn Clock {
+            self.sim.clock()
+        }
+        fn storage(&mut self) -> &mut dyn Storage {
+            self.sim.storage()
+        }
+        fn system(&mut self) -> &mut dyn System {
+            self.sim.system()
+        }
+        fn gpio(&mut self) -> Option<&mut dyn Gpio> {
+            self.sim.gpio()
+        }
+        fn i2c(&mut self) -> Option<&mut dyn I2c> {
+            Some(self)
+        }
+        fn poll_event(&mut self) -> Option<BoardEvent> {
+            self.sim.poll_event()
+        }
+    }
+
+    impl I2c for PinnedI2c {
+        fn configure(&mut self, bus: u32, sda: u32, scl: u32, hz: Option<u32>) -> BoardResult<()> {
+            self.configured.borrow_mut().push((bus, sda, scl, hz));
+            if sda == 20 {
+                return Err(BoardError::InvalidArgument(
+                    "I2C bus 0 SDA: GPIO20 cannot be used by scripts".into(),
+                ));
+            }
+            Ok(())
+        }
+        fn write(&mut self, _bus: u32, _addr: u8, _data: &[u8]) -> BoardResult<()> {
+            Ok(())
+        }
+        fn read(&mut self, _bus: u32, _addr: u8, _buf: &mut [u8]) -> BoardResult<()> {
+            Ok(())
+        }
+        fn write_read(&mut self, _: u32, _: u8, _: &[u8], _: &mut [u8]) -> BoardResult<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_pins_and_clock_a_script_names_reach_the_board_which_may_refuse_them() {
+        let configured = Configured::default();
+        let board = PinnedI2c {
+            sim: bare_board(),
+            configured: configured.clone(),
+        };
+        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
+        rt.boot();
+        let code = r#"
+const a = new I2C({data: 8, clock: 9, hz: 400000, address: 0x3c});
+print("tc53 made");
+try { new I2C({data: 20, clock: 9, hz: 100000, address: 0x3c}); print("made?"); }
+catch (e) { print("tc53 refused:", e.message); }
+const b = new I2C(4, 5);
+print("smartjs made");
+try { new I2C(20, 5); print("made?"); } catch (e) { print("smartjs refused:", e.message); }
+"#;
+        ok(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport));
+        ok(rt.rpc(
+            "Script.PutCode",
+            json!({"id": 1, "code": code}),
+            Origin::Transport,
+        ));
+        ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
+        run(&mut rt);
+        let lines: Vec<String> = log_lines(&rt);
+        let has = |want: &str| lines.iter().any(|l| l.contains(want));
+        assert!(has("tc53 made") && has("smartjs made"), "{lines:?}");
+        assert!(
+            has("tc53 refused: I2C: invalid argument: I2C bus 0 SDA: GPIO20 cannot be used"),
+            "{lines:?}"
+        );
+        assert!(
+            has("smartjs refused: I2C: invalid argument: I2C bus 0 SDA: GPIO20"),
+            "{lines:?}"
+        );
+        assert!(!has("made?"), "{lines:?}");
+        assert_eq!(
+            *configured.borrow(),
+            [
+                (0, 8, 9, Some(400_000)),
+                (0, 20, 9, Some(100_000)),
+                (0, 4, 5, None),
+                (0, 20, 5, None)
+            ]
+        );
+    }
+}
