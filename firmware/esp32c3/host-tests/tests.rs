@@ -326,6 +326,14 @@ fn a_script_chooses_a_buss_pins_before_its_first_use_and_not_after() {
     assert!(e.contains("GPIO4 is the SCL of I2C bus 0"), "{e}");
     // The wrong number of pins is an error, not a panic.
     assert!(t.choose_bus_pins(Bus::Spi2, &[1, 2]).is_err());
+    // Serial port 1 the same way (TC53 `transmit`, `receive`).
+    t.choose_bus_pins(Bus::Uart1, &[3, 8]).unwrap();
+    assert_eq!(t.describe_bus_pins(Bus::Uart1), "TX GPIO3, RX GPIO8");
+    let e = t.choose_bus_pins(Bus::Uart1, &[4, 9]).unwrap_err();
+    assert!(
+        e.contains("TX on GPIO4") && e.contains("SCL of I2C bus 0"),
+        "{e}"
+    );
 }
 
 #[test]

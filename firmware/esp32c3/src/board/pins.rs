@@ -398,6 +398,15 @@ impl Spi for ChipPins {
 }
 
 impl Uart for ChipPins {
+    /// The pins take effect when the port opens (its first `configure`); afterwards only the
+    /// same ones are accepted.
+    fn set_pins(&mut self, port: u32, tx: u32, rx: u32) -> BoardResult<()> {
+        check_uart(port, None).map_err(invalid)?;
+        self.table
+            .choose_bus_pins(Bus::Uart1, &[tx, rx])
+            .map_err(invalid)
+    }
+
     fn configure(&mut self, port: u32, baud: u32) -> BoardResult<()> {
         check_uart(port, Some(baud)).map_err(invalid)?;
         if self.uart1.is_open() {
@@ -407,8 +416,11 @@ impl Uart for ChipPins {
             return Err(e);
         }
         self.clear_bus_pins(Bus::Uart1)?;
-        let (Some(tx), Some(rx)) = (self.pin(pin_plan::UART1_TX), self.pin(pin_plan::UART1_RX))
-        else {
+        let pins = self.table.bus_pins(Bus::Uart1);
+        let (Some(tx), Some(rx)) = (
+            pins.first().and_then(|(p, _)| self.pin(*p)),
+            pins.get(1).and_then(|(p, _)| self.pin(*p)),
+        ) else {
             return Err(BoardError::Failed("UART1: pins missing".into()));
         };
         let r = self.uart1.open(tx, rx, baud);

@@ -1,5 +1,6 @@
-//! Serial port 1: UART1, 8N1, on TX GPIO0 and RX GPIO1, opened by the first `configure` with its
-//! baud rate (its pins stay the port's until restart). Writes go to a bounded software queue
+//! Serial port 1: UART1, 8N1, on TX GPIO0 and RX GPIO1 unless a script chose other pins before
+//! (TC53 `Serial`'s `transmit`/`receive`, `pin_plan::PinTable::choose_bus_pins`), opened by the
+//! first `configure` with its baud rate (its pins stay the port's until restart). Writes go to a bounded software queue
 //! that [`ChipUart1::poll`] feeds into the 128-byte hardware FIFO as it drains; a write is taken
 //! whole or not at all (`pin_plan::uart_write_take`). Received bytes are moved from the FIFO
 //! into a bounded buffer at every poll (the oldest dropped when full), and `poll` says when new

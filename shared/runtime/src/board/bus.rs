@@ -22,6 +22,14 @@ pub trait Spi {
 }
 
 pub trait Uart {
+    /// A script names the pins of `port` (`tx`, `rx`: GPIO numbers), as TC53 `Serial`'s
+    /// `transmit` and `receive` do, before [`Uart::configure`] opens it. A board whose ports sit
+    /// on fixed or chosen pins checks them here and says why it cannot use them; the default
+    /// accepts any, for a board whose UARTs do not depend on pins (the simulator's).
+    fn set_pins(&mut self, port: u32, tx: u32, rx: u32) -> BoardResult<()> {
+        let _ = (port, tx, rx);
+        Ok(())
+    }
     fn configure(&mut self, port: u32, baud: u32) -> BoardResult<()>;
     fn write(&mut self, port: u32, data: &[u8]) -> BoardResult<usize>;
     /// Bytes received so far (non-blocking; may return 0).

@@ -1,5 +1,6 @@
-//! TC53 `Serial`: `new Serial({port = 1, baud, format, onReadable, onWritable})` over a board
-//! UART. Received bytes are taken from the board when it reports data and kept until read;
+//! TC53 `Serial`: `new Serial({port = 1, baud, transmit, receive, format, onReadable,
+//! onWritable})` over a board UART (`transmit` and `receive`, pin numbers, go to the board's
+//! `Uart::set_pins`, which may refuse them). Received bytes are taken from the board when it reports data and kept until read;
 //! `onReadable(count)` gets how many are waiting. `write` is all or nothing, as TC53 says: a
 //! write the port cannot take whole (longer than the output buffer, or more than the board's
 //! UART has room for now) throws, and nothing of it is sent (a board that takes only part of a
@@ -37,6 +38,29 @@ fn construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> 
     let o = options(vm, args, c)?;
     let port = opt_int(vm, o, "port", c, false, 0, 7)?.unwrap_or(1) as u32;
     let baud = opt_int(vm, o, "baud", c, true, 1, 5_000_000)?.unwrap_or(0) as u32;
+    let transmit = opt_int(vm, o, "transmit", c, false, 0, i64::from(u32::MAX))?;
+    let receive = opt_int(vm, o, "receive", c, false, 0, i64::from(u32::MAX))?;
+    if transmit.is_some() || receive.is_some() {
+        let count = i64::from(super::digital::pin_count(vm, c)?);
+        if let Some(p) = [transmit, receive]
+            .into_iter()
+            .flatten()
+            .find(|p| *p >= count)
+        {
+            return Err(vm.type_error(&format!(
+                "Serial: pin {p} does not exist: this board has pins 0 to {}",
+                count - 1
+            )));
+        }
+    }
+    let pins = match (transmit, receive) {
+        (Some(tx), Some(rx)) if tx != rx => Some((tx as u32, rx as u32)),
+        (Some(_), Some(_)) => {
+            return Err(vm.type_error("Serial: transmit and receive must be different pins"))
+        }
+        (None, None) => None,
+        _ => return Err(vm.type_error("Serial: transmit and receive must be given together")),
+    };
     let fv = opt(vm, o, "format")?;
     let format = if fv.is_undefined() {
         "number"
@@ -63,8 +87,9 @@ fn construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> 
     }
     let host = ctx(vm)?;
     let r = match host.device.borrow_mut().board.uart() {
-        Some(u) => u
-            .configure(port, baud)
+        Some(u) => pins
+            .map_or(Ok(()), |(tx, rx)| u.set_pins(port, tx, rx))
+            .and_then(|()| u.configure(port, baud))
             .map_err(|e| format!("Serial: port {port}: {e}")),
         None => Err("Serial: no UART on this board".into()),
     };
@@ -250,7 +275,7 @@ pub fn install(vm: &mut Vm) {
 }
 
 pub const DESCRIPTION: &[ApiEntry] = &[
-    entry("Serial", "new (options: { port?: number, baud: number, format?: \"number\" | \"buffer\", onReadable?: (this: Serial, count: number) => void, onWritable?: (this: Serial, count: number) => void }) => Serial", "A UART (`embedded:io/serial`), port 1 unless given; format \"number\" (default) or \"buffer\"."),
+    entry("Serial", "new (options: { port?: number, baud: number, transmit?: number, receive?: number, format?: \"number\" | \"buffer\", onReadable?: (this: Serial, count: number) => void, onWritable?: (this: Serial, count: number) => void }) => Serial", "A UART (`embedded:io/serial`), port 1 unless given; format \"number\" (default) or \"buffer\"."),
     entry("Serial.prototype.read", "(count?: number) => number | ArrayBuffer | undefined", "A byte (format number) or up to count bytes (format buffer; all waiting without count); undefined if nothing is waiting."),
     entry("Serial.prototype.write", "(data: number | ArrayBuffer | ArrayBufferView) => void", "Send a byte (format number) or a buffer (format buffer); throws if the port cannot take all of it now (then nothing is written)."),
 ];
@@ -263,7 +288,9 @@ mod tests {
     use alloc::vec::Vec;
     use core::cell::RefCell;
 
-    use crate::board::{Board, BoardEvent, BoardResult, Clock, Storage, System, Uart};
+    use crate::board::{
+        Board, BoardError, BoardEvent, BoardResult, Clock, Gpio, Storage, System, Uart,
+    };
     use crate::json::json;
     use crate::rpc::Origin;
     use crate::sim::SimBoard;
@@ -278,6 +305,8 @@ mod tests {
         sent: Rc<RefCell<Vec<u8>>>,
         room: usize,
         partial: bool,
+        /// The pins scripts named (port, tx, rx); GPIO20 is refused, as the chip does.
+        pins: Rc<RefCell<Vec<(u32, u32, u32)>>>,
     }
 
     impl Board for TightUart {
@@ -290,6 +319,9 @@ mod tests {
         fn system(&mut self) -> &mut dyn System {
             self.sim.system()
         }
+        fn gpio(&mut self) -> Option<&mut dyn Gpio> {
+            self.sim.gpio()
+        }
         fn uart(&mut self) -> Option<&mut dyn Uart> {
             Some(self)
         }
@@ -299,6 +331,15 @@ mod tests {
     }
 
     impl Uart for TightUart {
+        fn set_pins(&mut self, port: u32, tx: u32, rx: u32) -> BoardResult<()> {
+            self.pins.borrow_mut().push((port, tx, rx));
+            if tx == 20 {
+                return Err(BoardError::InvalidArgument(
+                    "UART1 (Serial port 1) TX: GPIO20 cannot be used by scripts".into(),
+                ));
+            }
+            Ok(())
+        }
         fn configure(&mut self, _port: u32, _baud: u32) -> BoardResult<()> {
             Ok(())
         }
@@ -341,21 +382,22 @@ for (let i = 0; i < 12; i++) attempt("byte " + i, () => s.write(4));
             sent: sent.clone(),
             room: 100,
             partial,
+            pins: Rc::default(),
         };
-        let rt = start_script_on(Box::new(board));
+        let rt = start_script_on(Box::new(board), SCRIPT);
         let lines = log_lines(&rt);
         let bytes = sent.borrow().clone();
         (bytes, lines)
     }
 
     /// [`crate::testing::start_script`] on a board of any kind.
-    fn start_script_on(board: Box<dyn Board>) -> Runtime {
+    fn start_script_on(board: Box<dyn Board>, code: &str) -> Runtime {
         let mut rt = Runtime::new(board, RuntimeConfig::default());
         rt.boot();
         ok(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport));
         ok(rt.rpc(
             "Script.PutCode",
-            json!({"id": 1, "code": SCRIPT}),
+            json!({"id": 1, "code": code}),
             Origin::Transport,
         ));
         ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
@@ -396,6 +438,62 @@ for (let i = 0; i < 12; i++) attempt("byte " + i, () => s.write(4));
         want.extend([2u8; 50]);
         want.extend([4u8; 10]);
         assert_eq!(sent, want);
+    }
+
+    #[test]
+    fn the_pins_a_script_names_reach_the_board_which_may_refuse_them() {
+        let pins = Rc::new(RefCell::new(Vec::new()));
+        let board = TightUart {
+            sim: bare_board(),
+            sent: Rc::default(),
+            room: 100,
+            partial: false,
+            pins: pins.clone(),
+        };
+        let rt = start_script_on(
+            Box::new(board),
+            r#"
+const Serial = require("embedded:io/serial");
+function attempt(what, f) {
+  try { f(); print(what, "made"); } catch (e) { print(what, "threw:", e.message); }
+}
+attempt("chosen", () => new Serial({port: 1, baud: 9600, transmit: 3, receive: 4}));
+attempt("defaults", () => new Serial({port: 2, baud: 9600}));
+attempt("refused", () => new Serial({port: 3, baud: 9600, transmit: 20, receive: 4}));
+attempt("half", () => new Serial({port: 4, baud: 9600, transmit: 3}));
+attempt("same", () => new Serial({port: 4, baud: 9600, transmit: 5, receive: 5}));
+attempt("absent", () => new Serial({port: 4, baud: 9600, transmit: 22, receive: 5}));
+"#,
+        );
+        let lines = log_lines(&rt);
+        assert!(has(&lines, "chosen made") && has(&lines, "defaults made"));
+        assert!(
+            has(
+                &lines,
+                "refused threw: Serial: port 3: invalid argument: UART1 (Serial port 1) TX: \
+                 GPIO20 cannot be used"
+            ),
+            "{lines:?}"
+        );
+        assert!(
+            has(
+                &lines,
+                "half threw: Serial: transmit and receive must be given together"
+            ),
+            "{lines:?}"
+        );
+        assert!(has(
+            &lines,
+            "same threw: Serial: transmit and receive must be different"
+        ));
+        assert!(
+            has(
+                &lines,
+                "absent threw: Serial: pin 22 does not exist: this board has pins 0 to 21"
+            ),
+            "{lines:?}"
+        );
+        assert_eq!(*pins.borrow(), [(1, 3, 4), (3, 20, 4)]);
     }
 
     #[test]
