@@ -53,6 +53,17 @@ ensure_test_peers() {
             sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q mosquitto mosquitto-clients >/dev/null
         fi
     fi
+    # chrony's NTP server: the peer of ferrite-protocols' SNTP client test (run on loopback
+    # without touching the system clock).
+    if ! command -v chronyd >/dev/null 2>&1 && [ ! -x /usr/sbin/chronyd ]; then
+        echo "==> installing chrony (Debian)"
+        if [ "$(id -u)" = 0 ]; then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q chrony >/dev/null \
+                || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chrony >/dev/null; }
+        else
+            sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chrony >/dev/null
+        fi
+    fi
     # node's V8: the peer of ferrite-regex's differential test (the IDE's tools need node too).
     if ! command -v node >/dev/null 2>&1; then
         echo "==> installing node (Debian)"

@@ -7,8 +7,9 @@
 //! same sans-IO `ferrite-rpc-server` the virtual device serves over std sockets — so the chip
 //! answers exactly what the host does, and the MQTT connection ([`MqttLink`]: the runtime's
 //! `MqttSession`, which the virtual device also runs, over one socket, the broker's name looked
-//! up by DNS) and scripts' HTTP client ([`HttpLink`]: `ferrite-protocols`' HTTP client over a
-//! pool of sockets).
+//! up by DNS), scripts' HTTP client ([`HttpLink`]: `ferrite-protocols`' HTTP client over a
+//! pool of sockets) and the wall clock ([`SntpLink`]: `ferrite-protocols`' SNTP client over a
+//! UDP socket, into the [`WallClock`] the board's clock reads).
 //!
 //! The target's loop, each round:
 //!
@@ -32,10 +33,12 @@ mod http_link;
 mod mqtt_link;
 mod network;
 mod rpc_listener;
+mod sntp_link;
 mod stack;
 
 pub use http_link::{HttpLimits, HttpLink, SharedHttp, CHIP_HTTP_LIMITS, HTTP_SOCKETS};
 pub use mqtt_link::{MqttLink, SharedMqtt, CHIP_MQTT_LIMITS};
 pub use network::Network;
 pub use rpc_listener::{RpcListener, CHIP_LIMITS, CLIENTS, PORT, SLOTS};
+pub use sntp_link::{SntpLink, WallClock};
 pub use stack::{Lookup, NetStack};

@@ -1,5 +1,5 @@
-//! [`Network`]: the stack, the RPC server, the MQTT connection and scripts' HTTP requests, as a
-//! target's main loop drives them.
+//! [`Network`]: the stack, the RPC server, the MQTT connection, scripts' HTTP requests and the
+//! SNTP client, as a target's main loop drives them.
 
 use ferrite_runtime::device::Notification;
 use ferrite_runtime::json::Json;
@@ -8,34 +8,44 @@ use ferrite_runtime::rpc::RpcError;
 use ferrite_runtime::Runtime;
 use smoltcp::phy::Device;
 
-use crate::{HttpLink, MqttLink, NetStack, RpcListener, SharedHttp, SharedMqtt};
+use crate::{
+    HttpLink, MqttLink, NetStack, RpcListener, SharedHttp, SharedMqtt, SntpLink, WallClock,
+};
 
-/// The stack, the RPC server, the MQTT connection and scripts' HTTP requests.
+/// The stack, the RPC server, the MQTT connection, scripts' HTTP requests and the SNTP client.
 pub struct Network<D: Device> {
     stack: NetStack<D>,
     rpc: RpcListener,
     mqtt: MqttLink,
     http: HttpLink,
+    sntp: SntpLink,
 }
 
 impl<D: Device> Network<D> {
-    /// The RPC server on `stack` (`nonce_key` is random, for digest nonces) and the MQTT
-    /// connection of `mqtt` (the session the board gives the runtime), the requests of `http`
-    /// (the HTTP client the board gives the runtime).
+    /// The RPC server on `stack` (`nonce_key` is random, for digest nonces; an HMAC of it seeds
+    /// the SNTP requests' cookies, which therefore reveal nothing of it), the MQTT connection of `mqtt` (the session the
+    /// board gives the runtime), the requests of `http` (the HTTP client the board gives the
+    /// runtime), and the SNTP client, which sets `wall` (the clock the board gives the runtime).
     pub fn new(
         mut stack: NetStack<D>,
         nonce_key: [u8; 32],
         mqtt: SharedMqtt,
         http: SharedHttp,
+        wall: WallClock,
     ) -> Network<D> {
         let rpc = RpcListener::new(&mut stack, nonce_key);
         let mqtt = MqttLink::new(&mut stack, mqtt);
         let http = HttpLink::new(&mut stack, http);
+        let derived = ferrite_protocols::sha::hmac_sha256(&nonce_key, b"ferrite sntp cookies");
+        let mut seed = [0u8; 8];
+        seed.copy_from_slice(&derived[..8]);
+        let sntp = SntpLink::new(&mut stack, wall, u64::from_le_bytes(seed));
         Network {
             stack,
             rpc,
             mqtt,
             http,
+            sntp,
         }
     }
 
@@ -57,6 +67,8 @@ impl<D: Device> Network<D> {
                 .log(Level::Info, 0, alloc::format!("{report}"));
         });
         self.http.poll(&mut self.stack, now_ms);
+        let server = device.borrow().components.sys.sntp_server.clone();
+        self.sntp.poll(&mut self.stack, now_ms, &server);
         let busy = self.rpc.poll(&mut self.stack, rt, now_ms);
         // What the MQTT session, the HTTP requests and the server wrote goes out this round.
         self.stack.transmit(now_ms);

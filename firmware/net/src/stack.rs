@@ -19,7 +19,7 @@ use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::Device;
 use smoltcp::socket::dhcpv4::{self, Event as DhcpEvent};
 use smoltcp::socket::dns::{self, GetQueryResultError, QueryHandle};
-use smoltcp::socket::tcp;
+use smoltcp::socket::{tcp, udp};
 use smoltcp::time::Instant;
 use smoltcp::wire::{
     DhcpOption, DnsQueryType, EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Cidr,
@@ -27,8 +27,8 @@ use smoltcp::wire::{
 
 /// DHCP option 12: the host name the router shows for the device.
 const DHCP_HOST_NAME: u8 = 12;
-/// Lookups at once.
-const DNS_QUERIES: usize = 2;
+/// Lookups at once (MQTT's broker, scripts' HTTP requests, the SNTP server).
+const DNS_QUERIES: usize = 3;
 /// Local ports for outgoing connections.
 const EPHEMERAL_PORTS: core::ops::Range<u16> = 49152..65535;
 
@@ -42,7 +42,7 @@ pub struct NetStack<D: Device> {
     /// The DHCP options the device sends (its host name), for a DHCP client made again.
     dhcp_options: &'static [DhcpOption<'static>],
     dns: SocketHandle,
-    /// The next local port for an outgoing TCP connection.
+    /// The next local port for an outgoing TCP connection or a UDP client socket.
     next_port: u16,
     /// The link was associated at the last poll.
     associated: bool,
@@ -135,6 +135,35 @@ impl<D: Device> NetStack<D> {
 
     pub fn tcp(&mut self, handle: SocketHandle) -> &mut tcp::Socket<'static> {
         self.sockets.get_mut::<tcp::Socket>(handle)
+    }
+
+    /// Add a UDP socket with room for `packets` packets of up to `size` bytes each way, bound
+    /// to the next local port (made once, at start).
+    pub fn add_udp(&mut self, packets: usize, size: usize) -> SocketHandle {
+        let buffer = || {
+            udp::PacketBuffer::new(
+                vec![udp::PacketMetadata::EMPTY; packets],
+                vec![0; packets * size],
+            )
+        };
+        let mut socket = udp::Socket::new(buffer(), buffer());
+        // Binding fails only for port 0 or a bound socket: neither here.
+        let _ = socket.bind(self.next_local_port());
+        self.sockets.add(socket)
+    }
+
+    pub fn udp(&mut self, handle: SocketHandle) -> &mut udp::Socket<'static> {
+        self.sockets.get_mut::<udp::Socket>(handle)
+    }
+
+    /// The next local port for an outgoing connection or a client's UDP socket.
+    fn next_local_port(&mut self) -> u16 {
+        let local = self.next_port;
+        self.next_port = local
+            .checked_add(1)
+            .filter(|p| EPHEMERAL_PORTS.contains(p))
+            .unwrap_or(EPHEMERAL_PORTS.start);
+        local
     }
 
     /// The device's address, once it has one.
@@ -263,11 +292,7 @@ impl<D: Device> NetStack<D> {
         ip: Ipv4Addr,
         port: u16,
     ) -> Result<(), String> {
-        let local = self.next_port;
-        self.next_port = local
-            .checked_add(1)
-            .filter(|p| EPHEMERAL_PORTS.contains(p))
-            .unwrap_or(EPHEMERAL_PORTS.start);
+        let local = self.next_local_port();
         let socket = self.sockets.get_mut::<tcp::Socket>(handle);
         socket
             .connect(self.iface.context(), (IpAddress::Ipv4(ip), port), local)

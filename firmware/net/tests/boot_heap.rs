@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
 
 use ferrite_console::{Console, Line};
 use ferrite_flash_store::{Flash, FlashError, FlashStore};
-use ferrite_net::{NetStack, Network, SharedHttp, SharedMqtt, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS};
+use ferrite_net::{
+    NetStack, Network, SharedHttp, SharedMqtt, WallClock, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS,
+};
 use ferrite_runtime::json::json;
 use ferrite_runtime::rpc::{Origin, RpcReply};
 use ferrite_runtime::sim::{SimBoard, SimSystem, VirtualClock};
@@ -152,6 +154,7 @@ fn the_firmware_boot_heap_stays_within_its_budget() {
         [9; 32],
         SharedMqtt::new(CHIP_MQTT_LIMITS),
         SharedHttp::new(CHIP_HTTP_LIMITS),
+        WallClock::default(),
     );
     net.on_boot(&mut rt, 0);
     // A few idle rounds of the main loop, network up (DHCP asks, nobody answers).

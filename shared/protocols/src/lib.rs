@@ -21,4 +21,5 @@ pub mod frame;
 pub mod http;
 pub mod http_client;
 pub mod sha;
+pub mod sntp;
 pub mod websocket;

@@ -44,7 +44,7 @@ use esp_hal::timer::timg::{MwdtStage, TimerGroup};
 use esp_hal::uart::{Config as UartConfig, Uart};
 use esp_hal::usb::usb_serial_jtag::UsbSerialJtag;
 use ferrite_flash_store::FlashStore;
-use ferrite_net::{SharedHttp, SharedMqtt, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS};
+use ferrite_net::{SharedHttp, SharedMqtt, WallClock, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS};
 use ferrite_runtime::board::{
     Adc, Board, BoardEvent, Clock, Gpio, HttpClient, I2c, Mqtt, Pwm, Spi, Storage, System,
     Uart as UartTrait, Wifi,
@@ -154,6 +154,9 @@ pub struct Hardware {
     pub mqtt: Option<SharedMqtt>,
     /// Scripts' HTTP client as the board gives it to the runtime; the network drives it.
     pub http: Option<SharedHttp>,
+    /// The wall clock the network's SNTP client sets and the board's clock reads (`None`
+    /// without Wi-Fi).
+    pub wall: Option<WallClock>,
     /// One line for the boot report: the radio, or why there is none.
     pub wifi_report: String,
     /// The Wi-Fi link's state (the main loop reports each new address).
@@ -280,12 +283,13 @@ pub fn init() -> Result<Hardware, InitError> {
     };
     let mqtt = net.as_ref().map(|_| SharedMqtt::new(CHIP_MQTT_LIMITS));
     let http = net.as_ref().map(|_| SharedHttp::new(CHIP_HTTP_LIMITS));
+    let wall = net.as_ref().map(|_| WallClock::default());
     // With the radio on, the RNG is a true random source (esp-hal's documentation).
     let mut rpc_key = [0u8; 32];
     system.random(&mut rpc_key);
     Ok(Hardware {
         board: Box::new(ChipBoard {
-            clock: ChipClock,
+            clock: ChipClock::new(wall.clone()),
             storage,
             system,
             pins,
@@ -300,6 +304,7 @@ pub fn init() -> Result<Hardware, InitError> {
         net,
         mqtt,
         http,
+        wall,
         wifi_report,
         link,
         rpc_key,
@@ -353,7 +358,7 @@ pub fn idle(ms: u64) {
 
 /// Milliseconds since boot (for the main loop, outside the runtime).
 pub fn now_ms() -> u64 {
-    ChipClock.now_ms()
+    clock::boot_ms()
 }
 
 /// Why the chip started this time (power-on, panic, watchdog, software restart …).

@@ -4,7 +4,9 @@
 //! Each test binary uses part of it.
 #![allow(dead_code)]
 
-use ferrite_net::{NetStack, Network, SharedHttp, SharedMqtt, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS};
+use ferrite_net::{
+    NetStack, Network, SharedHttp, SharedMqtt, WallClock, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS,
+};
 use ferrite_runtime::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
 use ferrite_runtime::{Runtime, RuntimeConfig};
 use smoltcp::phy::{Loopback, Medium};
@@ -20,6 +22,8 @@ pub struct Device {
     pub net: Network<Loopback>,
     pub mqtt: SharedMqtt,
     pub http: SharedHttp,
+    /// What the network's SNTP client sets.
+    pub wall: WallClock,
     pub clock: VirtualClock,
 }
 
@@ -46,13 +50,15 @@ impl Device {
         add_sockets(&mut stack);
         let mqtt = SharedMqtt::new(CHIP_MQTT_LIMITS);
         let http = SharedHttp::new(CHIP_HTTP_LIMITS);
-        let mut net = Network::new(stack, [9; 32], mqtt.clone(), http.clone());
+        let wall = WallClock::default();
+        let mut net = Network::new(stack, [9; 32], mqtt.clone(), http.clone(), wall.clone());
         net.on_boot(&mut rt, 0);
         Device {
             rt,
             net,
             mqtt,
             http,
+            wall,
             clock,
         }
     }
