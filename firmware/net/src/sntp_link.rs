@@ -32,7 +32,9 @@ pub struct WallClock(Rc<Cell<Option<i64>>>);
 impl WallClock {
     /// The wall clock (ms since the Unix epoch) at boot time `now_ms`, once known.
     pub fn unix_time_ms(&self, now_ms: u64) -> Option<f64> {
-        self.0.get().map(|o| (now_ms as i64 + o) as f64)
+        self.0
+            .get()
+            .map(|o| i64::try_from(now_ms).unwrap_or(i64::MAX).saturating_add(o) as f64)
     }
 
     /// Wall clock minus boot clock (ms), once known.

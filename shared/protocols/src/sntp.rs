@@ -220,11 +220,12 @@ impl SntpClient {
             self.failed(now_ms);
             return Err(e);
         }
-        let t1 = sent as i64;
-        let t4 = now_ms as i64;
+        // Saturating: no boot clock reaches i64::MAX ms, but no input may make this panic.
+        let t1 = i64::try_from(sent).unwrap_or(i64::MAX);
+        let t4 = i64::try_from(now_ms).unwrap_or(i64::MAX);
         let t2 = ntp_to_unix_ms(&data[32..40]);
         let t3 = ntp_to_unix_ms(&data[40..48]);
-        self.offset_ms = Some(((t2 - t1) + (t3 - t4)) / 2);
+        self.offset_ms = Some(t2.saturating_sub(t1).saturating_add(t3.saturating_sub(t4)) / 2);
         self.state = State::Idle {
             at: now_ms.saturating_add(RESYNC_MS),
         };
@@ -239,7 +240,8 @@ impl SntpClient {
 
     /// The wall clock (ms since the Unix epoch) at boot time `now_ms`, once a server answered.
     pub fn unix_time_ms(&self, now_ms: u64) -> Option<f64> {
-        self.offset_ms.map(|o| (now_ms as i64 + o) as f64)
+        self.offset_ms
+            .map(|o| i64::try_from(now_ms).unwrap_or(i64::MAX).saturating_add(o) as f64)
     }
 
     fn next_cookie(&mut self) -> [u8; 8] {
