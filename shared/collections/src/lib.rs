@@ -24,3 +24,17 @@ pub mod sort;
 
 pub use map::SortedMap;
 pub use set::SortedSet;
+
+/// Where `key` is in `items` (sorted by `key_of`): `Ok(index)`, or `Err(where it would go)`.
+/// The end is checked first, as appending in order is the common case.
+fn search<E, Q>(items: &[E], key: &Q, key_of: impl Fn(&E) -> &Q) -> Result<usize, usize>
+where
+    Q: Ord + ?Sized,
+{
+    match items.last() {
+        None => return Err(0),
+        Some(last) if key_of(last) < key => return Err(items.len()),
+        _ => {}
+    }
+    items.binary_search_by(|e| key_of(e).cmp(key))
+}

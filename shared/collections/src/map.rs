@@ -108,13 +108,7 @@ impl<K: Ord, V> SortedMap<K, V> {
         K: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        // Appending in key order is the common case: check the end first.
-        match self.entries.last() {
-            None => return Err(0),
-            Some((last, _)) if last.borrow() < key => return Err(self.entries.len()),
-            _ => {}
-        }
-        self.entries.binary_search_by(|(k, _)| k.borrow().cmp(key))
+        crate::search(&self.entries, key, |(k, _)| k.borrow())
     }
 
     pub fn get<Q>(&self, key: &Q) -> Option<&V>

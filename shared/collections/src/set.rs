@@ -51,12 +51,7 @@ impl<T: Ord> SortedSet<T> {
         T: Borrow<Q>,
         Q: Ord + ?Sized,
     {
-        match self.items.last() {
-            None => return Err(0),
-            Some(last) if last.borrow() < item => return Err(self.items.len()),
-            _ => {}
-        }
-        self.items.binary_search_by(|x| x.borrow().cmp(item))
+        crate::search(&self.items, item, |x| x.borrow())
     }
 
     /// Add `item`; false if it was there already.
