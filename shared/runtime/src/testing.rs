@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::Cell;
 
-use crate::board::System;
+use crate::board::{Board, BoardEvent, Clock, Gpio, I2c, Storage, System, Uart};
 use crate::json::json;
 use crate::rpc::{Origin, RpcReply};
 use crate::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
@@ -48,7 +48,12 @@ pub fn bare_board() -> SimBoard {
 
 /// Boot `board` with `config`, run `code` as script 1 until it is idle.
 pub fn start_script(board: SimBoard, config: RuntimeConfig, code: &str) -> Runtime {
-    let mut rt = Runtime::new(Box::new(board), config);
+    start_script_on(Box::new(board), config, code)
+}
+
+/// [`start_script`] on a board of any kind.
+pub fn start_script_on(board: Box<dyn Board>, config: RuntimeConfig, code: &str) -> Runtime {
+    let mut rt = Runtime::new(board, config);
     rt.boot();
     ok(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport));
     ok(rt.rpc(
@@ -111,5 +116,43 @@ impl System for ProbeSystem {
     }
     fn heap_free(&self) -> Option<usize> {
         self.heap_free.as_ref().map(|f| f.get())
+    }
+}
+
+/// The simulated board with a test's own I2C controller or UART in place of the simulator's
+/// (one that records what scripts ask, refuses, or fills up).
+pub struct BoardWith {
+    pub sim: SimBoard,
+    pub i2c: Option<Box<dyn I2c>>,
+    pub uart: Option<Box<dyn Uart>>,
+}
+
+impl Board for BoardWith {
+    fn clock(&self) -> &dyn Clock {
+        self.sim.clock()
+    }
+    fn storage(&mut self) -> &mut dyn Storage {
+        self.sim.storage()
+    }
+    fn system(&mut self) -> &mut dyn System {
+        self.sim.system()
+    }
+    fn gpio(&mut self) -> Option<&mut dyn Gpio> {
+        self.sim.gpio()
+    }
+    fn i2c(&mut self) -> Option<&mut dyn I2c> {
+        match &mut self.i2c {
+            Some(i2c) => Some(i2c.as_mut()),
+            None => self.sim.i2c(),
+        }
+    }
+    fn uart(&mut self) -> Option<&mut dyn Uart> {
+        match &mut self.uart {
+            Some(uart) => Some(uart.as_mut()),
+            None => self.sim.uart(),
+        }
+    }
+    fn poll_event(&mut self) -> Option<BoardEvent> {
+        self.sim.poll_event()
     }
 }

@@ -1122,7 +1122,7 @@ native!(splice, splice_impl);
 
 // ----- sorting -----
 
-/// Stable merge sort of `items` with SortCompare. `items` must be kept alive by the caller
+/// Stable sort of `items` with SortCompare. `items` must be kept alive by the caller
 /// (they are copied into a rooted holder here anyway).
 fn sort_values(vm: &mut Vm, items: Vec<Value>, cmp: Value) -> Result<Vec<Value>, Value> {
     let holder = vm.new_array(items.clone())?;
@@ -1153,7 +1153,7 @@ fn sort_values_inner(vm: &mut Vm, items: Vec<Value>, cmp: Value) -> Result<Vec<V
         ferrite_collections::sort::sort_by(&mut keyed, |a, b| a.0.cmp(&b.0));
         vals = keyed.into_iter().map(|k| k.1).collect();
     } else {
-        merge_sort(vm, &mut vals, cmp)?;
+        super::sort::sort_with(vm, &mut vals, |vm, a, b| cmp_gt(vm, cmp, a, b))?;
     }
     vals.resize(total, Value::UNDEFINED);
     Ok(vals)
@@ -1175,61 +1175,6 @@ fn cmp_gt(vm: &mut Vm, cmp: Value, a: Value, b: Value) -> Result<bool, Value> {
         None => vm.to_number(r)?,
     };
     Ok(n > 0.0)
-}
-
-fn merge_sort(vm: &mut Vm, v: &mut Vec<Value>, cmp: Value) -> Result<(), Value> {
-    let n = v.len();
-    if n < 2 {
-        return Ok(());
-    }
-    // Insertion sort on small runs, then bottom-up merges.
-    const RUN: usize = 8;
-    let mut start = 0;
-    while start < n {
-        let end = (start + RUN).min(n);
-        for i in start + 1..end {
-            let x = v[i];
-            let mut j = i;
-            while j > start && cmp_gt(vm, cmp, v[j - 1], x)? {
-                v[j] = v[j - 1];
-                j -= 1;
-            }
-            v[j] = x;
-        }
-        start = end;
-    }
-    let mut buf: Vec<Value> = Vec::with_capacity(n);
-    let mut width = RUN;
-    while width < n {
-        let mut lo = 0;
-        buf.clear();
-        while lo < n {
-            let mid = (lo + width).min(n);
-            let hi = (lo + 2 * width).min(n);
-            let (mut i, mut j) = (lo, mid);
-            if mid < hi && !cmp_gt(vm, cmp, v[mid - 1], v[mid])? {
-                // Already in order.
-                buf.extend_from_slice(&v[lo..hi]);
-                lo = hi;
-                continue;
-            }
-            while i < mid && j < hi {
-                if cmp_gt(vm, cmp, v[i], v[j])? {
-                    buf.push(v[j]);
-                    j += 1;
-                } else {
-                    buf.push(v[i]);
-                    i += 1;
-                }
-            }
-            buf.extend_from_slice(&v[i..mid]);
-            buf.extend_from_slice(&v[j..hi]);
-            lo = hi;
-        }
-        core::mem::swap(v, &mut buf);
-        width *= 2;
-    }
-    Ok(())
 }
 
 fn check_comparefn(vm: &mut Vm, cmp: Value) -> Result<(), Value> {

@@ -19,6 +19,7 @@ pub mod number;
 pub mod object;
 pub mod reflect;
 pub mod regexp;
+mod sort;
 pub mod string;
 pub mod symbol;
 pub mod typed_array;

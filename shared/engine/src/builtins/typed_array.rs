@@ -1120,60 +1120,6 @@ fn default_less(x: f64, y: f64) -> bool {
     x == 0.0 && y == 0.0 && x.is_sign_negative() && !y.is_sign_negative()
 }
 
-/// Stable merge sort with a fallible comparator `less_eq(a, b)` = "a may stay before b".
-fn merge_sort(vm: &mut Vm, v: &mut Vec<f64>, cmp: Value) -> Result<(), Value> {
-    let n = v.len();
-    if n < 2 {
-        return Ok(());
-    }
-    let mut buf = v.clone();
-    let mut width = 1;
-    while width < n {
-        let mut i = 0;
-        while i < n {
-            let mid = (i + width).min(n);
-            let hi = (i + 2 * width).min(n);
-            let (mut a, mut b, mut o) = (i, mid, i);
-            while a < mid && b < hi {
-                // Take from the right only if right < left.
-                let take_right = if cmp.is_undefined() {
-                    default_less(v[b], v[a])
-                } else {
-                    let r = vm.call(
-                        cmp,
-                        Value::UNDEFINED,
-                        &[Value::number(v[b]), Value::number(v[a])],
-                    )?;
-                    let x = vm.to_number(r)?;
-                    x < 0.0
-                };
-                if take_right {
-                    buf[o] = v[b];
-                    b += 1;
-                } else {
-                    buf[o] = v[a];
-                    a += 1;
-                }
-                o += 1;
-            }
-            while a < mid {
-                buf[o] = v[a];
-                a += 1;
-                o += 1;
-            }
-            while b < hi {
-                buf[o] = v[b];
-                b += 1;
-                o += 1;
-            }
-            i += 2 * width;
-        }
-        core::mem::swap(v, &mut buf);
-        width *= 2;
-    }
-    Ok(())
-}
-
 fn sorted_values(vm: &mut Vm, t: &Ta, len: usize, cmp: Value) -> Result<Vec<f64>, Value> {
     let mut vals: Vec<f64> = (0..len).map(|i| get_num(vm, t.h, i)).collect();
     if cmp.is_undefined() {
@@ -1187,7 +1133,10 @@ fn sorted_values(vm: &mut Vm, t: &Ta, len: usize, cmp: Value) -> Result<Vec<f64>
             }
         });
     } else {
-        merge_sort(vm, &mut vals, cmp)?;
+        super::sort::sort_with(vm, &mut vals, |vm, a, b| {
+            let r = vm.call(cmp, Value::UNDEFINED, &[Value::number(a), Value::number(b)])?;
+            Ok(vm.to_number(r)? > 0.0)
+        })?;
     }
     Ok(vals)
 }

@@ -258,43 +258,16 @@ mod tests {
     use alloc::vec::Vec;
     use core::cell::RefCell;
 
-    use crate::board::{
-        Board, BoardError, BoardEvent, BoardResult, Clock, Gpio, I2c, Storage, System,
-    };
-    use crate::json::json;
-    use crate::rpc::Origin;
-    use crate::sim::SimBoard;
-    use crate::testing::{bare_board, log_lines, ok, run};
-    use crate::{Runtime, RuntimeConfig};
+    use crate::board::{BoardError, BoardResult, I2c};
+    use crate::testing::{bare_board, log_lines, start_script_on, BoardWith};
+    use crate::RuntimeConfig;
 
     type Configured = Rc<RefCell<Vec<(u32, u32, u32, Option<u32>)>>>;
 
-    /// The simulated board with an I2C controller that records the pins and clocks scripts
-    /// name and, as the chip does for a pin it cannot use, refuses GPIO20.
+    /// An I2C controller that records the pins and clocks scripts name and, as the chip does
+    /// for a pin it cannot use, refuses GPIO20.
     struct PinnedI2c {
-        sim: SimBoard,
         configured: Configured,
-    }
-
-    impl Board for PinnedI2c {
-        fn clock(&self) -> &dyn Clock {
-            self.sim.clock()
-        }
-        fn storage(&mut self) -> &mut dyn Storage {
-            self.sim.storage()
-        }
-        fn system(&mut self) -> &mut dyn System {
-            self.sim.system()
-        }
-        fn gpio(&mut self) -> Option<&mut dyn Gpio> {
-            self.sim.gpio()
-        }
-        fn i2c(&mut self) -> Option<&mut dyn I2c> {
-            Some(self)
-        }
-        fn poll_event(&mut self) -> Option<BoardEvent> {
-            self.sim.poll_event()
-        }
     }
 
     impl I2c for PinnedI2c {
@@ -321,12 +294,13 @@ mod tests {
     #[test]
     fn the_pins_and_clock_a_script_names_reach_the_board_which_may_refuse_them() {
         let configured = Configured::default();
-        let board = PinnedI2c {
+        let board = BoardWith {
             sim: bare_board(),
-            configured: configured.clone(),
+            i2c: Some(Box::new(PinnedI2c {
+                configured: configured.clone(),
+            })),
+            uart: None,
         };
-        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
-        rt.boot();
         let code = r#"
 const a = new I2C({data: 8, clock: 9, hz: 400000, address: 0x3c});
 print("tc53 made");
@@ -336,14 +310,7 @@ const b = new I2C(4, 5);
 print("smartjs made");
 try { new I2C(20, 5); print("made?"); } catch (e) { print("smartjs refused:", e.message); }
 "#;
-        ok(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport));
-        ok(rt.rpc(
-            "Script.PutCode",
-            json!({"id": 1, "code": code}),
-            Origin::Transport,
-        ));
-        ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
-        run(&mut rt);
+        let rt = start_script_on(Box::new(board), RuntimeConfig::default(), code);
         let lines: Vec<String> = log_lines(&rt);
         let has = |want: &str| lines.iter().any(|l| l.contains(want));
         assert!(has("tc53 made") && has("smartjs made"), "{lines:?}");

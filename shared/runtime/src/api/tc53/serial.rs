@@ -183,6 +183,15 @@ fn write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     }
 }
 
+/// The script's `Serial` on board UART `port`, if it has one.
+fn serial_on(st: &mut ScriptState, port: u32) -> Option<&mut Instance> {
+    st.extensions
+        .get::<TcState>(EXT)?
+        .instances
+        .values_mut()
+        .find(|i| matches!(i.kind, Kind::Serial { port: p, .. } if p == port))
+}
+
 /// The board has data on `port`: the Serial of the first script with one takes it.
 pub(super) fn route_data(
     device: &Rc<RefCell<Device>>,
@@ -192,14 +201,7 @@ pub(super) fn route_data(
 ) -> bool {
     for s in scripts {
         let mut st = s.borrow_mut();
-        let Some(tc) = st.extensions.get::<TcState>(EXT) else {
-            continue;
-        };
-        let Some(inst) = tc
-            .instances
-            .values_mut()
-            .find(|i| matches!(i.kind, Kind::Serial { port: p, .. } if p == port))
-        else {
+        let Some(inst) = serial_on(&mut st, port) else {
             continue;
         };
         // Take at most INPUT_BUFFER bytes: what is beyond stays in the board's UART.
@@ -242,14 +244,7 @@ pub(super) fn route_writable(
 ) -> bool {
     for s in scripts {
         let mut st = s.borrow_mut();
-        let Some(tc) = st.extensions.get::<TcState>(EXT) else {
-            continue;
-        };
-        let Some(inst) = tc
-            .instances
-            .values_mut()
-            .find(|i| matches!(i.kind, Kind::Serial { port: p, .. } if p == port))
-        else {
+        let Some(inst) = serial_on(&mut st, port) else {
             continue;
         };
         let h = inst.on_writable;
@@ -288,20 +283,13 @@ mod tests {
     use alloc::vec::Vec;
     use core::cell::RefCell;
 
-    use crate::board::{
-        Board, BoardError, BoardEvent, BoardResult, Clock, Gpio, Storage, System, Uart,
-    };
-    use crate::json::json;
-    use crate::rpc::Origin;
-    use crate::sim::SimBoard;
-    use crate::testing::{bare_board, log_lines, ok, run as run_until_idle};
+    use crate::board::{BoardError, BoardResult, Uart};
+    use crate::testing::{bare_board, log_lines, start_script_on, BoardWith};
     use crate::{Runtime, RuntimeConfig};
 
-    /// The simulated board with a UART whose output queue holds `room` bytes (nothing drains
-    /// it): a write that does not fit is refused whole, or with `partial` takes what fits (as a
-    /// board may).
+    /// A UART whose output queue holds `room` bytes (nothing drains it): a write that does not
+    /// fit is refused whole, or with `partial` takes what fits (as a board may).
     struct TightUart {
-        sim: SimBoard,
         sent: Rc<RefCell<Vec<u8>>>,
         room: usize,
         partial: bool,
@@ -309,25 +297,14 @@ mod tests {
         pins: Rc<RefCell<Vec<(u32, u32, u32)>>>,
     }
 
-    impl Board for TightUart {
-        fn clock(&self) -> &dyn Clock {
-            self.sim.clock()
-        }
-        fn storage(&mut self) -> &mut dyn Storage {
-            self.sim.storage()
-        }
-        fn system(&mut self) -> &mut dyn System {
-            self.sim.system()
-        }
-        fn gpio(&mut self) -> Option<&mut dyn Gpio> {
-            self.sim.gpio()
-        }
-        fn uart(&mut self) -> Option<&mut dyn Uart> {
-            Some(self)
-        }
-        fn poll_event(&mut self) -> Option<BoardEvent> {
-            self.sim.poll_event()
-        }
+    /// The simulated board with `uart`, running `code`.
+    fn run_on(uart: TightUart, code: &str) -> Runtime {
+        let board = BoardWith {
+            sim: bare_board(),
+            i2c: None,
+            uart: Some(Box::new(uart)),
+        };
+        start_script_on(Box::new(board), RuntimeConfig::default(), code)
     }
 
     impl Uart for TightUart {
@@ -377,32 +354,16 @@ for (let i = 0; i < 12; i++) attempt("byte " + i, () => s.write(4));
     /// Runs [`SCRIPT`] on a UART with 100 bytes of room; what was sent and the log.
     fn run(partial: bool) -> (Vec<u8>, Vec<String>) {
         let sent = Rc::new(RefCell::new(Vec::new()));
-        let board = TightUart {
-            sim: bare_board(),
+        let uart = TightUart {
             sent: sent.clone(),
             room: 100,
             partial,
             pins: Rc::default(),
         };
-        let rt = start_script_on(Box::new(board), SCRIPT);
+        let rt = run_on(uart, SCRIPT);
         let lines = log_lines(&rt);
         let bytes = sent.borrow().clone();
         (bytes, lines)
-    }
-
-    /// [`crate::testing::start_script`] on a board of any kind.
-    fn start_script_on(board: Box<dyn Board>, code: &str) -> Runtime {
-        let mut rt = Runtime::new(board, RuntimeConfig::default());
-        rt.boot();
-        ok(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport));
-        ok(rt.rpc(
-            "Script.PutCode",
-            json!({"id": 1, "code": code}),
-            Origin::Transport,
-        ));
-        ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
-        run_until_idle(&mut rt);
-        rt
     }
 
     fn has(lines: &[String], want: &str) -> bool {
@@ -443,15 +404,14 @@ for (let i = 0; i < 12; i++) attempt("byte " + i, () => s.write(4));
     #[test]
     fn the_pins_a_script_names_reach_the_board_which_may_refuse_them() {
         let pins = Rc::new(RefCell::new(Vec::new()));
-        let board = TightUart {
-            sim: bare_board(),
+        let uart = TightUart {
             sent: Rc::default(),
             room: 100,
             partial: false,
             pins: pins.clone(),
         };
-        let rt = start_script_on(
-            Box::new(board),
+        let rt = run_on(
+            uart,
             r#"
 const Serial = require("embedded:io/serial");
 function attempt(what, f) {
