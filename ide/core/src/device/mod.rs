@@ -22,6 +22,7 @@ pub mod cdc_acm;
 pub mod console_stream;
 pub mod deploy;
 pub mod diff;
+pub mod ipv4_form;
 pub mod link;
 pub mod rpc;
 pub mod session;

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::controller::device::DeviceConfig;
+use crate::controller::device::{DeviceConfig, Ipv4Form};
 use crate::controller::use_ctx;
 
 #[component]
@@ -256,12 +256,20 @@ pub fn ConfigSection() -> impl IntoView {
     let wifi_pass = RwSignal::new(String::new());
     let mqtt = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let ip = RwSignal::new(String::new());
+    let netmask = RwSignal::new(String::new());
+    let gateway = RwSignal::new(String::new());
+    let nameserver = RwSignal::new(String::new());
     // The fields follow what the device says until the user edits them.
     Effect::new(move |_| {
         let c = dev.config.get();
         name.set(c.name);
         ssid.set(c.ssid);
         mqtt.set(c.mqtt_server);
+        ip.set(c.ipv4.ip);
+        netmask.set(c.ipv4.netmask);
+        gateway.set(c.ipv4.gateway);
+        nameserver.set(c.ipv4.nameserver);
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -270,6 +278,12 @@ pub fn ConfigSection() -> impl IntoView {
                 name: name.get_untracked().trim().to_string(),
                 ssid: ssid.get_untracked().trim().to_string(),
                 mqtt_server: mqtt.get_untracked().trim().to_string(),
+                ipv4: Ipv4Form {
+                    ip: ip.get_untracked().trim().to_string(),
+                    netmask: netmask.get_untracked().trim().to_string(),
+                    gateway: gateway.get_untracked().trim().to_string(),
+                    nameserver: nameserver.get_untracked().trim().to_string(),
+                },
             },
             wifi_pass.get_untracked(),
             password.get_untracked(),
@@ -302,10 +316,16 @@ pub fn ConfigSection() -> impl IntoView {
             {field("Device name", "text", name)}
             {field("Wi-Fi SSID", "text", ssid)}
             {field("Wi-Fi password", "password", wifi_pass)}
+            {field("Static IPv4 address", "text", ip)}
+            {field("Netmask", "text", netmask)}
+            {field("Gateway", "text", gateway)}
+            {field("DNS server", "text", nameserver)}
             {field("MQTT server", "text", mqtt)}
             {field("Device password new", "password", password)}
             <div class="btn-row">
-                <span class="muted small">"Empty password fields are left as they are."</span>
+                <span class="muted small">
+                    "Empty password fields are left as they are; no static address: DHCP."
+                </span>
                 <span class="spacer"></span>
                 <button class="btn small" type="submit">"Save"</button>
             </div>

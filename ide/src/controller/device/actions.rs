@@ -8,7 +8,7 @@ use ferrite_ide_core::device::session::{CallError, ConsoleMode, Wire};
 use leptos::prelude::*;
 use serde_json::{json, Value};
 
-use super::{DeviceConfig, FileView};
+use super::{DeviceConfig, FileView, Ipv4Form};
 use crate::controller::Ctx;
 use crate::state::device_view::{
     apply_completion, completion_code, completion_names, completion_request, eval_result_text,
@@ -392,7 +392,11 @@ impl Ctx {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string();
-                ctx.dev.config.try_update(|c| c.ssid = ssid);
+                let ipv4 = Ipv4Form::from_wifi_config(&v);
+                ctx.dev.config.try_update(|c| {
+                    c.ssid = ssid;
+                    c.ipv4 = ipv4;
+                });
             },
         );
         self.device_call(
@@ -410,8 +414,8 @@ impl Ctx {
         );
     }
 
-    /// Save what changed: the device name, Wi-Fi, the MQTT server, a new password (empty
-    /// fields of the secrets are left alone).
+    /// Save what changed: the device name, Wi-Fi (network and IPv4 address), the MQTT server,
+    /// a new password (empty fields of the secrets are left alone).
     pub fn device_save_config(&self, new: DeviceConfig, wifi_pass: String, password: String) {
         let old = self.dev.config.get_untracked();
         let mut saved = 0;
@@ -425,11 +429,21 @@ impl Ctx {
                 |ctx, _| ctx.device_saved("Device name saved"),
             );
         }
-        if new.ssid != old.ssid || !wifi_pass.is_empty() {
+        let network_changed = new.ssid != old.ssid || !wifi_pass.is_empty();
+        if network_changed || new.ipv4 != old.ipv4 {
             saved += 1;
-            let mut sta = json!({"ssid": new.ssid, "enable": !new.ssid.is_empty()});
+            let mut sta = json!({});
+            if network_changed {
+                sta["ssid"] = Value::String(new.ssid.clone());
+                sta["enable"] = Value::Bool(!new.ssid.is_empty());
+            }
             if !wifi_pass.is_empty() {
                 sta["pass"] = Value::String(wifi_pass);
+            }
+            if new.ipv4 != old.ipv4 {
+                for (name, value) in new.ipv4.to_sta_fields() {
+                    sta[name] = value;
+                }
             }
             self.device_call(
                 "Saving Wi-Fi",

@@ -10,6 +10,7 @@ mod deploy;
 
 use ferrite_ide_core::device::deploy::{Deploy, DeployProgress};
 use ferrite_ide_core::device::diff::Diff;
+pub use ferrite_ide_core::device::ipv4_form::Ipv4Form;
 use ferrite_ide_core::device::session::{ConsoleMode, LinkState, SessionEvent, Wire};
 use ferrite_ide_core::device::telemetry::TelemetryStore;
 use leptos::prelude::*;
@@ -133,6 +134,8 @@ pub struct DeviceConfig {
     pub name: String,
     pub ssid: String,
     pub mqtt_server: String,
+    /// The station's IPv4 settings (`Wifi.SetConfig`'s `sta`).
+    pub ipv4: Ipv4Form,
 }
 
 impl DeviceCtx {
