@@ -11,8 +11,7 @@
 //! - [`examples`]: the gallery.
 //! - [`device`]: live devices, sans-IO: the console stream, digest auth, RPC calls, the link's
 //!   states and back-off, the device session, "Run on device", telemetry, the script diff, the
-//!   Configuration form's IPv4 fields and
-//!   the WebUSB CDC-ACM driver's logic.
+//!   Configuration form's IPv4 fields and the WebUSB CDC-ACM driver's logic.
 //! - [`flash`]: flashing from the browser — the page ⇄ flash worker protocol and progress; the
 //!   sans-IO flash job and the worker's state with feature `flash` (the flash worker's only).
 //!
