@@ -1,8 +1,10 @@
 //! I2C bus 0: the I2C0 controller, at 100 kHz on SDA GPIO5 and SCL GPIO6 unless a script chose
 //! other pins before its first use (`pin_plan::PinTable::choose_bus_pins`) or another clock
-//! (any time), opened at its first use (its pins stay the bus's until restart). Every call is bounded by a software time limit for
-//! the whole call that grows with its length (`pin_plan::i2c_timeout_ms`: 50 ms for sensor-sized
-//! transfers, 1.5 s for the longest), plus at most 50 ms in which esp-hal clears a busy bus
+//! (any time), opened at its first use (its pins stay the bus's until restart).
+//!
+//! Every call is bounded by a software time limit for the whole call that grows with its length
+//! and the clock (`pin_plan::i2c_timeout_ms`: at 100 kHz 50 ms for sensor-sized transfers,
+//! 1.5 s for the longest), plus at most 50 ms in which esp-hal clears a busy bus
 //! first, so a bus held low by a stuck device returns an error instead of hanging. After a call
 //! timed out, calls fail at once with that error for a second (`pin_plan::I2cStuck`), so a
 //! script calling in a loop on a stuck bus does not spend its time waiting out timeouts.

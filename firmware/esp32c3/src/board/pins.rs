@@ -65,7 +65,7 @@ pub struct ChipPins {
     spi: ChipSpi,
     uart1: ChipUart1,
     /// Events found by [`ChipPins::poll_event`] and not handed out yet (at most three per pin:
-    /// two for its edges, one when its storm pause ends; and one for UART1).
+    /// two for its edges, one when its storm pause ends; and two for UART1: data, drained).
     events: VecDeque<BoardEvent>,
 }
 

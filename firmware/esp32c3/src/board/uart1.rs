@@ -1,13 +1,15 @@
 //! Serial port 1: UART1, 8N1, on TX GPIO0 and RX GPIO1 unless a script chose other pins before
 //! (TC53 `Serial`'s `transmit`/`receive`, `pin_plan::PinTable::choose_bus_pins`), opened by the
-//! first `configure` with its baud rate (its pins stay the port's until restart). Writes go to a bounded software queue
-//! that [`ChipUart1::poll`] feeds into the 128-byte hardware FIFO as it drains; a write is taken
-//! whole or not at all (`pin_plan::uart_write_take`). Received bytes are moved from the FIFO
-//! into a bounded buffer at every poll (the oldest dropped when full), and `poll` says when new
-//! ones arrived, for one `UartData` event; [`ChipUart1::take_drained`] says when the queue has
-//! emptied after writes, for one `UartWritable` event (TC53's `onWritable`). The FIFO is emptied only then (once per main loop
-//! round), so at high baud rates bytes arriving while scripts run longer than the FIFO lasts
-//! are lost (see docs/FIRMWARE.md, *Pins*).
+//! first `configure` with its baud rate (its pins stay the port's until restart).
+//!
+//! Writes go to a bounded software queue that [`ChipUart1::poll`] feeds into the 128-byte
+//! hardware FIFO as it drains; a write is taken whole or not at all
+//! (`pin_plan::uart_write_take`), and [`ChipUart1::take_drained`] says when the queue has
+//! emptied after writes, for one `UartWritable` event (TC53's `onWritable`). Received bytes are
+//! moved from the FIFO into a bounded buffer at every poll (the oldest dropped when full), and
+//! `poll` says when new ones arrived, for one `UartData` event. The FIFO is emptied only then
+//! (once per main loop round), so at high baud rates bytes arriving while scripts run longer
+//! than the FIFO lasts are lost (see docs/FIRMWARE.md, *Pins*).
 //!
 //! Must never: block (esp-hal's `write` waits for FIFO room, so it is called only when there is
 //! some), or hold more than [`TX_QUEUE`] + [`RX_BUFFER`] bytes.
