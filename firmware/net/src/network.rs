@@ -67,8 +67,13 @@ impl<D: Device> Network<D> {
                 .log(Level::Info, 0, alloc::format!("{report}"));
         });
         self.http.poll(&mut self.stack, now_ms);
-        let server = device.borrow().components.sys.sntp_server.clone();
-        self.sntp.poll(&mut self.stack, now_ms, &server);
+        // The configured server, read in place (no copy each round); the link never touches
+        // the device.
+        self.sntp.poll(
+            &mut self.stack,
+            now_ms,
+            &device.borrow().components.sys.sntp_server,
+        );
         let busy = self.rpc.poll(&mut self.stack, rt, now_ms);
         // What the MQTT session, the HTTP requests and the server wrote goes out this round.
         self.stack.transmit(now_ms);
