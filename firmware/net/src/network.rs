@@ -23,9 +23,10 @@ pub struct Network<D: Device> {
 
 impl<D: Device> Network<D> {
     /// The RPC server on `stack` (`nonce_key` is random, for digest nonces; an HMAC of it seeds
-    /// the SNTP requests' cookies, which therefore reveal nothing of it), the MQTT connection of `mqtt` (the session the
-    /// board gives the runtime), the requests of `http` (the HTTP client the board gives the
-    /// runtime), and the SNTP client, which sets `wall` (the clock the board gives the runtime).
+    /// the SNTP requests' cookies, which therefore reveal nothing of it), the MQTT connection of
+    /// `mqtt` (the session the board gives the runtime), the requests of `http` (the HTTP client
+    /// the board gives the runtime), and the SNTP client, which sets `wall` (the clock the board
+    /// gives the runtime).
     pub fn new(
         mut stack: NetStack<D>,
         nonce_key: [u8; 32],
