@@ -22,7 +22,7 @@ ELF="$CARGO_TARGET_DIR/riscv32imc-unknown-none-elf/release/ferrite-esp32c3"
 FERRITE="$CARGO_TARGET_DIR/debug/ferrite"
 PARTITIONS="$CHIP_DIR/partitions.csv"
 
-ensure_targets riscv32imc-unknown-none-elf
+ensure_toolchain "$ROOT/$CHIP_DIR"
 
 if ! command -v esptool >/dev/null 2>&1; then
     echo "==> installing esptool (PyPI)"
