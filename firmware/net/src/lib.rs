@@ -41,4 +41,4 @@ pub use mqtt_link::{MqttLink, SharedMqtt, CHIP_MQTT_LIMITS};
 pub use network::Network;
 pub use rpc_listener::{RpcListener, CHIP_LIMITS, CLIENTS, PORT, SLOTS};
 pub use sntp_link::{SntpLink, WallClock};
-pub use stack::{Lookup, NetStack};
+pub use stack::{Lookup, NetStack, DNS_SERVERS};

@@ -29,6 +29,9 @@ use smoltcp::wire::{
 const DHCP_HOST_NAME: u8 = 12;
 /// Lookups at once (MQTT's broker, scripts' HTTP requests, the SNTP server).
 const DNS_QUERIES: usize = 3;
+/// DNS servers kept (the most a DHCP offer carries): smoltcp is built with
+/// `dns-max-server-count-3` (Cargo.toml), so a dead first server is not the end of lookups.
+pub const DNS_SERVERS: usize = 3;
 /// Local ports for outgoing connections.
 const EPHEMERAL_PORTS: core::ops::Range<u16> = 49152..65535;
 
@@ -102,14 +105,8 @@ impl<D: Device> NetStack<D> {
             Ipv4Cidr::new(Ipv4Addr::new(a, b, cc, d), c.prefix_len),
             c.gateway.map(Ipv4Addr::from),
         );
-        let servers: Vec<IpAddress> = c
-            .nameserver
-            .map(|n| IpAddress::Ipv4(Ipv4Addr::from(n)))
-            .into_iter()
-            .collect();
-        self.sockets
-            .get_mut::<dns::Socket>(self.dns)
-            .update_servers(&servers);
+        let servers: Vec<Ipv4Addr> = c.nameserver.map(Ipv4Addr::from).into_iter().collect();
+        self.set_dns_servers(&servers);
     }
 
     /// Get the address by DHCP again (after a static one): the static address goes now.
@@ -119,9 +116,21 @@ impl<D: Device> NetStack<D> {
         }
         self.dhcp = Some(self.sockets.add(dhcp_client(self.dhcp_options)));
         self.deconfigure();
+        self.set_dns_servers(&[]);
+    }
+
+    /// The DNS servers lookups ask, in order: a lookup that gets no answer from one within
+    /// 10 s asks the next (smoltcp's retry). At most [`DNS_SERVERS`] are kept, as many as a
+    /// DHCP offer carries; the rest are ignored.
+    pub fn set_dns_servers(&mut self, servers: &[Ipv4Addr]) {
+        let servers: Vec<IpAddress> = servers
+            .iter()
+            .take(DNS_SERVERS)
+            .map(|s| IpAddress::Ipv4(*s))
+            .collect();
         self.sockets
             .get_mut::<dns::Socket>(self.dns)
-            .update_servers(&[]);
+            .update_servers(&servers);
     }
 
     /// Add a TCP socket with buffers of the given sizes (made once, at start).
@@ -195,15 +204,9 @@ impl<D: Device> NetStack<D> {
         let event = self.sockets.get_mut::<dhcpv4::Socket>(h).poll();
         match event {
             Some(DhcpEvent::Configured(config)) => {
-                let servers: Vec<IpAddress> = config
-                    .dns_servers
-                    .iter()
-                    .map(|s| IpAddress::Ipv4(*s))
-                    .collect();
                 let (address, router) = (config.address, config.router);
-                self.sockets
-                    .get_mut::<dns::Socket>(self.dns)
-                    .update_servers(&servers);
+                let servers = config.dns_servers.clone();
+                self.set_dns_servers(&servers);
                 self.configure(address, router);
             }
             Some(DhcpEvent::Deconfigured) => self.deconfigure(),
