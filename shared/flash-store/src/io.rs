@@ -254,6 +254,15 @@ impl<F: Flash> FlashStore<F> {
         info.live = 0;
         info.bad = true;
         if !skip_erase {
+            // Zero the header first. An erase cut short may leave any part of the sector as it
+            // was; a header that still read valid would put the sector back in the log with
+            // whatever records survived — a removed file's old version without its tombstone,
+            // say. Zeros turn into a valid header only by being programmed again, so a torn
+            // erase leaves a dirty sector, which mount erases. Best effort: if this program
+            // fails with the power on, the erase still runs (and a failed erase marks the
+            // sector bad).
+            let zeros = [0u8; 128];
+            let _ = self.program(base, &zeros[..self.geo.body_start as usize]);
             self.keep_alive();
             self.flash.erase(base).map_err(StoreError::flash("erase"))?;
         }

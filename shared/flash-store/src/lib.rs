@@ -77,7 +77,10 @@
 //! (tests/keep_alive.rs).
 //!
 //! **Fault model** (tests/power_cut.rs): power may fail at any point; the write unit being
-//! programmed then holds some of its intended zero bits, and a sector being erased holds anything.
+//! programmed then holds some of its intended zero bits, and a sector being erased holds anything,
+//! parts of its old content included (tests/torn_erase.rs). So a sector's header is programmed to
+//! zeros before every erase: a torn erase can never leave a header that reads valid over records
+//! that survived (a removed file's old version without its tombstone), only a dirty sector.
 //! A program or erase may also fail with the power on, leaving the same (tests/io_errors.rs).
 
 #![no_std]

@@ -1,8 +1,8 @@
 //! A simulated NOR flash for the tests: enforces the NOR rules (a write may only clear bits, in
 //! whole aligned units; erase sets a sector to 0xFF) and can cut the power after a number of
 //! programmed units or erases. At the cut, the unit being programmed gets a random part of its
-//! intended zero bits, a sector being erased is left holding random bytes, and every later
-//! operation fails until the test restores power. It can also fail one step with the power on
+//! intended zero bits, a sector being erased is left in 64-byte parts each erased, as it was or
+//! random (a torn erase), and every later operation fails until the test restores power. It can also fail one step with the power on
 //! (an I/O error or timeout, as esp-storage reports them): that unit or sector is left the same
 //! way, the call returns an error, and everything after it works. It counts the reads and
 //! programs between two calls of `keep_alive`, and erases not directly preceded by one.
@@ -29,6 +29,9 @@ pub struct SimState {
     pub keep_alives: u64,
     /// Erases with a read or program since the last `keep_alive`.
     pub erases_without_keep_alive: u64,
+    /// The step number and offset of every erase since power-on (a cut at one of those steps
+    /// tears that erase).
+    pub erase_steps: Vec<(u64, u32)>,
 }
 
 #[derive(Clone)]
@@ -54,6 +57,7 @@ impl<const SECTOR: u32> SimFlash<SECTOR> {
                 most_between_keep_alives: 0,
                 keep_alives: 0,
                 erases_without_keep_alive: 0,
+                erase_steps: Vec::new(),
             })),
         }
     }
@@ -67,6 +71,7 @@ impl<const SECTOR: u32> SimFlash<SECTOR> {
         s.dead = false;
         s.budget = budget;
         s.steps = 0;
+        s.erase_steps.clear();
     }
     /// Fail the step `after` steps from now with an I/O error, the power staying on.
     pub fn fail_after(&self, after: u64) {
@@ -79,6 +84,14 @@ impl<const SECTOR: u32> SimFlash<SECTOR> {
     }
     pub fn steps(&self) -> u64 {
         self.state.borrow().steps
+    }
+    /// The step number and offset of each erase since power-on.
+    pub fn erase_steps(&self) -> Vec<(u64, u32)> {
+        self.state.borrow().erase_steps.clone()
+    }
+    /// Seed the randomness of what cut-short programs and erases leave.
+    pub fn reseed(&self, seed: u64) {
+        self.state.borrow_mut().rng = Rng(seed | 1);
     }
     pub fn is_dead(&self) -> bool {
         self.state.borrow().dead
@@ -134,6 +147,8 @@ fn step_error(step: Step) -> FlashError {
 }
 
 pub const WRITE_UNIT: u32 = 4;
+/// The parts a cut-short erase leaves each erased, as they were, or random.
+const TORN_ERASE_BLOCK: usize = 64;
 
 impl<const SECTOR: u32> Flash for SimFlash<SECTOR> {
     const SECTOR: u32 = SECTOR;
@@ -212,18 +227,26 @@ impl<const SECTOR: u32> Flash for SimFlash<SECTOR> {
             s.erases_without_keep_alive += 1;
         }
         let at = offset as usize;
+        let n = s.steps;
+        s.erase_steps.push((n, offset));
         let step = s.step();
-        for i in at..at + SECTOR as usize {
-            s.mem[i] = if step == Step::Done {
-                0xFF
-            } else {
-                s.rng.next() as u8
-            };
+        if step == Step::Done {
+            s.mem[at..at + SECTOR as usize].fill(0xFF);
+            return Ok(());
         }
-        if step != Step::Done {
-            return Err(step_error(step));
+        // Cut short: each block of the sector is erased, still as it was, or anything (a chip
+        // may erase a sector in parts, and a cell half-way holds any level).
+        for block in (at..at + SECTOR as usize).step_by(TORN_ERASE_BLOCK) {
+            let kind = s.rng.below(3);
+            for i in block..block + TORN_ERASE_BLOCK {
+                match kind {
+                    0 => s.mem[i] = 0xFF,
+                    1 => {}
+                    _ => s.mem[i] = s.rng.next() as u8,
+                }
+            }
         }
-        Ok(())
+        Err(step_error(step))
     }
     fn keep_alive(&mut self) {
         let mut s = self.state.borrow_mut();
