@@ -3,13 +3,14 @@
 //! never drops a tombstone while an older record of its name exists in another sector (or may:
 //! a sector whose erase failed).
 
+use alloc::format;
 use alloc::string::String;
 use ferrite_collections::SortedSet;
 
 use crate::error::StoreError;
 use crate::flash::Flash;
 use crate::io::Rec;
-use crate::layout::{Kind, RecordHeader, HDR, WEAR_SPREAD};
+use crate::layout::{Kind, RecordHeader, HDR, MAX_REMOVED, WEAR_SPREAD};
 use crate::store::{Entry, FlashStore};
 
 /// Where a live record's address is kept in the index.
@@ -37,6 +38,33 @@ impl<F: Flash> FlashStore<F> {
         };
         self.move_out(victim)?;
         self.level_wear()
+    }
+
+    /// Collect sectors in log order, oldest first, until at most half of [`MAX_REMOVED`]
+    /// tombstones are needed (or every sector that was in the log has moved). A removed file's
+    /// older records are in its tombstone's sector or older ones, so they go first and the
+    /// tombstone is dropped when its own sector's turn comes. Refuses with "storage full" when
+    /// that leaves [`MAX_REMOVED`] or more (no room to move a sector, or a bad sector: then
+    /// every tombstone is kept).
+    pub(crate) fn drop_tombstones(&mut self) -> Result<(), StoreError> {
+        for s in self.log_order() {
+            if self.removed_count() <= MAX_REMOVED / 2 {
+                break;
+            }
+            if self.sectors[s as usize].seq.is_none() {
+                continue;
+            }
+            if !self.candidates().any(|c| c == s) || !self.movable(s) {
+                break;
+            }
+            self.move_out(s)?;
+        }
+        if self.removed_count() >= MAX_REMOVED {
+            return Err(StoreError::Full(format!(
+                "{MAX_REMOVED} removed files are waiting for their space to be reclaimed"
+            )));
+        }
+        Ok(())
     }
 
     /// Sectors in the log that take no more records: all but the head, and the head too once it

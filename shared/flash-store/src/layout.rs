@@ -10,6 +10,9 @@ use crate::flash::Flash;
 pub const MAX_NAME: usize = 128;
 /// Most files the store holds (removed files whose tombstone is still needed do not count).
 pub const MAX_FILES: usize = 256;
+/// Most removed files whose tombstone is still needed (each costs RAM in the index, at mount
+/// too): removing one more first collects sectors, oldest first, until half as many are left.
+pub const MAX_REMOVED: usize = 128;
 /// Wear levelling moves a sector's data when the erase counts of the sectors drift further apart
 /// than this; the measured spread stays within `WEAR_SPREAD + 2` (tests/wear.rs).
 pub const WEAR_SPREAD: u32 = 8;

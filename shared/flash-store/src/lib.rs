@@ -54,7 +54,13 @@
 //! log, that one (static data) is moved out and erased too, so it joins the rotation. Measured:
 //! the spread stays within `WEAR_SPREAD + 2` (tests/wear.rs).
 //!
-//! **Bounds.** Names are 1 to [`MAX_NAME`] bytes, at most [`MAX_FILES`] files. The live record
+//! **Bounds.** Names are 1 to [`MAX_NAME`] bytes, at most [`MAX_FILES`] files, at most
+//! [`MAX_REMOVED`] removed files whose tombstone is still needed: a tombstone is needed while an
+//! older record of its name may be in another sector, and collection alone (which waits for the
+//! free sectors to run out) may take thousands of removes to drop them. So a remove beyond that
+//! number first collects sectors oldest first until half as many are needed (older records go
+//! before the tombstones that outlive them), and mount refuses a log that names more files than
+//! the store can hold (crafted flash) instead of running out of memory. The live record
 //! bytes (what `usage` reports) may not exceed every sector but the head and the reserve less one
 //! largest record each; a write that would go beyond, counting the old version it replaces (both
 //! exist until the commit), is refused up front with "storage full: …". Every error is a value;
@@ -99,5 +105,5 @@ mod store;
 
 pub use error::StoreError;
 pub use flash::{Flash, FlashError, KEEP_ALIVE_EVERY};
-pub use layout::{MAX_FILES, MAX_NAME, WEAR_SPREAD};
+pub use layout::{MAX_FILES, MAX_NAME, MAX_REMOVED, WEAR_SPREAD};
 pub use store::FlashStore;

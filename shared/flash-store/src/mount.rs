@@ -4,6 +4,7 @@
 //! panics and never trusts a length it has not checked, whatever the flash holds; never keeps
 //! more than one candidate per name in RAM (memory grows with the files, not the records).
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use ferrite_collections::SortedMap;
@@ -12,9 +13,15 @@ use crate::error::StoreError;
 use crate::flash::Flash;
 use crate::io::Rec;
 use crate::layout::{
-    decode_part_a, decode_part_b, word, Kind, RecordHeader, HDR, MIN_CHUNK, RESERVE,
+    decode_part_a, decode_part_b, word, Kind, RecordHeader, HDR, MAX_FILES, MAX_REMOVED, MIN_CHUNK,
+    RESERVE,
 };
 use crate::store::{Entry, FileEntry, FlashStore};
+
+/// Most names a log this store wrote can hold: its files and needed tombstones, twice over
+/// (a write or remove cut short leaves at most one more). A crafted log naming more is refused
+/// before the index outgrows the RAM it is meant for.
+const MOUNT_NAMES: usize = 2 * (MAX_FILES + MAX_REMOVED);
 
 /// The best commit or tombstone of one name found by a scan (the name is the map's key): RAM is
 /// per name, not per record.
@@ -103,7 +110,7 @@ impl<F: Flash> FlashStore<F> {
     }
 
     /// The sectors in the log, oldest first.
-    fn log_order(&self) -> Vec<u32> {
+    pub(crate) fn log_order(&self) -> Vec<u32> {
         let mut order: Vec<u32> = (0..self.geo.sectors)
             .filter(|&s| self.sectors[s as usize].seq.is_some())
             .collect();
@@ -155,6 +162,12 @@ impl<F: Flash> FlashStore<F> {
                                 (self.candidate(seq, at, &hdr, &small), name.as_str())
                             {
                                 offer(&mut best, n, c);
+                                if best.len() > MOUNT_NAMES {
+                                    return Err(StoreError::Corrupt(format!(
+                                        "the log names more than {MOUNT_NAMES} files: it was not \
+                                         written by this store (format it)"
+                                    )));
+                                }
                             }
                         }
                         at += len;

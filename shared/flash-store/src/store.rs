@@ -11,7 +11,9 @@ use ferrite_collections::SortedMap;
 use crate::crc32::crc32;
 use crate::error::StoreError;
 use crate::flash::Flash;
-use crate::layout::{Geometry, Kind, RecordHeader, HDR, MAX_FILES, MAX_NAME, MIN_CHUNK, RESERVE};
+use crate::layout::{
+    Geometry, Kind, RecordHeader, HDR, MAX_FILES, MAX_NAME, MAX_REMOVED, MIN_CHUNK, RESERVE,
+};
 
 /// A log-structured file store on NOR flash (see the crate docs for the design).
 pub struct FlashStore<F: Flash> {
@@ -435,6 +437,9 @@ impl<F: Flash> FlashStore<F> {
         if !matches!(self.files.get(name), Some(Entry::File(_))) {
             return Ok(false);
         }
+        if self.removed_count() >= MAX_REMOVED {
+            self.drop_tombstones()?;
+        }
         let gen = self.take_gen()?;
         self.make_room(self.geo.record_len(name.len() as u32, 0))?;
         let addr = self.append(Kind::Tombstone, name, gen, 0, &[])?;
@@ -474,6 +479,14 @@ impl<F: Flash> FlashStore<F> {
             return Err(StoreError::Corrupt(format!("{name} fails its checksum")));
         }
         Ok(Some(out))
+    }
+
+    /// Removed files whose tombstone is still in the index.
+    pub(crate) fn removed_count(&self) -> usize {
+        self.files
+            .values()
+            .filter(|e| matches!(e, Entry::Removed { .. }))
+            .count()
     }
 
     /// Sorted names of the files starting with `prefix`.

@@ -163,3 +163,85 @@ fn a_crafted_commit_with_a_huge_chunk_count_is_rejected_without_allocating() {
         assert_eq!(store.read_file("evil").unwrap(), Some(b"new".to_vec()));
     }
 }
+
+/// RAM bound for a store whose files come and go under new names (a script's temporary files,
+/// KVS keys set and deleted): the tombstones it must keep are capped (`MAX_REMOVED`).
+const CHURN_HEAP_BOUND: usize = 32 * 1024;
+
+#[test]
+fn thousands_of_removed_names_do_not_cost_ram() {
+    let _one = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
+    let flash = Sim::new(SECTORS, 13);
+    let mut store = FlashStore::format(flash.handle()).unwrap();
+    store.write_file("kept", b"here all along").unwrap();
+    let base = LIVE.load(Ordering::SeqCst);
+    PEAK.store(base, Ordering::SeqCst);
+    for i in 0..3000u32 {
+        let name = format!("tmp/{i:05}");
+        store.write_file(&name, &i.to_le_bytes()).unwrap();
+        assert!(store.remove_file(&name).unwrap(), "{name}");
+    }
+    let peak = PEAK.load(Ordering::SeqCst) - base;
+    assert!(
+        peak < CHURN_HEAP_BOUND,
+        "3000 files written and removed took {peak} bytes of RAM at the peak"
+    );
+    drop(store);
+    let (mut store, peak) = measured_mount(&flash);
+    assert!(
+        peak < CHURN_HEAP_BOUND,
+        "mount allocated {peak} bytes for a store of 3000 removed files"
+    );
+    assert_eq!(store.list_files(""), ["kept"]);
+    for i in [0u32, 1, 1500, 2998, 2999] {
+        assert_eq!(store.read_file(&format!("tmp/{i:05}")).unwrap(), None);
+    }
+    assert_eq!(
+        store.read_file("kept").unwrap(),
+        Some(b"here all along".to_vec())
+    );
+}
+
+#[test]
+fn a_crafted_log_naming_thousands_of_files_is_refused_at_mount() {
+    let _one = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
+    let flash = Sim::new(SECTORS, 17);
+    let mut store = FlashStore::format(flash.handle()).unwrap();
+    // A big file puts about 50 sectors in the log; their records are then replaced by
+    // well-formed commits of 5000 different (empty) files.
+    store.write_file("big", &vec![1u8; 200_000]).unwrap();
+    drop(store);
+    let mut image = flash.image();
+    let mut n = 0u32;
+    for s in 0..SECTORS as usize {
+        let base = s * SECTOR as usize;
+        let in_log = image[base + 12..base + 20].iter().any(|&b| b != 0xFF);
+        if !in_log {
+            continue;
+        }
+        image[base + 20..base + SECTOR as usize].fill(0xFF);
+        let mut at = base + 20;
+        loop {
+            let record = crafted_commit(format!("f{n:05}").as_bytes(), 1 + n, 0, 0);
+            if at + record.len() > base + SECTOR as usize {
+                break;
+            }
+            image[at..at + record.len()].copy_from_slice(&record);
+            at += record.len();
+            n += 1;
+        }
+    }
+    assert!(n > 4000, "only {n} names crafted");
+    flash.set_image(&image);
+    let base = LIVE.load(Ordering::SeqCst);
+    PEAK.store(base, Ordering::SeqCst);
+    let Err(e) = FlashStore::mount(flash.handle()) else {
+        panic!("a log naming {n} files was mounted");
+    };
+    let peak = PEAK.load(Ordering::SeqCst) - base;
+    assert!(e.to_string().contains("names more than"), "{e}");
+    assert!(
+        peak < 256 * 1024,
+        "mount allocated {peak} bytes before refusing"
+    );
+}
