@@ -153,6 +153,11 @@ impl Geometry {
         let body_start = align_up(b_off + 8, align);
         let body = sector - body_start;
         let chunk_max = (body / 8) / align * align;
+        if chunk_max < MIN_CHUNK {
+            return Err(StoreError::Geometry(
+                "the sector is too small for the write unit (chunks under 64 bytes)",
+            ));
+        }
         Ok(Geometry {
             sector,
             align,
@@ -231,4 +236,45 @@ pub(crate) fn encode_part_b(seq: u32, erase_count: u32) -> [u8; 8] {
 pub(crate) fn decode_part_b(b: &[u8], erase_count: u32) -> Option<u32> {
     let seq = word(b, 0);
     (encode_part_b(seq, erase_count) == b[..8]).then_some(seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flash::FlashError;
+
+    /// A flash that is never accessed: only its geometry matters here.
+    struct Shape<const SECTOR: u32, const UNIT: u32>;
+
+    impl<const SECTOR: u32, const UNIT: u32> Flash for Shape<SECTOR, UNIT> {
+        const SECTOR: u32 = SECTOR;
+        const WRITE_UNIT: u32 = UNIT;
+        fn capacity(&self) -> u32 {
+            SECTOR * 8
+        }
+        fn read(&mut self, _: u32, _: &mut [u8]) -> Result<(), FlashError> {
+            unreachable!()
+        }
+        fn write(&mut self, _: u32, _: &[u8]) -> Result<(), FlashError> {
+            unreachable!()
+        }
+        fn erase(&mut self, _: u32) -> Result<(), FlashError> {
+            unreachable!()
+        }
+    }
+
+    /// A 512-byte sector with a 64-byte write unit left chunks of 0 bytes: the first write
+    /// divided by zero. Such a geometry is refused; the smallest sector for that unit works.
+    #[test]
+    fn a_geometry_without_room_for_chunks_is_refused() {
+        assert!(matches!(
+            Geometry::new::<Shape<512, 64>>(512 * 8),
+            Err(StoreError::Geometry(_))
+        ));
+        let geo = Geometry::new::<Shape<1024, 64>>(1024 * 8).unwrap();
+        assert!(geo.chunk_max >= MIN_CHUNK);
+        assert!(geo.version_cost(1, 10_000) > 10_000);
+        let geo = Geometry::new::<Shape<4096, 4>>(4096 * 240).unwrap();
+        assert_eq!((geo.body_start, geo.chunk_max), (20, 508));
+    }
 }
