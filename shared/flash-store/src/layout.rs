@@ -153,9 +153,9 @@ impl Geometry {
         let body_start = align_up(b_off + 8, align);
         let body = sector - body_start;
         let chunk_max = (body / 8) / align * align;
-        if chunk_max < MIN_CHUNK {
+        if chunk_max == 0 {
             return Err(StoreError::Geometry(
-                "the sector is too small for the write unit (chunks under 64 bytes)",
+                "the sector is too small for the write unit (no room for a chunk)",
             ));
         }
         Ok(Geometry {
@@ -272,7 +272,7 @@ mod tests {
             Err(StoreError::Geometry(_))
         ));
         let geo = Geometry::new::<Shape<1024, 64>>(1024 * 8).unwrap();
-        assert!(geo.chunk_max >= MIN_CHUNK);
+        assert_eq!(geo.chunk_max, 64);
         assert!(geo.version_cost(1, 10_000) > 10_000);
         let geo = Geometry::new::<Shape<4096, 4>>(4096 * 240).unwrap();
         assert_eq!((geo.body_start, geo.chunk_max), (20, 508));
