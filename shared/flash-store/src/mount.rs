@@ -37,6 +37,20 @@ struct Candidate {
     crc: u32,
 }
 
+/// Mount goes on after a program or erase that failed with the power on (the sector concerned
+/// is bad or still free, and writes start a head when they need one); a read that fails, or
+/// any other error, ends it. A power cut fails every later read, so mount still stops there.
+fn tolerate_flash_error(r: Result<(), StoreError>) -> Result<(), StoreError> {
+    match r {
+        Err(e) if is_program_or_erase_error(&e) => Ok(()),
+        other => other,
+    }
+}
+
+fn is_program_or_erase_error(e: &StoreError) -> bool {
+    matches!(e, StoreError::Flash(what, _) if *what != "read")
+}
+
 /// Keep `c` for `name` if it beats what is kept: the higher version, and of copies of one
 /// version, the one in the newer sector. The name is allocated only when it is new.
 fn offer(best: &mut SortedMap<String, Candidate>, name: &str, c: Candidate) {
@@ -100,11 +114,13 @@ impl<F: Flash> FlashStore<F> {
                 None if blank => 0,
                 None => top.saturating_add(1),
             };
-            store.erase_sector(s, count, blank)?;
+            // An erase that fails with the power on leaves the sector bad until the next mount
+            // (erase_sector marks it): the store works on without it.
+            tolerate_flash_error(store.erase_sector(s, count, blank))?;
         }
         let best = store.scan(None)?;
         store.resolve(best)?;
-        store.choose_head()?;
+        tolerate_flash_error(store.choose_head())?;
         store.restore_reserve()?;
         Ok(store)
     }
@@ -359,7 +375,10 @@ impl<F: Flash> FlashStore<F> {
             }
             match self.collect() {
                 Ok(()) => {}
+                // A program or erase that failed with the power on: as after a full store,
+                // writes collect again when they need room.
                 Err(StoreError::Full(_)) => break,
+                Err(e) if is_program_or_erase_error(&e) => break,
                 Err(e) => return Err(e),
             }
         }
