@@ -29,7 +29,8 @@
 //! only that best candidate per name. A commit whose chunk count does not fit its size, or whose
 //! size exceeds the store's limit, is ignored (no flash content makes mount allocate for chunks
 //! that cannot exist). If the winner's chunks are not all found or their sizes do not add up, a
-//! rescan for just the broken names takes their best older version. The
+//! rescan for just the broken names takes their best older version (at most 4 rescans: a
+//! name still broken then, which only crafted or decaying flash makes, is given up). The
 //! version counter restarts above every record seen, orphans included, so a version number is
 //! never reused for a name that still has records. The head continues in the newest sector if its
 //! end reads erased, else a free sector is started — never the last one. If a collection cut

@@ -18,6 +18,11 @@ use crate::layout::{
 };
 use crate::store::{Entry, FileEntry, FlashStore};
 
+/// Rescans of the log for older versions of names whose best version is broken. The store
+/// breaks at most the version a cut interrupted (its chunks are written before its commit), so
+/// one round is what it needs; a name still broken after these many is given up.
+const FALLBACK_ROUNDS: u32 = 4;
+
 /// Most names a log this store wrote can hold: its files and needed tombstones, twice over
 /// (a write or remove cut short leaves at most one more). A crafted log naming more is refused
 /// before the index outgrows the RAM it is meant for.
@@ -227,6 +232,7 @@ impl<F: Flash> FlashStore<F> {
     /// Index each name's best version whose records are all there, falling back to the best
     /// older one (a rescan for just those names) if not; then count live bytes per sector.
     fn resolve(&mut self, mut best: SortedMap<String, Candidate>) -> Result<(), StoreError> {
+        let mut rounds = 0;
         loop {
             self.files.clear();
             let mut broken = Vec::new();
@@ -258,6 +264,15 @@ impl<F: Flash> FlashStore<F> {
             broken.extend(self.incomplete()?);
             if broken.is_empty() {
                 break;
+            }
+            rounds += 1;
+            if rounds > FALLBACK_ROUNDS {
+                // Version after version broken: only crafted or decaying flash does that. Those
+                // names are given up rather than the log rescanned once per version.
+                for (name, _) in broken {
+                    best.remove(&name);
+                }
+                continue;
             }
             let below: SortedMap<String, u32> = broken.into_iter().collect();
             let older = self.scan(Some(&below))?;

@@ -245,3 +245,42 @@ fn a_crafted_log_naming_thousands_of_files_is_refused_at_mount() {
         "mount allocated {peak} bytes before refusing"
     );
 }
+
+/// One name with version after version whose chunks are missing (crafted): mount gives the name
+/// up after a few rescans instead of rescanning the log once per version.
+#[test]
+fn a_name_with_many_broken_versions_does_not_make_mount_rescan_for_each() {
+    let _one = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
+    let mount_reads = |versions: u32| {
+        let flash = Sim::new(SECTORS, 23);
+        let mut store = FlashStore::format(flash.handle()).unwrap();
+        store.write_file("good", b"kept").unwrap();
+        drop(store);
+        let mut image = flash.image();
+        let mut at = 20usize;
+        while image[at..at + 24].iter().any(|&b| b != 0xFF) {
+            let name_len = usize::from(image[at + 3]);
+            let data_len = u32::from_le_bytes(image[at + 12..at + 16].try_into().unwrap());
+            at += (24 + name_len + data_len as usize).div_ceil(4) * 4;
+        }
+        for v in 0..versions {
+            let record = crafted_commit(b"evil", 1000 + v, 1, 10);
+            image[at..at + record.len()].copy_from_slice(&record);
+            at += record.len();
+        }
+        flash.set_image(&image);
+        let before = flash.state.borrow().keep_alives;
+        let mut store = FlashStore::mount(flash.handle()).unwrap();
+        let keep_alives = flash.state.borrow().keep_alives - before;
+        assert_eq!(store.read_file("evil").unwrap(), None);
+        assert_eq!(store.read_file("good").unwrap(), Some(b"kept".to_vec()));
+        keep_alives
+    };
+    let few = mount_reads(4);
+    let many = mount_reads(100);
+    // The reads grow with the records scanned, not with records times versions.
+    assert!(
+        many < 4 * few + 64,
+        "{many} keep-alives for 100 versions, {few} for 4"
+    );
+}
