@@ -30,6 +30,7 @@
 extern crate alloc;
 
 mod http_link;
+mod mdns_link;
 mod mqtt_link;
 mod network;
 mod rpc_listener;
@@ -37,6 +38,7 @@ mod sntp_link;
 mod stack;
 
 pub use http_link::{HttpLimits, HttpLink, SharedHttp, CHIP_HTTP_LIMITS, HTTP_SOCKETS};
+pub use mdns_link::MdnsLink;
 pub use mqtt_link::{MqttLink, SharedMqtt, CHIP_MQTT_LIMITS};
 pub use network::Network;
 pub use rpc_listener::{RpcListener, CHIP_LIMITS, CLIENTS, PORT, SLOTS};

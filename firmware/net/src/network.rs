@@ -1,5 +1,5 @@
-//! [`Network`]: the stack, the RPC server, the MQTT connection, scripts' HTTP requests and the
-//! SNTP client, as a target's main loop drives them.
+//! [`Network`]: the stack, the RPC server, the MQTT connection, scripts' HTTP requests, the
+//! SNTP client and the mDNS responder, as a target's main loop drives them.
 
 use ferrite_runtime::device::Notification;
 use ferrite_runtime::json::Json;
@@ -9,16 +9,19 @@ use ferrite_runtime::Runtime;
 use smoltcp::phy::Device;
 
 use crate::{
-    HttpLink, MqttLink, NetStack, RpcListener, SharedHttp, SharedMqtt, SntpLink, WallClock,
+    HttpLink, MdnsLink, MqttLink, NetStack, RpcListener, SharedHttp, SharedMqtt, SntpLink,
+    WallClock,
 };
 
-/// The stack, the RPC server, the MQTT connection, scripts' HTTP requests and the SNTP client.
+/// The stack, the RPC server, the MQTT connection, scripts' HTTP requests, the SNTP client and
+/// the mDNS responder.
 pub struct Network<D: Device> {
     stack: NetStack<D>,
     rpc: RpcListener,
     mqtt: MqttLink,
     http: HttpLink,
     sntp: SntpLink,
+    mdns: MdnsLink,
 }
 
 impl<D: Device> Network<D> {
@@ -41,18 +44,21 @@ impl<D: Device> Network<D> {
         let mut seed = [0u8; 8];
         seed.copy_from_slice(&derived[..8]);
         let sntp = SntpLink::new(&mut stack, wall, u64::from_le_bytes(seed));
+        let mdns = MdnsLink::new(&mut stack);
         Network {
             stack,
             rpc,
             mqtt,
             http,
             sntp,
+            mdns,
         }
     }
 
     /// After the runtime booted.
     pub fn on_boot(&mut self, rt: &mut Runtime, now_ms: u64) {
         self.rpc.on_boot(rt, now_ms);
+        self.mdns.on_boot(rt);
     }
 
     /// Frames in and out, DHCP, the MQTT connection (its reports go to the device log), scripts'
@@ -75,6 +81,7 @@ impl<D: Device> Network<D> {
             now_ms,
             &device.borrow().components.sys.sntp_server,
         );
+        self.mdns.poll(&mut self.stack, now_ms);
         let busy = self.rpc.poll(&mut self.stack, rt, now_ms);
         // What the MQTT session, the HTTP requests and the server wrote goes out this round.
         self.stack.transmit(now_ms);

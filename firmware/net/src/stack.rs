@@ -161,6 +161,14 @@ impl<D: Device> NetStack<D> {
         self.sockets.add(socket)
     }
 
+    /// Receive what is sent to the IPv4 multicast group `group` (mDNS's 224.0.0.251). Fails
+    /// only when the interface's group table is full.
+    pub fn join_multicast_group(&mut self, group: Ipv4Addr) -> Result<(), String> {
+        self.iface
+            .join_multicast_group(IpAddress::Ipv4(group))
+            .map_err(|e| format!("joining {group}: {e}"))
+    }
+
     pub fn udp(&mut self, handle: SocketHandle) -> &mut udp::Socket<'static> {
         self.sockets.get_mut::<udp::Socket>(handle)
     }

@@ -20,6 +20,7 @@ pub mod digest;
 pub mod frame;
 pub mod http;
 pub mod http_client;
+pub mod mdns;
 pub mod sha;
 pub mod sntp;
 pub mod websocket;
