@@ -77,12 +77,19 @@ impl<F: Flash> FlashStore<F> {
     }
 
     /// Whether `s`'s live records fit in the head and the free sectors, with a record's worth of
-    /// slack for the unused end of a sector.
+    /// slack for the unused end of a sector — needed only if the move may switch to a new head:
+    /// with no free sector left (a collection cut short took the reserve) the records go to the
+    /// head one after another and fitting is enough. (Requiring the slack there could leave a
+    /// store near its size limit unable to collect ever again: the cut wasted part of the head.)
     fn movable(&self, s: u32) -> bool {
-        let room =
-            u64::from(self.head_free()) + self.free_count() as u64 * u64::from(self.geo.body());
-        let live = self.sectors[s as usize].live;
-        live == 0 || u64::from(live) + u64::from(self.geo.max_record()) <= room
+        let live = u64::from(self.sectors[s as usize].live);
+        let head = u64::from(self.head_free());
+        let free = self.free_count() as u64;
+        if free == 0 {
+            return live <= head;
+        }
+        live == 0
+            || live + u64::from(self.geo.max_record()) <= head + free * u64::from(self.geo.body())
     }
 
     fn level_wear(&mut self) -> Result<(), StoreError> {
@@ -391,6 +398,28 @@ mod tests {
         assert!(store.list_files("").is_empty());
         assert_eq!(store.read_file("a").unwrap(), None);
         assert_eq!(store.read_file("b").unwrap(), None);
+    }
+
+    /// With no free sector left, a sector whose live records fit in the head's room is movable
+    /// even without a record's worth of slack (review S3), and one that does not fit is not.
+    #[test]
+    fn with_no_free_sector_fitting_in_the_head_is_enough() {
+        let mut store = FlashStore::format(RamFlash::<4>(vec![0xFF; 8 * 1024])).unwrap();
+        store.write_file("a", &[1; 500]).unwrap();
+        let victim = store.head;
+        while store.free_count() > 0 {
+            store.open_head().unwrap();
+        }
+        let room = store.head_free();
+        let slack = store.geo.max_record();
+        store.sectors[victim as usize].live = room - slack / 2;
+        assert!(
+            store.movable(victim),
+            "{} live, {room} room",
+            room - slack / 2
+        );
+        store.sectors[victim as usize].live = room + 4;
+        assert!(!store.movable(victim));
     }
 
     /// Other write units: everything stays aligned (the flash asserts it) and round-trips.
