@@ -124,6 +124,24 @@ fn crafted_commit(name: &[u8], gen: u32, chunks: u32, size: u32) -> Vec<u8> {
     h
 }
 
+/// A new store holding one file, `good` = "kept": the flash, its image, and where the head's
+/// records end in it (sector 0 of a newly formatted store, whose records start at byte 20),
+/// which is where a test appends crafted records.
+fn store_with_one_file(seed: u64) -> (Sim, Vec<u8>, usize) {
+    let flash = Sim::new(SECTORS, seed);
+    let mut store = FlashStore::format(flash.handle()).unwrap();
+    store.write_file("good", b"kept").unwrap();
+    drop(store);
+    let image = flash.image();
+    let mut at = 20usize;
+    while image[at..at + 24].iter().any(|&b| b != 0xFF) {
+        let name_len = usize::from(image[at + 3]);
+        let data_len = u32::from_le_bytes(image[at + 12..at + 16].try_into().unwrap());
+        at += (24 + name_len + data_len as usize).div_ceil(4) * 4;
+    }
+    (flash, image, at)
+}
+
 #[test]
 fn a_crafted_commit_with_a_huge_chunk_count_is_rejected_without_allocating() {
     let _one = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
@@ -132,19 +150,7 @@ fn a_crafted_commit_with_a_huge_chunk_count_is_rejected_without_allocating() {
         (u32::MAX / 2, 100),
         (1_000_000, 64_000),
     ] {
-        let flash = Sim::new(SECTORS, 9);
-        let mut store = FlashStore::format(flash.handle()).unwrap();
-        store.write_file("good", b"kept").unwrap();
-        drop(store);
-        // Append the crafted commit right after the records of the head (sector 0 of a newly
-        // formatted store, whose records start at byte 20).
-        let mut image = flash.image();
-        let mut at = 20usize;
-        while image[at..at + 24].iter().any(|&b| b != 0xFF) {
-            let name_len = usize::from(image[at + 3]);
-            let data_len = u32::from_le_bytes(image[at + 12..at + 16].try_into().unwrap());
-            at += (24 + name_len + data_len as usize).div_ceil(4) * 4;
-        }
+        let (flash, mut image, at) = store_with_one_file(9);
         let record = crafted_commit(b"evil", 1000, chunks, size);
         image[at..at + record.len()].copy_from_slice(&record);
         flash.set_image(&image);
@@ -252,17 +258,7 @@ fn a_crafted_log_naming_thousands_of_files_is_refused_at_mount() {
 fn a_name_with_many_broken_versions_does_not_make_mount_rescan_for_each() {
     let _one = MEASURING.lock().unwrap_or_else(|e| e.into_inner());
     let mount_reads = |versions: u32| {
-        let flash = Sim::new(SECTORS, 23);
-        let mut store = FlashStore::format(flash.handle()).unwrap();
-        store.write_file("good", b"kept").unwrap();
-        drop(store);
-        let mut image = flash.image();
-        let mut at = 20usize;
-        while image[at..at + 24].iter().any(|&b| b != 0xFF) {
-            let name_len = usize::from(image[at + 3]);
-            let data_len = u32::from_le_bytes(image[at + 12..at + 16].try_into().unwrap());
-            at += (24 + name_len + data_len as usize).div_ceil(4) * 4;
-        }
+        let (flash, mut image, mut at) = store_with_one_file(23);
         for v in 0..versions {
             let record = crafted_commit(b"evil", 1000 + v, 1, 10);
             image[at..at + record.len()].copy_from_slice(&record);
