@@ -15,8 +15,10 @@
 //!
 //! Must never: panic or loop on any datagram (names are read with a bound on labels, length and
 //! compression pointers), answer a response or a question about a name it does not own, or
-//! return more than [`MAX_REPLY`] bytes.
+//! return more than [`MAX_REPLY`] bytes (the names and TXT values are cut to 63 bytes so that
+//! even the announcement fits).
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -107,18 +109,14 @@ impl Responder {
     /// The responder for `<host>.local`, whose TXT records say `gen=2`, `app=<app>` and
     /// `ver=<version>`.
     pub fn new(host: &str, app: &str, version: &str) -> Responder {
-        let txt = ["gen=2", "app=", "ver="]
-            .iter()
-            .zip(["", app, version])
-            .map(|(k, v)| {
-                let mut s = String::from(*k);
-                s.push_str(v);
-                s.truncate(255);
-                s
-            })
-            .collect();
-        let mut host = String::from(host);
-        host.truncate(63);
+        // A DNS label holds at most 63 bytes; the TXT values are kept as short, so that the
+        // announcement, the longest packet, stays within MAX_REPLY.
+        let txt = alloc::vec![
+            String::from("gen=2"),
+            format!("app={}", prefix_within(app, 63)),
+            format!("ver={}", prefix_within(version, 63)),
+        ];
+        let host = String::from(prefix_within(host, 63));
         Responder { host, txt }
     }
 
@@ -327,6 +325,15 @@ impl Responder {
         let len = (out.len() - len_at - 2) as u16;
         out[len_at..len_at + 2].copy_from_slice(&len.to_be_bytes());
     }
+}
+
+/// The longest prefix of `s` within `max` bytes that ends on a character boundary.
+fn prefix_within(s: &str, max: usize) -> &str {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 fn strip_suffix_ignore_case<'a>(s: &'a str, suffix: &str) -> Option<&'a str> {
@@ -559,6 +566,19 @@ mod tests {
         // A pointer to itself, and one forward, are refused.
         assert_eq!(read_name(&[0xC0, 0], 0), None);
         assert_eq!(read_name(&[0xC0, 2, 0], 0), None);
+    }
+
+    /// Long names are cut to what DNS holds, on a character boundary (never a panic).
+    #[test]
+    fn long_names_are_cut_on_character_boundaries() {
+        let host = "é".repeat(40); // 80 bytes
+        let long = "ü".repeat(200);
+        let d = Responder::new(&host, &long, &long);
+        assert_eq!(d.host().len(), 62);
+        assert!(d.txt.iter().all(|t| t.len() <= 4 + 63));
+        let announcement = d.announcement(IP);
+        assert!(announcement.len() <= MAX_REPLY, "{}", announcement.len());
+        assert_eq!(records(&announcement).len(), 7);
     }
 
     #[test]
