@@ -90,15 +90,22 @@ export async function openIde(page: Page, path = "/"): Promise<void> {
 }
 
 /// Replace the whole text of the open file with `code`, as a user would: click into the editor,
-/// select all, paste; the cursor is then at the top of the file. Pasted, not typed key by key, so Monaco's auto-closing brackets and
-/// auto-indent do not rewrite it (they would turn `{` + newline into `{}` with indentation).
+/// select all, paste; the cursor is then at the top of the file. Pasted, not typed key by key, so
+/// Monaco's auto-closing brackets and auto-indent do not rewrite it (they would turn `{` + newline
+/// into `{}` with indentation). The paste is the browser's `paste` event carrying the text, which
+/// is what Monaco handles on Ctrl+V: going through the system clipboard instead
+/// (`navigator.clipboard.writeText`, then Ctrl+V) lost the paste now and then in headless
+/// Chromium 148, one or two specs of a run.
 export async function replaceScript(page: Page, code: string): Promise<void> {
-  await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
   await editorRegion(page).click();
   await expect(scriptEditor(page)).toBeFocused();
-  await page.evaluate((text) => navigator.clipboard.writeText(text), code);
   await page.keyboard.press("ControlOrMeta+A");
-  await page.keyboard.press("ControlOrMeta+V");
+  await page.evaluate((text) => {
+    const data = new DataTransfer();
+    data.setData("text/plain", text);
+    const paste = new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true });
+    document.activeElement?.dispatchEvent(paste);
+  }, code);
   // Back to the top, so that the first lines are the ones drawn however long the script is.
   await page.keyboard.press("ControlOrMeta+Home");
   for (const line of code.split("\n").filter((l) => l.trim() !== "").slice(0, 3)) {
