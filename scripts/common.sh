@@ -21,20 +21,13 @@ fi
 # Build output lives outside the clone (shared by every checkout of this repository).
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ferrite-target}"
 
-# The toolchains, their components and targets are pinned in rust-toolchain.toml files: the
-# root's (stable) for Ferrite, firmware/esp32c3's (a nightly, for build-std) for the chip's
-# firmware. Install one if this rustup does not do so on first use.
-ensure_toolchain() {
-    local dir="$1" channel
-    channel="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$dir/rust-toolchain.toml")"
-    if ! rustup run "$channel" rustc --version >/dev/null 2>&1 \
-        || { grep -q '"rust-src"' "$dir/rust-toolchain.toml" \
-            && ! rustup component list --toolchain "$channel" --installed 2>/dev/null | grep -q '^rust-src'; }; then
-        echo "==> installing the Rust toolchain from $dir/rust-toolchain.toml ($channel)"
-        (cd "$dir" && rustup toolchain install)
-    fi
-}
-ensure_toolchain "$ROOT"
+# The toolchain, its components and targets are pinned in rust-toolchain.toml. Install it if
+# this rustup does not do so on first use.
+if ! rustup run "$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)" rustc --version \
+    >/dev/null 2>&1; then
+    echo "==> installing the Rust toolchain from rust-toolchain.toml"
+    rustup toolchain install
+fi
 
 # Targets are added only if missing.
 ensure_targets() {

@@ -7,7 +7,6 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 ensure_targets wasm32-unknown-unknown riscv32imc-unknown-none-elf
-ensure_toolchain firmware/esp32c3
 ensure_test_peers
 
 START=$SECONDS
