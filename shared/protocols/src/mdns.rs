@@ -41,6 +41,8 @@ const TYPE_TXT: u16 = 16;
 const TYPE_SRV: u16 = 33;
 const TYPE_ANY: u16 = 255;
 const CLASS_IN: u16 = 1;
+/// In a question: any class.
+const CLASS_ANY: u16 = 255;
 /// In a record's class: the record replaces what caches hold (unique records).
 const CACHE_FLUSH: u16 = 0x8000;
 /// In a question's class: the asker wants a unicast answer.
@@ -152,7 +154,7 @@ impl Responder {
             asked.push((start, at));
             let qtype = u16::from_be_bytes([fixed[0], fixed[1]]);
             let qclass = u16::from_be_bytes([fixed[2], fixed[3]]);
-            if qclass & !UNICAST_RESPONSE != CLASS_IN && qclass & !UNICAST_RESPONSE != TYPE_ANY {
+            if !matches!(qclass & !UNICAST_RESPONSE, CLASS_IN | CLASS_ANY) {
                 continue;
             }
             let Some(owned) = self.owns(&name) else {
