@@ -66,10 +66,10 @@ fn main() -> ! {
     let storage_report = hw.storage_report;
     let wifi_report = hw.wifi_report;
     let wifi_link = hw.link;
-    let mut network = match (hw.net, hw.mqtt, hw.http, hw.wall) {
-        (Some(stack), Some(mqtt), Some(http), Some(wall)) => {
-            Some(net::Network::new(stack, hw.rpc_key, mqtt, http, wall))
-        }
+    let mut network = match (hw.net, hw.mqtt, hw.http, hw.sockets, hw.wall) {
+        (Some(stack), Some(mqtt), Some(http), Some(sockets), Some(wall)) => Some(
+            net::Network::new(stack, hw.rpc_key, mqtt, http, sockets, wall),
+        ),
         _ => None,
     };
     let mut reported_ip = None;

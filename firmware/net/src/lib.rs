@@ -8,8 +8,10 @@
 //! answers exactly what the host does, and the MQTT connection ([`MqttLink`]: the runtime's
 //! `MqttSession`, which the virtual device also runs, over one socket, the broker's name looked
 //! up by DNS), scripts' HTTP client ([`HttpLink`]: `ferrite-protocols`' HTTP client over a
-//! pool of sockets) and the wall clock ([`SntpLink`]: `ferrite-protocols`' SNTP client over a
-//! UDP socket, into the [`WallClock`] the board's clock reads).
+//! pool of sockets), scripts' own TCP and UDP sockets ([`SocketsLink`]: TC53 `TCP`, `UDP`
+//! and `Listener`, made when a script opens one) and the wall clock ([`SntpLink`]:
+//! `ferrite-protocols`' SNTP client over a UDP socket, into the [`WallClock`] the board's clock
+//! reads).
 //!
 //! The target's loop, each round:
 //!
@@ -23,8 +25,9 @@
 //! Generic over the smoltcp device, so the tests run it on the host over smoltcp's `Loopback`
 //! with a client socket in the same interface.
 //!
-//! Must never: block, allocate per packet (sockets and buffers are made once, at start), read
-//! more than the RPC server has room for, or depend on `std`.
+//! Must never: block, allocate per packet (the device's sockets and buffers are made once, at
+//! start; a script's when it opens one, fallibly), read more than the RPC server has room for,
+//! or depend on `std`.
 #![no_std]
 
 extern crate alloc;
@@ -35,6 +38,7 @@ mod mqtt_link;
 mod network;
 mod rpc_listener;
 mod sntp_link;
+mod sockets_link;
 mod stack;
 
 pub use http_link::{HttpLimits, HttpLink, SharedHttp, CHIP_HTTP_LIMITS, HTTP_SOCKETS};
@@ -43,4 +47,8 @@ pub use mqtt_link::{MqttLink, SharedMqtt, CHIP_MQTT_LIMITS};
 pub use network::Network;
 pub use rpc_listener::{RpcListener, CHIP_LIMITS, CLIENTS, PORT, SLOTS};
 pub use sntp_link::{SntpLink, WallClock};
+pub use sockets_link::{
+    SharedSockets, SocketsLink, CLOSE_TIMEOUT_MS, CONNECT_TIMEOUT_MS, MAX_DATAGRAM, MAX_EVENTS,
+    SCRIPT_SOCKETS, SEND_BUFFER,
+};
 pub use stack::{Lookup, NetStack, DNS_SERVERS};

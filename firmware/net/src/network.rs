@@ -1,5 +1,5 @@
-//! [`Network`]: the stack, the RPC server, the MQTT connection, scripts' HTTP requests, the
-//! SNTP client and the mDNS responder, as a target's main loop drives them.
+//! [`Network`]: the stack, the RPC server, the MQTT connection, scripts' HTTP requests and
+//! sockets, the SNTP client and the mDNS responder, as a target's main loop drives them.
 
 use ferrite_runtime::device::Notification;
 use ferrite_runtime::json::Json;
@@ -9,17 +9,18 @@ use ferrite_runtime::Runtime;
 use smoltcp::phy::Device;
 
 use crate::{
-    HttpLink, MdnsLink, MqttLink, NetStack, RpcListener, SharedHttp, SharedMqtt, SntpLink,
-    WallClock,
+    HttpLink, MdnsLink, MqttLink, NetStack, RpcListener, SharedHttp, SharedMqtt, SharedSockets,
+    SntpLink, SocketsLink, WallClock,
 };
 
-/// The stack, the RPC server, the MQTT connection, scripts' HTTP requests, the SNTP client and
-/// the mDNS responder.
+/// The stack, the RPC server, the MQTT connection, scripts' HTTP requests and sockets, the SNTP
+/// client and the mDNS responder.
 pub struct Network<D: Device> {
     stack: NetStack<D>,
     rpc: RpcListener,
     mqtt: MqttLink,
     http: HttpLink,
+    sockets: SocketsLink,
     sntp: SntpLink,
     mdns: MdnsLink,
 }
@@ -28,18 +29,20 @@ impl<D: Device> Network<D> {
     /// The RPC server on `stack` (`nonce_key` is random, for digest nonces; an HMAC of it seeds
     /// the SNTP requests' cookies, which therefore reveal nothing of it), the MQTT connection of
     /// `mqtt` (the session the board gives the runtime), the requests of `http` (the HTTP client
-    /// the board gives the runtime), and the SNTP client, which sets `wall` (the clock the board
-    /// gives the runtime).
+    /// the board gives the runtime), scripts' `sockets` (as the board gives them to the runtime),
+    /// and the SNTP client, which sets `wall` (the clock the board gives the runtime).
     pub fn new(
         mut stack: NetStack<D>,
         nonce_key: [u8; 32],
         mqtt: SharedMqtt,
         http: SharedHttp,
+        sockets: SharedSockets,
         wall: WallClock,
     ) -> Network<D> {
         let rpc = RpcListener::new(&mut stack, nonce_key);
         let mqtt = MqttLink::new(&mut stack, mqtt);
         let http = HttpLink::new(&mut stack, http);
+        let sockets = SocketsLink::new(sockets);
         let derived = ferrite_protocols::sha::hmac_sha256(&nonce_key, b"ferrite sntp cookies");
         let mut seed = [0u8; 8];
         seed.copy_from_slice(&derived[..8]);
@@ -50,6 +53,7 @@ impl<D: Device> Network<D> {
             rpc,
             mqtt,
             http,
+            sockets,
             sntp,
             mdns,
         }
@@ -62,7 +66,7 @@ impl<D: Device> Network<D> {
     }
 
     /// Frames in and out, DHCP, the MQTT connection (its reports go to the device log), scripts'
-    /// HTTP requests, then the RPC server's input and requests. `associated`: the link is up (a
+    /// HTTP requests and sockets, then the RPC server's input and requests. `associated`: the link is up (a
     /// new association restarts DHCP; a lost one drops the address). Returns whether there is
     /// more to do at once.
     pub fn poll(&mut self, rt: &mut Runtime, now_ms: u64, associated: bool) -> bool {
@@ -74,6 +78,7 @@ impl<D: Device> Network<D> {
                 .log(Level::Info, 0, alloc::format!("{report}"));
         });
         self.http.poll(&mut self.stack, now_ms);
+        self.sockets.poll(&mut self.stack, now_ms);
         // The configured server, read in place (no copy each round); the link never touches
         // the device.
         self.sntp.poll(
@@ -83,7 +88,8 @@ impl<D: Device> Network<D> {
         );
         self.mdns.poll(&mut self.stack, now_ms);
         let busy = self.rpc.poll(&mut self.stack, rt, now_ms);
-        // What the MQTT session, the HTTP requests and the server wrote goes out this round.
+        // What the MQTT session, scripts' requests and sockets and the server wrote goes out
+        // this round.
         self.stack.transmit(now_ms);
         busy
     }

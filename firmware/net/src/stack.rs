@@ -5,7 +5,9 @@
 //! [`NetStack::use_dhcp`]); a lost association drops a DHCP address and DHCP starts over at the
 //! next one. DNS servers come from DHCP, or with a static address from its configuration.
 //!
-//! Must never: block, or grow (sockets and their buffers are made once, at start).
+//! Must never: block, or grow but for scripts' sockets (the device's own sockets and their
+//! buffers are made once, at start; a script's socket is made when the script opens it, its
+//! buffers allocated fallibly, and removed when it is done: see `sockets_link`).
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -20,6 +22,7 @@ use smoltcp::phy::Device;
 use smoltcp::socket::dhcpv4::{self, Event as DhcpEvent};
 use smoltcp::socket::dns::{self, GetQueryResultError, QueryHandle};
 use smoltcp::socket::{tcp, udp};
+use smoltcp::socket::{AnySocket, Socket};
 use smoltcp::time::Instant;
 use smoltcp::wire::{
     DhcpOption, DnsQueryType, EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Cidr,
@@ -142,6 +145,25 @@ impl<D: Device> NetStack<D> {
         self.sockets.add(socket)
     }
 
+    /// Add a socket made elsewhere (a script's: its buffers were allocated fallibly when the
+    /// script opened it).
+    pub fn add<S: AnySocket<'static>>(&mut self, socket: S) -> SocketHandle {
+        self.sockets.add(socket)
+    }
+
+    /// Remove a socket and free its buffers (a script's socket, once it is done).
+    pub fn remove(&mut self, handle: SocketHandle) {
+        self.sockets.remove(handle);
+    }
+
+    /// Whether a UDP socket in the stack is bound to `port`.
+    pub fn udp_port_in_use(&self, port: u16) -> bool {
+        self.sockets.iter().any(|(_, s)| match s {
+            Socket::Udp(u) => u.endpoint().port == port,
+            _ => false,
+        })
+    }
+
     pub fn tcp(&mut self, handle: SocketHandle) -> &mut tcp::Socket<'static> {
         self.sockets.get_mut::<tcp::Socket>(handle)
     }
@@ -174,7 +196,7 @@ impl<D: Device> NetStack<D> {
     }
 
     /// The next local port for an outgoing connection or a client's UDP socket.
-    fn next_local_port(&mut self) -> u16 {
+    pub(crate) fn next_local_port(&mut self) -> u16 {
         let local = self.next_port;
         self.next_port = local
             .checked_add(1)
@@ -256,17 +278,25 @@ impl<D: Device> NetStack<D> {
 
     /// Start looking up `host` (an IPv4 address is taken as it is).
     pub fn resolve(&mut self, host: &str) -> Result<Lookup, String> {
+        self.resolve_when_free(host)?
+            .ok_or_else(|| format!("looking up {host}: every DNS query slot is in use"))
+    }
+
+    /// [`NetStack::resolve`], or `Ok(None)` when all [`DNS_QUERIES`] lookups are in use (ask
+    /// again later).
+    pub fn resolve_when_free(&mut self, host: &str) -> Result<Option<Lookup>, String> {
         if let Ok(ip) = host.parse::<Ipv4Addr>() {
-            return Ok(Lookup::Done(ip));
+            return Ok(Some(Lookup::Done(ip)));
         }
         if !self.is_up() {
             return Err(String::from("no network (Wi-Fi is not connected)"));
         }
         let socket = self.sockets.get_mut::<dns::Socket>(self.dns);
-        socket
-            .start_query(self.iface.context(), host, DnsQueryType::A)
-            .map(Lookup::Pending)
-            .map_err(|e| format!("looking up {host}: {e:?}"))
+        match socket.start_query(self.iface.context(), host, DnsQueryType::A) {
+            Ok(query) => Ok(Some(Lookup::Pending(query))),
+            Err(dns::StartQueryError::NoFreeSlot) => Ok(None),
+            Err(e) => Err(format!("looking up {host}: {e}")),
+        }
     }
 
     /// The address of a pending lookup: `Ok(None)` while it runs. A finished lookup (found or

@@ -44,9 +44,11 @@ use esp_hal::timer::timg::{MwdtStage, TimerGroup};
 use esp_hal::uart::{Config as UartConfig, Uart};
 use esp_hal::usb::usb_serial_jtag::UsbSerialJtag;
 use ferrite_flash_store::FlashStore;
-use ferrite_net::{SharedHttp, SharedMqtt, WallClock, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS};
+use ferrite_net::{
+    SharedHttp, SharedMqtt, SharedSockets, WallClock, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS,
+};
 use ferrite_runtime::board::{
-    Adc, Board, BoardEvent, Clock, Gpio, HttpClient, I2c, Mqtt, Pwm, Spi, Storage, System,
+    Adc, Board, BoardEvent, Clock, Gpio, HttpClient, I2c, Mqtt, Pwm, Sockets, Spi, Storage, System,
     Uart as UartTrait, Wifi,
 };
 use ferrite_runtime::sim::MemStorage;
@@ -84,6 +86,9 @@ pub struct ChipBoard {
     /// Scripts' HTTP client (its requests are driven by the network in the main loop; `None`
     /// without Wi-Fi).
     http: Option<SharedHttp>,
+    /// Scripts' TCP and UDP sockets (TC53; driven by the network in the main loop; `None`
+    /// without Wi-Fi).
+    sockets: Option<SharedSockets>,
 }
 
 impl Board for ChipBoard {
@@ -123,6 +128,9 @@ impl Board for ChipBoard {
     fn http(&mut self) -> Option<&mut dyn HttpClient> {
         self.http.as_mut().map(|h| h as &mut dyn HttpClient)
     }
+    fn sockets(&mut self) -> Option<&mut dyn Sockets> {
+        self.sockets.as_mut().map(|s| s as &mut dyn Sockets)
+    }
     fn poll_event(&mut self) -> Option<BoardEvent> {
         // The station has no events of its own: it advances here (connect, retry, scan).
         if let Some(wifi) = self.wifi.as_mut() {
@@ -132,6 +140,9 @@ impl Board for ChipBoard {
             return Some(event);
         }
         if let Some(event) = self.http.as_ref().and_then(SharedHttp::take_event) {
+            return Some(event);
+        }
+        if let Some(event) = self.sockets.as_ref().and_then(SharedSockets::take_event) {
             return Some(event);
         }
         // GPIO edges and UART1 data.
@@ -154,6 +165,8 @@ pub struct Hardware {
     pub mqtt: Option<SharedMqtt>,
     /// Scripts' HTTP client as the board gives it to the runtime; the network drives it.
     pub http: Option<SharedHttp>,
+    /// Scripts' sockets as the board gives them to the runtime; the network drives them.
+    pub sockets: Option<SharedSockets>,
     /// The wall clock the network's SNTP client sets and the board's clock reads (`None`
     /// without Wi-Fi).
     pub wall: Option<WallClock>,
@@ -283,6 +296,7 @@ pub fn init() -> Result<Hardware, InitError> {
     };
     let mqtt = net.as_ref().map(|_| SharedMqtt::new(CHIP_MQTT_LIMITS));
     let http = net.as_ref().map(|_| SharedHttp::new(CHIP_HTTP_LIMITS));
+    let sockets = net.as_ref().map(|_| SharedSockets::new());
     let wall = net.as_ref().map(|_| WallClock::default());
     // With the radio on, the RNG is a true random source (esp-hal's documentation).
     let mut rpc_key = [0u8; 32];
@@ -296,6 +310,7 @@ pub fn init() -> Result<Hardware, InitError> {
             wifi,
             mqtt: mqtt.clone(),
             http: http.clone(),
+            sockets: sockets.clone(),
         }),
         usb_jtag,
         uart0,
@@ -304,6 +319,7 @@ pub fn init() -> Result<Hardware, InitError> {
         net,
         mqtt,
         http,
+        sockets,
         wall,
         wifi_report,
         link,

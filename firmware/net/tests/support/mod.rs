@@ -5,9 +5,11 @@
 #![allow(dead_code)]
 
 use ferrite_net::{
-    NetStack, Network, SharedHttp, SharedMqtt, WallClock, CHIP_HTTP_LIMITS, CHIP_MQTT_LIMITS,
+    NetStack, Network, SharedHttp, SharedMqtt, SharedSockets, WallClock, CHIP_HTTP_LIMITS,
+    CHIP_MQTT_LIMITS,
 };
-use ferrite_runtime::sim::{MemStorage, SimBoard, SimSystem, VirtualClock};
+use ferrite_runtime::board::{BoardEvent, Sockets};
+use ferrite_runtime::sim::{MemStorage, NetBackend, SimBoard, SimSystem, VirtualClock};
 use ferrite_runtime::{Runtime, RuntimeConfig};
 use smoltcp::phy::{Loopback, Medium};
 use smoltcp::wire::Ipv4Cidr;
@@ -22,6 +24,8 @@ pub struct Device {
     pub net: Network<Loopback>,
     pub mqtt: SharedMqtt,
     pub http: SharedHttp,
+    /// Scripts' sockets as the board hands them to the runtime.
+    pub sockets: SharedSockets,
     /// What the network's SNTP client sets.
     pub wall: WallClock,
     pub clock: VirtualClock,
@@ -29,14 +33,29 @@ pub struct Device {
 
 impl Device {
     /// `add_sockets` runs on the stack before the network takes its own sockets (a test's
-    /// listening broker, say).
+    /// listening broker, say). The runtime's board has no network: the test drives the shared
+    /// parts itself.
     pub fn boot(add_sockets: impl FnOnce(&mut NetStack<Loopback>)) -> Device {
+        Device::boot_with(add_sockets, false)
+    }
+
+    /// [`Device::boot`] with scripts' sockets on the runtime's board, as on the chip: scripts
+    /// open them and their events go to the runtime.
+    pub fn boot_for_scripts(add_sockets: impl FnOnce(&mut NetStack<Loopback>)) -> Device {
+        Device::boot_with(add_sockets, true)
+    }
+
+    fn boot_with(add_sockets: impl FnOnce(&mut NetStack<Loopback>), scripts: bool) -> Device {
         let clock = VirtualClock::new(None);
-        let board = SimBoard::new(
+        let sockets = SharedSockets::new();
+        let mut board = SimBoard::new(
             Box::new(clock.clone()),
             Box::new(MemStorage::new(0)),
             Box::new(SimSystem::new(1, [0; 6])),
         );
+        if scripts {
+            board = board.with_net(Box::new(ScriptSockets(sockets.clone())));
+        }
         let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
         rt.boot();
         let mut stack = NetStack::new(
@@ -51,13 +70,21 @@ impl Device {
         let mqtt = SharedMqtt::new(CHIP_MQTT_LIMITS);
         let http = SharedHttp::new(CHIP_HTTP_LIMITS);
         let wall = WallClock::default();
-        let mut net = Network::new(stack, [9; 32], mqtt.clone(), http.clone(), wall.clone());
+        let mut net = Network::new(
+            stack,
+            [9; 32],
+            mqtt.clone(),
+            http.clone(),
+            sockets.clone(),
+            wall.clone(),
+        );
         net.on_boot(&mut rt, 0);
         Device {
             rt,
             net,
             mqtt,
             http,
+            sockets,
             wall,
             clock,
         }
@@ -77,5 +104,18 @@ impl Device {
         let done = self.rt.take_rpc_done();
         let notes = self.rt.take_notifications();
         self.net.deliver(&mut self.rt, &done, &notes, now);
+    }
+}
+
+/// The chip board's part in scripts' sockets: the shared table as the runtime's `Sockets`, its
+/// events as board events.
+struct ScriptSockets(SharedSockets);
+
+impl NetBackend for ScriptSockets {
+    fn sockets(&mut self) -> Option<&mut dyn Sockets> {
+        Some(&mut self.0)
+    }
+    fn poll_event(&mut self) -> Option<BoardEvent> {
+        self.0.take_event()
     }
 }

@@ -1,0 +1,583 @@
+//! Scripts' TCP and UDP sockets on the chip, end to end on the host: `SharedSockets` (the
+//! runtime's `Sockets`) and `SocketsLink` over smoltcp, with the peers played by the test on
+//! sockets in the same interface, over smoltcp's loopback device. The last tests run TC53
+//! scripts on a runtime whose board hands out these sockets, as the chip's does.
+
+mod support;
+
+use core::net::Ipv4Addr;
+
+use ferrite_net::{
+    CLOSE_TIMEOUT_MS, CONNECT_TIMEOUT_MS, MAX_DATAGRAM, SCRIPT_SOCKETS, SEND_BUFFER,
+};
+use ferrite_runtime::board::{BoardEvent, SocketId, Sockets};
+use ferrite_runtime::json::json;
+use ferrite_runtime::rpc::{Origin, RpcReply};
+use smoltcp::iface::SocketHandle;
+use smoltcp::socket::tcp::State;
+use smoltcp::wire::{IpAddress, IpEndpoint};
+
+use support::Device;
+
+/// Where the played server listens.
+const PORT: u16 = 7000;
+/// Nothing listens here.
+const CLOSED_PORT: u16 = 7001;
+/// Where the played UDP peer is bound.
+const UDP_PEER_PORT: u16 = 7200;
+/// Rounds of 10 ms before a test gives up waiting (60 s of virtual time).
+const ROUNDS: usize = 6_000;
+
+struct Rig {
+    dev: Device,
+    /// The played server's listening sockets (one connection each).
+    servers: Vec<SocketHandle>,
+    /// The played UDP peer.
+    udp_peer: SocketHandle,
+    /// Socket events not yet looked at (without scripts: with, the runtime takes them).
+    events: Vec<BoardEvent>,
+    scripts: bool,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        Rig::boot(false)
+    }
+
+    /// With `scripts`, the runtime's board hands the sockets to scripts (which then take the
+    /// events); without, the test drives `SharedSockets` itself.
+    fn boot(scripts: bool) -> Rig {
+        let mut servers = Vec::new();
+        let mut udp_peer = None;
+        let add = |stack: &mut ferrite_net::NetStack<_>| {
+            for _ in 0..2 {
+                let h = stack.add_tcp(4096, 4096);
+                stack.tcp(h).listen(PORT).unwrap();
+                servers.push(h);
+            }
+            let u = stack.add_udp(4, 1500);
+            stack.udp(u).close();
+            stack.udp(u).bind(UDP_PEER_PORT).unwrap();
+            udp_peer = Some(u);
+        };
+        let dev = if scripts {
+            Device::boot_for_scripts(add)
+        } else {
+            Device::boot(add)
+        };
+        Rig {
+            dev,
+            servers,
+            udp_peer: udp_peer.unwrap(),
+            events: Vec::new(),
+            scripts,
+        }
+    }
+
+    fn round(&mut self) {
+        self.round_on(true);
+    }
+
+    fn round_on(&mut self, associated: bool) {
+        self.dev.round(10, associated);
+        while let Some(e) = (!self.scripts)
+            .then(|| self.dev.sockets.take_event())
+            .flatten()
+        {
+            self.events.push(e);
+        }
+    }
+
+    /// Run until an event `want` accepts arrives; take it.
+    fn wait(&mut self, what: &str, want: impl Fn(&BoardEvent) -> bool) -> BoardEvent {
+        for _ in 0..ROUNDS {
+            if let Some(i) = self.events.iter().position(&want) {
+                return self.events.remove(i);
+            }
+            self.round();
+        }
+        panic!("no {what}; events {:?}", self.events);
+    }
+
+    fn wait_connected(&mut self, socket: SocketId) {
+        self.wait("SocketConnected", |e| {
+            *e == BoardEvent::SocketConnected { socket }
+        });
+    }
+
+    fn wait_closed(&mut self, socket: SocketId) -> Option<String> {
+        match self.wait(
+            "SocketClosed",
+            |e| matches!(e, BoardEvent::SocketClosed { socket: s, .. } if *s == socket),
+        ) {
+            BoardEvent::SocketClosed { error, .. } => error,
+            _ => unreachable!(),
+        }
+    }
+
+    /// The data of `socket`'s `SocketData` events until `len` bytes came.
+    fn read(&mut self, socket: SocketId, len: usize) -> Vec<u8> {
+        let mut got = Vec::new();
+        while got.len() < len {
+            match self.wait(
+                "SocketData",
+                |e| matches!(e, BoardEvent::SocketData { socket: s, .. } if *s == socket),
+            ) {
+                BoardEvent::SocketData { data, from, .. } => {
+                    assert_eq!(from, None);
+                    got.extend(data);
+                }
+                _ => unreachable!(),
+            }
+        }
+        got
+    }
+
+    /// The played server's socket that has a connection.
+    fn server(&mut self) -> SocketHandle {
+        for _ in 0..ROUNDS {
+            for h in self.servers.clone() {
+                if self.dev.net.stack().tcp(h).state() == State::Established {
+                    return h;
+                }
+            }
+            self.round();
+        }
+        panic!("nobody connected to the played server");
+    }
+
+    /// What server socket `h` received until `len` bytes came.
+    fn server_reads(&mut self, h: SocketHandle, len: usize) -> Vec<u8> {
+        let mut got = Vec::new();
+        for _ in 0..ROUNDS {
+            let socket = self.dev.net.stack().tcp(h);
+            while socket.can_recv() {
+                socket
+                    .recv(|d| {
+                        got.extend_from_slice(d);
+                        (d.len(), ())
+                    })
+                    .unwrap();
+            }
+            if got.len() >= len {
+                return got;
+            }
+            self.round();
+        }
+        panic!("the server got {} of {len} bytes", got.len());
+    }
+
+    fn server_sends(&mut self, h: SocketHandle, data: &[u8]) {
+        let sent = self.dev.net.stack().tcp(h).send_slice(data).unwrap();
+        assert_eq!(sent, data.len());
+    }
+}
+
+#[test]
+fn connects_exchanges_and_closes_gracefully() {
+    let mut rig = Rig::new();
+    let s = &mut rig.dev.sockets;
+    let c = s.tcp_connect("127.0.0.1", PORT).unwrap();
+    // Taken before the connection is up, sent when it is.
+    assert_eq!(s.send(c, b"hello").unwrap(), 5);
+    rig.wait_connected(c);
+    let h = rig.server();
+    assert_eq!(rig.server_reads(h, 5), b"hello");
+
+    rig.server_sends(h, b"world");
+    assert_eq!(rig.read(c, 5), b"world");
+
+    // Larger than one event's chunk: arrives whole and in order.
+    let big: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+    rig.server_sends(h, &big);
+    assert_eq!(rig.read(c, big.len()), big);
+
+    // Closed by the script: what it queued goes first, then the FIN; no event follows.
+    assert_eq!(rig.dev.sockets.send(c, b"bye").unwrap(), 3);
+    rig.dev.sockets.close(c);
+    assert!(rig.dev.sockets.send(c, b"x").is_err(), "closed");
+    assert_eq!(rig.server_reads(h, 3), b"bye");
+    for _ in 0..ROUNDS {
+        if !rig.dev.net.stack().tcp(h).may_recv() {
+            break;
+        }
+        rig.round();
+    }
+    assert_eq!(rig.dev.net.stack().tcp(h).state(), State::CloseWait);
+    rig.dev.net.stack().tcp(h).close();
+    for _ in 0..100 {
+        rig.round();
+    }
+    assert_eq!(
+        rig.dev.sockets.held(),
+        0,
+        "the socket and its buffers are gone"
+    );
+    assert!(rig.events.is_empty(), "{:?}", rig.events);
+}
+
+#[test]
+fn a_peer_that_closes_or_resets_ends_the_connection() {
+    let mut rig = Rig::new();
+    let c = rig.dev.sockets.tcp_connect("127.0.0.1", PORT).unwrap();
+    rig.wait_connected(c);
+    let h = rig.server();
+    rig.server_sends(h, b"last words");
+    rig.dev.net.stack().tcp(h).close();
+    // The data first, then the end.
+    assert_eq!(rig.read(c, 10), b"last words");
+    assert_eq!(rig.wait_closed(c), None);
+    for _ in 0..100 {
+        rig.round();
+    }
+    assert_eq!(rig.dev.sockets.held(), 0);
+    // The device closed its side too: the server's connection is over.
+    assert!(matches!(
+        rig.dev.net.stack().tcp(h).state(),
+        State::Closed | State::TimeWait
+    ));
+
+    let d = rig.dev.sockets.tcp_connect("127.0.0.1", PORT).unwrap();
+    rig.wait_connected(d);
+    let h = rig.server();
+    rig.dev.net.stack().tcp(h).abort();
+    let error = rig.wait_closed(d).expect("a reset is an error");
+    assert!(error.contains("reset"), "{error}");
+}
+
+#[test]
+fn refused_and_unanswered_connects_fail_with_a_reason() {
+    let mut rig = Rig::new();
+    let c = rig
+        .dev
+        .sockets
+        .tcp_connect("127.0.0.1", CLOSED_PORT)
+        .unwrap();
+    let error = rig.wait_closed(c).unwrap();
+    assert!(error.contains("refused"), "{error}");
+
+    // Nobody has this address: no answer at all, until the deadline.
+    let start = rig.dev.now();
+    let c = rig.dev.sockets.tcp_connect("127.0.0.2", PORT).unwrap();
+    let error = rig.wait_closed(c).unwrap();
+    assert!(error.contains("longer than"), "{error}");
+    let took = rig.dev.now() - start;
+    assert!(
+        (CONNECT_TIMEOUT_MS..CONNECT_TIMEOUT_MS + 100).contains(&took),
+        "{took} ms"
+    );
+
+    assert!(rig.dev.sockets.tcp_connect("", PORT).is_err());
+    assert!(rig.dev.sockets.tcp_connect("127.0.0.1", 0).is_err());
+    for _ in 0..10 {
+        rig.round();
+    }
+    assert_eq!(rig.dev.sockets.held(), 0);
+}
+
+#[test]
+fn lookups_wait_for_a_free_dns_slot() {
+    // A server nobody answers for: every lookup runs until the connect deadline. The stack
+    // has room for three at once; the others wait for a slot instead of failing.
+    let mut rig = Rig::new();
+    rig.dev
+        .net
+        .stack()
+        .set_dns_servers(&[Ipv4Addr::new(127, 0, 0, 2)]);
+    let ids: Vec<SocketId> = (0..5)
+        .map(|i| {
+            rig.dev
+                .sockets
+                .tcp_connect(&format!("host{i}.test"), PORT)
+                .unwrap()
+        })
+        .collect();
+    for id in ids {
+        let error = rig.wait_closed(id).unwrap();
+        assert!(error.contains("longer than"), "{id}: {error}");
+    }
+}
+
+#[test]
+fn writes_are_bounded_and_writable_follows_a_short_one() {
+    let mut rig = Rig::new();
+    let c = rig.dev.sockets.tcp_connect("127.0.0.1", PORT).unwrap();
+    rig.wait_connected(c);
+    let h = rig.server();
+    // The server does not read: the socket's buffers and then `send`'s fill up.
+    let chunk = vec![7u8; 1000];
+    let mut total = 0;
+    let mut short = None;
+    for _ in 0..100 {
+        let n = rig.dev.sockets.send(c, &chunk).unwrap();
+        total += n;
+        if n < chunk.len() {
+            short = Some(n);
+            break;
+        }
+        rig.round();
+    }
+    assert!(short.is_some(), "send never came up short ({total} taken)");
+    assert!(total >= SEND_BUFFER, "{total}");
+    assert!(!rig
+        .events
+        .contains(&BoardEvent::SocketWritable { socket: c }));
+    // Once the server reads, everything arrives, and the socket says it can take more.
+    assert_eq!(rig.server_reads(h, total).len(), total);
+    rig.wait("SocketWritable", |e| {
+        *e == BoardEvent::SocketWritable { socket: c }
+    });
+}
+
+#[test]
+fn a_listener_accepts_connection_after_connection() {
+    let mut rig = Rig::new();
+    let s = &mut rig.dev.sockets;
+    let port = 7100;
+    let l = s.tcp_listen(port).unwrap();
+    let e = s.tcp_listen(port).unwrap_err().to_string();
+    assert!(e.contains("in use"), "{e}");
+    let e = s.tcp_listen(80).unwrap_err().to_string();
+    assert!(e.contains("RPC"), "{e}");
+
+    let mut accepted = Vec::new();
+    for i in 0..3u8 {
+        let client = rig.dev.net.stack().add_tcp(1024, 1024);
+        rig.dev
+            .net
+            .stack()
+            .tcp_connect(client, Ipv4Addr::new(127, 0, 0, 1), port)
+            .unwrap();
+        let (socket, peer) = match rig.wait(
+            "SocketAccepted",
+            |e| matches!(e, BoardEvent::SocketAccepted { listener, .. } if *listener == l),
+        ) {
+            BoardEvent::SocketAccepted { socket, peer, .. } => (socket, peer),
+            _ => unreachable!(),
+        };
+        assert!(peer.starts_with("127.0.0.1:"), "{peer}");
+        assert_eq!(rig.dev.sockets.send(socket, &[b'a' + i]).unwrap(), 1);
+        assert_eq!(rig.server_reads(client, 1), [b'a' + i]);
+        rig.server_sends(client, &[b'A' + i]);
+        assert_eq!(rig.read(socket, 1), [b'A' + i]);
+        accepted.push(socket);
+    }
+    // Closing the listener leaves its connections open.
+    rig.dev.sockets.close(l);
+    rig.round();
+    assert_eq!(rig.dev.sockets.send(accepted[0], b"still").unwrap(), 5);
+    for c in accepted {
+        rig.dev.sockets.close(c);
+    }
+    for _ in 0..(CLOSE_TIMEOUT_MS / 10 + 10) {
+        rig.round();
+    }
+    assert_eq!(rig.dev.sockets.held(), 0);
+    // The port is free again.
+    rig.dev.sockets.tcp_listen(port).unwrap();
+}
+
+#[test]
+fn udp_datagrams_both_ways() {
+    let mut rig = Rig::new();
+    let u = rig.dev.sockets.udp_bind(0).unwrap();
+    rig.round();
+    rig.dev
+        .sockets
+        .send_to(u, "127.0.0.1", UDP_PEER_PORT, b"ping")
+        .unwrap();
+    let mut from = None;
+    for _ in 0..ROUNDS {
+        let peer = rig.dev.net.stack().udp(rig.udp_peer);
+        if let Ok((data, meta)) = peer.recv() {
+            assert_eq!(data, b"ping");
+            from = Some(meta.endpoint);
+            break;
+        }
+        rig.round();
+    }
+    let from = from.expect("the peer got the datagram");
+    assert!(from.port >= 49152, "an ephemeral port: {from}");
+    let reply = IpEndpoint::new(IpAddress::Ipv4(Ipv4Addr::new(127, 0, 0, 1)), from.port);
+    let peer = rig.dev.net.stack().udp(rig.udp_peer);
+    peer.send_slice(b"pong", reply).unwrap();
+    match rig.wait("SocketData", |e| matches!(e, BoardEvent::SocketData { .. })) {
+        BoardEvent::SocketData { socket, data, from } => {
+            assert_eq!(socket, u);
+            assert_eq!(data, b"pong");
+            assert_eq!(from, Some((String::from("127.0.0.1"), UDP_PEER_PORT)));
+        }
+        _ => unreachable!(),
+    }
+
+    let s = &mut rig.dev.sockets;
+    let e = s.send_to(u, "peer.test", 9, b"x").unwrap_err().to_string();
+    assert!(e.contains("IPv4 address"), "{e}");
+    let e = s
+        .send_to(u, "127.0.0.1", 9, &[0; MAX_DATAGRAM + 1])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("at most"), "{e}");
+    assert!(s.send(u, b"x").is_err(), "send on UDP");
+    let e = s.udp_bind(5353).unwrap_err().to_string();
+    assert!(e.contains("in use"), "mDNS's port: {e}");
+    let bound = s.udp_bind(7300).unwrap();
+    assert!(s.udp_bind(7300).is_err());
+    s.close(bound);
+}
+
+#[test]
+fn scripts_hold_a_bounded_number_of_sockets_and_free_them() {
+    let mut rig = Rig::new();
+    let s = &mut rig.dev.sockets;
+    let ids: Vec<SocketId> = (0..SCRIPT_SOCKETS)
+        .map(|_| s.udp_bind(0).unwrap())
+        .collect();
+    let e = s.udp_bind(0).unwrap_err().to_string();
+    assert!(e.contains("too many sockets"), "{e}");
+    assert!(s.tcp_connect("127.0.0.1", PORT).is_err());
+    rig.round();
+    for id in ids {
+        rig.dev.sockets.close(id);
+    }
+    rig.round();
+    assert_eq!(rig.dev.sockets.held(), 0);
+    rig.dev.sockets.udp_bind(0).unwrap();
+}
+
+#[test]
+fn losing_the_network_ends_connections() {
+    let mut rig = Rig::new();
+    let c = rig.dev.sockets.tcp_connect("127.0.0.1", PORT).unwrap();
+    rig.wait_connected(c);
+    let u = rig.dev.sockets.udp_bind(0).unwrap();
+    rig.round_on(false);
+    let error = rig.wait_closed(c).unwrap();
+    assert!(error.contains("lost"), "{error}");
+    let e = rig
+        .dev
+        .sockets
+        .send_to(u, "127.0.0.1", UDP_PEER_PORT, b"x")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no network"), "{e}");
+    let d = rig.dev.sockets.tcp_connect("127.0.0.1", PORT).unwrap();
+    rig.round_on(false);
+    let error = rig.wait_closed(d).unwrap();
+    assert!(error.contains("no network"), "{error}");
+}
+
+fn ok(r: RpcReply) {
+    match r {
+        RpcReply::Done(Ok(_)) => {}
+        RpcReply::Done(Err(e)) => panic!("rpc failed: {e}"),
+        RpcReply::Pending(_) => panic!("rpc pending"),
+    }
+}
+
+/// Run `code` as script 1 on the rig's runtime.
+fn start_script(rig: &mut Rig, code: &str) {
+    let rt = &mut rig.dev.rt;
+    ok(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport));
+    ok(rt.rpc(
+        "Script.PutCode",
+        json!({"id": 1, "code": code}),
+        Origin::Transport,
+    ));
+    ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
+}
+
+/// Run until the device log has a line containing `text`; all the lines so far.
+fn wait_log(rig: &mut Rig, text: &str) -> Vec<String> {
+    for _ in 0..ROUNDS {
+        let lines: Vec<String> = {
+            let device = rig.dev.rt.device();
+            let d = device.borrow();
+            d.log.since(0).map(|l| l.text.clone()).collect()
+        };
+        if lines.iter().any(|l| l.contains(text)) {
+            return lines;
+        }
+        rig.round();
+    }
+    let device = rig.dev.rt.device();
+    let d = device.borrow();
+    let lines: Vec<String> = d.log.since(0).map(|l| l.text.clone()).collect();
+    panic!("no log line with {text:?}: {lines:#?}");
+}
+
+#[test]
+fn a_tc53_script_talks_tcp_through_the_chips_sockets() {
+    let mut rig = Rig::boot(true);
+    start_script(
+        &mut rig,
+        r#"
+const text = (b) => String.fromCharCode.apply(null, Array.from(new Uint8Array(b)));
+const t = new TCP({address: "127.0.0.1", port: 7000,
+  onWritable(n) { print("writable", n); this.write(Uint8Array.of(104, 105)); },
+  onReadable(n) { print("tcp got", text(this.read())); this.close(); print("closed"); },
+  onError(e) { print("tcp error", e); }});
+"#,
+    );
+    wait_log(&mut rig, "writable 1460");
+    let h = rig.server();
+    assert_eq!(rig.server_reads(h, 2), b"hi");
+    rig.server_sends(h, b"ho");
+    let lines = wait_log(&mut rig, "closed");
+    assert!(lines.iter().any(|l| l.contains("tcp got ho")), "{lines:#?}");
+    let writable = lines.iter().filter(|l| l.contains("writable")).count();
+    assert_eq!(writable, 1, "once, when connected: {lines:#?}");
+    // The script's close reaches the server as a FIN (not a reset).
+    for _ in 0..ROUNDS {
+        if !rig.dev.net.stack().tcp(h).may_recv() {
+            break;
+        }
+        rig.round();
+    }
+    assert_eq!(rig.dev.net.stack().tcp(h).state(), State::CloseWait);
+}
+
+#[test]
+fn a_tc53_script_serves_tcp_and_echoes_udp() {
+    let mut rig = Rig::boot(true);
+    start_script(
+        &mut rig,
+        r#"
+const l = new Listener({port: 7100, onReadable(n) {
+  const c = new TCP({from: this.read(), onReadable() { const d = this.read(); this.write(d); this.close(); }});
+  print("accepted");
+}});
+const u = new UDP({port: 7300, onReadable(n) {
+  const p = this.read();
+  print("udp from", p.address, p.port, p.byteLength);
+  this.write(p.address, p.port, p);
+}});
+print("ready");
+"#,
+    );
+    wait_log(&mut rig, "ready");
+    let client = rig.dev.net.stack().add_tcp(1024, 1024);
+    rig.dev
+        .net
+        .stack()
+        .tcp_connect(client, Ipv4Addr::new(127, 0, 0, 1), 7100)
+        .unwrap();
+    wait_log(&mut rig, "accepted");
+    rig.server_sends(client, b"echo me");
+    assert_eq!(rig.server_reads(client, 7), b"echo me");
+
+    let device = IpEndpoint::new(IpAddress::Ipv4(Ipv4Addr::new(127, 0, 0, 1)), 7300);
+    let peer = rig.dev.net.stack().udp(rig.udp_peer);
+    peer.send_slice(b"marco", device).unwrap();
+    wait_log(&mut rig, &format!("udp from 127.0.0.1 {UDP_PEER_PORT} 5"));
+    for _ in 0..ROUNDS {
+        let peer = rig.dev.net.stack().udp(rig.udp_peer);
+        if let Ok((data, meta)) = peer.recv() {
+            assert_eq!(data, b"marco");
+            assert_eq!(meta.endpoint.port, 7300);
+            return;
+        }
+        rig.round();
+    }
+    panic!("no echo");
+}
