@@ -5,20 +5,28 @@
 //! Writes go to a bounded software queue that [`ChipUart1::poll`] feeds into the 128-byte
 //! hardware FIFO as it drains; a write is taken whole or not at all
 //! (`pin_plan::uart_write_take`), and [`ChipUart1::take_drained`] says when the queue has
-//! emptied after writes, for one `UartWritable` event (TC53's `onWritable`). Received bytes are
-//! moved from the FIFO into a bounded buffer at every poll (the oldest dropped when full), and
-//! `poll` says when new ones arrived, for one `UartData` event. The FIFO is emptied only then
-//! (once per main loop round), so at high baud rates bytes arriving while scripts run longer
-//! than the FIFO lasts are lost (see docs/FIRMWARE.md, *Pins*).
+//! emptied after writes, for one `UartWritable` event (TC53's `onWritable`).
+//!
+//! Received bytes are moved out of the FIFO by UART1's interrupt ([`on_uart1_interrupt`]): when
+//! the FIFO holds [`RX_FIFO_THRESHOLD`] bytes, and when the line has been quiet for 10 symbols
+//! after a byte. So receiving keeps up while a script runs, whatever the baud rate. They wait
+//! in a buffer of [`RX_BUFFER`] bytes, allocated when the port opens (the oldest dropped when
+//! it is full), and `poll` says when new ones arrived, for one `UartData` event. The port and
+//! that buffer live in [`PORT`], which the main loop and the handler share through a critical
+//! section (the C3 has one core: the handler never waits for the main loop).
 //!
 //! Must never: block (esp-hal's `write` waits for FIFO room, so it is called only when there is
-//! some), or hold more than [`TX_QUEUE`] + [`RX_BUFFER`] bytes.
+//! some), allocate in the interrupt handler, leave the receive interrupts pending (they would
+//! fire forever), or hold more than [`TX_QUEUE`] + [`RX_BUFFER`] bytes.
 
 use alloc::collections::VecDeque;
+use core::cell::RefCell;
 
+use critical_section::Mutex;
 use esp_hal::gpio::AnyPin;
+use esp_hal::handler;
 use esp_hal::peripherals::UART1;
-use esp_hal::uart::{Config, Uart as HalUart};
+use esp_hal::uart::{Config, RxConfig, Uart as HalUart, UartInterrupt};
 use esp_hal::Blocking;
 use ferrite_runtime::board::{BoardError, BoardResult};
 
@@ -28,10 +36,76 @@ use super::pin_plan::uart_write_take;
 pub const TX_QUEUE: usize = 1024;
 /// Received bytes kept until read at most.
 pub const RX_BUFFER: usize = 4096;
+/// Bytes in the 128-byte receive FIFO at which the interrupt empties it: half, so that the
+/// handler has 64 bytes' time (0.55 ms at 1 Mbaud) to run while other interrupts (the radio's)
+/// go first.
+const RX_FIFO_THRESHOLD: u16 = 64;
+
+/// The open port and what it received, shared by the main loop and [`on_uart1_interrupt`].
+struct Port {
+    uart: HalUart<'static, Blocking>,
+    /// Received, not yet read: at most [`RX_BUFFER`] bytes, its room allocated at open (the
+    /// handler only pushes within it).
+    rx: VecDeque<u8>,
+    /// Bytes arrived since the main loop last asked.
+    arrived: bool,
+}
+
+/// `Some` once the port is open (it stays open until restart).
+static PORT: Mutex<RefCell<Option<Port>>> = Mutex::new(RefCell::new(None));
+
+/// UART1's interrupt: move the FIFO's bytes into the buffer (the oldest dropped beyond
+/// [`RX_BUFFER`]), then clear the receive interrupts.
+#[handler]
+fn on_uart1_interrupt() {
+    critical_section::with(|cs| {
+        let mut port = PORT.borrow_ref_mut(cs);
+        let Some(port) = port.as_mut() else {
+            return;
+        };
+        drain_fifo(port);
+        port.uart
+            .clear_interrupts(UartInterrupt::RxFifoFull | UartInterrupt::RxTimeout);
+    });
+}
+
+/// Move what the FIFO holds into `port.rx`.
+fn drain_fifo(port: &mut Port) {
+    let mut buf = [0u8; 128];
+    // The FIFO holds 128 bytes: a few rounds empty it even while bytes keep coming. A FIFO
+    // overflow or framing error is reported (and cleared) once; the bytes after it still come.
+    for _ in 0..4 {
+        let n = match port.uart.read_buffered(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(_) => continue,
+        };
+        port.arrived = true;
+        for &b in &buf[..n] {
+            if port.rx.len() >= RX_BUFFER {
+                port.rx.pop_front();
+            }
+            port.rx.push_back(b);
+        }
+    }
+}
+
+/// `f` on the open port, if it is.
+fn with_port<R>(f: impl FnOnce(&mut Port) -> R) -> Option<R> {
+    critical_section::with(|cs| PORT.borrow_ref_mut(cs).as_mut().map(f))
+}
+
+/// The port's configuration at `baud`: 8N1, receive interrupts at [`RX_FIFO_THRESHOLD`] bytes.
+fn config(baud: u32) -> Config {
+    Config::default()
+        .with_baudrate(baud)
+        .with_rx(RxConfig::default().with_fifo_full_threshold(RX_FIFO_THRESHOLD))
+}
 
 enum State {
     Closed(UART1<'static>),
-    Open(HalUart<'static, Blocking>),
+    /// In [`PORT`].
+    Open,
     Failed(alloc::string::String),
 }
 
@@ -40,7 +114,6 @@ pub struct ChipUart1 {
     /// The baud rate the port runs at (0 until one was applied).
     baud: u32,
     tx: VecDeque<u8>,
-    rx: VecDeque<u8>,
     /// Written to (taken or refused) since the queue last drained.
     wrote: bool,
 }
@@ -51,13 +124,12 @@ impl ChipUart1 {
             state: State::Closed(uart1),
             baud: 0,
             tx: VecDeque::new(),
-            rx: VecDeque::new(),
             wrote: false,
         }
     }
 
     pub fn is_open(&self) -> bool {
-        matches!(self.state, State::Open(_))
+        matches!(self.state, State::Open)
     }
 
     /// Why setting the controller up failed, if it did (it stays failed until restart).
@@ -68,9 +140,10 @@ impl ChipUart1 {
         }
     }
 
-    fn port(&mut self) -> BoardResult<&mut HalUart<'static, Blocking>> {
-        match &mut self.state {
-            State::Open(u) => Ok(u),
+    /// Whether the port is open; why not otherwise.
+    fn check_open(&self) -> BoardResult<()> {
+        match &self.state {
+            State::Open => Ok(()),
             State::Closed(_) => Err(BoardError::InvalidArgument(
                 "Serial port 1 is not configured yet (give it a baud rate first)".into(),
             )),
@@ -84,8 +157,23 @@ impl ChipUart1 {
     pub fn open(&mut self, tx: AnyPin<'static>, rx: AnyPin<'static>, baud: u32) -> BoardResult<()> {
         let state = core::mem::replace(&mut self.state, State::Failed("busy".into()));
         self.state = match state {
-            State::Closed(p) => match HalUart::new(p, Config::default()) {
-                Ok(u) => State::Open(u.with_tx(tx).with_rx(rx)),
+            State::Closed(p) => match HalUart::new(p, config(115_200)) {
+                Ok(u) => {
+                    let mut uart = u.with_tx(tx).with_rx(rx);
+                    uart.set_interrupt_handler(on_uart1_interrupt);
+                    let port = Port {
+                        uart,
+                        rx: VecDeque::with_capacity(RX_BUFFER),
+                        arrived: false,
+                    };
+                    critical_section::with(|cs| {
+                        let mut slot = PORT.borrow_ref_mut(cs);
+                        let port = slot.insert(port);
+                        port.uart
+                            .listen(UartInterrupt::RxFifoFull | UartInterrupt::RxTimeout);
+                    });
+                    State::Open
+                }
                 Err(e) => State::Failed(alloc::format!("UART1 setup failed: {e:?}")),
             },
             other => other,
@@ -98,16 +186,23 @@ impl ChipUart1 {
     /// to 128 bytes in the transmit FIFO not sent yet are lost; the software queue goes out at
     /// the new rate.
     pub fn set_baud(&mut self, baud: u32) -> BoardResult<()> {
-        self.port()?;
+        self.check_open()?;
         if baud == self.baud {
             return Ok(());
         }
-        self.pump_rx();
-        self.port()?
-            .apply_config(&Config::default().with_baudrate(baud))
-            .map_err(|e| {
-                BoardError::InvalidArgument(alloc::format!("UART1 at {baud} baud: {e:?}"))
-            })?;
+        let applied = with_port(|port| {
+            drain_fifo(port);
+            port.uart.apply_config(&config(baud))
+        });
+        match applied {
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                return Err(BoardError::InvalidArgument(alloc::format!(
+                    "UART1 at {baud} baud: {e:?}"
+                )))
+            }
+            None => return self.check_open(),
+        }
         self.baud = baud;
         Ok(())
     }
@@ -115,7 +210,7 @@ impl ChipUart1 {
     /// Queue `data`: all of it, or nothing (0) when the queue has no room for all of it; only a
     /// write longer than the whole queue takes what fits.
     pub fn write(&mut self, data: &[u8]) -> BoardResult<usize> {
-        self.port()?;
+        self.check_open()?;
         let n = uart_write_take(data.len(), self.tx.len(), TX_QUEUE);
         self.tx.extend(data.iter().take(n));
         self.wrote = true;
@@ -135,63 +230,45 @@ impl ChipUart1 {
 
     /// Received bytes into `buf`; 0 when none.
     pub fn read(&mut self, buf: &mut [u8]) -> BoardResult<usize> {
-        self.port()?;
-        self.pump_rx();
-        let n = buf.len().min(self.rx.len());
-        for (b, r) in buf.iter_mut().zip(self.rx.drain(..n)) {
-            *b = r;
-        }
-        Ok(n)
+        self.check_open()?;
+        let n = with_port(|port| {
+            // Also what is in the FIFO below the interrupt's threshold, not yet quiet long
+            // enough for its timeout.
+            drain_fifo(port);
+            let n = buf.len().min(port.rx.len());
+            for (b, r) in buf.iter_mut().zip(port.rx.drain(..n)) {
+                *b = r;
+            }
+            n
+        });
+        Ok(n.unwrap_or(0))
     }
 
-    /// Move bytes between the queues and the FIFOs; true if new bytes arrived.
+    /// Feed the transmit FIFO; true if bytes arrived since the last poll.
     pub fn poll(&mut self) -> bool {
         if !self.is_open() {
             return false;
         }
         self.pump_tx();
-        self.pump_rx()
+        with_port(|port| core::mem::take(&mut port.arrived)).unwrap_or(false)
     }
 
     fn pump_tx(&mut self) {
-        let State::Open(u) = &mut self.state else {
-            return;
-        };
-        // At most the whole queue: each round writes at least one byte or stops.
-        for _ in 0..TX_QUEUE {
-            if self.tx.is_empty() || !u.write_ready() {
-                break;
-            }
-            let (front, _) = self.tx.as_slices();
-            match u.write(front) {
-                Ok(k) if k > 0 => {
-                    self.tx.drain(..k.min(self.tx.len()));
+        let tx = &mut self.tx;
+        with_port(|port| {
+            // At most the whole queue: each round writes at least one byte or stops.
+            for _ in 0..TX_QUEUE {
+                if tx.is_empty() || !port.uart.write_ready() {
+                    break;
                 }
-                _ => break,
+                let (front, _) = tx.as_slices();
+                match port.uart.write(front) {
+                    Ok(k) if k > 0 => {
+                        tx.drain(..k.min(tx.len()));
+                    }
+                    _ => break,
+                }
             }
-        }
-    }
-
-    /// Take what the FIFO holds; true if anything came.
-    fn pump_rx(&mut self) -> bool {
-        let State::Open(u) = &mut self.state else {
-            return false;
-        };
-        let mut got = false;
-        let mut buf = [0u8; 128];
-        // The FIFO holds 128 bytes: a few rounds empty it even while bytes keep coming.
-        for _ in 0..4 {
-            // A FIFO overflow or framing error is reported once; the bytes after it still come.
-            let n = u.read_buffered(&mut buf).unwrap_or(0);
-            if n == 0 {
-                break;
-            }
-            got = true;
-            self.rx.extend(buf.iter().take(n));
-            while self.rx.len() > RX_BUFFER {
-                self.rx.pop_front();
-            }
-        }
-        got
+        });
     }
 }
