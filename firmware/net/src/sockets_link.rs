@@ -109,6 +109,8 @@ enum Stage {
         port: u16,
     },
     Open,
+    /// Given up before it was open (its lookup cancelled, its socket reset).
+    Gone,
 }
 
 struct Conn {
@@ -155,7 +157,8 @@ struct Udp {
     /// Datagrams `send_to` took, not yet in the socket, and their bytes.
     out: VecDeque<(IpEndpoint, Vec<u8>)>,
     out_bytes: usize,
-    closing: bool,
+    /// Closed by the script: no more events; it goes once its datagrams are sent.
+    closing: Option<Closing>,
 }
 
 enum Kind {
@@ -363,7 +366,7 @@ impl Sockets for SharedSockets {
             port,
             out: VecDeque::new(),
             out_bytes: 0,
-            closing: false,
+            closing: None,
         };
         Ok(t.add(Place::Made(Box::new(Made::Udp(socket))), Kind::Udp(udp)))
     }
@@ -419,7 +422,8 @@ impl Sockets for SharedSockets {
                 "no network (Wi-Fi is not connected)",
             )));
         }
-        if u.closing || u.out_bytes + data.len() > UDP_TX {
+        let full = u.out.len() >= UDP_PACKETS || u.out_bytes + data.len() > UDP_TX;
+        if u.closing.is_some() || full {
             return Err(BoardError::Failed(String::from("UDP send buffer full")));
         }
         u.out_bytes += data.len();
@@ -434,8 +438,9 @@ impl Sockets for SharedSockets {
         let Some(e) = t.get(socket) else {
             return;
         };
-        // Never in the stack: nothing to send or to tell anyone.
-        if matches!(e.place, Place::Made(_)) {
+        // Never in the stack and nothing to send: nothing to tell anyone.
+        let sends = matches!(&e.kind, Kind::Udp(u) if !u.out.is_empty());
+        if matches!(e.place, Place::Made(_)) && !sends {
             t.take(socket);
             return;
         }
@@ -444,7 +449,9 @@ impl Sockets for SharedSockets {
                 c.closing.get_or_insert(Closing::Requested);
             }
             Kind::Listener(l) => l.closing = true,
-            Kind::Udp(u) => u.closing = true,
+            Kind::Udp(u) => {
+                u.closing.get_or_insert(Closing::Requested);
+            }
         }
     }
 }
@@ -477,7 +484,7 @@ impl SocketsLink {
                 Kind::Listener(l) => {
                     drive_listener(stack, &t, &mut entry.place, l, now_ms, &mut accepted)
                 }
-                Kind::Udp(u) => drive_udp(stack, &mut t, id, &mut entry.place, u, up),
+                Kind::Udp(u) => drive_udp(stack, &mut t, id, &mut entry.place, u, now_ms, up),
             };
             if keep {
                 t.entries.push(entry);
@@ -553,10 +560,7 @@ fn drive_conn<D: Device>(
         }
     };
     if let Some(error) = failure {
-        if let Stage::Resolving { query, .. } = c.stage {
-            stack.cancel_lookup(query);
-        }
-        stack.tcp(h).abort();
+        give_up(stack, h, c);
         t.events.push_back(BoardEvent::SocketClosed {
             socket: id,
             error: Some(error),
@@ -592,16 +596,27 @@ fn advance_connect<D: Device>(
         },
         Stage::Connecting { host, port } => match stack.tcp(h).state() {
             State::SynSent | State::SynReceived => Stage::Connecting { host, port },
-            State::Established => Stage::Open,
+            // A fast peer's data and FIN may both have come before this round looked: open,
+            // and `exchange` delivers the data, then the end.
+            State::Established | State::CloseWait => Stage::Open,
             _ => {
                 return Err(format!(
                     "cannot connect to {host}:{port}: the connection was refused"
                 ))
             }
         },
-        Stage::Open => Stage::Open,
+        stage @ (Stage::Open | Stage::Gone) => stage,
     };
     Ok(())
+}
+
+/// Give a connection that is not open up: cancel its lookup (once: the handle goes with the
+/// stage) and reset its socket.
+fn give_up<D: Device>(stack: &mut NetStack<D>, h: SocketHandle, c: &mut Conn) {
+    if let Stage::Resolving { query, .. } = core::mem::replace(&mut c.stage, Stage::Gone) {
+        stack.cancel_lookup(query);
+    }
+    stack.tcp(h).abort();
 }
 
 fn connect<D: Device>(
@@ -683,8 +698,8 @@ fn drive_closing<D: Device>(
             until
         }
     };
-    if let Stage::Resolving { query, .. } = c.stage {
-        stack.cancel_lookup(query);
+    if !matches!(c.stage, Stage::Open | Stage::Gone) {
+        give_up(stack, h, c);
     }
     let socket = stack.tcp(h);
     let done = match socket.state() {
@@ -696,7 +711,7 @@ fn drive_closing<D: Device>(
     if done {
         return false;
     }
-    if !matches!(c.stage, Stage::Open) || !up || now_ms >= until {
+    if matches!(c.stage, Stage::Gone) || !up || now_ms >= until {
         socket.abort();
         // Without a network nothing goes out: gone at once.
         return up;
@@ -736,7 +751,7 @@ fn drive_listener<D: Device>(
         let socket = stack.tcp(h);
         match socket.state() {
             State::Listen => {}
-            State::SynReceived | State::Established => {
+            State::SynReceived | State::Established | State::CloseWait => {
                 l.handshakes
                     .push((h, now_ms.saturating_add(CONNECT_TIMEOUT_MS)));
                 *place = Place::None;
@@ -753,7 +768,9 @@ fn drive_listener<D: Device>(
         let (h, deadline) = l.handshakes[i];
         let socket = stack.tcp(h);
         match socket.state() {
-            State::Established => {
+            // A client that sent its request and closed its side before this round looked is
+            // accepted too: the data, then the end, reach the script.
+            State::Established | State::CloseWait => {
                 let peer = socket
                     .remote_endpoint()
                     .map(|e| e.to_string())
@@ -788,6 +805,7 @@ fn drive_udp<D: Device>(
     id: SocketId,
     place: &mut Place,
     u: &mut Udp,
+    now_ms: u64,
     up: bool,
 ) -> bool {
     if let Place::Made(made) = place {
@@ -838,8 +856,16 @@ fn drive_udp<D: Device>(
             }
         }
     }
-    if u.closing {
-        return !u.out.is_empty();
+    if let Some(closing) = &mut u.closing {
+        // Gone once its datagrams left (smoltcp's buffer too: one may wait for the peer's
+        // address), without a network, or at its deadline.
+        let until = match *closing {
+            Closing::Until(until) => until,
+            Closing::Requested => now_ms.saturating_add(CLOSE_TIMEOUT_MS),
+        };
+        *closing = Closing::Until(until);
+        let sending = !u.out.is_empty() || socket.send_queue() > 0;
+        return sending && up && now_ms < until;
     }
     while t.events.len() < MAX_EVENTS && socket.can_recv() {
         match socket.recv() {

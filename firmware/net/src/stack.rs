@@ -315,7 +315,9 @@ impl<D: Device> NetStack<D> {
         }
     }
 
-    /// Give up a lookup that is still running.
+    /// Give up a lookup that is still running. At most once per lookup: smoltcp panics on a
+    /// handle whose slot is free (and a reused slot is another lookup's), so callers drop the
+    /// handle with the call.
     pub fn cancel_lookup(&mut self, query: QueryHandle) {
         let socket = self.sockets.get_mut::<dns::Socket>(self.dns);
         if matches!(

@@ -296,6 +296,118 @@ fn lookups_wait_for_a_free_dns_slot() {
         let error = rig.wait_closed(id).unwrap();
         assert!(error.contains("longer than"), "{id}: {error}");
     }
+    // The given-up lookups are cancelled once (a second cancel of a freed slot would panic in
+    // smoltcp), and the sockets go.
+    for _ in 0..100 {
+        rig.round();
+    }
+    assert_eq!(rig.dev.sockets.held(), 0);
+}
+
+#[test]
+fn closing_or_losing_the_network_during_a_lookup() {
+    let mut rig = Rig::new();
+    rig.dev
+        .net
+        .stack()
+        .set_dns_servers(&[Ipv4Addr::new(127, 0, 0, 2)]);
+    // Closed by the script while its name is being looked up: no event, the lookup cancelled.
+    let a = rig.dev.sockets.tcp_connect("a.test", PORT).unwrap();
+    rig.round();
+    rig.dev.sockets.close(a);
+    // The network goes while another lookup runs: the connect fails with a reason.
+    let b = rig.dev.sockets.tcp_connect("b.test", PORT).unwrap();
+    rig.round();
+    rig.round_on(false);
+    let error = rig.wait_closed(b).unwrap();
+    assert!(error.contains("no network"), "{error}");
+    for _ in 0..100 {
+        rig.round();
+    }
+    assert_eq!(rig.dev.sockets.held(), 0);
+    assert!(rig.events.is_empty(), "{:?}", rig.events);
+    // The DNS slots are free again: three lookups start at once and all run to the deadline.
+    let ids: Vec<SocketId> = (0..3)
+        .map(|i| {
+            rig.dev
+                .sockets
+                .tcp_connect(&format!("c{i}.test"), PORT)
+                .unwrap()
+        })
+        .collect();
+    for id in ids {
+        let error = rig.wait_closed(id).unwrap();
+        assert!(error.contains("longer than"), "{error}");
+    }
+}
+
+#[test]
+fn a_peer_that_answers_and_closes_before_the_link_looks() {
+    // The stack runs twice per round (frames in at the start, out at the end); between two
+    // rounds of the link a fast server can accept, send its banner and close. The script still
+    // gets connected, the banner, then the end.
+    let mut rig = Rig::new();
+    let c = rig.dev.sockets.tcp_connect("127.0.0.1", PORT).unwrap();
+    rig.round();
+    let now = rig.dev.now();
+    let mut server = None;
+    for _ in 0..20 {
+        rig.dev.net.stack().transmit(now);
+        server = rig
+            .servers
+            .clone()
+            .into_iter()
+            .find(|h| rig.dev.net.stack().tcp(*h).state() == State::Established);
+        if server.is_some() {
+            break;
+        }
+    }
+    let h = server.expect("the handshake completes on the stack alone");
+    rig.server_sends(h, b"220 busy");
+    rig.dev.net.stack().tcp(h).close();
+    for _ in 0..5 {
+        rig.dev.net.stack().transmit(now);
+    }
+    rig.round();
+    assert_eq!(
+        rig.events.first(),
+        Some(&BoardEvent::SocketConnected { socket: c }),
+        "{:?}",
+        rig.events
+    );
+    assert_eq!(rig.read(c, 8), b"220 busy");
+    assert_eq!(rig.wait_closed(c), None);
+
+    // A client that connects, sends its request and closes its side at once is accepted too.
+    let l = rig.dev.sockets.tcp_listen(7100).unwrap();
+    rig.round();
+    let client = rig.dev.net.stack().add_tcp(1024, 1024);
+    rig.dev
+        .net
+        .stack()
+        .tcp_connect(client, Ipv4Addr::new(127, 0, 0, 1), 7100)
+        .unwrap();
+    let now = rig.dev.now();
+    for _ in 0..20 {
+        rig.dev.net.stack().transmit(now);
+        if rig.dev.net.stack().tcp(client).state() == State::Established {
+            break;
+        }
+    }
+    rig.server_sends(client, b"GET");
+    rig.dev.net.stack().tcp(client).close();
+    for _ in 0..5 {
+        rig.dev.net.stack().transmit(now);
+    }
+    let socket = match rig.wait(
+        "SocketAccepted",
+        |e| matches!(e, BoardEvent::SocketAccepted { listener, .. } if *listener == l),
+    ) {
+        BoardEvent::SocketAccepted { socket, .. } => socket,
+        _ => unreachable!(),
+    };
+    assert_eq!(rig.read(socket, 3), b"GET");
+    assert_eq!(rig.wait_closed(socket), None);
 }
 
 #[test]
@@ -424,6 +536,33 @@ fn udp_datagrams_both_ways() {
     let bound = s.udp_bind(7300).unwrap();
     assert!(s.udp_bind(7300).is_err());
     s.close(bound);
+
+    // Datagrams queued and the socket closed at once: they still go, then the socket does.
+    let s = &mut rig.dev.sockets;
+    let quick = s.udp_bind(0).unwrap();
+    s.send_to(quick, "127.0.0.1", UDP_PEER_PORT, b"one")
+        .unwrap();
+    s.send_to(quick, "127.0.0.1", UDP_PEER_PORT, b"two")
+        .unwrap();
+    s.close(quick);
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        let peer = rig.dev.net.stack().udp(rig.udp_peer);
+        while let Ok((data, _)) = peer.recv() {
+            got.push(data.to_vec());
+        }
+        rig.round();
+    }
+    assert_eq!(got, [b"one".to_vec(), b"two".to_vec()]);
+    assert_eq!(rig.dev.sockets.held(), 1, "only the first socket is left");
+
+    // Empty datagrams count too: the queue is bounded by packets, not only bytes.
+    let s = &mut rig.dev.sockets;
+    let mut taken = 0;
+    while s.send_to(u, "127.0.0.1", UDP_PEER_PORT, &[]).is_ok() {
+        taken += 1;
+        assert!(taken <= 16, "empty datagrams are queued without bound");
+    }
 }
 
 #[test]

@@ -460,6 +460,14 @@ pub(super) fn route(
         }
         return true;
     }
+    // A connection accepted for a listener that is gone (closed, or its script stopped, while
+    // the event waited): nobody would ever read or close it.
+    if let BoardEvent::SocketAccepted { socket, .. } = ev {
+        if let Some(so) = device.borrow_mut().board.sockets() {
+            so.close(*socket);
+        }
+        return true;
+    }
     false
 }
 

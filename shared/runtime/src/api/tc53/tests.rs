@@ -318,6 +318,25 @@ Timer.set(10, true, function () {});
     assert_eq!(closed, want);
 }
 
+/// Review: a connection accepted for a listener that is gone by the time the event is routed
+/// (no script owns it) is closed, not left open for good.
+#[test]
+fn a_connection_for_a_listener_that_is_gone_is_closed() {
+    let mock = Mock::default();
+    let board = bare_board().with_net(Box::new(Backend { mock: mock.clone() }));
+    let mut rt = start_script(board, RuntimeConfig::default(), "let x = 1;");
+    mock.0
+        .borrow_mut()
+        .events
+        .push_back(BoardEvent::SocketAccepted {
+            listener: 3,
+            socket: 42,
+            peer: "10.0.0.7:5555".into(),
+        });
+    run(&mut rt);
+    assert_eq!(mock.0.borrow().closed, alloc::vec![42]);
+}
+
 /// Closing a `Digital` that listened for edges switches the pin's board interrupt off (when no
 /// other instance or script listens on it).
 #[test]
