@@ -720,3 +720,81 @@ print("ready");
     }
     panic!("no echo");
 }
+
+#[test]
+fn a_listener_at_the_socket_limit_listens_again_once_there_is_room() {
+    let mut rig = Rig::new();
+    let port = 7100;
+    let l = rig.dev.sockets.tcp_listen(port).unwrap();
+    let fillers: Vec<SocketId> = (1..SCRIPT_SOCKETS)
+        .map(|_| rig.dev.sockets.udp_bind(0).unwrap())
+        .collect();
+    rig.round();
+    let connect = |rig: &mut Rig| {
+        let client = rig.dev.net.stack().add_tcp(1024, 1024);
+        rig.dev
+            .net
+            .stack()
+            .tcp_connect(client, Ipv4Addr::new(127, 0, 0, 1), port)
+            .unwrap();
+        client
+    };
+    // The first client takes the listening socket; with every socket in use no new one listens.
+    connect(&mut rig);
+    rig.wait(
+        "SocketAccepted",
+        |e| matches!(e, BoardEvent::SocketAccepted { listener, .. } if *listener == l),
+    );
+    assert_eq!(rig.dev.sockets.held(), SCRIPT_SOCKETS);
+    let refused = connect(&mut rig);
+    for _ in 0..50 {
+        rig.round();
+    }
+    assert_eq!(
+        rig.dev.net.stack().tcp(refused).state(),
+        State::Closed,
+        "nobody listens: the client is reset"
+    );
+    // A socket freed: the listener listens again and the next client is accepted.
+    rig.dev.sockets.close(fillers[0]);
+    rig.round();
+    rig.round();
+    connect(&mut rig);
+    rig.wait(
+        "SocketAccepted",
+        |e| matches!(e, BoardEvent::SocketAccepted { listener, .. } if *listener == l),
+    );
+}
+
+#[test]
+fn a_close_that_cannot_finish_is_a_reset_at_its_deadline() {
+    let mut rig = Rig::new();
+    let c = rig.dev.sockets.tcp_connect("127.0.0.1", PORT).unwrap();
+    rig.wait_connected(c);
+    let h = rig.server();
+    // The server never reads: its window fills and the queued output can never all go.
+    let chunk = vec![1u8; 1000];
+    for _ in 0..50 {
+        if rig.dev.sockets.send(c, &chunk).unwrap() < chunk.len() {
+            break;
+        }
+        rig.round();
+    }
+    rig.dev.sockets.close(c);
+    let start = rig.dev.now();
+    for _ in 0..ROUNDS {
+        if rig.dev.net.stack().tcp(h).state() == State::Closed {
+            break;
+        }
+        rig.round();
+    }
+    let took = rig.dev.now() - start;
+    assert_eq!(rig.dev.net.stack().tcp(h).state(), State::Closed, "reset");
+    assert!(
+        (CLOSE_TIMEOUT_MS..CLOSE_TIMEOUT_MS + 100).contains(&took),
+        "{took} ms"
+    );
+    rig.round();
+    assert_eq!(rig.dev.sockets.held(), 0);
+    assert!(rig.events.is_empty(), "{:?}", rig.events);
+}
