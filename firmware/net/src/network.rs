@@ -66,9 +66,9 @@ impl<D: Device> Network<D> {
     }
 
     /// Frames in and out, DHCP, the MQTT connection (its reports go to the device log), scripts'
-    /// HTTP requests and sockets, then the RPC server's input and requests. `associated`: the link is up (a
-    /// new association restarts DHCP; a lost one drops the address). Returns whether there is
-    /// more to do at once.
+    /// HTTP requests and sockets, then the RPC server's input and requests. `associated`: the
+    /// link is up (a new association restarts DHCP; a lost one drops the address). Returns
+    /// whether there is more to do at once.
     pub fn poll(&mut self, rt: &mut Runtime, now_ms: u64, associated: bool) -> bool {
         self.stack.poll(now_ms, associated);
         let device = rt.device().clone();

@@ -13,11 +13,15 @@
 //! The rules are the host's:
 //! - `send` takes at most [`SEND_BUFFER`] bytes not yet in the socket and says how many it
 //!   took; after a short take, `SocketWritable` follows once they are all in the socket.
-//! - A connection the script closes sends what it queued, then closes (no event follows).
-//! - A peer that closes or resets ends the connection with `SocketClosed`; so do a failed
+//! - A connection the script closes sends what it queued, then closes (no event follows); one
+//!   that cannot finish in [`CLOSE_TIMEOUT_MS`] is reset.
+//! - A peer that closes or resets ends the connection with `SocketClosed`, after the data that
+//!   came before (also when all of it came before the link first looked); so do a failed
 //!   lookup or connect, a connect that takes longer than [`CONNECT_TIMEOUT_MS`], and losing
 //!   the network.
-//! - `send_to` takes IPv4 addresses only: a datagram is queued at once or refused.
+//! - `send_to` takes IPv4 addresses only: a datagram is queued at once (at most 4, in
+//!   [`MAX_DATAGRAM`] bytes) or refused. A UDP socket the script closes sends what it queued
+//!   first.
 //!
 //! A `Listener` keeps one listening socket (smoltcp has no accept queue). When a client
 //! connects, that socket becomes the connection and a new one listens. Handshakes that do not

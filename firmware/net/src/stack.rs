@@ -21,8 +21,7 @@ use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet};
 use smoltcp::phy::Device;
 use smoltcp::socket::dhcpv4::{self, Event as DhcpEvent};
 use smoltcp::socket::dns::{self, GetQueryResultError, QueryHandle};
-use smoltcp::socket::{tcp, udp};
-use smoltcp::socket::{AnySocket, Socket};
+use smoltcp::socket::{tcp, udp, AnySocket, Socket};
 use smoltcp::time::Instant;
 use smoltcp::wire::{
     DhcpOption, DnsQueryType, EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Cidr,
