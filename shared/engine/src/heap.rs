@@ -1,6 +1,11 @@
 //! The garbage-collected heap: a slot table of [`Cell`]s addressed by [`Handle`]s, a byte budget,
 //! and a precise mark-sweep collector.
 //!
+//! The table is a list of chunks of [`CHUNK_SLOTS`] slots, each one allocation made whole and
+//! never moved: the table grows by a chunk without copying what it holds, and its largest
+//! block is one chunk (6 KiB on a 32-bit target) rather than the whole table — a realm's
+//! largest allocation, which on a microcontroller's fragmented heap is what fails first.
+//!
 //! The heap knows how to trace cells but not where the roots are: the VM passes its roots to
 //! [`Heap::collect`]. Collection only happens when the VM asks for it at a safe point, so Rust code
 //! between safe points may hold `Value`s freely (see the rooting rule in [`crate::engine::NativeFn`]).
@@ -56,7 +61,11 @@ const MIN_THRESHOLD: usize = 256 * 1024;
 pub struct OutOfMemory;
 
 pub struct Heap {
-    slots: Vec<Slot>,
+    /// The slot table: `len` slots in use, the first in `chunks[0]`; the last chunk's slots from
+    /// `len` on are not in use yet (free, but not on the free list).
+    chunks: Vec<Chunk>,
+    /// Slots in the table (live and free).
+    len: usize,
     free_head: u32,
     live_cells: usize,
     budget: usize,
@@ -78,7 +87,8 @@ const RESERVE: usize = 16 * 1024;
 impl Heap {
     pub fn new(budget: usize) -> Heap {
         Heap {
-            slots: Vec::new(),
+            chunks: Vec::new(),
+            len: 0,
             free_head: NO_FREE,
             live_cells: 0,
             budget,
@@ -135,42 +145,58 @@ impl Heap {
         self.live_cells += 1;
         if self.free_head != NO_FREE {
             let i = self.free_head;
-            let slot = &mut self.slots[i as usize];
-            self.free_head = match slot.cell {
+            let slot = self.slot_mut(i);
+            let next = match slot.cell {
                 Cell::Free(next) => next,
                 _ => NO_FREE,
             };
             slot.cell = cell;
             slot.marked = false;
+            self.free_head = next;
             return Ok(Handle(i));
         }
-        if self.slots.len() >= (u32::MAX >> 1) as usize {
+        if self.len >= (u32::MAX >> 1) as usize {
             return Err(OutOfMemory);
         }
-        if self.slots.len() == self.slots.capacity() {
-            // Grow by a quarter, not double: the table is the largest allocation of a realm,
-            // and on a microcontroller a doubling (old and new table live at once) is what
-            // fails first. If even that does not fit, the script gets an out-of-memory error,
+        if self.len == self.chunks.len() * CHUNK_SLOTS {
+            // A new chunk; if even that does not fit, the script gets an out-of-memory error,
             // not the target's allocation-failure panic.
-            let more = (self.slots.len() / 4).max(MIN_SLOT_GROWTH);
-            if self.slots.try_reserve_exact(more).is_err() {
+            let Some(chunk) = new_chunk().filter(|_| self.chunks.try_reserve(1).is_ok()) else {
                 self.live_cells -= 1;
                 self.used -= size;
                 return Err(OutOfMemory);
-            }
+            };
+            self.chunks.push(chunk);
         }
-        self.slots.push(Slot {
+        let i = self.len as u32;
+        self.len += 1;
+        *self.slot_mut(i) = Slot {
             cell,
             marked: false,
-        });
-        Ok(Handle(self.slots.len() as u32 - 1))
+        };
+        Ok(Handle(i))
     }
 
-    /// Give back the spare capacity of the slot table and of every object's property table
-    /// (a realm calls this once its built-ins are in place), then count `used` exactly.
+    #[inline(always)]
+    fn slot(&self, i: u32) -> &Slot {
+        &self.chunks[(i >> CHUNK_SHIFT) as usize][i as usize & CHUNK_MASK]
+    }
+    #[inline(always)]
+    fn slot_mut(&mut self, i: u32) -> &mut Slot {
+        &mut self.chunks[(i >> CHUNK_SHIFT) as usize][i as usize & CHUNK_MASK]
+    }
+    /// The slots in use.
+    fn slots_mut(&mut self) -> impl Iterator<Item = &mut Slot> {
+        let len = self.len;
+        self.chunks.iter_mut().flat_map(|c| c.iter_mut()).take(len)
+    }
+
+    /// Give back the spare capacity of every object's property table (a realm calls this once
+    /// its built-ins are in place), then count `used` exactly. The slot table has no spare
+    /// capacity to give back but the last chunk's rest, which the script's first cells take.
     pub fn compact(&mut self) {
         let mut live_bytes = 0usize;
-        for slot in self.slots.iter_mut() {
+        for slot in self.slots_mut() {
             if let Cell::Obj(o) = &mut slot.cell {
                 o.props.shrink_to_fit();
             }
@@ -178,72 +204,69 @@ impl Heap {
                 live_bytes += SLOT_SIZE + cell_payload_size(&slot.cell);
             }
         }
-        // Keep room for the script's first cells: growing the table right away would need
-        // the old and the new one at once.
-        let slack = (self.slots.len() / 8).max(MIN_SLOT_GROWTH);
-        self.slots.shrink_to(self.slots.len() + slack);
+        self.chunks.shrink_to_fit();
         self.used = live_bytes;
     }
 
     #[inline(always)]
     pub fn get(&self, h: Handle) -> &Cell {
-        &self.slots[h.0 as usize].cell
+        &self.slot(h.0).cell
     }
     #[inline(always)]
     pub fn get_mut(&mut self, h: Handle) -> &mut Cell {
-        &mut self.slots[h.0 as usize].cell
+        &mut self.slot_mut(h.0).cell
     }
 
     #[inline(always)]
     pub fn obj(&self, h: Handle) -> &Object {
-        match &self.slots[h.0 as usize].cell {
+        match &self.slot(h.0).cell {
             Cell::Obj(o) => o,
             _ => unreachable_cell(),
         }
     }
     #[inline(always)]
     pub fn obj_mut(&mut self, h: Handle) -> &mut Object {
-        match &mut self.slots[h.0 as usize].cell {
+        match &mut self.slot_mut(h.0).cell {
             Cell::Obj(o) => o,
             _ => unreachable_cell(),
         }
     }
     #[inline(always)]
     pub fn env(&self, h: Handle) -> &Env {
-        match &self.slots[h.0 as usize].cell {
+        match &self.slot(h.0).cell {
             Cell::Env(e) => e,
             _ => unreachable_cell(),
         }
     }
     #[inline(always)]
     pub fn env_mut(&mut self, h: Handle) -> &mut Env {
-        match &mut self.slots[h.0 as usize].cell {
+        match &mut self.slot_mut(h.0).cell {
             Cell::Env(e) => e,
             _ => unreachable_cell(),
         }
     }
     #[inline(always)]
     pub fn str(&self, h: Handle) -> &JsStr {
-        match &self.slots[h.0 as usize].cell {
+        match &self.slot(h.0).cell {
             Cell::Str(s) => s,
             _ => unreachable_cell(),
         }
     }
     #[inline(always)]
     pub fn str_mut(&mut self, h: Handle) -> &mut JsStr {
-        match &mut self.slots[h.0 as usize].cell {
+        match &mut self.slot_mut(h.0).cell {
             Cell::Str(s) => s,
             _ => unreachable_cell(),
         }
     }
     pub fn symbol(&self, h: Handle) -> &Symbol {
-        match &self.slots[h.0 as usize].cell {
+        match &self.slot(h.0).cell {
             Cell::Sym(s) => s,
             _ => unreachable_cell(),
         }
     }
     pub fn accessor(&self, h: Handle) -> &Accessor {
-        match &self.slots[h.0 as usize].cell {
+        match &self.slot(h.0).cell {
             Cell::Accessor(a) => a,
             _ => unreachable_cell(),
         }
@@ -264,7 +287,7 @@ impl Heap {
         }
         stack.extend(handle_roots);
         while let Some(h) = stack.pop() {
-            let slot = &mut self.slots[h.0 as usize];
+            let slot = self.slot_mut(h.0);
             if slot.marked {
                 continue;
             }
@@ -275,16 +298,18 @@ impl Heap {
         // Sweep.
         let mut live_bytes = 0usize;
         let mut live = 0usize;
-        for (i, slot) in self.slots.iter_mut().enumerate() {
+        let mut free_head = self.free_head;
+        for (i, slot) in self.slots_mut().enumerate() {
             if slot.marked {
                 slot.marked = false;
                 live += 1;
                 live_bytes += SLOT_SIZE + cell_payload_size(&slot.cell);
             } else if !matches!(slot.cell, Cell::Free(_)) {
-                slot.cell = Cell::Free(self.free_head);
-                self.free_head = i as u32;
+                slot.cell = Cell::Free(free_head);
+                free_head = i as u32;
             }
         }
+        self.free_head = free_head;
         self.live_cells = live;
         self.used = live_bytes;
         let headroom = self.budget.saturating_sub(live_bytes);
@@ -300,8 +325,25 @@ fn unreachable_cell() -> ! {
     panic!("heap cell of unexpected kind (engine bug)")
 }
 
-/// Slots the table grows by at least.
-const MIN_SLOT_GROWTH: usize = 64;
+/// Slots per chunk of the table (a power of two: 128 slots are 6 KiB on a 32-bit target).
+const CHUNK_SHIFT: u32 = 7;
+const CHUNK_SLOTS: usize = 1 << CHUNK_SHIFT;
+const CHUNK_MASK: usize = CHUNK_SLOTS - 1;
+
+/// One chunk of the slot table: a fixed-size array, so that indexing it with a masked index
+/// needs no bounds check.
+type Chunk = alloc::boxed::Box<[Slot; CHUNK_SLOTS]>;
+
+/// A chunk of free slots, or `None` when the allocator has no room for one.
+fn new_chunk() -> Option<Chunk> {
+    let mut slots = Vec::new();
+    slots.try_reserve_exact(CHUNK_SLOTS).ok()?;
+    slots.resize_with(CHUNK_SLOTS, || Slot {
+        cell: Cell::Free(NO_FREE),
+        marked: false,
+    });
+    slots.into_boxed_slice().try_into().ok()
+}
 
 const SLOT_SIZE: usize = core::mem::size_of::<Slot>();
 /// Bytes of one heap slot (for footprint reports).
