@@ -144,7 +144,7 @@ pub fn error_kind(e: &JsError) -> &'static str {
 }
 
 /// What a realm with its built-ins and the runtime's API is taken to cost before one was
-/// measured (about 100 KB on a 32-bit target: `firmware/net/tests/boot_heap.rs`).
+/// measured (about 105 KB on a 32-bit target: `firmware/net/tests/boot_heap.rs`).
 const REALM_BYTES_GUESS: usize = 104 * 1024;
 
 const CPU_BUDGET: &str =
