@@ -59,16 +59,7 @@ impl Rig {
             }
         }
         for (i, h) in self.servers.iter().enumerate() {
-            let socket = self.dev.net.stack().tcp(*h);
-            while socket.can_recv() {
-                let inbox = &mut self.inbox[i];
-                socket
-                    .recv(|d| {
-                        inbox.extend_from_slice(d);
-                        (d.len(), ())
-                    })
-                    .unwrap();
-            }
+            support::read_into(self.dev.net.stack().tcp(*h), &mut self.inbox[i]);
         }
     }
 

@@ -40,16 +40,7 @@ impl Rig {
         while let Some(e) = self.dev.mqtt.take_event() {
             self.events.push(e);
         }
-        let socket = self.dev.net.stack().tcp(self.broker);
-        while socket.can_recv() {
-            let inbox = &mut self.inbox;
-            socket
-                .recv(|d| {
-                    inbox.extend_from_slice(d);
-                    (d.len(), ())
-                })
-                .unwrap();
-        }
+        support::read_into(self.dev.net.stack().tcp(self.broker), &mut self.inbox);
     }
 
     /// Run until the broker received a whole packet; returns (type, body).

@@ -56,14 +56,7 @@ impl Rig {
                     socket.close();
                 }
             }
-            while socket.can_recv() {
-                socket
-                    .recv(|data| {
-                        got.extend_from_slice(data);
-                        (data.len(), ())
-                    })
-                    .unwrap();
-            }
+            support::read_into(socket, &mut got);
             if sent == request.len() && !socket.may_recv() && socket.state() != State::SynSent {
                 socket.close();
                 return String::from_utf8(got).unwrap();
@@ -150,14 +143,7 @@ fn a_request_followed_at_once_by_the_clients_fin_is_answered() {
         for _ in 0..1_000 {
             rig.round();
             let socket = rig.dev.net.stack().tcp(h);
-            while socket.can_recv() {
-                socket
-                    .recv(|d| {
-                        got.extend_from_slice(d);
-                        (d.len(), ())
-                    })
-                    .unwrap();
-            }
+            support::read_into(socket, &mut got);
             if !socket.may_recv() {
                 break;
             }
@@ -264,14 +250,7 @@ fn a_websocket_client_is_answered_on_one_long_lived_connection() {
             sent += socket.send_slice(&out[sent..]).unwrap();
         }
         let mut data = Vec::new();
-        while socket.can_recv() {
-            socket
-                .recv(|d| {
-                    data.extend_from_slice(d);
-                    (d.len(), ())
-                })
-                .unwrap();
-        }
+        support::read_into(socket, &mut data);
         if upgraded {
             decoder.feed(&data);
         } else {

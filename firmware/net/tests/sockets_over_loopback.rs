@@ -150,21 +150,50 @@ impl Rig {
     fn server_reads(&mut self, h: SocketHandle, len: usize) -> Vec<u8> {
         let mut got = Vec::new();
         for _ in 0..ROUNDS {
-            let socket = self.dev.net.stack().tcp(h);
-            while socket.can_recv() {
-                socket
-                    .recv(|d| {
-                        got.extend_from_slice(d);
-                        (d.len(), ())
-                    })
-                    .unwrap();
-            }
+            support::read_into(self.dev.net.stack().tcp(h), &mut got);
             if got.len() >= len {
                 return got;
             }
             self.round();
         }
         panic!("the server got {} of {len} bytes", got.len());
+    }
+
+    /// Lookups go to a server nobody answers for (each runs until the connect deadline).
+    fn use_a_silent_dns_server(&mut self) {
+        self.dev
+            .net
+            .stack()
+            .set_dns_servers(&[Ipv4Addr::new(127, 0, 0, 2)]);
+    }
+
+    /// A client socket of the test's, connecting to the device's `port`.
+    fn client_connects(&mut self, port: u16) -> SocketHandle {
+        let stack = self.dev.net.stack();
+        let client = stack.add_tcp(1024, 1024);
+        stack
+            .tcp_connect(client, Ipv4Addr::new(127, 0, 0, 1), port)
+            .unwrap();
+        client
+    }
+
+    /// Run until listener `l` accepted a connection: its socket and peer.
+    fn wait_accepted(&mut self, l: SocketId) -> (SocketId, String) {
+        match self.wait(
+            "SocketAccepted",
+            |e| matches!(e, BoardEvent::SocketAccepted { listener, .. } if *listener == l),
+        ) {
+            BoardEvent::SocketAccepted { socket, peer, .. } => (socket, peer),
+            _ => unreachable!(),
+        }
+    }
+
+    /// A hundred rounds, after which scripts hold no socket any more.
+    fn settles_with_no_socket_held(&mut self) {
+        for _ in 0..100 {
+            self.round();
+        }
+        assert_eq!(self.dev.sockets.held(), 0);
     }
 
     fn server_sends(&mut self, h: SocketHandle, data: &[u8]) {
@@ -227,10 +256,7 @@ fn a_peer_that_closes_or_resets_ends_the_connection() {
     // The data first, then the end.
     assert_eq!(rig.read(c, 10), b"last words");
     assert_eq!(rig.wait_closed(c), None);
-    for _ in 0..100 {
-        rig.round();
-    }
-    assert_eq!(rig.dev.sockets.held(), 0);
+    rig.settles_with_no_socket_held();
     // The device closed its side too: the server's connection is over.
     assert!(matches!(
         rig.dev.net.stack().tcp(h).state(),
@@ -280,10 +306,7 @@ fn lookups_wait_for_a_free_dns_slot() {
     // A server nobody answers for: every lookup runs until the connect deadline. The stack
     // has room for three at once; the others wait for a slot instead of failing.
     let mut rig = Rig::new();
-    rig.dev
-        .net
-        .stack()
-        .set_dns_servers(&[Ipv4Addr::new(127, 0, 0, 2)]);
+    rig.use_a_silent_dns_server();
     let ids: Vec<SocketId> = (0..5)
         .map(|i| {
             rig.dev
@@ -298,19 +321,13 @@ fn lookups_wait_for_a_free_dns_slot() {
     }
     // The given-up lookups are cancelled once (a second cancel of a freed slot would panic in
     // smoltcp), and the sockets go.
-    for _ in 0..100 {
-        rig.round();
-    }
-    assert_eq!(rig.dev.sockets.held(), 0);
+    rig.settles_with_no_socket_held();
 }
 
 #[test]
 fn closing_or_losing_the_network_during_a_lookup() {
     let mut rig = Rig::new();
-    rig.dev
-        .net
-        .stack()
-        .set_dns_servers(&[Ipv4Addr::new(127, 0, 0, 2)]);
+    rig.use_a_silent_dns_server();
     // Closed by the script while its name is being looked up: no event, the lookup cancelled.
     let a = rig.dev.sockets.tcp_connect("a.test", PORT).unwrap();
     rig.round();
@@ -321,10 +338,7 @@ fn closing_or_losing_the_network_during_a_lookup() {
     rig.round_on(false);
     let error = rig.wait_closed(b).unwrap();
     assert!(error.contains("no network"), "{error}");
-    for _ in 0..100 {
-        rig.round();
-    }
-    assert_eq!(rig.dev.sockets.held(), 0);
+    rig.settles_with_no_socket_held();
     assert!(rig.events.is_empty(), "{:?}", rig.events);
     // The DNS slots are free again: three lookups start at once and all run to the deadline.
     let ids: Vec<SocketId> = (0..3)
@@ -381,12 +395,7 @@ fn a_peer_that_answers_and_closes_before_the_link_looks() {
     // A client that connects, sends its request and closes its side at once is accepted too.
     let l = rig.dev.sockets.tcp_listen(7100).unwrap();
     rig.round();
-    let client = rig.dev.net.stack().add_tcp(1024, 1024);
-    rig.dev
-        .net
-        .stack()
-        .tcp_connect(client, Ipv4Addr::new(127, 0, 0, 1), 7100)
-        .unwrap();
+    let client = rig.client_connects(7100);
     let now = rig.dev.now();
     for _ in 0..20 {
         rig.dev.net.stack().transmit(now);
@@ -399,13 +408,7 @@ fn a_peer_that_answers_and_closes_before_the_link_looks() {
     for _ in 0..5 {
         rig.dev.net.stack().transmit(now);
     }
-    let socket = match rig.wait(
-        "SocketAccepted",
-        |e| matches!(e, BoardEvent::SocketAccepted { listener, .. } if *listener == l),
-    ) {
-        BoardEvent::SocketAccepted { socket, .. } => socket,
-        _ => unreachable!(),
-    };
+    let (socket, _) = rig.wait_accepted(l);
     assert_eq!(rig.read(socket, 3), b"GET");
     assert_eq!(rig.wait_closed(socket), None);
 }
@@ -454,19 +457,8 @@ fn a_listener_accepts_connection_after_connection() {
 
     let mut accepted = Vec::new();
     for i in 0..3u8 {
-        let client = rig.dev.net.stack().add_tcp(1024, 1024);
-        rig.dev
-            .net
-            .stack()
-            .tcp_connect(client, Ipv4Addr::new(127, 0, 0, 1), port)
-            .unwrap();
-        let (socket, peer) = match rig.wait(
-            "SocketAccepted",
-            |e| matches!(e, BoardEvent::SocketAccepted { listener, .. } if *listener == l),
-        ) {
-            BoardEvent::SocketAccepted { socket, peer, .. } => (socket, peer),
-            _ => unreachable!(),
-        };
+        let client = rig.client_connects(port);
+        let (socket, peer) = rig.wait_accepted(l);
         assert!(peer.starts_with("127.0.0.1:"), "{peer}");
         assert_eq!(rig.dev.sockets.send(socket, &[b'a' + i]).unwrap(), 1);
         assert_eq!(rig.server_reads(client, 1), [b'a' + i]);
@@ -695,12 +687,7 @@ print("ready");
 "#,
     );
     wait_log(&mut rig, "ready");
-    let client = rig.dev.net.stack().add_tcp(1024, 1024);
-    rig.dev
-        .net
-        .stack()
-        .tcp_connect(client, Ipv4Addr::new(127, 0, 0, 1), 7100)
-        .unwrap();
+    let client = rig.client_connects(7100);
     wait_log(&mut rig, "accepted");
     rig.server_sends(client, b"echo me");
     assert_eq!(rig.server_reads(client, 7), b"echo me");
@@ -730,23 +717,11 @@ fn a_listener_at_the_socket_limit_listens_again_once_there_is_room() {
         .map(|_| rig.dev.sockets.udp_bind(0).unwrap())
         .collect();
     rig.round();
-    let connect = |rig: &mut Rig| {
-        let client = rig.dev.net.stack().add_tcp(1024, 1024);
-        rig.dev
-            .net
-            .stack()
-            .tcp_connect(client, Ipv4Addr::new(127, 0, 0, 1), port)
-            .unwrap();
-        client
-    };
     // The first client takes the listening socket; with every socket in use no new one listens.
-    connect(&mut rig);
-    rig.wait(
-        "SocketAccepted",
-        |e| matches!(e, BoardEvent::SocketAccepted { listener, .. } if *listener == l),
-    );
+    rig.client_connects(port);
+    rig.wait_accepted(l);
     assert_eq!(rig.dev.sockets.held(), SCRIPT_SOCKETS);
-    let refused = connect(&mut rig);
+    let refused = rig.client_connects(port);
     for _ in 0..50 {
         rig.round();
     }
@@ -759,11 +734,8 @@ fn a_listener_at_the_socket_limit_listens_again_once_there_is_room() {
     rig.dev.sockets.close(fillers[0]);
     rig.round();
     rig.round();
-    connect(&mut rig);
-    rig.wait(
-        "SocketAccepted",
-        |e| matches!(e, BoardEvent::SocketAccepted { listener, .. } if *listener == l),
-    );
+    rig.client_connects(port);
+    rig.wait_accepted(l);
 }
 
 #[test]

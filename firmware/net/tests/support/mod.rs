@@ -107,6 +107,18 @@ impl Device {
     }
 }
 
+/// Append everything `socket` has received to `into`.
+pub fn read_into(socket: &mut smoltcp::socket::tcp::Socket<'_>, into: &mut Vec<u8>) {
+    while socket.can_recv() {
+        socket
+            .recv(|d| {
+                into.extend_from_slice(d);
+                (d.len(), ())
+            })
+            .unwrap();
+    }
+}
+
 /// The chip board's part in scripts' sockets: the shared table as the runtime's `Sockets`, its
 /// events as board events.
 struct ScriptSockets(SharedSockets);
