@@ -235,13 +235,18 @@ fn tcp_write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     }
 }
 
-/// `new UDP({port?, onReadable})`.
+/// `new UDP({port?, onReadable, onError})`.
 fn udp_construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
     let c = Class::Udp;
     require_new(vm, c)?;
     let o = options(vm, args, c)?;
     let port = opt_int(vm, o, "port", c, false, 0, 65535)?.unwrap_or(0) as u16;
-    let cbs = callbacks(vm, o, c, &[("onReadable", Slot::Readable)])?;
+    let cbs = callbacks(
+        vm,
+        o,
+        c,
+        &[("onReadable", Slot::Readable), ("onError", Slot::Error)],
+    )?;
     open_socket_instance(
         vm,
         c,
@@ -307,13 +312,18 @@ fn udp_write(vm: &mut Vm, this: Value, args: &[Value]) -> Result<Value, Value> {
     }
 }
 
-/// `new Listener({port, onReadable})`.
+/// `new Listener({port, onReadable, onError})`.
 fn listener_construct(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
     let c = Class::Listener;
     require_new(vm, c)?;
     let o = options(vm, args, c)?;
     let port = opt_int(vm, o, "port", c, false, 0, 65535)?.unwrap_or(80) as u16;
-    let cbs = callbacks(vm, o, c, &[("onReadable", Slot::Readable)])?;
+    let cbs = callbacks(
+        vm,
+        o,
+        c,
+        &[("onReadable", Slot::Readable), ("onError", Slot::Error)],
+    )?;
     open_socket_instance(
         vm,
         c,
@@ -439,6 +449,12 @@ pub(super) fn route(
                 let msg = error.clone().unwrap_or_else(|| "disconnected".into());
                 (inst.on_error, vec![Arg::Str(msg.into_bytes())])
             }
+            // A UDP socket or a listener the board gave up (the network, a port found taken
+            // after all): the instance is no longer usable.
+            (BoardEvent::SocketClosed { error, .. }, Kind::Udp { .. } | Kind::Listener { .. }) => {
+                let msg = error.clone().unwrap_or_else(|| "closed".into());
+                (inst.on_error, vec![Arg::Str(msg.into_bytes())])
+            }
             (BoardEvent::SocketAccepted { socket, .. }, Kind::Listener { pending, .. }) => {
                 if pending.len() >= MAX_PENDING {
                     // The script does not take them: a peer must not pile up open sockets.
@@ -499,9 +515,9 @@ pub const DESCRIPTION: &[ApiEntry] = &[
     entry("TCP", "new (options: { address?: string, host?: string, port?: number, from?: TCP, format?: \"buffer\" | \"number\", onReadable?: (this: TCP, count: number) => void, onWritable?: (this: TCP, count: number) => void, onError?: (this: TCP, error: string) => void }) => TCP", "A TCP connection (`embedded:io/socket/tcp`); `from` adopts a connection from Listener.read()."),
     entry("TCP.prototype.read", "(count?: number) => ArrayBuffer | number | undefined", "Received bytes (format buffer) or one byte (format number); undefined if none."),
     entry("TCP.prototype.write", "(data: ArrayBuffer | ArrayBufferView | number) => void", "Send; throws if the connection cannot take all of it."),
-    entry("UDP", "new (options: { port?: number, onReadable?: (this: UDP, packets: number) => void }) => UDP", "A UDP socket (`embedded:io/socket/udp`)."),
+    entry("UDP", "new (options: { port?: number, onReadable?: (this: UDP, packets: number) => void, onError?: (this: UDP, error: string) => void }) => UDP", "A UDP socket (`embedded:io/socket/udp`); `onError` when the board gives it up."),
     entry("UDP.prototype.read", "() => (ArrayBuffer & { address: string, port: number }) | undefined", "The oldest received packet with its sender."),
     entry("UDP.prototype.write", "(address: string, port: number, data: ArrayBuffer | ArrayBufferView) => void", "Send a packet."),
-    entry("Listener", "new (options: { port?: number, onReadable?: (this: Listener, count: number) => void }) => Listener", "A TCP listener (`embedded:io/socket/listener`), port 80 unless given."),
+    entry("Listener", "new (options: { port?: number, onReadable?: (this: Listener, count: number) => void, onError?: (this: Listener, error: string) => void }) => Listener", "A TCP listener (`embedded:io/socket/listener`), port 80 unless given; `onError` when the board gives it up."),
     entry("Listener.prototype.read", "() => TCP | undefined", "The oldest accepted connection, as a TCP without callbacks."),
 ];

@@ -91,7 +91,7 @@ const u = new UDP({port: 5000, onReadable(n) {
   const p = this.read();
   print("udp", n, p.byteLength, p.address, p.port);
   this.write(p.address, p.port, p);
-}});
+}, onError(e) { print("udp error", e); }});
 const l = new Listener({port: 81, onReadable(n) {
   const c = new TCP({from: this.read(), onReadable() { const d = this.read(); this.write(d); this.close(); }});
   print("accepted", n, c instanceof TCP, this.read());
@@ -158,6 +158,10 @@ fn sockets_and_http_over_a_scripted_network() {
                 socket: 1,
                 error: None,
             },
+            BoardEvent::SocketClosed {
+                socket: 2,
+                error: Some("udp bind: port 5000 is already in use".into()),
+            },
             BoardEvent::HttpDone {
                 id: 1,
                 result: Ok(resp(200, b"body")),
@@ -176,6 +180,7 @@ fn sockets_and_http_over_a_scripted_network() {
         "udp 1 4 10.0.0.9 7000",
         "accepted 1 true undefined",
         "tcp error disconnected true",
+        "udp error udp bind: port 5000 is already in use",
         "get body undefined",
         "post missing HTTP 404 Not Found",
     ] {
