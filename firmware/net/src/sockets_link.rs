@@ -185,6 +185,9 @@ struct Table {
     events: VecDeque<BoardEvent>,
     /// The device had a network at the link's last round.
     up: bool,
+    /// The UDP ports of the device's own sockets (SNTP's, mDNS's), noted at the link's first
+    /// round, before any script's socket is in the stack.
+    device_udp_ports: Vec<u16>,
 }
 
 impl Table {
@@ -251,6 +254,7 @@ impl SharedSockets {
             entries: Vec::new(),
             events: VecDeque::new(),
             up: false,
+            device_udp_ports: Vec::new(),
         })))
     }
 
@@ -350,6 +354,7 @@ impl Sockets for SharedSockets {
     fn udp_bind(&mut self, port: u16) -> BoardResult<SocketId> {
         let mut t = self.0.borrow_mut();
         let taken = DEVICE_UDP_PORTS.contains(&port)
+            || t.device_udp_ports.contains(&port)
             || (port != 0
                 && t.entries
                     .iter()
@@ -463,11 +468,16 @@ impl Sockets for SharedSockets {
 /// Drives the shared table's sockets on the stack; see the module documentation.
 pub struct SocketsLink {
     shared: SharedSockets,
+    /// The first round is over (the device's UDP ports are noted).
+    started: bool,
 }
 
 impl SocketsLink {
     pub fn new(shared: SharedSockets) -> SocketsLink {
-        SocketsLink { shared }
+        SocketsLink {
+            shared,
+            started: false,
+        }
     }
 
     /// One round: new sockets into the stack, lookups, connects, output, input, accepts,
@@ -477,6 +487,11 @@ impl SocketsLink {
         let mut t = shared.borrow_mut();
         let up = stack.is_up();
         t.up = up;
+        if !self.started {
+            // Only the device's own sockets are in the stack yet (scripts' are added below).
+            self.started = true;
+            t.device_udp_ports = stack.udp_ports();
+        }
         // Each entry once: out of the table at the front while it is driven (so the table's
         // events and count stay at hand), back in at the end.
         for _ in 0..t.entries.len() {

@@ -155,6 +155,17 @@ impl<D: Device> NetStack<D> {
         self.sockets.remove(handle);
     }
 
+    /// The ports the stack's UDP sockets are bound to.
+    pub fn udp_ports(&self) -> Vec<u16> {
+        self.sockets
+            .iter()
+            .filter_map(|(_, s)| match s {
+                Socket::Udp(u) => Some(u.endpoint().port),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether a UDP socket in the stack is bound to `port`.
     pub fn udp_port_in_use(&self, port: u16) -> bool {
         self.sockets.iter().any(|(_, s)| match s {

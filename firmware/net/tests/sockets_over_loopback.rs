@@ -528,6 +528,12 @@ fn udp_datagrams_both_ways() {
     let bound = s.udp_bind(7300).unwrap();
     assert!(s.udp_bind(7300).is_err());
     s.close(bound);
+    // The device's SNTP client has a port of its own, refused at once too.
+    let sntp = (49152..=65535)
+        .find(|p| *p != from.port && rig.dev.net.stack().udp_port_in_use(*p))
+        .expect("the SNTP client's port");
+    let e = rig.dev.sockets.udp_bind(sntp).unwrap_err().to_string();
+    assert!(e.contains("in use"), "SNTP's port {sntp}: {e}");
 
     // Datagrams queued and the socket closed at once: they still go, then the socket does.
     let s = &mut rig.dev.sockets;
