@@ -353,12 +353,18 @@ impl Sockets for SharedSockets {
 
     fn udp_bind(&mut self, port: u16) -> BoardResult<SocketId> {
         let mut t = self.0.borrow_mut();
-        let taken = DEVICE_UDP_PORTS.contains(&port)
-            || t.device_udp_ports.contains(&port)
-            || (port != 0
-                && t.entries
-                    .iter()
-                    .any(|e| matches!(&e.kind, Kind::Udp(u) if u.port == port)));
+        let mut taken = DEVICE_UDP_PORTS.contains(&port) || t.device_udp_ports.contains(&port);
+        for e in t.entries.iter_mut() {
+            match &mut e.kind {
+                Kind::Udp(u) if port != 0 && u.port == port => match &mut u.closing {
+                    // A socket the script closed gives its port up now (what it still had
+                    // queued goes with it), as a closed socket does on the host.
+                    Some(closing) => *closing = Closing::Until(0),
+                    None => taken = true,
+                },
+                _ => {}
+            }
+        }
         if taken {
             return Err(BoardError::InvalidArgument(format!(
                 "udp bind: port {port} is already in use"
@@ -832,10 +838,15 @@ fn drive_udp<D: Device>(
             return false;
         };
         if u.port == 0 {
-            // The stack's few UDP sockets leave a free port among any few tried.
+            // The stack's few UDP sockets leave a free port among any few tried (nor one a
+            // script's socket not yet in the stack asked for).
             for _ in 0..SCRIPT_SOCKETS + 8 {
                 let port = stack.next_local_port();
-                if !stack.udp_port_in_use(port) {
+                let asked = t
+                    .entries
+                    .iter()
+                    .any(|e| matches!(&e.kind, Kind::Udp(o) if o.port == port));
+                if !asked && !stack.udp_port_in_use(port) {
                     // Cannot fail: the port is not 0 and the socket is not bound.
                     let _ = socket.bind(port);
                     u.port = port;
@@ -849,10 +860,13 @@ fn drive_udp<D: Device>(
             _ => None,
         };
         if let Some(error) = error {
-            t.events.push_back(BoardEvent::SocketClosed {
-                socket: id,
-                error: Some(error),
-            });
+            // Not for a socket the script closed already: no event follows a close.
+            if u.closing.is_none() {
+                t.events.push_back(BoardEvent::SocketClosed {
+                    socket: id,
+                    error: Some(error),
+                });
+            }
             return false;
         }
     }

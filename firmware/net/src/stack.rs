@@ -155,12 +155,12 @@ impl<D: Device> NetStack<D> {
         self.sockets.remove(handle);
     }
 
-    /// The ports the stack's UDP sockets are bound to.
+    /// The ports the stack's UDP sockets are bound to (unbound ones left out).
     pub fn udp_ports(&self) -> Vec<u16> {
         self.sockets
             .iter()
             .filter_map(|(_, s)| match s {
-                Socket::Udp(u) => Some(u.endpoint().port),
+                Socket::Udp(u) => Some(u.endpoint().port).filter(|p| *p != 0),
                 _ => None,
             })
             .collect()

@@ -554,6 +554,28 @@ fn udp_datagrams_both_ways() {
     assert_eq!(got, [b"one".to_vec(), b"two".to_vec()]);
     assert_eq!(rig.dev.sockets.held(), 1, "only the first socket is left");
 
+    // A socket closed with datagrams still queued gives its port up at once to a new one.
+    let s = &mut rig.dev.sockets;
+    let old = s.udp_bind(7301).unwrap();
+    s.send_to(old, "127.0.0.1", UDP_PEER_PORT, b"late").unwrap();
+    s.close(old);
+    let new = s.udp_bind(7301).unwrap();
+    rig.round();
+    rig.round();
+    let peer = rig.dev.net.stack().udp(rig.udp_peer);
+    peer.send_slice(
+        b"to 7301",
+        IpEndpoint::new(IpAddress::Ipv4(Ipv4Addr::new(127, 0, 0, 1)), 7301),
+    )
+    .unwrap();
+    match rig.wait("SocketData", |e| matches!(e, BoardEvent::SocketData { .. })) {
+        BoardEvent::SocketData { socket, data, .. } => {
+            assert_eq!((socket, data.as_slice()), (new, &b"to 7301"[..]));
+        }
+        _ => unreachable!(),
+    }
+    rig.dev.sockets.close(new);
+
     // Empty datagrams count too: the queue is bounded by packets, not only bytes.
     let s = &mut rig.dev.sockets;
     let mut taken = 0;

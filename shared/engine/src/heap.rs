@@ -156,6 +156,8 @@ impl Heap {
             return Ok(Handle(i));
         }
         if self.len >= (u32::MAX >> 1) as usize {
+            self.live_cells -= 1;
+            self.used -= size;
             return Err(OutOfMemory);
         }
         if self.len == self.chunks.len() * CHUNK_SLOTS {

@@ -23,6 +23,7 @@ use alloc::collections::VecDeque;
 use core::cell::RefCell;
 
 use critical_section::Mutex;
+use enumset::EnumSet;
 use esp_hal::gpio::AnyPin;
 use esp_hal::handler;
 use esp_hal::peripherals::UART1;
@@ -63,22 +64,26 @@ fn on_uart1_interrupt() {
         let Some(port) = port.as_mut() else {
             return;
         };
+        // Cleared first: a byte that comes while the FIFO is drained raises them again.
+        port.uart.clear_interrupts(RX_INTERRUPTS);
         drain_fifo(port);
-        port.uart
-            .clear_interrupts(UartInterrupt::RxFifoFull | UartInterrupt::RxTimeout);
     });
 }
+
+/// The receive interrupts the port listens to.
+const RX_INTERRUPTS: EnumSet<UartInterrupt> =
+    enumset::enum_set!(UartInterrupt::RxFifoFull | UartInterrupt::RxTimeout);
 
 /// Move what the FIFO holds into `port.rx`.
 fn drain_fifo(port: &mut Port) {
     let mut buf = [0u8; 128];
-    // The FIFO holds 128 bytes: a few rounds empty it even while bytes keep coming. A FIFO
-    // overflow or framing error is reported (and cleared) once; the bytes after it still come.
+    // The FIFO holds 128 bytes: a few rounds empty it even while bytes keep coming. No receive
+    // error is reported (`config`): a byte with a framing or parity error is dropped by the
+    // hardware, and an overflow resets the FIFO and reads as nothing.
     for _ in 0..4 {
         let n = match port.uart.read_buffered(&mut buf) {
-            Ok(0) => break,
+            Ok(0) | Err(_) => break,
             Ok(n) => n,
-            Err(_) => continue,
         };
         port.arrived = true;
         for &b in &buf[..n] {
@@ -90,16 +95,27 @@ fn drain_fifo(port: &mut Port) {
     }
 }
 
+/// Put the port in the shared place and listen to its receive interrupts.
+fn put_back(port: Port) {
+    critical_section::with(|cs| {
+        let mut slot = PORT.borrow_ref_mut(cs);
+        slot.insert(port).uart.listen(RX_INTERRUPTS);
+    });
+}
+
 /// `f` on the open port, if it is.
 fn with_port<R>(f: impl FnOnce(&mut Port) -> R) -> Option<R> {
     critical_section::with(|cs| PORT.borrow_ref_mut(cs).as_mut().map(f))
 }
 
-/// The port's configuration at `baud`: 8N1, receive interrupts at [`RX_FIFO_THRESHOLD`] bytes.
+/// The port's configuration at `baud`: 8N1, receive interrupts at [`RX_FIFO_THRESHOLD`] bytes,
+/// no receive errors reported (they would only cost the interrupt's drain rounds).
 fn config(baud: u32) -> Config {
-    Config::default()
-        .with_baudrate(baud)
-        .with_rx(RxConfig::default().with_fifo_full_threshold(RX_FIFO_THRESHOLD))
+    Config::default().with_baudrate(baud).with_rx(
+        RxConfig::default()
+            .with_fifo_full_threshold(RX_FIFO_THRESHOLD)
+            .with_reported_errors(EnumSet::empty()),
+    )
 }
 
 enum State {
@@ -161,18 +177,19 @@ impl ChipUart1 {
                 Ok(u) => {
                     let mut uart = u.with_tx(tx).with_rx(rx);
                     uart.set_interrupt_handler(on_uart1_interrupt);
-                    let port = Port {
-                        uart,
-                        rx: VecDeque::with_capacity(RX_BUFFER),
-                        arrived: false,
-                    };
-                    critical_section::with(|cs| {
-                        let mut slot = PORT.borrow_ref_mut(cs);
-                        let port = slot.insert(port);
-                        port.uart
-                            .listen(UartInterrupt::RxFifoFull | UartInterrupt::RxTimeout);
-                    });
-                    State::Open
+                    let mut rx = VecDeque::new();
+                    if rx.try_reserve_exact(RX_BUFFER).is_ok() {
+                        put_back(Port {
+                            uart,
+                            rx,
+                            arrived: false,
+                        });
+                        State::Open
+                    } else {
+                        State::Failed(alloc::format!(
+                            "UART1: no memory for its {RX_BUFFER}-byte receive buffer"
+                        ))
+                    }
                 }
                 Err(e) => State::Failed(alloc::format!("UART1 setup failed: {e:?}")),
             },
@@ -190,19 +207,25 @@ impl ChipUart1 {
         if baud == self.baud {
             return Ok(());
         }
-        let applied = with_port(|port| {
+        // Out of the shared place (its interrupts off) while esp-hal applies the rate: that
+        // waits for the character being sent, up to 33 ms at 300 baud, which must not run
+        // with every interrupt off as the critical section has them.
+        let taken = critical_section::with(|cs| {
+            let mut slot = PORT.borrow_ref_mut(cs);
+            let port = slot.as_mut()?;
             drain_fifo(port);
-            port.uart.apply_config(&config(baud))
+            port.uart.unlisten(RX_INTERRUPTS);
+            port.uart.clear_interrupts(RX_INTERRUPTS);
+            slot.take()
         });
-        match applied {
-            Some(Ok(())) => {}
-            Some(Err(e)) => {
-                return Err(BoardError::InvalidArgument(alloc::format!(
-                    "UART1 at {baud} baud: {e:?}"
-                )))
-            }
-            None => return self.check_open(),
-        }
+        let Some(mut port) = taken else {
+            return self.check_open();
+        };
+        let applied = port.uart.apply_config(&config(baud));
+        put_back(port);
+        applied.map_err(|e| {
+            BoardError::InvalidArgument(alloc::format!("UART1 at {baud} baud: {e:?}"))
+        })?;
         self.baud = baud;
         Ok(())
     }
@@ -250,7 +273,8 @@ impl ChipUart1 {
             return false;
         }
         self.pump_tx();
-        with_port(|port| core::mem::take(&mut port.arrived)).unwrap_or(false)
+        // Bytes `read` already handed out leave nothing to announce.
+        with_port(|port| core::mem::take(&mut port.arrived) && !port.rx.is_empty()).unwrap_or(false)
     }
 
     fn pump_tx(&mut self) {
