@@ -59,7 +59,8 @@ fn main() -> ! {
     heap::init();
     let hw = match board::init() {
         Ok(hw) => hw,
-        // Only UART0's configuration can fail, and the default one is valid: a bug.
+        // Only UART0's set-up can fail (its configuration, valid, or its 2 KiB receive buffer
+        // from a heap nothing has used yet): a bug.
         Err(e) => panic!("{e}"),
     };
     let reboot = hw.reboot_requested;

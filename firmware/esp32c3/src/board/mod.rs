@@ -29,6 +29,7 @@ mod serial;
 mod spi;
 mod system;
 mod uart1;
+mod uart_rx;
 mod watchdog;
 pub mod wifi;
 
@@ -41,7 +42,7 @@ use core::cell::Cell;
 use esp_hal::peripherals::{Peripherals, FLASH};
 use esp_hal::time::Duration;
 use esp_hal::timer::timg::{MwdtStage, TimerGroup};
-use esp_hal::uart::{Config as UartConfig, Uart};
+use esp_hal::uart::Uart;
 use esp_hal::usb::usb_serial_jtag::UsbSerialJtag;
 use ferrite_flash_store::FlashStore;
 use ferrite_net::{
@@ -182,6 +183,8 @@ pub struct Hardware {
 #[derive(Debug)]
 pub enum InitError {
     Uart0(esp_hal::uart::ConfigError),
+    /// No memory for UART0's receive buffer.
+    Uart0Buffer(String),
 }
 
 /// DHCP host name and station set-up: `ferrite-<mac>` (the device id).
@@ -232,6 +235,7 @@ impl core::fmt::Display for InitError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             InitError::Uart0(e) => write!(f, "UART0 (GPIO21 TX, GPIO20 RX) setup failed: {e:?}"),
+            InitError::Uart0Buffer(why) => write!(f, "UART0: {why}"),
         }
     }
 }
@@ -256,11 +260,11 @@ pub fn init() -> Result<Hardware, InitError> {
     watchdog.enable();
 
     let usb_jtag = SerialPort::usb_jtag(UsbSerialJtag::new(peripherals.USB_DEVICE));
-    let uart = Uart::new(peripherals.UART0, UartConfig::default())
+    let uart = Uart::new(peripherals.UART0, uart_rx::config(115_200))
         .map_err(InitError::Uart0)?
         .with_tx(peripherals.GPIO21)
         .with_rx(peripherals.GPIO20);
-    let uart0 = SerialPort::uart(uart);
+    let uart0 = SerialPort::uart0(uart).map_err(InitError::Uart0Buffer)?;
 
     let pins = ChipPins::new(PinPeripherals {
         gpio0: peripherals.GPIO0,

@@ -6,16 +6,37 @@
 //! USB-Serial-JTAG only drains while a host reads the port, so a caller must expect 0 for as
 //! long as nobody listens (the console link drops output then, see `console_link`).
 //!
+//! UART0's received bytes are moved out of its 128-byte FIFO by its interrupt (`uart_rx`) into
+//! a buffer of [`UART0_RX_BUFFER`] bytes, so a console line or an RPC frame sent while a script
+//! runs is not lost when the main loop's round is long. USB-Serial-JTAG needs none: the host
+//! retries a USB packet the device has no room for.
+//!
 //! Must never: block (esp-hal's blocking `write` on USB-Serial-JTAG spins until a host reads,
-//! forever with no cable), or buffer.
+//! forever with no cable), or buffer output.
 
+use alloc::string::String;
+
+use esp_hal::handler;
 use esp_hal::uart::Uart;
 use esp_hal::usb::usb_serial_jtag::UsbSerialJtag;
 use esp_hal::Blocking;
 
+use super::uart_rx::{self, RxPort, Slot};
+
+/// Bytes UART0 keeps received until the console reads them: 178 ms of input at 115200 baud.
+pub const UART0_RX_BUFFER: usize = 2048;
+
+/// UART0's port and what it received (see `uart_rx`).
+static UART0: Slot = uart_rx::empty_slot();
+
+#[handler]
+fn on_uart0_interrupt() {
+    uart_rx::on_interrupt(&UART0);
+}
+
 enum Hardware {
     UsbJtag(UsbSerialJtag<'static, Blocking>),
-    Uart(Uart<'static, Blocking>),
+    Uart(RxPort),
 }
 
 /// One console port.
@@ -30,10 +51,13 @@ impl SerialPort {
         }
     }
 
-    pub fn uart(port: Uart<'static, Blocking>) -> SerialPort {
-        SerialPort {
+    /// UART0, configured with `uart_rx::config`; fails only when there is no memory for its
+    /// receive buffer.
+    pub fn uart0(port: Uart<'static, Blocking>) -> Result<SerialPort, String> {
+        let port = RxPort::set_up(&UART0, port, on_uart0_interrupt, UART0_RX_BUFFER)?;
+        Ok(SerialPort {
             hw: Hardware::Uart(port),
-        }
+        })
     }
 
     /// Bytes received since the last call (at most `buf.len()`); 0 when none.
@@ -52,9 +76,9 @@ impl SerialPort {
                 }
                 n
             }
-            // A FIFO overflow or a framing error loses bytes; the console's framing
-            // recovers at the next frame start, so the error itself is not reported.
-            Hardware::Uart(p) => p.read_buffered(buf).unwrap_or(0),
+            // Beyond the buffer the oldest bytes are lost; the console's framing recovers at
+            // the next frame start.
+            Hardware::Uart(p) => p.read(buf),
         }
     }
 
@@ -75,17 +99,7 @@ impl SerialPort {
                 }
                 n
             }
-            Hardware::Uart(p) => {
-                let mut n = 0;
-                // `write` waits for room, so it is only called when there is some.
-                while n < data.len() && p.write_ready() {
-                    match p.write(&data[n..]) {
-                        Ok(k) if k > 0 => n += k,
-                        _ => break,
-                    }
-                }
-                n
-            }
+            Hardware::Uart(p) => p.write(data),
         }
     }
 }
