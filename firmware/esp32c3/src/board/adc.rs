@@ -52,6 +52,9 @@ pub struct ChipAdc {
     /// A pin whose conversion timed out: esp-hal keeps that conversion running and answers
     /// "not yet" for every other channel until it is read, so the next reading finishes it.
     unfinished: Option<u8>,
+    /// The input of that conversion if its pin went to another driver meanwhile: kept, because
+    /// only a read on that channel ends esp-hal's wait for it.
+    orphan: Option<AnyInput>,
     /// When a conversion last did not finish (ms since boot), until one does.
     timed_out_ms: Option<u64>,
 }
@@ -79,29 +82,54 @@ fn enable<C: AdcCalScheme<ADC1<'static>>>(
     })
 }
 
-/// One bounded conversion on `input`; `None` if it did not finish.
+/// One poll of the conversion on `input` (the first starts it); `None` while it runs. In a
+/// critical section: starting a conversion writes the ADC's analog registers over the
+/// chip's internal I2C bus (esp-hal's calibration and init code, read-modify-write), which
+/// the radio's PHY code uses too; a preemption in between would corrupt a value. A poll
+/// takes microseconds.
+fn poll<C: AdcCalScheme<ADC1<'static>>>(
+    adc: &mut HalAdc<'static, ADC1<'static>, Blocking>,
+    input: &mut Input<C>,
+) -> Option<u16> {
+    // The only error esp-hal's oneshot read has is "not finished yet".
+    critical_section::with(|_| match input {
+        Input::G0(p) => adc.read_oneshot(p),
+        Input::G1(p) => adc.read_oneshot(p),
+        Input::G2(p) => adc.read_oneshot(p),
+        Input::G3(p) => adc.read_oneshot(p),
+        Input::G4(p) => adc.read_oneshot(p),
+    })
+    .ok()
+}
+
+/// One bounded conversion on `input`; `None` if it did not finish. The last poll comes after
+/// the time is up, so a conversion that finished while this thread was preempted (the radio's
+/// tasks run in between) is read, not taken for a stuck one.
 fn convert<C: AdcCalScheme<ADC1<'static>>>(
     adc: &mut HalAdc<'static, ADC1<'static>, Blocking>,
     input: &mut Input<C>,
 ) -> Option<u16> {
     let start = Instant::now();
     for _ in 0..MAX_POLLS {
-        // The only error esp-hal's oneshot read has is "not finished yet".
-        let r = match input {
-            Input::G0(p) => adc.read_oneshot(p),
-            Input::G1(p) => adc.read_oneshot(p),
-            Input::G2(p) => adc.read_oneshot(p),
-            Input::G3(p) => adc.read_oneshot(p),
-            Input::G4(p) => adc.read_oneshot(p),
-        };
-        if let Ok(v) = r {
+        if let Some(v) = poll(adc, input) {
             return Some(v);
         }
         if start.elapsed() > MAX_WAIT {
             break;
         }
     }
-    None
+    poll(adc, input)
+}
+
+/// [`convert`] on either kind of input.
+fn convert_any(
+    adc: &mut HalAdc<'static, ADC1<'static>, Blocking>,
+    input: &mut AnyInput,
+) -> Option<u16> {
+    match input {
+        AnyInput::Calibrated(input) => convert(adc, input),
+        AnyInput::Raw(input) => convert(adc, input),
+    }
 }
 
 impl ChipAdc {
@@ -118,6 +146,7 @@ impl ChipAdc {
             inputs: [const { None }; 5],
             calibrated: rtc_calib_init_code(AdcCalibUnit::ADC1, ATTENUATION).is_some(),
             unfinished: None,
+            orphan: None,
             timed_out_ms: None,
         }
     }
@@ -141,18 +170,38 @@ impl ChipAdc {
         }
     }
 
-    /// Forget the input on `pin` (another driver takes the pin).
+    /// Forget the input on `pin` (another driver takes the pin). If its conversion timed out,
+    /// it is finished first, or its input kept for the next reading to finish.
     pub fn drop_pin(&mut self, pin: u8) {
-        if let Some(slot) = self.inputs.get_mut(pin as usize) {
-            *slot = None;
+        let Some(input) = self.inputs.get_mut(pin as usize).and_then(Option::take) else {
+            return;
+        };
+        if self.unfinished == Some(pin) {
+            let mut input = input;
+            if convert_any(&mut self.adc, &mut input).is_some() {
+                self.unfinished = None;
+            } else {
+                self.orphan = Some(input);
+            }
         }
     }
 
     /// One bounded conversion on `pin`; `None` if it did not finish.
     fn convert(&mut self, pin: u8) -> Option<u16> {
-        match self.inputs.get_mut(pin as usize)?.as_mut()? {
-            AnyInput::Calibrated(input) => convert(&mut self.adc, input),
-            AnyInput::Raw(input) => convert(&mut self.adc, input),
+        convert_any(&mut self.adc, self.inputs.get_mut(pin as usize)?.as_mut()?)
+    }
+
+    /// Finish the timed-out conversion on `stuck` (through its input, or the one kept when the
+    /// pin went to another driver); whether it finished.
+    fn finish(&mut self, stuck: u8) -> bool {
+        let input = match self.inputs.get_mut(stuck as usize).and_then(Option::as_mut) {
+            Some(input) => Some(input),
+            None => self.orphan.as_mut(),
+        };
+        match input {
+            Some(input) => convert_any(&mut self.adc, input).is_some(),
+            // Cannot happen: a timed-out pin keeps an input until its conversion ends.
+            None => true,
         }
     }
 
@@ -168,14 +217,15 @@ impl ChipAdc {
             )));
         }
         if let Some(stuck) = self.unfinished {
-            let still_input = matches!(self.inputs.get(stuck as usize), Some(Some(_)));
-            if stuck != pin && still_input && self.convert(stuck).is_none() {
+            // On the same pin, the conversion below finishes it.
+            if stuck != pin && !self.finish(stuck) {
                 self.timed_out_ms = Some(now_ms());
                 return Err(BoardError::Failed(alloc::format!(
                     "the ADC is still busy with a conversion on GPIO{stuck} that did not finish"
                 )));
             }
             self.unfinished = None;
+            self.orphan = None;
         }
         match self.convert(pin) {
             Some(raw) => {

@@ -389,8 +389,10 @@ pub fn adc_value(raw: u16) -> u32 {
 
 /// The duty resolution scripts see: `Pwm::resolution_bits`.
 pub const PWM_BITS: u8 = 10;
-/// The LEDC's widest duty resolution on the ESP32-C3.
-pub const LEDC_MAX_BITS: u8 = 14;
+/// The widest duty resolution used. The ESP32-C3's LEDC has 14 bits, but at 14 bits a duty of
+/// 2^14 (always on) cannot be set, a hardware bug Espressif documents (ESP-IDF's LEDC guide:
+/// "100% duty cycle is not reachable" at the maximum resolution); at 13 bits it can.
+pub const LEDC_MAX_BITS: u8 = 13;
 /// The LEDC's clock (APB).
 pub const LEDC_CLOCK_HZ: u64 = 80_000_000;
 /// LEDC low-speed timers and channels on the ESP32-C3.

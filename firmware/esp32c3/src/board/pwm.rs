@@ -1,7 +1,7 @@
 //! PWM outputs on the LEDC: low-speed, 6 channels on 4 timers, APB clock. Pins at one
 //! frequency share a timer; each timer runs at the widest duty resolution its frequency allows,
-//! never below the 10 bits reported to scripts (`pin_plan::ledc_bits`, `ledc_duty`), so 5 Hz to
-//! 78.125 kHz.
+//! never below the 10 bits reported to scripts nor above 13 (at the LEDC's 14 bits it cannot be
+//! always on; `pin_plan::ledc_bits`, `ledc_duty`), so 10 Hz to 78.125 kHz.
 //!
 //! esp-hal's LEDC channel keeps a `&dyn TimerIFace` to its timer for its whole life; the timers
 //! are reconfigured while channels exist, so channels get a [`TimerShim`] (a static that says

@@ -9,7 +9,10 @@
 //! UART0's received bytes are moved out of its 128-byte FIFO by its interrupt (`uart_rx`) into
 //! a buffer of [`UART0_RX_BUFFER`] bytes, so a console line or an RPC frame sent while a script
 //! runs is not lost when the main loop's round is long. USB-Serial-JTAG needs none: the host
-//! retries a USB packet the device has no room for.
+//! retries a USB packet the device has no room for. Not covered: a flash write or erase, during
+//! which esp-storage keeps interrupts off (a sector erase takes tens of ms; the FIFO lasts 11 ms
+//! at 115200 baud). The IDE's deploy sends each step after the last one's answer, which
+//! follows its write; a frame that arrives during another write can lose bytes (docs/FIRMWARE.md).
 //!
 //! Must never: block (esp-hal's blocking `write` on USB-Serial-JTAG spins until a host reads,
 //! forever with no cable), or buffer output.
