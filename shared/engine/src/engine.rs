@@ -197,6 +197,13 @@ impl Engine {
         self.vm.heap_stats()
     }
 
+    /// On a target with one fixed heap: the script's growth must leave `floor.keep` bytes of it
+    /// free (for the device's own parts), or fails with a RangeError as past its budget. Set it
+    /// after the realm's setup; the budget still applies.
+    pub fn set_heap_floor(&mut self, floor: crate::heap::HeapFloor) {
+        self.vm.heap.set_floor(floor)
+    }
+
     pub fn collect_garbage(&mut self) {
         self.vm.collect_garbage()
     }

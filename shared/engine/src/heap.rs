@@ -56,9 +56,22 @@ const NO_FREE: u32 = u32::MAX;
 /// Don't collect before the heap holds at least this much.
 const MIN_THRESHOLD: usize = 256 * 1024;
 
-/// The allocation failed: the heap budget would be exceeded.
+/// The allocation failed: the heap budget would be exceeded (or the target's heap floor).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutOfMemory;
+
+/// What a realm must leave free of a target's one fixed heap, which the device's own parts
+/// (a radio's buffers, network answers) share with every realm: a realm's growth fails like one
+/// past its budget when it would leave the target's allocator fewer than `keep` bytes free.
+/// `free` says how many bytes it has free now; it is asked every [`FLOOR_STEP`] bytes of growth.
+#[derive(Clone, Copy, Debug)]
+pub struct HeapFloor {
+    pub free: fn() -> usize,
+    pub keep: usize,
+}
+
+/// Growth between two looks at the [`HeapFloor`].
+pub const FLOOR_STEP: usize = 1024;
 
 pub struct Heap {
     /// The slot table: `len` slots in use, the first in `chunks[0]`; the last chunk's slots from
@@ -79,6 +92,15 @@ pub struct Heap {
     pub reserve_active: bool,
     /// Collect at every safe point (testing aid).
     pub stress: bool,
+    floor: Option<HeapFloor>,
+    /// Look at the floor once `used` reaches this (`usize::MAX` without one).
+    floor_check_at: usize,
+    /// A charge that keeps `used` at most this is taken at once: below the budget and below
+    /// `floor_check_at` (the one comparison on the hot path; everything else is in
+    /// [`Heap::charge_slow`]).
+    fast_limit: usize,
+    /// The last failed charge failed at the floor, not at the budget.
+    pub floor_hit: bool,
 }
 
 /// Bytes beyond the budget usable while `reserve_active` (reporting out-of-memory).
@@ -98,7 +120,22 @@ impl Heap {
             mark_stack: Vec::new(),
             reserve_active: false,
             stress: false,
+            floor: None,
+            floor_check_at: usize::MAX,
+            fast_limit: budget,
+            floor_hit: false,
         }
+    }
+
+    fn refresh_fast_limit(&mut self) {
+        self.fast_limit = self.budget.min(self.floor_check_at.saturating_sub(1));
+    }
+
+    /// From now on, growth must leave `floor.keep` bytes of the target's heap free.
+    pub fn set_floor(&mut self, floor: HeapFloor) {
+        self.floor = Some(floor);
+        self.floor_check_at = self.used;
+        self.refresh_fast_limit();
     }
 
     pub fn budget(&self) -> usize {
@@ -109,6 +146,7 @@ impl Heap {
     /// count against what its script may allocate.
     pub fn rebase_budget(&mut self, allowance: usize) {
         self.budget = self.used.saturating_add(allowance);
+        self.refresh_fast_limit();
         self.threshold = self.used + (allowance / 2).min(MIN_THRESHOLD);
     }
     pub fn used(&self) -> usize {
@@ -118,16 +156,40 @@ impl Heap {
         self.live_cells
     }
 
-    /// Account for `bytes` more memory (a growing vector inside a cell). Fails past the budget.
+    /// Account for `bytes` more memory (a growing vector inside a cell). Fails past the budget
+    /// (or the floor).
     #[inline]
     pub fn charge(&mut self, bytes: usize) -> Result<(), OutOfMemory> {
+        if self.used + bytes > self.fast_limit {
+            return self.charge_slow(bytes);
+        }
+        self.used += bytes;
+        Ok(())
+    }
+
+    /// A charge past the budget (allowed into [`RESERVE`] while building the out-of-memory
+    /// error) or due a look at the [`HeapFloor`] (not while building that error).
+    #[cold]
+    #[inline(never)]
+    fn charge_slow(&mut self, bytes: usize) -> Result<(), OutOfMemory> {
         let limit = if self.reserve_active {
             self.budget + RESERVE
         } else {
             self.budget
         };
         if self.used + bytes > limit {
+            self.floor_hit = false;
             return Err(OutOfMemory);
+        }
+        if let Some(floor) = self.floor.filter(|_| !self.reserve_active) {
+            if self.used + bytes >= self.floor_check_at {
+                if (floor.free)() < floor.keep.saturating_add(bytes) {
+                    self.floor_hit = true;
+                    return Err(OutOfMemory);
+                }
+                self.floor_check_at = self.used.saturating_add(bytes).saturating_add(FLOOR_STEP);
+                self.refresh_fast_limit();
+            }
         }
         self.used += bytes;
         Ok(())
@@ -158,6 +220,7 @@ impl Heap {
         if self.len >= (u32::MAX >> 1) as usize {
             self.live_cells -= 1;
             self.used -= size;
+            self.floor_hit = false;
             return Err(OutOfMemory);
         }
         if self.len == self.chunks.len() * CHUNK_SLOTS {
@@ -166,6 +229,8 @@ impl Heap {
             let Some(chunk) = new_chunk().filter(|_| self.chunks.try_reserve(1).is_ok()) else {
                 self.live_cells -= 1;
                 self.used -= size;
+                // The target's own heap is full, whatever the budget says.
+                self.floor_hit = true;
                 return Err(OutOfMemory);
             };
             self.chunks.push(chunk);
@@ -314,6 +379,10 @@ impl Heap {
         self.free_head = free_head;
         self.live_cells = live;
         self.used = live_bytes;
+        if self.floor.is_some() {
+            self.floor_check_at = live_bytes.saturating_add(FLOOR_STEP);
+            self.refresh_fast_limit();
+        }
         let headroom = self.budget.saturating_sub(live_bytes);
         self.threshold = (live_bytes * 2)
             .max(MIN_THRESHOLD)
@@ -384,5 +453,52 @@ fn trace_cell(cell: &Cell, stack: &mut Vec<Handle>) {
             push_value(stack, a.get);
             push_value(stack, a.set);
         }
+    }
+}
+
+#[cfg(test)]
+mod floor_tests {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::{Heap, HeapFloor, OutOfMemory, FLOOR_STEP};
+
+    static FREE: AtomicUsize = AtomicUsize::new(0);
+    static LOOKS: AtomicUsize = AtomicUsize::new(0);
+
+    fn free() -> usize {
+        LOOKS.fetch_add(1, Ordering::SeqCst);
+        FREE.load(Ordering::SeqCst)
+    }
+
+    #[test]
+    fn growth_is_checked_against_the_floor_every_step_and_fails_below_it() {
+        let mut heap = Heap::new(1 << 20);
+        heap.rebase_budget(1 << 20);
+        FREE.store(100_000, Ordering::SeqCst);
+        heap.set_floor(HeapFloor { free, keep: 50_000 });
+        let looks = || LOOKS.load(Ordering::SeqCst);
+        // The first charge looks; charges within the next step do not.
+        assert_eq!(heap.charge(100), Ok(()));
+        assert_eq!(looks(), 1);
+        for _ in 0..FLOOR_STEP / 100 {
+            assert_eq!(heap.charge(100), Ok(()));
+        }
+        assert_eq!(looks(), 1);
+        // The next step looks again: the target's heap has gone below the floor.
+        FREE.store(50_050, Ordering::SeqCst);
+        assert_eq!(heap.charge(100), Err(OutOfMemory));
+        assert!(heap.floor_hit);
+        assert_eq!(looks(), 2);
+        // While the out-of-memory error is built, the floor does not apply.
+        heap.reserve_active = true;
+        assert_eq!(heap.charge(100), Ok(()));
+        heap.reserve_active = false;
+        // Room again: the charge goes through; one beyond what is left above the floor fails.
+        FREE.store(60_000, Ordering::SeqCst);
+        assert_eq!(heap.charge(100), Ok(()));
+        assert_eq!(heap.charge(20_000), Err(OutOfMemory));
+        // The budget's failure is told apart from the floor's.
+        assert_eq!(heap.charge(2 << 20), Err(OutOfMemory));
+        assert!(!heap.floor_hit);
     }
 }

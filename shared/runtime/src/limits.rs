@@ -53,7 +53,9 @@ pub struct Limits {
     pub fuel_per_board_ms: u64,
     /// Heap the device keeps for itself (network buffers, the radio's bursts) when it decides
     /// whether a new realm fits, on targets with one fixed heap (`System::heap_free`): a realm
-    /// starts only if its built-ins, `script_heap` and this much are free.
+    /// starts only if its built-ins, `script_heap` and this much are free; and a script whose
+    /// growth would leave less than this free runs out of memory (`System::heap_free_probe`),
+    /// within its budget or not, so the device's own allocations never find the heap full.
     pub heap_reserve: usize,
     /// Callbacks waiting to run in one script; beyond that new events for it are dropped and
     /// counted (the script's status shows how many).

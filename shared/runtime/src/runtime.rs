@@ -16,6 +16,7 @@ use alloc::vec::Vec;
 use core::cell::RefCell;
 use ferrite_collections::SortedMap;
 
+use ferrite_engine::heap::HeapFloor;
 use ferrite_engine::{Config, Engine, JsError, RunOutcome, Value};
 
 use crate::board::{Board, BoardEvent};
@@ -209,6 +210,10 @@ impl Runtime {
                 d.status_changed(&format!("script:{id}"), rec.status_json());
             }
         }
+        // Boot builds realms and compiles scripts before the first round feeds the watchdog:
+        // fed before each, so a slow boot is not taken for a hang (and a device with several
+        // big scripts enabled does not restart at every boot).
+        self.feed_watchdog();
         if !self.config.lazy_console_realm {
             self.ensure_console_realm();
         }
@@ -221,6 +226,7 @@ impl Runtime {
             .map(|r| r.id)
             .collect();
         for id in enabled {
+            self.feed_watchdog();
             if let Err(e) = self.start_script(id) {
                 let mut d = self.device.borrow_mut();
                 d.log(Level::Error, id, format!("script:{id} did not start: {e}"));
@@ -282,6 +288,13 @@ impl Runtime {
         // The API's globals grew the realm's tables by doubling: give the slack back, and
         // count the script's heap budget from here.
         engine.vm().finish_setup();
+        // Growing, the realm leaves the device its reserve (or the script runs out of memory).
+        if let Some(free) = self.device.borrow_mut().board.system().heap_free_probe() {
+            engine.set_heap_floor(HeapFloor {
+                free,
+                keep: limits.heap_reserve,
+            });
+        }
         if let (Some(before), Some(after)) = (free_before, self.heap_free()) {
             // What a realm really took, for the next decision (the largest seen).
             let took = before.saturating_sub(after);
@@ -322,6 +335,10 @@ impl Runtime {
 
     fn heap_free(&self) -> Option<usize> {
         self.device.borrow_mut().board.system().heap_free()
+    }
+
+    fn feed_watchdog(&self) {
+        self.device.borrow_mut().board.system().feed_watchdog();
     }
 
     /// On a target with one fixed heap: is there room for another realm, its script's heap
@@ -1173,6 +1190,7 @@ mod memory_tests {
     use alloc::boxed::Box;
     use alloc::rc::Rc;
     use core::cell::Cell;
+    use core::sync::atomic::{AtomicUsize, Ordering};
 
     use crate::json::json;
     use crate::rpc::{code, Origin, RpcReply};
@@ -1236,6 +1254,59 @@ mod memory_tests {
         let lines = log_lines(&rt);
         assert!(lines.iter().any(|l| l == "up"), "{lines:?}");
         assert!(lines.iter().any(|l| l == "console 42"), "{lines:?}");
+    }
+
+    /// The fixed heap's free bytes as the probe reports them: each look finds 1 KiB fewer, as
+    /// if the script's growth (and the device's) took them.
+    static SHRINKING_FREE: AtomicUsize = AtomicUsize::new(0);
+
+    fn shrinking_free() -> usize {
+        SHRINKING_FREE.fetch_sub(1024, Ordering::SeqCst)
+    }
+
+    #[test]
+    fn a_growing_script_leaves_the_device_its_reserve() {
+        let reserve = crate::Limits::default().heap_reserve;
+        SHRINKING_FREE.store(reserve + 16 * 1024, Ordering::SeqCst);
+        let free = Rc::new(Cell::new(1 << 20));
+        let board = SimBoard::new(
+            Box::new(VirtualClock::new(None)),
+            Box::new(MemStorage::new(64 * 1024)),
+            Box::new({
+                let mut system = ProbeSystem::with_heap(free);
+                system.probe = Some(shrinking_free);
+                system
+            }),
+        );
+        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
+        rt.boot();
+        // Far below its 256 KiB budget, the script runs out of memory at the device's floor
+        // and is aborted as at its budget; the device answers on.
+        let code = "let kept = [];\n\
+            for (let i = 0; i < 100000; i++) kept.push({ i: i, s: 'item ' + i });";
+        ok(rt.rpc("Script.Create", json!({"name": "s"}), Origin::Transport));
+        ok(rt.rpc(
+            "Script.PutCode",
+            json!({"id": 1, "code": code}),
+            Origin::Transport,
+        ));
+        ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
+        run(&mut rt);
+        let lines = log_lines(&rt);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.ends_with("RangeError: out of memory: the device's heap is nearly full")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "script:1 aborted (out_of_memory)"),
+            "{lines:?}"
+        );
+        assert!(!rt.is_running(1));
+        ok(rt.rpc("Shelly.GetStatus", json!({}), Origin::Transport));
     }
 
     #[test]

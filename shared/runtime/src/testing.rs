@@ -72,6 +72,8 @@ pub struct ProbeSystem {
     inner: SimSystem,
     pub feeds: Rc<Cell<u32>>,
     pub heap_free: Option<Rc<Cell<usize>>>,
+    /// `System::heap_free_probe`.
+    pub probe: Option<fn() -> usize>,
 }
 
 impl Default for ProbeSystem {
@@ -86,6 +88,7 @@ impl ProbeSystem {
             inner: SimSystem::new(1, [0; 6]),
             feeds: Rc::new(Cell::new(0)),
             heap_free: None,
+            probe: None,
         }
     }
 
@@ -116,6 +119,9 @@ impl System for ProbeSystem {
     }
     fn heap_free(&self) -> Option<usize> {
         self.heap_free.as_ref().map(|f| f.get())
+    }
+    fn heap_free_probe(&self) -> Option<fn() -> usize> {
+        self.probe
     }
 }
 

@@ -1,7 +1,7 @@
 //! The runtime's embedding API: console evaluation, `Script.Eval` answered later, isolation of
 //! scripts (heap, errors), reboot with persisted scripts, and the crash marker.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use ferrite_runtime::board::System;
@@ -11,9 +11,10 @@ use ferrite_runtime::rpc::{Origin, RpcReply};
 use ferrite_runtime::sim::{MemStorage, SimBoard, VirtualClock};
 use ferrite_runtime::{Limits, Runtime, RuntimeConfig};
 
-/// A system whose crash marker survives "reboots" (new runtimes over the same storage).
+/// A system whose crash marker survives "reboots" (new runtimes over the same storage), and
+/// that counts the watchdog's feeds.
 #[derive(Clone, Default)]
-struct SharedSystem(Rc<RefCell<Vec<u8>>>);
+struct SharedSystem(Rc<RefCell<Vec<u8>>>, Rc<Cell<u32>>);
 
 impl System for SharedSystem {
     fn random(&mut self, buf: &mut [u8]) {
@@ -24,6 +25,9 @@ impl System for SharedSystem {
     }
     fn set_crash_marker(&mut self, marker: &[u8]) {
         *self.0.borrow_mut() = marker.to_vec();
+    }
+    fn feed_watchdog(&mut self) {
+        self.1.set(self.1.get() + 1);
     }
     fn mac(&self) -> [u8; 6] {
         [1, 2, 3, 4, 5, 6]
@@ -230,8 +234,15 @@ fn enabled_scripts_start_at_boot_and_a_crashing_one_is_disabled() {
             );
         }
     }
-    // A "reboot" with the same storage: both start.
+    // A "reboot" with the same storage: both start. Booting (the console's realm, then each
+    // script's, compiled) feeds the watchdog before each, before the loop's first round.
+    let fed = rig.system.1.get();
     let mut rt = rig.boot(Limits::default());
+    assert!(
+        rig.system.1.get() - fed >= 3,
+        "fed {}",
+        rig.system.1.get() - fed
+    );
     settle(&mut rt);
     let log = log_text(&rt);
     assert!(

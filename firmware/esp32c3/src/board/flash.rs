@@ -24,6 +24,8 @@ use ferrite_flash_store::{Flash, FlashError};
 pub const PARTITION_LABEL: &[u8] = b"ferrite";
 /// Partition type `data` in the table's raw entries.
 const TYPE_DATA: u8 = 0x01;
+/// The partition table's type of app partitions (the firmware's own code).
+const TYPE_APP: u8 = 0x00;
 /// The flash's erase unit and write unit on the ESP32-C3 (esp-storage's sector and word).
 const SECTOR: u32 = FlashStorage::SECTOR_SIZE;
 const WORD: u32 = FlashStorage::WORD_SIZE;
@@ -75,7 +77,7 @@ impl core::fmt::Display for OpenError {
 pub fn open(flash: FLASH<'static>) -> Result<PartitionFlash, OpenError> {
     let mut storage = FlashStorage::new(flash);
     let mut table_bytes = [0u8; PARTITION_TABLE_MAX_LEN];
-    let (start, size) = {
+    let (start, size, over_app) = {
         let table =
             read_partition_table(&mut storage, &mut table_bytes).map_err(OpenError::Table)?;
         // Raw accessors only: `partition_type()` panics on subtypes esp-bootloader-esp-idf has
@@ -84,9 +86,19 @@ pub fn open(flash: FLASH<'static>) -> Result<PartitionFlash, OpenError> {
             .iter()
             .find(|e| e.raw_type() == TYPE_DATA && label_is(e.label(), PARTITION_LABEL))
             .ok_or(OpenError::NoPartition)?;
-        (entry.offset(), entry.len())
+        let (start, size) = (entry.offset(), entry.len());
+        let end = u64::from(start) + u64::from(size);
+        // A table that lets the store erase the running firmware is refused.
+        let over_app = table.iter().any(|e| {
+            let app_end = u64::from(e.offset()) + u64::from(e.len());
+            e.raw_type() == TYPE_APP && u64::from(e.offset()) < end && u64::from(start) < app_end
+        });
+        (start, size, over_app)
     };
     let misplaced = |why| OpenError::Misplaced { start, size, why };
+    if over_app {
+        return Err(misplaced("overlaps an app partition"));
+    }
     if start < FIRST_DATA_OFFSET {
         return Err(misplaced("overlaps the bootloader or the partition table"));
     }

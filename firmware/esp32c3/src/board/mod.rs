@@ -298,6 +298,9 @@ pub fn init() -> Result<Hardware, InitError> {
         ),
         Err(e) => (None, None, format!("Wi-Fi: none — {e}")),
     };
+    // The radio's start calibrates the PHY with the watchdog armed; the runtime's boot feeds it
+    // next, before each realm it builds.
+    system.feed_watchdog();
     let mqtt = net.as_ref().map(|_| SharedMqtt::new(CHIP_MQTT_LIMITS));
     let http = net.as_ref().map(|_| SharedHttp::new(CHIP_HTTP_LIMITS));
     let sockets = net.as_ref().map(|_| SharedSockets::new());

@@ -63,6 +63,9 @@ impl System for ChipSystem {
     fn heap_free(&self) -> Option<usize> {
         Some(heap::free())
     }
+    fn heap_free_probe(&self) -> Option<fn() -> usize> {
+        Some(heap::free)
+    }
     fn ram_size(&self) -> Option<u64> {
         Some(heap::total() as u64)
     }

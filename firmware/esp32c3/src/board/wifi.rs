@@ -138,6 +138,13 @@ impl ChipWifi {
                     // Dropping the operation releases the controller.
                     self.operation = None;
                     match kind {
+                        // A connect whose event was lost (esp-radio drops events a busy
+                        // loop has not read) while the station did join: keep the link.
+                        Kind::Connect
+                            if self.controller.try_borrow().is_ok_and(|c| c.is_connected()) =>
+                        {
+                            self.finish(Done::Connected(Ok(())), now_ms)
+                        }
                         Kind::Connect => {
                             // The driver may still be trying: abort that, then retry after
                             // the back-off.

@@ -7,7 +7,7 @@ use esp_radio::wifi::{Interface, WifiRxToken, WifiTxToken};
 use smoltcp::phy::{self, Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 
-/// esp-radio's default `ESP_RADIO_CONFIG_WIFI_MTU`.
+/// esp-radio's `ESP_RADIO_CONFIG_WIFI_MTU` (its default, pinned in `.cargo/config.toml`).
 pub const MTU: usize = 1492;
 /// esp-radio's default `ESP_RADIO_CONFIG_WIFI_MAX_BURST_SIZE`.
 const MAX_BURST: usize = 3;

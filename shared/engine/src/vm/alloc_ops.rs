@@ -33,7 +33,12 @@ impl Vm {
             return self.intern("out of memory");
         }
         self.heap.reserve_active = true;
-        let e = self.make_error(ErrorKind::Range, "out of memory");
+        let message = if self.heap.floor_hit {
+            "out of memory: the device's heap is nearly full"
+        } else {
+            "out of memory"
+        };
+        let e = self.make_error(ErrorKind::Range, message);
         self.heap.reserve_active = false;
         e
     }

@@ -25,6 +25,13 @@ pub trait System {
     fn heap_free(&self) -> Option<usize> {
         None
     }
+    /// [`System::heap_free`] as a plain function, for the engine to ask while a script grows
+    /// (it cannot borrow the board then): each realm's growth must leave
+    /// [`crate::Limits::heap_reserve`] bytes free, or fails as past its budget. `None` where
+    /// `heap_free` is `None`.
+    fn heap_free_probe(&self) -> Option<fn() -> usize> {
+        None
+    }
     /// Ask the target to restart (after the RPC answer went out).
     fn request_reboot(&mut self) {}
     /// The device's MAC address (also its id: `ferrite-<mac>`).
