@@ -481,6 +481,41 @@ fn a_listener_accepts_connection_after_connection() {
     rig.dev.sockets.tcp_listen(port).unwrap();
 }
 
+/// Broadcasts both ways: a script's socket sends to the limited broadcast address and to its
+/// subnet's, and receives a datagram a peer broadcast to its port.
+#[test]
+fn udp_broadcasts_both_ways() {
+    let mut rig = Rig::new();
+    let u = rig.dev.sockets.udp_bind(7310).unwrap();
+    rig.round();
+    for to in ["255.255.255.255", "127.255.255.255"] {
+        rig.dev
+            .sockets
+            .send_to(u, to, UDP_PEER_PORT, to.as_bytes())
+            .unwrap();
+        let mut got = None;
+        for _ in 0..ROUNDS {
+            let peer = rig.dev.net.stack().udp(rig.udp_peer);
+            if let Ok((data, _)) = peer.recv() {
+                got = Some(data.to_vec());
+                break;
+            }
+            rig.round();
+        }
+        assert_eq!(got.as_deref(), Some(to.as_bytes()), "sent to {to}");
+    }
+    let peer = rig.dev.net.stack().udp(rig.udp_peer);
+    let all = IpEndpoint::new(IpAddress::Ipv4(Ipv4Addr::BROADCAST), 7310);
+    peer.send_slice(b"to all", all).unwrap();
+    match rig.wait("SocketData", |e| matches!(e, BoardEvent::SocketData { .. })) {
+        BoardEvent::SocketData { socket, data, .. } => {
+            assert_eq!(socket, u);
+            assert_eq!(data, b"to all");
+        }
+        _ => unreachable!(),
+    }
+}
+
 #[test]
 fn udp_datagrams_both_ways() {
     let mut rig = Rig::new();

@@ -352,6 +352,9 @@ impl Sockets for HostSockets {
     fn udp_bind(&mut self, port: u16) -> BoardResult<SocketId> {
         let u = UdpSocket::bind(("0.0.0.0", port)).map_err(|e| io_err("udp bind", e))?;
         u.set_nonblocking(true).map_err(|e| io_err("udp bind", e))?;
+        // Scripts may broadcast (255.255.255.255, a subnet's broadcast address), as on the chip,
+        // whose stack sends those without asking.
+        u.set_broadcast(true).map_err(|e| io_err("udp bind", e))?;
         self.add(Sock::Udp(u))
     }
 
@@ -496,6 +499,26 @@ mod tests {
             }
         );
         assert!(s.send(c, b"x").is_err());
+    }
+
+    #[test]
+    fn udp_broadcasts_reach_sockets_on_the_port() {
+        let mut s = HostSockets::new();
+        let u = s.udp_bind(0).unwrap();
+        let receiver = s.udp_bind(0).unwrap();
+        let port = match &s.socks[&receiver] {
+            Sock::Udp(r) => r.local_addr().unwrap().port(),
+            _ => unreachable!(),
+        };
+        // The loopback network's broadcast address: delivered on this machine alone.
+        s.send_to(u, "127.255.255.255", port, b"to all").unwrap();
+        match wait_event(&mut s) {
+            BoardEvent::SocketData { socket, data, .. } => {
+                assert_eq!(socket, receiver);
+                assert_eq!(data, b"to all");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

@@ -517,7 +517,7 @@ pub const DESCRIPTION: &[ApiEntry] = &[
     entry("TCP.prototype.write", "(data: ArrayBuffer | ArrayBufferView | number) => void", "Send; throws if the connection cannot take all of it."),
     entry("UDP", "new (options: { port?: number, onReadable?: (this: UDP, packets: number) => void, onError?: (this: UDP, error: string) => void }) => UDP", "A UDP socket (`embedded:io/socket/udp`); `onError` when the board gives it up."),
     entry("UDP.prototype.read", "() => (ArrayBuffer & { address: string, port: number }) | undefined", "The oldest received packet with its sender."),
-    entry("UDP.prototype.write", "(address: string, port: number, data: ArrayBuffer | ArrayBufferView) => void", "Send a packet."),
+    entry("UDP.prototype.write", "(address: string, port: number, data: ArrayBuffer | ArrayBufferView) => void", "Send a packet (also to a broadcast address: 255.255.255.255 or the subnet's)."),
     entry("Listener", "new (options: { port?: number, onReadable?: (this: Listener, count: number) => void, onError?: (this: Listener, error: string) => void }) => Listener", "A TCP listener (`embedded:io/socket/listener`), port 80 unless given; `onError` when the board gives it up."),
     entry("Listener.prototype.read", "() => TCP | undefined", "The oldest accepted connection, as a TCP without callbacks."),
 ];
