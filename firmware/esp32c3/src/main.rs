@@ -87,6 +87,7 @@ fn main() -> ! {
             },
             // A realm is on the order of 100 KB: the console's is made on first use.
             lazy_console_realm: true,
+            stack_floor: heap::stack_floor(),
             ..Default::default()
         },
     );

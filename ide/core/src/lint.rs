@@ -122,6 +122,7 @@ pub fn check(code: &str) -> Vec<Diagnostic> {
         &mut globals,
         Rc::from("lint"),
         Rc::from(code.as_bytes()),
+        0,
     );
     let compiled = match compiled {
         Ok(c) => c,

@@ -197,6 +197,14 @@ impl Engine {
         self.vm.heap_stats()
     }
 
+    /// On a target with a small, fixed native stack: the lowest address the engine's recursion
+    /// may reach (the parser, the compiler, natives calling back into JavaScript, JSON), which
+    /// then fails with an error instead of overflowing the stack (`crate::stack`). Leave room
+    /// below it for the deepest unchecked stretch and for interrupts.
+    pub fn set_stack_floor(&mut self, floor: usize) {
+        self.vm.stack_floor = floor;
+    }
+
     /// On a target with one fixed heap: the script's growth must leave `floor.keep` bytes of it
     /// free (for the device's own parts), or fails with a RangeError as past its budget. Set it
     /// after the realm's setup; the budget still applies.

@@ -35,6 +35,7 @@ pub mod compiler;
 pub mod heap;
 pub mod object;
 pub mod regexp;
+pub mod stack;
 pub mod string;
 pub mod value;
 pub mod vm;

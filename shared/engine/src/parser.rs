@@ -65,6 +65,8 @@ pub struct ParseOptions {
     pub new_target: bool,
     /// Eval code inside a method: `super.x` is allowed.
     pub super_property: bool,
+    /// The native stack's floor (`crate::stack`; 0: none).
+    pub stack_floor: usize,
 }
 
 impl Default for ParseOptions {
@@ -74,6 +76,7 @@ impl Default for ParseOptions {
             strict: false,
             new_target: false,
             super_property: false,
+            stack_floor: 0,
         }
     }
 }
@@ -204,6 +207,7 @@ struct Parser<'a> {
     /// End offset of the previously consumed token.
     prev_end: u32,
     max_depth: u32,
+    stack_floor: usize,
     depth: u32,
     /// The highest depth reached (see `expr.rs` for how chains use it).
     peak: u32,
@@ -237,6 +241,7 @@ impl<'a> Parser<'a> {
             tok,
             prev_end: 0,
             max_depth: opts.max_nesting,
+            stack_floor: opts.stack_floor,
             depth: 0,
             peak: 0,
             strict: opts.strict,
@@ -293,7 +298,7 @@ impl<'a> Parser<'a> {
         if self.depth > self.peak {
             self.peak = self.depth;
         }
-        if self.depth > self.max_depth {
+        if self.depth > self.max_depth || !crate::stack::has_room(self.stack_floor) {
             return Err(self.error("nesting too deep"));
         }
         Ok(())

@@ -192,3 +192,67 @@ fn startup_footprint_stays_small() {
         s.objects
     );
 }
+
+/// With a stack floor (a microcontroller's small stack), deep nesting fails with an error at the
+/// floor instead of overflowing the native stack, whatever the count limits allow: parsing,
+/// JSON, natives calling back into JavaScript. Runs on a thread whose stack ends not far below
+/// the floor: without it, these scripts would overflow that stack.
+#[test]
+fn deep_nesting_stops_at_the_stack_floor() {
+    const STACK: usize = 16 << 20;
+    const ROOM: usize = 512 << 10;
+    let run = std::thread::Builder::new()
+        .stack_size(STACK)
+        .spawn(|| {
+            let here = 0u8;
+            let base = std::hint::black_box(&here) as *const u8 as usize;
+            let mut e = Engine::new(Config {
+                max_nesting: 1_000_000,
+                ..Config::default()
+            });
+            e.set_stack_floor(base - ROOM);
+            let mut results = Vec::new();
+            // 20,000 parentheses: far beyond the thread's stack without the floor.
+            let parens = format!("{}1{}", "(".repeat(20_000), ")".repeat(20_000));
+            results.push(match e.eval(parens.as_bytes(), "parens.js") {
+                Ok(_) => String::from("parsed"),
+                Err(err) => err.message,
+            });
+            // JSON within its own depth limit (1000) but beyond the room left.
+            let json = b"let a = []; for (let i = 0; i < 990; i++) a = [a]; \
+                try { JSON.stringify(a); 'done' } catch (e) { String(e) }";
+            let v = e.eval(json, "json.js").unwrap();
+            results.push(e.display(v));
+            let revive = b"let t = '[]'; for (let i = 0; i < 990; i++) t = '[' + t + ']'; \
+                try { JSON.parse(t, (k, v) => v); 'done' } catch (e) { String(e) }";
+            let v = e.eval(revive, "revive.js").unwrap();
+            results.push(e.display(v));
+            // Natives calling back: within the native depth limit or at the floor, an error.
+            let calls = b"let n = 0; function f() { n++; [0].forEach(f); } \
+                try { f(); 'done' } catch (e) { String(e) }";
+            let v = e.eval(calls, "calls.js").unwrap();
+            results.push(e.display(v));
+            // And the engine goes on.
+            let v = e
+                .eval(b"[1, 2, 3].map(x => x * 2).join()", "after.js")
+                .unwrap();
+            results.push(e.display(v));
+            results
+        })
+        .unwrap();
+    let results = run.join().expect("no stack overflow");
+    assert!(results[0].contains("nesting too deep"), "{results:?}");
+    assert!(
+        results[1].contains("RangeError: JSON.stringify: nesting too deep"),
+        "{results:?}"
+    );
+    assert!(
+        results[2].contains("RangeError: JSON.parse: nesting too deep"),
+        "{results:?}"
+    );
+    assert!(
+        results[3].contains("Maximum call stack size exceeded"),
+        "{results:?}"
+    );
+    assert_eq!(results[4], "2,4,6");
+}

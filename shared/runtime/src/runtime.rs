@@ -43,6 +43,10 @@ pub struct RuntimeConfig {
     /// `Script.Eval` of id 0), not at boot. A realm with its built-ins takes on the order of
     /// 100 KB: a microcontroller should not keep one that may never be used.
     pub lazy_console_realm: bool,
+    /// On a target with a small, fixed native stack: the lowest address scripts' parsing,
+    /// compiling and nested calls may reach (`Engine::set_stack_floor`); 0 where the stack is
+    /// an OS thread's, large enough for the engine's count limits.
+    pub stack_floor: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -54,6 +58,7 @@ impl Default for RuntimeConfig {
             gc_stress: false,
             slices_per_poll: 16,
             lazy_console_realm: false,
+            stack_floor: 0,
         }
     }
 }
@@ -272,6 +277,7 @@ impl Runtime {
             device: self.device.clone(),
         });
         engine.vm().set_host(host);
+        engine.set_stack_floor(self.config.stack_floor);
         let dev = self.device.clone();
         engine.set_output(Box::new(move |bytes: &[u8]| {
             let text = String::from_utf8_lossy(bytes);
@@ -316,7 +322,13 @@ impl Runtime {
         };
         if let Some(code) = code {
             let script_name = realm.name.clone();
-            if let Err(e) = realm.engine.start(&code, &script_name) {
+            // Compiling is the script's doing too: a crash in it disables the script at the
+            // next boot, as one while it runs does.
+            let before = self.marker;
+            self.set_marker(Some(id));
+            let started = realm.engine.start(&code, &script_name);
+            self.set_marker(before);
+            if let Err(e) = started {
                 self.realms.push(realm);
                 let idx = self.realms.len() - 1;
                 self.abort(idx, e);

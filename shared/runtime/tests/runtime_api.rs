@@ -11,23 +11,30 @@ use ferrite_runtime::rpc::{Origin, RpcReply};
 use ferrite_runtime::sim::{MemStorage, SimBoard, VirtualClock};
 use ferrite_runtime::{Limits, Runtime, RuntimeConfig};
 
-/// A system whose crash marker survives "reboots" (new runtimes over the same storage), and
-/// that counts the watchdog's feeds.
+/// A system whose crash marker survives "reboots" (new runtimes over the same storage), that
+/// counts the watchdog's feeds and keeps every marker written.
 #[derive(Clone, Default)]
-struct SharedSystem(Rc<RefCell<Vec<u8>>>, Rc<Cell<u32>>);
+struct SharedSystem {
+    marker: Rc<RefCell<Vec<u8>>>,
+    feeds: Rc<Cell<u32>>,
+    markers_written: Rc<RefCell<Vec<String>>>,
+}
 
 impl System for SharedSystem {
     fn random(&mut self, buf: &mut [u8]) {
         buf.fill(4);
     }
     fn crash_marker(&mut self) -> Option<Vec<u8>> {
-        Some(self.0.borrow().clone()).filter(|m| !m.is_empty())
+        Some(self.marker.borrow().clone()).filter(|m| !m.is_empty())
     }
     fn set_crash_marker(&mut self, marker: &[u8]) {
-        *self.0.borrow_mut() = marker.to_vec();
+        *self.marker.borrow_mut() = marker.to_vec();
+        self.markers_written
+            .borrow_mut()
+            .push(String::from_utf8_lossy(marker).into_owned());
     }
     fn feed_watchdog(&mut self) {
-        self.1.set(self.1.get() + 1);
+        self.feeds.set(self.feeds.get() + 1);
     }
     fn mac(&self) -> [u8; 6] {
         [1, 2, 3, 4, 5, 6]
@@ -236,12 +243,12 @@ fn enabled_scripts_start_at_boot_and_a_crashing_one_is_disabled() {
     }
     // A "reboot" with the same storage: both start. Booting (the console's realm, then each
     // script's, compiled) feeds the watchdog before each, before the loop's first round.
-    let fed = rig.system.1.get();
+    let fed = rig.system.feeds.get();
     let mut rt = rig.boot(Limits::default());
     assert!(
-        rig.system.1.get() - fed >= 3,
+        rig.system.feeds.get() - fed >= 3,
         "fed {}",
-        rig.system.1.get() - fed
+        rig.system.feeds.get() - fed
     );
     settle(&mut rt);
     let log = log_text(&rt);
@@ -264,6 +271,23 @@ fn enabled_scripts_start_at_boot_and_a_crashing_one_is_disabled() {
     assert_eq!(
         call(&mut rt, "Script.GetConfig", json!({"id": 2}))["enable"],
         false
+    );
+}
+
+/// Compiling a script is marked as the script running: a crash in the compiler (the stack, on a
+/// chip) disables the script at the next boot instead of crashing every boot.
+#[test]
+fn compiling_a_script_is_marked_as_the_script() {
+    let rig = Rig::new();
+    let mut rt = rig.boot(Limits::default());
+    let id = add_script(&mut rt, "broken", "let = ;");
+    rig.system.markers_written.borrow_mut().clear();
+    let r = rt.rpc("Script.Start", json!({"id": id}), Origin::Transport);
+    assert!(matches!(r, RpcReply::Done(Err(_))), "{r:?}");
+    // The syntax error: no slice ran, yet the compile was marked, and the marker is idle again.
+    assert_eq!(
+        *rig.system.markers_written.borrow(),
+        [format!("run:{id}"), String::from("idle")]
     );
 }
 

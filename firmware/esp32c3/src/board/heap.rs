@@ -82,6 +82,25 @@ pub fn layout() -> Layout {
     }
 }
 
+/// Stack kept below the engine's floor: the deepest stretch of frames between two of the
+/// engine's checks (one parser level, up to about 3 KiB on this build by the frames in its
+/// disassembly, then a leaf such as the lexer's number parsing, 1.7 KiB; a native called at
+/// the last checked call level is less), interrupt handlers, which run on this stack, and
+/// esp-hal's stack guard word 60 bytes above the bottom.
+const STACK_MARGIN: usize = 10 * 1024;
+
+/// The lowest address scripts' parsing, compiling and nested calls may reach on the main stack
+/// (`RuntimeConfig::stack_floor`): deeper, they fail with "nesting too deep" or "Maximum call
+/// stack size exceeded" instead of overflowing into esp-hal's stack guard, a panic and a
+/// restart. A parenthesised expression level takes about 2 KiB of this build's stack, so
+/// scripts nest about 20 levels deep here, not the 64 `SCRIPT_MAX_NESTING` allows elsewhere.
+pub fn stack_floor() -> usize {
+    unsafe extern "C" {
+        static _stack_end_cpu0: u32;
+    }
+    (&raw const _stack_end_cpu0) as usize + STACK_MARGIN
+}
+
 /// Bytes free in the heap now.
 pub fn free() -> usize {
     HEAP.free()

@@ -378,7 +378,7 @@ fn enumerable_string_keys(vm: &mut Vm, h: Handle) -> Result<Vec<Key>, Value> {
 }
 
 fn internalize(vm: &mut Vm, holder: Value, name: Key, reviver: Value, depth: usize) -> R {
-    if depth > MAX_DEPTH {
+    if depth > MAX_DEPTH || !crate::stack::has_room(vm.stack_floor) {
         return Err(vm.range_error("JSON.parse: nesting too deep"));
     }
     let val = vm.get(holder, name)?;
@@ -606,7 +606,7 @@ fn ser_value_inner(
             if st.stack.contains(&v) {
                 return Err(vm.type_error("Converting circular structure to JSON"));
             }
-            if st.stack.len() >= MAX_DEPTH {
+            if st.stack.len() >= MAX_DEPTH || !crate::stack::has_room(vm.stack_floor) {
                 return Err(vm.range_error("JSON.stringify: nesting too deep"));
             }
             if st.out.len() > st.limit {

@@ -39,8 +39,11 @@ pub fn compile_eval(
     script: Rc<str>,
     source: Rc<[u8]>,
     site: Option<&EvalSite>,
+    stack_floor: usize,
 ) -> Result<Rc<Code>, CompileError> {
-    Compiler::new(atoms, globals, script, source).eval_program(program, site)
+    let mut c = Compiler::new(atoms, globals, script, source);
+    c.stack_floor = stack_floor;
+    c.eval_program(program, site)
 }
 
 impl<'a, 'c> Compiler<'a, 'c> {

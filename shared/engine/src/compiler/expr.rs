@@ -10,6 +10,9 @@ use crate::bytecode::method_flags;
 impl<'a, 'c> Compiler<'a, 'c> {
     pub(super) fn expr(&mut self, e: &'a Expr) -> CResult<()> {
         self.set_pos(e.pos);
+        if !crate::stack::has_room(self.stack_floor) {
+            return self.err(e.pos, "nesting too deep");
+        }
         match &e.kind {
             ExprKind::Number(n) => self.number(*n),
             ExprKind::Str(s) => self.string(s),

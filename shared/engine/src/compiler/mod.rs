@@ -166,6 +166,8 @@ pub struct Compiler<'a, 'c> {
     chains: Vec<Vec<usize>>,
     /// `with` statements being compiled (0: names never need dynamic checks).
     with_scopes: u32,
+    /// The native stack's floor (`crate::stack`; 0: none).
+    pub(crate) stack_floor: usize,
 }
 
 /// Compile a parsed script. On error, `globals` is left as it was.
@@ -175,9 +177,11 @@ pub fn compile_script(
     globals: &mut GlobalLexicals,
     script: Rc<str>,
     source: Rc<[u8]>,
+    stack_floor: usize,
 ) -> Result<Rc<Code>, CompileError> {
     let saved = globals.names.len();
     let mut c = Compiler::new(atoms, globals, script, source);
+    c.stack_floor = stack_floor;
     let r = c.script(program);
     if r.is_err() {
         let g = &mut *c.globals;
@@ -205,6 +209,7 @@ impl<'a, 'c> Compiler<'a, 'c> {
             fns: Vec::new(),
             chains: Vec::new(),
             with_scopes: 0,
+            stack_floor: 0,
         }
     }
 

@@ -84,6 +84,9 @@ impl<'a, 'c> Compiler<'a, 'c> {
 
     pub(super) fn statement(&mut self, s: &'a Stmt) -> CResult<()> {
         self.set_pos(s.pos);
+        if !crate::stack::has_room(self.stack_floor) {
+            return self.err(s.pos, "nesting too deep");
+        }
         // Completion values (script and eval code): these statements complete with `undefined`
         // unless their body produces a value (UpdateEmpty(…, undefined)).
         if let Some(slot) = self.fr().completion {

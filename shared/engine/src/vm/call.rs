@@ -46,7 +46,7 @@ impl Vm {
         args: &[Value],
         new_target: Option<Value>,
     ) -> Result<Value, Value> {
-        if self.native_depth >= MAX_NATIVE_DEPTH {
+        if self.native_depth >= MAX_NATIVE_DEPTH || !crate::stack::has_room(self.stack_floor) {
             return Err(self.make_error(ErrorKind::Range, "Maximum call stack size exceeded"));
         }
         let depth = self.frames.len();
@@ -194,7 +194,8 @@ impl Vm {
         self.native_depth += 1;
         // Roots a native leaves behind (say on an error path) go when it returns.
         let roots = self.roots_len();
-        let r = if self.native_depth > MAX_NATIVE_DEPTH {
+        let r = if self.native_depth > MAX_NATIVE_DEPTH || !crate::stack::has_room(self.stack_floor)
+        {
             Err(self.make_error(ErrorKind::Range, "Maximum call stack size exceeded"))
         } else {
             native(self, this, &buf)
@@ -291,6 +292,9 @@ impl Vm {
 
     /// Run a script nested in the current execution (eval, `$262.evalScript`).
     pub(crate) fn run_script_nested(&mut self, code: Rc<Code>) -> Result<Value, Value> {
+        if !crate::stack::has_room(self.stack_floor) {
+            return Err(self.make_error(ErrorKind::Range, "Maximum call stack size exceeded"));
+        }
         let depth = self.frames.len();
         let sp = self.stack.len();
         if let Err(e) = self.enter_script(code) {

@@ -327,6 +327,8 @@ pub struct Vm {
     pub(crate) terminating: bool,
     /// Nesting of interpreter loops (natives calling back into JS).
     pub(crate) native_depth: u32,
+    /// The native stack's floor (`crate::stack`; 0: none).
+    pub(crate) stack_floor: usize,
     /// `new.target` of the native currently running (undefined for a plain call).
     pub(crate) native_new_target: Value,
     task: Option<Task>,
@@ -415,6 +417,7 @@ impl Vm {
             interrupted: false,
             terminating: false,
             native_depth: 0,
+            stack_floor: 0,
             native_new_target: Value::UNDEFINED,
             task: None,
             arg_pool: Vec::new(),
@@ -838,6 +841,7 @@ impl Vm {
         let opts = crate::parser::ParseOptions {
             max_nesting: self.config.max_nesting,
             strict: false,
+            stack_floor: self.stack_floor,
             ..Default::default()
         };
         let program = crate::parser::parse_program(source, &opts)
@@ -849,6 +853,7 @@ impl Vm {
             &mut self.global_lex,
             crate::bytecode::script_name(name),
             Rc::from(source),
+            self.stack_floor,
         )
         .map_err(|e| syntax(e.message, e.pos.line, e.pos.col))?;
         // Charge new atoms to the budget (best effort: they are already created).
@@ -874,6 +879,7 @@ impl Vm {
             strict,
             new_target: site.is_some_and(|s| s.new_target),
             super_property: site.is_some_and(|s| s.super_property),
+            stack_floor: self.stack_floor,
         };
         let program = match crate::parser::parse_program(source, &opts) {
             Ok(p) => p,
@@ -887,6 +893,7 @@ impl Vm {
             crate::bytecode::script_name("<eval>"),
             Rc::from(source),
             site,
+            self.stack_floor,
         );
         let new_bytes: usize = (atoms_before..self.atoms.len())
             .map(|i| self.atoms.bytes(Atom(i as u32)).len() + 32)

@@ -1,0 +1,23 @@
+//! The native stack's floor: on a target with a small, fixed stack (a microcontroller's main
+//! stack), the embedder names the lowest address the engine's recursion may reach
+//! ([`crate::Engine::set_stack_floor`]); the parser, the compiler, nested calls from natives
+//! and JSON check the address of a local against it and fail with an error ("nesting too
+//! deep", "Maximum call stack size exceeded") instead of overflowing the stack. The count
+//! limits (`max_nesting`, the native call depth, JSON's depth) stay; this one measures what
+//! the frames of this build on this target really take, which differs by target and by
+//! optimisation level (a level of parenthesised expression is about 2 KiB on riscv32 at
+//! `opt-level = "z"`).
+//!
+//! Must never: be the only guard on hosts (0 means no floor), or read memory (it compares an
+//! address).
+
+/// Whether the stack still has room above `floor` here (always, when `floor` is 0). The stack
+/// grows down on every target the engine runs on (x86-64, RISC-V, wasm's shadow stack).
+#[inline(always)]
+pub fn has_room(floor: usize) -> bool {
+    if floor == 0 {
+        return true;
+    }
+    let here = 0u8;
+    core::hint::black_box(&here) as *const u8 as usize > floor
+}
