@@ -35,7 +35,7 @@ pub struct RequestFrame {
 /// Parse the text of a request frame. Errors carry the frame's id (`null` when it could not be
 /// read) and its `src` (for the answer's `dst`).
 pub fn parse_request(text: &[u8]) -> Result<RequestFrame, (Json, Option<String>, RpcError)> {
-    let v: Json = serde_json::from_slice(text).map_err(|e| {
+    let v: Json = ferrite_runtime::json::parse(text).map_err(|e| {
         (
             Json::Null,
             None,

@@ -42,7 +42,7 @@ pub(crate) fn query_params(query: Option<&str>) -> Result<Json, RpcError> {
     }
     let mut m = Map::new();
     for (k, v) in pairs {
-        let val = serde_json::from_str::<Json>(&v).unwrap_or(Json::String(v));
+        let val = ferrite_runtime::json::parse(v.as_bytes()).unwrap_or(Json::String(v));
         m.insert(k, val);
     }
     Ok(Json::Object(m))

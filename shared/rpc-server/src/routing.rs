@@ -149,7 +149,7 @@ impl Conn {
                 let method =
                     ferrite_protocols::http::percent_decode(&p[5..], false).unwrap_or_default();
                 let params = if req.method == "POST" && !req.body.is_empty() {
-                    match serde_json::from_slice::<Json>(&req.body) {
+                    match ferrite_runtime::json::parse(&req.body) {
                         Ok(p @ (Json::Object(_) | Json::Null)) => Ok(p),
                         Ok(_) => Err(RpcError::invalid("params must be an object")),
                         Err(e) => Err(RpcError::new(

@@ -76,6 +76,24 @@ fn bad_requests_get_their_errors() {
     );
     let r = h.http(c, "OPTIONS /rpc HTTP/1.1\r\n\r\n");
     assert_eq!(r.status, 204);
+    // Nesting deeper than the Rust side parses (its parser recurses per level on a small
+    // stack): a parse error, for a frame and for a method's parameters alike.
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    for head in ["POST /rpc", "POST /rpc/Shelly.GetStatus"] {
+        let request = format!(
+            "{head} HTTP/1.1\r\nContent-Length: {}\r\n\r\n{deep}",
+            deep.len()
+        );
+        let r = h.http(c, &request);
+        assert_eq!(r.status, 400, "{head}");
+        let j = r.json();
+        let error = if j["error"].is_null() { &j } else { &j["error"] };
+        assert_eq!(error["code"], json!(-32700), "{head}: {j}");
+        assert!(
+            error["message"].as_str().unwrap().contains("nest deeper"),
+            "{head}: {j}"
+        );
+    }
     // Garbage: 400 and the connection closes.
     let r = h.http(c, "\x16\x03\x01 hello\r\n\r\n");
     assert_eq!(r.status, 400);

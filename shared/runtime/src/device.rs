@@ -125,7 +125,7 @@ pub fn telemetry_cloud_value(value: &Json) -> Json {
 /// boundary.
 pub fn telemetry_payload_value(payload: &[u8]) -> Json {
     if let Ok(text) = core::str::from_utf8(payload) {
-        if let Ok(n @ Json::Number(_)) = serde_json::from_str::<Json>(text.trim()) {
+        if let Ok(n @ Json::Number(_)) = crate::json::parse(text.trim().as_bytes()) {
             return n;
         }
     }

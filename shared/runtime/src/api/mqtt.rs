@@ -420,7 +420,7 @@ pub fn route_board_event(
 
 /// An RPC request frame `{id, src, method, params?}`.
 fn parse_request(payload: &[u8]) -> Result<MqttRpcRequest, String> {
-    let j: Json = serde_json::from_slice(payload).map_err(|e| format!("not a JSON frame: {e}"))?;
+    let j: Json = crate::json::parse(payload).map_err(|e| format!("not a JSON frame: {e}"))?;
     let method: String = j["method"]
         .as_str()
         .ok_or("the frame has no method")?

@@ -25,7 +25,7 @@ fn call(vm: &mut Vm, _this: Value, args: &[Value]) -> R {
     } else if p.is_string() {
         // Shelly accepts params as a JSON text too.
         let text: String = vm.arg_as(args, 1)?;
-        serde_json::from_str(&text)
+        json::parse(text.as_bytes())
             .map_err(|e| vm.type_error(&alloc::format!("Shelly.call: params is not JSON: {e}")))?
     } else if p.is_object() {
         json::from_js(vm, p)?
