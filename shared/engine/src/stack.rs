@@ -11,6 +11,18 @@
 //! Must never: be the only guard on hosts (0 means no floor), or read memory (it compares an
 //! address).
 
+/// Bytes of stack left above `floor` here (`usize::MAX` when `floor` is 0), for a recursion
+/// that cannot check as it goes (the RegExp parser's, in its own crate) and is given a depth
+/// that fits instead.
+#[inline(always)]
+pub fn room(floor: usize) -> usize {
+    if floor == 0 {
+        return usize::MAX;
+    }
+    let here = 0u8;
+    (core::hint::black_box(&here) as *const u8 as usize).saturating_sub(floor)
+}
+
 /// Whether the stack still has room above `floor` here (always, when `floor` is 0). The stack
 /// grows down on every target the engine runs on (x86-64, RISC-V, wasm's shadow stack).
 #[inline(always)]

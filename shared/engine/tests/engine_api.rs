@@ -232,6 +232,17 @@ fn deep_nesting_stops_at_the_stack_floor() {
                 try { f(); 'done' } catch (e) { String(e) }";
             let v = e.eval(calls, "calls.js").unwrap();
             results.push(e.display(v));
+            // A pattern's groups, built at run time and written as a literal.
+            let groups = format!("{}{}", "(".repeat(20_000), ")".repeat(20_000));
+            let built =
+                format!("try {{ new RegExp('{groups}'); 'done' }} catch (e) {{ String(e) }}");
+            let v = e.eval(built.as_bytes(), "regexp.js").unwrap();
+            results.push(e.display(v));
+            let literal = format!("/{groups}/");
+            results.push(match e.eval(literal.as_bytes(), "literal.js") {
+                Ok(_) => String::from("parsed"),
+                Err(err) => err.message,
+            });
             // And the engine goes on.
             let v = e
                 .eval(b"[1, 2, 3].map(x => x * 2).join()", "after.js")
@@ -254,5 +265,10 @@ fn deep_nesting_stops_at_the_stack_floor() {
         results[3].contains("Maximum call stack size exceeded"),
         "{results:?}"
     );
-    assert_eq!(results[4], "2,4,6");
+    for r in &results[4..6] {
+        let end = &r[r.len().saturating_sub(60)..];
+        assert!(r.contains("regular expression"), "{end}");
+        assert!(r.contains("nested too deeply"), "{end}");
+    }
+    assert_eq!(results[6], "2,4,6");
 }

@@ -87,7 +87,11 @@ fn bad_requests_get_their_errors() {
         let r = h.http(c, &request);
         assert_eq!(r.status, 400, "{head}");
         let j = r.json();
-        let error = if j["error"].is_null() { &j } else { &j["error"] };
+        let error = if j["error"].is_null() {
+            &j
+        } else {
+            &j["error"]
+        };
         assert_eq!(error["code"], json!(-32700), "{head}: {j}");
         assert!(
             error["message"].as_str().unwrap().contains("nest deeper"),

@@ -174,6 +174,12 @@ impl Vm {
                 self.stack.extend_from_slice(&bound_args);
                 self.stack.extend_from_slice(&tail);
                 let nt = construct.map(|nt| if nt == f { Value::object(target) } else { nt });
+                // A chain of bound functions (at most `MAX_BIND_DEPTH`) recurses here.
+                if !crate::stack::has_room(self.stack_floor) {
+                    return Err(
+                        self.make_error(ErrorKind::Range, "Maximum call stack size exceeded")
+                    );
+                }
                 self.invoke(argc + bound_args.len(), nt)
             }
         }
