@@ -6,7 +6,7 @@ use alloc::string::String;
 use core::cell::RefCell;
 
 use crate::device::{Device, ScriptRecord};
-use crate::json::{json, Json};
+use crate::json::json;
 use crate::log::Level;
 
 /// Load script records (and later component configs) from storage at boot.
