@@ -73,6 +73,10 @@ pub struct HeapFloor {
 /// Growth between two looks at the [`HeapFloor`].
 pub const FLOOR_STEP: usize = 1024;
 
+/// Within this much of the floor, the next safe point collects garbage first: a script that
+/// churns garbage gets room back before the floor fails it.
+const FLOOR_COLLECT_MARGIN: usize = 16 * 1024;
+
 pub struct Heap {
     /// The slot table: `len` slots in use, the first in `chunks[0]`; the last chunk's slots from
     /// `len` on are not in use yet (free, but not on the free list).
@@ -183,7 +187,17 @@ impl Heap {
         }
         if let Some(floor) = self.floor.filter(|_| !self.reserve_active) {
             if self.used + bytes >= self.floor_check_at {
-                if (floor.free)() < floor.keep.saturating_add(bytes) {
+                let free = (floor.free)();
+                if free
+                    < floor
+                        .keep
+                        .saturating_add(bytes)
+                        .saturating_add(FLOOR_COLLECT_MARGIN)
+                {
+                    // Collect at the next safe point (garbage may give the room back).
+                    self.threshold = self.threshold.min(self.used.saturating_sub(1));
+                }
+                if free < floor.keep.saturating_add(bytes) {
                     self.floor_hit = true;
                     return Err(OutOfMemory);
                 }
@@ -224,8 +238,18 @@ impl Heap {
             return Err(OutOfMemory);
         }
         if self.len == self.chunks.len() * CHUNK_SLOTS {
-            // A new chunk; if even that does not fit, the script gets an out-of-memory error,
-            // not the target's allocation-failure panic.
+            // A new chunk (one allocation of `CHUNK_BYTES`, of which this cell is charged its
+            // slot): it must leave the floor too.
+            if let Some(floor) = self.floor.filter(|_| !self.reserve_active) {
+                if (floor.free)() < floor.keep.saturating_add(CHUNK_BYTES) {
+                    self.live_cells -= 1;
+                    self.used -= size;
+                    self.floor_hit = true;
+                    return Err(OutOfMemory);
+                }
+            }
+            // If even that does not fit, the script gets an out-of-memory error, not the
+            // target's allocation-failure panic.
             let Some(chunk) = new_chunk().filter(|_| self.chunks.try_reserve(1).is_ok()) else {
                 self.live_cells -= 1;
                 self.used -= size;
@@ -399,6 +423,8 @@ fn unreachable_cell() -> ! {
 /// Slots per chunk of the table (a power of two: 128 slots are 6 KiB on a 32-bit target).
 const CHUNK_SHIFT: u32 = 7;
 const CHUNK_SLOTS: usize = 1 << CHUNK_SHIFT;
+/// One chunk's allocation.
+const CHUNK_BYTES: usize = CHUNK_SLOTS * core::mem::size_of::<Slot>();
 const CHUNK_MASK: usize = CHUNK_SLOTS - 1;
 
 /// One chunk of the slot table: a fixed-size array, so that indexing it with a masked index
@@ -500,5 +526,36 @@ mod floor_tests {
         // The budget's failure is told apart from the floor's.
         assert_eq!(heap.charge(2 << 20), Err(OutOfMemory));
         assert!(!heap.floor_hit);
+    }
+
+    #[test]
+    fn near_the_floor_the_next_safe_point_collects_and_a_new_chunk_must_fit_above_it() {
+        static FREE2: AtomicUsize = AtomicUsize::new(0);
+        fn free2() -> usize {
+            FREE2.load(Ordering::SeqCst)
+        }
+        let sym = || {
+            super::Cell::Sym(super::Symbol {
+                description: crate::value::Value::UNDEFINED,
+                registered: false,
+            })
+        };
+        let mut heap = Heap::new(1 << 20);
+        heap.rebase_budget(1 << 20);
+        FREE2.store(1 << 20, Ordering::SeqCst);
+        heap.set_floor(HeapFloor {
+            free: free2,
+            keep: 50_000,
+        });
+        assert!(!heap.wants_collection());
+        // Room for a cell's slot but not for the chunk the first cell needs.
+        FREE2.store(50_000 + super::CHUNK_BYTES - 1, Ordering::SeqCst);
+        assert!(heap.alloc(sym()).is_err());
+        assert!(heap.floor_hit);
+        assert_eq!(heap.used(), 0, "the refused cell is not counted");
+        // Room for the chunk, but within the margin: it goes, and the next safe point collects.
+        FREE2.store(50_000 + super::CHUNK_BYTES + 100, Ordering::SeqCst);
+        assert!(heap.alloc(sym()).is_ok());
+        assert!(heap.wants_collection());
     }
 }

@@ -11,6 +11,18 @@
 //! Must never: be the only guard on hosts (0 means no floor), or read memory (it compares an
 //! address).
 
+/// Room a compile needs above the floor before it starts: besides the parser and the compiler,
+/// which check as they go, the pass that collects captured names and dropping the syntax tree
+/// recurse once per level of the tree without checking, and a chain of operators nests the
+/// tree four levels for each level the parser counts (about 24 KiB at a script's 64 levels on
+/// riscv32).
+pub const COMPILE_ROOM: usize = 24 * 1024;
+
+/// Room a RegExp match needs above the floor: a lookaround's match recurses (about 200 bytes a
+/// level on riscv32) as deep as the pattern nests them, which its build capped by the room
+/// then (1 KiB a level).
+pub const MATCH_ROOM: usize = 8 * 1024;
+
 /// Bytes of stack left above `floor` here (`usize::MAX` when `floor` is 0), for a recursion
 /// that cannot check as it goes (the RegExp parser's, in its own crate) and is given a depth
 /// that fits instead.

@@ -272,3 +272,27 @@ fn deep_nesting_stops_at_the_stack_floor() {
     }
     assert_eq!(results[6], "2,4,6");
 }
+
+/// `new Function` parses its parts under the stack floor too, and a compile (`eval`) starts only
+/// with room above it. On a thread whose stack the count limits alone would overflow.
+#[test]
+fn function_constructor_and_eval_respect_the_stack_floor() {
+    let run = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let here = 0u8;
+            let base = std::hint::black_box(&here) as *const u8 as usize;
+            let mut e = Engine::new(Config::default());
+            e.set_stack_floor(base - (256 << 10));
+            let src = b"let body = 'return ' + '('.repeat(250) + '0' + ')'.repeat(250); \
+                let r = []; \
+                try { Function(body); r.push('built') } catch (e) { r.push(e.name) } \
+                try { eval(body.slice(7)); r.push('evaluated') } catch (e) { r.push(e.name) } \
+                r.push(String(Function('return 6 * 7')())); r.join()";
+            let v = e.eval(src, "function.js").unwrap();
+            e.display(v)
+        })
+        .unwrap();
+    let r = run.join().expect("no stack overflow");
+    assert_eq!(r, "SyntaxError,SyntaxError,42", "{r}");
+}

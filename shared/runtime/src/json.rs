@@ -34,10 +34,24 @@ impl core::fmt::Display for ParseError {
     }
 }
 
-/// Parse JSON text (RPC frames, stored configs and values, scripts' values), refusing nesting
-/// deeper than [`MAX_DEPTH`] before serde_json recurses into it.
+/// Parse JSON text (RPC frames, scripts' values), refusing nesting deeper than [`MAX_DEPTH`]
+/// before serde_json recurses into it.
 pub fn parse(text: &[u8]) -> Result<Json, ParseError> {
-    if !depth_within(text, MAX_DEPTH) {
+    parse_within(text, MAX_DEPTH)
+}
+
+/// Levels a stored file adds around a value it keeps (a KVS entry's `{key, value, …}`, a
+/// virtual component's `{type, id, config: {…}}`), with room to spare.
+const STORED_WRAPPING: usize = 4;
+
+/// [`parse`] for a file the runtime stored: its values took [`MAX_DEPTH`] levels at most, and
+/// the file wraps them in a few more.
+pub fn parse_stored(text: &[u8]) -> Result<Json, ParseError> {
+    parse_within(text, MAX_DEPTH + STORED_WRAPPING)
+}
+
+fn parse_within(text: &[u8], depth: usize) -> Result<Json, ParseError> {
+    if !depth_within(text, depth) {
         return Err(ParseError::TooDeep);
     }
     serde_json::from_slice(text).map_err(ParseError::Invalid)
@@ -136,6 +150,10 @@ mod tests {
         assert!(parse(text.as_bytes()).is_ok(), "{text}");
         let mixed = format!("{}1{}", r#"{"k":["#.repeat(17), "]}".repeat(17));
         assert!(matches!(parse(mixed.as_bytes()), Err(ParseError::TooDeep)));
+        // A stored file wraps a value of the deepest kind in a few more levels.
+        let file = format!(r#"{{"key":"k","value":{}}}"#, nested(MAX_DEPTH));
+        assert!(matches!(parse(file.as_bytes()), Err(ParseError::TooDeep)));
+        assert!(super::parse_stored(file.as_bytes()).is_ok());
         // Invalid text is serde_json's to describe.
         assert!(matches!(parse(b"{\"a\":"), Err(ParseError::Invalid(_))));
     }

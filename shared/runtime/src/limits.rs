@@ -55,7 +55,8 @@ pub struct Limits {
     /// whether a new realm fits, on targets with one fixed heap (`System::heap_free`): a realm
     /// starts only if its built-ins, `script_heap` and this much are free; and a script whose
     /// growth would leave less than this free runs out of memory (`System::heap_free_probe`),
-    /// within its budget or not, so the device's own allocations never find the heap full.
+    /// within its budget or not. Best effort: the engine looks every KiB of growth and before
+    /// each new chunk of its slot table, and what its parser and compiler take is not counted.
     pub heap_reserve: usize,
     /// Callbacks waiting to run in one script; beyond that new events for it are dropped and
     /// counted (the script's status shows how many).

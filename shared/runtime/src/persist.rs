@@ -18,7 +18,7 @@ pub fn load(dev: &RefCell<Device>) {
         let Ok(Some(bytes)) = d.board.storage().read(n) else {
             continue;
         };
-        match crate::json::parse(&bytes) {
+        match crate::json::parse_stored(&bytes) {
             Ok(j) => {
                 let Some(id) = j["id"].as_u64() else { continue };
                 records.push(ScriptRecord {
@@ -88,7 +88,7 @@ pub fn load_component_configs(d: &mut Device) {
         let Ok(Some(bytes)) = d.board.storage().read(&n) else {
             continue;
         };
-        let Ok(cfg) = crate::json::parse(&bytes) else {
+        let Ok(cfg) = crate::json::parse_stored(&bytes) else {
             d.log(Level::Error, 0, format!("{n}: unreadable config"));
             continue;
         };

@@ -48,8 +48,12 @@ pub fn create_list_from_array_like(vm: &mut Vm, obj: Value) -> Result<Vec<Value>
 
 // ----- the constructor -----
 
-fn is_single_function_expr(src: &[u8]) -> bool {
-    let opts = crate::parser::ParseOptions::default();
+fn is_single_function_expr(vm: &Vm, src: &[u8]) -> bool {
+    let opts = crate::parser::ParseOptions {
+        max_nesting: vm.config.max_nesting,
+        stack_floor: vm.stack_floor,
+        ..Default::default()
+    };
     match crate::parser::parse_program(src, &opts) {
         Ok(p) => {
             p.body.len() == 1
@@ -90,14 +94,14 @@ fn function_ctor(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Val
     check.extend_from_slice(b"(function(");
     check.extend_from_slice(&p_src);
     check.extend_from_slice(b"\n){})");
-    if !is_single_function_expr(&check) {
+    if !is_single_function_expr(vm, &check) {
         return Err(vm.syntax_error("Invalid parameters in Function constructor"));
     }
     check.clear();
     check.extend_from_slice(b"(function(){\n");
     check.extend_from_slice(&b_src);
     check.extend_from_slice(b"\n})");
-    if !is_single_function_expr(&check) {
+    if !is_single_function_expr(vm, &check) {
         return Err(vm.syntax_error("Invalid function body in Function constructor"));
     }
     let mut src = Vec::with_capacity(p_src.len() + b_src.len() + 32);
@@ -106,7 +110,7 @@ fn function_ctor(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Val
     src.extend_from_slice(b"\n) {\n");
     src.extend_from_slice(&b_src);
     src.extend_from_slice(b"\n})");
-    if !is_single_function_expr(&src) {
+    if !is_single_function_expr(vm, &src) {
         return Err(vm.syntax_error("Invalid function in Function constructor"));
     }
     let f = vm.eval_script(&src, "<Function>")?;

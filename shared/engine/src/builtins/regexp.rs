@@ -119,6 +119,9 @@ fn run_match(
     start: usize,
     sticky: bool,
 ) -> Result<Option<RawMatch>, Value> {
+    if crate::stack::room(vm.stack_floor) < crate::stack::MATCH_ROOM {
+        return Err(vm.range_error("Maximum call stack size exceeded"));
+    }
     vm.flatten(s);
     let steps =
         (vm.fuel.max(0) as u64).saturating_add(vm.config.nested_fuel_overdraft.max(0) as u64);

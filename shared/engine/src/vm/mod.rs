@@ -838,6 +838,12 @@ impl Vm {
         if source.len() > self.config.max_script_bytes {
             return Err(syntax("script too large".into(), 0, 0));
         }
+        if crate::stack::room(self.stack_floor) < crate::stack::COMPILE_ROOM {
+            return Err(JsError {
+                name: "RangeError".into(),
+                ..syntax("Maximum call stack size exceeded".into(), 0, 0)
+            });
+        }
         let opts = crate::parser::ParseOptions {
             max_nesting: self.config.max_nesting,
             strict: false,
@@ -872,6 +878,9 @@ impl Vm {
     ) -> Result<Rc<Code>, Value> {
         if source.len() > self.config.max_script_bytes {
             return Err(self.make_error(ErrorKind::Syntax, "script too large"));
+        }
+        if crate::stack::room(self.stack_floor) < crate::stack::COMPILE_ROOM {
+            return Err(self.make_error(ErrorKind::Range, "Maximum call stack size exceeded"));
         }
         let strict = site.is_some_and(|s| s.strict);
         let opts = crate::parser::ParseOptions {
@@ -913,7 +922,14 @@ impl Vm {
     pub fn eval_script(&mut self, source: &[u8], name: &str) -> Result<Value, Value> {
         let code = match self.compile(source, name) {
             Ok(c) => c,
-            Err(e) => return Err(self.make_error(ErrorKind::Syntax, &e.message)),
+            Err(e) => {
+                let kind = if e.name == "RangeError" {
+                    ErrorKind::Range
+                } else {
+                    ErrorKind::Syntax
+                };
+                return Err(self.make_error(kind, &e.message));
+            }
         };
         self.run_script_nested(code)
     }

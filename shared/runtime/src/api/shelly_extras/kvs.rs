@@ -263,7 +263,7 @@ pub fn load(d: &mut Device) {
         let Ok(Some(bytes)) = d.board.storage().read(&n) else {
             continue;
         };
-        let parsed = crate::json::parse(&bytes).ok().and_then(|j| {
+        let parsed = crate::json::parse_stored(&bytes).ok().and_then(|j| {
             let key = String::from(j.get("key")?.as_str()?);
             let entry = Entry {
                 value: j.get("value")?.clone(),

@@ -363,7 +363,7 @@ pub fn load(d: &mut Device) {
         let Ok(Some(bytes)) = d.board.storage().read(&n) else {
             continue;
         };
-        let parsed = crate::json::parse(&bytes).ok().and_then(|j| {
+        let parsed = crate::json::parse_stored(&bytes).ok().and_then(|j| {
             let vtype = VType::from_name(j.get("type")?.as_str()?)?;
             let id = u32::try_from(j.get("id")?.as_u64()?).ok()?;
             let config = merge_config(vtype, &default_config(vtype, id), j.get("config")?).ok()?;
