@@ -1207,7 +1207,7 @@ mod memory_tests {
     use crate::json::json;
     use crate::rpc::{code, Origin, RpcReply};
     use crate::sim::{MemStorage, SimBoard, VirtualClock};
-    use crate::testing::{log_lines, ok, run, ProbeSystem};
+    use crate::testing::{log_lines, ok, run, start_script, ProbeSystem};
     use crate::{Runtime, RuntimeConfig};
 
     fn runtime(free: &Rc<Cell<usize>>, lazy_console_realm: bool) -> Runtime {
@@ -1290,20 +1290,11 @@ mod memory_tests {
                 system
             }),
         );
-        let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
-        rt.boot();
         // Far below its 256 KiB budget, the script runs out of memory at the device's floor
         // and is aborted as at its budget; the device answers on.
         let code = "let kept = [];\n\
             for (let i = 0; i < 100000; i++) kept.push({ i: i, s: 'item ' + i });";
-        ok(rt.rpc("Script.Create", json!({"name": "s"}), Origin::Transport));
-        ok(rt.rpc(
-            "Script.PutCode",
-            json!({"id": 1, "code": code}),
-            Origin::Transport,
-        ));
-        ok(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport));
-        run(&mut rt);
+        let mut rt = start_script(board, RuntimeConfig::default(), code);
         let lines = log_lines(&rt);
         assert!(
             lines
