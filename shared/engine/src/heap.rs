@@ -3,8 +3,9 @@
 //!
 //! The table is a list of chunks of [`CHUNK_SLOTS`] slots, each one allocation made whole and
 //! never moved: the table grows by a chunk without copying what it holds, and its largest
-//! block is one chunk (6 KiB on a 32-bit target) rather than the whole table — a realm's
-//! largest allocation, which on a microcontroller's fragmented heap is what fails first.
+//! block is one chunk (9 KiB on a 32-bit target, as `boot_heap.rs` measures) rather than the
+//! whole table — a realm's largest allocation, which on a microcontroller's fragmented heap is
+//! what fails first.
 //!
 //! The heap knows how to trace cells but not where the roots are: the VM passes its roots to
 //! [`Heap::collect`]. Collection only happens when the VM asks for it at a safe point, so Rust code
@@ -420,7 +421,8 @@ fn unreachable_cell() -> ! {
     panic!("heap cell of unexpected kind (engine bug)")
 }
 
-/// Slots per chunk of the table (a power of two: 128 slots are 6 KiB on a 32-bit target).
+/// Slots per chunk of the table (a power of two: 128 slots of 72 bytes are 9 KiB on a 32-bit
+/// target).
 const CHUNK_SHIFT: u32 = 7;
 const CHUNK_SLOTS: usize = 1 << CHUNK_SHIFT;
 /// One chunk's allocation.
