@@ -20,8 +20,20 @@ pub const COMPILE_ROOM: usize = 24 * 1024;
 
 /// Room a RegExp match needs above the floor: a lookaround's match recurses (about 200 bytes a
 /// level on riscv32) as deep as the pattern nests them, which its build capped by the room
-/// then (1 KiB a level).
+/// then ([`pattern_nesting`]).
 pub const MATCH_ROOM: usize = 8 * 1024;
+
+/// Stack a level of a RegExp pattern's nesting may take, reckoned generously: parsing one group
+/// is about 512 bytes on riscv32 at opt-level "z", compiling it and a lookaround's match inside
+/// it less.
+const PATTERN_LEVEL_BYTES: usize = 1024;
+
+/// How deep a RegExp pattern built here may nest: `max_nesting`, and no deeper than the stack
+/// has room for above `floor` (parsing, compiling and a lookaround's match recurse once a level,
+/// in `ferrite-regex`, which cannot check as it goes).
+pub fn pattern_nesting(max_nesting: u32, floor: usize) -> usize {
+    (max_nesting as usize).min(room(floor) / PATTERN_LEVEL_BYTES)
+}
 
 /// Bytes of stack left above `floor` here (`usize::MAX` when `floor` is 0), for a recursion
 /// that cannot check as it goes (the RegExp parser's, in its own crate) and is given a depth

@@ -21,11 +21,6 @@ use super::string::{get_substitution, substring_value, with_roots};
 
 type R = Result<Value, Value>;
 
-/// Stack a level of a pattern's nesting may take, reckoned generously: parsing one group is
-/// about 512 bytes on riscv32 at opt-level "z", compiling it and a lookaround's match inside it
-/// less (with a stack floor only; elsewhere `max_nesting` alone limits it).
-pub(crate) const REGEX_LEVEL_BYTES: usize = 1024;
-
 /// A match: `caps[0]` is the whole match, `caps[i]` capture i (byte ranges of the subject).
 pub(crate) struct RawMatch {
     pub caps: Vec<Option<(usize, usize)>>,
@@ -379,10 +374,7 @@ fn initialize(vm: &mut Vm, obj: Value, pattern: Value, flags: Value) -> Result<(
         dot_all: fs.s,
         unicode: fs.u,
     };
-    // Parsing, compiling and a lookaround's match recurse once per level of nesting: no deeper
-    // than the stack has room for above its floor.
-    let nesting = (vm.config.max_nesting as usize)
-        .min(crate::stack::room(vm.stack_floor) / REGEX_LEVEL_BYTES);
+    let nesting = crate::stack::pattern_nesting(vm.config.max_nesting, vm.stack_floor);
     let regex = match ferrite_regex::Regex::with_nesting(vm.string_bytes(p), rflags, nesting) {
         Ok(r) => r,
         Err(e) => {

@@ -725,10 +725,7 @@ impl<'a> Parser<'a> {
             dot_all: flags.contains(&b's'),
             unicode: flags.contains(&b'u'),
         };
-        // Its parser recurses per group: no deeper than the stack has room for (as in
-        // `builtins::regexp`).
-        let nesting = (self.max_depth as usize)
-            .min(crate::stack::room(self.stack_floor) / crate::builtins::regexp::REGEX_LEVEL_BYTES);
+        let nesting = crate::stack::pattern_nesting(self.max_depth, self.stack_floor);
         match ferrite_regex::Regex::check(pattern, flags, nesting) {
             Ok(()) => Ok(()),
             Err(e) => Err(self.error_at(pos, &alloc::format!("invalid regular expression: {e}"))),
