@@ -23,9 +23,13 @@
 //!   [`MAX_DATAGRAM`] bytes) or refused. A UDP socket the script closes sends what it queued
 //!   first.
 //!
-//! A `Listener` keeps one listening socket (smoltcp has no accept queue). When a client
-//! connects, that socket becomes the connection and a new one listens. Handshakes that do not
-//! finish in [`CONNECT_TIMEOUT_MS`] are dropped.
+//! smoltcp has no accept queue: a `Listener`'s clients are taken by its listening sockets, one
+//! each, and a client whose SYN finds none listening is reset. So a listener keeps a second,
+//! spare listening socket while at least two of the scripts' sockets are free (two clients in
+//! one round, such as a browser's parallel requests, are both taken), and gives it up when
+//! the scripts' sockets run out. When a client connects, its socket becomes the connection
+//! and another one listens. Handshakes that do not finish in [`CONNECT_TIMEOUT_MS`] are
+//! dropped.
 //!
 //! Scripts hold at most [`SCRIPT_SOCKETS`] smoltcp sockets at once, counting listening,
 //! handshaking and closing ones. Nothing is allocated for them at boot.
@@ -151,6 +155,8 @@ enum Closing {
 
 struct Listener {
     port: u16,
+    /// A second listening socket (the first is the entry's place), in the stack.
+    spare: Option<SocketHandle>,
     /// Connections in their handshake, with their deadlines.
     handshakes: Vec<(SocketHandle, u64)>,
     closing: bool,
@@ -196,11 +202,11 @@ impl Table {
         self.entries
             .iter()
             .map(|e| {
-                let handshakes = match &e.kind {
-                    Kind::Listener(l) => l.handshakes.len(),
+                let listener_extras = match &e.kind {
+                    Kind::Listener(l) => l.handshakes.len() + usize::from(l.spare.is_some()),
                     _ => 0,
                 };
-                usize::from(!matches!(e.place, Place::None)) + handshakes
+                usize::from(!matches!(e.place, Place::None)) + listener_extras
             })
             .sum()
     }
@@ -342,6 +348,7 @@ impl Sockets for SharedSockets {
             .map_err(|e| BoardError::Failed(format!("listen: {e}")))?;
         let listener = Listener {
             port,
+            spare: None,
             handshakes: Vec::new(),
             closing: false,
         };
@@ -754,7 +761,7 @@ fn drive_closing<D: Device>(
     true
 }
 
-/// Follow a listener one round: its listening socket, handshakes, accepted connections.
+/// Follow a listener one round: its listening sockets, handshakes, accepted connections.
 /// Connections established this round go to `accepted` with their peers.
 fn drive_listener<D: Device>(
     stack: &mut NetStack<D>,
@@ -770,22 +777,19 @@ fn drive_listener<D: Device>(
             stack.tcp(h).abort();
             stack.remove(h);
         }
+        if let Some(h) = l.spare.take() {
+            stack.remove(h);
+        }
         return false;
     }
     if let Some(h) = listening {
-        let socket = stack.tcp(h);
-        match socket.state() {
-            State::Listen => {}
-            State::SynReceived | State::Established | State::CloseWait => {
-                l.handshakes
-                    .push((h, now_ms.saturating_add(CONNECT_TIMEOUT_MS)));
-                *place = Place::None;
-            }
-            _ => {
-                socket.abort();
-                // Cannot fail: the port is valid and the socket closed.
-                let _ = socket.listen(l.port);
-            }
+        if took_a_client(stack, h, l, now_ms) {
+            *place = Place::None;
+        }
+    }
+    if let Some(h) = l.spare {
+        if took_a_client(stack, h, l, now_ms) {
+            l.spare = None;
         }
     }
     let mut i = 0;
@@ -811,16 +815,65 @@ fn drive_listener<D: Device>(
             }
         }
     }
-    let held = t.held() + l.handshakes.len() + accepted.len();
-    if matches!(place, Place::None) && held < SCRIPT_SOCKETS {
-        // A new listening socket, if the heap has room (else next round).
-        if let Ok(mut socket) = new_tcp() {
-            if socket.listen(l.port).is_ok() {
-                *place = Place::InStack(stack.add(socket));
+    // Sockets held with this one's listening sockets (its entry is out of the table).
+    let others = t.held() + l.handshakes.len() + accepted.len();
+    if matches!(place, Place::None) {
+        if let Some(h) = l.spare.take() {
+            *place = Place::InStack(h);
+        } else if others < SCRIPT_SOCKETS {
+            // A new listening socket, if the heap has room (else next round).
+            if let Some(h) = new_listening(stack, l.port) {
+                *place = Place::InStack(h);
             }
         }
     }
+    let held =
+        others + usize::from(matches!(place, Place::InStack(_))) + usize::from(l.spare.is_some());
+    match l.spare {
+        // A spare while it leaves a socket free for the scripts' next call.
+        None if matches!(place, Place::InStack(_)) && held + 2 <= SCRIPT_SOCKETS => {
+            l.spare = new_listening(stack, l.port);
+        }
+        // Given up once the scripts hold every socket (it still listens: no client is lost).
+        Some(h) if held >= SCRIPT_SOCKETS => {
+            stack.remove(h);
+            l.spare = None;
+        }
+        _ => {}
+    }
     true
+}
+
+/// Whether listening socket `h` took a client (it is then one of `l`'s handshakes); one that
+/// left listening any other way listens again.
+fn took_a_client<D: Device>(
+    stack: &mut NetStack<D>,
+    h: SocketHandle,
+    l: &mut Listener,
+    now_ms: u64,
+) -> bool {
+    let socket = stack.tcp(h);
+    match socket.state() {
+        State::Listen => false,
+        State::SynReceived | State::Established | State::CloseWait => {
+            l.handshakes
+                .push((h, now_ms.saturating_add(CONNECT_TIMEOUT_MS)));
+            true
+        }
+        _ => {
+            socket.abort();
+            // Cannot fail: the port is valid and the socket closed.
+            let _ = socket.listen(l.port);
+            false
+        }
+    }
+}
+
+/// A new socket listening on `port`, in the stack; `None` if the heap has no room for it.
+fn new_listening<D: Device>(stack: &mut NetStack<D>, port: u16) -> Option<SocketHandle> {
+    let mut socket = new_tcp().ok()?;
+    socket.listen(port).ok()?;
+    Some(stack.add(socket))
 }
 
 /// Follow a UDP socket one round: queued datagrams out, received ones as events.

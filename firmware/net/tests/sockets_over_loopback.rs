@@ -481,6 +481,89 @@ fn a_listener_accepts_connection_after_connection() {
     rig.dev.sockets.tcp_listen(port).unwrap();
 }
 
+/// Clients whose SYNs arrive in the same round are all taken while the listener has its spare
+/// listening socket (smoltcp resets a SYN that finds no socket listening).
+#[test]
+fn a_listener_takes_two_clients_that_connect_at_once() {
+    let mut rig = Rig::new();
+    let port = 7100;
+    let l = rig.dev.sockets.tcp_listen(port).unwrap();
+    rig.round();
+    assert_eq!(
+        rig.dev.sockets.held(),
+        2,
+        "a listening socket and its spare"
+    );
+    let clients = [rig.client_connects(port), rig.client_connects(port)];
+    let mut accepted = vec![rig.wait_accepted(l).0, rig.wait_accepted(l).0];
+    for (i, client) in clients.into_iter().enumerate() {
+        assert_eq!(rig.dev.net.stack().tcp(client).state(), State::Established);
+        rig.server_sends(client, &[b'a' + i as u8]);
+    }
+    // Each client reached its own connection.
+    let mut got = Vec::new();
+    for &socket in &accepted {
+        got.extend(rig.read(socket, 1));
+    }
+    got.sort();
+    assert_eq!(got, b"ab");
+    // Both sockets listen again for the next pair.
+    assert_eq!(rig.dev.sockets.held(), 4);
+    let third = rig.client_connects(port);
+    let fourth = rig.client_connects(port);
+    accepted.push(rig.wait_accepted(l).0);
+    accepted.push(rig.wait_accepted(l).0);
+    for client in [third, fourth] {
+        assert_eq!(rig.dev.net.stack().tcp(client).state(), State::Established);
+    }
+    rig.dev.sockets.close(l);
+    for c in accepted {
+        rig.dev.sockets.close(c);
+    }
+    for _ in 0..(CLOSE_TIMEOUT_MS / 10 + 10) {
+        rig.round();
+    }
+    assert_eq!(rig.dev.sockets.held(), 0);
+}
+
+/// The spare listening socket gives way to a script's sockets: when they fill the table it goes
+/// at the next round, and the listener keeps taking clients with one.
+#[test]
+fn a_listeners_spare_gives_way_to_other_sockets() {
+    let mut rig = Rig::new();
+    let port = 7100;
+    let l = rig.dev.sockets.tcp_listen(port).unwrap();
+    rig.round();
+    let mut fillers: Vec<SocketId> = (2..SCRIPT_SOCKETS)
+        .map(|_| rig.dev.sockets.udp_bind(0).unwrap())
+        .collect();
+    assert_eq!(rig.dev.sockets.held(), SCRIPT_SOCKETS);
+    let e = rig.dev.sockets.udp_bind(0).unwrap_err().to_string();
+    assert!(e.contains("too many sockets"), "{e}");
+    rig.round();
+    assert_eq!(rig.dev.sockets.held(), SCRIPT_SOCKETS - 1, "the spare went");
+    fillers.push(rig.dev.sockets.udp_bind(0).unwrap());
+    rig.round();
+    rig.client_connects(port);
+    let (c, _) = rig.wait_accepted(l);
+    // A freed socket brings a listening socket back, but no spare while only one is free.
+    rig.dev.sockets.close(fillers.pop().unwrap());
+    for _ in 0..3 {
+        rig.round();
+    }
+    assert_eq!(rig.dev.sockets.held(), SCRIPT_SOCKETS);
+    rig.dev.sockets.close(c);
+    rig.dev.sockets.close(fillers.pop().unwrap());
+    for _ in 0..(CLOSE_TIMEOUT_MS / 10 + 10) {
+        rig.round();
+    }
+    assert_eq!(
+        rig.dev.sockets.held(),
+        SCRIPT_SOCKETS - 1,
+        "with two free the spare listens again, leaving one"
+    );
+}
+
 /// Broadcasts both ways: a script's socket sends to the limited broadcast address and to its
 /// subnet's, and receives a datagram a peer broadcast to its port.
 #[test]

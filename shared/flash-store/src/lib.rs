@@ -103,6 +103,7 @@ mod layout;
 mod mount;
 mod storage;
 mod store;
+pub mod words;
 
 pub use error::StoreError;
 pub use flash::{Flash, FlashError, KEEP_ALIVE_EVERY};

@@ -11,14 +11,20 @@
 //! the task watchdog ([`super::watchdog`]; nothing before it is armed, as during the mount at
 //! boot), so one storage call that collects garbage many times is not reset as a hung loop.
 //!
-//! Must never: read, write or erase outside the partition (every offset is checked here, and
-//! esp-storage checks the flash size from the bootloader header too), or panic on a table read
-//! from flash.
+//! Reads and writes call the ROM's word functions (esp-storage's `ll`) through
+//! `ferrite_flash_store::words`: esp-storage's byte-level `read` and `write_nor` copy through a
+//! 4 KiB buffer on the stack (in their frames even when unused), which a script's KVS or
+//! `File` call near the engine's stack floor would take from the 10 KiB margin. Erases go
+//! through esp-storage.
+//!
+//! Must never: read, write or erase outside the partition (every offset is checked here;
+//! esp-storage checks erases against the flash size from the bootloader header too), or panic
+//! on a table read from flash.
 
 use esp_bootloader_esp_idf::partitions::{read_partition_table, PARTITION_TABLE_MAX_LEN};
 use esp_hal::peripherals::FLASH;
-use esp_storage::{FlashStorage, FlashStorageError};
-use ferrite_flash_store::{Flash, FlashError};
+use esp_storage::{ll, FlashStorage, FlashStorageError};
+use ferrite_flash_store::{words, Flash, FlashError};
 
 /// The partition the store lives in (its label in the partition table).
 pub const PARTITION_LABEL: &[u8] = b"ferrite";
@@ -40,6 +46,8 @@ pub struct PartitionFlash {
     start: u32,
     /// Its size in bytes (a multiple of [`SECTOR`]).
     size: u32,
+    /// The flash's write protection is off (the ROM's unlock, once, before the first write).
+    unlocked: bool,
 }
 
 /// Where the `ferrite` partition is, or why there is none to use.
@@ -116,6 +124,7 @@ pub fn open(flash: FLASH<'static>) -> Result<PartitionFlash, OpenError> {
         storage,
         start,
         size,
+        unlocked: false,
     })
 }
 
@@ -154,6 +163,14 @@ fn flash_error(e: FlashStorageError) -> FlashError {
     })
 }
 
+/// An error code of the ROM's flash functions (1: failed, 2: timed out).
+fn rom_error(code: i32) -> FlashError {
+    FlashError(match code {
+        2 => "SPI flash timed out",
+        _ => "SPI flash I/O error",
+    })
+}
+
 impl Flash for PartitionFlash {
     const SECTOR: u32 = SECTOR;
     const WRITE_UNIT: u32 = WORD;
@@ -164,8 +181,14 @@ impl Flash for PartitionFlash {
 
     fn read(&mut self, offset: u32, buf: &mut [u8]) -> Result<(), FlashError> {
         let at = self.absolute(offset, buf.len())?;
-        // Any alignment: esp-storage reads through a word-aligned buffer.
-        self.storage.read(at, buf).map_err(flash_error)
+        // Any alignment. Whole words around the bytes are read: the partition is whole sectors.
+        words::read_bytes(at, buf, |from, words| {
+            // SAFETY: `from` is word-aligned and the words are inside the partition, which
+            // `open` checked is inside the flash; `words` is word-aligned memory of that size,
+            // borrowed exclusively; `self.storage` (the flash peripheral) is ours alone.
+            unsafe { ll::spiflash_read(from, words.as_mut_ptr(), (words.len() * 4) as u32) }
+                .map_err(rom_error)
+        })
     }
 
     fn write(&mut self, offset: u32, data: &[u8]) -> Result<(), FlashError> {
@@ -173,8 +196,21 @@ impl Flash for PartitionFlash {
         if !at.is_multiple_of(WORD) || !data.len().is_multiple_of(WORD as usize) {
             return Err(FlashError("write not aligned to the 4-byte write unit"));
         }
+        if !self.unlocked {
+            // SAFETY: the ROM's unlock clears the flash's write protection; the peripheral is
+            // ours alone.
+            unsafe { ll::spiflash_unlock() }
+                .map_err(|_| FlashError("SPI flash could not be unlocked for writing"))?;
+            self.unlocked = true;
+        }
         // NOR semantics (bits only go from 1 to 0, no erase): the store erases when it must.
-        self.storage.write_nor(at, data).map_err(flash_error)
+        words::write_bytes(at, data, |to, words| {
+            // SAFETY: `to` is word-aligned and the words are inside the partition (checked
+            // above), which `open` checked is inside the flash; `words` is word-aligned memory
+            // of that size; the peripheral is ours alone.
+            unsafe { ll::spiflash_write(to, words.as_ptr(), (words.len() * 4) as u32) }
+                .map_err(rom_error)
+        })
     }
 
     fn erase(&mut self, offset: u32) -> Result<(), FlashError> {
