@@ -26,10 +26,11 @@
 //! smoltcp has no accept queue: a `Listener`'s clients are taken by its listening sockets, one
 //! each, and a client whose SYN finds none listening is reset. So a listener keeps a second,
 //! spare listening socket while at least two of the scripts' sockets are free (two clients in
-//! one round, such as a browser's parallel requests, are both taken), and gives it up when
-//! the scripts' sockets run out. When a client connects, its socket becomes the connection
-//! and another one listens. Handshakes that do not finish in [`CONNECT_TIMEOUT_MS`] are
-//! dropped.
+//! one round, such as a browser's parallel requests, are both taken). A spare does not count
+//! against a script's calls: one that needs its place takes it, and the spare goes at the
+//! start of the link's next round, before the new socket enters the stack. When a client
+//! connects, its socket becomes the connection and another one listens. Handshakes that do not
+//! finish in [`CONNECT_TIMEOUT_MS`] are dropped.
 //!
 //! Scripts hold at most [`SCRIPT_SOCKETS`] smoltcp sockets at once, counting listening,
 //! handshaking and closing ones. Nothing is allocated for them at boot.
@@ -211,8 +212,17 @@ impl Table {
             .sum()
     }
 
+    /// Listeners' spare listening sockets.
+    fn spares(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| matches!(&e.kind, Kind::Listener(l) if l.spare.is_some()))
+            .count()
+    }
+
+    /// Room for a script's new socket: spares give way (see the module documentation).
     fn check_room(&self) -> BoardResult<()> {
-        if self.held() >= SCRIPT_SOCKETS {
+        if self.held() - self.spares() >= SCRIPT_SOCKETS {
             return Err(BoardError::Failed(format!(
                 "too many sockets: scripts may hold at most {SCRIPT_SOCKETS} at once"
             )));
@@ -504,6 +514,19 @@ impl SocketsLink {
             // Only the device's own sockets are in the stack yet (scripts' are added below).
             self.started = true;
             t.device_udp_ports = stack.udp_ports();
+        }
+        // Spares that scripts' new sockets need the places of go before those enter the stack.
+        let mut excess = t.held().saturating_sub(SCRIPT_SOCKETS);
+        for entry in t.entries.iter_mut() {
+            if excess == 0 {
+                break;
+            }
+            if let Kind::Listener(l) = &mut entry.kind {
+                if let Some(h) = l.spare.take() {
+                    stack.remove(h);
+                    excess -= 1;
+                }
+            }
         }
         // Each entry once: out of the table at the front while it is driven (so the table's
         // events and count stay at hand), back in at the end.
@@ -827,19 +850,10 @@ fn drive_listener<D: Device>(
             }
         }
     }
-    let held =
-        others + usize::from(matches!(place, Place::InStack(_))) + usize::from(l.spare.is_some());
-    match l.spare {
-        // A spare while it leaves a socket free for the scripts' next call.
-        None if matches!(place, Place::InStack(_)) && held + 2 <= SCRIPT_SOCKETS => {
-            l.spare = new_listening(stack, l.port);
-        }
-        // Given up once the scripts hold every socket (it still listens: no client is lost).
-        Some(h) if held >= SCRIPT_SOCKETS => {
-            stack.remove(h);
-            l.spare = None;
-        }
-        _ => {}
+    // A spare while one socket stays free besides it and this listening socket (it gives way
+    // when scripts need more: `SocketsLink::poll`).
+    if l.spare.is_none() && matches!(place, Place::InStack(_)) && others + 3 <= SCRIPT_SOCKETS {
+        l.spare = new_listening(stack, l.port);
     }
     true
 }

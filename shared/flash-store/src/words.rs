@@ -7,7 +7,7 @@
 //! byte-level calls do, which would take 4 KiB of the chip's stack on every store call.
 //!
 //! Must never: touch flash outside the words that hold the requested bytes (a read may read the
-//! rest of its first and last words; a write writes whole words only).
+//! rest of its first and last words; a write writes 0xFF there, which changes no bit).
 
 /// The staging buffer's size in words (256 bytes).
 pub const STAGING_WORDS: usize = 64;
@@ -39,36 +39,51 @@ pub fn read_bytes<E>(
     Ok(())
 }
 
-/// Write `data` at word-aligned flash offset `at` (a whole number of words, from memory of any
-/// alignment) with `write_words(offset, words)`.
-///
-/// # Panics
-/// In debug builds, if `at` or `data.len()` is not a multiple of 4 (the caller checks).
+/// Write `data` at flash offset `at` (any alignment and length, from memory of any
+/// alignment) with `write_words(offset, words)`. NOR flash only clears bits, so the bytes of
+/// the first and last words around `data` are written as 0xFF, which leaves them as they are.
 pub fn write_bytes<E>(
     at: u32,
     data: &[u8],
     mut write_words: impl FnMut(u32, &[u32]) -> Result<(), E>,
 ) -> Result<(), E> {
-    debug_assert!(at.is_multiple_of(WORD) && data.len().is_multiple_of(WORD as usize));
     if data.is_empty() {
         return Ok(());
     }
-    if (data.as_ptr() as usize).is_multiple_of(WORD as usize) {
-        // SAFETY: `data` starts at a word-aligned address; its whole words are read only,
-        // while `data` is borrowed; every bit pattern is a valid `u32`.
-        let words = unsafe {
-            core::slice::from_raw_parts(data.as_ptr().cast::<u32>(), data.len() / WORD as usize)
-        };
-        return write_words(at, words);
-    }
-    let mut staging = [0u32; STAGING_WORDS];
-    for (i, chunk) in data.chunks(STAGING_WORDS * WORD as usize).enumerate() {
-        let n = chunk.len() / WORD as usize;
-        for (word, bytes) in staging.iter_mut().zip(chunk.chunks_exact(WORD as usize)) {
-            *word = u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    let whole = data.len() / WORD as usize * WORD as usize;
+    let mut done = 0;
+    if at.is_multiple_of(WORD) && (data.as_ptr() as usize).is_multiple_of(WORD as usize) {
+        if whole > 0 {
+            // SAFETY: `data` starts at a word-aligned address and holds `whole` bytes; they
+            // are only read, while `data` is borrowed; every bit pattern is a valid `u32`.
+            let words =
+                unsafe { core::slice::from_raw_parts(data.as_ptr().cast::<u32>(), whole / 4) };
+            write_words(at, words)?;
         }
-        let offset = at + (i * STAGING_WORDS) as u32 * WORD;
+        done = whole;
+    }
+    // The rest through the staging buffer, padded with 0xFF to whole words.
+    let at = at + done as u32;
+    let head = (at % WORD) as usize;
+    let rest = &data[done..];
+    let mut bytes = core::iter::repeat_n(0xFF, head)
+        .chain(rest.iter().copied())
+        .chain(core::iter::repeat(0xFF));
+    let mut staging = [0u32; STAGING_WORDS];
+    let mut offset = at - head as u32;
+    let mut words_left = (head + rest.len()).div_ceil(WORD as usize);
+    while words_left > 0 {
+        let n = words_left.min(STAGING_WORDS);
+        for word in &mut staging[..n] {
+            let mut b = [0xFF; 4];
+            for byte in &mut b {
+                *byte = bytes.next().unwrap_or(0xFF);
+            }
+            *word = u32::from_ne_bytes(b);
+        }
         write_words(offset, &staging[..n])?;
+        offset += n as u32 * WORD;
+        words_left -= n;
     }
     Ok(())
 }
@@ -119,6 +134,7 @@ fn staged_read<E>(
 mod tests {
     use super::*;
     use alloc::boxed::Box;
+    use alloc::format;
     use alloc::vec::Vec;
 
     /// Word-aligned bytes, to slice at each alignment.
@@ -129,11 +145,13 @@ mod tests {
         Box::new(Aligned([0; 4200]))
     }
 
-    /// A flash of `len` bytes (byte `i` is `i * 7 + 3`) moving whole words, which fails the
-    /// test on an unaligned offset or memory, or on a word outside the region.
+    /// A NOR flash (a write clears bits: new = old & written) of `len` bytes (byte `i` is
+    /// `i * 7 + 3`) moving whole words, which fails the test on an unaligned offset or memory
+    /// or a word outside the region, and notes the span of flash each call touched.
     struct WordFlash {
         bytes: Vec<u8>,
         calls: usize,
+        touched: Option<(usize, usize)>,
     }
 
     impl WordFlash {
@@ -141,49 +159,68 @@ mod tests {
             WordFlash {
                 bytes: (0..len).map(|i| (i * 7 + 3) as u8).collect(),
                 calls: 0,
+                touched: None,
             }
         }
 
-        fn read(&mut self, offset: u32, words: &mut [u32]) -> Result<(), &'static str> {
+        fn span(&mut self, offset: u32, words: usize) -> (usize, usize) {
             assert!(offset.is_multiple_of(WORD), "offset {offset}");
-            assert!(words.as_ptr().is_aligned());
-            let start = offset as usize;
-            let end = start + words.len() * 4;
+            let (start, end) = (offset as usize, offset as usize + words * 4);
             assert!(end <= self.bytes.len(), "{start}..{end}");
+            let (lo, hi) = self.touched.unwrap_or((start, end));
+            self.touched = Some((lo.min(start), hi.max(end)));
+            self.calls += 1;
+            (start, end)
+        }
+
+        fn read(&mut self, offset: u32, words: &mut [u32]) -> Result<(), &'static str> {
+            assert!(words.as_ptr().is_aligned());
+            let (start, _) = self.span(offset, words.len());
             for (i, word) in words.iter_mut().enumerate() {
                 let b = &self.bytes[start + i * 4..][..4];
                 *word = u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
             }
-            self.calls += 1;
             Ok(())
         }
 
         fn write(&mut self, offset: u32, words: &[u32]) -> Result<(), &'static str> {
-            assert!(offset.is_multiple_of(WORD), "offset {offset}");
             assert!(words.as_ptr().is_aligned());
-            let start = offset as usize;
+            let (start, _) = self.span(offset, words.len());
             for (i, word) in words.iter().enumerate() {
-                self.bytes[start + i * 4..][..4].copy_from_slice(&word.to_ne_bytes());
+                for (old, new) in self.bytes[start + i * 4..][..4]
+                    .iter_mut()
+                    .zip(word.to_ne_bytes())
+                {
+                    *old &= new;
+                }
             }
-            self.calls += 1;
             Ok(())
         }
     }
 
+    /// The words around `len` bytes at `at`.
+    fn around(at: u32, len: usize) -> (usize, usize) {
+        let start = at as usize / 4 * 4;
+        (start, (at as usize + len).div_ceil(4) * 4)
+    }
+
     #[test]
     fn reads_any_offset_length_and_memory_alignment() {
-        let mut flash = WordFlash::new(2048);
-        let expected = flash.bytes.clone();
+        let expected = WordFlash::new(2048).bytes;
         // Memory at each alignment: a word-aligned buffer, read from 0..4 bytes in.
         let mut backing = aligned();
         for at in [0u32, 1, 2, 3, 4, 5, 255, 256, 257, 1021] {
             for len in [0usize, 1, 2, 3, 4, 5, 7, 8, 255, 256, 257, 600, 1023] {
                 for shift in 0..4 {
+                    let mut flash = WordFlash::new(2048);
                     let buf = &mut backing.0[shift..shift + len];
                     buf.fill(0xEE);
                     read_bytes(at, buf, |o, w| flash.read(o, w)).unwrap();
                     let want = &expected[at as usize..at as usize + len];
                     assert_eq!(buf, want, "at {at} len {len} shift {shift}");
+                    if len > 0 {
+                        assert_eq!(flash.touched, Some(around(at, len)), "at {at} len {len}");
+                    }
                 }
             }
         }
@@ -205,30 +242,32 @@ mod tests {
     }
 
     #[test]
-    fn writes_words_from_memory_of_any_alignment() {
+    fn writes_any_offset_length_and_memory_alignment() {
         let mut backing = aligned();
-        for shift in 0..4 {
-            for len in [0usize, 4, 8, 252, 256, 260, 1024] {
-                let mut flash = WordFlash::new(2048);
-                let data = &mut backing.0[shift..shift + len];
-                for (i, b) in data.iter_mut().enumerate() {
-                    *b = (i * 13 + shift) as u8;
+        for at in [512u32, 513, 514, 515] {
+            for shift in 0..4 {
+                for len in [0usize, 1, 3, 4, 5, 8, 252, 255, 256, 260, 1024] {
+                    let mut flash = WordFlash::new(2048);
+                    // Erased where the data goes, so that the written bytes read back as given.
+                    flash.bytes[at as usize..at as usize + len].fill(0xFF);
+                    let data = &mut backing.0[shift..shift + len];
+                    for (i, b) in data.iter_mut().enumerate() {
+                        *b = (i * 13 + shift) as u8;
+                    }
+                    let before = flash.bytes.clone();
+                    write_bytes(at, data, |o, w| flash.write(o, w)).unwrap();
+                    let (a, b) = (at as usize, at as usize + len);
+                    let case = format!("at {at} shift {shift} len {len}");
+                    assert_eq!(&flash.bytes[a..b], &*data, "{case}");
+                    assert_eq!(flash.bytes[..a], before[..a], "{case}");
+                    assert_eq!(flash.bytes[b..], before[b..], "{case}");
+                    if len > 0 {
+                        assert_eq!(flash.touched, Some(around(at, len)), "{case}");
+                    }
+                    if at == 512 && shift == 0 && len % 4 == 0 && len > 0 {
+                        assert_eq!(flash.calls, 1, "in place: {case}");
+                    }
                 }
-                let before = flash.bytes.clone();
-                write_bytes(512, data, |o, w| flash.write(o, w)).unwrap();
-                assert_eq!(
-                    &flash.bytes[512..512 + len],
-                    &*data,
-                    "shift {shift} len {len}"
-                );
-                assert_eq!(flash.bytes[..512], before[..512]);
-                assert_eq!(flash.bytes[512 + len..], before[512 + len..]);
-                let chunks = match (len, shift) {
-                    (0, _) => 0,
-                    (_, 0) => 1,
-                    _ => len.div_ceil(256),
-                };
-                assert_eq!(flash.calls, chunks, "shift {shift} len {len}");
             }
         }
     }

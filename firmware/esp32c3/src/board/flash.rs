@@ -18,8 +18,8 @@
 //! through esp-storage.
 //!
 //! Must never: read, write or erase outside the partition (every offset is checked here;
-//! esp-storage checks erases against the flash size from the bootloader header too), or panic
-//! on a table read from flash.
+//! esp-storage checks erases against the flash size it reads from the chip too), or panic on
+//! a table read from flash.
 
 use esp_bootloader_esp_idf::partitions::{read_partition_table, PARTITION_TABLE_MAX_LEN};
 use esp_hal::peripherals::FLASH;
