@@ -39,6 +39,8 @@ use crate::{Lookup, NetStack};
 
 /// Requests on the wire at once: one TCP socket each, made at start.
 pub const HTTP_SOCKETS: usize = 2;
+/// How long a reset socket waits for its reset to go out before it takes the next request.
+const RESET_GRACE_MS: u64 = 1_000;
 /// Each socket's receive buffer: the answer waits here until the next round reads it…
 const RX_BUFFER: usize = 2048;
 /// …and its send buffer, for the request.
@@ -171,6 +173,8 @@ struct Job {
 struct Slot {
     socket: SocketHandle,
     job: Option<Job>,
+    /// When the socket was last reset (see [`is_free`]).
+    released_at: u64,
 }
 
 /// The pool of sockets that runs the shared queue's requests.
@@ -186,6 +190,7 @@ impl HttpLink {
             .map(|_| Slot {
                 socket: stack.add_tcp(RX_BUFFER, TX_BUFFER),
                 job: None,
+                released_at: 0,
             })
             .collect();
         HttpLink { shared, slots }
@@ -215,7 +220,7 @@ impl HttpLink {
             };
             if let Some(result) = outcome {
                 let id = job.id;
-                release(stack, slot);
+                release(stack, slot, now_ms);
                 q.events.push_back(done(id, result));
             }
         }
@@ -240,11 +245,12 @@ impl HttpLink {
             }
         }
         for slot in &mut self.slots {
-            if slot.job.is_some() || !is_free(stack, slot.socket) {
+            // Each round, also for idle sockets: a reset that cannot go out is given up.
+            if slot.job.is_some() || !is_free(stack, slot, now_ms) {
                 continue;
             }
             let Some(w) = q.waiting.pop_front() else {
-                break;
+                continue;
             };
             let id = w.id;
             if let Err(e) = begin(stack, slot, w, now_ms, max_head, max_body) {
@@ -376,19 +382,31 @@ fn exchange<D: Device>(
 /// Whether a socket without a request can take one: closed, and its reset sent (connecting again
 /// before the next round would drop the reset, and leave the last server with a connection
 /// that never ends).
-fn is_free<D: Device>(stack: &mut NetStack<D>, handle: SocketHandle) -> bool {
-    let socket = stack.tcp(handle);
+fn is_free<D: Device>(stack: &mut NetStack<D>, slot: &Slot, now_ms: u64) -> bool {
+    let socket = stack.tcp(slot.socket);
     if socket.state() != State::Closed {
         socket.abort();
         return false;
     }
-    socket.remote_endpoint().is_none()
+    if socket.remote_endpoint().is_none() {
+        return true;
+    }
+    // smoltcp forgets the peer once the reset is out; one that cannot go out (a host that went
+    // away, whose address no longer resolves) it retries for good, with an ARP request each
+    // time, which hold up other sockets' (the interface sends one a second). So after
+    // [`RESET_GRACE_MS`] the socket forgets its peer without it.
+    if now_ms >= slot.released_at.saturating_add(RESET_GRACE_MS) {
+        crate::stack::forget(socket);
+        return true;
+    }
+    false
 }
 
 /// Free the slot: cancel its lookup or reset its connection (the answer is complete, or given
 /// up; a reset, not a close, so no TIME-WAIT: the socket takes the next request a round later,
 /// once the reset is sent).
-fn release<D: Device>(stack: &mut NetStack<D>, slot: &mut Slot) {
+fn release<D: Device>(stack: &mut NetStack<D>, slot: &mut Slot, now_ms: u64) {
+    slot.released_at = now_ms;
     if let Some(job) = slot.job.take() {
         match job.stage {
             Stage::Resolving(query) => stack.cancel_lookup(query),

@@ -110,6 +110,13 @@ impl MqttLink {
     ) {
         let shared = self.session.0.clone();
         let mut session = shared.borrow_mut();
+        if !stack.is_up() && !matches!(self.link, Link::Idle) {
+            // No frames move while the link is down: a connection would look open for as long
+            // as that lasts, and a lookup would wait for nothing. The session retries, and its
+            // connects fail until the network is back.
+            self.abandon(stack);
+            session.closed("the network connection was lost", now_ms);
+        }
         self.advance(stack, &mut session, now_ms);
         while let Some(action) = session.poll(now_ms) {
             match action {
@@ -226,11 +233,15 @@ impl MqttLink {
         }
     }
 
-    /// Drop whatever connection or lookup is in progress.
+    /// Drop whatever connection or lookup is in progress. A connect is given up without a
+    /// reset (a broker that never answered may not resolve, and smoltcp would retry the reset
+    /// for good: `stack::forget`), as is a connection once the network is down.
     fn abandon<D: Device>(&mut self, stack: &mut NetStack<D>) {
         match self.link {
             Link::Resolving { query, .. } => stack.cancel_lookup(query),
-            Link::Connecting | Link::Open => stack.tcp(self.socket).abort(),
+            Link::Connecting => crate::stack::forget(stack.tcp(self.socket)),
+            Link::Open if !stack.is_up() => crate::stack::forget(stack.tcp(self.socket)),
+            Link::Open => stack.tcp(self.socket).abort(),
             Link::Idle => {
                 let socket = stack.tcp(self.socket);
                 // A socket still closing from an earlier session is reset, so it can connect.

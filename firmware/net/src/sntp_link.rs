@@ -20,6 +20,7 @@ use smoltcp::phy::Device;
 use smoltcp::socket::dns::QueryHandle;
 use smoltcp::wire::{IpAddress, IpEndpoint};
 
+use crate::stack::StalledDatagrams;
 use crate::{Lookup, NetStack};
 
 /// The socket's room: a request out, a couple of replies in.
@@ -62,6 +63,8 @@ pub struct SntpLink {
     socket: SocketHandle,
     step: Step,
     clock: WallClock,
+    /// A request to a server whose address does not resolve is dropped after a while.
+    stalled: StalledDatagrams,
 }
 
 impl SntpLink {
@@ -73,6 +76,7 @@ impl SntpLink {
             socket: stack.add_udp(PACKETS, PACKET_LEN),
             step: Step::Idle,
             clock,
+            stalled: StalledDatagrams::default(),
         }
     }
 
@@ -84,6 +88,7 @@ impl SntpLink {
         }
         self.client.set_server(server, now_ms);
         self.receive(stack, now_ms);
+        self.stalled.check(stack.udp(self.socket), now_ms);
         match &self.step {
             Step::Resolving { query, packet } => match stack.lookup_result(*query) {
                 Ok(None) => {}

@@ -55,6 +55,7 @@ use smoltcp::socket::tcp::{self, State};
 use smoltcp::socket::udp;
 use smoltcp::wire::{IpAddress, IpEndpoint};
 
+use crate::stack::StalledDatagrams;
 use crate::{Lookup, NetStack};
 
 /// smoltcp sockets scripts may hold at once (connections, listening sockets, handshakes, UDP).
@@ -170,6 +171,8 @@ struct Udp {
     out_bytes: usize,
     /// Closed by the script: no more events; it goes once its datagrams are sent.
     closing: Option<Closing>,
+    /// Datagrams in the socket that cannot go out are dropped after a while.
+    stalled: StalledDatagrams,
 }
 
 enum Kind {
@@ -399,6 +402,7 @@ impl Sockets for SharedSockets {
             out: VecDeque::new(),
             out_bytes: 0,
             closing: None,
+            stalled: StalledDatagrams::default(),
         };
         Ok(t.add(Place::Made(Box::new(Made::Udp(socket))), Kind::Udp(udp)))
     }
@@ -964,6 +968,7 @@ fn drive_udp<D: Device>(
             Closing::Requested => now_ms.saturating_add(CLOSE_TIMEOUT_MS),
         };
         *closing = Closing::Until(until);
+        u.stalled.check(socket, now_ms);
         let sending = !u.out.is_empty() || socket.send_queue() > 0;
         return sending && up && now_ms < until;
     }
@@ -976,6 +981,9 @@ fn drive_udp<D: Device>(
             }),
             Err(_) => break,
         }
+    }
+    if !socket.can_recv() {
+        u.stalled.check(socket, now_ms);
     }
     true
 }

@@ -263,6 +263,24 @@ impl<D: Device> NetStack<D> {
     }
 
     fn configure(&mut self, address: Ipv4Cidr, router: Option<Ipv4Addr>) {
+        if let Some(old) = self.ip.filter(|old| *old != address.address()) {
+            // A new address (a DHCP lease for another one, a static address set while up):
+            // nothing answers the old one any more, so its connections end here and each link
+            // sees its peer gone, as on a reset, instead of waiting on a connection that cannot
+            // move. Without a reset sent: the old address may be someone else's now, and
+            // smoltcp would retry one that cannot go out every second, for good, and with it
+            // the ARP requests that the whole interface sends at most one of a second.
+            for (_, socket) in self.sockets.iter_mut() {
+                if let Some(tcp) = tcp::Socket::downcast_mut(socket) {
+                    if tcp
+                        .local_endpoint()
+                        .is_some_and(|e| e.addr == IpAddress::Ipv4(old))
+                    {
+                        forget(tcp);
+                    }
+                }
+            }
+        }
         self.iface.update_ip_addrs(|addrs| {
             addrs.clear();
             // The interface's list holds at least one address.
@@ -350,6 +368,60 @@ impl<D: Device> NetStack<D> {
         socket
             .connect(self.iface.context(), (IpAddress::Ipv4(ip), port), local)
             .map_err(|e| format!("connecting to {ip}:{port}: {e:?}"))
+    }
+}
+
+/// Close TCP socket `socket` without a reset: it forgets its peer at once (abort alone keeps
+/// the peer until the reset has gone out, which smoltcp retries every second, for good, when
+/// the peer's address does not resolve; each retry is an ARP request, and the interface sends
+/// at most one a second for all sockets together).
+pub fn forget(socket: &mut tcp::Socket<'_>) {
+    let port = socket.local_endpoint().map_or(1, |e| e.port.max(1));
+    socket.abort();
+    // Listening resets the socket's connection state; it is closed again before any frame
+    // moves.
+    let _ = socket.listen(port);
+    socket.abort();
+}
+
+/// How long a UDP socket's queued datagrams may wait without one going out before they are
+/// dropped ([`StalledDatagrams`]).
+pub const DATAGRAM_STALL_MS: u64 = 3_000;
+
+/// Follows a UDP socket's queued datagrams. One that waits for a neighbour that does not answer
+/// is retried every second, for good, each time with an ARP request, and the interface sends
+/// at most one a second for all sockets together, this one first: every other socket's
+/// lookups wait (the gateway's too, once its entry expires). So after [`DATAGRAM_STALL_MS`]
+/// without progress the socket drops what it queued, as an operating system does when ARP
+/// fails.
+#[derive(Default)]
+pub struct StalledDatagrams {
+    /// Since when the queue has not shrunk, and how many bytes it held then.
+    waiting: Option<(u64, usize)>,
+}
+
+impl StalledDatagrams {
+    /// Look at `socket` this round; drop its queued datagrams if they are stuck. It keeps its
+    /// port; what it received goes too, so call this once the round read it.
+    pub fn check(&mut self, socket: &mut udp::Socket<'_>, now_ms: u64) {
+        let queued = socket.send_queue();
+        match &mut self.waiting {
+            _ if queued == 0 => self.waiting = None,
+            Some((since, bytes)) => {
+                if queued < *bytes {
+                    *since = now_ms;
+                }
+                *bytes = queued;
+                if now_ms >= since.saturating_add(DATAGRAM_STALL_MS) {
+                    let port = socket.endpoint().port;
+                    socket.close();
+                    // Cannot fail: the port was bound and is free again.
+                    let _ = socket.bind(port);
+                    self.waiting = None;
+                }
+            }
+            None => self.waiting = Some((now_ms, queued)),
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 mod support;
 
 use ferrite_net::{CHIP_HTTP_LIMITS, HTTP_SOCKETS};
-use ferrite_runtime::board::{BoardEvent, HttpClient, HttpRequest, HttpResponse};
+use ferrite_runtime::board::{BoardEvent, HttpClient, HttpRequest, HttpResponse, Sockets};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
 
@@ -249,6 +249,52 @@ fn a_server_that_never_answers_times_out() {
     }
     let state = rig.dev.net.stack().tcp(rig.servers[i]).state();
     assert!(matches!(state, State::Closed | State::Listen), "{state}");
+    rig.assert_quiet();
+}
+
+/// Requests to a host that went away (on the subnet, its address no longer resolves) time out,
+/// and the sockets they held take the next requests: smoltcp retries their resets for good,
+/// as nothing can be sent to that host.
+#[test]
+fn requests_to_a_host_that_went_away_free_their_sockets() {
+    let mut rig = Rig::new();
+    let gone: Vec<u32> = (0..HTTP_SOCKETS)
+        .map(|_| {
+            rig.dev
+                .http
+                .start(request("GET", "http://127.0.0.9:8080/", b"", 300))
+                .unwrap()
+        })
+        .collect();
+    for id in gone {
+        assert_eq!(rig.wait_done(id).unwrap_err(), "timeout after 300 ms");
+    }
+    // Idle, the sockets give their resets up too: they would hold up every other socket's
+    // ARP requests (the interface sends one a second), here a script's connection's.
+    for _ in 0..150 {
+        rig.round();
+    }
+    let c = rig.dev.sockets.tcp_connect("127.0.0.1", PORT).unwrap();
+    let mut connected = false;
+    for _ in 0..500 {
+        rig.round();
+        while let Some(e) = rig.dev.sockets.take_event() {
+            assert_eq!(e, BoardEvent::SocketConnected { socket: c });
+            connected = true;
+        }
+    }
+    assert!(connected, "the script's connection got no ARP answer");
+    rig.dev.sockets.close(c);
+    for i in 0..HTTP_SOCKETS {
+        rig.server_relistens(i);
+    }
+    for _ in 0..HTTP_SOCKETS {
+        let id = rig.start("GET", "/after", b"", 5_000);
+        let (i, _) = rig.server_reads();
+        rig.server_sends(i, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        assert_eq!(rig.wait_done(id).unwrap().body, b"ok");
+        rig.server_relistens(i);
+    }
     rig.assert_quiet();
 }
 

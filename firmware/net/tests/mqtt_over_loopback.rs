@@ -4,7 +4,9 @@
 
 mod support;
 
-use ferrite_runtime::board::{BoardEvent, Mqtt};
+use ferrite_net::CHIP_MQTT_LIMITS;
+use ferrite_runtime::board::mqtt_session::BACKOFF_MIN_MS;
+use ferrite_runtime::board::{BoardEvent, Mqtt, Sockets};
 use smoltcp::iface::SocketHandle;
 
 use support::Device;
@@ -36,7 +38,11 @@ impl Rig {
     }
 
     fn round(&mut self) {
-        self.dev.round(10, true);
+        self.round_on(true);
+    }
+
+    fn round_on(&mut self, associated: bool) {
+        self.dev.round(10, associated);
         while let Some(e) = self.dev.mqtt.take_event() {
             self.events.push(e);
         }
@@ -185,4 +191,89 @@ fn an_unreachable_broker_is_retried_with_a_reason() {
         "{log:?}"
     );
     assert!(rig.events.is_empty(), "{:?}", rig.events);
+}
+
+/// Losing the network ends the session at once (no frames move, so the connection would look
+/// open for as long as the loss lasts); it connects again when the network is back.
+#[test]
+fn losing_the_network_ends_the_session_and_it_comes_back() {
+    let mut rig = Rig::new();
+    rig.dev.mqtt.configure(true, "127.0.0.1", "dev-1", "", "");
+    assert_eq!(rig.broker_reads().0, CONNECT);
+    rig.broker_sends(&CONNACK);
+    rig.wait_event(|e| *e == BoardEvent::MqttConnected);
+    rig.round_on(false);
+    assert_eq!(rig.events, [BoardEvent::MqttDisconnected]);
+    assert!(!rig.dev.mqtt.status().connected);
+    rig.events.clear();
+    // Still down: retries fail without a word to the runtime.
+    for _ in 0..300 {
+        rig.round_on(false);
+    }
+    assert!(rig.events.is_empty(), "{:?}", rig.events);
+    // Back: the broker's old connection is gone (the device reset it), a new one comes.
+    let socket = rig.dev.net.stack().tcp(rig.broker);
+    socket.abort();
+    socket.listen(BROKER_PORT).unwrap();
+    rig.inbox.clear();
+    assert_eq!(rig.broker_reads().0, CONNECT);
+    rig.broker_sends(&CONNACK);
+    rig.wait_event(|e| *e == BoardEvent::MqttConnected);
+    let device = rig.dev.rt.device();
+    let log: Vec<String> = device
+        .borrow()
+        .log
+        .since(0)
+        .map(|l| l.text.clone())
+        .collect();
+    assert!(
+        log.iter()
+            .any(|l| l.contains("the network connection was lost")),
+        "{log:?}"
+    );
+}
+
+/// A broker that went away (on the subnet, its address no longer resolves) is retried, and
+/// between the tries the link leaves the interface's ARP requests (at most one a second for
+/// all sockets) to others: a connect it gave up sends no reset, which smoltcp would retry with
+/// an ARP request every second.
+#[test]
+fn a_broker_that_went_away_leaves_arp_to_other_sockets() {
+    let mut rig = Rig::new();
+    rig.dev.mqtt.configure(true, "127.0.0.9", "dev-1", "", "");
+    let logged = |rig: &Rig| {
+        let device = rig.dev.rt.device();
+        let found = device
+            .borrow()
+            .log
+            .since(0)
+            .any(|l| l.text.contains("MQTT 127.0.0.9"));
+        found
+    };
+    while !logged(&rig) {
+        assert!(rig.dev.now() < 60_000, "the connect was never given up");
+        rig.round();
+    }
+    // Just after the second try failed, in its back-off of twice the first.
+    let second_failure = rig.dev.now() + BACKOFF_MIN_MS + CHIP_MQTT_LIMITS.connect_timeout_ms;
+    while rig.dev.now() < second_failure + 50 {
+        rig.round();
+    }
+    let c = rig
+        .dev
+        .sockets
+        .tcp_connect("127.0.0.1", BROKER_PORT)
+        .unwrap();
+    let mut connected = false;
+    while !connected && rig.dev.now() < second_failure + 2 * BACKOFF_MIN_MS - 50 {
+        rig.round();
+        while let Some(e) = rig.dev.sockets.take_event() {
+            assert_eq!(e, BoardEvent::SocketConnected { socket: c });
+            connected = true;
+        }
+    }
+    assert!(
+        connected,
+        "the script's connection got no ARP answer in the back-off"
+    );
 }

@@ -132,3 +132,28 @@ fn a_server_that_does_not_answer_is_asked_again_after_a_pause() {
     assert!((8_980..=9_020).contains(&gap), "asked again after {gap} ms");
     assert_eq!(dev.wall.offset_ms(), None);
 }
+
+/// A request to a server that went away (on the subnet, its address no longer resolves) is
+/// dropped after a while, so it does not hold up every other socket's ARP requests (the
+/// interface sends at most one a second for all sockets): a script's connection goes through.
+#[test]
+fn a_server_that_went_away_does_not_hold_up_other_sockets() {
+    use ferrite_runtime::board::{BoardEvent, Sockets};
+    let (mut dev, _) = boot_with_server();
+    let listener = dev.net.stack().add_tcp(1024, 1024);
+    dev.net.stack().tcp(listener).listen(7000).unwrap();
+    set_server(&mut dev, "127.0.0.9");
+    for _ in 0..50 {
+        dev.round(10, true);
+    }
+    let c = dev.sockets.tcp_connect("127.0.0.1", 7000).unwrap();
+    let mut connected = false;
+    for _ in 0..800 {
+        dev.round(10, true);
+        while let Some(e) = dev.sockets.take_event() {
+            assert_eq!(e, BoardEvent::SocketConnected { socket: c });
+            connected = true;
+        }
+    }
+    assert!(connected, "the script's connection got no ARP answer");
+}

@@ -10,7 +10,7 @@ use core::net::Ipv4Addr;
 use ferrite_net::{
     CLOSE_TIMEOUT_MS, CONNECT_TIMEOUT_MS, MAX_DATAGRAM, SCRIPT_SOCKETS, SEND_BUFFER,
 };
-use ferrite_runtime::board::{BoardEvent, SocketId, Sockets};
+use ferrite_runtime::board::{BoardEvent, SocketId, Sockets, StaticIpv4};
 use ferrite_runtime::json::json;
 use ferrite_runtime::rpc::{Origin, RpcReply};
 use smoltcp::iface::SocketHandle;
@@ -710,6 +710,41 @@ fn udp_datagrams_both_ways() {
     }
 }
 
+/// A datagram to a host that went away (on the subnet, its address no longer resolves) is
+/// dropped after a while: smoltcp would retry it, with an ARP request every second, for good,
+/// and the interface sends at most one a second for all sockets, so no other socket could
+/// look a neighbour up. Here a connection's lookup goes through once it is dropped.
+#[test]
+fn a_datagram_to_a_host_that_went_away_does_not_hold_up_other_sockets() {
+    let mut rig = Rig::new();
+    let u = rig.dev.sockets.udp_bind(7300).unwrap();
+    rig.round();
+    rig.dev
+        .sockets
+        .send_to(u, "127.0.0.9", 9, b"to nobody")
+        .unwrap();
+    for _ in 0..20 {
+        rig.round();
+    }
+    let c = rig.dev.sockets.tcp_connect("127.0.0.1", PORT).unwrap();
+    rig.wait_connected(c);
+    // The socket still works.
+    let peer = rig.udp_peer;
+    rig.dev
+        .sockets
+        .send_to(u, "127.0.0.1", UDP_PEER_PORT, b"hello")
+        .unwrap();
+    let mut got = None;
+    for _ in 0..100 {
+        rig.round();
+        if let Ok((data, _)) = rig.dev.net.stack().udp(peer).recv() {
+            got = Some(data.to_vec());
+            break;
+        }
+    }
+    assert_eq!(got.as_deref(), Some(&b"hello"[..]));
+}
+
 #[test]
 fn scripts_hold_a_bounded_number_of_sockets_and_free_them() {
     let mut rig = Rig::new();
@@ -727,6 +762,30 @@ fn scripts_hold_a_bounded_number_of_sockets_and_free_them() {
     rig.round();
     assert_eq!(rig.dev.sockets.held(), 0);
     rig.dev.sockets.udp_bind(0).unwrap();
+}
+
+/// A new address (a DHCP lease for another one, a static one set while up) ends the old
+/// address's connections: nothing answers it any more. New ones work from the new address.
+#[test]
+fn a_new_address_ends_the_old_addresss_connections() {
+    let mut rig = Rig::new();
+    let c = rig.dev.sockets.tcp_connect("127.0.0.1", PORT).unwrap();
+    rig.wait_connected(c);
+    rig.dev.net.stack().apply_ipv4(Some(StaticIpv4 {
+        ip: [127, 0, 0, 2],
+        prefix_len: 8,
+        gateway: None,
+        nameserver: None,
+    }));
+    let error = rig.wait_closed(c).expect("an error");
+    assert!(error.contains("reset"), "{error}");
+    // Nothing was sent from the old address: the played server's end was forgotten too.
+    for h in rig.servers.clone() {
+        let server = rig.dev.net.stack().tcp(h);
+        assert!(server.remote_endpoint().is_none(), "{}", server.state());
+    }
+    let d = rig.dev.sockets.tcp_connect("127.0.0.2", PORT).unwrap();
+    rig.wait_connected(d);
 }
 
 #[test]
