@@ -3,8 +3,8 @@
 //! find devices), from `ferrite-protocols`' mDNS responder over one UDP socket on port 5353 in
 //! the group 224.0.0.251.
 //!
-//! Whenever the device gets a new address it announces its records twice, a second apart
-//! (RFC 6762 §8.3); then it answers queries: to the group, or straight back to a one-shot
+//! Whenever the device gets a new address, or its link comes back, it announces its records
+//! twice, a second apart (RFC 6762 §8.3); then it answers queries: to the group, or straight back to a one-shot
 //! asker.
 //!
 //! Must never: block, answer before the device has an address, or keep more than the socket's
@@ -67,7 +67,13 @@ impl MdnsLink {
 
     /// Announce a new address, answer the queries that came in.
     pub fn poll<D: Device>(&mut self, stack: &mut NetStack<D>, now_ms: u64) {
-        let ip = stack.ip().map(Ipv4Addr::from);
+        // Without a link there is no address to announce: a static one kept across a lost
+        // association is announced again when the link is back (a link change, RFC 6762
+        // §8.3), and nothing is queued while no frame can go.
+        let ip = stack
+            .is_up()
+            .then(|| stack.ip().map(Ipv4Addr::from))
+            .flatten();
         if ip != self.announced_for {
             self.announced_for = ip;
             self.announce = ip.map(|_| (ANNOUNCEMENTS, now_ms));

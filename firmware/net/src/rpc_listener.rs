@@ -220,8 +220,10 @@ impl RpcListener {
     /// acknowledged by the client.
     pub fn pending<D: Device>(&self, stack: &mut NetStack<D>) -> bool {
         self.slots.iter().any(|s| {
+            let socket = stack.tcp(s.socket);
+            // An aborted socket keeps its buffer until it listens again: nothing goes out.
             s.conn.is_some_and(|id| !self.server.output(id).is_empty())
-                || stack.tcp(s.socket).send_queue() > 0
+                || (socket.is_active() && socket.send_queue() > 0)
         })
     }
 

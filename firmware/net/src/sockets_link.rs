@@ -60,6 +60,8 @@ use crate::{Lookup, NetStack};
 
 /// smoltcp sockets scripts may hold at once (connections, listening sockets, handshakes, UDP).
 pub const SCRIPT_SOCKETS: usize = 8;
+/// Scripts' DNS lookups at once; more wait (the rest of the stack's slots are the device's).
+pub const SCRIPT_LOOKUPS: usize = 2;
 /// A TCP socket's receive window…
 const TCP_RX: usize = 2048;
 /// …and its unacknowledged output.
@@ -213,6 +215,16 @@ impl Table {
                 usize::from(!matches!(e.place, Place::None)) + listener_extras
             })
             .sum()
+    }
+
+    /// Scripts' connections looking their host up.
+    fn lookups(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(
+                |e| matches!(&e.kind, Kind::Conn(c) if matches!(c.stage, Stage::Resolving { .. })),
+            )
+            .count()
     }
 
     /// Listeners' spare listening sockets.
@@ -605,7 +617,7 @@ fn drive_conn<D: Device>(
         let deadline = *c
             .deadline
             .get_or_insert(now_ms.saturating_add(CONNECT_TIMEOUT_MS));
-        match advance_connect(stack, h, c) {
+        match advance_connect(stack, h, c, t.lookups()) {
             Err(e) => Some(e),
             Ok(()) if matches!(c.stage, Stage::Open) => {
                 t.events
@@ -634,14 +646,21 @@ fn drive_conn<D: Device>(
     exchange(stack, t, id, h, c, now_ms)
 }
 
-/// Look up, connect, notice the handshake's end; `Err` when the connection cannot be made.
+/// Look up (when fewer than [`SCRIPT_LOOKUPS`] of scripts' lookups run: `lookups`), connect,
+/// notice the handshake's end; `Err` when the connection cannot be made.
 fn advance_connect<D: Device>(
     stack: &mut NetStack<D>,
     h: SocketHandle,
     c: &mut Conn,
+    lookups: usize,
 ) -> Result<(), String> {
     let stage = core::mem::replace(&mut c.stage, Stage::Open);
     c.stage = match stage {
+        Stage::Start { host, port }
+            if lookups >= SCRIPT_LOOKUPS && host.parse::<Ipv4Addr>().is_err() =>
+        {
+            Stage::Start { host, port }
+        }
         Stage::Start { host, port } => match stack.resolve_when_free(&host) {
             Ok(None) => Stage::Start { host, port },
             Ok(Some(Lookup::Done(ip))) => connect(stack, h, host, port, ip)?,

@@ -29,8 +29,10 @@ use smoltcp::wire::{
 
 /// DHCP option 12: the host name the router shows for the device.
 const DHCP_HOST_NAME: u8 = 12;
-/// Lookups at once (MQTT's broker, scripts' HTTP requests, the SNTP server).
-const DNS_QUERIES: usize = 3;
+/// Lookups at once, in a fixed set of smoltcp's query slots made at start: the device's own
+/// (MQTT's broker, the HTTP client's two requests, the SNTP server) and two of scripts'
+/// sockets (`sockets_link::SCRIPT_LOOKUPS`), so the device's always find a slot.
+const DNS_QUERIES: usize = 6;
 /// DNS servers kept (the most a DHCP offer carries): smoltcp is built with
 /// `dns-max-server-count-3` (Cargo.toml), so a dead first server is not the end of lookups.
 pub const DNS_SERVERS: usize = 3;
@@ -52,6 +54,8 @@ pub struct NetStack<D: Device> {
     /// The link was associated at the last poll.
     associated: bool,
     ip: Option<Ipv4Addr>,
+    /// Lookups started and not yet collected or cancelled (at most [`DNS_QUERIES`]).
+    lookups: usize,
 }
 
 impl<D: Device> NetStack<D> {
@@ -71,7 +75,14 @@ impl<D: Device> NetStack<D> {
             .into_boxed_slice(),
         );
         let dhcp = Some(sockets.add(dhcp_client(dhcp_options)));
-        let queries: Vec<Option<dns::DnsQuery>> = (0..DNS_QUERIES).map(|_| None).collect();
+        // Borrowed, not owned: smoltcp adds a slot to an owned list whenever all are in use,
+        // so the bound would not hold. Made once, leaked like the DHCP options.
+        let queries: &'static mut [Option<dns::DnsQuery>] = Box::leak(
+            (0..DNS_QUERIES)
+                .map(|_| None)
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        );
         let dns = sockets.add(dns::Socket::new(&[], queries));
         let spread = u16::try_from(seed % 1000).unwrap_or(0);
         NetStack {
@@ -84,6 +95,7 @@ impl<D: Device> NetStack<D> {
             next_port: EPHEMERAL_PORTS.start + spread,
             associated: false,
             ip: None,
+            lookups: 0,
         }
     }
 
@@ -310,6 +322,11 @@ impl<D: Device> NetStack<D> {
             .ok_or_else(|| format!("looking up {host}: every DNS query slot is in use"))
     }
 
+    /// Lookups started and not yet collected or cancelled.
+    pub fn lookups_pending(&self) -> usize {
+        self.lookups
+    }
+
     /// [`NetStack::resolve`], or `Ok(None)` when all [`DNS_QUERIES`] lookups are in use (ask
     /// again later).
     pub fn resolve_when_free(&mut self, host: &str) -> Result<Option<Lookup>, String> {
@@ -321,7 +338,10 @@ impl<D: Device> NetStack<D> {
         }
         let socket = self.sockets.get_mut::<dns::Socket>(self.dns);
         match socket.start_query(self.iface.context(), host, DnsQueryType::A) {
-            Ok(query) => Ok(Some(Lookup::Pending(query))),
+            Ok(query) => {
+                self.lookups += 1;
+                Ok(Some(Lookup::Pending(query)))
+            }
             Err(dns::StartQueryError::NoFreeSlot) => Ok(None),
             Err(e) => Err(format!("looking up {host}: {e}")),
         }
@@ -331,7 +351,13 @@ impl<D: Device> NetStack<D> {
     /// not) is gone afterwards.
     pub fn lookup_result(&mut self, query: QueryHandle) -> Result<Option<Ipv4Addr>, String> {
         let socket = self.sockets.get_mut::<dns::Socket>(self.dns);
-        match socket.get_query_result(query) {
+        let result = socket.get_query_result(query);
+        if !matches!(result, Err(GetQueryResultError::Pending)) {
+            // Collected: smoltcp freed the slot.
+            debug_assert!(self.lookups > 0);
+            self.lookups = self.lookups.saturating_sub(1);
+        }
+        match result {
             Ok(addrs) => addrs
                 .iter()
                 .map(|IpAddress::Ipv4(v4)| *v4)
@@ -354,6 +380,9 @@ impl<D: Device> NetStack<D> {
         ) {
             socket.cancel_query(query);
         }
+        // Either way the slot is free now (a finished lookup was collected just above).
+        debug_assert!(self.lookups > 0);
+        self.lookups = self.lookups.saturating_sub(1);
     }
 
     /// Open TCP socket `handle` to `ip:port` from the next local port.

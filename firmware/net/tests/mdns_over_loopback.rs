@@ -81,6 +81,13 @@ fn the_device_announces_itself_twice_when_it_has_an_address() {
     }
     // Then it is quiet until asked.
     assert!(received(&mut dev, listener, 30).is_empty());
+    // A new association, even with the same (static) address, is a link change: it announces
+    // again (RFC 6762 §8.3), once the link is up.
+    for _ in 0..30 {
+        dev.round(100, false);
+    }
+    let got = received(&mut dev, listener, 30);
+    assert_eq!(got.len(), 2, "announcements after rejoining: {got:?}");
 }
 
 #[test]

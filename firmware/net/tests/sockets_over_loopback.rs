@@ -10,7 +10,7 @@ use core::net::Ipv4Addr;
 use ferrite_net::{
     CLOSE_TIMEOUT_MS, CONNECT_TIMEOUT_MS, MAX_DATAGRAM, SCRIPT_SOCKETS, SEND_BUFFER,
 };
-use ferrite_runtime::board::{BoardEvent, SocketId, Sockets, StaticIpv4};
+use ferrite_runtime::board::{BoardEvent, HttpClient, SocketId, Sockets, StaticIpv4};
 use ferrite_runtime::json::json;
 use ferrite_runtime::rpc::{Origin, RpcReply};
 use smoltcp::iface::SocketHandle;
@@ -307,6 +307,11 @@ fn lookups_wait_for_a_free_dns_slot() {
     // has room for three at once; the others wait for a slot instead of failing.
     let mut rig = Rig::new();
     rig.use_a_silent_dns_server();
+    for _ in 0..10 {
+        rig.round();
+    }
+    // The SNTP client's, of the default server.
+    let device_own = rig.dev.net.stack().lookups_pending();
     let ids: Vec<SocketId> = (0..5)
         .map(|i| {
             rig.dev
@@ -315,13 +320,42 @@ fn lookups_wait_for_a_free_dns_slot() {
                 .unwrap()
         })
         .collect();
+    for _ in 0..10 {
+        rig.round();
+    }
+    // Scripts take two of the six slots; the other four stay for the device's own lookups,
+    // which start at once.
+    assert_eq!(rig.dev.net.stack().lookups_pending(), device_own + 2);
+    let http = rig
+        .dev
+        .http
+        .start(ferrite_runtime::board::HttpRequest {
+            method: "GET".into(),
+            url: "http://web.test/".into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            timeout_ms: 1_000,
+        })
+        .unwrap();
+    for _ in 0..10 {
+        rig.round();
+    }
+    assert_eq!(rig.dev.net.stack().lookups_pending(), device_own + 3);
     for id in ids {
         let error = rig.wait_closed(id).unwrap();
         assert!(error.contains("longer than"), "{id}: {error}");
     }
+    let Some(BoardEvent::HttpDone { id, result }) = rig.dev.http.take_event() else {
+        panic!("the HTTP request did not end");
+    };
+    assert_eq!(
+        (id, result.unwrap_err()),
+        (http, "timeout after 1000 ms".into())
+    );
     // The given-up lookups are cancelled once (a second cancel of a freed slot would panic in
     // smoltcp), and the sockets go.
     rig.settles_with_no_socket_held();
+    assert!(rig.dev.net.stack().lookups_pending() <= device_own);
 }
 
 #[test]
