@@ -19,6 +19,7 @@ use smoltcp::iface::SocketHandle;
 use smoltcp::phy::Device;
 use smoltcp::wire::{IpAddress, IpEndpoint};
 
+use crate::stack::StalledDatagrams;
 use crate::NetStack;
 
 /// Datagrams the socket holds each way: one (2.4 KiB of heap in all). Queries are drained every
@@ -38,6 +39,9 @@ pub struct MdnsLink {
     announced_for: Option<Ipv4Addr>,
     /// Announcements left to send, and when the next one goes.
     announce: Option<(u8, u64)>,
+    /// A reply to an asker whose address does not resolve is dropped after a while (the
+    /// socket holds one datagram, and smoltcp would retry it for good).
+    stalled: StalledDatagrams,
 }
 
 impl MdnsLink {
@@ -55,6 +59,7 @@ impl MdnsLink {
             responder: None,
             announced_for: None,
             announce: None,
+            stalled: StalledDatagrams::default(),
         }
     }
 
@@ -79,9 +84,11 @@ impl MdnsLink {
             self.announce = ip.map(|_| (ANNOUNCEMENTS, now_ms));
         }
         let udp = stack.udp(self.socket);
+        self.stalled.before_send(udp, now_ms);
         let (Some(responder), Some(ip)) = (&self.responder, ip) else {
             // Nothing to answer with: what came in is dropped.
             while udp.recv().is_ok() {}
+            self.stalled.after_round(udp, now_ms);
             return;
         };
         let group = IpEndpoint::new(IpAddress::Ipv4(Ipv4Addr::from(GROUP)), PORT);
@@ -103,5 +110,6 @@ impl MdnsLink {
                 self.announce = (left > 1).then(|| (left - 1, now_ms + ANNOUNCE_EVERY_MS));
             }
         }
+        self.stalled.after_round(udp, now_ms);
     }
 }

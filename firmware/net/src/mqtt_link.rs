@@ -27,6 +27,9 @@ const RX_BUFFER: usize = 2048;
 /// …and what the session sends, until acknowledged.
 const TX_BUFFER: usize = 2048;
 
+/// How long a connection the session closed may take to finish closing.
+const CLOSE_GRACE_MS: u64 = 5_000;
+
 /// The session's bounds on the chip: 8 KiB of unsent packets, 32 events waiting for the
 /// runtime, 8 KiB packets from the broker, 15 s for a connect (DNS included).
 pub const CHIP_MQTT_LIMITS: MqttLimits = MqttLimits {
@@ -89,6 +92,8 @@ pub struct MqttLink {
     session: SharedMqtt,
     socket: SocketHandle,
     link: Link,
+    /// When the session closed an open connection gracefully (its goodbye and FIN on the way).
+    closed_at: Option<u64>,
 }
 
 impl MqttLink {
@@ -98,6 +103,7 @@ impl MqttLink {
             session,
             socket: stack.add_tcp(RX_BUFFER, TX_BUFFER),
             link: Link::Idle,
+            closed_at: None,
         }
     }
 
@@ -137,6 +143,7 @@ impl MqttLink {
                     if matches!(self.link, Link::Open) {
                         stack.tcp(self.socket).close();
                         self.link = Link::Idle;
+                        self.closed_at = Some(now_ms);
                     } else {
                         self.abandon(stack);
                     }
@@ -164,7 +171,20 @@ impl MqttLink {
         now_ms: u64,
     ) {
         match self.link {
-            Link::Idle => {}
+            Link::Idle => {
+                // A graceful close the broker does not see through (it went away: the FIN is
+                // retried every second, for good, with an ARP request that holds up every
+                // other socket's) is given up after a while, without a reset.
+                if let Some(at) = self.closed_at {
+                    let socket = stack.tcp(self.socket);
+                    if socket.state() == State::Closed {
+                        self.closed_at = None;
+                    } else if now_ms >= at.saturating_add(CLOSE_GRACE_MS) {
+                        crate::stack::forget(socket);
+                        self.closed_at = None;
+                    }
+                }
+            }
             Link::Resolving { query, port } => match stack.lookup_result(query) {
                 Ok(None) => {}
                 Ok(Some(ip)) => self.connect(stack, session, ip, port, now_ms),
@@ -251,5 +271,6 @@ impl MqttLink {
             }
         }
         self.link = Link::Idle;
+        self.closed_at = None;
     }
 }

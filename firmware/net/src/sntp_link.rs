@@ -11,6 +11,7 @@
 //! the cookie).
 
 use alloc::rc::Rc;
+use alloc::string::String;
 use core::cell::Cell;
 use core::net::Ipv4Addr;
 
@@ -48,10 +49,12 @@ impl WallClock {
 enum Step {
     /// Nothing looked up or sent (the client says when to ask).
     Idle,
-    /// Looking the server up; then this packet goes to it.
+    /// Looking the server up; then this packet goes to it. `configured` is the server setting
+    /// it was started for: a new one cancels it.
     Resolving {
         query: QueryHandle,
         packet: [u8; PACKET_LEN],
+        configured: String,
     },
     /// Sent to this address; its reply comes from there.
     Sent { to: Ipv4Addr },
@@ -88,9 +91,24 @@ impl SntpLink {
         }
         self.client.set_server(server, now_ms);
         self.receive(stack, now_ms);
-        self.stalled.check(stack.udp(self.socket), now_ms);
+        self.stalled.before_send(stack.udp(self.socket), now_ms);
+        self.advance(stack, now_ms, server);
+        self.stalled.after_round(stack.udp(self.socket), now_ms);
+    }
+
+    /// The lookup, the request, or what ends them.
+    fn advance<D: Device>(&mut self, stack: &mut NetStack<D>, now_ms: u64, server: &str) {
         match &self.step {
-            Step::Resolving { query, packet } => match stack.lookup_result(*query) {
+            Step::Resolving {
+                query, configured, ..
+            } if configured != server => {
+                // The server changed while its old name was being looked up: ask the new one
+                // now, instead of sending to the old one or failing on its account.
+                stack.cancel_lookup(*query);
+                self.step = Step::Idle;
+                self.advance(stack, now_ms, server);
+            }
+            Step::Resolving { query, packet, .. } => match stack.lookup_result(*query) {
                 Ok(None) => {}
                 Ok(Some(ip)) => {
                     let packet = *packet;
@@ -112,6 +130,7 @@ impl SntpLink {
                         self.step = Step::Resolving {
                             query,
                             packet: request.packet,
+                            configured: String::from(server),
                         }
                     }
                     Err(_) => {

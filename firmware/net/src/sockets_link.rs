@@ -969,6 +969,7 @@ fn drive_udp<D: Device>(
         u.out.clear();
         u.out_bytes = 0;
     }
+    u.stalled.before_send(socket, now_ms);
     while let Some((to, data)) = u.out.front() {
         match socket.send_slice(data, *to) {
             Err(udp::SendError::BufferFull) => break,
@@ -987,7 +988,9 @@ fn drive_udp<D: Device>(
             Closing::Requested => now_ms.saturating_add(CLOSE_TIMEOUT_MS),
         };
         *closing = Closing::Until(until);
-        u.stalled.check(socket, now_ms);
+        // Nobody reads a closed socket's datagrams: they go, so stuck ones can go too.
+        while socket.recv().is_ok() {}
+        u.stalled.after_round(socket, now_ms);
         let sending = !u.out.is_empty() || socket.send_queue() > 0;
         return sending && up && now_ms < until;
     }
@@ -1001,8 +1004,6 @@ fn drive_udp<D: Device>(
             Err(_) => break,
         }
     }
-    if !socket.can_recv() {
-        u.stalled.check(socket, now_ms);
-    }
+    u.stalled.after_round(socket, now_ms);
     true
 }

@@ -421,36 +421,47 @@ pub const DATAGRAM_STALL_MS: u64 = 3_000;
 /// is retried every second, for good, each time with an ARP request, and the interface sends
 /// at most one a second for all sockets together, this one first: every other socket's
 /// lookups wait (the gateway's too, once its entry expires). So after [`DATAGRAM_STALL_MS`]
-/// without progress the socket drops what it queued, as an operating system does when ARP
-/// fails.
+/// in which none went out the socket drops what it queued, as an operating system does when
+/// ARP fails.
+///
+/// Each round: [`StalledDatagrams::before_send`] before the link queues more, then
+/// [`StalledDatagrams::after_round`] once it queued them and read what came in.
 #[derive(Default)]
 pub struct StalledDatagrams {
-    /// Since when the queue has not shrunk, and how many bytes it held then.
-    waiting: Option<(u64, usize)>,
+    /// Since when none of the queued datagrams went out.
+    since: Option<u64>,
+    /// Bytes queued at the end of the last round: fewer at the start of this one means some
+    /// went out in between.
+    queued_after: usize,
 }
 
 impl StalledDatagrams {
-    /// Look at `socket` this round; drop its queued datagrams if they are stuck. It keeps its
-    /// port; what it received goes too, so call this once the round read it.
-    pub fn check(&mut self, socket: &mut udp::Socket<'_>, now_ms: u64) {
+    /// Note whether datagrams went out since the last round (before this round queues more).
+    pub fn before_send(&mut self, socket: &udp::Socket<'_>, now_ms: u64) {
         let queued = socket.send_queue();
-        match &mut self.waiting {
-            _ if queued == 0 => self.waiting = None,
-            Some((since, bytes)) => {
-                if queued < *bytes {
-                    *since = now_ms;
-                }
-                *bytes = queued;
-                if now_ms >= since.saturating_add(DATAGRAM_STALL_MS) {
-                    let port = socket.endpoint().port;
-                    socket.close();
-                    // Cannot fail: the port was bound and is free again.
-                    let _ = socket.bind(port);
-                    self.waiting = None;
-                }
-            }
-            None => self.waiting = Some((now_ms, queued)),
+        if queued == 0 || queued < self.queued_after {
+            self.since = None;
         }
+        if queued > 0 {
+            self.since.get_or_insert(now_ms);
+        }
+    }
+
+    /// After the round queued its datagrams and read what came in: drop the queued datagrams
+    /// if none went out for [`DATAGRAM_STALL_MS`]. The socket keeps its port; what it
+    /// received goes too, so nothing is dropped while some waits to be read.
+    pub fn after_round(&mut self, socket: &mut udp::Socket<'_>, now_ms: u64) {
+        let stalled = self
+            .since
+            .is_some_and(|since| now_ms >= since.saturating_add(DATAGRAM_STALL_MS));
+        if stalled && !socket.can_recv() {
+            let port = socket.endpoint().port;
+            socket.close();
+            // Cannot fail: the port was bound and is free again.
+            let _ = socket.bind(port);
+            self.since = None;
+        }
+        self.queued_after = socket.send_queue();
     }
 }
 

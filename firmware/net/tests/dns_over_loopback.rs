@@ -140,3 +140,34 @@ fn servers_beyond_the_kept_number_are_ignored() {
     assert_eq!(result, Err(String::from("the name was not found")));
     assert_eq!(rig.asked, 0);
 }
+
+/// The stack's lookups are a fixed set of six: a seventh at once is refused (smoltcp would add
+/// a slot to a list it owns), and a slot is free again once its lookup is collected.
+#[test]
+fn lookups_at_once_are_bounded() {
+    let mut rig = Rig::new(&[SILENT_SERVER]);
+    let queries: Vec<_> = (0..6)
+        .map(
+            |i| match rig.stack.resolve(&format!("host{i}.test")).unwrap() {
+                Lookup::Pending(q) => q,
+                Lookup::Done(_) => panic!("not an address"),
+            },
+        )
+        .collect();
+    let Err(e) = rig.stack.resolve("one-more.test") else {
+        panic!("a seventh lookup started");
+    };
+    assert!(e.contains("every DNS query slot is in use"), "{e}");
+    assert_eq!(
+        rig.stack
+            .resolve_when_free("one-more.test")
+            .unwrap()
+            .map(|_| ()),
+        None
+    );
+    rig.stack.cancel_lookup(queries[0]);
+    assert!(matches!(
+        rig.stack.resolve("one-more.test"),
+        Ok(Lookup::Pending(_))
+    ));
+}

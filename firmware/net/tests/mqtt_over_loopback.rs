@@ -211,7 +211,9 @@ fn losing_the_network_ends_the_session_and_it_comes_back() {
         rig.round_on(false);
     }
     assert!(rig.events.is_empty(), "{:?}", rig.events);
-    // Back: the broker's old connection is gone (the device reset it), a new one comes.
+    // Back: the device forgot its end without a word (no frame could go); a real broker
+    // drops its half-open end at its keepalive or when the client id connects again. Here the
+    // played broker listens again, and a new connection comes.
     let socket = rig.dev.net.stack().tcp(rig.broker);
     socket.abort();
     socket.listen(BROKER_PORT).unwrap();
