@@ -157,3 +157,30 @@ fn a_server_that_went_away_does_not_hold_up_other_sockets() {
     }
     assert!(connected, "the script's connection got no ARP answer");
 }
+
+/// A server set while the old one's name is being looked up is asked at once: the old lookup
+/// is cancelled, not waited for (a silent DNS server takes 10 s to give up).
+#[test]
+fn a_new_server_set_during_a_lookup_is_asked_at_once() {
+    let (mut dev, server) = boot_with_server();
+    dev.net
+        .stack()
+        .set_dns_servers(&[core::net::Ipv4Addr::new(127, 0, 0, 2)]);
+    set_server(&mut dev, "time.test");
+    for _ in 0..20 {
+        dev.round(10, true);
+    }
+    assert_eq!(dev.net.stack().lookups_pending(), 1, "looking time.test up");
+    set_server(&mut dev, &DEVICE_IP.to_string());
+    let asked_at = dev.now();
+    let (_, _) = next_request(&mut dev, server).expect("a request to the new server");
+    // Within the second the interface may wait to send its next ARP request (the silent
+    // server's address did not resolve either).
+    let took = dev.now() - asked_at;
+    assert!(took < 1_500, "asked after {took} ms");
+    assert_eq!(
+        dev.net.stack().lookups_pending(),
+        0,
+        "the old lookup was cancelled"
+    );
+}
