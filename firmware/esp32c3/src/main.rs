@@ -56,6 +56,8 @@ const REBOOT_FLUSH_MS: u64 = 200;
 
 #[esp_hal::main]
 fn main() -> ! {
+    // First: how deep the stack goes from here on is what `Sys.GetStatus` reports.
+    heap::paint_stack();
     heap::init();
     let hw = match board::init() {
         Ok(hw) => hw,

@@ -18,6 +18,8 @@ struct SharedSystem {
     marker: Rc<RefCell<Vec<u8>>>,
     feeds: Rc<Cell<u32>>,
     markers_written: Rc<RefCell<Vec<String>>>,
+    /// What `ram_min_free` and `stack_min_free` report (a chip's low-water marks).
+    low_water: Option<(u64, u64)>,
 }
 
 impl System for SharedSystem {
@@ -38,6 +40,12 @@ impl System for SharedSystem {
     }
     fn mac(&self) -> [u8; 6] {
         [1, 2, 3, 4, 5, 6]
+    }
+    fn ram_min_free(&self) -> Option<u64> {
+        self.low_water.map(|(ram, _)| ram)
+    }
+    fn stack_min_free(&self) -> Option<u64> {
+        self.low_water.map(|(_, stack)| stack)
     }
 }
 
@@ -508,4 +516,22 @@ fn a_static_address_is_validated_applied_and_remembered() {
         (sta["ipv4mode"].as_str(), sta["ip"].as_str()),
         (Some("dhcp"), Some("192.168.1.20"))
     );
+}
+
+/// `Sys.GetStatus` reports the least heap and stack free since boot where the board knows them
+/// (a chip), and leaves them out where it does not (the simulator, the virtual device).
+#[test]
+fn sys_status_reports_the_boards_low_water_marks() {
+    let rig = Rig::new();
+    let mut rt = rig.boot(Limits::default());
+    let status = call(&mut rt, "Sys.GetStatus", json!({}));
+    assert!(status.get("ram_min_free").is_none(), "{status}");
+    assert!(status.get("stack_min_free").is_none(), "{status}");
+
+    let mut rig = Rig::new();
+    rig.system.low_water = Some((150_000, 20_480));
+    let mut rt = rig.boot(Limits::default());
+    let status = call(&mut rt, "Sys.GetStatus", json!({}));
+    assert_eq!(status["ram_min_free"], 150_000);
+    assert_eq!(status["stack_min_free"], 20_480);
 }

@@ -106,6 +106,66 @@ pub fn free() -> usize {
     HEAP.free()
 }
 
+/// The least the heap has had free since boot (esp-alloc's `internal-heap-stats`: the most it
+/// held at once): what the radio, the network and scripts took at their peak together.
+pub fn min_free() -> usize {
+    let stats = HEAP.stats();
+    stats.size.saturating_sub(stats.max_usage)
+}
+
+/// Bytes at the stack's end left unpainted: esp-hal's stack guard word lives there (60 bytes
+/// above the end).
+const UNPAINTED: usize = 256;
+/// What [`paint_stack`] writes: a word the deepest frames overwrite.
+const PAINT: u32 = 0x5AA5_C33C;
+
+/// Fill the unused main stack, from [`UNPAINTED`] bytes above its end to a little below this
+/// call's frame, with [`PAINT`], so that [`stack_min_free`] can tell how deep the stack has
+/// been since. Call once, first thing in `main`, before anything runs deep.
+#[inline(never)]
+pub fn paint_stack() {
+    unsafe extern "C" {
+        static _stack_end_cpu0: u32;
+    }
+    let here = 0u8;
+    // A little below this frame: what this function and an interrupt may use while it paints.
+    let top = (&raw const here as usize).saturating_sub(512) & !3;
+    let bottom = (&raw const _stack_end_cpu0) as usize + UNPAINTED;
+    critical_section::with(|_| {
+        let mut at = bottom;
+        while at < top {
+            // SAFETY: `bottom..top` is the main stack below this call's frame: memory no live
+            // frame or object uses (interrupts are off meanwhile), word-aligned.
+            unsafe { core::ptr::write_volatile(at as *mut u32, PAINT) };
+            at += 4;
+        }
+    });
+}
+
+/// Bytes at the main stack's end that no frame has reached since [`paint_stack`] (0 when the
+/// deepest frame came within [`UNPAINTED`] bytes of the end): the margin left at the deepest
+/// point, for `Sys.GetStatus`'s `stack_min_free`.
+pub fn stack_min_free() -> usize {
+    unsafe extern "C" {
+        static _stack_end_cpu0: u32;
+        static _stack_start_cpu0: u32;
+    }
+    let bottom = (&raw const _stack_end_cpu0) as usize + UNPAINTED;
+    let top = (&raw const _stack_start_cpu0) as usize;
+    let mut at = bottom;
+    // SAFETY: reads of the main stack's words below every live frame of this scan (the
+    // first word that is not the paint ends it, at the latest at the deepest point reached);
+    // word-aligned and inside DRAM.
+    while at < top && unsafe { core::ptr::read_volatile(at as *const u32) } == PAINT {
+        at += 4;
+    }
+    if at == bottom {
+        0
+    } else {
+        at - bottom + UNPAINTED
+    }
+}
+
 /// Bytes the heap holds in all.
 pub fn total() -> usize {
     MAIN_HEAP_BYTES + RECLAIMED_HEAP_BYTES

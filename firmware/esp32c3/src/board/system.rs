@@ -70,6 +70,14 @@ impl System for ChipSystem {
         Some(heap::total() as u64)
     }
 
+    fn ram_min_free(&self) -> Option<u64> {
+        Some(heap::min_free() as u64)
+    }
+
+    fn stack_min_free(&self) -> Option<u64> {
+        Some(heap::stack_min_free() as u64)
+    }
+
     fn request_reboot(&mut self) {
         self.reboot.set(true);
     }

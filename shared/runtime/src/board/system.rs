@@ -19,6 +19,17 @@ pub trait System {
     fn ram_size(&self) -> Option<u64> {
         None
     }
+    /// The least [`System::ram_free`] has been since boot, where the target tracks it (a
+    /// chip's heap: what the radio, the network and scripts took at their peak), for
+    /// `Sys.GetStatus`.
+    fn ram_min_free(&self) -> Option<u64> {
+        None
+    }
+    /// Bytes of the main stack never used since boot, where the target can tell (a chip that
+    /// painted its stack), for `Sys.GetStatus`: how close the deepest call came to the end.
+    fn stack_min_free(&self) -> Option<u64> {
+        None
+    }
     /// Bytes free in the heap the firmware itself allocates from, where the target has one
     /// fixed heap (a chip); `None` where an OS manages memory. The runtime starts a realm only
     /// when it fits ([`crate::Limits::heap_reserve`]), instead of running out mid-way.

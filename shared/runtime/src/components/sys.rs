@@ -62,6 +62,10 @@ pub fn status(dev: &mut Device) -> Json {
     let sys = dev.board.system();
     let ram_size = sys.ram_size();
     let ram_free = sys.ram_free();
+    let low_water = [
+        ("ram_min_free", sys.ram_min_free()),
+        ("stack_min_free", sys.stack_min_free()),
+    ];
     let (fs_used, fs_size) = dev.board.storage().usage().unwrap_or((0, 0));
     let unix = dev.board.clock().unix_time_ms();
     let (time, unixtime) = match unix {
@@ -75,7 +79,7 @@ pub fn status(dev: &mut Device) -> Json {
         }
         None => (Json::Null, Json::Null),
     };
-    json!({
+    let mut status = json!({
         "mac": dev.info.mac,
         "restart_required": dev.restart_required,
         "time": time,
@@ -90,5 +94,12 @@ pub fn status(dev: &mut Device) -> Json {
         "schedule_rev": 0,
         "webhook_rev": 0,
         "available_updates": {},
-    })
+    });
+    // Where the target knows them (a chip): the least heap and stack free since boot.
+    for (key, value) in low_water {
+        if let (Some(v), Some(map)) = (value, status.as_object_mut()) {
+            map.insert(key.into(), json!(v));
+        }
+    }
+    status
 }
