@@ -77,6 +77,13 @@ impl Rig {
     }
 }
 
+/// Whether a line of the device log holds `text`.
+fn logged(rig: &Rig, text: &str) -> bool {
+    let device = rig.dev.rt.device();
+    let found = device.borrow().log.since(0).any(|l| l.text.contains(text));
+    found
+}
+
 /// One MQTT packet from the front of `data`: (packet type, body after the fixed header, bytes).
 fn parse_packet(data: &[u8]) -> Option<(u8, Vec<u8>, usize)> {
     let first = *data.first()?;
@@ -179,17 +186,7 @@ fn an_unreachable_broker_is_retried_with_a_reason() {
         rig.round();
     }
     assert!(!rig.dev.mqtt.status().connected);
-    let device = rig.dev.rt.device();
-    let log: Vec<String> = device
-        .borrow()
-        .log
-        .since(0)
-        .map(|l| l.text.clone())
-        .collect();
-    assert!(
-        log.iter().any(|l| l.contains("MQTT 127.0.0.1:1884")),
-        "{log:?}"
-    );
+    assert!(logged(&rig, "MQTT 127.0.0.1:1884"));
     assert!(rig.events.is_empty(), "{:?}", rig.events);
 }
 
@@ -221,18 +218,7 @@ fn losing_the_network_ends_the_session_and_it_comes_back() {
     assert_eq!(rig.broker_reads().0, CONNECT);
     rig.broker_sends(&CONNACK);
     rig.wait_event(|e| *e == BoardEvent::MqttConnected);
-    let device = rig.dev.rt.device();
-    let log: Vec<String> = device
-        .borrow()
-        .log
-        .since(0)
-        .map(|l| l.text.clone())
-        .collect();
-    assert!(
-        log.iter()
-            .any(|l| l.contains("the network connection was lost")),
-        "{log:?}"
-    );
+    assert!(logged(&rig, "the network connection was lost"));
 }
 
 /// A broker that went away (on the subnet, its address no longer resolves) is retried, and
@@ -243,16 +229,7 @@ fn losing_the_network_ends_the_session_and_it_comes_back() {
 fn a_broker_that_went_away_leaves_arp_to_other_sockets() {
     let mut rig = Rig::new();
     rig.dev.mqtt.configure(true, "127.0.0.9", "dev-1", "", "");
-    let logged = |rig: &Rig| {
-        let device = rig.dev.rt.device();
-        let found = device
-            .borrow()
-            .log
-            .since(0)
-            .any(|l| l.text.contains("MQTT 127.0.0.9"));
-        found
-    };
-    while !logged(&rig) {
+    while !logged(&rig, "MQTT 127.0.0.9") {
         assert!(rig.dev.now() < 60_000, "the connect was never given up");
         rig.round();
     }

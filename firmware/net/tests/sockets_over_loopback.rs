@@ -188,6 +188,18 @@ impl Rig {
         }
     }
 
+    /// A listener on `port`, in the stack with its spare listening socket.
+    fn listen_with_a_spare(&mut self, port: u16) -> SocketId {
+        let l = self.dev.sockets.tcp_listen(port).unwrap();
+        self.round();
+        assert_eq!(
+            self.dev.sockets.held(),
+            2,
+            "a listening socket and its spare"
+        );
+        l
+    }
+
     /// A hundred rounds, after which scripts hold no socket any more.
     fn settles_with_no_socket_held(&mut self) {
         for _ in 0..100 {
@@ -521,13 +533,7 @@ fn a_listener_accepts_connection_after_connection() {
 fn a_listener_takes_two_clients_that_connect_at_once() {
     let mut rig = Rig::new();
     let port = 7100;
-    let l = rig.dev.sockets.tcp_listen(port).unwrap();
-    rig.round();
-    assert_eq!(
-        rig.dev.sockets.held(),
-        2,
-        "a listening socket and its spare"
-    );
+    let l = rig.listen_with_a_spare(port);
     let clients = [rig.client_connects(port), rig.client_connects(port)];
     let mut accepted = vec![rig.wait_accepted(l).0, rig.wait_accepted(l).0];
     for (i, client) in clients.into_iter().enumerate() {
@@ -567,13 +573,7 @@ fn a_listener_takes_two_clients_that_connect_at_once() {
 fn a_listeners_spare_gives_way_to_other_sockets() {
     let mut rig = Rig::new();
     let port = 7100;
-    let l = rig.dev.sockets.tcp_listen(port).unwrap();
-    rig.round();
-    assert_eq!(
-        rig.dev.sockets.held(),
-        2,
-        "a listening socket and its spare"
-    );
+    let l = rig.listen_with_a_spare(port);
     // In one turn: every socket but the listener's own.
     let mut fillers: Vec<SocketId> = (1..SCRIPT_SOCKETS)
         .map(|_| rig.dev.sockets.udp_bind(0).unwrap())
