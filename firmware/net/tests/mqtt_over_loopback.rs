@@ -256,3 +256,31 @@ fn a_broker_that_went_away_leaves_arp_to_other_sockets() {
         "the script's connection got no ARP answer in the back-off"
     );
 }
+
+/// A session closed while the broker went silent: the goodbye and the FIN cannot go, and
+/// smoltcp would retry them every second, for good (each time with an ARP request, where the
+/// broker's address no longer resolves, that holds up every other socket's). After a few
+/// seconds the link forgets the connection: once frames move again nothing more is sent.
+#[test]
+fn a_goodbye_the_broker_never_gets_is_given_up() {
+    let mut rig = Rig::new();
+    rig.dev.mqtt.configure(true, "127.0.0.1", "dev-1", "", "");
+    assert_eq!(rig.broker_reads().0, CONNECT);
+    rig.broker_sends(&CONNACK);
+    rig.wait_event(|e| *e == BoardEvent::MqttConnected);
+    rig.dev.cut.set(true);
+    rig.dev.mqtt.configure(false, "127.0.0.1", "dev-1", "", "");
+    for _ in 0..600 {
+        rig.round();
+    }
+    rig.dev.cut.set(false);
+    for _ in 0..3_000 {
+        rig.round();
+    }
+    let broker = rig.dev.net.stack().tcp(rig.broker);
+    assert_eq!(
+        broker.state(),
+        smoltcp::socket::tcp::State::Established,
+        "the broker got a FIN the device should have given up"
+    );
+}

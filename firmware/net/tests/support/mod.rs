@@ -11,7 +11,11 @@ use ferrite_net::{
 use ferrite_runtime::board::{BoardEvent, Sockets};
 use ferrite_runtime::sim::{MemStorage, NetBackend, SimBoard, SimSystem, VirtualClock};
 use ferrite_runtime::{Runtime, RuntimeConfig};
-use smoltcp::phy::{Loopback, Medium};
+use std::cell::Cell;
+use std::rc::Rc;
+
+use smoltcp::phy::{self, DeviceCapabilities, Loopback, Medium};
+use smoltcp::time::Instant;
 use smoltcp::wire::Ipv4Cidr;
 
 /// The device's (static) address.
@@ -21,7 +25,9 @@ pub const DEVICE_IP: core::net::Ipv4Addr = core::net::Ipv4Addr::new(127, 0, 0, 1
 /// both read.
 pub struct Device {
     pub rt: Runtime,
-    pub net: Network<Loopback>,
+    pub net: Network<TestPhy>,
+    /// While set, every frame the interface sends is lost (a peer that went silent).
+    pub cut: Rc<Cell<bool>>,
     pub mqtt: SharedMqtt,
     pub http: SharedHttp,
     /// Scripts' sockets as the board hands them to the runtime.
@@ -35,17 +41,17 @@ impl Device {
     /// `add_sockets` runs on the stack before the network takes its own sockets (a test's
     /// listening broker, say). The runtime's board has no network: the test drives the shared
     /// parts itself.
-    pub fn boot(add_sockets: impl FnOnce(&mut NetStack<Loopback>)) -> Device {
+    pub fn boot(add_sockets: impl FnOnce(&mut NetStack<TestPhy>)) -> Device {
         Device::boot_with(add_sockets, false)
     }
 
     /// [`Device::boot`] with scripts' sockets on the runtime's board, as on the chip: scripts
     /// open them and their events go to the runtime.
-    pub fn boot_for_scripts(add_sockets: impl FnOnce(&mut NetStack<Loopback>)) -> Device {
+    pub fn boot_for_scripts(add_sockets: impl FnOnce(&mut NetStack<TestPhy>)) -> Device {
         Device::boot_with(add_sockets, true)
     }
 
-    fn boot_with(add_sockets: impl FnOnce(&mut NetStack<Loopback>), scripts: bool) -> Device {
+    fn boot_with(add_sockets: impl FnOnce(&mut NetStack<TestPhy>), scripts: bool) -> Device {
         let clock = VirtualClock::new(None);
         let sockets = SharedSockets::new();
         let mut board = SimBoard::new(
@@ -58,13 +64,12 @@ impl Device {
         }
         let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
         rt.boot();
-        let mut stack = NetStack::new(
-            Loopback::new(Medium::Ethernet),
-            [2, 0, 0, 0, 0, 1],
-            b"ferrite-test",
-            7,
-            0,
-        );
+        let cut = Rc::new(Cell::new(false));
+        let phy = TestPhy {
+            inner: Loopback::new(Medium::Ethernet),
+            cut: cut.clone(),
+        };
+        let mut stack = NetStack::new(phy, [2, 0, 0, 0, 0, 1], b"ferrite-test", 7, 0);
         stack.set_static_ipv4(Ipv4Cidr::new(DEVICE_IP, 8), None);
         add_sockets(&mut stack);
         let mqtt = SharedMqtt::new(CHIP_MQTT_LIMITS);
@@ -82,6 +87,7 @@ impl Device {
         Device {
             rt,
             net,
+            cut,
             mqtt,
             http,
             sockets,
@@ -129,5 +135,49 @@ impl NetBackend for ScriptSockets {
     }
     fn poll_event(&mut self) -> Option<BoardEvent> {
         self.0.take_event()
+    }
+}
+
+/// smoltcp's loopback device, whose frames can be lost on the way ([`Device::cut`]): the way
+/// to play a peer that went silent, which loopback alone cannot (it answers or resets).
+pub struct TestPhy {
+    inner: Loopback,
+    cut: Rc<Cell<bool>>,
+}
+
+impl phy::Device for TestPhy {
+    type RxToken<'a> = <Loopback as phy::Device>::RxToken<'a>;
+    type TxToken<'a> = CutTx<<Loopback as phy::Device>::TxToken<'a>>;
+
+    fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
+        let cut = self.cut.get();
+        self.inner
+            .receive(now)
+            .map(|(rx, tx)| (rx, CutTx { inner: tx, cut }))
+    }
+
+    fn transmit(&mut self, now: Instant) -> Option<Self::TxToken<'_>> {
+        let cut = self.cut.get();
+        self.inner.transmit(now).map(|tx| CutTx { inner: tx, cut })
+    }
+
+    fn capabilities(&self) -> DeviceCapabilities {
+        self.inner.capabilities()
+    }
+}
+
+/// A frame to send, or to lose.
+pub struct CutTx<T> {
+    inner: T,
+    cut: bool,
+}
+
+impl<T: phy::TxToken> phy::TxToken for CutTx<T> {
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
+        if self.cut {
+            f(&mut vec![0; len])
+        } else {
+            self.inner.consume(len, f)
+        }
     }
 }
