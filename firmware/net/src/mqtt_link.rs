@@ -127,6 +127,11 @@ impl MqttLink {
         while let Some(action) = session.poll(now_ms) {
             match action {
                 MqttAction::Connect { host, port } => {
+                    if self.closed_at.is_some() {
+                        // A reconfiguration closes and connects in one round: the goodbye and
+                        // the FIN go out before the socket is reset for the new connection.
+                        stack.transmit(now_ms);
+                    }
                     self.abandon(stack);
                     match stack.resolve(&host) {
                         Ok(Lookup::Done(ip)) => self.connect(stack, &mut session, ip, port, now_ms),

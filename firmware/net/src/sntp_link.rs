@@ -49,12 +49,11 @@ impl WallClock {
 enum Step {
     /// Nothing looked up or sent (the client says when to ask).
     Idle,
-    /// Looking the server up; then this packet goes to it. `configured` is the server setting
-    /// it was started for: a new one cancels it.
+    /// Looking `server` up; then this packet goes to it. A new server cancels it.
     Resolving {
         query: QueryHandle,
         packet: [u8; PACKET_LEN],
-        configured: String,
+        server: String,
     },
     /// Sent to this address; its reply comes from there.
     Sent { to: Ipv4Addr },
@@ -92,21 +91,19 @@ impl SntpLink {
         self.client.set_server(server, now_ms);
         self.receive(stack, now_ms);
         self.stalled.before_send(stack.udp(self.socket), now_ms);
-        self.advance(stack, now_ms, server);
+        self.advance(stack, now_ms);
         self.stalled.after_round(stack.udp(self.socket), now_ms);
     }
 
     /// The lookup, the request, or what ends them.
-    fn advance<D: Device>(&mut self, stack: &mut NetStack<D>, now_ms: u64, server: &str) {
+    fn advance<D: Device>(&mut self, stack: &mut NetStack<D>, now_ms: u64) {
         match &self.step {
-            Step::Resolving {
-                query, configured, ..
-            } if configured != server => {
+            Step::Resolving { query, server, .. } if server != self.client.server() => {
                 // The server changed while its old name was being looked up: ask the new one
                 // now, instead of sending to the old one or failing on its account.
                 stack.cancel_lookup(*query);
                 self.step = Step::Idle;
-                self.advance(stack, now_ms, server);
+                self.advance(stack, now_ms);
             }
             Step::Resolving { query, packet, .. } => match stack.lookup_result(*query) {
                 Ok(None) => {}
@@ -130,7 +127,7 @@ impl SntpLink {
                         self.step = Step::Resolving {
                             query,
                             packet: request.packet,
-                            configured: String::from(server),
+                            server: request.server,
                         }
                     }
                     Err(_) => {

@@ -459,6 +459,14 @@ impl Sockets for SharedSockets {
                 "UDP send_to: port 0",
             )));
         }
+        if data.is_empty() {
+            // smoltcp counts a socket's queue in bytes: an empty datagram waiting for a
+            // neighbour that does not answer would never be seen as stuck (see
+            // `StalledDatagrams`), and would hold up every other socket's ARP requests.
+            return Err(BoardError::InvalidArgument(String::from(
+                "UDP send_to: an empty datagram (not sent on this device)",
+            )));
+        }
         if data.len() > MAX_DATAGRAM {
             return Err(BoardError::InvalidArgument(format!(
                 "UDP send_to: a datagram of {} bytes (at most {MAX_DATAGRAM})",

@@ -449,12 +449,16 @@ impl StalledDatagrams {
 
     /// After the round queued its datagrams and read what came in: drop the queued datagrams
     /// if none went out for [`DATAGRAM_STALL_MS`]. The socket keeps its port; what it
-    /// received goes too, so nothing is dropped while some waits to be read.
+    /// received goes too, so nothing is dropped while some waits to be read, unless that
+    /// lasts as long again (datagrams that arrive faster than they are read are lost anyway).
     pub fn after_round(&mut self, socket: &mut udp::Socket<'_>, now_ms: u64) {
-        let stalled = self
-            .since
-            .is_some_and(|since| now_ms >= since.saturating_add(DATAGRAM_STALL_MS));
-        if stalled && !socket.can_recv() {
+        let stalled_for = |ms: u64| {
+            self.since
+                .is_some_and(|since| now_ms >= since.saturating_add(ms))
+        };
+        if stalled_for(2 * DATAGRAM_STALL_MS)
+            || (stalled_for(DATAGRAM_STALL_MS) && !socket.can_recv())
+        {
             let port = socket.endpoint().port;
             socket.close();
             // Cannot fail: the port was bound and is free again.

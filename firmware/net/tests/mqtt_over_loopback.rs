@@ -112,6 +112,7 @@ fn publish_packet(topic: &str, payload: &[u8]) -> Vec<u8> {
 const CONNECT: u8 = 1;
 const PUBLISH: u8 = 3;
 const SUBSCRIBE: u8 = 8;
+const DISCONNECT: u8 = 14;
 const CONNACK: [u8; 4] = [0x20, 0x02, 0x00, 0x00];
 
 #[test]
@@ -283,4 +284,17 @@ fn a_goodbye_the_broker_never_gets_is_given_up() {
         smoltcp::socket::tcp::State::Established,
         "the broker got a FIN the device should have given up"
     );
+}
+
+/// A new configuration while connected: the old broker gets the goodbye (DISCONNECT), before
+/// the socket is reset for the new connection in the same round.
+#[test]
+fn a_new_configuration_says_goodbye_to_the_old_broker() {
+    let mut rig = Rig::new();
+    rig.dev.mqtt.configure(true, "127.0.0.1", "dev-1", "", "");
+    assert_eq!(rig.broker_reads().0, CONNECT);
+    rig.broker_sends(&CONNACK);
+    rig.wait_event(|e| *e == BoardEvent::MqttConnected);
+    rig.dev.mqtt.configure(true, "127.0.0.1", "dev-2", "", "");
+    assert_eq!(rig.broker_reads().0, DISCONNECT);
 }
