@@ -38,7 +38,7 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MODEL: &str = "FerriteC3";
 
 /// Heap budget of each script's realm (and the console's), beyond what the realm's built-ins
-/// and the runtime's API take (about 100 KB, `firmware/net/tests/boot_heap.rs`). The whole heap
+/// and the runtime's API take (about 80 KB, `firmware/net/tests/boot_heap.rs`). The whole heap
 /// is about 265 KiB (see [`board::heap`]), so the host's 256 KiB would let one script exhaust
 /// the chip; an allocation that fails outside a realm's budget panics and restarts the device.
 const SCRIPT_HEAP_BYTES: usize = 24 * 1024;
@@ -87,7 +87,7 @@ fn main() -> ! {
                 heap_reserve: HEAP_RESERVE_BYTES,
                 ..Limits::SHELLY
             },
-            // A realm is on the order of 100 KB: the console's is made on first use.
+            // A realm is about 80 KB: the console's is made on first use.
             lazy_console_realm: true,
             stack_floor: heap::stack_floor(),
             ..Default::default()

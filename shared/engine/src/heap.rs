@@ -154,6 +154,12 @@ impl Heap {
         self.refresh_fast_limit();
         self.threshold = self.used + (allowance / 2).min(MIN_THRESHOLD);
     }
+    /// Move the budget by `bytes` (more room, or less), for memory that is the realm's and not
+    /// the script's: a built-in method made on first use (`Vm::resolve_lazy`).
+    pub fn move_budget(&mut self, bytes: isize) {
+        self.budget = self.budget.saturating_add_signed(bytes);
+        self.refresh_fast_limit();
+    }
     pub fn used(&self) -> usize {
         self.used
     }

@@ -62,7 +62,9 @@ pub const METHOD_FLAGS: u8 = WRITABLE | CONFIGURABLE;
 pub struct Prop {
     pub key: Key,
     pub flags: u8,
-    pub value: Value,
+    /// The value, or a built-in method not made yet (`Value::lazy_native`): read it through
+    /// `Vm::resolve_lazy` wherever it may reach a script.
+    pub stored: Value,
 }
 
 /// Own properties in insertion order, with a hash index once there are many.
@@ -122,7 +124,11 @@ impl Props {
     pub fn push(&mut self, key: Key, value: Value, flags: u8) -> usize {
         let before = self.list.capacity();
         let i = self.list.len() as u32;
-        self.list.push(Prop { key, flags, value });
+        self.list.push(Prop {
+            key,
+            flags,
+            stored: value,
+        });
         let mut grown = (self.list.capacity() - before) * core::mem::size_of::<Prop>();
         if let Some(map) = &mut self.index {
             map.insert(key, i);
@@ -426,7 +432,7 @@ impl Object {
             if let Some(sym) = p.key.as_symbol() {
                 f(Value::symbol(sym));
             }
-            f(p.value);
+            f(p.stored);
         }
         match &self.kind {
             ObjectKind::Array(a) => a.elems.iter().for_each(|v| f(*v)),

@@ -20,6 +20,9 @@ const TAG_ATOM: u64 = 0xFFFA;
 const TAG_STRING: u64 = 0xFFFB;
 const TAG_OBJECT: u64 = 0xFFFC;
 const TAG_SYMBOL: u64 = 0xFFFD;
+/// A built-in method not made yet: the payload indexes the realm's lazy natives. Only ever in a
+/// property table, never handed out (see `Vm::resolve_lazy`).
+const TAG_LAZY: u64 = 0xFFFE;
 
 const SPECIAL_UNDEFINED: u64 = 0;
 const SPECIAL_NULL: u64 = 1;
@@ -105,6 +108,16 @@ impl Value {
         Value::tagged(TAG_SYMBOL, h.0 as u64)
     }
 
+    /// A built-in method that is made when first read (`Vm::resolve_lazy`).
+    #[inline(always)]
+    pub(crate) fn lazy_native(index: u32) -> Value {
+        Value::tagged(TAG_LAZY, index as u64)
+    }
+    #[inline(always)]
+    pub(crate) fn as_lazy_native(self) -> Option<u32> {
+        (self.tag() == TAG_LAZY).then_some(self.payload())
+    }
+
     #[inline(always)]
     pub fn kind(self) -> Kind {
         match self.tag() {
@@ -119,6 +132,8 @@ impl Value {
             TAG_STRING => Kind::String(Handle(self.payload())),
             TAG_OBJECT => Kind::Object(Handle(self.payload())),
             TAG_SYMBOL => Kind::Symbol(Handle(self.payload())),
+            // Never handed out; the garbage collector sees nothing to follow in it.
+            TAG_LAZY => Kind::Empty,
             _ => Kind::Number(f64::from_bits(self.0)),
         }
     }

@@ -296,3 +296,63 @@ fn function_constructor_and_eval_respect_the_stack_floor() {
     let r = run.join().expect("no stack overflow");
     assert_eq!(r, "SyntaxError,SyntaxError,42", "{r}");
 }
+
+/// Built-in methods are made when first read (a realm does not hold a function object for
+/// every method it never uses), and are then ordinary properties: the same object at every
+/// read, listed, described, deleted and replaced as before.
+#[test]
+fn builtin_methods_are_made_on_first_read_and_behave_as_properties() {
+    let (mut e, out) = engine_with_output();
+    let objects = e.heap_stats().objects;
+    e.eval(b"1 + 1", "nothing.js").unwrap();
+    assert_eq!(
+        e.heap_stats().objects,
+        objects,
+        "no method made by a script that reads none"
+    );
+    e.eval(b"Math.floor(1.5)", "one.js").unwrap();
+    assert_eq!(e.heap_stats().objects, objects + 1, "one method made");
+    // Looking at flags or existence makes none: for-in, `in`, the display of an object.
+    let before = e.heap_stats().objects;
+    e.eval(
+        b"var n = 0; for (var k in Math) n++; for (var j in [1, 2]) n++; ('abs' in Math) + n",
+        "look.js",
+    )
+    .unwrap();
+    let made = e.heap_stats().objects - before;
+    assert!(
+        made < 5,
+        "{made} objects made by looking (Math alone has 40 methods)"
+    );
+    let checks = br#"
+        var d = Object.getOwnPropertyDescriptor(Math, 'max');
+        print(Math.floor === Math.floor, [].push === Array.prototype.push,
+              typeof d.value, d.writable, d.enumerable, d.configurable);
+        print(Object.getOwnPropertyNames(Math).indexOf('sqrt') >= 0, 'abs' in Math,
+              Math.hasOwnProperty('cbrt'), JSON.stringify(Math, ['floor', 'PI']));
+        print(delete Math.round, typeof Math.round, Math.round === undefined);
+        Math.trunc = 7; print(Math.trunc);
+        print(Array.prototype.map.name, Array.prototype.map.length, String(Math.sign).indexOf('native code') > 0);
+        print(Uint8Array.prototype.toString === Array.prototype.toString);
+    "#;
+    e.eval(checks, "checks.js").unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.borrow()),
+        "true true function true false true\ntrue true true {\"PI\":3.141592653589793}\n\
+         true undefined true\n7\nmap 1 true\ntrue\n"
+    );
+}
+
+/// A built-in method made on first read is not the script's memory: an out-of-memory handler
+/// may call one it never used.
+#[test]
+fn a_method_made_after_the_heap_ran_out_is_not_charged_to_the_script() {
+    let (mut e, out) = engine_with_output();
+    e.eval(
+        b"var keep = []; try { for (;;) keep.push({ a: keep.length }); } \
+          catch (err) { print(err instanceof RangeError, Math.hypot(3, 4), Number.isInteger(5)); }",
+        "oom.js",
+    )
+    .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.borrow()), "true 5 true\n");
+}

@@ -2166,7 +2166,7 @@ pub fn install(vm: &mut Vm) {
     for (name, arity, f) in methods {
         vm.define_method(proto, name, *arity, *f);
     }
-    let values = vm.define_method(proto, "values", 0, values_impl);
+    let values = vm.define_method_now(proto, "values", 0, values_impl);
     vm.intr.array_values = values;
     let ik = Key::symbol(vm.sym.iterator);
     vm.define_value(proto, ik, values, METHOD_FLAGS);

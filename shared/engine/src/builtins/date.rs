@@ -956,7 +956,7 @@ pub fn install(vm: &mut Vm) {
     vm.define_method(p, "toLocaleTimeString", 0, to_time_string);
     vm.define_method(p, "toString", 0, to_string);
     vm.define_method(p, "toTimeString", 0, to_time_string);
-    let utc = vm.define_method(p, "toUTCString", 0, to_utc_string);
+    let utc = vm.define_method_now(p, "toUTCString", 0, to_utc_string);
     let k = vm.key("toGMTString");
     vm.define_value(p, k, utc, crate::object::METHOD_FLAGS);
     let f = vm.new_native("[Symbol.toPrimitive]", 1, to_primitive);

@@ -125,12 +125,13 @@ fn inspect_object(
         if is_array && (a == vm.names.length || vm.atoms.array_index(a).is_some()) {
             continue;
         }
+        // Flags first: a built-in method not made yet (never enumerable) stays so.
+        if vm.own_enumerable(h, k) != Ok(Some(true)) {
+            continue;
+        }
         let Ok(Some(d)) = vm.get_own_property(h, k) else {
             continue;
         };
-        if d.enumerable != Some(true) {
-            continue;
-        }
         let mut s = Vec::new();
         let name = vm.atom_bytes(a).to_vec();
         let plain = !name.is_empty()

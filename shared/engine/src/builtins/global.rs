@@ -41,7 +41,7 @@ pub fn install(vm: &mut Vm) {
     let uk = Key::atom(vm.names.undefined);
     vm.define_value(g, uk, Value::UNDEFINED, 0);
     vm.define_method(g, "print", 0, print);
-    vm.intr.eval_function = vm.define_method(g, "eval", 1, eval);
+    vm.intr.eval_function = vm.define_method_now(g, "eval", 1, eval);
     let console = vm.new_object().expect("out of memory");
     let ch = console.as_object().unwrap();
     for name in ["log", "info", "warn", "error", "debug"] {

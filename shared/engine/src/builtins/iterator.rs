@@ -171,7 +171,7 @@ pub fn install(vm: &mut Vm) {
 
     let tag = Key::symbol(vm.sym.to_string_tag);
     let aip = vm.intr.array_iterator_prototype.unwrap();
-    let next = vm.define_method(aip, "next", 0, array_iterator_next);
+    let next = vm.define_method_now(aip, "next", 0, array_iterator_next);
     vm.intr.array_iterator_next = next;
     let t = vm.intern("Array Iterator");
     vm.define_value(aip, tag, t, CONFIGURABLE);

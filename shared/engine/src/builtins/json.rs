@@ -718,8 +718,8 @@ fn ser_object(vm: &mut Vm, st: &mut Ser, v: Value, h: Handle) -> Result<(), Valu
                 o.props
                     .find(k)
                     .and_then(|i| o.props.get(i))
-                    .filter(|p| p.flags & ACCESSOR == 0)
-                    .map(|p| p.value)
+                    .filter(|p| p.flags & ACCESSOR == 0 && p.stored.as_lazy_native().is_none())
+                    .map(|p| p.stored)
             } else {
                 None
             }

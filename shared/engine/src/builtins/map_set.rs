@@ -1133,7 +1133,7 @@ pub fn install(vm: &mut Vm) {
     vm.define_method(mp, "forEach", 1, map_for_each);
     vm.define_method(mp, "keys", 0, map_keys);
     vm.define_method(mp, "values", 0, map_values);
-    let entries = vm.define_method(mp, "entries", 0, map_entries);
+    let entries = vm.define_method_now(mp, "entries", 0, map_entries);
     vm.define_value(mp, Key::symbol(it), entries, crate::object::METHOD_FLAGS);
     let sk = vm.key("size");
     vm.define_accessor(mp, sk, "size", Some(map_size), None);
@@ -1157,7 +1157,7 @@ pub fn install(vm: &mut Vm) {
     vm.define_method(sp, "isSubsetOf", 1, set_is_subset_of);
     vm.define_method(sp, "isSupersetOf", 1, set_is_superset_of);
     vm.define_method(sp, "isDisjointFrom", 1, set_is_disjoint_from);
-    let values = vm.define_method(sp, "values", 0, set_values);
+    let values = vm.define_method_now(sp, "values", 0, set_values);
     let kk = vm.key("keys");
     vm.define_value(sp, kk, values, crate::object::METHOD_FLAGS);
     vm.define_value(sp, Key::symbol(it), values, crate::object::METHOD_FLAGS);

@@ -643,8 +643,8 @@ pub fn install(vm: &mut Vm) {
     vm.define_method(ctor, "isNaN", 1, is_nan_static);
     vm.define_method(ctor, "isSafeInteger", 1, is_safe_integer_static);
     let g = vm.global;
-    let pf = vm.define_method(g, "parseFloat", 1, parse_float);
-    let pi = vm.define_method(g, "parseInt", 2, parse_int);
+    let pf = vm.define_method_now(g, "parseFloat", 1, parse_float);
+    let pi = vm.define_method_now(g, "parseInt", 2, parse_int);
     let k = vm.key("parseFloat");
     vm.define_value(ctor, k, pf, METHOD_FLAGS);
     let k = vm.key("parseInt");

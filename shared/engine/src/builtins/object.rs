@@ -189,10 +189,7 @@ fn enumerable_own(vm: &mut Vm, o: Value, kind: EnumKind) -> Result<Value, Value>
                 continue;
             }
             // Fast check on the property table; generic otherwise.
-            let enumerable = match vm.get_own_property(h, k)? {
-                Some(d) => d.enumerable == Some(true),
-                None => false,
-            };
+            let enumerable = vm.own_enumerable(h, k)? == Some(true);
             if !enumerable {
                 continue;
             }

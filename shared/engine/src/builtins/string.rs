@@ -1274,8 +1274,8 @@ pub fn install(vm: &mut Vm) {
     for &(name, arity, f) in methods {
         vm.define_method(sp, name, arity, f);
     }
-    let ts = vm.define_method(sp, "trimStart", 0, trim_start);
-    let te = vm.define_method(sp, "trimEnd", 0, trim_end);
+    let ts = vm.define_method_now(sp, "trimStart", 0, trim_start);
+    let te = vm.define_method_now(sp, "trimEnd", 0, trim_end);
     let k = vm.key("trimLeft");
     vm.define_value(sp, k, ts, crate::object::METHOD_FLAGS);
     let k = vm.key("trimRight");

@@ -1657,14 +1657,15 @@ pub fn install(vm: &mut Vm) {
     for (name, arity, f) in methods {
         vm.define_method(tap, name, arity, f);
     }
-    let values = vm.define_method(tap, "values", 0, ta_values);
+    let values = vm.define_method_now(tap, "values", 0, ta_values);
     vm.define_value(tap, Key::symbol(vm.sym.iterator), values, METHOD_FLAGS);
     // toString is Array.prototype.toString when the Array built-ins provide it.
     let tsk = Key::atom(vm.names.to_string);
+    // Read through [[Get]]: it makes the method if it is not made yet (the same object then).
     let array_to_string = vm
         .intr
         .array_prototype
-        .and_then(|ap| vm.get_own_data(ap, tsk))
+        .and_then(|ap| vm.get(Value::object(ap), tsk).ok())
         .filter(|f| vm.is_callable(*f));
     match array_to_string {
         Some(f) => vm.define_value(tap, tsk, f, METHOD_FLAGS),

@@ -2,7 +2,12 @@
 
 use alloc::vec::Vec;
 
-use super::{ErrorKind, Vm};
+use super::{ErrorKind, LazyNative, Vm};
+
+/// Room a built-in method's function object (one slot) may take when it is made on first use,
+/// outside the script's budget: see `Vm::make_lazy_native`. (A new chunk of the slot table is
+/// not charged to the budget, only checked against the target's heap floor.)
+const LAZY_NATIVE_ALLOWANCE: usize = 1024;
 use crate::engine::NativeFn;
 use crate::heap::{Cell, Handle};
 use crate::object::*;
@@ -239,7 +244,7 @@ impl Vm {
         match o.props.find(key) {
             Some(i) => {
                 let p = o.props.get_mut(i);
-                p.value = value;
+                p.stored = value;
                 p.flags = flags;
             }
             None => {
@@ -250,11 +255,74 @@ impl Vm {
     }
 
     /// Define a built-in method: `obj[name] = native`, not enumerable.
-    pub fn define_method(&mut self, obj: Handle, name: &str, arity: u32, f: NativeFn) -> Value {
+    pub fn define_method(&mut self, obj: Handle, name: &str, arity: u32, f: NativeFn) {
+        let name = self.atom(name);
+        let index = u32::try_from(self.lazy_natives.len()).expect("lazy natives fit in a u32");
+        self.lazy_natives.push(LazyNative { f, name, arity });
+        self.define_value(
+            obj,
+            Key::atom(name),
+            Value::lazy_native(index),
+            METHOD_FLAGS,
+        );
+    }
+
+    /// [`Vm::define_method`] with the function object made now, for a method the realm keeps
+    /// a reference to (`%Array.prototype.values%` is also `[Symbol.iterator]`, say).
+    pub fn define_method_now(&mut self, obj: Handle, name: &str, arity: u32, f: NativeFn) -> Value {
         let func = self.new_native(name, arity, f);
         let key = self.key(name);
         self.define_value(obj, key, func, METHOD_FLAGS);
         func
+    }
+
+    /// The value of own property `i` of `h`, making its function object first if it is a
+    /// built-in method not made yet: every read of a property's value that can reach a
+    /// script goes through this (or finds the property through `find_own`, which does it).
+    #[inline]
+    pub(crate) fn resolve_lazy(&mut self, h: Handle, i: usize) -> Result<Value, Value> {
+        let stored = self
+            .heap
+            .obj(h)
+            .props
+            .get(i)
+            .map_or(Value::UNDEFINED, |p| p.stored);
+        match stored.as_lazy_native() {
+            None => Ok(stored),
+            Some(index) => self.make_lazy_native(h, i, index),
+        }
+    }
+
+    #[cold]
+    fn make_lazy_native(&mut self, h: Handle, i: usize, index: u32) -> Result<Value, Value> {
+        let lazy = self.lazy_natives[index as usize];
+        // The realm's built-ins are not the script's: its budget does not pay for them (an
+        // out-of-memory handler may call a built-in it never used), the target's heap floor
+        // still does.
+        let before = self.heap.used();
+        self.heap.move_budget(LAZY_NATIVE_ALLOWANCE as isize);
+        let made = self.heap.alloc(Cell::Obj(Object::new(
+            self.intr.function_prototype,
+            ObjectKind::Native(NativeFunction {
+                f: lazy.f,
+                data: Value::UNDEFINED,
+                name: lazy.name,
+                arity: lazy.arity,
+                is_constructor: false,
+                lazy_props: true,
+            }),
+        )));
+        // Nothing spent when it failed (`Heap::alloc` takes its charge back): the budget is
+        // back where it was before the error is made.
+        let spent = self.heap.used().saturating_sub(before);
+        self.heap
+            .move_budget(spent as isize - LAZY_NATIVE_ALLOWANCE as isize);
+        let func = match made {
+            Ok(f) => Value::object(f),
+            Err(_) => return Err(self.out_of_memory()),
+        };
+        self.heap.obj_mut(h).props.get_mut(i).stored = func;
+        Ok(func)
     }
 
     /// Define a built-in method under a symbol key (`[Symbol.iterator]`), named `[name]`.
@@ -301,13 +369,15 @@ impl Vm {
     }
 
     /// An own data property's value, without invoking anything.
+    /// A built-in method whose function object is not made yet reads as absent here (this
+    /// cannot make it): the callers look up data the realm or the embedder put there.
     pub fn get_own_data(&self, obj: Handle, key: Key) -> Option<Value> {
         let o = self.heap.obj(obj);
         let Some(i) = o.props.find(key) else {
             return self.lazy_function_prop(obj, key);
         };
         let p = o.props.get(i)?;
-        (p.flags & ACCESSOR == 0).then_some(p.value)
+        (p.flags & ACCESSOR == 0 && p.stored.as_lazy_native().is_none()).then_some(p.stored)
     }
 
     /// Create a constructor function object with a prototype object, and install it as a global.

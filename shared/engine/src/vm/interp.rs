@@ -1214,6 +1214,9 @@ impl Vm {
         if let Some(i) = o.props.find_cached(key, cache.get() as usize) {
             cache.set(i as u32);
             let p = *o.props.get(i).unwrap();
+            if p.stored.as_lazy_native().is_some() {
+                return self.resolve_lazy(g, i);
+            }
             return self.prop_value(p, Value::object(g));
         }
         if self.has_property(g, key)? {
@@ -1254,7 +1257,7 @@ impl Vm {
             let p = o.props.get_mut(i);
             if p.flags & (ACCESSOR) == 0 && p.flags & WRITABLE != 0 {
                 cache.set(i as u32);
-                p.value = v;
+                p.stored = v;
                 return Ok(());
             }
         }
@@ -1284,13 +1287,19 @@ impl Vm {
                 | ObjectKind::Error => {
                     let guess = cache.get() as usize;
                     if let Some(p) = o.props.get(guess) {
-                        if p.key == key && p.flags & ACCESSOR == 0 {
-                            return Ok(p.value);
+                        if p.key == key
+                            && p.flags & ACCESSOR == 0
+                            && p.stored.as_lazy_native().is_none()
+                        {
+                            return Ok(p.stored);
                         }
                     }
                     if let Some(i) = o.props.find(key) {
                         cache.set(i as u32);
                         let p = *o.props.get(i).unwrap();
+                        if p.stored.as_lazy_native().is_some() {
+                            return self.resolve_lazy(h, i);
+                        }
                         return self.prop_value(p, obj);
                     }
                     // Not own: look up the prototype chain directly for ordinary protos.
@@ -1310,6 +1319,9 @@ impl Vm {
                             }
                             if let Some(i) = po.props.find(key) {
                                 let p = *po.props.get(i).unwrap();
+                                if p.stored.as_lazy_native().is_some() {
+                                    return self.resolve_lazy(ph, i);
+                                }
                                 return self.prop_value(p, obj);
                             }
                             if let ObjectKind::Array(_) = po.kind {
@@ -1353,7 +1365,7 @@ impl Vm {
                     let p = o.props.get_mut(i);
                     if p.flags & (ACCESSOR | WRITABLE) == WRITABLE {
                         cache.set(i as u32);
-                        p.value = v;
+                        p.stored = v;
                         return Ok(());
                     }
                 }

@@ -207,10 +207,8 @@ impl Vm {
                     continue;
                 }
                 seen.push(k);
-                if let Some(d) = self.get_own_property(h, k)? {
-                    if d.enumerable == Some(true) {
-                        out.push(k.to_value());
-                    }
+                if self.own_enumerable(h, k)? == Some(true) {
+                    out.push(k.to_value());
                 }
             }
             cur = self.get_prototype_of(h)?;

@@ -345,9 +345,21 @@ pub struct Vm {
     /// Values the embedder keeps across turns (callbacks, user data): GC roots until unpinned.
     pins: Vec<Value>,
     free_pins: Vec<u32>,
+    /// Built-in methods not made yet (`Value::lazy_native` indexes this): a method's function
+    /// object is made when its property is first read (`Vm::resolve_lazy`), so a realm does
+    /// not hold a function object for every built-in method it never uses.
+    pub(crate) lazy_natives: Vec<LazyNative>,
     /// Set from another thread to stop the running script (see `Engine::interrupt_handle`).
     #[cfg(feature = "std")]
     pub(crate) interrupt_flag: Option<std::sync::Arc<core::sync::atomic::AtomicBool>>,
+}
+
+/// A built-in method whose function object is not made yet.
+#[derive(Clone, Copy)]
+pub(crate) struct LazyNative {
+    pub(crate) f: crate::engine::NativeFn,
+    pub(crate) name: Atom,
+    pub(crate) arity: u32,
 }
 
 /// Heap the built-ins and an embedder's globals may take while a realm is set up, whatever
@@ -427,6 +439,7 @@ impl Vm {
             host: None,
             pins: Vec::new(),
             free_pins: Vec::new(),
+            lazy_natives: Vec::new(),
             #[cfg(feature = "std")]
             interrupt_flag: None,
         });
@@ -470,6 +483,7 @@ impl Vm {
     pub fn finish_setup(&mut self) {
         self.heap.compact();
         self.atoms.shrink_to_fit();
+        self.lazy_natives.shrink_to_fit();
         self.heap.rebase_budget(self.config.heap_budget);
     }
 

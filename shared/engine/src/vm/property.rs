@@ -83,14 +83,14 @@ impl Vm {
             front.push(Prop {
                 key: length,
                 flags: CONFIGURABLE,
-                value: Value::number(fn_length),
+                stored: Value::number(fn_length),
             });
         }
         if self.heap.obj(h).props.find(name).is_none() {
             front.push(Prop {
                 key: name,
                 flags: CONFIGURABLE,
-                value: Value::atom(fn_name),
+                stored: Value::atom(fn_name),
             });
         }
         if is_ctor {
@@ -107,7 +107,7 @@ impl Vm {
                 front.push(Prop {
                     key: pk,
                     flags: WRITABLE,
-                    value: proto,
+                    stored: proto,
                 });
             }
         }
@@ -117,7 +117,7 @@ impl Vm {
         o.props.clear();
         let mut grown = 0;
         for p in front.into_iter().chain(old) {
-            grown += o.props.push(p.key, p.value, p.flags);
+            grown += o.props.push(p.key, p.stored, p.flags);
         }
         self.charge(grown)
     }
@@ -200,8 +200,11 @@ impl Vm {
             if let Some((env, slot)) = self.mapped_slot(h, key) {
                 // Reads of a mapped argument see the parameter's current value.
                 let v = self.heap.env(env).slots[slot as usize];
-                self.heap.obj_mut(h).props.get_mut(i).value = v;
+                self.heap.obj_mut(h).props.get_mut(i).stored = v;
             }
+            // A built-in method not made yet stays so: the callers that read the value
+            // (`get_own_property`, `get_from`) make it; those that look at flags or existence
+            // only do not.
             return Ok(Own::Prop(i));
         }
         // Only `length`, `name` and `prototype` can appear by materialising: looking up any
@@ -223,6 +226,7 @@ impl Vm {
     ) -> Result<Option<PropertyDescriptor>, Value> {
         Ok(match self.find_own(h, key)? {
             Own::Prop(i) => {
+                self.resolve_lazy(h, i)?;
                 let p = *self.heap.obj(h).props.get(i).unwrap();
                 Some(self.prop_descriptor(p))
             }
@@ -271,7 +275,7 @@ impl Vm {
 
     fn prop_descriptor(&self, p: Prop) -> PropertyDescriptor {
         if p.flags & ACCESSOR != 0 {
-            let acc = self.heap.accessor(p.value.as_object().unwrap());
+            let acc = self.heap.accessor(p.stored.as_object().unwrap());
             PropertyDescriptor {
                 value: None,
                 writable: None,
@@ -281,7 +285,7 @@ impl Vm {
                 configurable: Some(p.flags & CONFIGURABLE != 0),
             }
         } else {
-            PropertyDescriptor::data(p.value, p.flags)
+            PropertyDescriptor::data(p.stored, p.flags)
         }
     }
 
@@ -367,6 +371,9 @@ impl Vm {
             if matches!(o.kind, ObjectKind::Ordinary) {
                 if let Some(i) = o.props.find(key) {
                     let p = *o.props.get(i).unwrap();
+                    if p.stored.as_lazy_native().is_some() {
+                        return self.resolve_lazy(h, i);
+                    }
                     return self.prop_value(p, receiver);
                 }
                 match o.proto {
@@ -379,6 +386,7 @@ impl Vm {
             }
             match self.find_own(h, key)? {
                 Own::Prop(i) => {
+                    self.resolve_lazy(h, i)?;
                     let p = *self.heap.obj(h).props.get(i).unwrap();
                     return self.prop_value(p, receiver);
                 }
@@ -404,12 +412,15 @@ impl Vm {
         }
     }
 
+    /// The value of property `p` (found by `find_own`, or made by `resolve_lazy`: never a
+    /// built-in method not made yet), calling its getter.
     #[inline]
     pub(crate) fn prop_value(&mut self, p: Prop, receiver: Value) -> Result<Value, Value> {
+        debug_assert!(p.stored.as_lazy_native().is_none());
         if p.flags & ACCESSOR == 0 {
-            return Ok(p.value);
+            return Ok(p.stored);
         }
-        let getter = self.heap.accessor(p.value.as_object().unwrap()).get;
+        let getter = self.heap.accessor(p.stored.as_object().unwrap()).get;
         if getter.is_undefined() {
             return Ok(Value::UNDEFINED);
         }
@@ -518,7 +529,7 @@ impl Vm {
                 Own::Prop(i) => {
                     let p = *self.heap.obj(cur).props.get(i).unwrap();
                     if p.flags & ACCESSOR != 0 {
-                        let setter = self.heap.accessor(p.value.as_object().unwrap()).set;
+                        let setter = self.heap.accessor(p.stored.as_object().unwrap()).set;
                         if setter.is_undefined() {
                             return Ok(false);
                         }
@@ -529,7 +540,7 @@ impl Vm {
                         return Ok(false);
                     }
                     if receiver == Value::object(cur) {
-                        self.heap.obj_mut(cur).props.get_mut(i).value = v;
+                        self.heap.obj_mut(cur).props.get_mut(i).stored = v;
                         if let Some((env, slot)) = self.mapped_slot(cur, key) {
                             self.heap.env_mut(env).slots[slot as usize] = v;
                         }
@@ -1093,7 +1104,7 @@ impl Vm {
                 flags & !CONFIGURABLE
             };
         }
-        let mut value = p.value;
+        let mut value = p.stored;
         if desc.is_accessor() {
             let (mut g, mut s) = if cur.is_accessor() {
                 (cur.get.unwrap(), cur.set.unwrap())
@@ -1127,7 +1138,7 @@ impl Vm {
         }
         let pm = self.heap.obj_mut(h).props.get_mut(i);
         pm.flags = flags;
-        pm.value = value;
+        pm.stored = value;
         Ok(true)
     }
 
@@ -1195,6 +1206,21 @@ impl Vm {
                 Some(p) => cur = p,
                 None => return Ok(false),
             }
+        }
+    }
+
+    /// Whether own property `key` of `h` is enumerable (`None`: there is none), without
+    /// reading its value (a built-in method not made yet stays so): for-in, `Object.keys`, the
+    /// console's display.
+    pub fn own_enumerable(&mut self, h: Handle, key: Key) -> Result<Option<bool>, Value> {
+        match self.find_own(h, key)? {
+            Own::Prop(i) => Ok(Some(
+                self.heap.obj(h).props.get(i).unwrap().flags & ENUMERABLE != 0,
+            )),
+            Own::None => Ok(None),
+            _ => Ok(self
+                .get_own_property(h, key)?
+                .map(|d| d.enumerable == Some(true))),
         }
     }
 
