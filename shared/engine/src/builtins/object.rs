@@ -264,10 +264,8 @@ fn object_assign(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Val
                 }
             }
             for k in keys {
-                let Some(d) = vm.get_own_property(fh, k)? else {
-                    continue;
-                };
-                if d.enumerable != Some(true) {
+                // Flags first: a built-in method not made yet (never enumerable) stays so.
+                if vm.own_enumerable(fh, k)? != Some(true) {
                     continue;
                 }
                 let v = vm.get(from, k)?;

@@ -278,7 +278,9 @@ impl Vm {
 
     /// The value of own property `i` of `h`, making its function object first if it is a
     /// built-in method not made yet: every read of a property's value that can reach a
-    /// script goes through this (or finds the property through `find_own`, which does it).
+    /// script goes through this (`get_own_property`, `get_from`, the interpreter's global and
+    /// cached property reads, JSON's direct read); `find_own` and the flags-only looks do
+    /// not.
     #[inline]
     pub(crate) fn resolve_lazy(&mut self, h: Handle, i: usize) -> Result<Value, Value> {
         let stored = self

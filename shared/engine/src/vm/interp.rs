@@ -1417,11 +1417,10 @@ impl Vm {
             if excluded.contains(&k) {
                 continue;
             }
-            if let Some(d) = self.get_own_property(fh, k)? {
-                if d.enumerable == Some(true) {
-                    let v = self.get(from, k)?;
-                    self.create_data_property(target, k, v)?;
-                }
+            // Flags first: a built-in method not made yet (never enumerable) stays so.
+            if self.own_enumerable(fh, k)? == Some(true) {
+                let v = self.get(from, k)?;
+                self.create_data_property(target, k, v)?;
             }
         }
         self.truncate_roots(mark);

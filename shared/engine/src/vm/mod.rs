@@ -648,6 +648,10 @@ impl Vm {
         let parts: Vec<&str> = path.split('.').collect();
         for part in &parts[..parts.len() - 1] {
             let key = self.key(part);
+            // A built-in method there is made, not taken for absent and replaced.
+            if let Some(i) = self.heap.obj(obj).props.find(key) {
+                let _ = self.resolve_lazy(obj, i);
+            }
             let existing = self.get_own_data(obj, key);
             obj = match existing.and_then(|v| v.as_object()) {
                 Some(h) => h,
