@@ -244,14 +244,9 @@ fn a_broker_that_went_away_leaves_arp_to_other_sockets() {
         .sockets
         .tcp_connect("127.0.0.1", BROKER_PORT)
         .unwrap();
-    let mut connected = false;
-    while !connected && rig.dev.now() < second_failure + 2 * BACKOFF_MIN_MS - 50 {
-        rig.round();
-        while let Some(e) = rig.dev.sockets.take_event() {
-            assert_eq!(e, BoardEvent::SocketConnected { socket: c });
-            connected = true;
-        }
-    }
+    let connected = rig
+        .dev
+        .connects_by(c, second_failure + 2 * BACKOFF_MIN_MS - 50);
     assert!(
         connected,
         "the script's connection got no ARP answer in the back-off"

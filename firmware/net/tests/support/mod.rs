@@ -8,7 +8,7 @@ use ferrite_net::{
     NetStack, Network, SharedHttp, SharedMqtt, SharedSockets, WallClock, CHIP_HTTP_LIMITS,
     CHIP_MQTT_LIMITS,
 };
-use ferrite_runtime::board::{BoardEvent, Sockets};
+use ferrite_runtime::board::{BoardEvent, SocketId, Sockets};
 use ferrite_runtime::sim::{MemStorage, NetBackend, SimBoard, SimSystem, VirtualClock};
 use ferrite_runtime::{Runtime, RuntimeConfig};
 use std::cell::Cell;
@@ -94,6 +94,19 @@ impl Device {
             wall,
             clock,
         }
+    }
+
+    /// Rounds of 10 ms until script socket `socket` reports `SocketConnected`, while the clock
+    /// is before `deadline_ms`: whether it did. Other socket events fail the test.
+    pub fn connects_by(&mut self, socket: SocketId, deadline_ms: u64) -> bool {
+        while self.now() < deadline_ms {
+            self.round(10, true);
+            if let Some(e) = self.sockets.take_event() {
+                assert_eq!(e, BoardEvent::SocketConnected { socket });
+                return true;
+            }
+        }
+        false
     }
 
     pub fn now(&self) -> u64 {

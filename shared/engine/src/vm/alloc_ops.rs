@@ -3,16 +3,16 @@
 use alloc::vec::Vec;
 
 use super::{ErrorKind, LazyNative, Vm};
-
-/// Room a built-in method's function object (one slot) may take when it is made on first use,
-/// outside the script's budget: see `Vm::make_lazy_native`. (A new chunk of the slot table is
-/// not charged to the budget, only checked against the target's heap floor.)
-const LAZY_NATIVE_ALLOWANCE: usize = 1024;
 use crate::engine::NativeFn;
 use crate::heap::{Cell, Handle};
 use crate::object::*;
 use crate::string::{JsStr, ROPE_MIN};
 use crate::value::{Kind, Value};
+
+/// Room a built-in method's function object (one slot) may take when it is made on first use,
+/// outside the script's budget: see `Vm::make_lazy_native`. (A new chunk of the slot table is
+/// not charged to the budget, only checked against the target's heap floor.)
+const LAZY_NATIVE_ALLOWANCE: usize = 1024;
 
 impl Vm {
     /// Allocate a cell, converting heap exhaustion into a JS `RangeError: out of memory`.
