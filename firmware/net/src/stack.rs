@@ -487,3 +487,84 @@ fn dhcp_client(options: &'static [DhcpOption<'static>]) -> dhcpv4::Socket<'stati
     dhcp.set_outgoing_options(options);
     dhcp
 }
+
+#[cfg(test)]
+mod stalled_datagram_tests {
+    use super::*;
+    use smoltcp::phy::{Loopback, Medium};
+    use smoltcp::wire::IpEndpoint;
+
+    const DEVICE: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
+
+    /// One round of a link that follows socket `a`: as the links do it.
+    fn round(
+        stack: &mut NetStack<Loopback>,
+        a: SocketHandle,
+        stalled: &mut StalledDatagrams,
+        now_ms: u64,
+    ) {
+        stack.poll(now_ms, true);
+        stalled.before_send(stack.udp(a), now_ms);
+        stalled.after_round(stack.udp(a), now_ms);
+    }
+
+    /// A datagram to a neighbour that never answers is dropped after [`DATAGRAM_STALL_MS`], but
+    /// not while datagrams the socket received wait to be read (dropping the queue takes them
+    /// too); a reader that never comes holds it up for twice as long, not for good.
+    #[test]
+    fn a_stalled_datagram_waits_for_unread_ones_but_not_for_good() {
+        let mut stack = NetStack::new(
+            Loopback::new(Medium::Ethernet),
+            [2, 0, 0, 0, 0, 1],
+            b"t",
+            1,
+            0,
+        );
+        stack.set_static_ipv4(Ipv4Cidr::new(DEVICE, 8), None);
+        let a = stack.add_udp(4, 64);
+        let b = stack.add_udp(4, 64);
+        let a_at = IpEndpoint::new(IpAddress::Ipv4(DEVICE), stack.udp(a).endpoint().port);
+        stack.udp(b).send_slice(b"unread", a_at).unwrap();
+        let mut stalled = StalledDatagrams::default();
+        let mut now = 0;
+        while !stack.udp(a).can_recv() {
+            now += 10;
+            assert!(now < 5_000, "b's datagram never arrived");
+            round(&mut stack, a, &mut stalled, now);
+        }
+        let nobody = IpEndpoint::new(IpAddress::Ipv4(Ipv4Addr::new(127, 0, 0, 9)), 9);
+        stack.udp(a).send_slice(b"to nobody", nobody).unwrap();
+        let sent_at = now;
+        while now < sent_at + 2 * DATAGRAM_STALL_MS - 20 {
+            now += 10;
+            round(&mut stack, a, &mut stalled, now);
+            assert!(
+                stack.udp(a).send_queue() > 0,
+                "dropped at {} ms with one unread",
+                now - sent_at
+            );
+            assert!(stack.udp(a).can_recv());
+        }
+        for _ in 0..4 {
+            now += 10;
+            round(&mut stack, a, &mut stalled, now);
+        }
+        assert_eq!(
+            stack.udp(a).send_queue(),
+            0,
+            "still queued after {} ms",
+            now - sent_at
+        );
+        // The socket keeps its port and works on.
+        assert_eq!(stack.udp(a).endpoint().port, a_at.port);
+        stack.udp(b).send_slice(b"again", a_at).unwrap();
+        for _ in 0..10 {
+            now += 10;
+            round(&mut stack, a, &mut stalled, now);
+        }
+        assert_eq!(
+            stack.udp(a).recv().map(|(d, _)| d.to_vec()).ok(),
+            Some(b"again".to_vec())
+        );
+    }
+}

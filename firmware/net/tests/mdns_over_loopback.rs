@@ -119,3 +119,37 @@ fn a_one_shot_query_is_answered_back_to_the_asker() {
     dev.net.stack().udp(asker).send_slice(&q, GROUP).unwrap();
     assert!(received(&mut dev, asker, 5).is_empty());
 }
+
+/// A one-shot query from a host that went away (its address answers no ARP request) leaves a
+/// reply the device cannot send, first in its socket's queue. It is dropped after a while, as
+/// any stalled datagram is: before, the responder never answered anyone again (and its ARP
+/// requests, one a second, held up every other socket's lookups).
+#[test]
+fn a_reply_to_an_asker_that_went_away_does_not_silence_the_responder() {
+    let mut dev = Device::boot(|_| {});
+    let id = device_id(&mut dev);
+    let asker = dev.net.stack().add_udp(4, 1500);
+    received(&mut dev, asker, 30);
+
+    let q = query(&format!("{id}.local"), 1);
+    let gone = IpEndpoint::new(
+        IpAddress::Ipv4(core::net::Ipv4Addr::new(127, 0, 0, 9)),
+        40000,
+    );
+    dev.inject_udp(gone, GROUP, &q);
+    received(&mut dev, asker, 2);
+    // The asker here asks each second, as a resolver does, until it is answered.
+    let mut answered_after = None;
+    for second in 1..=8 {
+        dev.net.stack().udp(asker).send_slice(&q, GROUP).unwrap();
+        if !received(&mut dev, asker, 10).is_empty() {
+            answered_after = Some(second);
+            break;
+        }
+    }
+    let after = answered_after.expect("the responder never answered again");
+    assert!(
+        after >= 2,
+        "answered after {after} s: the stuck reply was not in the way"
+    );
+}

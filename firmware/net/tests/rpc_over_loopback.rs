@@ -304,3 +304,30 @@ fn losing_the_link_drops_connections_and_the_address() {
     let r = rig.exchange(b"GET /shelly HTTP/1.1\r\nConnection: close\r\n\r\n", 8192);
     assert!(r.starts_with("HTTP/1.1 200"), "{r}");
 }
+
+#[test]
+fn output_to_connections_the_link_dropped_is_not_waited_for() {
+    let mut rig = Rig::new();
+    // A client that reads nothing: the device's answer fills its 64-byte window and waits in
+    // the device's socket.
+    let h = rig.client(64);
+    let request = b"GET /rpc/Shelly.GetDeviceInfo HTTP/1.1\r\n\r\n";
+    let mut sent = 0;
+    for _ in 0..50 {
+        rig.round();
+        let socket = rig.dev.net.stack().tcp(h);
+        if sent < request.len() && socket.can_send() {
+            sent += socket.send_slice(&request[sent..]).unwrap();
+        }
+    }
+    assert_eq!(sent, request.len());
+    assert!(rig.dev.net.pending(), "the answer is on its way");
+    // The link drops: the connection is aborted, and what it held can never go out. A reboot
+    // that waits for output to be acknowledged (the chip's `Sys.Reboot`) must not wait on it.
+    rig.associated = false;
+    rig.round();
+    assert!(
+        !rig.dev.net.pending(),
+        "an aborted connection's output is not pending"
+    );
+}

@@ -344,6 +344,21 @@ fn builtin_methods_are_made_on_first_read_and_behave_as_properties() {
     );
 }
 
+/// An embedder's function defined under a built-in method not yet made (a helper hung on a
+/// method, `"Object.keys.raw"`) goes onto that method, which is made for it, not replaced.
+#[test]
+fn a_native_defined_under_an_unmade_builtin_method_keeps_the_method() {
+    let (mut e, _) = engine_with_output();
+    e.define_function("Object.keys.twice", 1, twice);
+    let v = e
+        .eval(
+            b"[typeof Object.keys, Object.keys({ a: 1, b: 2 }).join(), Object.keys.twice(4)].join(' ')",
+            "path.js",
+        )
+        .unwrap();
+    assert_eq!(e.display(v), "function a,b 8");
+}
+
 /// A built-in method made on first read is not the script's memory: an out-of-memory handler
 /// may call one it never used.
 #[test]

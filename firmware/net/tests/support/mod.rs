@@ -11,12 +11,16 @@ use ferrite_net::{
 use ferrite_runtime::board::{BoardEvent, SocketId, Sockets};
 use ferrite_runtime::sim::{MemStorage, NetBackend, SimBoard, SimSystem, VirtualClock};
 use ferrite_runtime::{Runtime, RuntimeConfig};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
-use smoltcp::phy::{self, DeviceCapabilities, Loopback, Medium};
+use smoltcp::phy::{self, ChecksumCapabilities, DeviceCapabilities, Loopback, Medium, TxToken};
 use smoltcp::time::Instant;
-use smoltcp::wire::Ipv4Cidr;
+use smoltcp::wire::{
+    EthernetAddress, EthernetFrame, EthernetProtocol, EthernetRepr, IpAddress, IpEndpoint,
+    IpProtocol, Ipv4Cidr, Ipv4Packet, Ipv4Repr, UdpPacket, UdpRepr,
+};
 
 /// The device's (static) address.
 pub const DEVICE_IP: core::net::Ipv4Addr = core::net::Ipv4Addr::new(127, 0, 0, 1);
@@ -28,6 +32,9 @@ pub struct Device {
     pub net: Network<TestPhy>,
     /// While set, every frame the interface sends is lost (a peer that went silent).
     pub cut: Rc<Cell<bool>>,
+    /// Frames the interface receives next, as from another host on the link
+    /// ([`Device::inject_udp`]).
+    pub inject: Rc<RefCell<VecDeque<Vec<u8>>>>,
     pub mqtt: SharedMqtt,
     pub http: SharedHttp,
     /// Scripts' sockets as the board hands them to the runtime.
@@ -65,9 +72,11 @@ impl Device {
         let mut rt = Runtime::new(Box::new(board), RuntimeConfig::default());
         rt.boot();
         let cut = Rc::new(Cell::new(false));
+        let inject = Rc::new(RefCell::new(VecDeque::new()));
         let phy = TestPhy {
             inner: Loopback::new(Medium::Ethernet),
             cut: cut.clone(),
+            inject: inject.clone(),
         };
         let mut stack = NetStack::new(phy, [2, 0, 0, 0, 0, 1], b"ferrite-test", 7, 0);
         stack.set_static_ipv4(Ipv4Cidr::new(DEVICE_IP, 8), None);
@@ -88,6 +97,7 @@ impl Device {
             rt,
             net,
             cut,
+            inject,
             mqtt,
             http,
             sockets,
@@ -107,6 +117,49 @@ impl Device {
             }
         }
         false
+    }
+
+    /// Hand the interface a UDP datagram from `from` (a host on the link that answers no ARP
+    /// request: the device cannot send back to it) to `to`, in an Ethernet frame from MAC
+    /// 02:00:00:00:00:99 (multicast MAC for a multicast `to`).
+    pub fn inject_udp(&mut self, from: IpEndpoint, to: IpEndpoint, payload: &[u8]) {
+        let (IpAddress::Ipv4(src), IpAddress::Ipv4(dst)) = (from.addr, to.addr);
+        let udp = UdpRepr {
+            src_port: from.port,
+            dst_port: to.port,
+        };
+        let ip = Ipv4Repr {
+            src_addr: src,
+            dst_addr: dst,
+            next_header: IpProtocol::Udp,
+            payload_len: udp.header_len() + payload.len(),
+            hop_limit: 255,
+        };
+        let eth = EthernetRepr {
+            src_addr: EthernetAddress([2, 0, 0, 0, 0, 0x99]),
+            dst_addr: if dst.is_multicast() {
+                let o = dst.octets();
+                EthernetAddress([0x01, 0x00, 0x5e, o[1] & 0x7f, o[2], o[3]])
+            } else {
+                EthernetAddress([2, 0, 0, 0, 0, 1])
+            },
+            ethertype: EthernetProtocol::Ipv4,
+        };
+        let mut frame = vec![0; eth.buffer_len() + ip.buffer_len() + ip.payload_len];
+        let mut e = EthernetFrame::new_unchecked(&mut frame[..]);
+        eth.emit(&mut e);
+        let mut i = Ipv4Packet::new_unchecked(e.payload_mut());
+        ip.emit(&mut i, &ChecksumCapabilities::default());
+        let mut u = UdpPacket::new_unchecked(i.payload_mut());
+        udp.emit(
+            &mut u,
+            &from.addr,
+            &to.addr,
+            payload.len(),
+            |b| b.copy_from_slice(payload),
+            &ChecksumCapabilities::default(),
+        );
+        self.inject.borrow_mut().push_back(frame);
     }
 
     pub fn now(&self) -> u64 {
@@ -156,6 +209,7 @@ impl NetBackend for ScriptSockets {
 pub struct TestPhy {
     inner: Loopback,
     cut: Rc<Cell<bool>>,
+    inject: Rc<RefCell<VecDeque<Vec<u8>>>>,
 }
 
 impl phy::Device for TestPhy {
@@ -163,6 +217,12 @@ impl phy::Device for TestPhy {
     type TxToken<'a> = CutTx<<Loopback as phy::Device>::TxToken<'a>>;
 
     fn receive(&mut self, now: Instant) -> Option<(Self::RxToken<'_>, Self::TxToken<'_>)> {
+        // Injected frames join the loopback's queue, as if the interface had sent them.
+        while let Some(frame) = self.inject.borrow_mut().pop_front() {
+            if let Some(tx) = self.inner.transmit(now) {
+                tx.consume(frame.len(), |b| b.copy_from_slice(&frame));
+            }
+        }
         let cut = self.cut.get();
         self.inner
             .receive(now)
