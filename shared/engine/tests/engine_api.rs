@@ -325,6 +325,38 @@ fn builtin_methods_are_made_on_first_read_and_behave_as_properties() {
         made < 6,
         "{made} objects made by looking (Math alone has 40 methods)"
     );
+    // Nor do looks at attributes, or an assignment that replaces a method (the functions that
+    // look are read first: they are made then).
+    e.eval(
+        b"var looks = [JSON.stringify, Math.propertyIsEnumerable, Object.isFrozen, \
+          Object.freeze, Object.isSealed, Object.defineProperties];",
+        "looks.js",
+    )
+    .unwrap();
+    let before = e.heap_stats().objects;
+    e.eval(
+        b"var j = JSON.stringify(Reflect); Math.propertyIsEnumerable('abs'); \
+          Object.isFrozen(Number); Object.freeze(Number); Object.isFrozen(Number); \
+          Object.isSealed(String); Math.fround = 7; String.prototype.trim = 8; \
+          Object.defineProperties({}, Math);",
+        "attributes.js",
+    )
+    .unwrap();
+    e.eval(b"let isFinite = 1;", "lexical.js").unwrap();
+    let made = e.heap_stats().objects - before;
+    assert!(
+        made <= 3,
+        "{made} objects made by looking at attributes (a string and an object are the script's)"
+    );
+    let frozen = e
+        .eval(
+            b"var d = Object.getOwnPropertyDescriptor(Number, 'isInteger'); \
+              Number.isInteger = null; \
+              [Number.isInteger(3), d.writable, d.configurable, typeof d.value].join()",
+            "frozen.js",
+        )
+        .unwrap();
+    assert_eq!(e.display(frozen), "true,false,false,function");
     let checks = br#"
         var d = Object.getOwnPropertyDescriptor(Math, 'max');
         print(Math.floor === Math.floor, [].push === Array.prototype.push,

@@ -368,10 +368,8 @@ fn enumerable_string_keys(vm: &mut Vm, h: Handle) -> Result<Vec<Key>, Value> {
         if k.as_atom().is_none() {
             continue;
         }
-        if let Some(d) = vm.get_own_property(h, k)? {
-            if d.enumerable == Some(true) {
-                out.push(k);
-            }
+        if vm.own_enumerable(h, k)? == Some(true) {
+            out.push(k);
         }
     }
     Ok(out)

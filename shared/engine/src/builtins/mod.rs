@@ -131,7 +131,7 @@ pub fn init(vm: &mut Vm) {
 pub fn freeze(vm: &mut Vm, h: Handle) -> Result<(), Value> {
     let keys = vm.own_keys(h)?;
     for k in keys {
-        if let Some(d) = vm.get_own_property(h, k)? {
+        if let Some(d) = vm.own_attributes(h, k)? {
             let mut nd = crate::vm::PropertyDescriptor {
                 configurable: Some(false),
                 ..Default::default()

@@ -295,10 +295,7 @@ fn define_properties(vm: &mut Vm, o: Handle, props: Value) -> Result<(), Value> 
         }
         let mut descs: Vec<(Key, PropertyDescriptor)> = Vec::new();
         for k in keys {
-            let Some(pd) = vm.get_own_property(ph, k)? else {
-                continue;
-            };
-            if pd.enumerable != Some(true) {
+            if vm.own_enumerable(ph, k)? != Some(true) {
                 continue;
             }
             let dobj = vm.get(p, k)?;
@@ -370,7 +367,7 @@ fn set_integrity_level(vm: &mut Vm, h: Handle, frozen: bool) -> Result<bool, Val
             ..Default::default()
         };
         if frozen {
-            match vm.get_own_property(h, k)? {
+            match vm.own_attributes(h, k)? {
                 Some(cur) => {
                     if !cur.is_accessor() {
                         nd.writable = Some(false);
@@ -397,7 +394,7 @@ fn test_integrity_level(vm: &mut Vm, h: Handle, frozen: bool) -> Result<bool, Va
     }
     let keys = vm.own_keys(h)?;
     for k in keys {
-        if let Some(d) = vm.get_own_property(h, k)? {
+        if let Some(d) = vm.own_attributes(h, k)? {
             if d.configurable == Some(true) {
                 return Ok(false);
             }
@@ -703,10 +700,7 @@ fn proto_property_is_enumerable(vm: &mut Vm, this: Value, args: &[Value]) -> Res
     let h = to_object_handle(vm, this);
     vm.truncate_roots(mark);
     let h = h?;
-    Ok(Value::bool(
-        vm.get_own_property(h, key)?
-            .is_some_and(|d| d.enumerable == Some(true)),
-    ))
+    Ok(Value::bool(vm.own_enumerable(h, key)? == Some(true)))
 }
 
 /// `Object.prototype.toString`.

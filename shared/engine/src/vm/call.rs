@@ -326,7 +326,7 @@ impl Vm {
         let global = self.global;
         for &(name, _) in code.global_lexicals.iter() {
             let key = Key::atom(name);
-            if let Some(d) = self.get_own_property(global, key)? {
+            if let Some(d) = self.own_attributes(global, key)? {
                 if d.configurable == Some(false) {
                     let n = self.key_display(key);
                     return Err(self.make_error(

@@ -643,17 +643,29 @@ impl Vm {
         }
     }
 
+    /// Define a native function at a dotted global path (`"BLE.Scanner.Start"`), the objects
+    /// on the way made by [`Vm::define_namespace`].
     pub fn define_native_path(&mut self, path: &str, arity: u32, f: NativeFn) {
+        let (obj, name) = match path.rsplit_once('.') {
+            Some((namespace, name)) => (self.define_namespace(namespace), name),
+            None => (self.global, path),
+        };
+        let func = self.new_native(name, arity, f);
+        let key = self.key(name);
+        self.define_value(obj, key, func, crate::object::METHOD_FLAGS);
+    }
+
+    /// The object at a dotted global path (`"BLE.Scanner"`): each part an own property of the
+    /// one before, made (a plain object, not enumerable) where missing. A built-in method on the
+    /// way is made and used, not taken for absent and replaced.
+    pub fn define_namespace(&mut self, path: &str) -> Handle {
         let mut obj = self.global;
-        let parts: Vec<&str> = path.split('.').collect();
-        for part in &parts[..parts.len() - 1] {
+        for part in path.split('.') {
             let key = self.key(part);
-            // A built-in method there is made, not taken for absent and replaced.
             if let Some(i) = self.heap.obj(obj).props.find(key) {
                 let _ = self.resolve_lazy(obj, i);
             }
-            let existing = self.get_own_data(obj, key);
-            obj = match existing.and_then(|v| v.as_object()) {
+            obj = match self.get_own_data(obj, key).and_then(|v| v.as_object()) {
                 Some(h) => h,
                 None => {
                     let o = self.new_object().expect("out of memory defining natives");
@@ -663,10 +675,7 @@ impl Vm {
                 }
             };
         }
-        let name = parts[parts.len() - 1];
-        let func = self.new_native(name, arity, f);
-        let key = self.key(name);
-        self.define_value(obj, key, func, crate::object::METHOD_FLAGS);
+        obj
     }
 
     pub fn heap_stats(&self) -> HeapStats {

@@ -603,7 +603,7 @@ impl Vm {
         let Some(r) = receiver.as_object() else {
             return Ok(false);
         };
-        match self.get_own_property(r, key)? {
+        match self.own_attributes(r, key)? {
             Some(d) => {
                 if d.is_accessor() || d.writable == Some(false) {
                     return Ok(false);
@@ -1209,19 +1209,38 @@ impl Vm {
         }
     }
 
-    /// Whether own property `key` of `h` is enumerable (`None`: there is none), without
-    /// reading its value (a built-in method not made yet stays so): for-in, `Object.keys`, the
-    /// console's display.
-    pub fn own_enumerable(&mut self, h: Handle, key: Key) -> Result<Option<bool>, Value> {
+    /// Own property `key` of `h` for a look at its attributes only (`None`: there is none): a
+    /// built-in method not made yet stays so, and its descriptor has no `value` (`writable`
+    /// still says it is a data property). Freezing, `propertyIsEnumerable`, for-in,
+    /// `Object.keys`, an assignment's check, the console's display.
+    pub fn own_attributes(
+        &mut self,
+        h: Handle,
+        key: Key,
+    ) -> Result<Option<PropertyDescriptor>, Value> {
         match self.find_own(h, key)? {
-            Own::Prop(i) => Ok(Some(
-                self.heap.obj(h).props.get(i).unwrap().flags & ENUMERABLE != 0,
-            )),
+            Own::Prop(i) => {
+                let p = *self.heap.obj(h).props.get(i).unwrap();
+                Ok(Some(if p.stored.as_lazy_native().is_some() {
+                    PropertyDescriptor {
+                        value: None,
+                        ..PropertyDescriptor::data(Value::UNDEFINED, p.flags)
+                    }
+                } else {
+                    self.prop_descriptor(p)
+                }))
+            }
             Own::None => Ok(None),
-            _ => Ok(self
-                .get_own_property(h, key)?
-                .map(|d| d.enumerable == Some(true))),
+            _ => self.get_own_property(h, key),
         }
+    }
+
+    /// Whether own property `key` of `h` is enumerable (`None`: there is none), by
+    /// [`Vm::own_attributes`].
+    pub fn own_enumerable(&mut self, h: Handle, key: Key) -> Result<Option<bool>, Value> {
+        Ok(self
+            .own_attributes(h, key)?
+            .map(|d| d.enumerable == Some(true)))
     }
 
     pub fn has_own_property(&mut self, h: Handle, key: Key) -> Result<bool, Value> {

@@ -353,21 +353,7 @@ fn get_scan_options(vm: &mut Vm, _this: Value, _args: &[Value]) -> R {
 
 /// The object `BLE.<name>` (created if missing).
 pub fn namespace(vm: &mut Vm, name: &str) -> Handle {
-    let global = vm.global_object().as_object().expect("the global object");
-    let mut obj = global;
-    for part in ["BLE", name] {
-        let key = vm.key(part);
-        obj = match vm.get_own_data(obj, key).and_then(|v| v.as_object()) {
-            Some(h) => h,
-            None => {
-                let o = vm.new_object().expect("out of memory defining BLE");
-                let h = o.as_object().expect("an object");
-                vm.define_value(obj, key, o, ferrite_engine::object::METHOD_FLAGS);
-                h
-            }
-        };
-    }
-    obj
+    vm.define_namespace(&format!("BLE.{name}"))
 }
 
 pub fn install(vm: &mut Vm) {
