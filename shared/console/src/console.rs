@@ -311,10 +311,10 @@ impl Console {
             }
         }
         if self.input_ended {
-            if self.pending.is_empty() && !rt.realm_busy(CONSOLE_ID) {
+            if self.pending.is_empty() && !rt.console_busy() {
                 self.exit = true;
             }
-        } else if self.mode == Mode::Human && !self.prompt_shown && !rt.realm_busy(CONSOLE_ID) {
+        } else if self.mode == Mode::Human && !self.prompt_shown && !rt.console_busy() {
             self.show_prompt(rt);
         }
     }
@@ -341,13 +341,21 @@ impl Console {
     }
 
     /// The prompt as it stands: `... ` inside an unfinished entry, else the console realm's
-    /// heap, `[free/used] > ` (`> ` before the realm exists).
+    /// heap, `[free/used] > ` (`> ` before the realm exists), or `[script:<id> free/used] > `
+    /// while entries run in a script's realm ([`Runtime::console_realm`]).
     pub fn prompt_text(&self, rt: &Runtime) -> String {
         if !self.entry.is_empty() {
             return "... ".into();
         }
-        match rt.heap_stats(CONSOLE_ID) {
-            Some(s) => format!("[{}/{}] > ", s.free, s.used),
+        let realm = rt.console_realm();
+        match realm.and_then(|id| rt.heap_stats(id)) {
+            Some(s) if realm == Some(CONSOLE_ID) => format!("[{}/{}] > ", s.free, s.used),
+            Some(s) => format!(
+                "[script:{} {}/{}] > ",
+                realm.unwrap_or_default(),
+                s.free,
+                s.used
+            ),
             None => "> ".into(),
         }
     }

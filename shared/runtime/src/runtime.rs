@@ -122,6 +122,9 @@ pub struct Runtime {
     uncaught: VecDeque<(u32, JsError)>,
     /// The most heap a realm took when it was made, on targets that report it.
     realm_bytes: Option<usize>,
+    /// The script whose realm the console's entries run in while the heap has no room for
+    /// the console's own ([`Runtime::console_realm`]), once the console said so.
+    console_guest: Option<u32>,
 }
 
 /// Most uncaught errors kept for [`Runtime::take_uncaught_errors`] (the oldest are dropped).
@@ -170,6 +173,7 @@ impl Runtime {
             transport_done: VecDeque::new(),
             marker: None,
             realm_bytes: None,
+            console_guest: None,
             next_realm: 0,
             uncaught: VecDeque::new(),
         }
@@ -221,7 +225,7 @@ impl Runtime {
         // big scripts enabled does not restart at every boot).
         self.feed_watchdog();
         if !self.config.lazy_console_realm {
-            self.ensure_console_realm();
+            self.console_eval_target();
         }
         let enabled: Vec<u32> = self
             .device
@@ -362,31 +366,114 @@ impl Runtime {
         };
         let limits = &self.config.limits;
         let realm = self.realm_bytes.unwrap_or(REALM_BYTES_GUESS);
-        let need = realm + limits.script_heap + limits.heap_reserve;
+        let need = self.realm_need();
         if free >= need {
             return Ok(());
         }
+        let what = if id == CONSOLE_ID {
+            String::from("for the console's realm")
+        } else {
+            format!("to start script:{id}")
+        };
         Err(RpcError::new(
             crate::rpc::code::RESOURCE_EXHAUSTED,
             format!(
-                "not enough memory to start script:{id}: {free} bytes free, a script needs \
-                 about {need} (its realm {realm}, its heap budget {}, {} kept for the device)",
+                "not enough memory {what}: {free} bytes free, a realm needs about {need} (its \
+                 built-ins {realm}, its heap budget {}, {} kept for the device)",
                 limits.script_heap, limits.heap_reserve
             ),
         ))
     }
 
-    /// The console's realm exists (created now if it did not).
-    fn ensure_console_realm(&mut self) {
+    /// What [`Runtime::check_realm_fits`] asks to be free for one more realm.
+    fn realm_need(&self) -> usize {
+        let limits = &self.config.limits;
+        self.realm_bytes.unwrap_or(REALM_BYTES_GUESS) + limits.script_heap + limits.heap_reserve
+    }
+
+    /// [`Runtime::check_realm_fits`] for script `id`. Where it does not fit but would without
+    /// the console's realm, and the console is idle, that realm is ended to make room: what
+    /// was typed there is gone, and the console's next entry makes a new one or runs in a
+    /// script's ([`Runtime::console_realm`]). A script the user starts comes before the
+    /// console's scratch state (on a chip with Wi-Fi up the heap holds one realm).
+    fn make_room_for(&mut self, id: u32) -> Result<(), RpcError> {
+        let Err(e) = self.check_realm_fits(id) else {
+            return Ok(());
+        };
+        let Some(console) = self.realm_index(CONSOLE_ID) else {
+            return Err(e);
+        };
+        // Ending the console's realm gives back at least what a realm takes when it is made.
+        let free = self.heap_free().unwrap_or(0);
+        let gives_back = self.realm_bytes.unwrap_or(0);
+        if self.realm_busy(CONSOLE_ID) || free + gives_back < self.realm_need() {
+            return Err(e);
+        }
+        self.drop_realm(console);
+        self.device.borrow_mut().log(
+            Level::Info,
+            CONSOLE_ID,
+            format!(
+                "the console's realm was ended to make room for script:{id} (what was typed \
+                 there is gone)"
+            ),
+        );
+        self.check_realm_fits(id)
+    }
+
+    /// The realm the console's entries run in now: its own, or, while the heap has no room for
+    /// it, the one running script's (as on Espruino, whose console shares the script's
+    /// globals). `None` before the console evaluated anything, or once that script stopped.
+    pub fn console_realm(&self) -> Option<u32> {
         if self.is_running(CONSOLE_ID) {
-            return;
+            return Some(CONSOLE_ID);
         }
-        // Without code to start, only a lack of memory stops it: the console shows why.
-        if let Err(e) = self.start_realm(CONSOLE_ID, "console".into(), None) {
-            self.device
-                .borrow_mut()
-                .log(Level::Error, CONSOLE_ID, e.message);
+        self.console_guest.filter(|id| self.is_running(*id))
+    }
+
+    /// The realm for the console's next entry ([`Runtime::console_realm`]): its own, made now
+    /// if there is room; else the one running script's, which the console says once; else
+    /// why not.
+    fn console_target(&mut self) -> Result<u32, RpcError> {
+        if self.is_running(CONSOLE_ID) {
+            return Ok(CONSOLE_ID);
         }
+        let e = match self.start_realm(CONSOLE_ID, "console".into(), None) {
+            Ok(()) => {
+                if self.console_guest.take().is_some() {
+                    self.device.borrow_mut().log(
+                        Level::Info,
+                        CONSOLE_ID,
+                        "the console has its own realm again".into(),
+                    );
+                }
+                return Ok(CONSOLE_ID);
+            }
+            Err(e) => e,
+        };
+        let running: Vec<u32> = self.realms.iter().map(|r| r.id).collect();
+        if let [id] = running[..] {
+            if self.console_guest != Some(id) {
+                self.console_guest = Some(id);
+                self.device.borrow_mut().log(
+                    Level::Info,
+                    CONSOLE_ID,
+                    format!(
+                        "no room for the console's own realm while script:{id} runs: entries \
+                         run in script:{id}'s realm (its globals are the script's; Ctrl-C stops \
+                         the entry, not the script)"
+                    ),
+                );
+            }
+            return Ok(id);
+        }
+        self.console_guest = None;
+        let mut e = e;
+        if running.len() > 1 {
+            e.message
+                .push_str(" (several scripts run: evaluate in one with Script.Eval and its id)");
+        }
+        Err(e)
     }
 
     /// `Script.Start`: run script `id` (its stored code) in a fresh realm.
@@ -408,7 +495,7 @@ impl Runtime {
                 .unwrap_or_default()
         };
         // Refused for lack of memory before it is marked running.
-        self.check_realm_fits(id)?;
+        self.make_room_for(id)?;
         let name = {
             let mut d = self.device.borrow_mut();
             let r = d.scripts.iter_mut().find(|r| r.id == id).unwrap();
@@ -484,37 +571,68 @@ impl Runtime {
 
     // ----- input from the target -----
 
-    /// Evaluate console input in the console realm; the result (or error) goes to the log.
+    /// Evaluate console input in the console's realm ([`Runtime::console_realm`]); the result
+    /// (or error) goes to the log as the console's.
     pub fn console_eval(&mut self, source: &[u8]) {
-        self.ensure_console_realm();
-        self.eval_in(CONSOLE_ID, source.to_vec(), EvalReply::Console);
+        if let Some(id) = self.console_eval_target() {
+            self.eval_in(id, source.to_vec(), EvalReply::Console);
+        }
     }
 
-    /// Stop what the console is running (Ctrl-C); returns whether something was running.
+    /// [`Runtime::console_target`], with why not written to the log (the console shows it).
+    fn console_eval_target(&mut self) -> Option<u32> {
+        match self.console_target() {
+            Ok(id) => Some(id),
+            Err(e) => {
+                self.device
+                    .borrow_mut()
+                    .log(Level::Error, CONSOLE_ID, e.message);
+                None
+            }
+        }
+    }
+
+    /// Stop what the console is running (Ctrl-C); returns whether something was running. In
+    /// its own realm that is everything; in a script's ([`Runtime::console_realm`]) only the
+    /// console's entries: the script's own turn and callbacks go on.
     pub fn console_interrupt(&mut self) -> bool {
-        let Some(idx) = self.realm_index(CONSOLE_ID) else {
+        let Some(idx) = self.console_realm().and_then(|id| self.realm_index(id)) else {
             return false;
         };
         let realm = &mut self.realms[idx];
-        let busy = realm.engine.has_task() || !realm.state.borrow().jobs.is_empty();
-        realm.engine.abandon_task();
+        let own = realm.id == CONSOLE_ID;
+        let turn_is_console = own
+            || realm
+                .turn
+                .as_ref()
+                .is_some_and(|t| t.reply.is_some_and(EvalReply::is_console));
         // `Script.Eval` calls (id 0) running or waiting are answered: interrupted.
         let mut abandoned: Vec<u32> = Vec::new();
-        if let Some(Turn {
-            reply: Some(EvalReply::Rpc(token)),
-            ..
-        }) = realm.turn.take()
-        {
-            abandoned.push(token);
-        }
-        for job in realm.state.borrow_mut().jobs.drain(..) {
-            if let JobKind::Eval {
-                reply: EvalReply::Rpc(token),
+        let mut busy = false;
+        if turn_is_console {
+            busy = realm.engine.has_task();
+            realm.engine.abandon_task();
+            if let Some(Turn {
+                reply: Some(EvalReply::ConsoleRpc(token)),
                 ..
-            } = job.kind
+            }) = realm.turn.take()
             {
                 abandoned.push(token);
             }
+        }
+        {
+            let mut state = realm.state.borrow_mut();
+            let queued = state.jobs.len();
+            state.jobs.retain(|job| match job.kind {
+                JobKind::Eval { reply, .. } if own || reply.is_console() => {
+                    if let EvalReply::ConsoleRpc(token) = reply {
+                        abandoned.push(token);
+                    }
+                    false
+                }
+                _ => !own,
+            });
+            busy |= state.jobs.len() != queued;
         }
         {
             let mut d = self.device.borrow_mut();
@@ -529,6 +647,29 @@ impl Runtime {
                 .log(Level::Error, CONSOLE_ID, "interrupted".into());
         }
         busy
+    }
+
+    /// Whether the console waits for something it started (an entry or `Script.Eval` of id 0
+    /// running or queued, or in its own realm anything at all): its prompt comes back after.
+    pub fn console_busy(&self) -> bool {
+        let Some(r) = self
+            .console_realm()
+            .and_then(|id| self.realm_index(id))
+            .map(|i| &self.realms[i])
+        else {
+            return false;
+        };
+        if r.id == CONSOLE_ID {
+            return self.realm_busy(CONSOLE_ID);
+        }
+        r.turn
+            .as_ref()
+            .is_some_and(|t| t.reply.is_some_and(EvalReply::is_console))
+            || r.state
+                .borrow()
+                .jobs
+                .iter()
+                .any(|j| matches!(j.kind, JobKind::Eval { reply, .. } if reply.is_console()))
     }
 
     /// Heap statistics of running script `id`'s realm (`CONSOLE_ID`: the console's), for
@@ -575,9 +716,14 @@ impl Runtime {
     /// Evaluate `code` in running script `id` (`CONSOLE_ID`: the console's realm, as the REPL
     /// does) for `Script.Eval`: answered later under a token.
     pub(crate) fn script_eval(&mut self, id: u32, code: Vec<u8>) -> RpcReply {
-        if id == CONSOLE_ID {
-            self.ensure_console_realm();
-        }
+        let (id, reply) = if id == CONSOLE_ID {
+            match self.console_target() {
+                Ok(realm) => (realm, EvalReply::ConsoleRpc as fn(u32) -> EvalReply),
+                Err(e) => return Err(e).into(),
+            }
+        } else {
+            (id, EvalReply::Rpc as fn(u32) -> EvalReply)
+        };
         if !self.is_running(id) {
             return Err(RpcError::precondition(format!(
                 "script:{id} is not running"
@@ -585,7 +731,7 @@ impl Runtime {
             .into();
         }
         let token = self.device.borrow_mut().new_token();
-        if !self.eval_in(id, code, EvalReply::Rpc(token)) {
+        if !self.eval_in(id, code, reply(token)) {
             return Err(RpcError::new(
                 crate::rpc::code::RESOURCE_EXHAUSTED,
                 "the script's job queue is full",
@@ -851,18 +997,19 @@ impl Runtime {
             }
         }
         match (turn.reply, result) {
+            // The console's, also where it runs in a script's realm.
             (Some(EvalReply::Console), Ok(v)) => {
                 let text = self.realms[idx].engine.display(v);
-                self.device.borrow_mut().log(Level::Info, id, text);
+                self.device.borrow_mut().log(Level::Info, CONSOLE_ID, text);
             }
             (Some(EvalReply::Console), Err(e)) => {
                 let mut d = self.device.borrow_mut();
-                d.log(Level::Error, id, format!("{e}"));
+                d.log(Level::Error, CONSOLE_ID, format!("{e}"));
                 for line in e.stack.lines() {
-                    d.log(Level::Error, id, line.into());
+                    d.log(Level::Error, CONSOLE_ID, line.into());
                 }
             }
-            (Some(EvalReply::Rpc(token)), r) => {
+            (Some(EvalReply::Rpc(token) | EvalReply::ConsoleRpc(token)), r) => {
                 let r = match r {
                     Ok(v) => {
                         let text = self.realms[idx].engine.display(v);

@@ -47,8 +47,17 @@ pub enum JobKind {
 pub enum EvalReply {
     /// Printed on the console (the REPL).
     Console,
-    /// The answer of a pending RPC call (`Script.Eval`).
+    /// The answer of a pending RPC call (`Script.Eval` of a script's id).
     Rpc(u32),
+    /// The answer of `Script.Eval` of id 0: the console's, which Ctrl-C on the console ends.
+    ConsoleRpc(u32),
+}
+
+impl EvalReply {
+    /// An eval of the console's (typed at it, or `Script.Eval` of id 0).
+    pub fn is_console(self) -> bool {
+        matches!(self, EvalReply::Console | EvalReply::ConsoleRpc(_))
+    }
 }
 
 /// A callback waiting to run.

@@ -44,7 +44,7 @@ fn settle(c: &mut Console, rt: &mut Runtime) -> String {
         active |= !done.is_empty() || !notes.is_empty();
         c.deliver(rt, &done, &notes);
         out.extend_from_slice(&c.take_output());
-        if !active && !rt.realm_busy(ferrite_runtime::CONSOLE_ID) {
+        if !active && !rt.console_busy() {
             return String::from_utf8(out).expect("console output is UTF-8");
         }
     }
