@@ -375,14 +375,22 @@ impl Runtime {
         } else {
             format!("to start script:{id}")
         };
-        Err(RpcError::new(
-            crate::rpc::code::RESOURCE_EXHAUSTED,
-            format!(
-                "not enough memory {what}: {free} bytes free, a realm needs about {need} (its \
-                 built-ins {realm}, its heap budget {}, {} kept for the device)",
-                limits.script_heap, limits.heap_reserve
-            ),
-        ))
+        let mut message = format!(
+            "not enough memory {what}: {free} bytes free, a realm needs about {need} (its \
+             built-ins {realm}, its heap budget {}, {} kept for the device)",
+            limits.script_heap, limits.heap_reserve
+        );
+        // What holds the room, where a script is to start: stopping one is what frees it.
+        let running: Vec<String> = self
+            .realms
+            .iter()
+            .filter(|r| r.id != CONSOLE_ID)
+            .map(|r| format!("script:{}", r.id))
+            .collect();
+        if id != CONSOLE_ID && !running.is_empty() {
+            message.push_str(&format!("; running: {}", running.join(", ")));
+        }
+        Err(RpcError::new(crate::rpc::code::RESOURCE_EXHAUSTED, message))
     }
 
     /// What [`Runtime::check_realm_fits`] asks to be free for one more realm.
@@ -437,6 +445,11 @@ impl Runtime {
     fn console_target(&mut self) -> Result<u32, RpcError> {
         if self.is_running(CONSOLE_ID) {
             return Ok(CONSOLE_ID);
+        }
+        // Entries stay in the script's realm while earlier ones run or wait there (the prompt,
+        // Ctrl-C and the order of results follow one realm).
+        if let Some(guest) = self.console_guest.filter(|_| self.console_busy()) {
+            return Ok(guest);
         }
         let e = match self.start_realm(CONSOLE_ID, "console".into(), None) {
             Ok(()) => {
@@ -528,6 +541,59 @@ impl Runtime {
     fn drop_realm(&mut self, idx: usize) {
         let realm = self.realms.remove(idx);
         let id = realm.id;
+        // Evals running or waiting there are answered: `Script.Eval` calls get an error, the
+        // console says what it lost.
+        let mut evals: Vec<EvalReply> = realm
+            .turn
+            .as_ref()
+            .and_then(|t| t.reply)
+            .into_iter()
+            .collect();
+        evals.extend(
+            realm
+                .state
+                .borrow()
+                .jobs
+                .iter()
+                .filter_map(|j| match j.kind {
+                    JobKind::Eval { reply, .. } => Some(reply),
+                    JobKind::Call { .. } => None,
+                }),
+        );
+        {
+            let mut d = self.device.borrow_mut();
+            let lost_entries = evals.iter().filter(|r| **r == EvalReply::Console).count();
+            for reply in evals {
+                if let EvalReply::Rpc(token) | EvalReply::ConsoleRpc(token) = reply {
+                    let e = RpcError::new(
+                        crate::rpc::code::INTERNAL,
+                        format!("script:{id} stopped before the eval ran"),
+                    );
+                    d.rpc_done.push_back((token, Err(e)));
+                }
+            }
+            if id != CONSOLE_ID && lost_entries > 0 {
+                let entries = if lost_entries == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                };
+                d.log(
+                    Level::Error,
+                    CONSOLE_ID,
+                    format!("script:{id} stopped: {lost_entries} console {entries} did not run"),
+                );
+            }
+        }
+        // The console's entries no longer run in a script's realm that is gone.
+        if self.console_guest == Some(id) {
+            self.console_guest = None;
+            self.device.borrow_mut().log(
+                Level::Info,
+                CONSOLE_ID,
+                format!("script:{id} stopped: the console's entries no longer run in its realm"),
+            );
+        }
         // The families release what the board keeps for the script (MQTT filters, interrupts).
         crate::api::on_script_stopped(&self.device, id, &realm.state.borrow());
         drop(realm);
@@ -574,8 +640,15 @@ impl Runtime {
     /// Evaluate console input in the console's realm ([`Runtime::console_realm`]); the result
     /// (or error) goes to the log as the console's.
     pub fn console_eval(&mut self, source: &[u8]) {
-        if let Some(id) = self.console_eval_target() {
-            self.eval_in(id, source.to_vec(), EvalReply::Console);
+        let Some(id) = self.console_eval_target() else {
+            return;
+        };
+        if !self.eval_in(id, source.to_vec(), EvalReply::Console) {
+            self.device.borrow_mut().log(
+                Level::Error,
+                CONSOLE_ID,
+                format!("script:{id}'s job queue is full: the entry was dropped"),
+            );
         }
     }
 
@@ -715,9 +788,20 @@ impl Runtime {
 
     /// Evaluate `code` in running script `id` (`CONSOLE_ID`: the console's realm, as the REPL
     /// does) for `Script.Eval`: answered later under a token.
-    pub(crate) fn script_eval(&mut self, id: u32, code: Vec<u8>) -> RpcReply {
+    /// `from`: the script that calls (`Shelly.call`), which cannot evaluate in itself.
+    pub(crate) fn script_eval(&mut self, id: u32, code: Vec<u8>, from: Option<u32>) -> RpcReply {
+        if from == Some(id) {
+            return Err(RpcError::precondition("a script cannot Script.Eval itself")).into();
+        }
         let (id, reply) = if id == CONSOLE_ID {
             match self.console_target() {
+                Ok(realm) if from == Some(realm) => {
+                    return Err(RpcError::precondition(
+                        "a script cannot Script.Eval itself (the console's entries run in its \
+                         realm)",
+                    ))
+                    .into()
+                }
                 Ok(realm) => (realm, EvalReply::ConsoleRpc as fn(u32) -> EvalReply),
                 Err(e) => return Err(e).into(),
             }
@@ -891,12 +975,20 @@ impl Runtime {
             let Some(job) = job else {
                 return false;
             };
-            self.set_marker(Some(id));
+            // A console entry that crashes the device is the console's doing, also in a
+            // script's realm: boot does not disable the script for it.
+            let console_entry =
+                matches!(job.kind, JobKind::Eval { reply, .. } if reply.is_console());
+            self.set_marker(Some(if console_entry { CONSOLE_ID } else { id }));
             if let Some(done) = self.start_job(idx, job) {
                 return done;
             }
         }
-        self.set_marker(Some(id));
+        let console_entry = self.realms[idx]
+            .turn
+            .as_ref()
+            .is_some_and(|t| t.reply.is_some_and(EvalReply::is_console));
+        self.set_marker(Some(if console_entry { CONSOLE_ID } else { id }));
         let outcome = self.realms[idx].engine.run(limits.slice_fuel);
         match outcome {
             RunOutcome::Finished(v) => self.finish_turn(idx, Ok(v)),
@@ -958,7 +1050,9 @@ impl Runtime {
                 }
             }
             JobKind::Eval { source, reply } => {
-                let r = realm.engine.start(&source, &name);
+                // The console's entries are the console's in messages, in any realm.
+                let name = if reply.is_console() { "console" } else { &name };
+                let r = realm.engine.start(&source, name);
                 realm.turn = Some(Turn {
                     fuel_used: 0,
                     release: job.release,

@@ -7,7 +7,7 @@
 //! board reports a capacity the test sets, less what they hold.
 
 use std::alloc::{GlobalAlloc, Layout, System as Os};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use ferrite_runtime::board::System;
 use ferrite_runtime::json::json;
@@ -21,6 +21,8 @@ thread_local! {
     static LIVE: Cell<isize> = const { Cell::new(0) };
     /// The heap's size as the board reports it.
     static CAPACITY: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// The crash markers the runtime wrote, as text.
+    static MARKERS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 struct Counting;
@@ -78,6 +80,10 @@ impl System for FixedHeap {
         self.0.crash_marker()
     }
     fn set_crash_marker(&mut self, marker: &[u8]) {
+        MARKERS.with(|m| {
+            m.borrow_mut()
+                .push(String::from_utf8_lossy(marker).into_owned())
+        });
         self.0.set_crash_marker(marker)
     }
     fn mac(&self) -> [u8; 6] {
@@ -97,9 +103,15 @@ const RESERVE: usize = 24 * 1024;
 
 /// A booted runtime on a roomy heap, with script 1 stored (`code`), not started.
 fn device(code: &str) -> Runtime {
+    device_with_clock(code).0
+}
+
+/// [`device`], and the clock its board reads.
+fn device_with_clock(code: &str) -> (Runtime, VirtualClock) {
     CAPACITY.with(|c| c.set(usize::MAX));
+    let clock = VirtualClock::new(None);
     let board = SimBoard::new(
-        Box::new(VirtualClock::new(None)),
+        Box::new(clock.clone()),
         Box::new(MemStorage::new(64 * 1024)),
         Box::new(FixedHeap(SimSystem::new(1, [0; 6]))),
     );
@@ -110,6 +122,8 @@ fn device(code: &str) -> Runtime {
             ..Limits::SHELLY
         },
         lazy_console_realm: true,
+        // One slice a round: a long callback spans rounds, as a busy one does on the chip.
+        slices_per_poll: 1,
         ..RuntimeConfig::default()
     };
     let mut rt = Runtime::new(Box::new(board), config);
@@ -121,7 +135,7 @@ fn device(code: &str) -> Runtime {
         Origin::Transport,
     ))
     .unwrap();
-    rt
+    (rt, clock)
 }
 
 fn done(r: RpcReply) -> Result<(), String> {
@@ -148,6 +162,11 @@ fn log_since(rt: &Runtime, seq: u64) -> Vec<(u32, Level, String)> {
         .since(seq)
         .map(|l| (l.script, l.level, l.text.clone()))
         .collect()
+}
+
+/// The crash markers written since the last call (which realm ran, in order).
+fn markers() -> Vec<String> {
+    MARKERS.with(|m| m.take())
 }
 
 fn next_seq(rt: &Runtime) -> u64 {
@@ -204,7 +223,7 @@ fn a_busy_console_keeps_its_realm() {
     let before = live();
     console(&mut rt, "1");
     let realm = live() - before;
-    // The console's entry waits on a `Script.Eval` of its own: it is busy, and keeps its realm.
+    // An entry is running: the console is busy, and keeps its realm.
     rt.console_eval(b"for (;;) {}");
     rt.poll();
     leave_free(realm + SCRIPT_HEAP + RESERVE - realm / 2);
@@ -262,14 +281,131 @@ fn while_a_script_runs_the_console_runs_in_its_realm() {
     assert!(rt.is_running(1));
     assert_eq!(console(&mut rt, "count"), ["41"]);
 
-    // Once the script stops and there is room, the console has its own realm again.
-    done(rt.rpc("Script.Stop", json!({"id": 1}), Origin::Transport)).unwrap();
+    // An entry's errors are the console's, as in its own realm; the script runs on.
+    let said = console(&mut rt, "nope()");
+    assert!(
+        said[0].starts_with("console:1:1: ReferenceError"),
+        "{said:?}"
+    );
+    assert!(rt.is_running(1));
+
+    // Once there is room, the console has its own realm again.
     CAPACITY.with(|c| c.set(usize::MAX));
     assert_eq!(
         console(&mut rt, "typeof count"),
         ["the console has its own realm again", "undefined"]
     );
     assert_eq!(rt.console_realm(), Some(CONSOLE_ID));
+}
+
+/// Ctrl-C in a script's realm stops the console's entries only: neither the script's turn
+/// that is running nor its callbacks waiting.
+#[test]
+fn ctrl_c_in_a_scripts_realm_spares_the_script() {
+    let (mut rt, clock) = device_with_clock(
+        "var ticks = 0; Timer.set(10, true, function () { ticks++; }); \
+         Timer.set(15, false, function () { for (var i = 0; i < 100000; i++) {} print('long done'); });",
+    );
+    done(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport)).unwrap();
+    run(&mut rt);
+    leave_free(SCRIPT_HEAP + RESERVE);
+    assert_eq!(console(&mut rt, "ticks")[1], "0");
+
+    // The script's long callback is running (more than a slice) when an entry is typed and
+    // Ctrl-C pressed: the entry goes, the callback runs on.
+    clock.advance(15);
+    markers();
+    rt.poll();
+    rt.poll();
+    assert_eq!(
+        markers(),
+        ["run:1", "idle", "run:1", "idle"],
+        "the script's callback ran"
+    );
+    let seq = next_seq(&rt);
+    rt.console_eval(b"print('entry ran')");
+    assert!(rt.console_busy());
+    assert!(rt.console_interrupt(), "the entry was waiting");
+    run(&mut rt);
+    let log: Vec<String> = log_since(&rt, seq).into_iter().map(|(.., t)| t).collect();
+    assert_eq!(log, ["interrupted", "long done"]);
+
+    // The console's entry is running, the script's timer comes due meanwhile: Ctrl-C ends the
+    // entry, the timer's callback runs after it.
+    markers();
+    rt.console_eval(b"for (;;) {}");
+    rt.poll();
+    // A crash in it would be the console's doing: boot does not disable the script for that.
+    assert_eq!(markers(), ["run:0", "idle"], "the console's entry ran");
+    clock.advance(10);
+    rt.poll();
+    assert!(rt.console_interrupt());
+    run(&mut rt);
+    assert!(rt.is_running(1));
+    let ticks: u32 = console(&mut rt, "ticks")[0].parse().unwrap();
+    assert!(ticks >= 2, "the timer's callbacks ran: {ticks}");
+}
+
+/// A script that stops while the console's entries wait in its realm: they are answered, and
+/// the console's next entry goes to its own realm.
+#[test]
+fn a_script_that_stops_answers_the_consoles_waiting_entries() {
+    let (mut rt, clock) = device_with_clock(
+        "Timer.set(10, false, function () { for (var i = 0; i < 100000; i++) {} });",
+    );
+    done(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport)).unwrap();
+    run(&mut rt);
+    leave_free(SCRIPT_HEAP + RESERVE);
+    console(&mut rt, "1");
+    // The script's callback runs; an entry and a `Script.Eval` of id 0 wait behind it.
+    clock.advance(10);
+    rt.poll();
+    rt.console_eval(b"print('never')");
+    let RpcReply::Pending(token) = rt.rpc(
+        "Script.Eval",
+        json!({"id": 0, "code": "1"}),
+        Origin::Transport,
+    ) else {
+        panic!("Script.Eval id 0 was not taken");
+    };
+    let seq = next_seq(&rt);
+    done(rt.rpc("Script.Stop", json!({"id": 1}), Origin::Transport)).unwrap();
+    let said: Vec<String> = log_since(&rt, seq).into_iter().map(|(.., t)| t).collect();
+    assert_eq!(
+        said,
+        [
+            "script:1 stopped: 1 console entry did not run",
+            "script:1 stopped: the console's entries no longer run in its realm",
+        ]
+    );
+    rt.poll();
+    let answers = rt.take_rpc_done();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0].0, token);
+    assert!(answers[0].1.is_err());
+    assert_eq!(rt.console_realm(), None);
+    CAPACITY.with(|c| c.set(usize::MAX));
+    assert_eq!(console(&mut rt, "typeof count"), ["undefined"]);
+    assert_eq!(rt.console_realm(), Some(CONSOLE_ID));
+}
+
+#[test]
+fn a_script_that_does_not_fit_is_told_what_runs() {
+    let mut rt = device("var a = 1;");
+    done(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport)).unwrap();
+    done(rt.rpc(
+        "Script.PutCode",
+        json!({"id": 2, "code": "1"}),
+        Origin::Transport,
+    ))
+    .unwrap();
+    done(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport)).unwrap();
+    leave_free(SCRIPT_HEAP + RESERVE);
+    let e = done(rt.rpc("Script.Start", json!({"id": 2}), Origin::Transport)).unwrap_err();
+    assert!(
+        e.starts_with("not enough memory to start script:2") && e.contains("; running: script:1"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -295,4 +431,35 @@ fn with_no_room_and_several_scripts_the_console_says_why() {
         "{said:?}"
     );
     assert_eq!(rt.console_realm(), None);
+}
+
+/// A script's `Script.Eval` of id 0 where the console's entries would run in its own realm is
+/// an eval of itself, which Shelly refuses.
+#[test]
+fn a_script_cannot_eval_itself_through_the_console() {
+    let mut rt = device(
+        "function ask() { Shelly.call('Script.Eval', { id: 0, code: '1' }, \
+         function (r, code, message) { print(code, message); }); }",
+    );
+    done(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport)).unwrap();
+    run(&mut rt);
+    leave_free(SCRIPT_HEAP + RESERVE);
+    let seq = next_seq(&rt);
+    let RpcReply::Pending(_) = rt.rpc(
+        "Script.Eval",
+        json!({"id": 1, "code": "ask()"}),
+        Origin::Transport,
+    ) else {
+        panic!("not taken");
+    };
+    run(&mut rt);
+    let printed: Vec<String> = log_since(&rt, seq)
+        .into_iter()
+        .filter(|(script, ..)| *script == 1)
+        .map(|(.., t)| t)
+        .collect();
+    assert_eq!(
+        printed,
+        ["-108 a script cannot Script.Eval itself (the console's entries run in its realm)"]
+    );
 }

@@ -541,15 +541,16 @@ fn script_method(
             Ok(id) => id,
             Err(e) => return Err(e).into(),
         };
-        if origin == Origin::Script(id) {
-            return Err(RpcError::precondition("a script cannot Script.Eval itself")).into();
-        }
         let code = match str_field(params, "code") {
             Ok(Some(c)) => c.as_bytes().to_vec(),
             Ok(None) => return Err(RpcError::invalid("code is required")).into(),
             Err(e) => return Err(e).into(),
         };
-        return rt.script_eval(id, code);
+        let from = match origin {
+            Origin::Script(from) => Some(from),
+            _ => None,
+        };
+        return rt.script_eval(id, code, from);
     }
     r.into()
 }
