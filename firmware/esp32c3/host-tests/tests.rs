@@ -235,8 +235,15 @@ fn timers_and_channels_run_out_with_a_clear_error_and_nothing_changes() {
 fn edges_are_coalesced_to_at_most_two_events_ending_at_the_last_level() {
     assert_eq!(edge_events(0, true, Sense::Any).1, 0);
     assert_eq!(edge_events(1, true, Sense::Any), ([true, false], 1));
+    // A pulse within a round: a press and a release.
     assert_eq!(edge_events(2, true, Sense::Any), ([false, true], 2));
-    assert_eq!(edge_events(u32::MAX, false, Sense::Any), ([true, false], 2));
+    assert_eq!(edge_events(4, false, Sense::Any), ([true, false], 2));
+    // A change with bounces: one event, to the level it ended at.
+    assert_eq!(edge_events(3, false, Sense::Any), ([false, false], 1));
+    assert_eq!(
+        edge_events(u32::MAX, false, Sense::Any),
+        ([false, false], 1)
+    );
     assert_eq!(edge_events(1, false, Sense::Rising), ([true, false], 1));
     assert_eq!(edge_events(5, false, Sense::Rising), ([true, true], 2));
     assert_eq!(edge_events(1, true, Sense::Falling), ([false, false], 1));

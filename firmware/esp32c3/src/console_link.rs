@@ -91,6 +91,11 @@ impl ConsoleLink {
         self.console.deliver(rt, done, notifications);
     }
 
+    /// Before a restart: let what the port took leave the chip ([`SerialPort::drain`]).
+    pub fn drain(&mut self) {
+        self.port.drain();
+    }
+
     /// Is output still waiting for the port?
     pub fn pending(&self) -> bool {
         !self.notice.is_empty() || !self.console.output().is_empty()

@@ -204,6 +204,10 @@ fn restart_after_flush(links: &mut [ConsoleLink], mut network: Option<&mut net::
         let pending =
             links.iter().any(|l| l.pending()) || network.as_mut().is_some_and(|n| n.pending());
         if !pending || now - start >= REBOOT_FLUSH_MS {
+            // What the ports took is still in their FIFOs, which the reset clears.
+            for link in links.iter_mut() {
+                link.drain();
+            }
             board::restart();
         }
         // Let the radio send and receive meanwhile.
@@ -211,9 +215,18 @@ fn restart_after_flush(links: &mut [ConsoleLink], mut network: Option<&mut net::
     }
 }
 
-/// After a panic (its message went to USB-Serial-JTAG through esp-println), restart: the crash
-/// marker in RTC memory then tells the runtime which script was running, and it disables it.
+/// After a panic or an exception (its message went to USB-Serial-JTAG through esp-println),
+/// restart: the crash marker in RTC memory then tells the runtime which script was running, and
+/// it disables it (`board::note_panic` makes the marker count: a reset of another kind, such as
+/// the IDE's flashing or a brownout, blames no script).
 #[unsafe(no_mangle)]
 fn custom_halt() -> ! {
+    board::note_panic();
+    // esp-println returns once the message is in USB-Serial-JTAG's FIFO: give the host time to
+    // take its last packet before the reset clears it.
+    board::busy_wait_ms(PANIC_DRAIN_MS);
     board::restart()
 }
+
+/// How long a panic's message may take to leave the chip before the restart.
+const PANIC_DRAIN_MS: u64 = 30;

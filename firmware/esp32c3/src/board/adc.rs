@@ -1,6 +1,7 @@
 //! Analog inputs: ADC1 on GPIO0-GPIO4 (channel n on GPIO n), oneshot, 12 bits, 11 dB
-//! attenuation (about 0-2.5 V), with esp-hal's basic calibration (the zero offset from eFuse)
-//! where the chip has it. A reading polls the
+//! attenuation (measures 0-2.5 V well; raw, not scaled to volts: 4095 is about 2.9 V and varies
+//! by chip), with esp-hal's basic calibration (the zero offset from eFuse) where the chip has
+//! it. A reading polls the
 //! conversion a bounded number of times, so a conversion that never finishes is an error, not a
 //! hang; after one, reads fail at once for a second (`pin_plan::ADC_STUCK_MS`) instead of
 //! polling 5 ms each, so a script reading in a loop cannot spend seconds waiting.

@@ -2,10 +2,20 @@
 //! `Shelly.Reboot`, but not a power cycle. The runtime writes `run:<id>` while a script runs and
 //! `idle` otherwise, and reads it at boot to disable a script that crashed the device.
 //!
+//! RTC memory also survives resets that are no crash: the IDE's or esptool's flashing over USB,
+//! a brownout. So the marker counts only after a crash: a panic or an exception (the panic
+//! handler notes it here, [`note_panic`], before it restarts) or a watchdog reset
+//! ([`left_by_a_crash`]).
+//!
 //! Memory that is not initialized at boot holds garbage after power-on, so a record counts only
 //! with its magic word and a checksum that match.
 //!
-//! Must never: return garbage as a marker, or write past its record.
+//! Must never: return garbage as a marker, blame a script for a reset it did not cause, or write
+//! past its record.
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use esp_hal::rtc_cntl::SocResetReason;
 
 /// Longest marker kept (the runtime's markers are `idle` and `run:<id>`).
 const CAPACITY: usize = 32;
@@ -31,6 +41,55 @@ fn checksum(len: u32, data: &[u8]) -> u32 {
         h = h.wrapping_mul(0x0100_0193);
     }
     h
+}
+
+/// "PANC": the panic handler's note that the next boot follows a panic.
+const PANIC_MAGIC: u32 = 0x434E_4150;
+
+#[esp_hal::ram(unstable(rtc_fast, persistent))]
+static mut PANICKED: u32 = 0;
+
+/// Whether this boot follows a panic (read and cleared by [`take_panic_note`] at boot).
+static BOOT_AFTER_PANIC: AtomicBool = AtomicBool::new(false);
+
+/// From the panic handler, before it restarts: the next boot follows a crash.
+pub fn note_panic() {
+    // SAFETY: single-threaded; the handler runs last; any u32 is valid.
+    unsafe { (&raw mut PANICKED).write_volatile(PANIC_MAGIC) };
+}
+
+/// At boot, once: read and clear the panic handler's note.
+pub fn take_panic_note() {
+    // SAFETY: as in `note_panic`; boot runs before anything else touches it.
+    let noted = unsafe { (&raw const PANICKED).read_volatile() } == PANIC_MAGIC;
+    unsafe { (&raw mut PANICKED).write_volatile(0) };
+    BOOT_AFTER_PANIC.store(noted, Ordering::Relaxed);
+}
+
+/// Whether this boot follows a panic or an exception ([`take_panic_note`] ran).
+pub fn boot_after_panic() -> bool {
+    BOOT_AFTER_PANIC.load(Ordering::Relaxed)
+}
+
+/// Whether the last reset was a crash, after which the marker names the script that ran: a
+/// panic (noted by its handler) or a watchdog reset. Not a software restart (`Shelly.Reboot`),
+/// the USB flashing's resets, a brownout or a power-on.
+pub fn left_by_a_crash(panicked: bool, reason: Option<SocResetReason>) -> bool {
+    use SocResetReason::*;
+    panicked
+        || matches!(
+            reason,
+            Some(
+                CoreMwdt0
+                    | CoreMwdt1
+                    | CoreRtcWdt
+                    | Cpu0Mwdt0
+                    | Cpu0Mwdt1
+                    | Cpu0RtcWdt
+                    | SysRtcWdt
+                    | SysSuperWdt
+            )
+        )
 }
 
 /// The marker left by the previous run, if a valid one is there.

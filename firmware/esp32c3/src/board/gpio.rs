@@ -25,6 +25,8 @@ use ferrite_runtime::board::{BoardError, BoardEvent, BoardResult, Edge, PinMode,
 
 use super::pin_plan::{edge_events, resume_event, Sense, USABLE_PINS};
 
+/// Reads of a resumed pin's level that take back an interrupt pending from an edge the read saw.
+const RESUME_READS: usize = 3;
 /// Pins whose interrupt is on (bit n: GPIO n). Written by the main loop only: set before a
 /// pin's interrupt is enabled, cleared after it is disabled.
 static ARMED: AtomicU32 = AtomicU32::new(0);
@@ -260,7 +262,20 @@ impl ChipGpio {
                 }
                 let pad = critical_section::with(|_| {
                     p.flex.listen(event);
-                    p.flex.is_high()
+                    // An edge between `listen` and the read is in the level read: its pending
+                    // interrupt is taken back here, so the handler does not count it again
+                    // (the next round would report the same level twice). An edge after the
+                    // last read stays pending for the handler. Bounded for a pin that is
+                    // still storming: then it may still be reported twice, never lost.
+                    let mut pad = p.flex.is_high();
+                    for _ in 0..RESUME_READS {
+                        if !p.flex.is_interrupt_set() {
+                            break;
+                        }
+                        p.flex.clear_interrupt();
+                        pad = p.flex.is_high();
+                    }
+                    pad
                 });
                 if let Some(level) = resume_event(last, pad, sense) {
                     events.push_back(BoardEvent::GpioEdge {

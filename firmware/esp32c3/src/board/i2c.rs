@@ -192,8 +192,16 @@ fn error(addr: u8, pins: &str, e: I2cError) -> BoardError {
                 "the I2C device at 0x{addr:02x} on bus 0 did not acknowledge the data"
             ))
         }
+        I2cError::AcknowledgeCheckFailed(AcknowledgeCheckFailedReason::Address) => {
+            BoardError::NoResponse(alloc::format!(
+                "no I2C device at 0x{addr:02x} on bus 0 ({pins})"
+            ))
+        }
+        // The C3's controller cannot tell which byte was refused (esp-hal estimates the reason
+        // only on later chips): the address, or a register or command byte after it.
         I2cError::AcknowledgeCheckFailed(_) => BoardError::NoResponse(alloc::format!(
-            "no I2C device at 0x{addr:02x} on bus 0 ({pins})"
+            "the I2C device at 0x{addr:02x} on bus 0 ({pins}) did not acknowledge: no device \
+             there, or it refused a byte"
         )),
         I2cError::Timeout | I2cError::ExecutionIncomplete => {
             BoardError::NoResponse(i2c_timeout_message(addr))

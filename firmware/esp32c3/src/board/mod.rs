@@ -39,6 +39,7 @@ use alloc::rc::Rc;
 use alloc::string::String;
 use core::cell::Cell;
 
+use esp_hal::clock::CpuClock;
 use esp_hal::peripherals::{Peripherals, FLASH};
 use esp_hal::time::Duration;
 use esp_hal::timer::timg::{MwdtStage, TimerGroup};
@@ -243,7 +244,11 @@ impl core::fmt::Display for InitError {
 /// Initialize the chip (clocks, watchdogs off by esp-hal), mount the flash store, then arm the
 /// task watchdog and open both console ports. Call once, after the heap is set up.
 pub fn init() -> Result<Hardware, InitError> {
-    let peripherals: Peripherals = esp_hal::init(esp_hal::Config::default());
+    crash_marker::take_panic_note();
+    // The C3's full speed (esp-hal's default is 80 MHz, esp-radio's minimum); the peripherals'
+    // clocks (APB 80 MHz, the system timer, the watchdog's) are the same at both.
+    let config = esp_hal::Config::default().with_cpu_clock(CpuClock::max());
+    let peripherals: Peripherals = esp_hal::init(config);
     // Before the watchdog is armed: mounting reads the whole partition, and the first mount on
     // a fresh partition may erase sectors (tens of milliseconds each).
     let (storage, storage_report) = open_storage(peripherals.FLASH);
@@ -373,6 +378,17 @@ pub fn restart() -> ! {
     esp_hal::system::software_reset()
 }
 
+/// From the panic handler: the next boot follows a crash (`crash_marker`).
+pub fn note_panic() {
+    crash_marker::note_panic();
+}
+
+/// Spin for `ms` milliseconds (the panic handler, where nothing else may run).
+pub fn busy_wait_ms(ms: u64) {
+    let start = clock::boot_ms();
+    while clock::boot_ms() - start < ms {}
+}
+
 /// Let the radio's tasks run and the CPU sleep for `ms` milliseconds (the main loop calls this
 /// when a round found nothing to do; the scheduler's idle hook waits for an interrupt).
 pub fn idle(ms: u64) {
@@ -384,10 +400,16 @@ pub fn now_ms() -> u64 {
     clock::boot_ms()
 }
 
-/// Why the chip started this time (power-on, panic, watchdog, software restart …).
+/// Why the chip started this time (power-on, watchdog, software restart …; `panic` after a
+/// panic or an exception, which restart by software too).
 pub fn reset_reason() -> alloc::string::String {
-    match esp_hal::system::reset_reason() {
+    let reason = match esp_hal::system::reset_reason() {
         Some(r) => alloc::format!("{r:?}"),
         None => "unknown".into(),
+    };
+    if crash_marker::boot_after_panic() {
+        alloc::format!("panic ({reason})")
+    } else {
+        reason
     }
 }

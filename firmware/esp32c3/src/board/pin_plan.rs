@@ -588,12 +588,15 @@ pub enum Sense {
 
 /// The events to report for a pin whose interrupt fired `fired` times since the last report
 /// (wrapping counter difference), the last with the level `last` read by the interrupt handler:
-/// at most two (a pulse shorter than a loop round is still a press and a release), in order,
-/// each the level after its edge.
+/// at most two, in order, each the level after its edge. For both edges, an even count is a
+/// pulse shorter than a loop round (a press and a release: two events), an odd count a change
+/// to `last` with bounces (one event: reporting `[!last, last]` for it would invent an edge
+/// away from `last` first, which a debounced button takes for its release and then skips the
+/// press).
 pub fn edge_events(fired: u32, last: bool, sense: Sense) -> ([bool; 2], usize) {
     match (fired, sense) {
         (0, _) => ([false; 2], 0),
-        (1, Sense::Any) => ([last, false], 1),
+        (n, Sense::Any) if n % 2 == 1 => ([last, false], 1),
         (_, Sense::Any) => ([!last, last], 2),
         (1, Sense::Rising) => ([true, false], 1),
         (_, Sense::Rising) => ([true, true], 2),

@@ -24,6 +24,7 @@ use esp_hal::uart::Uart;
 use esp_hal::usb::usb_serial_jtag::UsbSerialJtag;
 use esp_hal::Blocking;
 
+use super::clock;
 use super::uart_rx::{self, RxPort, Slot};
 
 /// Bytes UART0 keeps received until the console reads them: 178 ms of input at 115200 baud.
@@ -105,4 +106,21 @@ impl SerialPort {
             Hardware::Uart(p) => p.write(data),
         }
     }
+
+    /// Before a restart: wait until what the port took has left the chip (a reset clears the
+    /// transmit FIFO, and with it the end of `Shelly.Reboot`'s answer or a panic's message).
+    /// UART0's FIFO drains by itself (128 bytes take 11 ms at 115200 baud); USB's waits for
+    /// the host to poll it, so at most `DRAIN_USB_MS` (no host may be there).
+    pub fn drain(&mut self) {
+        match &mut self.hw {
+            Hardware::UsbJtag(p) => {
+                let start = clock::boot_ms();
+                while p.flush_tx_nb().is_err() && clock::boot_ms() - start < DRAIN_USB_MS {}
+            }
+            Hardware::Uart(p) => p.drain_tx(),
+        }
+    }
 }
+
+/// How long [`SerialPort::drain`] waits for a USB host to take the last packet.
+const DRAIN_USB_MS: u64 = 50;

@@ -172,6 +172,14 @@ impl RxPort {
         .unwrap_or(0)
     }
 
+    /// Wait until the transmit FIFO has gone out (before a restart; interrupts are off
+    /// meanwhile, for the FIFO's 128 bytes at the port's baud rate).
+    pub fn drain_tx(&self) {
+        self.with(|port| {
+            let _ = port.uart.flush();
+        });
+    }
+
     /// Apply `config` (a new baud rate: esp-hal resets both FIFOs; what was received is moved
     /// to the buffer first). The port leaves its slot for it, its interrupts off, since esp-hal
     /// waits there for the character being sent (33 ms at 300 baud), which must not run with

@@ -6,13 +6,17 @@
 // at 320: drive 5 low
 // at 500: drive 5 high
 // at 600: drive 5 low
+// at 660: drive 5 high
+// at 665: drive 5 low
+// at 670: drive 5 high
 // at 700: drive 6 high
 // at 800: drive 6 low
 // at 900: drive 6 high
 // at 950: drive 7 high
 // at 960: drive 7 low
 // at 970: drive 7 high
-// Smart.js GPIO: modes, read/write, setisr on edges, button mode debouncing, removal.
+// Smart.js GPIO: modes, read/write, setisr on edges, button mode debouncing (a release that
+// bounces is not a press), removal.
 print("setmode out", GPIO.setmode(2, 2, 0), "write", GPIO.write(2, 1), "read", GPIO.read(2));
 GPIO.write(2, 0);
 print("read after write 0", GPIO.read(2));

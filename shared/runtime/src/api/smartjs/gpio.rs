@@ -54,12 +54,10 @@ impl Isr {
                 let quiet = self
                     .last_ms
                     .is_none_or(|t| now.saturating_sub(t) >= BUTTON_DEBOUNCE_MS);
-                // Any edge restarts the quiet period; a falling edge after quiet fires.
-                let fire = !level && quiet;
-                if !level || !quiet {
-                    self.last_ms = Some(now);
-                }
-                fire
+                // Any edge restarts the quiet period, the release's too (its bounces are not
+                // presses); a falling edge after a quiet period fires.
+                self.last_ms = Some(now);
+                !level && quiet
             }
         }
     }
