@@ -1,4 +1,5 @@
 use crate::pin_plan::*;
+use crate::reset_kind::left_by_a_crash;
 
 #[test]
 fn scripts_get_gpio0_to_10_and_every_other_pin_is_refused_with_its_reason() {
@@ -411,4 +412,19 @@ fn a_driver_fails_fast_only_within_its_window_after_a_timeout() {
     assert_eq!(backing_off(Some(5_000), 6_000, ADC_STUCK_MS), None);
     // A clock that went back counts as "just now", never as a panic.
     assert_eq!(backing_off(Some(5_000), 10, ADC_STUCK_MS), Some(0));
+}
+
+#[test]
+fn only_a_panic_or_a_watchdog_reset_leaves_the_crash_marker_counting() {
+    // Power-on, software restart (Shelly.Reboot), brownout, the USB flashing's two resets.
+    for reason in [0x01, 0x03, 0x0F, 0x15, 0x16] {
+        assert!(!left_by_a_crash(false, Some(reason)), "{reason:#04x}");
+    }
+    assert!(!left_by_a_crash(false, None));
+    // A panic restarts by software: its note counts.
+    assert!(left_by_a_crash(true, Some(0x03)));
+    // The task watchdog (TIMG0: main watchdog 0), the RTC and super watchdogs.
+    for reason in [0x07, 0x08, 0x09, 0x0B, 0x0D, 0x10, 0x11, 0x12] {
+        assert!(left_by_a_crash(false, Some(reason)), "{reason:#04x}");
+    }
 }

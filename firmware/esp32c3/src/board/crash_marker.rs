@@ -71,25 +71,10 @@ pub fn boot_after_panic() -> bool {
     BOOT_AFTER_PANIC.load(Ordering::Relaxed)
 }
 
-/// Whether the last reset was a crash, after which the marker names the script that ran: a
-/// panic (noted by its handler) or a watchdog reset. Not a software restart (`Shelly.Reboot`),
-/// the USB flashing's resets, a brownout or a power-on.
+/// Whether the last reset was a crash, after which the marker names the script that ran
+/// ([`super::reset_kind::left_by_a_crash`]).
 pub fn left_by_a_crash(panicked: bool, reason: Option<SocResetReason>) -> bool {
-    use SocResetReason::*;
-    panicked
-        || matches!(
-            reason,
-            Some(
-                CoreMwdt0
-                    | CoreMwdt1
-                    | CoreRtcWdt
-                    | Cpu0Mwdt0
-                    | Cpu0Mwdt1
-                    | Cpu0RtcWdt
-                    | SysRtcWdt
-                    | SysSuperWdt
-            )
-        )
+    super::reset_kind::left_by_a_crash(panicked, reason.map(|r| r as u8))
 }
 
 /// The marker left by the previous run, if a valid one is there.

@@ -25,6 +25,7 @@ mod i2c;
 mod pin_plan;
 mod pins;
 mod pwm;
+mod reset_kind;
 mod serial;
 mod spi;
 mod system;
