@@ -234,21 +234,46 @@ fn timers_and_channels_run_out_with_a_clear_error_and_nothing_changes() {
 
 #[test]
 fn edges_are_coalesced_to_at_most_two_events_ending_at_the_last_level() {
-    assert_eq!(edge_events(0, true, Sense::Any).1, 0);
-    assert_eq!(edge_events(1, true, Sense::Any), ([true, false], 1));
-    // A pulse within a round: a press and a release.
-    assert_eq!(edge_events(2, true, Sense::Any), ([false, true], 2));
-    assert_eq!(edge_events(4, false, Sense::Any), ([true, false], 2));
-    // A change with bounces: one event, to the level it ended at.
-    assert_eq!(edge_events(3, false, Sense::Any), ([false, false], 1));
+    assert_eq!(edge_events(0, true, false, Sense::Any).1, 0);
+    // A change from the level last reported: one event, whatever the handler counted (edges
+    // microseconds apart, a bounce's, may count once or several times).
+    for fired in [1, 2, 3, 4, u32::MAX] {
+        assert_eq!(
+            edge_events(fired, true, false, Sense::Any),
+            ([true, false], 1)
+        );
+        assert_eq!(
+            edge_events(fired, false, true, Sense::Any),
+            ([false, false], 1)
+        );
+    }
+    // Back at the level last reported: a pulse within a round, a press and a release.
+    for fired in [1, 2, 3] {
+        assert_eq!(
+            edge_events(fired, true, true, Sense::Any),
+            ([false, true], 2)
+        );
+        assert_eq!(
+            edge_events(fired, false, false, Sense::Any),
+            ([true, false], 2)
+        );
+    }
     assert_eq!(
-        edge_events(u32::MAX, false, Sense::Any),
+        edge_events(1, false, false, Sense::Rising),
+        ([true, false], 1)
+    );
+    assert_eq!(
+        edge_events(5, false, false, Sense::Rising),
+        ([true, true], 2)
+    );
+    assert_eq!(
+        edge_events(1, true, true, Sense::Falling),
         ([false, false], 1)
     );
-    assert_eq!(edge_events(1, false, Sense::Rising), ([true, false], 1));
-    assert_eq!(edge_events(5, false, Sense::Rising), ([true, true], 2));
-    assert_eq!(edge_events(1, true, Sense::Falling), ([false, false], 1));
-    assert_eq!(edge_events(3, true, Sense::Falling), ([false, false], 2));
+    assert_eq!(
+        edge_events(3, true, true, Sense::Falling),
+        ([false, false], 2)
+    );
 }
 
 #[test]

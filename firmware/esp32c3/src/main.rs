@@ -221,6 +221,11 @@ fn restart_after_flush(links: &mut [ConsoleLink], mut network: Option<&mut net::
 /// the IDE's flashing or a brownout, blames no script).
 #[unsafe(no_mangle)]
 fn custom_halt() -> ! {
+    // Nothing else runs from here: no interrupt, no task of the scheduler (a panic in a radio
+    // task would otherwise let the main loop go on, write the marker or the flash, or panic
+    // again). The system timer and USB-Serial-JTAG's transfers to the host need no interrupt.
+    // SAFETY: never released; the chip restarts below.
+    let _ = unsafe { critical_section::acquire() };
     board::note_panic();
     // esp-println returns once the message is in USB-Serial-JTAG's FIFO: give the host time to
     // take its last packet before the reset clears it.

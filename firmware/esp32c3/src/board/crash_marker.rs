@@ -5,7 +5,7 @@
 //! RTC memory also survives resets that are no crash: the IDE's or esptool's flashing over USB,
 //! a brownout. So the marker counts only after a crash: a panic or an exception (the panic
 //! handler notes it here, [`note_panic`], before it restarts) or a watchdog reset
-//! ([`left_by_a_crash`]).
+//! ([`left_by_a_crash`]); after any other reset [`settle_at_boot`] clears it.
 //!
 //! Memory that is not initialized at boot holds garbage after power-on, so a record counts only
 //! with its magic word and a checksum that match.
@@ -49,7 +49,7 @@ const PANIC_MAGIC: u32 = 0x434E_4150;
 #[esp_hal::ram(unstable(rtc_fast, persistent))]
 static mut PANICKED: u32 = 0;
 
-/// Whether this boot follows a panic (read and cleared by [`take_panic_note`] at boot).
+/// Whether this boot follows a panic (read and cleared by [`settle_at_boot`]).
 static BOOT_AFTER_PANIC: AtomicBool = AtomicBool::new(false);
 
 /// From the panic handler, before it restarts: the next boot follows a crash.
@@ -58,15 +58,20 @@ pub fn note_panic() {
     unsafe { (&raw mut PANICKED).write_volatile(PANIC_MAGIC) };
 }
 
-/// At boot, once: read and clear the panic handler's note.
-pub fn take_panic_note() {
+/// At boot, first thing: read and clear the panic handler's note, and after a reset that was
+/// no crash clear the marker at once (were it left until the runtime writes `idle`, a crash
+/// during this boot's set-up would blame the script that ran before the reset).
+pub fn settle_at_boot() {
     // SAFETY: as in `note_panic`; boot runs before anything else touches it.
     let noted = unsafe { (&raw const PANICKED).read_volatile() } == PANIC_MAGIC;
     unsafe { (&raw mut PANICKED).write_volatile(0) };
     BOOT_AFTER_PANIC.store(noted, Ordering::Relaxed);
+    if !left_by_a_crash(noted, esp_hal::system::reset_reason()) {
+        write(b"idle");
+    }
 }
 
-/// Whether this boot follows a panic or an exception ([`take_panic_note`] ran).
+/// Whether this boot follows a panic or an exception ([`settle_at_boot`] ran).
 pub fn boot_after_panic() -> bool {
     BOOT_AFTER_PANIC.load(Ordering::Relaxed)
 }

@@ -85,6 +85,9 @@ struct DigitalPin {
     sense: Option<(Sense, Event)>,
     /// `FIRED` of this pin when its edges were last collected.
     seen: u32,
+    /// The level last reported (at arming: the pad's), which the next edges are compared with
+    /// (`pin_plan::edge_events`).
+    reported: bool,
 }
 
 /// What scripts last set on a digital pin: kept while another driver borrows the pin (an ADC
@@ -146,6 +149,7 @@ impl ChipGpio {
                 flex,
                 sense: None,
                 seen: 0,
+                reported: false,
             });
         }
     }
@@ -202,9 +206,10 @@ impl ChipGpio {
         };
         let p = self.get(pin)?;
         if p.sense.is_none() {
-            // Edges from before arming are not reported.
+            // Edges from before arming are not reported; the level now is the one reported.
             p.seen = fired(pin);
             mark_collected(pin, p.seen);
+            p.reported = p.flex.is_high();
         }
         p.sense = Some((sense, event));
         ARMED.store(
@@ -244,8 +249,11 @@ impl ChipGpio {
             let (now, levels) =
                 critical_section::with(|_| (fired(pin as u8), LEVELS.load(Ordering::Relaxed)));
             let last = levels & (1 << pin) != 0;
-            let (seen, n) = edge_events(now.wrapping_sub(p.seen), last, sense);
+            let (seen, n) = edge_events(now.wrapping_sub(p.seen), last, p.reported, sense);
             p.seen = now;
+            if n > 0 {
+                p.reported = last;
+            }
             mark_collected(pin as u8, now);
             for level in seen.iter().take(n) {
                 events.push_back(BoardEvent::GpioEdge {
@@ -277,7 +285,9 @@ impl ChipGpio {
                     }
                     pad
                 });
-                if let Some(level) = resume_event(last, pad, sense) {
+                let event = resume_event(p.reported, pad, sense);
+                p.reported = pad;
+                if let Some(level) = event {
                     events.push_back(BoardEvent::GpioEdge {
                         pin: pin as u32,
                         level,

@@ -245,7 +245,7 @@ impl core::fmt::Display for InitError {
 /// Initialize the chip (clocks, watchdogs off by esp-hal), mount the flash store, then arm the
 /// task watchdog and open both console ports. Call once, after the heap is set up.
 pub fn init() -> Result<Hardware, InitError> {
-    crash_marker::take_panic_note();
+    crash_marker::settle_at_boot();
     // The C3's full speed (esp-hal's default is 80 MHz, esp-radio's minimum); the peripherals'
     // clocks (APB 80 MHz, the system timer, the watchdog's) are the same at both.
     let config = esp_hal::Config::default().with_cpu_clock(CpuClock::max());
@@ -384,7 +384,7 @@ pub fn note_panic() {
     crash_marker::note_panic();
 }
 
-/// Spin for `ms` milliseconds (the panic handler, where nothing else may run).
+/// Spin for `ms` milliseconds (the panic handler, with interrupts off).
 pub fn busy_wait_ms(ms: u64) {
     let start = clock::boot_ms();
     while clock::boot_ms() - start < ms {}

@@ -588,15 +588,15 @@ pub enum Sense {
 
 /// The events to report for a pin whose interrupt fired `fired` times since the last report
 /// (wrapping counter difference), the last with the level `last` read by the interrupt handler:
-/// at most two, in order, each the level after its edge. For both edges, an even count is a
-/// pulse shorter than a loop round (a press and a release: two events), an odd count a change
-/// to `last` with bounces (one event: reporting `[!last, last]` for it would invent an edge
-/// away from `last` first, which a debounced button takes for its release and then skips the
-/// press).
-pub fn edge_events(fired: u32, last: bool, sense: Sense) -> ([bool; 2], usize) {
+/// at most two, in order, each the level after its edge. `fired` counts the handler's runs, not
+/// edges (edges microseconds apart, a bouncing contact's, set the status once), so for both
+/// edges it is compared with `reported`, the level last reported: a different level is one
+/// change (`[last]`, its bounces left out), the same level a pulse shorter than a loop round (a
+/// press and a release: `[!last, last]`).
+pub fn edge_events(fired: u32, last: bool, reported: bool, sense: Sense) -> ([bool; 2], usize) {
     match (fired, sense) {
         (0, _) => ([false; 2], 0),
-        (n, Sense::Any) if n % 2 == 1 => ([last, false], 1),
+        (_, Sense::Any) if last != reported => ([last, false], 1),
         (_, Sense::Any) => ([!last, last], 2),
         (1, Sense::Rising) => ([true, false], 1),
         (_, Sense::Rising) => ([true, true], 2),
@@ -606,9 +606,9 @@ pub fn edge_events(fired: u32, last: bool, sense: Sense) -> ([bool; 2], usize) {
 }
 
 /// The event to report when a pin's interrupt resumes after a storm pause (its edges in the
-/// pause were not counted): when the pad's level `pad` differs from `last`, the level after the
-/// last edge counted, one event with it if `sense` watches that edge; else none. So a signal
-/// that settled during the pause is still reported at its final level.
+/// pause were not counted): when the pad's level `pad` differs from `last`, the level last
+/// reported, one event with it if `sense` watches that edge; else none. So a signal that
+/// settled during the pause is still reported at its final level.
 pub fn resume_event(last: bool, pad: bool, sense: Sense) -> Option<bool> {
     if pad == last {
         return None;

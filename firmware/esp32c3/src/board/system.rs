@@ -49,12 +49,8 @@ impl System for ChipSystem {
     }
 
     fn crash_marker(&mut self) -> Option<Vec<u8>> {
-        // After a reset that was no crash the marker blames no script.
-        let crashed = crash_marker::left_by_a_crash(
-            crash_marker::boot_after_panic(),
-            esp_hal::system::reset_reason(),
-        );
-        crash_marker::read().filter(|_| crashed)
+        // Cleared at boot after a reset that was no crash (`crash_marker::settle_at_boot`).
+        crash_marker::read()
     }
 
     fn set_crash_marker(&mut self, marker: &[u8]) {
