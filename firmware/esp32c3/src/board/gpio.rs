@@ -25,7 +25,8 @@ use ferrite_runtime::board::{BoardError, BoardEvent, BoardResult, Edge, PinMode,
 
 use super::pin_plan::{edge_events, resume_event, Sense, USABLE_PINS};
 
-/// Reads of a resumed pin's level that take back an interrupt pending from an edge the read saw.
+/// Reads of a pin's level, when its interrupt is switched on, that take back an interrupt
+/// pending from an edge the read saw ([`listen_and_settle`]).
 const RESUME_READS: usize = 3;
 /// Pins whose interrupt is on (bit n: GPIO n). Written by the main loop only: set before a
 /// pin's interrupt is enabled, cleared after it is disabled.
@@ -205,18 +206,19 @@ impl ChipGpio {
             }
         };
         let p = self.get(pin)?;
-        if p.sense.is_none() {
-            // Edges from before arming are not reported; the level now is the one reported.
-            p.seen = fired(pin);
-            mark_collected(pin, p.seen);
-            p.reported = p.flex.is_high();
-        }
+        let changed = p.sense.map(|(s, _)| s) != Some(sense);
         p.sense = Some((sense, event));
         ARMED.store(
             ARMED.load(Ordering::Relaxed) | (1 << pin),
             Ordering::Relaxed,
         );
-        p.flex.listen(event);
+        if changed {
+            // Edges from before arming (or under another edge kind) are not reported; the
+            // level now is the one the next edges are compared with.
+            listen_and_settle(p, pin, event);
+        } else {
+            p.flex.listen(event);
+        }
         Ok(())
     }
 
@@ -268,26 +270,9 @@ impl ChipGpio {
                 if let Some(stormed) = STORMED.get(pin) {
                     stormed.store(false, Ordering::Relaxed);
                 }
-                let pad = critical_section::with(|_| {
-                    p.flex.listen(event);
-                    // An edge between `listen` and the read is in the level read: its pending
-                    // interrupt is taken back here, so the handler does not count it again
-                    // (the next round would report the same level twice). An edge after the
-                    // last read stays pending for the handler. Bounded for a pin that is
-                    // still storming: then it may still be reported twice, never lost.
-                    let mut pad = p.flex.is_high();
-                    for _ in 0..RESUME_READS {
-                        if !p.flex.is_interrupt_set() {
-                            break;
-                        }
-                        p.flex.clear_interrupt();
-                        pad = p.flex.is_high();
-                    }
-                    pad
-                });
-                let event = resume_event(p.reported, pad, sense);
-                p.reported = pad;
-                if let Some(level) = event {
+                let reported = p.reported;
+                let pad = listen_and_settle(p, pin as u8, event);
+                if let Some(level) = resume_event(reported, pad, sense) {
                     events.push_back(BoardEvent::GpioEdge {
                         pin: pin as u32,
                         level,
@@ -328,6 +313,31 @@ fn configure(f: &mut Flex<'static>, mode: PinMode, pull: Pull) {
     }
     // Reads see the pad's level in every mode (an output reads back what it drives).
     f.set_input_enable(true);
+}
+
+/// Switch `pin`'s interrupt on for `event` and read its level, as one step with interrupts
+/// held off: an edge the read saw has its pending interrupt taken back (the handler would count
+/// it again), up to [`RESUME_READS`] times for a pin still storming; every run of the handler
+/// before is taken as collected (the level read covers them), and the level read is the one
+/// the next edges are compared with. An edge after the last read stays pending for the handler.
+/// Returns the level read.
+fn listen_and_settle(p: &mut DigitalPin, pin: u8, event: Event) -> bool {
+    let pad = critical_section::with(|_| {
+        p.flex.listen(event);
+        let mut pad = p.flex.is_high();
+        for _ in 0..RESUME_READS {
+            if !p.flex.is_interrupt_set() {
+                break;
+            }
+            p.flex.clear_interrupt();
+            pad = p.flex.is_high();
+        }
+        p.seen = fired(pin);
+        mark_collected(pin, p.seen);
+        pad
+    });
+    p.reported = pad;
+    pad
 }
 
 fn mark_collected(pin: u8, count: u32) {
