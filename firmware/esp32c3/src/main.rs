@@ -21,6 +21,7 @@ mod console_link;
 mod net;
 
 use alloc::format;
+use alloc::string::String;
 
 use esp_backtrace as _;
 use ferrite_runtime::log::Level;
@@ -76,6 +77,8 @@ fn main() -> ! {
         _ => None,
     };
     let mut reported_ip = None;
+    // Why the station is not joined, as last written to the log.
+    let mut reported_error: Option<String> = None;
     let mut links = [ConsoleLink::new(hw.usb_jtag), ConsoleLink::new(hw.uart0)];
 
     let mut rt = Runtime::new(
@@ -150,6 +153,17 @@ fn main() -> ! {
         }
         if let Some(network) = network.as_mut() {
             network.deliver(&mut rt, &done, &notes, now);
+        }
+        // A join that fails (a wrong password, no such network) is written to the log once per
+        // new reason, not at every retry; the address line below says when it works.
+        let error = wifi_link.borrow().last_error.clone();
+        if error != reported_error {
+            if let Some(e) = error.as_deref() {
+                rt.device()
+                    .borrow_mut()
+                    .log(Level::Info, 0, format!("Wi-Fi: {e}"));
+            }
+            reported_error = error;
         }
         let ip = wifi_link.borrow().ip;
         if ip != reported_ip {

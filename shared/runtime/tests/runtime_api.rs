@@ -349,13 +349,16 @@ fn script_size_limit_is_a_clear_error() {
     assert_eq!(code["data"], "x".repeat(60));
 }
 
-/// A Wi-Fi that records what the runtime asks of it.
+/// A Wi-Fi that records what the runtime asks of it, with the status the test sets.
 #[derive(Clone, Default)]
-struct RecordingWifi(Rc<RefCell<Vec<String>>>);
+struct RecordingWifi(
+    Rc<RefCell<Vec<String>>>,
+    Rc<RefCell<ferrite_runtime::board::WifiStatus>>,
+);
 
 impl ferrite_runtime::board::Wifi for RecordingWifi {
     fn status(&self) -> ferrite_runtime::board::WifiStatus {
-        Default::default()
+        self.1.borrow().clone()
     }
     fn connect(&mut self, ssid: &str, password: &str) -> ferrite_runtime::board::BoardResult<()> {
         if password == "short" {
@@ -452,6 +455,60 @@ fn wifi_config_is_applied_remembered_and_joined_again_at_boot() {
     wifi.0.borrow_mut().clear();
     let _rt = boot(&rig);
     assert!(wifi.0.borrow().is_empty());
+}
+
+/// `Wifi.GetStatus` says how far a join got, in Shelly's words, and why one failed (Ferrite's
+/// `error`); scripts' `Wifi.status()` uses the same words.
+#[test]
+fn wifi_status_says_how_far_the_join_got_and_why_it_failed() {
+    use ferrite_runtime::board::WifiStatus;
+    let rig = Rig::new();
+    let wifi = RecordingWifi::default();
+    let mut rt = boot_with_wifi(&rig, &wifi);
+    let status = |rt: &mut Runtime| call(rt, "Wifi.GetStatus", json!({}));
+    let s = status(&mut rt);
+    assert_eq!(s["status"], "disconnected", "{s}");
+    assert!(s.get("error").is_none(), "{s}");
+    let why = "cannot join \"home\": wrong password? (FourWayHandshakeTimeout)";
+    *wifi.1.borrow_mut() = WifiStatus {
+        joining: true,
+        error: Some(why.into()),
+        ..WifiStatus::default()
+    };
+    let s = status(&mut rt);
+    assert_eq!(s["status"], "connecting", "{s}");
+    assert_eq!(s["error"], why, "{s}");
+    *wifi.1.borrow_mut() = WifiStatus {
+        associated: true,
+        ssid: Some("home".into()),
+        rssi: -60,
+        ..WifiStatus::default()
+    };
+    let s = status(&mut rt);
+    assert_eq!(s["status"], "connected", "associated, no address yet: {s}");
+    assert_eq!(s["ssid"], "home", "{s}");
+    *wifi.1.borrow_mut() = WifiStatus {
+        connected: true,
+        associated: true,
+        ssid: Some("home".into()),
+        ip: Some("192.168.1.20".into()),
+        rssi: -60,
+        ..WifiStatus::default()
+    };
+    let s = status(&mut rt);
+    assert_eq!(s["status"], "got ip", "{s}");
+    assert_eq!(s["sta_ip"], "192.168.1.20", "{s}");
+    let RpcReply::Pending(token) = rt.rpc(
+        "Script.Eval",
+        json!({"id": 0, "code": "Wifi.status()"}),
+        Origin::Transport,
+    ) else {
+        panic!("Script.Eval was not taken");
+    };
+    settle(&mut rt);
+    let answers = rt.take_rpc_done();
+    assert_eq!(answers[0].0, token);
+    assert_eq!(answers[0].1.as_ref().unwrap()["result"], "got ip");
 }
 
 #[test]

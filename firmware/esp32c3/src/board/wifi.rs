@@ -2,8 +2,12 @@
 //!
 //! The runtime decides *what* to join (`Wifi.SetConfig`, remembered in the `wifi` config file
 //! and applied again at boot); this module joins it and keeps it joined: it connects, notices a
-//! lost association (polled once a second) and reconnects with a back-off of 1 s doubling to
-//! 30 s, forever, until the configuration changes or Wi-Fi is disabled. The IP address comes
+//! lost association (polled once a second, after the driver's own beacon timeout of about 6 s)
+//! and reconnects with a back-off of 1 s doubling to 30 s, forever, until the configuration
+//! changes or Wi-Fi is disabled; the back-off starts again at 1 s only once a link has lasted
+//! [`STABLE_LINK_MS`] (an access point that takes the join and drops it at once is not asked
+//! again every second). Why a join failed is kept in words (a wrong password, no such network)
+//! for `Wifi.GetStatus` and the device log. The IP address comes
 //! from DHCP in the network stack (`crate::net`), or is the static one of `Wifi.SetConfig`
 //! (`sta.ipv4mode: "static"`, handed over in [`LinkState::ipv4_request`]); the stack reads and
 //! writes the shared [`LinkState`].
@@ -28,7 +32,10 @@ use core::task::{Context, Poll, Waker};
 
 use esp_radio::wifi::scan::ScanConfig;
 use esp_radio::wifi::sta::StationConfig;
-use esp_radio::wifi::{AuthenticationMethodConfig, Config, Password, Ssid, WifiController};
+use esp_radio::wifi::{
+    AuthenticationMethodConfig, Config, ConnectionError, DisconnectReason, Password, Ssid,
+    WifiController,
+};
 use ferrite_runtime::board::{BoardError, BoardResult, StaticIpv4, Wifi, WifiStatus};
 
 /// What the Wi-Fi link and the network stack know, shared between them (and the boot report).
@@ -46,8 +53,10 @@ pub struct LinkState {
     pub ipv4_request: Option<Option<StaticIpv4>>,
     /// Signal strength of the joined network, dBm (0 when not associated).
     pub rssi: i32,
-    /// Why the last attempt failed, for the status and the log.
+    /// Why the last attempt failed, in words, for the status and the log.
     pub last_error: Option<String>,
+    /// A join is under way.
+    pub joining: bool,
 }
 
 /// Shared handle on [`LinkState`].
@@ -58,6 +67,11 @@ const CHECK_INTERVAL_MS: u64 = 1_000;
 /// The first retry after a failed or lost connection; it doubles up to [`MAX_BACKOFF_MS`].
 const FIRST_BACKOFF_MS: u64 = 1_000;
 const MAX_BACKOFF_MS: u64 = 30_000;
+/// How long a link must last before the back-off starts again at [`FIRST_BACKOFF_MS`].
+const STABLE_LINK_MS: u64 = 30_000;
+/// After a disconnect that timed out, the driver's late event could be taken for the next
+/// connect's failure: the connect waits this long.
+const AFTER_DISCONNECT_TIMEOUT_MS: u64 = 1_000;
 /// Networks reported by a scan.
 const SCAN_MAX: usize = 20;
 
@@ -100,6 +114,11 @@ pub struct ChipWifi {
     /// A connect for `wanted` is due at this time.
     connect_at: Option<u64>,
     backoff_ms: u64,
+    /// When the station last joined.
+    associated_since: u64,
+    /// A configuration change waits for the scan in flight (abandoned, the driver would go on
+    /// scanning and refuse the connect that follows).
+    change_after_scan: bool,
     next_check: u64,
     scan_wanted: bool,
     scan_results: Vec<String>,
@@ -116,6 +135,8 @@ impl ChipWifi {
             wanted: None,
             connect_at: None,
             backoff_ms: FIRST_BACKOFF_MS,
+            associated_since: 0,
+            change_after_scan: false,
             next_check: 0,
             scan_wanted: false,
             scan_results: Vec::new(),
@@ -132,6 +153,9 @@ impl ChipWifi {
                 Poll::Ready(done) => {
                     self.operation = None;
                     self.finish(done, now_ms);
+                    if core::mem::take(&mut self.change_after_scan) {
+                        self.change_network(now_ms);
+                    }
                 }
                 Poll::Pending if now_ms >= *deadline => {
                     let kind = *kind;
@@ -148,14 +172,25 @@ impl ChipWifi {
                         Kind::Connect => {
                             // The driver may still be trying: abort that, then retry after
                             // the back-off.
-                            self.link.borrow_mut().last_error =
-                                Some("connecting: no answer from the access point".into());
+                            self.link.borrow_mut().joining = false;
+                            self.note_error(format!(
+                                "cannot join {}: no answer from the access point in 30 s",
+                                self.wanted_ssid()
+                            ));
                             self.retry_later(now_ms);
                             self.start_disconnect(now_ms);
                         }
-                        Kind::Disconnect => self.finish(Done::Disconnected, now_ms),
+                        Kind::Disconnect => {
+                            self.finish(Done::Disconnected, now_ms);
+                            if let Some(at) = self.connect_at.as_mut() {
+                                *at = (*at).max(now_ms + AFTER_DISCONNECT_TIMEOUT_MS);
+                            }
+                        }
                         Kind::Scan => {
-                            self.finish(Done::Scanned(Err("scanning: no answer".into())), now_ms)
+                            self.finish(Done::Scanned(Err("scanning: no answer".into())), now_ms);
+                            if core::mem::take(&mut self.change_after_scan) {
+                                self.change_network(now_ms);
+                            }
                         }
                     }
                     return;
@@ -192,12 +227,14 @@ impl ChipWifi {
             Done::Connected(Ok(())) => {
                 let mut link = self.link.borrow_mut();
                 link.associated = true;
+                link.joining = false;
                 link.last_error = None;
-                self.backoff_ms = FIRST_BACKOFF_MS;
+                self.associated_since = now_ms;
                 self.next_check = now_ms;
             }
             Done::Connected(Err(e)) => {
-                self.link.borrow_mut().last_error = Some(e);
+                self.link.borrow_mut().joining = false;
+                self.note_error(e);
                 self.retry_later(now_ms);
             }
             Done::Disconnected => {
@@ -207,10 +244,12 @@ impl ChipWifi {
                     self.connect_at = Some(now_ms);
                 }
             }
-            Done::Scanned(result) => match result {
-                Ok(names) => self.scan_results = names,
-                Err(e) => self.link.borrow_mut().last_error = Some(e),
-            },
+            // A failed scan is not why the station is not joined: the join's reason stays.
+            Done::Scanned(result) => {
+                if let Ok(names) = result {
+                    self.scan_results = names;
+                }
+            }
         }
     }
 
@@ -221,12 +260,30 @@ impl ChipWifi {
         if controller.is_connected() {
             let rssi = controller.rssi().unwrap_or(0);
             self.link.borrow_mut().rssi = rssi;
+            if now_ms.saturating_sub(self.associated_since) >= STABLE_LINK_MS {
+                self.backoff_ms = FIRST_BACKOFF_MS;
+            }
         } else {
             drop(controller);
             self.link_lost();
-            self.link.borrow_mut().last_error = Some("the access point dropped the link".into());
+            self.note_error(format!(
+                "lost {}: the access point dropped the link",
+                self.wanted_ssid()
+            ));
             self.retry_later(now_ms);
         }
+    }
+
+    /// Why the station is not joined, for the status and the device log.
+    fn note_error(&mut self, e: String) {
+        self.link.borrow_mut().last_error = Some(e);
+    }
+
+    /// The network being joined, quoted, for messages.
+    fn wanted_ssid(&self) -> String {
+        self.wanted
+            .as_ref()
+            .map_or_else(|| "the network".into(), |(ssid, _)| format!("\"{ssid}\""))
     }
 
     fn link_lost(&mut self) {
@@ -265,18 +322,22 @@ impl ChipWifi {
         };
         if let Err(e) = controller.set_config(&Config::Station(config)) {
             drop(controller);
-            self.link.borrow_mut().last_error = Some(format!("configuring the station: {e:?}"));
+            self.note_error(format!("configuring the station: {e:?}"));
             self.retry_later(now_ms);
             return;
         }
         drop(controller);
-        self.link.borrow_mut().ssid = Some(ssid);
+        {
+            let mut link = self.link.borrow_mut();
+            link.ssid = Some(ssid.clone());
+            link.joining = true;
+        }
         let controller = self.controller.clone();
         let op: Operation = Box::pin(async move {
             let mut c = controller.borrow_mut();
             Done::Connected(match c.connect_async().await {
                 Ok(_) => Ok(()),
-                Err(e) => Err(format!("connecting: {e:?}")),
+                Err(e) => Err(format!("cannot join \"{ssid}\": {}", connection_error(&e))),
             })
         });
         self.operation = Some((op, Kind::Connect, now_ms + Kind::Connect.limit_ms()));
@@ -309,10 +370,18 @@ impl ChipWifi {
             let mut c = controller.borrow_mut();
             let config = ScanConfig::default().with_max(SCAN_MAX);
             Done::Scanned(match c.scan_async(&config).await {
-                Ok(found) => Ok(found
-                    .iter()
-                    .map(|ap| ap.ssid.as_str().to_string())
-                    .collect()),
+                // Each name once (an access point per band or a mesh repeats it), strongest
+                // first as the driver lists them; hidden networks have none.
+                Ok(found) => {
+                    let mut names: Vec<String> = Vec::new();
+                    for ap in found.iter() {
+                        let name = ap.ssid.as_str();
+                        if !name.is_empty() && !names.iter().any(|n| n == name) {
+                            names.push(name.to_string());
+                        }
+                    }
+                    Ok(names)
+                }
                 Err(e) => Err(format!("scanning: {e:?}")),
             })
         });
@@ -323,17 +392,52 @@ impl ChipWifi {
     fn change_network(&mut self, now_ms: u64) {
         self.connect_at = None;
         self.backoff_ms = FIRST_BACKOFF_MS;
+        self.link.borrow_mut().joining = false;
+        // A scan runs to its end first (at most its time limit): dropped, the driver would go
+        // on scanning and refuse the connect.
+        if matches!(self.operation, Some((_, Kind::Scan, _))) {
+            self.change_after_scan = true;
+            return;
+        }
         // A disconnect already running finishes (and then joins `wanted`): starting another
         // while the driver is still disconnecting would return at once and let a connect race
         // the old disconnect's event.
         if matches!(self.operation, Some((_, Kind::Disconnect, _))) {
             return;
         }
-        // A connect to the old network or a scan is abandoned; the disconnect that follows
-        // also aborts a connection attempt the driver is still making.
+        // A connect to the old network is abandoned; the disconnect that follows also aborts
+        // the connection attempt the driver is still making.
         self.operation = None;
         self.start_disconnect(now_ms);
     }
+}
+
+/// Why a join failed, in words: the driver's reason for the ones people can act on (the
+/// reason codes vary by access point: a wrong password shows as a handshake timeout, an
+/// authentication or MIC failure), its name otherwise.
+fn connection_error(e: &ConnectionError) -> String {
+    use DisconnectReason as R;
+    let ConnectionError::Failed(info) = e else {
+        return format!("{e:?}");
+    };
+    let reason = info.reason;
+    let words = match reason {
+        R::FourWayHandshakeTimeout
+        | R::HandshakeTimeout
+        | R::AuthenticationFailed
+        | R::AuthenticationExpired
+        | R::MicFailure => "wrong password?",
+        R::NoAccessPointFound => "no such network in range",
+        R::NoAccessPointFoundWithCompatibleSecurity | R::NoAccessPointFoundInAuthmodeThreshold => {
+            "the network is neither open nor WPA2/WPA3-Personal"
+        }
+        R::AssociationFailed | R::ConnectionFailed | R::AssociationTooMany => {
+            "the access point refused the station"
+        }
+        R::BeaconTimeout => "the access point went silent",
+        _ => return format!("{reason:?}"),
+    };
+    format!("{words} ({reason:?})")
 }
 
 /// The station configuration for a network, or why it cannot be joined.
@@ -385,11 +489,19 @@ impl Wifi for ChipWifi {
     fn status(&self) -> WifiStatus {
         let link = self.link.borrow();
         WifiStatus {
-            // "Connected" is what scripts and `Wifi.GetStatus` mean by usable: an address.
+            // "Connected" is what scripts mean by usable: an address.
             connected: link.associated && link.ip.is_some(),
-            ssid: link.ssid.clone(),
-            ip: link.ip.map(|[a, b, c, d]| format!("{a}.{b}.{c}.{d}")),
+            // The network and the address while joined (a static address is kept for the
+            // next join meanwhile, not shown).
+            ssid: link.associated.then(|| link.ssid.clone()).flatten(),
+            ip: link
+                .ip
+                .filter(|_| link.associated)
+                .map(|[a, b, c, d]| format!("{a}.{b}.{c}.{d}")),
             rssi: link.rssi,
+            associated: link.associated,
+            joining: link.joining,
+            error: link.last_error.clone(),
         }
     }
 

@@ -69,6 +69,8 @@ impl Wifi for HostWifi {
             ssid: self.connected.then(|| "host".into()),
             ip: self.connected.then(|| self.ip.clone()),
             rssi: if self.connected { -40 } else { 0 },
+            associated: self.connected,
+            ..WifiStatus::default()
         }
     }
     /// The host's network is already there: "connecting" to any network succeeds.

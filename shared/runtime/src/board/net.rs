@@ -59,10 +59,34 @@ pub trait Mqtt {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WifiStatus {
+    /// Joined, with an address: usable.
     pub connected: bool,
+    /// The network joined or being joined.
     pub ssid: Option<String>,
     pub ip: Option<String>,
     pub rssi: i32,
+    /// Associated with the access point (its address may still be coming).
+    pub associated: bool,
+    /// A join is under way.
+    pub joining: bool,
+    /// Why the last join failed or the link was lost, in words (cleared by a join).
+    pub error: Option<String>,
+}
+
+impl WifiStatus {
+    /// Shelly's `Wifi.GetStatus` `status`: `"got ip"`, `"connected"` (associated, no address
+    /// yet), `"connecting"` or `"disconnected"`.
+    pub fn state(&self) -> &'static str {
+        if self.connected {
+            "got ip"
+        } else if self.associated {
+            "connected"
+        } else if self.joining {
+            "connecting"
+        } else {
+            "disconnected"
+        }
+    }
 }
 
 /// A fixed IPv4 configuration of the station (`Wifi.SetConfig` with `sta.ipv4mode: "static"`).

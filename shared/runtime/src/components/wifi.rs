@@ -139,12 +139,17 @@ pub fn status(dev: &mut Device) -> Json {
     match dev.board.wifi() {
         Some(w) => {
             let s = w.status();
-            json!({
+            let mut status = json!({
                 "sta_ip": s.ip,
-                "status": if s.connected { "got ip" } else { "disconnected" },
+                "status": s.state(),
                 "ssid": s.ssid,
                 "rssi": s.rssi,
-            })
+            });
+            // Ferrite's: why the station is not joined (a wrong password, no such network).
+            if let (Some(error), Json::Object(fields)) = (s.error, &mut status) {
+                fields.insert("error".into(), Json::String(error));
+            }
+            status
         }
         None => json!({"sta_ip": null, "status": "disconnected", "ssid": null, "rssi": 0}),
     }

@@ -24,16 +24,12 @@ fn no_wifi(vm: &mut Vm, what: &str) -> Value {
     )
 }
 
-/// `Wifi.status()` → `"got ip"`, `"connected"` or `"disconnected"`.
+/// `Wifi.status()` → `"got ip"`, `"connected"`, `"connecting"` or `"disconnected"`.
 fn wifi_status(vm: &mut Vm, _this: Value, _args: &[Value]) -> Result<Value, Value> {
     let host = ctx(vm)?;
     let st = host.device.borrow_mut().board.wifi().map(|w| w.status());
     match st {
-        Some(s) => vm.new_str(match (s.connected, s.ip.is_some()) {
-            (true, true) => "got ip",
-            (true, false) => "connected",
-            _ => "disconnected",
-        }),
+        Some(s) => vm.new_str(s.state()),
         None => Err(no_wifi(vm, "Wifi.status")),
     }
 }
