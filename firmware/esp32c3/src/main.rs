@@ -177,15 +177,8 @@ fn main() -> ! {
                     wifi_link.borrow().ssid.as_deref().unwrap_or("?"),
                     heap::free()
                 ),
-                None => format!(
-                    "Wi-Fi: no address{}",
-                    wifi_link
-                        .borrow()
-                        .last_error
-                        .as_deref()
-                        .map(|e| format!(" — {e}"))
-                        .unwrap_or_default()
-                ),
+                // Why, if a join failed or the link dropped, is on a line of its own above.
+                None => "Wi-Fi: no address".into(),
             };
             // The device log: every console shows it, and RPC clients that follow the log.
             rt.device().borrow_mut().log(Level::Info, 0, line);

@@ -128,14 +128,36 @@ fn device_with_clock(code: &str) -> (Runtime, VirtualClock) {
     };
     let mut rt = Runtime::new(Box::new(board), config);
     rt.boot();
-    done(rt.rpc("Script.Create", json!({"name": "s"}), Origin::Transport)).unwrap();
+    store(&mut rt, 1, code);
+    (rt, clock)
+}
+
+/// Store script `id` (the next id `Script.Create` gives) with `code`.
+fn store(rt: &mut Runtime, id: u32, code: &str) {
     done(rt.rpc(
-        "Script.PutCode",
-        json!({"id": 1, "code": code}),
+        "Script.Create",
+        json!({"name": format!("s{id}")}),
         Origin::Transport,
     ))
     .unwrap();
-    (rt, clock)
+    done(rt.rpc(
+        "Script.PutCode",
+        json!({"id": id, "code": code}),
+        Origin::Transport,
+    ))
+    .unwrap();
+}
+
+/// Send `Script.Eval` of `code` in `id`: its token (the answer comes with a later round).
+fn send_eval(rt: &mut Runtime, id: u32, code: &str) -> u32 {
+    match rt.rpc(
+        "Script.Eval",
+        json!({"id": id, "code": code}),
+        Origin::Transport,
+    ) {
+        RpcReply::Pending(token) => token,
+        other => panic!("Script.Eval was not taken: {other:?}"),
+    }
 }
 
 fn done(r: RpcReply) -> Result<(), String> {
@@ -254,13 +276,7 @@ fn while_a_script_runs_the_console_runs_in_its_realm() {
     // Said once.
     assert_eq!(console(&mut rt, "count"), ["41"]);
     // `Script.Eval` of id 0 is the console's too.
-    let RpcReply::Pending(token) = rt.rpc(
-        "Script.Eval",
-        json!({"id": 0, "code": "count * 2"}),
-        Origin::Transport,
-    ) else {
-        panic!("Script.Eval id 0 was not taken");
-    };
+    let token = send_eval(&mut rt, 0, "count * 2");
     run(&mut rt);
     let answers = rt.take_rpc_done();
     let (t, answer) = &answers[0];
@@ -361,13 +377,7 @@ fn a_script_that_stops_answers_the_consoles_waiting_entries() {
     clock.advance(10);
     rt.poll();
     rt.console_eval(b"print('never')");
-    let RpcReply::Pending(token) = rt.rpc(
-        "Script.Eval",
-        json!({"id": 0, "code": "1"}),
-        Origin::Transport,
-    ) else {
-        panic!("Script.Eval id 0 was not taken");
-    };
+    let token = send_eval(&mut rt, 0, "1");
     let seq = next_seq(&rt);
     done(rt.rpc("Script.Stop", json!({"id": 1}), Origin::Transport)).unwrap();
     let said: Vec<String> = log_since(&rt, seq).into_iter().map(|(.., t)| t).collect();
@@ -392,13 +402,7 @@ fn a_script_that_stops_answers_the_consoles_waiting_entries() {
 #[test]
 fn a_script_that_does_not_fit_is_told_what_runs() {
     let mut rt = device("var a = 1;");
-    done(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport)).unwrap();
-    done(rt.rpc(
-        "Script.PutCode",
-        json!({"id": 2, "code": "1"}),
-        Origin::Transport,
-    ))
-    .unwrap();
+    store(&mut rt, 2, "1");
     done(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport)).unwrap();
     leave_free(SCRIPT_HEAP + RESERVE);
     let e = done(rt.rpc("Script.Start", json!({"id": 2}), Origin::Transport)).unwrap_err();
@@ -411,13 +415,7 @@ fn a_script_that_does_not_fit_is_told_what_runs() {
 #[test]
 fn with_no_room_and_several_scripts_the_console_says_why() {
     let mut rt = device("var a = 1;");
-    done(rt.rpc("Script.Create", json!({"name": "t"}), Origin::Transport)).unwrap();
-    done(rt.rpc(
-        "Script.PutCode",
-        json!({"id": 2, "code": "var b = 2;"}),
-        Origin::Transport,
-    ))
-    .unwrap();
+    store(&mut rt, 2, "var b = 2;");
     done(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport)).unwrap();
     done(rt.rpc("Script.Start", json!({"id": 2}), Origin::Transport)).unwrap();
     run(&mut rt);
@@ -445,13 +443,7 @@ fn a_script_cannot_eval_itself_through_the_console() {
     run(&mut rt);
     leave_free(SCRIPT_HEAP + RESERVE);
     let seq = next_seq(&rt);
-    let RpcReply::Pending(_) = rt.rpc(
-        "Script.Eval",
-        json!({"id": 1, "code": "ask()"}),
-        Origin::Transport,
-    ) else {
-        panic!("not taken");
-    };
+    send_eval(&mut rt, 1, "ask()");
     run(&mut rt);
     let printed: Vec<String> = log_since(&rt, seq)
         .into_iter()

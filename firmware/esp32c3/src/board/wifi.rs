@@ -55,8 +55,6 @@ pub struct LinkState {
     pub rssi: i32,
     /// Why the last attempt failed, in words, for the status and the log.
     pub last_error: Option<String>,
-    /// A join is under way.
-    pub joining: bool,
 }
 
 /// Shared handle on [`LinkState`].
@@ -113,6 +111,9 @@ pub struct ChipWifi {
     wanted: Option<(String, String)>,
     /// A connect for `wanted` is due at this time.
     connect_at: Option<u64>,
+    /// No connect starts before this time ([`AFTER_DISCONNECT_TIMEOUT_MS`] after a disconnect
+    /// that timed out, whatever is asked meanwhile).
+    connect_not_before: u64,
     backoff_ms: u64,
     /// When the station last joined.
     associated_since: u64,
@@ -134,6 +135,7 @@ impl ChipWifi {
             operation: None,
             wanted: None,
             connect_at: None,
+            connect_not_before: 0,
             backoff_ms: FIRST_BACKOFF_MS,
             associated_since: 0,
             change_after_scan: false,
@@ -172,7 +174,6 @@ impl ChipWifi {
                         Kind::Connect => {
                             // The driver may still be trying: abort that, then retry after
                             // the back-off.
-                            self.link.borrow_mut().joining = false;
                             self.note_error(format!(
                                 "cannot join {}: no answer from the access point in 30 s",
                                 self.wanted_ssid()
@@ -181,10 +182,8 @@ impl ChipWifi {
                             self.start_disconnect(now_ms);
                         }
                         Kind::Disconnect => {
+                            self.connect_not_before = now_ms + AFTER_DISCONNECT_TIMEOUT_MS;
                             self.finish(Done::Disconnected, now_ms);
-                            if let Some(at) = self.connect_at.as_mut() {
-                                *at = (*at).max(now_ms + AFTER_DISCONNECT_TIMEOUT_MS);
-                            }
                         }
                         Kind::Scan => {
                             self.finish(Done::Scanned(Err("scanning: no answer".into())), now_ms);
@@ -215,7 +214,7 @@ impl ChipWifi {
             return;
         }
         if let Some(at) = self.connect_at {
-            if now_ms >= at {
+            if now_ms >= at.max(self.connect_not_before) {
                 self.connect_at = None;
                 self.start_connect(now_ms);
             }
@@ -227,13 +226,11 @@ impl ChipWifi {
             Done::Connected(Ok(())) => {
                 let mut link = self.link.borrow_mut();
                 link.associated = true;
-                link.joining = false;
                 link.last_error = None;
                 self.associated_since = now_ms;
                 self.next_check = now_ms;
             }
             Done::Connected(Err(e)) => {
-                self.link.borrow_mut().joining = false;
                 self.note_error(e);
                 self.retry_later(now_ms);
             }
@@ -327,11 +324,7 @@ impl ChipWifi {
             return;
         }
         drop(controller);
-        {
-            let mut link = self.link.borrow_mut();
-            link.ssid = Some(ssid.clone());
-            link.joining = true;
-        }
+        self.link.borrow_mut().ssid = Some(ssid.clone());
         let controller = self.controller.clone();
         let op: Operation = Box::pin(async move {
             let mut c = controller.borrow_mut();
@@ -392,7 +385,6 @@ impl ChipWifi {
     fn change_network(&mut self, now_ms: u64) {
         self.connect_at = None;
         self.backoff_ms = FIRST_BACKOFF_MS;
-        self.link.borrow_mut().joining = false;
         // A scan runs to its end first (at most its time limit): dropped, the driver would go
         // on scanning and refuse the connect.
         if matches!(self.operation, Some((_, Kind::Scan, _))) {
@@ -429,7 +421,8 @@ fn connection_error(e: &ConnectionError) -> String {
         | R::MicFailure => "wrong password?",
         R::NoAccessPointFound => "no such network in range",
         R::NoAccessPointFoundWithCompatibleSecurity | R::NoAccessPointFoundInAuthmodeThreshold => {
-            "the network is neither open nor WPA2/WPA3-Personal"
+            "the network's security does not match (an open network given a password, or WPA, \
+             WEP or Enterprise)"
         }
         R::AssociationFailed | R::ConnectionFailed | R::AssociationTooMany => {
             "the access point refused the station"
@@ -500,7 +493,9 @@ impl Wifi for ChipWifi {
                 .map(|[a, b, c, d]| format!("{a}.{b}.{c}.{d}")),
             rssi: link.rssi,
             associated: link.associated,
-            joining: link.joining,
+            // Shelly's "connecting": a network is wanted and not joined (trying, or waiting to
+            // try again).
+            joining: self.wanted.is_some() && !link.associated,
             error: link.last_error.clone(),
         }
     }
@@ -523,7 +518,12 @@ impl Wifi for ChipWifi {
 
     fn disconnect(&mut self) {
         self.wanted = None;
-        self.link.borrow_mut().ssid = None;
+        {
+            // Nothing is wanted: no reason to show why it was not joined.
+            let mut link = self.link.borrow_mut();
+            link.ssid = None;
+            link.last_error = None;
+        }
         self.change_network(self.now_ms);
     }
 

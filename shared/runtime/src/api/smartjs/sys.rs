@@ -193,7 +193,7 @@ pub fn install(vm: &mut Vm) {
 }
 
 pub const DESCRIPTION: &[ApiEntry] = &[
-    entry("Wifi.status", "() => \"got ip\" | \"connected\" | \"disconnected\"", "The station's state (throws if the board has no Wifi)."),
+    entry("Wifi.status", "() => \"got ip\" | \"connected\" | \"connecting\" | \"disconnected\"", "The station's state (throws if the board has no Wifi)."),
     entry("Wifi.setup", "(ssid: string, password?: string) => boolean", "Connect the station to a network."),
     entry("Wifi.ip", "(iface?: 0 | 1) => string | undefined", "The station's IP address (the access point, 1, is not run)."),
     entry("Wifi.show", "() => string | undefined", "The SSID the station uses."),
