@@ -67,7 +67,8 @@ pub struct WifiStatus {
     pub rssi: i32,
     /// Associated with the access point (its address may still be coming).
     pub associated: bool,
-    /// A join is under way.
+    /// A network is configured and not joined yet (a join under way, or the next one waited
+    /// for): Shelly's `"connecting"`.
     pub joining: bool,
     /// Why the last join failed or the link was lost, in words (cleared by a join).
     pub error: Option<String>,
