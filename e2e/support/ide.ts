@@ -97,18 +97,33 @@ export async function openIde(page: Page, path = "/"): Promise<void> {
 /// (`navigator.clipboard.writeText`, then Ctrl+V) lost the paste now and then in headless
 /// Chromium 148, one or two specs of a run.
 export async function replaceScript(page: Page, code: string): Promise<void> {
-  await editorRegion(page).click();
-  await expect(scriptEditor(page)).toBeFocused();
-  await page.keyboard.press("ControlOrMeta+A");
-  await page.evaluate((text) => {
-    const data = new DataTransfer();
-    data.setData("text/plain", text);
-    const paste = new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true });
-    document.activeElement?.dispatchEvent(paste);
-  }, code);
-  // Back to the top, so that the first lines are the ones drawn however long the script is.
-  await page.keyboard.press("ControlOrMeta+Home");
-  for (const line of code.split("\n").filter((l) => l.trim() !== "").slice(0, 3)) {
+  const lines = code.split("\n").filter((l) => l.trim() !== "").slice(0, 3);
+  // The synthetic paste is the harness's way in, not the IDE's: Monaco has ignored one now and
+  // then (a CI run on 2026-11-25: the old text stayed for 15 s). A paste that did not land is
+  // made again, at most twice, as a user would; what the spec asserts is unchanged.
+  for (let attempt = 1; ; attempt++) {
+    await editorRegion(page).click();
+    await expect(scriptEditor(page)).toBeFocused();
+    await page.keyboard.press("ControlOrMeta+A");
+    await page.evaluate((text) => {
+      const data = new DataTransfer();
+      data.setData("text/plain", text);
+      const paste = new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true });
+      document.activeElement?.dispatchEvent(paste);
+    }, code);
+    // Back to the top, so that the first lines are the ones drawn however long the script is.
+    await page.keyboard.press("ControlOrMeta+Home");
+    if (attempt === 3 || lines.length === 0) break;
+    try {
+      for (const line of lines) {
+        await expect(editorText(page)).toContainText(line.trim(), { timeout: 3_000 });
+      }
+      break;
+    } catch {
+      // The paste did not land: again.
+    }
+  }
+  for (const line of lines) {
     await expect(editorText(page)).toContainText(line.trim());
   }
 }
