@@ -187,6 +187,26 @@ fn switch_set_then_status() {
     assert_eq!(r.json()["output"], false);
 }
 
+/// `Wifi.Scan` is answered when the scan ends (the virtual device's one network is the host's),
+/// and the method is listed.
+#[test]
+fn wifi_scan_is_answered_when_the_scan_ends() {
+    let d = start();
+    let results = result(&d, "Wifi.Scan", Json::Null)["results"].clone();
+    assert_eq!(
+        results,
+        json!([{"ssid": "host", "bssid": "02:00:00:00:00:01", "auth": 0, "channel": 1, "rssi": -40}])
+    );
+    let r = Http::connect(&d).call("GET", "/rpc/Wifi.Scan", &[], b"");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["results"][0]["ssid"], "host");
+    let methods = result(&d, "Shelly.ListMethods", Json::Null)["methods"].clone();
+    assert!(
+        methods.as_array().unwrap().iter().any(|m| m == "Wifi.Scan"),
+        "{methods}"
+    );
+}
+
 #[test]
 fn script_lifecycle_with_chunked_put_code() {
     let d = start();

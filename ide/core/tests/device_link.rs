@@ -126,6 +126,31 @@ fn calls_time_out_once() {
 }
 
 #[test]
+fn a_call_given_a_longer_time_waits_that_long() {
+    let mut s = connected(Wire::WebSocket);
+    let scan = s.call_with_timeout("Wifi.Scan", Value::Null, 1000.0, 60_000.0);
+    let quick = s.call("Shelly.GetStatus", Value::Null, 1000.0);
+    drain_tx(&mut s);
+    s.on_tick(11_000.0);
+    assert_eq!(
+        drain_ev(&mut s),
+        [SessionEvent::Reply {
+            call: quick,
+            result: Err(CallError::new(CallError::TIMEOUT, "no answer in 10 s"))
+        }]
+    );
+    assert_eq!(s.next_deadline(), Some(61_000.0));
+    s.on_tick(61_000.0);
+    assert_eq!(
+        drain_ev(&mut s),
+        [SessionEvent::Reply {
+            call: scan,
+            result: Err(CallError::new(CallError::TIMEOUT, "no answer in 60 s"))
+        }]
+    );
+}
+
+#[test]
 fn losing_the_connection_fails_every_call_and_reconnects_with_backoff() {
     let mut s = connected(Wire::WebSocket);
     let a = s.call("A", Value::Null, 100.0);

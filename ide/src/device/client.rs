@@ -207,6 +207,18 @@ impl DeviceClient {
         self.0.borrow_mut().replies.insert(id, Box::new(on_reply));
     }
 
+    /// [`DeviceClient::call`] waiting `timeout_ms` for the answer (a method slower than most).
+    pub fn call_with_timeout(
+        &self,
+        method: &str,
+        params: Value,
+        timeout_ms: f64,
+        on_reply: impl FnOnce(Result<Value, CallError>) + 'static,
+    ) {
+        let id = self.with_session(|s, now| s.call_with_timeout(method, params, now, timeout_ms));
+        self.0.borrow_mut().replies.insert(id, Box::new(on_reply));
+    }
+
     /// Run `f` on the session (with the time now), then carry out what it asks.
     pub fn with_session<R>(&self, f: impl FnOnce(&mut DeviceSession, f64) -> R) -> R {
         let now = dom::perf_now();

@@ -164,6 +164,8 @@ pub struct Device {
     pub extras: crate::api::shelly_extras::ExtrasState,
     /// Which topic filters scripts subscribe (how many scripts each), for `MQTT.*`.
     pub mqtt: crate::api::mqtt::MqttShared,
+    /// The Wi-Fi scan in flight and the `Wifi.Scan` calls waiting for it.
+    pub wifi_scan: crate::components::wifi_scan::WifiScan,
 }
 
 /// What the device knows about one script: config and status (`Script.GetConfig` /
@@ -225,6 +227,7 @@ impl Device {
             http_rpc: SortedMap::new(),
             extras: Default::default(),
             mqtt: Default::default(),
+            wifi_scan: Default::default(),
         }
     }
 

@@ -862,6 +862,10 @@ impl Runtime {
                 None => break,
             }
         }
+        let scan_expired = crate::components::wifi_scan::expired(&self.device.borrow());
+        if let Some(ev) = scan_expired {
+            self.route_board_event(ev);
+        }
         // RPC requests that came over MQTT.
         crate::api::mqtt::serve_rpc(self);
         crate::components::tick(&mut self.device.borrow_mut());
@@ -1202,7 +1206,36 @@ impl Runtime {
                     ),
                 }
             }
+            BoardEvent::WifiScanDone { result } => self.wifi_scan_done(result),
             other => crate::api::route_board_event(&self.device, &self.states(), &other, limit),
+        }
+    }
+
+    /// A Wi-Fi scan ended (or was given up): the `Wifi.Scan` calls and scripts' `Wifi.scan`
+    /// callbacks waiting for it get the result, `cb(names)` or `cb(undefined, error)`.
+    fn wifi_scan_done(&mut self, result: Result<Vec<crate::board::WifiNetwork>, String>) {
+        use crate::components::wifi_scan;
+        if !wifi_scan::finish(&mut self.device.borrow_mut(), &result) {
+            return;
+        }
+        let args = match &result {
+            Ok(networks) => alloc::vec![Arg::Json(json!(wifi_scan::names(networks)))],
+            Err(e) => alloc::vec![Arg::Undefined, Arg::Str(e.clone().into_bytes())],
+        };
+        let limit = self.config.limits.job_queue;
+        for r in &self.realms {
+            let mut st = r.state.borrow_mut();
+            let waiting: Vec<u32> = st
+                .listeners
+                .iter()
+                .filter(|l| matches!(l.kind, ListenerKind::WifiScan))
+                .map(|l| l.handle)
+                .collect();
+            for handle in waiting {
+                if let Some(l) = st.take_listener(handle) {
+                    st.call_listener(&l, args.clone(), limit, true);
+                }
+            }
         }
     }
 

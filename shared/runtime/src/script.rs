@@ -114,6 +114,8 @@ pub enum ListenerKind {
     HttpRequest {
         id: u32,
     },
+    /// `Wifi.scan(cb)` waiting for the scan in flight.
+    WifiScan,
     /// Anything else an API module tracks (its name says what).
     Other(&'static str),
 }
@@ -134,6 +136,7 @@ impl ListenerKind {
             ListenerKind::BleScan => "BLE scan subscriptions",
             ListenerKind::Socket { .. } => "sockets",
             ListenerKind::HttpRequest { .. } => "HTTP requests",
+            ListenerKind::WifiScan => "Wi-Fi scans",
             ListenerKind::Other(n) => n,
         }
     }

@@ -135,9 +135,12 @@ impl Board for ChipBoard {
         self.sockets.as_mut().map(|s| s as &mut dyn Sockets)
     }
     fn poll_event(&mut self) -> Option<BoardEvent> {
-        // The station has no events of its own: it advances here (connect, retry, scan).
+        // The station advances here (connect, retry, scan); a scan's end is its one event.
         if let Some(wifi) = self.wifi.as_mut() {
             wifi.poll(self.clock.now_ms());
+            if let Some(event) = wifi.take_event() {
+                return Some(event);
+            }
         }
         if let Some(event) = self.mqtt.as_ref().and_then(SharedMqtt::take_event) {
             return Some(event);

@@ -7,7 +7,9 @@
 //! changes or Wi-Fi is disabled; the back-off starts again at 1 s only once a link has lasted
 //! [`STABLE_LINK_MS`] (an access point that takes the join and drops it at once is not asked
 //! again every second). Why a join failed is kept in words (a wrong password, no such network)
-//! for `Wifi.GetStatus` and the device log. The IP address comes
+//! for `Wifi.GetStatus` and the device log. A scan ([`Wifi::start_scan`]) runs when no join is
+//! under way and ends in one `BoardEvent::WifiScanDone` ([`ChipWifi::take_event`]), which the
+//! runtime hands to everyone who asked. The IP address comes
 //! from DHCP in the network stack (`crate::net`), or is the static one of `Wifi.SetConfig`
 //! (`sta.ipv4mode: "static"`, handed over in [`LinkState::ipv4_request`]); the stack reads and
 //! writes the shared [`LinkState`].
@@ -30,13 +32,16 @@ use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
+use esp_radio::wifi::ap::AccessPointInfo;
 use esp_radio::wifi::scan::ScanConfig;
 use esp_radio::wifi::sta::StationConfig;
 use esp_radio::wifi::{
-    AuthenticationMethodConfig, Config, ConnectionError, DisconnectReason, Password, Ssid,
-    WifiController,
+    AuthenticationMethod, AuthenticationMethodConfig, Config, ConnectionError, DisconnectReason,
+    Password, Ssid, WifiController,
 };
-use ferrite_runtime::board::{BoardError, BoardResult, StaticIpv4, Wifi, WifiStatus};
+use ferrite_runtime::board::{
+    BoardError, BoardEvent, BoardResult, StaticIpv4, Wifi, WifiNetwork, WifiSecurity, WifiStatus,
+};
 
 /// What the Wi-Fi link and the network stack know, shared between them (and the boot report).
 #[derive(Clone, Debug, Default)]
@@ -77,10 +82,13 @@ const SCAN_MAX: usize = 20;
 enum Done {
     Connected(Result<(), String>),
     Disconnected,
-    Scanned(Result<Vec<String>, String>),
+    Scanned(Result<Vec<WifiNetwork>, String>),
 }
 
 type Operation = Pin<Box<dyn Future<Output = Done>>>;
+
+/// Waits for the driver's disconnect event while joined: its reason is why the link was lost.
+type Watch = Pin<Box<dyn Future<Output = Option<DisconnectReason>>>>;
 
 /// Which operation runs (each has a time limit: an event the driver never sends must not stop
 /// the station for good).
@@ -107,6 +115,9 @@ pub struct ChipWifi {
     link: SharedLink,
     /// The operation in flight, what it is, and when it is given up.
     operation: Option<(Operation, Kind, u64)>,
+    /// While joined and no operation runs: the wait for the driver's disconnect event (it
+    /// borrows the controller shared; every operation drops it before it starts).
+    watch: Option<Watch>,
     /// The network to be on (`None`: Wi-Fi disabled).
     wanted: Option<(String, String)>,
     /// A connect for `wanted` is due at this time.
@@ -121,8 +132,10 @@ pub struct ChipWifi {
     /// scanning and refuse the connect that follows).
     change_after_scan: bool,
     next_check: u64,
+    /// A scan was asked for ([`Wifi::start_scan`]) and has not started.
     scan_wanted: bool,
-    scan_results: Vec<String>,
+    /// The end of the last scan, for the runtime ([`ChipWifi::take_event`]).
+    scan_done: Option<Result<Vec<WifiNetwork>, String>>,
     /// The time of the last poll (the `Wifi` trait's calls carry none).
     now_ms: u64,
 }
@@ -133,6 +146,7 @@ impl ChipWifi {
             controller: Rc::new(RefCell::new(controller)),
             link,
             operation: None,
+            watch: None,
             wanted: None,
             connect_at: None,
             connect_not_before: 0,
@@ -141,7 +155,7 @@ impl ChipWifi {
             change_after_scan: false,
             next_check: 0,
             scan_wanted: false,
-            scan_results: Vec::new(),
+            scan_done: None,
             now_ms: 0,
         }
     }
@@ -186,7 +200,13 @@ impl ChipWifi {
                             self.finish(Done::Disconnected, now_ms);
                         }
                         Kind::Scan => {
-                            self.finish(Done::Scanned(Err("scanning: no answer".into())), now_ms);
+                            self.finish(
+                                Done::Scanned(Err(format!(
+                                    "the radio did not finish the scan in {} s",
+                                    Kind::Scan.limit_ms() / 1000
+                                ))),
+                                now_ms,
+                            );
                             if core::mem::take(&mut self.change_after_scan) {
                                 self.change_network(now_ms);
                             }
@@ -199,18 +219,28 @@ impl ChipWifi {
         }
         let associated = self.link.borrow().associated;
         if associated {
+            if let Some(reason) = self.poll_watch(now_ms) {
+                self.link_lost();
+                self.note_error(format!(
+                    "lost {}: {}",
+                    self.wanted_ssid(),
+                    lost_link(reason)
+                ));
+                self.retry_later(now_ms);
+                return;
+            }
             if now_ms >= self.next_check {
                 self.next_check = now_ms + CHECK_INTERVAL_MS;
                 self.check_link(now_ms);
             }
             if self.scan_wanted {
-                self.start_scan(now_ms);
+                self.begin_scan(now_ms);
             }
             return;
         }
         // Between connection attempts too: a scan shows what can be joined.
         if self.scan_wanted && self.connect_at.is_none_or(|at| at > now_ms) {
-            self.start_scan(now_ms);
+            self.begin_scan(now_ms);
             return;
         }
         if let Some(at) = self.connect_at {
@@ -242,12 +272,38 @@ impl ChipWifi {
                 }
             }
             // A failed scan is not why the station is not joined: the join's reason stays.
-            Done::Scanned(result) => {
-                if let Ok(names) = result {
-                    self.scan_results = names;
-                }
-            }
+            Done::Scanned(result) => self.scan_done = Some(result),
         }
+    }
+
+    /// Wait for the driver's disconnect event (while joined and no operation runs): its
+    /// reason once it comes. A wait that ends without one (the station was no longer joined)
+    /// has the link checked at once.
+    // The wait holds the controller (shared) while it runs; every operation drops it first.
+    #[allow(clippy::await_holding_refcell_ref)]
+    fn poll_watch(&mut self, now_ms: u64) -> Option<DisconnectReason> {
+        if self.operation.is_some() {
+            return None;
+        }
+        let watch = self.watch.get_or_insert_with(|| {
+            let controller = self.controller.clone();
+            Box::pin(async move {
+                let c = controller.borrow();
+                c.wait_for_disconnect_async()
+                    .await
+                    .ok()
+                    .map(|info| info.reason)
+            })
+        });
+        let mut cx = Context::from_waker(Waker::noop());
+        let Poll::Ready(reason) = watch.as_mut().poll(&mut cx) else {
+            return None;
+        };
+        self.watch = None;
+        if reason.is_none() {
+            self.next_check = now_ms;
+        }
+        reason
     }
 
     fn check_link(&mut self, now_ms: u64) {
@@ -284,6 +340,7 @@ impl ChipWifi {
     }
 
     fn link_lost(&mut self) {
+        self.watch = None;
         let mut link = self.link.borrow_mut();
         link.associated = false;
         link.ip = None;
@@ -301,6 +358,7 @@ impl ChipWifi {
     // everything else reaches the controller with `try_borrow` and waits its turn.
     #[allow(clippy::await_holding_refcell_ref)]
     fn start_connect(&mut self, now_ms: u64) {
+        self.watch = None;
         let Some((ssid, pass)) = self.wanted.clone() else {
             return;
         };
@@ -340,6 +398,7 @@ impl ChipWifi {
     // everything else reaches the controller with `try_borrow` and waits its turn.
     #[allow(clippy::await_holding_refcell_ref)]
     fn start_disconnect(&mut self, now_ms: u64) {
+        self.watch = None;
         let controller = self.controller.clone();
         let op: Operation = Box::pin(async move {
             let mut c = controller.borrow_mut();
@@ -353,32 +412,29 @@ impl ChipWifi {
     // The operation holds the controller while it runs (dropping it releases the borrow);
     // everything else reaches the controller with `try_borrow` and waits its turn.
     #[allow(clippy::await_holding_refcell_ref)]
-    fn start_scan(&mut self, now_ms: u64) {
+    fn begin_scan(&mut self, now_ms: u64) {
         if self.operation.is_some() {
             return;
         }
+        self.watch = None;
         self.scan_wanted = false;
         let controller = self.controller.clone();
         let op: Operation = Box::pin(async move {
             let mut c = controller.borrow_mut();
             let config = ScanConfig::default().with_max(SCAN_MAX);
             Done::Scanned(match c.scan_async(&config).await {
-                // Each name once (an access point per band or a mesh repeats it), strongest
-                // first as the driver lists them; hidden networks have none.
-                Ok(found) => {
-                    let mut names: Vec<String> = Vec::new();
-                    for ap in found.iter() {
-                        let name = ap.ssid.as_str();
-                        if !name.is_empty() && !names.iter().any(|n| n == name) {
-                            names.push(name.to_string());
-                        }
-                    }
-                    Ok(names)
-                }
-                Err(e) => Err(format!("scanning: {e:?}")),
+                Ok(found) => Ok(found.iter().map(network).collect()),
+                Err(e) => Err(format!("the radio could not scan: {e:?}")),
             })
         });
         self.operation = Some((op, Kind::Scan, now_ms + Kind::Scan.limit_ms()));
+    }
+
+    /// The end of a scan, once, for the board's events.
+    pub fn take_event(&mut self) -> Option<BoardEvent> {
+        self.scan_done
+            .take()
+            .map(|result| BoardEvent::WifiScanDone { result })
     }
 
     /// Leave the current network (if any) and, when `wanted` is set, join that one next.
@@ -428,6 +484,49 @@ fn connection_error(e: &ConnectionError) -> String {
             "the access point refused the station"
         }
         R::BeaconTimeout => "the access point went silent",
+        _ => return format!("{reason:?}"),
+    };
+    format!("{words} ({reason:?})")
+}
+
+/// An access point the driver saw, as the runtime lists it.
+fn network(ap: &AccessPointInfo) -> WifiNetwork {
+    use AuthenticationMethod as A;
+    let security = match ap.auth_method {
+        Some(A::None) => WifiSecurity::Open,
+        Some(A::Wep) => WifiSecurity::Wep,
+        Some(A::Wpa) => WifiSecurity::Wpa,
+        Some(A::Wpa2Personal) => WifiSecurity::Wpa2,
+        Some(A::WpaWpa2Personal) => WifiSecurity::WpaWpa2,
+        Some(A::Wpa2Enterprise) => WifiSecurity::Wpa2Enterprise,
+        Some(A::Wpa3Personal | A::Wpa3ExtPsk) => WifiSecurity::Wpa3,
+        Some(A::Wpa2Wpa3Personal) => WifiSecurity::Wpa2Wpa3,
+        _ => WifiSecurity::Other,
+    };
+    WifiNetwork {
+        ssid: ap.ssid.as_str().to_string(),
+        bssid: ap.bssid,
+        channel: ap.channel,
+        rssi: i32::from(ap.signal_strength),
+        security,
+    }
+}
+
+/// Why a joined link was lost, in words, from the driver's reason (its name otherwise).
+fn lost_link(reason: DisconnectReason) -> String {
+    use DisconnectReason as R;
+    let words = match reason {
+        R::BeaconTimeout => "the access point went silent",
+        R::AuthenticationLeave | R::AssociationLeave | R::AccessPointInitiatedDisassociation => {
+            "the access point ended the link"
+        }
+        R::DisassociatedDueToInactivity | R::AuthenticationExpired => {
+            "the access point dropped the station as inactive"
+        }
+        R::FourWayHandshakeTimeout | R::GroupKeyUpdateTimeout | R::MicFailure => {
+            "the key exchange failed (was the password changed?)"
+        }
+        R::AssociationTooMany => "the access point has too many stations",
         _ => return format!("{reason:?}"),
     };
     format!("{words} ({reason:?})")
@@ -527,9 +626,12 @@ impl Wifi for ChipWifi {
         self.change_network(self.now_ms);
     }
 
-    fn scan(&mut self) -> Vec<String> {
-        self.scan_wanted = true;
-        self.scan_results.clone()
+    fn start_scan(&mut self) -> BoardResult<()> {
+        // A scan in flight answers this start too.
+        if !matches!(self.operation, Some((_, Kind::Scan, _))) {
+            self.scan_wanted = true;
+        }
+        Ok(())
     }
 
     fn set_ipv4(&mut self, config: Option<StaticIpv4>) {

@@ -13,7 +13,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use ferrite_runtime::board::{
-    BoardEvent, BoardResult, HttpClient, Mqtt, Sockets, Wifi, WifiStatus,
+    BoardEvent, BoardResult, HttpClient, Mqtt, Sockets, Wifi, WifiNetwork, WifiSecurity, WifiStatus,
 };
 use ferrite_runtime::sim::NetBackend;
 
@@ -33,10 +33,13 @@ pub struct NetWatch {
     pub deadline_ms: Rc<Cell<Option<u64>>>,
 }
 
-/// The host's Wi-Fi: always the network the host is on.
+/// The host's Wi-Fi: always the network the host is on, which is also the one network a scan
+/// finds (`host`, open, as `Wifi.GetStatus` shows it).
 pub struct HostWifi {
     connected: bool,
     ip: String,
+    /// A scan was asked for: it ends at the next poll.
+    scan_requested: bool,
 }
 
 impl HostWifi {
@@ -44,7 +47,22 @@ impl HostWifi {
         HostWifi {
             connected: true,
             ip: default_route_ip(),
+            scan_requested: false,
         }
+    }
+
+    /// The end of the scan asked for, if one was.
+    fn take_scan(&mut self) -> Option<BoardEvent> {
+        std::mem::take(&mut self.scan_requested).then(|| BoardEvent::WifiScanDone {
+            result: Ok(vec![WifiNetwork {
+                ssid: "host".into(),
+                // A locally administered address: the host's network has no access point.
+                bssid: [0x02, 0, 0, 0, 0, 0x01],
+                channel: 1,
+                rssi: -40,
+                security: WifiSecurity::Open,
+            }]),
+        })
     }
 }
 
@@ -82,8 +100,9 @@ impl Wifi for HostWifi {
     fn disconnect(&mut self) {
         self.connected = false;
     }
-    fn scan(&mut self) -> Vec<String> {
-        vec!["host".into()]
+    fn start_scan(&mut self) -> BoardResult<()> {
+        self.scan_requested = true;
+        Ok(())
     }
 }
 
@@ -159,7 +178,8 @@ impl NetBackend for HostNet {
             .mqtt
             .poll_event(now)
             .or_else(|| self.http.poll_event())
-            .or_else(|| self.sockets.poll_event());
+            .or_else(|| self.sockets.poll_event())
+            .or_else(|| self.wifi.take_scan());
         if ev.is_some() {
             // The runtime may stop taking events before `None`: until it drains them (and the
             // watch is updated), the loop comes back soon.
@@ -168,6 +188,9 @@ impl NetBackend for HostNet {
             self.update_watch();
         }
         ev
+    }
+    fn has_pending_events(&self) -> bool {
+        self.wifi.scan_requested
     }
 }
 

@@ -182,6 +182,8 @@ struct Request {
     with_auth: bool,
     /// How many times it was sent again after a 401.
     retries: u8,
+    /// How long a user's call may wait for its answer (each sending).
+    timeout_ms: f64,
 }
 
 /// How many times one call is sent again after a 401 (a stale nonce, then a fresh one).
@@ -284,6 +286,19 @@ impl DeviceSession {
     /// not connected, or [`CallError::TOO_LARGE`] when the request exceeds the device's frame
     /// limit.
     pub fn call(&mut self, method: &str, params: Value, now_ms: f64) -> CallId {
+        let timeout_ms = self.config.call_timeout_ms;
+        self.call_with_timeout(method, params, now_ms, timeout_ms)
+    }
+
+    /// [`DeviceSession::call`] for a method that takes longer than most (`Wifi.Scan`): its
+    /// answer is waited for `timeout_ms`.
+    pub fn call_with_timeout(
+        &mut self,
+        method: &str,
+        params: Value,
+        now_ms: f64,
+        timeout_ms: f64,
+    ) -> CallId {
         let call = CallId(self.next_call);
         self.next_call += 1;
         if !self.link.state().is_connected() {
@@ -293,13 +308,14 @@ impl DeviceSession {
             });
             return call;
         }
-        let deadline = now_ms + self.config.call_timeout_ms;
+        let deadline = now_ms + timeout_ms;
         let req = Request {
             purpose: Purpose::User(call),
             method: method.into(),
             params,
             with_auth: false,
             retries: 0,
+            timeout_ms,
         };
         if let Err(e) = self.send(req, deadline) {
             self.push_event(SessionEvent::Reply {
@@ -347,6 +363,7 @@ impl DeviceSession {
                 params: json!({"mode": mode.name()}),
                 with_auth: false,
                 retries: 0,
+                timeout_ms: self.config.call_timeout_ms,
             };
             if let Err(e) = self.send(req, now_ms + self.config.call_timeout_ms) {
                 self.push_event(SessionEvent::Text(format!("Console.SetMode: {e}")));
@@ -394,6 +411,7 @@ impl DeviceSession {
                 params: json!({"mode": "rpc"}),
                 with_auth: false,
                 retries: 0,
+                timeout_ms: self.config.call_timeout_ms,
             };
             if let Err(e) = self.send(req, deadline) {
                 self.fail_link(&format!("Console.SetMode: {e}"), now_ms);
@@ -406,6 +424,7 @@ impl DeviceSession {
             params: Value::Null,
             with_auth: false,
             retries: 0,
+            timeout_ms: self.config.call_timeout_ms,
         };
         if let Err(e) = self.send(req, deadline) {
             self.fail_link(&format!("Shelly.GetDeviceInfo: {e}"), now_ms);
@@ -519,7 +538,7 @@ impl DeviceSession {
             match p.data.purpose {
                 Purpose::User(call) => self.push_event(SessionEvent::Reply {
                     call,
-                    result: Err(CallError::timeout(self.config.call_timeout_ms)),
+                    result: Err(CallError::timeout(p.data.timeout_ms)),
                 }),
                 Purpose::SetMode { opening: false, .. } => {
                     self.push_event(SessionEvent::Text(format!(
@@ -685,6 +704,7 @@ impl DeviceSession {
             params: json!({"enable": true}),
             with_auth: false,
             retries: 0,
+            timeout_ms: self.config.call_timeout_ms,
         };
         // Too large cannot happen for this small request.
         let _ = self.send(req, now_ms + self.config.call_timeout_ms);
@@ -768,7 +788,7 @@ impl DeviceSession {
             };
             let deadline = match retry.purpose {
                 Purpose::User(_) | Purpose::Follow | Purpose::SetMode { opening: false, .. } => {
-                    now_ms + self.config.call_timeout_ms
+                    now_ms + retry.timeout_ms
                 }
                 Purpose::SetMode { opening: true, .. } | Purpose::DeviceInfo => {
                     self.link.next_deadline().unwrap_or(now_ms)

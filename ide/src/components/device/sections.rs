@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::controller::device::{DeviceConfig, Ipv4Form};
+use crate::controller::device::{DeviceConfig, Ipv4Form, NetworkChoice};
 use crate::controller::use_ctx;
 
 #[component]
@@ -260,6 +260,26 @@ pub fn ConfigSection() -> impl IntoView {
     let netmask = RwSignal::new(String::new());
     let gateway = RwSignal::new(String::new());
     let nameserver = RwSignal::new(String::new());
+    // `Wifi.Scan`: under way, its networks to pick from, and what it found (or why not).
+    let scanning = RwSignal::new(false);
+    let networks = RwSignal::new(Vec::<NetworkChoice>::new());
+    let scan_note = RwSignal::new(String::new());
+    let scan = move |_| {
+        scanning.set(true);
+        scan_note.set("Scanning…".into());
+        networks.set(Vec::new());
+        ctx.device_scan_wifi(move |result| {
+            scanning.try_set(false);
+            let note = match &result {
+                Ok(found) if found.is_empty() => "No networks in range".into(),
+                Ok(found) if found.len() == 1 => "1 network in range".into(),
+                Ok(found) => format!("{} networks in range", found.len()),
+                Err(e) => format!("Scan failed: {e}"),
+            };
+            scan_note.try_set(note);
+            networks.try_set(result.unwrap_or_default());
+        });
+    };
     // The fields follow what the device says until the user edits them.
     Effect::new(move |_| {
         let c = dev.config.get();
@@ -315,6 +335,38 @@ pub fn ConfigSection() -> impl IntoView {
             </div>
             {field("Device name", "text", name)}
             {field("Wi-Fi SSID", "text", ssid)}
+            <div class="btn-row">
+                <button
+                    class="btn small"
+                    type="button"
+                    disabled=move || scanning.get()
+                    on:click=scan
+                >
+                    "Scan for networks"
+                </button>
+                <span class="muted small" role="status" aria-label="Wi-Fi scan">
+                    {move || scan_note.get()}
+                </span>
+            </div>
+            <Show when=move || !networks.get().is_empty()>
+                <ul class="network-list" aria-label="Networks in range">
+                    <For each=move || networks.get() key=|n| n.ssid.clone() let:n>
+                        <li>
+                            <button
+                                class="btn small"
+                                type="button"
+                                on:click={
+                                    let name = n.ssid.clone();
+                                    move |_| ssid.set(name.clone())
+                                }
+                            >
+                                {n.ssid.clone()}
+                            </button>
+                            <span class="muted small">{n.detail()}</span>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
             {field("Wi-Fi password", "password", wifi_pass)}
             {field("Static IPv4 address", "text", ip)}
             {field("Netmask", "text", netmask)}

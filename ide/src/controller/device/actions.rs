@@ -5,10 +5,11 @@
 
 use ferrite_ide_core::device::auth;
 use ferrite_ide_core::device::session::{CallError, ConsoleMode, Wire};
+use ferrite_ide_core::device::wifi_networks;
 use leptos::prelude::*;
 use serde_json::{json, Value};
 
-use super::{DeviceConfig, FileView, Ipv4Form};
+use super::{DeviceConfig, FileView, Ipv4Form, NetworkChoice};
 use crate::controller::Ctx;
 use crate::state::device_view::{
     apply_completion, completion_code, completion_names, completion_request, eval_result_text,
@@ -20,6 +21,9 @@ use crate::state::sim_view::LineKind;
 const FILE_VIEW_MAX: u64 = 64 * 1024;
 /// Bytes per `FS.Get`.
 const FILE_CHUNK: u64 = 8192;
+/// How long `Wifi.Scan` is waited for: a device joining a network scans after the join, and
+/// gives a scan up after 60 s itself.
+const WIFI_SCAN_TIMEOUT_MS: f64 = 65_000.0;
 
 impl Ctx {
     /// Call `method` on the device; `ok` gets the result; an error becomes the device status
@@ -412,6 +416,24 @@ impl Ctx {
                 ctx.dev.config.try_update(|c| c.mqtt_server = server);
             },
         );
+    }
+
+    /// `Wifi.Scan` for the Configuration form's SSID field: `done` gets the networks in range,
+    /// or why there are none to offer.
+    pub fn device_scan_wifi(
+        &self,
+        done: impl FnOnce(Result<Vec<NetworkChoice>, String>) + 'static,
+    ) {
+        let Some(client) = self.dev.client() else {
+            done(Err("not connected".into()));
+            return;
+        };
+        client.call_with_timeout("Wifi.Scan", json!({}), WIFI_SCAN_TIMEOUT_MS, move |r| {
+            done(
+                r.map(|v| wifi_networks::from_scan(&v))
+                    .map_err(|e| e.message),
+            )
+        });
     }
 
     /// Save what changed: the device name, Wi-Fi (network and IPv4 address), the MQTT server,

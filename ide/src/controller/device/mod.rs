@@ -13,6 +13,7 @@ use ferrite_ide_core::device::diff::Diff;
 pub use ferrite_ide_core::device::ipv4_form::Ipv4Form;
 use ferrite_ide_core::device::session::{ConsoleMode, LinkState, SessionEvent, Wire};
 use ferrite_ide_core::device::telemetry::TelemetryStore;
+pub use ferrite_ide_core::device::wifi_networks::NetworkChoice;
 use leptos::prelude::*;
 use serde_json::Value;
 

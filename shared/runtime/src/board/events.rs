@@ -61,6 +61,11 @@ pub enum BoardEvent {
         adv_data: Vec<u8>,
         scan_rsp: Vec<u8>,
     },
+    /// The Wi-Fi scan asked for with [`super::Wifi::start_scan`] ended: the networks it saw,
+    /// or why it failed.
+    WifiScanDone {
+        result: Result<Vec<super::WifiNetwork>, String>,
+    },
     /// The physical button of `input:0` (or any input) changed level.
     InputLevel {
         id: u32,

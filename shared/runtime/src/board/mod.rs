@@ -21,7 +21,7 @@ pub use gpio::{Adc, Edge, Gpio, PinMode, Pull, Pwm};
 pub use mqtt_session::{MqttAction, MqttLimits, MqttReport, MqttSession};
 pub use net::{
     HttpClient, HttpRequest, HttpResponse, Mqtt, MqttStatus, SocketId, Sockets, StaticIpv4, Wifi,
-    WifiStatus,
+    WifiNetwork, WifiSecurity, WifiStatus,
 };
 pub use storage::Storage;
 pub use system::System;

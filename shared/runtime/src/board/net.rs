@@ -106,8 +106,38 @@ pub trait Wifi {
     fn set_ipv4(&mut self, _config: Option<StaticIpv4>) {}
     fn connect(&mut self, ssid: &str, password: &str) -> BoardResult<()>;
     fn disconnect(&mut self);
-    /// Network names seen in the last scan (may trigger a new one).
-    fn scan(&mut self) -> Vec<String> {
-        Vec::new()
+    /// Start a scan for networks in range (joined to a scan already running). It ends in
+    /// exactly one [`super::BoardEvent::WifiScanDone`], which answers every start made before
+    /// it. A station that cannot scan says so here.
+    fn start_scan(&mut self) -> BoardResult<()> {
+        Err(super::BoardError::Unsupported("Wi-Fi scanning"))
     }
+}
+
+/// The security a network offers, numbered as ESP-IDF's `wifi_auth_mode_t`, which is what
+/// Shelly's `Wifi.Scan` reports as `auth` (0 open … 5 WPA2-Enterprise; 6 and 7 WPA3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WifiSecurity {
+    Open = 0,
+    Wep = 1,
+    Wpa = 2,
+    Wpa2 = 3,
+    WpaWpa2 = 4,
+    Wpa2Enterprise = 5,
+    Wpa3 = 6,
+    Wpa2Wpa3 = 7,
+    /// Anything newer (WAPI, OWE, WPA3-Enterprise), or what the access point did not say.
+    Other = 8,
+}
+
+/// A network a scan saw: one access point (a network with several has one entry each).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WifiNetwork {
+    /// Empty for a hidden network.
+    pub ssid: String,
+    pub bssid: [u8; 6],
+    pub channel: u8,
+    /// dBm.
+    pub rssi: i32,
+    pub security: WifiSecurity,
 }

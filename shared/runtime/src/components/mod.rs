@@ -7,6 +7,7 @@ pub mod mqtt;
 pub mod switch;
 pub mod sys;
 pub mod wifi;
+pub mod wifi_scan;
 
 use alloc::string::String;
 use alloc::vec;
@@ -161,5 +162,6 @@ pub fn next_deadline(dev: &Device) -> Option<u64> {
     let a = dev.components.switches.iter().filter_map(|s| s.deadline());
     let b = dev.components.inputs.iter().filter_map(|i| i.deadline());
     let c = crate::api::shelly_extras::next_deadline(dev);
-    a.chain(b).chain(c).min()
+    let d = dev.wifi_scan.deadline();
+    a.chain(b).chain(c).chain(d).min()
 }

@@ -37,6 +37,7 @@ pub const METHODS: &[&str] = &[
     "Wifi.GetStatus",
     "Wifi.GetConfig",
     "Wifi.SetConfig",
+    "Wifi.Scan",
     "Mqtt.GetStatus",
     "Mqtt.GetConfig",
     "Mqtt.SetConfig",
@@ -105,6 +106,9 @@ pub(crate) fn dispatch(rt: &mut Runtime, method: &str, params: &Json, origin: Or
     let lower = method.to_ascii_lowercase();
     let (service, _) = lower.split_once('.').unwrap_or((lower.as_str(), ""));
     match service {
+        "wifi" if lower == "wifi.scan" => {
+            components::wifi_scan::rpc(&mut rt.device_ref().borrow_mut())
+        }
         "shelly" | "sys" | "switch" | "input" | "wifi" | "mqtt" => {
             device_method(rt, &lower, method, params).into()
         }

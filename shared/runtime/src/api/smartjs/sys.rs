@@ -12,7 +12,7 @@ use crate::api::description::ApiEntry;
 use crate::host::{ctx, pin_function};
 use crate::json::{self, json};
 use crate::log::Level;
-use crate::script::{Arg, Job, JobKind};
+use crate::script::{Arg, Job, JobKind, ListenerKind, NO_PIN};
 
 /// The longest `usleep`: the event loop must not stall longer.
 pub const MAX_USLEEP_US: f64 = 100_000.0;
@@ -89,26 +89,50 @@ fn wifi_show(vm: &mut Vm, _this: Value, _args: &[Value]) -> Result<Value, Value>
     }
 }
 
-/// `Wifi.scan(cb)`: `cb(names)` with the networks the last scan saw (on a later turn).
+/// `Wifi.scan(cb)`: scan for networks; `cb(names)` when the scan ends (strongest first, each
+/// name once), `cb(undefined, error)` when it fails. Calls made while a scan runs share it.
 fn wifi_scan(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
     let host = ctx(vm)?;
-    let names = host.device.borrow_mut().board.wifi().map(|w| w.scan());
-    let Some(names) = names else {
+    if host.device.borrow_mut().board.wifi().is_none() {
         return Err(no_wifi(vm, "Wifi.scan"));
-    };
+    }
     let cb = pin_function(vm, args, 0, "Wifi.scan: cb")?;
-    let limit = host.device.borrow().limits.job_queue;
-    host.state.borrow_mut().push_job(
-        Job {
-            kind: JobKind::Call {
-                func: cb,
-                this: Arg::Undefined,
-                args: alloc::vec![Arg::Json(json!(names))],
-            },
-            release: alloc::vec![cb],
-        },
-        limit,
-    );
+    let (limit, job_limit) = {
+        let d = host.device.borrow();
+        (d.limits.rpc_calls, d.limits.job_queue)
+    };
+    let family = ListenerKind::WifiScan.family();
+    if host.state.borrow().count(family) >= limit {
+        vm.unpin(cb);
+        return Err(vm.range_error(&format!(
+            "Wifi.scan: too many {family}: a script may have at most {limit}"
+        )));
+    }
+    let started = crate::components::wifi_scan::begin(&mut host.device.borrow_mut());
+    let mut st = host.state.borrow_mut();
+    match started {
+        Ok(()) => {
+            if let Err(msg) = st.add_listener(ListenerKind::WifiScan, cb, NO_PIN, NO_PIN, limit) {
+                drop(st);
+                vm.unpin(cb);
+                return Err(vm.range_error(&format!("Wifi.scan: {msg}")));
+            }
+        }
+        // The callback still runs, later, with the error (as a failed scan's would).
+        Err(e) => {
+            st.push_job(
+                Job {
+                    kind: JobKind::Call {
+                        func: cb,
+                        this: Arg::Undefined,
+                        args: alloc::vec![Arg::Undefined, Arg::Str(e.into_bytes())],
+                    },
+                    release: alloc::vec![cb],
+                },
+                job_limit,
+            );
+        }
+    }
     Ok(Value::UNDEFINED)
 }
 
@@ -197,7 +221,7 @@ pub const DESCRIPTION: &[ApiEntry] = &[
     entry("Wifi.setup", "(ssid: string, password?: string) => boolean", "Connect the station to a network."),
     entry("Wifi.ip", "(iface?: 0 | 1) => string | undefined", "The station's IP address (the access point, 1, is not run)."),
     entry("Wifi.show", "() => string | undefined", "The SSID the station uses."),
-    entry("Wifi.scan", "(cb: (networks: string[]) => void) => void", "cb(names) with the networks of the last scan."),
+    entry("Wifi.scan", "(cb: (networks: string[] | undefined, error?: string) => void) => void", "Scan for networks: cb(names) when the scan ends (strongest first, each once), cb(undefined, error) if it fails."),
     entry("OS.wdt_feed", "() => boolean", "Feed the hardware watchdog."),
     entry("usleep", "(microseconds: number) => void", "Accepted up to 100000 us and returns at once (the loop never blocks); longer is a RangeError."),
     entry("GC.stat", "() => { heap_total: number, used: number, free: number, objects: number, collections: number, sys_total?: number, sys_free?: number }", "Memory of this script's heap (and of the device, if the board knows it)."),
