@@ -125,6 +125,9 @@ pub struct Runtime {
     /// The script whose realm the console's entries run in while the heap has no room for
     /// the console's own ([`Runtime::console_realm`]), once the console said so.
     console_guest: Option<u32>,
+    /// Entries were evaluated in the console's own realm since it was made (what ending it
+    /// loses).
+    console_typed: bool,
 }
 
 /// Most uncaught errors kept for [`Runtime::take_uncaught_errors`] (the oldest are dropped).
@@ -174,6 +177,7 @@ impl Runtime {
             marker: None,
             realm_bytes: None,
             console_guest: None,
+            console_typed: false,
             next_realm: 0,
             uncaught: VecDeque::new(),
         }
@@ -262,6 +266,9 @@ impl Runtime {
         code: Option<Vec<u8>>,
     ) -> Result<(), RpcError> {
         self.check_realm_fits(id)?;
+        if id == CONSOLE_ID {
+            self.console_typed = false;
+        }
         let free_before = self.heap_free();
         let limits = &self.config.limits;
         let mut engine = Engine::new(Config {
@@ -401,7 +408,7 @@ impl Runtime {
 
     /// [`Runtime::check_realm_fits`] for script `id`. Where it does not fit but would without
     /// the console's realm, and the console is idle, that realm is ended to make room: what
-    /// was typed there is gone, and the console's next entry makes a new one or runs in a
+    /// was typed there is gone (the log says so when anything was), and the console's next entry makes a new one or runs in a
     /// script's ([`Runtime::console_realm`]). A script the user starts comes before the
     /// console's scratch state (on a chip with Wi-Fi up the heap holds one realm).
     fn make_room_for(&mut self, id: u32) -> Result<(), RpcError> {
@@ -418,13 +425,15 @@ impl Runtime {
             return Err(e);
         }
         self.drop_realm(console);
+        let lost = if self.console_typed {
+            " (what was typed there is gone)"
+        } else {
+            ""
+        };
         self.device.borrow_mut().log(
             Level::Info,
             CONSOLE_ID,
-            format!(
-                "the console's realm was ended to make room for script:{id} (what was typed \
-                 there is gone)"
-            ),
+            format!("the console's realm was ended to make room for script:{id}{lost}"),
         );
         self.check_realm_fits(id)
     }
@@ -765,6 +774,9 @@ impl Runtime {
         let Some(idx) = self.realm_index(id) else {
             return false;
         };
+        if id == CONSOLE_ID {
+            self.console_typed = true;
+        }
         let limit = self.config.limits.job_queue;
         self.realms[idx].state.borrow_mut().push_job(
             Job {

@@ -108,6 +108,11 @@ fn device(code: &str) -> Runtime {
 
 /// [`device`], and the clock its board reads.
 fn device_with_clock(code: &str) -> (Runtime, VirtualClock) {
+    boot_device(code, true)
+}
+
+/// [`device_with_clock`], with the console's realm made at boot unless `lazy_console_realm`.
+fn boot_device(code: &str, lazy_console_realm: bool) -> (Runtime, VirtualClock) {
     CAPACITY.with(|c| c.set(usize::MAX));
     let clock = VirtualClock::new(None);
     let board = SimBoard::new(
@@ -121,7 +126,7 @@ fn device_with_clock(code: &str) -> (Runtime, VirtualClock) {
             heap_reserve: RESERVE,
             ..Limits::SHELLY
         },
-        lazy_console_realm: true,
+        lazy_console_realm,
         // One slice a round: a long callback spans rounds, as a busy one does on the chip.
         slices_per_poll: 1,
         ..RuntimeConfig::default()
@@ -223,7 +228,8 @@ fn a_script_takes_the_room_of_the_consoles_idle_realm() {
     let log = log_since(&rt, 0);
     assert!(
         log.iter().any(|(s, _, t)| *s == CONSOLE_ID
-            && t.starts_with("the console's realm was ended to make room for script:1")),
+            && t == "the console's realm was ended to make room for script:1 (what was typed \
+                      there is gone)"),
         "{log:?}"
     );
     assert!(
@@ -236,6 +242,29 @@ fn a_script_takes_the_room_of_the_consoles_idle_realm() {
         said.last().map(String::as_str),
         Some("undefined"),
         "{said:?}"
+    );
+}
+
+#[test]
+fn a_console_realm_nobody_typed_in_is_ended_without_a_warning() {
+    CAPACITY.with(|c| c.set(usize::MAX));
+    let before = live();
+    let (mut rt, _) = boot_device("print('script up')", false);
+    assert!(rt.is_running(CONSOLE_ID), "made at boot");
+    let realm = live() - before;
+    leave_free(realm + SCRIPT_HEAP + RESERVE - realm / 2);
+    done(rt.rpc("Script.Start", json!({"id": 1}), Origin::Transport))
+        .expect("the script starts in the console's room");
+    let log = log_since(&rt, 0);
+    let said: Vec<&str> = log
+        .iter()
+        .filter(|(s, ..)| *s == CONSOLE_ID)
+        .map(|(.., t)| t.as_str())
+        .collect();
+    assert_eq!(
+        said,
+        ["the console's realm was ended to make room for script:1"],
+        "nothing was typed, so nothing is gone"
     );
 }
 
