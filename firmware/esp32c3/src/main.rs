@@ -222,16 +222,26 @@ fn restart_after_flush(links: &mut [ConsoleLink], mut network: Option<&mut net::
     }
 }
 
+/// First thing in a panic, before esp-backtrace prints its message: nothing else runs from
+/// here on, no interrupt and no task of the scheduler (a panic in a radio task would otherwise
+/// let the main loop go on between the message's lines, write the marker or the flash, or
+/// panic again). esp-println writes USB-Serial-JTAG's FIFO without interrupts.
+#[unsafe(no_mangle)]
+fn custom_pre_backtrace() {
+    // SAFETY: never released; `custom_halt` restarts the chip (acquiring again is reentrant).
+    let _ = unsafe { critical_section::acquire() };
+}
+
 /// After a panic or an exception (its message went to USB-Serial-JTAG through esp-println),
 /// restart: the crash marker in RTC memory then tells the runtime which script was running, and
 /// it disables it (`board::note_panic` makes the marker count: a reset of another kind, such as
 /// the IDE's flashing or a brownout, blames no script).
 #[unsafe(no_mangle)]
 fn custom_halt() -> ! {
-    // Nothing else runs from here: no interrupt, no task of the scheduler (a panic in a radio
-    // task would otherwise let the main loop go on, write the marker or the flash, or panic
-    // again). The system timer and USB-Serial-JTAG's transfers to the host need no interrupt.
-    // SAFETY: never released; the chip restarts below.
+    // Interrupts are off since `custom_pre_backtrace`; again here for any path that did not
+    // pass there. The system timer and USB-Serial-JTAG's transfers to the host need no
+    // interrupt.
+    // SAFETY: never released (reentrant); the chip restarts below.
     let _ = unsafe { critical_section::acquire() };
     board::note_panic();
     // esp-println returns once the message is in USB-Serial-JTAG's FIFO: give the host time to

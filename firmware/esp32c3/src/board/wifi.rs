@@ -72,11 +72,13 @@ const FIRST_BACKOFF_MS: u64 = 1_000;
 const MAX_BACKOFF_MS: u64 = 30_000;
 /// How long a link must last before the back-off starts again at [`FIRST_BACKOFF_MS`].
 const STABLE_LINK_MS: u64 = 30_000;
-/// After a disconnect that timed out, the driver's late event could be taken for the next
-/// connect's failure: the connect waits this long.
-const AFTER_DISCONNECT_TIMEOUT_MS: u64 = 1_000;
-/// Networks reported by a scan.
+/// After a disconnect or a scan that timed out, the driver's late event could be taken for the
+/// next operation's (esp-radio's scan takes any scan's end, its disconnect any disconnect): the
+/// next connect or scan waits this long.
+const AFTER_TIMEOUT_MS: u64 = 1_000;
+/// Networks reported by a scan: the strongest of the first [`SCAN_FETCH`] the driver lists.
 const SCAN_MAX: usize = 20;
+const SCAN_FETCH: usize = 64;
 
 /// Which operation is in flight, with its result type.
 enum Done {
@@ -122,9 +124,9 @@ pub struct ChipWifi {
     wanted: Option<(String, String)>,
     /// A connect for `wanted` is due at this time.
     connect_at: Option<u64>,
-    /// No connect starts before this time ([`AFTER_DISCONNECT_TIMEOUT_MS`] after a disconnect
-    /// that timed out, whatever is asked meanwhile).
-    connect_not_before: u64,
+    /// No connect or scan starts before this time ([`AFTER_TIMEOUT_MS`] after a disconnect or
+    /// a scan that timed out, whatever is asked meanwhile).
+    radio_idle_at: u64,
     backoff_ms: u64,
     /// When the station last joined.
     associated_since: u64,
@@ -149,7 +151,7 @@ impl ChipWifi {
             watch: None,
             wanted: None,
             connect_at: None,
-            connect_not_before: 0,
+            radio_idle_at: 0,
             backoff_ms: FIRST_BACKOFF_MS,
             associated_since: 0,
             change_after_scan: false,
@@ -196,10 +198,11 @@ impl ChipWifi {
                             self.start_disconnect(now_ms);
                         }
                         Kind::Disconnect => {
-                            self.connect_not_before = now_ms + AFTER_DISCONNECT_TIMEOUT_MS;
+                            self.radio_idle_at = now_ms + AFTER_TIMEOUT_MS;
                             self.finish(Done::Disconnected, now_ms);
                         }
                         Kind::Scan => {
+                            self.radio_idle_at = now_ms + AFTER_TIMEOUT_MS;
                             self.finish(
                                 Done::Scanned(Err(format!(
                                     "the radio did not finish the scan in {} s",
@@ -233,18 +236,21 @@ impl ChipWifi {
                 self.next_check = now_ms + CHECK_INTERVAL_MS;
                 self.check_link(now_ms);
             }
-            if self.scan_wanted {
+            if self.scan_wanted && now_ms >= self.radio_idle_at {
                 self.begin_scan(now_ms);
             }
             return;
         }
-        // Between connection attempts too: a scan shows what can be joined.
-        if self.scan_wanted && self.connect_at.is_none_or(|at| at > now_ms) {
-            self.begin_scan(now_ms);
+        // Between connection attempts too, before the next one (a scan takes at most 15 s, a
+        // join 30 s and the disconnect after a failed one 5 s more: someone waits for it).
+        if self.scan_wanted {
+            if now_ms >= self.radio_idle_at {
+                self.begin_scan(now_ms);
+            }
             return;
         }
         if let Some(at) = self.connect_at {
-            if now_ms >= at.max(self.connect_not_before) {
+            if now_ms >= at.max(self.radio_idle_at) {
                 self.connect_at = None;
                 self.start_connect(now_ms);
             }
@@ -421,9 +427,12 @@ impl ChipWifi {
         let controller = self.controller.clone();
         let op: Operation = Box::pin(async move {
             let mut c = controller.borrow_mut();
-            let config = ScanConfig::default().with_max(SCAN_MAX);
+            let config = ScanConfig::default().with_max(SCAN_FETCH);
             Done::Scanned(match c.scan_async(&config).await {
-                Ok(found) => Ok(found.iter().map(network).collect()),
+                Ok(mut found) => {
+                    found.sort_by_key(|ap| core::cmp::Reverse(ap.signal_strength));
+                    Ok(found.iter().take(SCAN_MAX).map(network).collect())
+                }
                 Err(e) => Err(format!("the radio could not scan: {e:?}")),
             })
         });
@@ -499,9 +508,17 @@ fn network(ap: &AccessPointInfo) -> WifiNetwork {
         Some(A::Wpa2Personal) => WifiSecurity::Wpa2,
         Some(A::WpaWpa2Personal) => WifiSecurity::WpaWpa2,
         Some(A::Wpa2Enterprise) => WifiSecurity::Wpa2Enterprise,
-        Some(A::Wpa3Personal | A::Wpa3ExtPsk) => WifiSecurity::Wpa3,
+        // The Ext-PSK modes are WPA3-Personal (esp-radio's documentation).
+        Some(A::Wpa3Personal | A::Wpa3ExtPsk | A::Wpa3ExtPskMixed) => WifiSecurity::Wpa3,
         Some(A::Wpa2Wpa3Personal) => WifiSecurity::Wpa2Wpa3,
-        _ => WifiSecurity::Other,
+        Some(A::WapiPersonal) => WifiSecurity::Wapi,
+        Some(A::Owe) => WifiSecurity::Owe,
+        Some(A::Wpa3EntSuiteB192Bit) => WifiSecurity::Wpa3Enterprise192,
+        Some(A::Dpp) => WifiSecurity::Dpp,
+        Some(A::Wpa3Enterprise) => WifiSecurity::Wpa3Enterprise,
+        Some(A::Wpa2Wpa3Enterprise) => WifiSecurity::Wpa2Wpa3Enterprise,
+        Some(A::WpaEnterprise) => WifiSecurity::WpaEnterprise,
+        _ => WifiSecurity::Unknown,
     };
     WifiNetwork {
         ssid: ap.ssid.as_str().to_string(),

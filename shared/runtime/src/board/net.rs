@@ -115,7 +115,7 @@ pub trait Wifi {
 }
 
 /// The security a network offers, numbered as ESP-IDF's `wifi_auth_mode_t`, which is what
-/// Shelly's `Wifi.Scan` reports as `auth` (0 open … 5 WPA2-Enterprise; 6 and 7 WPA3).
+/// Shelly's `Wifi.Scan` reports as `auth` (0 open … 5 WPA2-Enterprise, 6 and 7 WPA3, …).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WifiSecurity {
     Open = 0,
@@ -126,8 +126,15 @@ pub enum WifiSecurity {
     Wpa2Enterprise = 5,
     Wpa3 = 6,
     Wpa2Wpa3 = 7,
-    /// Anything newer (WAPI, OWE, WPA3-Enterprise), or what the access point did not say.
-    Other = 8,
+    Wapi = 8,
+    Owe = 9,
+    Wpa3Enterprise192 = 10,
+    Dpp = 13,
+    Wpa3Enterprise = 14,
+    Wpa2Wpa3Enterprise = 15,
+    WpaEnterprise = 16,
+    /// A mode the board cannot name (no ESP-IDF number).
+    Unknown = 255,
 }
 
 /// A network a scan saw: one access point (a network with several has one entry each).
