@@ -166,6 +166,8 @@ pub struct Device {
     pub mqtt: crate::api::mqtt::MqttShared,
     /// The Wi-Fi scan in flight and the `Wifi.Scan` calls waiting for it.
     pub wifi_scan: crate::components::wifi_scan::WifiScan,
+    /// What the station looked like when last looked at, for its status changes.
+    pub wifi_watch: crate::components::wifi_watch::WifiWatch,
 }
 
 /// What the device knows about one script: config and status (`Script.GetConfig` /
@@ -228,6 +230,7 @@ impl Device {
             extras: Default::default(),
             mqtt: Default::default(),
             wifi_scan: Default::default(),
+            wifi_watch: Default::default(),
         }
     }
 

@@ -881,6 +881,7 @@ impl Runtime {
         // RPC requests that came over MQTT.
         crate::api::mqtt::serve_rpc(self);
         crate::components::tick(&mut self.device.borrow_mut());
+        self.notice_wifi_changes();
         self.deliver_device_events();
         self.fire_timers();
         self.dispatch_script_calls();
@@ -1220,6 +1221,22 @@ impl Runtime {
             }
             BoardEvent::WifiScanDone { result } => self.wifi_scan_done(result),
             other => crate::api::route_board_event(&self.device, &self.states(), &other, limit),
+        }
+    }
+
+    /// The station's changes: its status change is queued on the device (for transports and
+    /// status handlers); scripts' `Wifi.changed` callbacks get the Smart.js codes.
+    fn notice_wifi_changes(&mut self) {
+        let codes = crate::components::wifi_watch::check(&mut self.device.borrow_mut());
+        let limit = self.config.limits.job_queue;
+        for code in codes {
+            for r in &self.realms {
+                r.state.borrow_mut().call_all(
+                    &ListenerKind::WifiChanged,
+                    &[Arg::Num(f64::from(code))],
+                    limit,
+                );
+            }
         }
     }
 

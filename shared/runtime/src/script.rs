@@ -116,6 +116,8 @@ pub enum ListenerKind {
     },
     /// `Wifi.scan(cb)` waiting for the scan in flight.
     WifiScan,
+    /// `Wifi.changed(cb)`: the station's changes.
+    WifiChanged,
     /// Anything else an API module tracks (its name says what).
     Other(&'static str),
 }
@@ -137,6 +139,7 @@ impl ListenerKind {
             ListenerKind::Socket { .. } => "sockets",
             ListenerKind::HttpRequest { .. } => "HTTP requests",
             ListenerKind::WifiScan => "Wi-Fi scans",
+            ListenerKind::WifiChanged => "Wi-Fi change handlers",
             ListenerKind::Other(n) => n,
         }
     }

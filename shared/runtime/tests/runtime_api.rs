@@ -592,3 +592,111 @@ fn sys_status_reports_the_boards_low_water_marks() {
     assert_eq!(status["ram_min_free"], 150_000);
     assert_eq!(status["stack_min_free"], 20_480);
 }
+
+#[test]
+fn the_stations_changes_reach_transports_status_handlers_and_wifi_changed() {
+    use ferrite_runtime::board::WifiStatus;
+    use ferrite_runtime::components::wifi_watch::CHECK_EVERY_MS;
+    let rig = Rig::new();
+    let wifi = RecordingWifi::default();
+    let mut rt = boot_with_wifi(&rig, &wifi);
+    let id = add_script(
+        &mut rt,
+        "w",
+        "Wifi.changed(function (code) { print('changed', code); });\n\
+         Shelly.addStatusHandler(function (s) {\n\
+           if (s.component === 'wifi') print('status', s.delta.status, s.delta.sta_ip);\n\
+         });",
+    );
+    call(&mut rt, "Script.Start", json!({"id": id}));
+    settle(&mut rt);
+    rt.take_notifications();
+    let step = |rt: &mut Runtime, status: WifiStatus| {
+        *wifi.1.borrow_mut() = status;
+        rig.clock.advance(CHECK_EVERY_MS);
+        settle(rt);
+    };
+    let joined = WifiStatus {
+        connected: true,
+        associated: true,
+        ssid: Some("home".into()),
+        ip: Some("192.168.1.20".into()),
+        rssi: -60,
+        ..WifiStatus::default()
+    };
+    step(
+        &mut rt,
+        WifiStatus {
+            joining: true,
+            ..WifiStatus::default()
+        },
+    );
+    step(&mut rt, joined.clone());
+    // The signal alone is no change.
+    step(
+        &mut rt,
+        WifiStatus {
+            rssi: -71,
+            ..joined.clone()
+        },
+    );
+    step(
+        &mut rt,
+        WifiStatus {
+            joining: true,
+            error: Some("lost \"home\": the access point went silent (BeaconTimeout)".into()),
+            ..WifiStatus::default()
+        },
+    );
+    let lines: Vec<String> = log_text(&rt)
+        .lines()
+        .filter(|l| l.starts_with("changed") || l.starts_with("status"))
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "status connecting null",
+            "changed 0",
+            "changed 3",
+            "status got ip 192.168.1.20",
+            "changed 1",
+            "status connecting null",
+        ]
+    );
+    let notified: Vec<Json> = rt
+        .take_notifications()
+        .into_iter()
+        .filter(|n| n.method == "NotifyStatus")
+        .filter_map(|n| n.params.get("wifi").cloned())
+        .collect();
+    assert_eq!(notified.len(), 3, "{notified:?}");
+    assert_eq!(notified[1]["sta_ip"], "192.168.1.20");
+    assert_eq!(
+        notified[2]["error"],
+        "lost \"home\": the access point went silent (BeaconTimeout)"
+    );
+    // A new callback replaces the old one; a non-function removes it. Only the station's
+    // mode is run.
+    let RpcReply::Pending(token) = rt.rpc(
+        "Script.Eval",
+        json!({"id": id, "code": "Wifi.changed(function (c) { print('again', c); });\n\
+                 Wifi.changed(function (c) { print('new', c); });\n\
+                 Wifi.mode(1) && !Wifi.mode(2)"}),
+        Origin::Transport,
+    ) else {
+        panic!("Script.Eval was not taken");
+    };
+    settle(&mut rt);
+    let answers = rt.take_rpc_done();
+    assert_eq!(answers[0].0, token);
+    assert_eq!(answers[0].1.as_ref().unwrap()["result"], "true");
+    step(&mut rt, joined.clone());
+    let tail: Vec<String> = log_text(&rt)
+        .lines()
+        .filter(|l| l.starts_with("changed") || l.starts_with("new") || l.starts_with("again"))
+        .skip(3)
+        .map(String::from)
+        .collect();
+    assert_eq!(tail, ["new 0", "new 3"]);
+}

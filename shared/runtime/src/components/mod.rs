@@ -8,6 +8,7 @@ pub mod switch;
 pub mod sys;
 pub mod wifi;
 pub mod wifi_scan;
+pub mod wifi_watch;
 
 use alloc::string::String;
 use alloc::vec;

@@ -3,7 +3,7 @@
 use alloc::format;
 use alloc::string::String;
 
-use crate::board::{BoardError, StaticIpv4};
+use crate::board::{BoardError, StaticIpv4, WifiStatus};
 use crate::device::Device;
 use crate::json::{json, Json};
 
@@ -135,22 +135,25 @@ pub fn join_configured(dev: &mut Device) -> Result<(), BoardError> {
     Ok(())
 }
 
+/// `Wifi.GetStatus`.
 pub fn status(dev: &mut Device) -> Json {
     match dev.board.wifi() {
-        Some(w) => {
-            let s = w.status();
-            let mut status = json!({
-                "sta_ip": s.ip,
-                "status": s.state(),
-                "ssid": s.ssid,
-                "rssi": s.rssi,
-            });
-            // Ferrite's: why the station is not joined (a wrong password, no such network).
-            if let (Some(error), Json::Object(fields)) = (s.error, &mut status) {
-                fields.insert("error".into(), Json::String(error));
-            }
-            status
-        }
+        Some(w) => status_json(&w.status()),
         None => json!({"sta_ip": null, "status": "disconnected", "ssid": null, "rssi": 0}),
     }
+}
+
+/// The station's status as Shelly shows it (`Wifi.GetStatus`, the `wifi` status change).
+pub fn status_json(s: &WifiStatus) -> Json {
+    let mut status = json!({
+        "sta_ip": s.ip,
+        "status": s.state(),
+        "ssid": s.ssid,
+        "rssi": s.rssi,
+    });
+    // Ferrite's: why the station is not joined (a wrong password, no such network).
+    if let (Some(error), Json::Object(fields)) = (&s.error, &mut status) {
+        fields.insert("error".into(), Json::String(error.clone()));
+    }
+    status
 }

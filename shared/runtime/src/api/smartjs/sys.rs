@@ -136,6 +136,50 @@ fn wifi_scan(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> 
     Ok(Value::UNDEFINED)
 }
 
+/// `Wifi.changed(cb)`: `cb(code)` whenever the station changes: 0 joined a network, 1 left it,
+/// 3 got an address. A script has one such callback: a new one replaces it, a non-function
+/// removes it.
+fn wifi_changed(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
+    let host = ctx(vm)?;
+    if host.device.borrow_mut().board.wifi().is_none() {
+        return Err(no_wifi(vm, "Wifi.changed"));
+    }
+    {
+        let mut st = host.state.borrow_mut();
+        let old = st
+            .listeners
+            .iter()
+            .find(|l| l.kind == ListenerKind::WifiChanged)
+            .map(|l| l.handle);
+        if let Some(handle) = old {
+            st.remove_listener(handle, |k| *k == ListenerKind::WifiChanged);
+        }
+    }
+    if !vm.is_callable(Vm::arg(args, 0)) {
+        return Ok(Value::UNDEFINED);
+    }
+    let cb = pin_function(vm, args, 0, "Wifi.changed: cb")?;
+    let r = host
+        .state
+        .borrow_mut()
+        .add_listener(ListenerKind::WifiChanged, cb, NO_PIN, NO_PIN, 1);
+    if let Err(msg) = r {
+        vm.unpin(cb);
+        return Err(vm.range_error(&format!("Wifi.changed: {msg}")));
+    }
+    Ok(Value::UNDEFINED)
+}
+
+/// `Wifi.mode(mode)`: true for 1 (station), the one mode this runtime runs; false for the
+/// access point's 2 and 3, and anything else.
+fn wifi_mode(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> {
+    let host = ctx(vm)?;
+    if host.device.borrow_mut().board.wifi().is_none() {
+        return Err(no_wifi(vm, "Wifi.mode"));
+    }
+    Ok(Value::bool(int_arg(args, 0) == Some(1)))
+}
+
 /// `OS.wdt_feed()`: feed the hardware watchdog.
 fn wdt_feed(vm: &mut Vm, _this: Value, _args: &[Value]) -> Result<Value, Value> {
     let host = ctx(vm)?;
@@ -207,6 +251,8 @@ pub fn install(vm: &mut Vm) {
     vm.define_native_path("Wifi.ip", 1, wifi_ip);
     vm.define_native_path("Wifi.show", 0, wifi_show);
     vm.define_native_path("Wifi.scan", 1, wifi_scan);
+    vm.define_native_path("Wifi.changed", 1, wifi_changed);
+    vm.define_native_path("Wifi.mode", 1, wifi_mode);
     vm.define_native_path("OS.wdt_feed", 0, wdt_feed);
     vm.define_native_path("usleep", 1, usleep);
     vm.define_native_path("GC.stat", 0, gc_stat);
@@ -222,6 +268,8 @@ pub const DESCRIPTION: &[ApiEntry] = &[
     entry("Wifi.ip", "(iface?: 0 | 1) => string | undefined", "The station's IP address (the access point, 1, is not run)."),
     entry("Wifi.show", "() => string | undefined", "The SSID the station uses."),
     entry("Wifi.scan", "(cb: (networks: string[] | undefined, error?: string) => void) => void", "Scan for networks: cb(names) when the scan ends (strongest first, each once), cb(undefined, error) if it fails."),
+    entry("Wifi.changed", "(cb?: (code: 0 | 1 | 3) => void) => void", "cb(code) when the station changes: 0 joined a network, 1 left it, 3 got an address (one callback per script; no function removes it)."),
+    entry("Wifi.mode", "(mode: 1 | 2 | 3) => boolean", "true for 1 (station), the one mode run; false for the access point's 2 and 3."),
     entry("OS.wdt_feed", "() => boolean", "Feed the hardware watchdog."),
     entry("usleep", "(microseconds: number) => void", "Accepted up to 100000 us and returns at once (the loop never blocks); longer is a RangeError."),
     entry("GC.stat", "() => { heap_total: number, used: number, free: number, objects: number, collections: number, sys_total?: number, sys_free?: number }", "Memory of this script's heap (and of the device, if the board knows it)."),

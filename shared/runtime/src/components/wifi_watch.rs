@@ -1,0 +1,99 @@
+//! Noticing the station's changes. The board's Wi-Fi says how it is when asked; this module
+//! asks (at most every [`CHECK_EVERY_MS`]) and turns a change of its state, network, address
+//! or failure reason into a `wifi` status change — `NotifyStatus` and scripts' status handlers
+//! get the whole `Wifi.GetStatus`, as on a Shelly — and into Smart.js's `Wifi.changed` codes.
+//! The signal strength alone is no change (it moves all the time).
+//!
+//! Must never: report a change at the first look (that is how the device booted), or a code
+//! for a step the station did not take.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::device::Device;
+
+/// How often the station is looked at.
+pub const CHECK_EVERY_MS: u64 = 250;
+
+/// Smart.js `Wifi.changed` codes (the access point's are never raised: it is not run).
+pub const CONNECTED: i32 = 0;
+pub const DISCONNECTED: i32 = 1;
+pub const GOT_IP: i32 = 3;
+
+/// What the station looked like at the last look.
+#[derive(Debug, Default)]
+pub struct WifiWatch {
+    seen: Option<Seen>,
+    next_check_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Seen {
+    state: &'static str,
+    ssid: Option<String>,
+    ip: Option<String>,
+    error: Option<String>,
+}
+
+/// Look at the station if it is time. A change is queued as the device's `wifi` status change;
+/// the result is the Smart.js codes of the steps it took, in order.
+pub fn check(dev: &mut Device) -> Vec<i32> {
+    let now = dev.now_ms();
+    if now < dev.wifi_watch.next_check_ms {
+        return Vec::new();
+    }
+    dev.wifi_watch.next_check_ms = now.saturating_add(CHECK_EVERY_MS);
+    let Some(wifi) = dev.board.wifi() else {
+        return Vec::new();
+    };
+    let status = wifi.status();
+    let seen = Seen {
+        state: status.state(),
+        ssid: status.ssid.clone(),
+        ip: status.ip.clone(),
+        error: status.error.clone(),
+    };
+    let Some(before) = dev.wifi_watch.seen.replace(seen.clone()) else {
+        return Vec::new();
+    };
+    if before == seen {
+        return Vec::new();
+    }
+    dev.status_changed("wifi", super::wifi::status_json(&status));
+    codes(before.state, seen.state)
+}
+
+/// The `Wifi.changed` codes of going from state `before` to `now` (Shelly's words): joining
+/// is `CONNECTED`, an address `GOT_IP` (both when a look finds both new), leaving
+/// `DISCONNECTED`.
+fn codes(before: &str, now: &str) -> Vec<i32> {
+    let joined = |s: &str| matches!(s, "connected" | "got ip");
+    let mut codes = Vec::new();
+    if joined(before) && !joined(now) {
+        codes.push(DISCONNECTED);
+    }
+    if !joined(before) && joined(now) {
+        codes.push(CONNECTED);
+    }
+    if now == "got ip" && before != "got ip" {
+        codes.push(GOT_IP);
+    }
+    codes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_step_the_station_took_has_its_code() {
+        assert_eq!(codes("connecting", "connected"), [CONNECTED]);
+        assert_eq!(codes("connected", "got ip"), [GOT_IP]);
+        assert_eq!(codes("connecting", "got ip"), [CONNECTED, GOT_IP]);
+        assert_eq!(codes("got ip", "connecting"), [DISCONNECTED]);
+        assert_eq!(codes("got ip", "disconnected"), [DISCONNECTED]);
+        // An address lost while still joined, and trying without having joined: no step.
+        assert!(codes("got ip", "connected").is_empty());
+        assert!(codes("disconnected", "connecting").is_empty());
+    }
+}
