@@ -28,6 +28,7 @@ mod pwm;
 mod reset_kind;
 mod serial;
 mod spi;
+pub mod station;
 mod system;
 mod uart1;
 mod uart_rx;
@@ -57,7 +58,8 @@ use ferrite_runtime::board::{
 use ferrite_runtime::sim::MemStorage;
 
 use crate::net::{NetStack, WifiPhy};
-use wifi::{ChipWifi, SharedLink};
+use station::SharedLink;
+use wifi::ChipWifi;
 
 pub use clock::ChipClock;
 pub use pins::{ChipPins, PinPeripherals};
@@ -233,7 +235,7 @@ fn start_wifi(
     let phy = WifiPhy::new(station);
     let mac = phy.mac_address();
     let stack = NetStack::new(phy, mac, host_name(mac), seed, now_ms());
-    Ok((ChipWifi::new(controller, link.clone()), stack))
+    Ok((wifi::chip_wifi(controller, link.clone()), stack))
 }
 
 impl core::fmt::Display for InitError {
