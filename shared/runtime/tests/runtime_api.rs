@@ -691,7 +691,19 @@ fn the_stations_changes_reach_transports_status_handlers_and_wifi_changed() {
     let answers = rt.take_rpc_done();
     assert_eq!(answers[0].0, token);
     assert_eq!(answers[0].1.as_ref().unwrap()["result"], "true");
+    rt.take_notifications();
     step(&mut rt, joined.clone());
+    let wifi_changes: Vec<Json> = rt
+        .take_notifications()
+        .into_iter()
+        .filter_map(|n| n.params.get("wifi").cloned())
+        .collect();
+    assert_eq!(
+        wifi_changes[0]["error"],
+        Json::Null,
+        "the reason is said to be gone: {wifi_changes:?}"
+    );
+    assert!(wifi_changes[0].get("error").is_some());
     let tail: Vec<String> = log_text(&rt)
         .lines()
         .filter(|l| l.starts_with("changed") || l.starts_with("new") || l.starts_with("again"))

@@ -11,6 +11,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::device::Device;
+use crate::json::Json;
 
 /// How often the station is looked at.
 pub const CHECK_EVERY_MS: u64 = 250;
@@ -59,7 +60,12 @@ pub fn check(dev: &mut Device) -> Vec<i32> {
     if before == seen {
         return Vec::new();
     }
-    dev.status_changed("wifi", super::wifi::status_json(&status));
+    let mut delta = super::wifi::status_json(&status);
+    // A reason that went away is said to be gone (a client merges the changes it gets).
+    if let (Some(_), None, Json::Object(fields)) = (&before.error, &seen.error, &mut delta) {
+        fields.insert("error".into(), Json::Null);
+    }
+    dev.status_changed("wifi", delta);
     codes(before.state, seen.state)
 }
 
