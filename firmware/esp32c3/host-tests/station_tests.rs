@@ -23,6 +23,8 @@ struct Script {
     join: Option<Result<(), String>>,
     /// Every connect fails with this (at its first poll).
     join_fails: Option<String>,
+    /// `configure` refuses with this.
+    refuse: Option<String>,
     /// The pending scan ends with this once set.
     scan: Option<Result<Vec<WifiNetwork>, String>>,
     /// A disconnect ends at once unless this is set.
@@ -56,6 +58,9 @@ impl Radio for ScriptedRadio {
             .controller
             .try_borrow_mut()
             .map_err(|_| ConfigureError::Busy)?;
+        if let Some(why) = self.script.borrow().refuse.clone() {
+            return Err(ConfigureError::Refused(why));
+        }
         self.note(&format!("configure {ssid}"));
         Ok(())
     }
@@ -319,13 +324,18 @@ fn a_lost_link_says_why_and_a_drop_the_check_finds_says_so() {
         Some("lost \"home\": the access point went silent (BeaconTimeout)")
     );
     assert_eq!(r.link.borrow().ip, None, "the address goes with the link");
-    // Joined again; this time the driver's event is missed (the watch ends without a reason):
-    // the check finds the drop.
+    // Joined again; this time the driver's event is missed (it came while a scan held the
+    // radio): the watch made after the scan ends at once without a reason, and the link is
+    // checked in that same round.
     r.script().join = Some(Ok(()));
     r.run(2_000);
     assert_eq!(r.state(), "connected");
+    r.station.start_scan().unwrap();
+    r.run(100);
     r.script().connected = false;
-    r.run(1_000);
+    r.script().scan = Some(Ok(Vec::new()));
+    r.run(100);
+    assert_eq!(r.state(), "connecting", "found in the round the scan ended");
     assert_eq!(
         r.error().as_deref(),
         Some("lost \"home\": the access point dropped the link")
@@ -481,4 +491,90 @@ fn a_scan_asked_for_during_a_disconnect_comes_before_the_join_that_follows() {
     r.run(200);
     let asked = r.asked();
     assert_eq!(asked[asked.len() - 2..], ["configure office", "connect"]);
+}
+
+#[test]
+fn a_new_network_during_a_join_abandons_it() {
+    let mut r = Rig::new();
+    r.station.connect("home", "secret12").unwrap();
+    r.run(100);
+    let changed_at = r.now;
+    r.station.connect("office", "secret12").unwrap();
+    r.run(2_100);
+    assert_eq!(
+        r.asked(),
+        [
+            "disconnect",
+            "configure home",
+            "connect",
+            "disconnect",
+            "configure office",
+            "connect"
+        ]
+    );
+    // The abandoned attempt's late event must not be taken for the next one's.
+    assert_eq!(r.times_of("connect")[1], changed_at + AFTER_TIMEOUT_MS);
+}
+
+#[test]
+fn a_change_during_a_disconnect_that_hangs_joins_a_second_after_it_times_out() {
+    let mut r = Rig::new();
+    r.joined();
+    r.script().disconnect_hangs = true;
+    let started = r.now;
+    r.station.connect("office", "secret12").unwrap();
+    r.run(100);
+    // Changed again while the disconnect runs: it is not started twice.
+    r.station.connect("cafe", "").unwrap();
+    r.run(Kind::Disconnect.limit_ms() + 2_000);
+    assert_eq!(
+        r.times_of("disconnect").len(),
+        2,
+        "the first join's, then one"
+    );
+    let timed_out_at = started + Kind::Disconnect.limit_ms();
+    assert_eq!(
+        r.times_of("configure cafe"),
+        [timed_out_at + AFTER_TIMEOUT_MS]
+    );
+    assert!(r.times_of("configure office").is_empty());
+}
+
+#[test]
+fn a_configuration_the_radio_refuses_is_retried_with_the_back_off() {
+    let mut r = Rig::new();
+    r.script().refuse = Some("ESP_ERR_WIFI_SSID".into());
+    r.station.connect("home", "secret12").unwrap();
+    r.run(4_000);
+    assert_eq!(
+        r.error().as_deref(),
+        Some("configuring the station for \"home\": ESP_ERR_WIFI_SSID")
+    );
+    assert!(r.times_of("connect").is_empty());
+    r.script().refuse = None;
+    r.run(4_000);
+    assert_eq!(r.times_of("connect").len(), 1);
+}
+
+#[test]
+fn a_failed_scan_is_its_one_event_and_the_link_stays() {
+    let mut r = Rig::new();
+    r.joined();
+    r.station.start_scan().unwrap();
+    r.run(100);
+    r.script().scan = Some(Err("the radio could not scan: NotStarted".into()));
+    r.run(100);
+    assert_eq!(
+        r.station.take_event(),
+        Some(BoardEvent::WifiScanDone {
+            result: Err("the radio could not scan: NotStarted".into())
+        })
+    );
+    assert_eq!(r.station.take_event(), None);
+    assert_eq!(r.state(), "got ip");
+    assert_eq!(
+        r.error(),
+        None,
+        "a scan's failure is not why the station is not joined"
+    );
 }

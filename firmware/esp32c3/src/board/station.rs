@@ -196,7 +196,9 @@ impl<R: Radio> Station<R> {
                     self.operation = None;
                     self.finish(done, now_ms);
                     if core::mem::take(&mut self.change_after_scan) {
+                        // The old link is being left: nothing more to check this round.
                         self.change_network(now_ms);
+                        return;
                     }
                 }
                 Poll::Pending if now_ms >= *deadline => {
@@ -441,7 +443,12 @@ impl<R: Radio> Station<R> {
             return;
         }
         // A connect to the old network is abandoned; the disconnect that follows also aborts
-        // the connection attempt the driver is still making.
+        // the connection attempt the driver is still making. The abandoned attempt's late
+        // event could end the disconnect, whose own event the next connect would then take for
+        // its failure: that connect waits a moment.
+        if self.running() == Some(Kind::Connect) {
+            self.radio_idle_at = now_ms + AFTER_TIMEOUT_MS;
+        }
         self.operation = None;
         self.start_disconnect(now_ms);
     }

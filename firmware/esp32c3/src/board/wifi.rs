@@ -8,8 +8,8 @@
 //! borrows it shared, before any); the quick looks (`is_connected`, `rssi`) borrow it only if
 //! it is free.
 //!
-//! Must never: hold the controller outside an operation's future, or panic on a configuration
-//! the driver refuses.
+//! Must never: hold the controller outside an operation's or the watch's future (and
+//! `configure`'s own call), or panic on a configuration the driver refuses.
 
 use alloc::boxed::Box;
 use alloc::format;
