@@ -448,6 +448,27 @@ fn websocket_answers_and_notify_status() {
     );
 }
 
+/// The station switched off and on over RPC: subscribers get the `wifi` status change at
+/// once (the virtual device's loop sleeps until something happens).
+#[test]
+fn wifi_changes_are_notified() {
+    let d = start();
+    let mut ws = Ws::connect(&d, "/rpc", &[]);
+    ws.send(&json!({"id": 1, "src": "wsclient", "method": "Wifi.GetStatus"}));
+    let answer = ws.recv_until(|f| f["id"] == 1);
+    assert_eq!(answer["result"]["status"], "got ip", "{answer}");
+    let off = json!({"config": {"sta": {"ssid": "host", "enable": false}}});
+    result(&d, "Wifi.SetConfig", off);
+    let note =
+        ws.recv_until(|f| f["method"] == "NotifyStatus" && f["params"].get("wifi").is_some());
+    assert_eq!(note["params"]["wifi"]["status"], "disconnected", "{note}");
+    let on = json!({"config": {"sta": {"ssid": "host", "enable": true}}});
+    result(&d, "Wifi.SetConfig", on);
+    let note =
+        ws.recv_until(|f| f["method"] == "NotifyStatus" && f["params"].get("wifi").is_some());
+    assert_eq!(note["params"]["wifi"]["status"], "got ip", "{note}");
+}
+
 #[test]
 fn debug_log_stream() {
     let d = start();

@@ -94,6 +94,9 @@ pub enum BoardAction {
     Part { addr: u8, what: String, value: f64 },
     /// The load on `switch:<id>` in watts (what the power meter measures while the relay is on).
     Load { id: u32, watts: f64 },
+    /// Take the simulated access points out of range (the station loses its link) or bring
+    /// them back.
+    WifiInRange { in_range: bool },
 }
 
 /// A message from the page to the simulator worker.
@@ -300,6 +303,22 @@ pub struct Snapshot {
     pub parts: Vec<PartView>,
     pub virtuals: Vec<VirtualView>,
     pub scripts: Vec<ScriptView>,
+    /// The simulated Wi-Fi station.
+    #[serde(default)]
+    pub wifi: WifiView,
+}
+
+/// The simulated station as the board panel shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WifiView {
+    /// Shelly's words: `got ip`, `connected`, `connecting`, `disconnected`.
+    pub state: String,
+    pub ssid: Option<String>,
+    pub ip: Option<String>,
+    /// Why the station is not joined.
+    pub error: Option<String>,
+    /// The access points are in range (the panel's switch).
+    pub in_range: bool,
 }
 
 /// An MQTT message or HTTP request the script made (or the panel sent), for the traffic log.

@@ -1220,6 +1220,9 @@ impl Runtime {
                 }
             }
             BoardEvent::WifiScanDone { result } => self.wifi_scan_done(result),
+            BoardEvent::WifiChanged => {
+                crate::components::wifi_watch::look_soon(&mut self.device.borrow_mut())
+            }
             other => crate::api::route_board_event(&self.device, &self.states(), &other, limit),
         }
     }

@@ -6,8 +6,9 @@
 //! - `// at <ms>: <action>` — at that virtual time: `input <id> down|up`, `drive <pin> high|low|float`,
 //!   `analog <pin> <raw>`, `rpc <Method> <json params>`, `mqtt <topic> <payload>`,
 //!   `part <addr> <what> <value>`, `uart <port> <text>`, `ble <addr> <rssi> <hex adv> [<hex rsp>]`,
-//!   `stop`, `start`.
+//!   `wifi in-range|out-of-range` (the simulated access points), `stop`, `start`.
 //! - `// limits: <field>=<n>,…` — change limits (`turn_fuel`, `timers`, `script_heap` …).
+//! - `// wifi` — the board has the simulator's Wi-Fi station (`sim::wifi`; without it, none).
 
 use std::path::Path;
 
@@ -15,6 +16,8 @@ use ferrite_runtime::board::BoardEvent;
 use ferrite_runtime::json::Json;
 use ferrite_runtime::log::Level;
 use ferrite_runtime::rpc::{Origin, RpcReply};
+use ferrite_runtime::sim::mqtt_loopback::LoopbackMqtt;
+use ferrite_runtime::sim::wifi::{SimWifi, SimWifiHandle};
 use ferrite_runtime::sim::{MemStorage, SimBoard, SimHandle, SimSystem, VirtualClock};
 use ferrite_runtime::{Limits, Runtime, RuntimeConfig};
 
@@ -22,6 +25,7 @@ struct Harness {
     rt: Runtime,
     clock: VirtualClock,
     sim: SimHandle,
+    wifi: Option<SimWifiHandle>,
     out: String,
     log_seq: u64,
 }
@@ -34,18 +38,23 @@ fn rpc(rt: &mut Runtime, method: &str, params: Json) -> Result<Json, String> {
 }
 
 impl Harness {
-    fn new(limits: Limits) -> Harness {
+    fn new(limits: Limits, with_wifi: bool) -> Harness {
         let clock = VirtualClock::new(Some(1_700_000_000_000.0));
+        // MQTT goldens: an in-memory broker that echoes the device's publishes.
+        let mut net = LoopbackMqtt::new();
+        let mut wifi = None;
+        if with_wifi {
+            let station = SimWifi::new();
+            wifi = Some(station.handle());
+            net = net.with_inner(Box::new(station));
+        }
         let board = SimBoard::new(
             Box::new(clock.clone()),
             Box::new(MemStorage::new(1 << 20)),
             Box::new(SimSystem::new(42, [0xAA, 0xBB, 0xCC, 0x00, 0x11, 0x22])),
         )
         .with_standard_parts()
-        // MQTT goldens: an in-memory broker that echoes the device's publishes.
-        .with_net(Box::new(
-            ferrite_runtime::sim::mqtt_loopback::LoopbackMqtt::new(),
-        ));
+        .with_net(Box::new(net));
         let sim = board.handle();
         let mut rt = Runtime::new(
             Box::new(board),
@@ -60,6 +69,7 @@ impl Harness {
             rt,
             clock,
             sim,
+            wifi,
             out: String::new(),
             log_seq: 0,
         }
@@ -167,6 +177,13 @@ impl Harness {
                     scan_rsp: rest.get(2).map_or(Vec::new(), |s| hex(s)),
                 });
             }
+            "wifi" => {
+                let wifi = self
+                    .wifi
+                    .as_ref()
+                    .expect("`// wifi` gives the board its station");
+                wifi.0.borrow_mut().set_in_range(words[1] == "in-range");
+            }
             "stop" => {
                 let r = rpc(&mut self.rt, "Script.Stop", serde_json::json!({"id": 1}));
                 self.out.push_str(&format!("stop -> {r:?}\n"));
@@ -201,6 +218,7 @@ fn run_golden(path: &Path) -> String {
     let mut run_ms = 10_000u64;
     let mut actions: Vec<(u64, String)> = Vec::new();
     let mut limits = Limits::default();
+    let mut with_wifi = false;
     for line in source.lines() {
         let Some(c) = line.strip_prefix("// ") else {
             break;
@@ -209,13 +227,15 @@ fn run_golden(path: &Path) -> String {
             run_ms = v.trim().parse().unwrap();
         } else if let Some(v) = c.strip_prefix("limits: ") {
             apply_limits(&mut limits, v);
+        } else if c.trim() == "wifi" {
+            with_wifi = true;
         } else if let Some(v) = c.strip_prefix("at ") {
             let (t, a) = v.split_once(": ").expect("// at <ms>: <action>");
             actions.push((t.trim().parse().unwrap(), a.trim().into()));
         }
     }
     actions.sort_by_key(|a| a.0);
-    let mut h = Harness::new(limits);
+    let mut h = Harness::new(limits, with_wifi);
     let id = rpc(
         &mut h.rt,
         "Script.Create",

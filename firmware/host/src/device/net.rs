@@ -40,6 +40,8 @@ pub struct HostWifi {
     ip: String,
     /// A scan was asked for: it ends at the next poll.
     scan_requested: bool,
+    /// The station changed since the board last said so (`BoardEvent::WifiChanged`).
+    changed: bool,
 }
 
 impl HostWifi {
@@ -48,7 +50,13 @@ impl HostWifi {
             connected: true,
             ip: default_route_ip(),
             scan_requested: false,
+            changed: false,
         }
+    }
+
+    /// That the station changed, once.
+    fn take_change(&mut self) -> Option<BoardEvent> {
+        std::mem::take(&mut self.changed).then_some(BoardEvent::WifiChanged)
     }
 
     /// The end of the scan asked for, if one was.
@@ -94,10 +102,12 @@ impl Wifi for HostWifi {
     /// The host's network is already there: "connecting" to any network succeeds.
     fn connect(&mut self, _ssid: &str, _password: &str) -> BoardResult<()> {
         self.ip = default_route_ip();
+        self.changed |= !self.connected;
         self.connected = true;
         Ok(())
     }
     fn disconnect(&mut self) {
+        self.changed |= self.connected;
         self.connected = false;
     }
     fn start_scan(&mut self) -> BoardResult<()> {
@@ -179,6 +189,7 @@ impl NetBackend for HostNet {
             .poll_event(now)
             .or_else(|| self.http.poll_event())
             .or_else(|| self.sockets.poll_event())
+            .or_else(|| self.wifi.take_change())
             .or_else(|| self.wifi.take_scan());
         if ev.is_some() {
             // The runtime may stop taking events before `None`: until it drains them (and the
@@ -190,7 +201,7 @@ impl NetBackend for HostNet {
         ev
     }
     fn has_pending_events(&self) -> bool {
-        self.wifi.scan_requested
+        self.wifi.scan_requested || self.wifi.changed
     }
 }
 

@@ -1,6 +1,6 @@
 //! One simulated device: the device runtime on a `SimBoard` with virtual time, 1 MiB of
 //! memory storage, the standard I2C parts, the in-tab MQTT broker (enabled through the device's
-//! own `Mqtt.SetConfig`) and the HTTP mock, with the Shelly limits of the real device. It knows
+//! own `Mqtt.SetConfig`), the HTTP mock and a Wi-Fi station joined to a simulated network, with the Shelly limits of the real device. It knows
 //! which project file each script came from. It never advances time by itself.
 
 use alloc::boxed::Box;
@@ -14,6 +14,7 @@ use ferrite_runtime::json::{json, Json};
 use ferrite_runtime::log::Level;
 use ferrite_runtime::rpc::{Origin, RpcReply};
 use ferrite_runtime::sim::mqtt_loopback::{LoopbackHandle, LoopbackMqtt};
+use ferrite_runtime::sim::wifi::{SimWifi, SimWifiHandle, HOME_SSID};
 use ferrite_runtime::sim::{MemStorage, SimBoard, SimHandle, SimSystem, VirtualClock};
 use ferrite_runtime::{Limits, Runtime, RuntimeConfig};
 
@@ -34,6 +35,8 @@ pub struct SimDevice {
     pub sim: SimHandle,
     pub mqtt: LoopbackHandle,
     pub http: Rc<RefCell<MockState>>,
+    /// The simulated Wi-Fi station and its access points.
+    pub wifi: SimWifiHandle,
     /// Project file of each script id (index `id - 1`).
     pub files: Vec<String>,
 }
@@ -48,10 +51,12 @@ impl SimDevice {
         };
         let clock = VirtualClock::new(Some(epoch));
         let http = Rc::new(RefCell::new(MockState::new(mocks)));
-        let loopback = LoopbackMqtt::new().with_inner(Box::new(MockHttp::new(
+        let station = SimWifi::new().with_inner(Box::new(MockHttp::new(
             http.clone(),
             Box::new(clock.clone()),
         )));
+        let wifi = station.handle();
+        let loopback = LoopbackMqtt::new().with_inner(Box::new(station));
         let mqtt = loopback.handle();
         let board = SimBoard::new(
             Box::new(clock.clone()),
@@ -76,6 +81,7 @@ impl SimDevice {
             sim,
             mqtt,
             http,
+            wifi,
             files: Vec::new(),
         };
         if let Err(e) = dev.call(
@@ -83,6 +89,11 @@ impl SimDevice {
             json!({"config": {"enable": true, "server": "in-tab-broker"}}),
         ) {
             dev.log_error(0, format!("the in-tab MQTT broker is not available: {e}"));
+        }
+        // Configured as the station joined it, so that `Wifi.GetConfig` shows the network.
+        let sta = json!({"config": {"sta": {"ssid": HOME_SSID, "enable": true}}});
+        if let Err(e) = dev.call("Wifi.SetConfig", sta) {
+            dev.log_error(0, format!("the simulated Wi-Fi is not available: {e}"));
         }
         dev
     }

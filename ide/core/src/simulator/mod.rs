@@ -269,6 +269,10 @@ impl Simulator {
                 sim.inject(BoardEvent::PowerSample { id, watts, volts });
                 Ok(())
             }
+            BoardAction::WifiInRange { in_range } => {
+                self.dev.wifi.0.borrow_mut().set_in_range(in_range);
+                Ok(())
+            }
         }
     }
 

@@ -13,6 +13,7 @@ use ferrite_runtime::sim::Pin;
 use super::device::SimDevice;
 use crate::protocol::{
     InputView, PartKnob, PartView, PinView, ScriptView, Snapshot, Speed, SwitchView, VirtualView,
+    WifiView,
 };
 
 pub fn take(dev: &SimDevice, speed: Speed, sim_rate: f64) -> Snapshot {
@@ -26,6 +27,19 @@ pub fn take(dev: &SimDevice, speed: Speed, sim_rate: f64) -> Snapshot {
         parts: parts(dev),
         virtuals: virtuals(dev),
         scripts: scripts(dev),
+        wifi: wifi(dev),
+    }
+}
+
+fn wifi(dev: &SimDevice) -> WifiView {
+    let w = dev.wifi.0.borrow();
+    let s = w.status();
+    WifiView {
+        state: s.state().into(),
+        ssid: s.ssid,
+        ip: s.ip,
+        error: s.error,
+        in_range: w.in_range,
     }
 }
 

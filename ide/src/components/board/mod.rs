@@ -1,6 +1,6 @@
 //! The virtual board: what the running device exposes, from the latest snapshot — input
-//! buttons, the relay with its power meter, GPIO pins, I2C parts, virtual components and the
-//! scripts' memory — with controls that act on the simulated device (never on the snapshot).
+//! buttons, the relay with its power meter, GPIO pins, I2C parts, virtual components, the Wi-Fi
+//! station and the scripts' memory — with controls that act on the simulated device (never on the snapshot).
 
 mod input;
 mod memory;
@@ -8,6 +8,7 @@ mod parts;
 mod pins;
 mod switch;
 mod virtuals;
+mod wifi;
 
 use std::hash::Hash;
 
@@ -42,6 +43,7 @@ pub fn Board() -> impl IntoView {
             <pins::Pins />
             <parts::Parts />
             <virtuals::Virtuals />
+            <wifi::Wifi />
             <memory::Memory />
         </section>
     }

@@ -66,6 +66,9 @@ pub enum BoardEvent {
     WifiScanDone {
         result: Result<Vec<super::WifiNetwork>, String>,
     },
+    /// The Wi-Fi station's state changed: the runtime looks at it now (a board that cannot
+    /// tell is looked at every 250 ms anyway).
+    WifiChanged,
     /// The physical button of `input:0` (or any input) changed level.
     InputLevel {
         id: u32,

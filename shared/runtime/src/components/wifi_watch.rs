@@ -1,5 +1,6 @@
 //! Noticing the station's changes. The board's Wi-Fi says how it is when asked; this module
-//! asks (at most every [`CHECK_EVERY_MS`]) and turns a change of its state, network, address
+//! asks (at most every [`CHECK_EVERY_MS`], and at once after the board's `WifiChanged`) and
+//! turns a change of its state, network, address
 //! or failure reason into a `wifi` status change — `NotifyStatus` and scripts' status handlers
 //! get the whole `Wifi.GetStatus`, as on a Shelly — and into Smart.js's `Wifi.changed` codes.
 //! The signal strength alone is no change (it moves all the time).
@@ -34,6 +35,11 @@ struct Seen {
     ssid: Option<String>,
     ip: Option<String>,
     error: Option<String>,
+}
+
+/// Look at the station at the next [`check`], whenever that is (the board said it changed).
+pub fn look_soon(dev: &mut Device) {
+    dev.wifi_watch.next_check_ms = 0;
 }
 
 /// Look at the station if it is time. A change is queued as the device's `wifi` status change;

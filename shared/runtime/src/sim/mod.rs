@@ -11,6 +11,7 @@ mod system;
 
 pub mod mqtt_loopback;
 pub mod parts;
+pub mod wifi;
 
 pub use clock::VirtualClock;
 pub use storage::MemStorage;
