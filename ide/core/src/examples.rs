@@ -120,6 +120,15 @@ static EXAMPLES: &[Example] = &[
         code: code!("http-weather"),
     },
     Example {
+        slug: "wifi-watch",
+        title: "Wi-Fi watch",
+        api: "Shelly",
+        description: "Shelly.addStatusHandler on the wifi component: an LED shows the link, the reason a link was lost and how long it was down are printed.",
+        try_hint: "Switch \"Access point in range\" off and on again in the board panel's wifi card.",
+        mocks: &[],
+        code: code!("wifi-watch"),
+    },
+    Example {
         slug: "mqtt-bridge",
         title: "MQTT relay bridge",
         api: "Shelly",

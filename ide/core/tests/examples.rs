@@ -4,7 +4,8 @@
 //!
 //! `.expect` lines: `run: <ms>` (virtual time to run), `at <ms>: <action>` with actions
 //! `push <input> single|double|triple|long`, `pin <n> high|low|float`, `analog <pin> <raw>`,
-//! `part 0x<addr> <what> <value>`, `load <switch> <watts>`, `mqtt <topic> <payload>`,
+//! `part 0x<addr> <what> <value>`, `load <switch> <watts>`, `wifi in-range|out-of-range`,
+//! `mqtt <topic> <payload>`,
 //! `rpc <Method> <json>`; and `expect: <text>` — a printed line starting with the text.
 
 mod common;
@@ -53,6 +54,9 @@ fn action(a: &str) -> ToWorker {
         "load" => board(BoardAction::Load {
             id: num(w[1]),
             watts: w[2].parse().unwrap(),
+        }),
+        "wifi" => board(BoardAction::WifiInRange {
+            in_range: w[1] == "in-range",
         }),
         "mqtt" => ToWorker::MqttPublish {
             topic: w[1].into(),
