@@ -13,8 +13,8 @@
 //! - [`telemetry`]: `name=value` print lines and `NotifyTelemetry` as bounded time series.
 //! - [`diff`]: a bounded line diff of the editor's script against the device's copy.
 //! - [`cdc_acm`]: the WebUSB CDC-ACM driver's logic (interfaces, control transfers, packets).
-//! - [`ipv4_form`], [`wifi_networks`]: the Configuration form's station address and the
-//!   networks `Wifi.Scan` offers for its SSID field.
+//! - [`ipv4_form`], [`wifi_networks`], [`wifi_status`]: the Configuration form's station
+//!   address, the networks `Wifi.Scan` offers for its SSID field and the station's status line.
 //!
 //! Nothing here may call browser APIs, read a clock, use OS randomness, sleep or block, or
 //! buffer without a bound: time comes in as milliseconds (`f64`), bytes and text as arguments.
@@ -30,3 +30,4 @@ pub mod rpc;
 pub mod session;
 pub mod telemetry;
 pub mod wifi_networks;
+pub mod wifi_status;

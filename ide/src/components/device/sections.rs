@@ -2,6 +2,7 @@
 //! (latest status per component, last events), KVS (list, set, delete), Files (list, view) and
 //! Configuration (device name, Wi-Fi, MQTT broker, password).
 
+use ferrite_ide_core::device::wifi_status;
 use leptos::prelude::*;
 
 use crate::controller::device::{DeviceConfig, Ipv4Form, NetworkChoice};
@@ -335,6 +336,15 @@ pub fn ConfigSection() -> impl IntoView {
             </div>
             {field("Device name", "text", name)}
             {field("Wi-Fi SSID", "text", ssid)}
+            <Show when=move || dev.live.with(|l| l.components.contains_key("wifi"))>
+                <div class="muted small" role="status" aria-label="Wi-Fi state">
+                    {move || {
+                        dev.live
+                            .with(|l| l.components.get("wifi").map(wifi_status::status_line))
+                            .unwrap_or_default()
+                    }}
+                </div>
+            </Show>
             <div class="btn-row">
                 <button
                     class="btn small"

@@ -403,6 +403,17 @@ impl Ctx {
                 });
             },
         );
+        // The station's status, for the form's status line; `wifi` changes merge into it.
+        self.device_call(
+            "Reading the Wi-Fi status",
+            "Wifi.GetStatus",
+            json!({}),
+            |ctx, v| {
+                ctx.dev
+                    .live
+                    .try_update(|l| l.apply_status(&json!({ "wifi": v })));
+            },
+        );
         self.device_call(
             "Reading the MQTT configuration",
             "Mqtt.GetConfig",
