@@ -193,7 +193,8 @@ impl Server {
         for t in self.sh.transactions.take_expired(now_ms) {
             did = true;
             if let Some(c) = self.conns.iter_mut().find(|c| c.id == t.conn) {
-                c.answer(&self.sh.device_id, &t.id, &t.answer, &timeout_error());
+                let waited = t.deadline_ms - t.started_ms;
+                c.answer(&self.sh.device_id, &t.id, &t.answer, &timeout_error(waited));
             }
         }
         did |= self.endpoint_answers(rt);

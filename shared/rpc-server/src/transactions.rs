@@ -5,6 +5,7 @@
 //! Must never lose a request: every request that is run gets exactly one answer (now, from the
 //! runtime, the timeout, or "the device restarted"), unless its connection went away.
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use ferrite_collections::SortedMap;
@@ -40,6 +41,9 @@ pub(crate) struct Transaction {
     pub(crate) id: Json,
     pub(crate) answer: Answer,
     pub(crate) started_ms: u64,
+    /// When it is given up: [`TRANSACTION_TIMEOUT_MS`] after it started, or the longer limit
+    /// the runtime asks for the method (`Wifi.Scan`).
+    pub(crate) deadline_ms: u64,
 }
 
 /// The transactions in flight, by the runtime's token.
@@ -77,12 +81,12 @@ impl Transactions {
         (pending, endpoints)
     }
 
-    /// Transactions older than [`TRANSACTION_TIMEOUT_MS`], removed.
+    /// Transactions past their deadline, removed.
     pub(crate) fn take_expired(&mut self, now_ms: u64) -> Vec<Transaction> {
         let expired: Vec<u32> = self
             .pending
             .iter()
-            .filter(|(_, t)| now_ms.saturating_sub(t.started_ms) >= TRANSACTION_TIMEOUT_MS)
+            .filter(|(_, t)| now_ms >= t.deadline_ms)
             .map(|(k, _)| *k)
             .collect();
         expired
@@ -93,18 +97,18 @@ impl Transactions {
 
     /// When the oldest transaction times out.
     pub(crate) fn next_deadline(&self) -> Option<u64> {
-        self.pending
-            .values()
-            .map(|t| t.started_ms.saturating_add(TRANSACTION_TIMEOUT_MS))
-            .min()
+        self.pending.values().map(|t| t.deadline_ms).min()
     }
 }
 
-/// The error of a transaction that timed out.
-pub(crate) fn timeout_error() -> Result<Json, RpcError> {
+/// The error of a transaction that timed out (`waited_ms` after it started).
+pub(crate) fn timeout_error(waited_ms: u64) -> Result<Json, RpcError> {
     Err(RpcError::new(
         code::DEADLINE_EXCEEDED,
-        "the request was not answered in 10 seconds",
+        format!(
+            "the request was not answered in {} seconds",
+            waited_ms / 1000
+        ),
     ))
 }
 
@@ -137,6 +141,8 @@ impl Conn {
                 if let Mode::Http { waiting, .. } = &mut self.mode {
                     *waiting = true;
                 }
+                let limit = ferrite_runtime::rpc::answer_limit_ms(&frame.method)
+                    .map_or(TRANSACTION_TIMEOUT_MS, |ms| ms.max(TRANSACTION_TIMEOUT_MS));
                 sh.transactions.pending.insert(
                     token,
                     Transaction {
@@ -144,6 +150,7 @@ impl Conn {
                         id: frame.id,
                         answer,
                         started_ms: sh.now_ms,
+                        deadline_ms: sh.now_ms.saturating_add(limit),
                     },
                 );
             }

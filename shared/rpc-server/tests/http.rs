@@ -184,6 +184,49 @@ fn a_transaction_not_answered_in_10_s_gets_504() {
     assert!(h.take(c).is_empty());
 }
 
+/// `Wifi.Scan` is waited for as long as the runtime gives the scan (its answer comes later than
+/// most: a station busy joining scans after the join), not the usual 10 s.
+#[test]
+fn a_wifi_scan_is_waited_for_as_long_as_the_runtime_gives_it() {
+    let mut h = Harness::with(
+        ferrite_rpc_server::Config::HOST,
+        support::runtime_with_wifi(),
+    );
+    let scan = |id: u64| {
+        let body = json!({"id": id, "method": "Wifi.Scan"}).to_string();
+        format!(
+            "POST /rpc HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let c = h.connect();
+    h.now = 1_000;
+    h.feed(c, scan(4).as_bytes());
+    h.poll_server(); // the runtime does not run: the scan does not end
+    let limit = ferrite_runtime::rpc::answer_limit_ms("Wifi.Scan").unwrap();
+    assert!(limit > TRANSACTION_TIMEOUT_MS);
+    assert_eq!(h.server.next_deadline_ms(), Some(1_000 + limit));
+    h.now = 1_000 + limit - 1;
+    h.poll_server();
+    assert!(h.server.output(c).is_empty(), "still waited for");
+    h.now += 1;
+    h.poll_server();
+    let (r, _) = parse_response(&h.take(c)).unwrap();
+    assert_eq!(r.status, 504);
+    let seconds = limit / 1000;
+    assert_eq!(
+        r.json()["error"]["message"],
+        format!("the request was not answered in {seconds} seconds")
+    );
+    // With the runtime running, the scan ends and is answered.
+    let c = h.connect();
+    h.feed(c, scan(5).as_bytes());
+    h.settle();
+    let (r, _) = parse_response(&h.take(c)).unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["result"]["results"][0]["ssid"], "ferrite-sim");
+}
+
 #[test]
 fn a_sixth_transaction_gets_503() {
     let mut h = Harness::new();

@@ -101,8 +101,9 @@ impl Wifi for HostWifi {
     }
     /// The host's network is already there: "connecting" to any network succeeds.
     fn connect(&mut self, _ssid: &str, _password: &str) -> BoardResult<()> {
-        self.ip = default_route_ip();
-        self.changed |= !self.connected;
+        let ip = default_route_ip();
+        self.changed |= !self.connected || ip != self.ip;
+        self.ip = ip;
         self.connected = true;
         Ok(())
     }

@@ -40,11 +40,27 @@ impl Response {
 }
 
 pub fn runtime() -> Runtime {
-    let board = SimBoard::new(
+    boot(SimBoard::new(
         Box::new(VirtualClock::new(None)),
         Box::new(MemStorage::new(0)),
         Box::new(SimSystem::new(7, [1, 2, 3, 4, 5, 6])),
-    );
+    ))
+}
+
+/// [`runtime`] on a board with the simulator's Wi-Fi station (a scan ends when the runtime
+/// next polls the board).
+pub fn runtime_with_wifi() -> Runtime {
+    boot(
+        SimBoard::new(
+            Box::new(VirtualClock::new(None)),
+            Box::new(MemStorage::new(0)),
+            Box::new(SimSystem::new(7, [1, 2, 3, 4, 5, 6])),
+        )
+        .with_net(Box::new(ferrite_runtime::sim::wifi::SimWifi::new())),
+    )
+}
+
+fn boot(board: SimBoard) -> Runtime {
     let mut rt = Runtime::new(Box::new(board), Default::default());
     rt.boot();
     rt
@@ -112,9 +128,13 @@ impl Harness {
     }
 
     pub fn with_config(config: Config) -> Harness {
+        Harness::with(config, runtime())
+    }
+
+    pub fn with(config: Config, rt: Runtime) -> Harness {
         let mut h = Harness {
             server: Server::new(config, [9; 32]),
-            rt: runtime(),
+            rt,
             now: 0,
             closed: Vec::new(),
         };

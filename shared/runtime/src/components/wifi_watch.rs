@@ -1,6 +1,7 @@
 //! Noticing the station's changes. The board's Wi-Fi says how it is when asked; this module
-//! asks (at most every [`CHECK_EVERY_MS`], and at once after the board's `WifiChanged`) and
-//! turns a change of its state, network, address
+//! asks whenever the runtime polls, at most every [`CHECK_EVERY_MS`] (a loop that sleeps
+//! until a deadline does not wake for it: such a board says `WifiChanged`, and is asked at
+//! once), and turns a change of its state, network, address
 //! or failure reason into a `wifi` status change — `NotifyStatus` and scripts' status handlers
 //! get the whole `Wifi.GetStatus`, as on a Shelly — and into Smart.js's `Wifi.changed` codes.
 //! The signal strength alone is no change (it moves all the time).
@@ -72,22 +73,24 @@ pub fn check(dev: &mut Device) -> Vec<i32> {
         fields.insert("error".into(), Json::Null);
     }
     dev.status_changed("wifi", delta);
-    codes(before.state, seen.state)
+    codes(&before, &seen)
 }
 
-/// The `Wifi.changed` codes of going from state `before` to `now` (Shelly's words): joining
-/// is `CONNECTED`, an address `GOT_IP` (both when a look finds both new), leaving
-/// `DISCONNECTED`.
-fn codes(before: &str, now: &str) -> Vec<i32> {
-    let joined = |s: &str| matches!(s, "connected" | "got ip");
+/// The `Wifi.changed` codes of going from `before` to `now` (Shelly's states): joining is
+/// `CONNECTED`, an address `GOT_IP` (both when a look finds both new), leaving
+/// `DISCONNECTED`; joined to another network than at the last look, the station left one and
+/// joined the other.
+fn codes(before: &Seen, now: &Seen) -> Vec<i32> {
+    let joined = |s: &Seen| matches!(s.state, "connected" | "got ip");
+    let switched = joined(before) && joined(now) && before.ssid != now.ssid;
     let mut codes = Vec::new();
-    if joined(before) && !joined(now) {
+    if joined(before) && (!joined(now) || switched) {
         codes.push(DISCONNECTED);
     }
-    if !joined(before) && joined(now) {
+    if joined(now) && (!joined(before) || switched) {
         codes.push(CONNECTED);
     }
-    if now == "got ip" && before != "got ip" {
+    if now.state == "got ip" && (before.state != "got ip" || switched) {
         codes.push(GOT_IP);
     }
     codes
@@ -97,15 +100,37 @@ fn codes(before: &str, now: &str) -> Vec<i32> {
 mod tests {
     use super::*;
 
+    fn on(state: &'static str, ssid: &str) -> Seen {
+        Seen {
+            state,
+            ssid: Some(ssid.into()).filter(|_| matches!(state, "connected" | "got ip")),
+            ip: None,
+            error: None,
+        }
+    }
+
+    fn steps(before: &'static str, now: &'static str) -> Vec<i32> {
+        codes(&on(before, "home"), &on(now, "home"))
+    }
+
     #[test]
     fn each_step_the_station_took_has_its_code() {
-        assert_eq!(codes("connecting", "connected"), [CONNECTED]);
-        assert_eq!(codes("connected", "got ip"), [GOT_IP]);
-        assert_eq!(codes("connecting", "got ip"), [CONNECTED, GOT_IP]);
-        assert_eq!(codes("got ip", "connecting"), [DISCONNECTED]);
-        assert_eq!(codes("got ip", "disconnected"), [DISCONNECTED]);
+        assert_eq!(steps("connecting", "connected"), [CONNECTED]);
+        assert_eq!(steps("connected", "got ip"), [GOT_IP]);
+        assert_eq!(steps("connecting", "got ip"), [CONNECTED, GOT_IP]);
+        assert_eq!(steps("got ip", "connecting"), [DISCONNECTED]);
+        assert_eq!(steps("got ip", "disconnected"), [DISCONNECTED]);
         // An address lost while still joined, and trying without having joined: no step.
-        assert!(codes("got ip", "connected").is_empty());
-        assert!(codes("disconnected", "connecting").is_empty());
+        assert!(steps("got ip", "connected").is_empty());
+        assert!(steps("disconnected", "connecting").is_empty());
+        // Another network between two looks: left, joined, an address.
+        assert_eq!(
+            codes(&on("got ip", "home"), &on("got ip", "office")),
+            [DISCONNECTED, CONNECTED, GOT_IP]
+        );
+        assert_eq!(
+            codes(&on("got ip", "home"), &on("connected", "office")),
+            [DISCONNECTED, CONNECTED]
+        );
     }
 }

@@ -70,6 +70,16 @@ pub enum Origin {
     Script(u32),
 }
 
+/// How long a transport should wait for the answer to `method` when that is longer than its
+/// usual limit: the runtime answers such a method itself when it takes too long (`Wifi.Scan`
+/// after [`crate::components::wifi_scan::SCAN_LIMIT_MS`]), so a transport that gave up sooner
+/// would fail a call that was going to be answered.
+pub fn answer_limit_ms(method: &str) -> Option<u64> {
+    method
+        .eq_ignore_ascii_case("Wifi.Scan")
+        .then_some(crate::components::wifi_scan::SCAN_LIMIT_MS + 5_000)
+}
+
 /// The answer to an RPC call: now, or later under a token (see
 /// [`crate::Runtime::take_rpc_completions`]).
 #[derive(Clone, Debug, PartialEq)]

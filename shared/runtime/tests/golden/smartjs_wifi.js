@@ -1,9 +1,10 @@
 // The simulated board's Wi-Fi station through Smart.js `Wifi` and Shelly's status changes:
 // joined at boot, a scan (the names, and Shelly's Wifi.Scan), the access point going out of
 // range and coming back (Wifi.changed codes, the `wifi` status change with the reason), then
-// a wrong password, the right one, and the station switched off.
+// a wrong password, the right one, straight back to the first network (left, joined, an
+// address), and the station switched off.
 // wifi
-// run: 6000
+// run: 7000
 // at 1000: wifi out-of-range
 // at 2000: wifi in-range
 print('status', Wifi.status(), Wifi.ip(), Wifi.show(), Wifi.mode(1), Wifi.mode(2));
@@ -22,5 +23,8 @@ Timer.set(4000, false, function () {
   print('setup', Wifi.setup('neighbours', 'not-yours'));
 });
 Timer.set(5000, false, function () {
+  print('setup', Wifi.setup('ferrite-sim'));
+});
+Timer.set(6000, false, function () {
   Shelly.call('Wifi.SetConfig', { config: { sta: { enable: false } } });
 });
