@@ -498,17 +498,22 @@ fn wifi_status_says_how_far_the_join_got_and_why_it_failed() {
     let s = status(&mut rt);
     assert_eq!(s["status"], "got ip", "{s}");
     assert_eq!(s["sta_ip"], "192.168.1.20", "{s}");
+    assert_eq!(eval(&mut rt, 0, "Wifi.status()"), "got ip");
+}
+
+/// `Script.Eval` of `code` in `id`, its result once the runtime has settled.
+fn eval(rt: &mut Runtime, id: u32, code: &str) -> Json {
     let RpcReply::Pending(token) = rt.rpc(
         "Script.Eval",
-        json!({"id": 0, "code": "Wifi.status()"}),
+        json!({"id": id, "code": code}),
         Origin::Transport,
     ) else {
         panic!("Script.Eval was not taken");
     };
-    settle(&mut rt);
+    settle(rt);
     let answers = rt.take_rpc_done();
     assert_eq!(answers[0].0, token);
-    assert_eq!(answers[0].1.as_ref().unwrap()["result"], "got ip");
+    answers[0].1.as_ref().unwrap()["result"].clone()
 }
 
 #[test]
@@ -678,19 +683,10 @@ fn the_stations_changes_reach_transports_status_handlers_and_wifi_changed() {
     );
     // A new callback replaces the old one; a non-function removes it. Only the station's
     // mode is run.
-    let RpcReply::Pending(token) = rt.rpc(
-        "Script.Eval",
-        json!({"id": id, "code": "Wifi.changed(function (c) { print('again', c); });\n\
-                 Wifi.changed(function (c) { print('new', c); });\n\
-                 Wifi.mode(1) && !Wifi.mode(2)"}),
-        Origin::Transport,
-    ) else {
-        panic!("Script.Eval was not taken");
-    };
-    settle(&mut rt);
-    let answers = rt.take_rpc_done();
-    assert_eq!(answers[0].0, token);
-    assert_eq!(answers[0].1.as_ref().unwrap()["result"], "true");
+    let code = "Wifi.changed(function (c) { print('again', c); });\n\
+                Wifi.changed(function (c) { print('new', c); });\n\
+                Wifi.mode(1) && !Wifi.mode(2)";
+    assert_eq!(eval(&mut rt, id, code), "true");
     rt.take_notifications();
     step(&mut rt, joined.clone());
     let wifi_changes: Vec<Json> = rt

@@ -15,7 +15,7 @@ use super::{entry, SmartState, EXT};
 use crate::api::description::ApiEntry;
 use crate::board::{HttpRequest, HttpResponse};
 use crate::host::{ctx, pin_function};
-use crate::script::{Arg, Job, JobKind, ListenerKind, ScriptState, NO_PIN};
+use crate::script::{Arg, ListenerKind, ScriptState, NO_PIN};
 
 /// How long a request may take.
 pub const TIMEOUT_MS: u32 = 10_000;
@@ -85,18 +85,7 @@ fn request(vm: &mut Vm, args: &[Value], post: bool) -> Result<Value, Value> {
             }
         }
         Err(e) => {
-            // The callback still runs, later, with the error (as a failed request would).
-            st.push_job(
-                Job {
-                    kind: JobKind::Call {
-                        func: cb,
-                        this: Arg::Undefined,
-                        args: alloc::vec![Arg::Undefined, Arg::Str(format!("{e}").into_bytes())],
-                    },
-                    release: alloc::vec![cb],
-                },
-                job_limit,
-            );
+            super::call_later_with_error(&mut st, cb, format!("{e}"), job_limit);
             Ok(Value::bool(false))
         }
     }

@@ -16,6 +16,7 @@ mod sys;
 mod tests;
 
 use alloc::rc::Rc;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 use ferrite_collections::SortedMap;
@@ -25,7 +26,7 @@ use ferrite_engine::{Value, Vm};
 use crate::api::description::ApiEntry;
 use crate::board::BoardEvent;
 use crate::device::Device;
-use crate::script::ScriptState;
+use crate::script::{Arg, Job, JobKind, ScriptState};
 
 /// Host-object tags of Smart.js objects.
 pub(crate) const TAG_I2C: u32 = 0x534A_0001;
@@ -68,6 +69,22 @@ pub(crate) fn with_state<R>(vm: &mut Vm, f: impl FnOnce(&mut SmartState) -> R) -
 }
 
 /// Argument `i` as a whole number (`None` if it is not a finite integer).
+/// A callback whose operation failed before it started still runs, later, as `cb(undefined,
+/// error)` (as the operation's failure would have called it); its pin goes with the call.
+pub(crate) fn call_later_with_error(st: &mut ScriptState, cb: u32, error: String, limit: usize) {
+    st.push_job(
+        Job {
+            kind: JobKind::Call {
+                func: cb,
+                this: Arg::Undefined,
+                args: alloc::vec![Arg::Undefined, Arg::Str(error.into_bytes())],
+            },
+            release: alloc::vec![cb],
+        },
+        limit,
+    );
+}
+
 pub(crate) fn int_arg(args: &[Value], i: usize) -> Option<i64> {
     crate::host::whole_in(Vm::arg(args, i), -9.0e15, 9.0e15).map(|n| n as i64)
 }

@@ -12,7 +12,7 @@ use crate::api::description::ApiEntry;
 use crate::host::{ctx, pin_function};
 use crate::json::{self, json};
 use crate::log::Level;
-use crate::script::{Arg, Job, JobKind, ListenerKind, NO_PIN};
+use crate::script::{ListenerKind, NO_PIN};
 
 /// The longest `usleep`: the event loop must not stall longer.
 pub const MAX_USLEEP_US: f64 = 100_000.0;
@@ -118,20 +118,7 @@ fn wifi_scan(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Value> 
                 return Err(vm.range_error(&format!("Wifi.scan: {msg}")));
             }
         }
-        // The callback still runs, later, with the error (as a failed scan's would).
-        Err(e) => {
-            st.push_job(
-                Job {
-                    kind: JobKind::Call {
-                        func: cb,
-                        this: Arg::Undefined,
-                        args: alloc::vec![Arg::Undefined, Arg::Str(e.into_bytes())],
-                    },
-                    release: alloc::vec![cb],
-                },
-                job_limit,
-            );
-        }
+        Err(e) => super::call_later_with_error(&mut st, cb, e, job_limit),
     }
     Ok(Value::UNDEFINED)
 }
