@@ -459,6 +459,18 @@ fn wifi_config_is_applied_remembered_and_joined_again_at_boot() {
 
 /// `Wifi.GetStatus` says how far a join got, in Shelly's words, and why one failed (Ferrite's
 /// `error`); scripts' `Wifi.status()` uses the same words.
+/// Joined to "home" with an address.
+fn joined_home() -> ferrite_runtime::board::WifiStatus {
+    ferrite_runtime::board::WifiStatus {
+        connected: true,
+        associated: true,
+        ssid: Some("home".into()),
+        ip: Some("192.168.1.20".into()),
+        rssi: -60,
+        ..Default::default()
+    }
+}
+
 #[test]
 fn wifi_status_says_how_far_the_join_got_and_why_it_failed() {
     use ferrite_runtime::board::WifiStatus;
@@ -487,14 +499,7 @@ fn wifi_status_says_how_far_the_join_got_and_why_it_failed() {
     let s = status(&mut rt);
     assert_eq!(s["status"], "connected", "associated, no address yet: {s}");
     assert_eq!(s["ssid"], "home", "{s}");
-    *wifi.1.borrow_mut() = WifiStatus {
-        connected: true,
-        associated: true,
-        ssid: Some("home".into()),
-        ip: Some("192.168.1.20".into()),
-        rssi: -60,
-        ..WifiStatus::default()
-    };
+    *wifi.1.borrow_mut() = joined_home();
     let s = status(&mut rt);
     assert_eq!(s["status"], "got ip", "{s}");
     assert_eq!(s["sta_ip"], "192.168.1.20", "{s}");
@@ -621,14 +626,7 @@ fn the_stations_changes_reach_transports_status_handlers_and_wifi_changed() {
         rig.clock.advance(CHECK_EVERY_MS);
         settle(rt);
     };
-    let joined = WifiStatus {
-        connected: true,
-        associated: true,
-        ssid: Some("home".into()),
-        ip: Some("192.168.1.20".into()),
-        rssi: -60,
-        ..WifiStatus::default()
-    };
+    let joined = joined_home();
     step(
         &mut rt,
         WifiStatus {
