@@ -80,8 +80,15 @@ fn live() -> usize {
 /// The most the firmware's own boot may keep on the heap (a 64-bit host's figure).
 const BOOT_BUDGET: usize = 72 * 1024;
 
-/// The most one script's realm may take when it starts (a 64-bit host's figure).
-const REALM_BUDGET: usize = 144 * 1024;
+/// The most one script's realm may take when it starts: on a 32-bit target (the chip's) it
+/// holds the built-ins' and the API's objects, while their names are shared
+/// (`ferrite_engine::atoms::SharedNames`, about 22 KiB a realm); a 64-bit host's figures are
+/// larger.
+const REALM_BUDGET: usize = if usize::BITS == 32 {
+    64 * 1024
+} else {
+    80 * 1024
+};
 
 /// The most a script filling its budget may need at its peak: on a 32-bit target (the chip's)
 /// the 128 KiB the product promises scripts; a 64-bit host's figures are larger.

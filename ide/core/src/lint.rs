@@ -114,7 +114,7 @@ pub fn check(code: &str) -> Vec<Diagnostic> {
             return out;
         }
     };
-    let mut atoms = Atoms::new();
+    let mut atoms = Atoms::default();
     let mut globals = GlobalLexicals::default();
     let compiled = compile_script(
         &program,

@@ -1,40 +1,107 @@
 //! The atom table: interned byte strings used as property names, identifiers and string literals.
 //!
-//! Atoms are never freed (they are few: names in source code and keys scripts use); their bytes
-//! are charged to the heap budget by the VM when created.
+//! The names of the built-ins (and of the embedder's API) are interned when Ferrite is built:
+//! [`SharedNames`], tables in read-only data that every realm shares ([`static_names`]). A realm
+//! interns only the other names its scripts use. Atoms are never freed (they are few: names
+//! in source code and keys scripts use); their bytes are charged to the heap budget by the VM
+//! when created.
+//!
+//! Atom ids: the engine's shared names first, then the embedder's, then the realm's own.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::hash::BuildHasher;
 
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::HashTable;
 
 use crate::value::Atom;
 
+mod engine_names;
+pub mod static_names;
+
+pub use engine_names::ENGINE_NAMES;
+pub use static_names::StaticNames;
+
+/// The names a realm shares instead of interning them: the engine's built-ins' and the
+/// embedder's (its API's globals and methods).
+#[derive(Clone, Copy)]
+pub struct SharedNames {
+    pub engine: &'static StaticNames,
+    pub embedder: &'static StaticNames,
+}
+
+impl SharedNames {
+    /// The engine's names (the default).
+    pub const ENGINE: SharedNames = SharedNames {
+        engine: &ENGINE_NAMES,
+        embedder: &StaticNames::EMPTY,
+    };
+    /// None: every name is interned per realm (to list what a realm's set-up interns).
+    pub const NONE: SharedNames = SharedNames {
+        engine: &StaticNames::EMPTY,
+        embedder: &StaticNames::EMPTY,
+    };
+    /// The engine's names and the embedder's.
+    pub const fn with_embedder(embedder: &'static StaticNames) -> SharedNames {
+        SharedNames {
+            engine: &ENGINE_NAMES,
+            embedder,
+        }
+    }
+}
+
+impl core::fmt::Debug for SharedNames {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "SharedNames {{ engine: {} names, embedder: {} names }}",
+            self.engine.len(),
+            self.embedder.len()
+        )
+    }
+}
+
+impl Default for SharedNames {
+    fn default() -> Self {
+        SharedNames::ENGINE
+    }
+}
+
 pub struct Atoms {
+    shared: SharedNames,
+    /// The id of the first name this realm interned itself (the shared names come first).
+    first_own: u32,
+    /// The realm's own names, from `first_own` on.
     strings: Vec<Box<[u8]>>,
-    /// For each atom, its array index if the string is a canonical array index ("0", "17").
+    /// For each own atom, its array index if the string is a canonical array index ("0", "17").
     index: Vec<u32>,
+    /// The own atoms by [`table_hash`].
     table: HashTable<u32>,
-    hasher: DefaultHashBuilder,
 }
 
 /// Marks "not an array index" in [`Atoms::array_index`].
 const NOT_INDEX: u32 = u32::MAX;
 
+/// The own names' table hash, from the shared tables' 32-bit one (computed once per look-up):
+/// spread over 64 bits, as hashbrown takes its tag from the top bits.
+#[inline]
+fn table_hash(hash: u32) -> u64 {
+    (hash as u64 | (hash as u64) << 32).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 impl Default for Atoms {
     fn default() -> Self {
-        Self::new()
+        Self::new(SharedNames::ENGINE)
     }
 }
 
 impl Atoms {
-    pub fn new() -> Atoms {
+    pub fn new(shared: SharedNames) -> Atoms {
         Atoms {
+            shared,
+            first_own: (shared.engine.len() + shared.embedder.len()) as u32,
             strings: Vec::new(),
             index: Vec::new(),
             table: HashTable::new(),
-            hasher: DefaultHashBuilder::default(),
         }
     }
 
@@ -43,53 +110,88 @@ impl Atoms {
         self.strings.shrink_to_fit();
         self.index.shrink_to_fit();
         let strings = &self.strings;
-        let hasher = &self.hasher;
         self.table
-            .shrink_to_fit(|&i| hasher.hash_one(&*strings[i as usize]));
+            .shrink_to_fit(|&i| table_hash(static_names::hash(&strings[i as usize])));
     }
 
+    /// How many atoms there are, shared ones included (ids are below this).
     pub fn len(&self) -> usize {
-        self.strings.len()
+        self.first_own as usize + self.strings.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.strings.is_empty()
+        self.len() == 0
+    }
+
+    /// The names this realm interned itself, in the order it did.
+    pub fn own_names(&self) -> impl Iterator<Item = &[u8]> {
+        self.strings.iter().map(|s| &**s)
+    }
+
+    /// The shared atom for `bytes`, given its hash.
+    #[inline]
+    fn find_shared(&self, hash: u32, bytes: &[u8]) -> Option<Atom> {
+        if let Some(i) = self.shared.engine.find(hash, bytes) {
+            return Some(Atom(i));
+        }
+        let i = self.shared.embedder.find(hash, bytes)?;
+        Some(Atom(self.shared.engine.len() as u32 + i))
     }
 
     /// Intern `bytes`; returns the atom and whether it was newly created.
     pub fn intern(&mut self, bytes: &[u8]) -> (Atom, bool) {
-        let hash = self.hasher.hash_one(bytes);
+        let hash = static_names::hash(bytes);
+        if let Some(a) = self.find_shared(hash, bytes) {
+            return (a, false);
+        }
         let strings = &self.strings;
-        if let Some(&i) = self.table.find(hash, |&i| &*strings[i as usize] == bytes) {
-            return (Atom(i), false);
+        let th = table_hash(hash);
+        if let Some(&i) = self.table.find(th, |&i| &*strings[i as usize] == bytes) {
+            return (Atom(self.first_own + i), false);
         }
         let i = self.strings.len() as u32;
         self.strings.push(bytes.into());
         self.index
             .push(parse_array_index(bytes).unwrap_or(NOT_INDEX));
         let strings = &self.strings;
-        let hasher = &self.hasher;
-        self.table
-            .insert_unique(hash, i, |&j| hasher.hash_one(&*strings[j as usize]));
-        (Atom(i), true)
+        self.table.insert_unique(th, i, |&j| {
+            table_hash(static_names::hash(&strings[j as usize]))
+        });
+        (Atom(self.first_own + i), true)
     }
 
     /// The atom for `bytes` if it exists (never creates one).
     pub fn lookup(&self, bytes: &[u8]) -> Option<Atom> {
-        let hash = self.hasher.hash_one(bytes);
+        let hash = static_names::hash(bytes);
+        if let Some(a) = self.find_shared(hash, bytes) {
+            return Some(a);
+        }
         self.table
-            .find(hash, |&i| &*self.strings[i as usize] == bytes)
-            .map(|&i| Atom(i))
+            .find(table_hash(hash), |&i| &*self.strings[i as usize] == bytes)
+            .map(|&i| Atom(self.first_own + i))
     }
 
     #[inline]
     pub fn bytes(&self, a: Atom) -> &[u8] {
-        &self.strings[a.0 as usize]
+        let i = a.0 as usize;
+        match i.checked_sub(self.first_own as usize) {
+            Some(own) => &self.strings[own],
+            None => {
+                let engine = self.shared.engine;
+                if i < engine.len() {
+                    engine.name(i)
+                } else {
+                    self.shared.embedder.name(i - engine.len())
+                }
+            }
+        }
     }
 
-    /// The array index this atom spells, if it is a canonical one ("0".."4294967294").
+    /// The array index this atom spells, if it is a canonical one ("0".."4294967294"). Shared
+    /// names never are.
     #[inline]
     pub fn array_index(&self, a: Atom) -> Option<u32> {
-        let i = self.index[a.0 as usize];
+        let own = a.0.checked_sub(self.first_own)?;
+        let i = self.index[own as usize];
         (i != NOT_INDEX).then_some(i)
     }
 }

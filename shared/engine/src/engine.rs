@@ -32,6 +32,9 @@ pub struct Config {
     pub nested_fuel_overdraft: i64,
     /// Testing aid: collect garbage at every safe point (finds values natives forgot to root).
     pub gc_stress: bool,
+    /// Names the realm shares instead of interning them: the built-ins' (the default) and the
+    /// embedder's (see [`crate::atoms::SharedNames`]).
+    pub shared_names: crate::atoms::SharedNames,
 }
 
 impl Default for Config {
@@ -44,6 +47,7 @@ impl Default for Config {
             max_string_bytes: 16 << 20,
             nested_fuel_overdraft: 50_000_000,
             gc_stress: false,
+            shared_names: crate::atoms::SharedNames::ENGINE,
         }
     }
 }

@@ -156,9 +156,9 @@ pub fn error_kind(e: &JsError) -> &'static str {
 }
 
 /// What a realm with its built-ins and the runtime's API is taken to cost before one was
-/// measured (81,805 bytes on a 32-bit target, its built-in methods not made yet:
-/// `firmware/net/tests/boot_heap.rs`).
-const REALM_BYTES_GUESS: usize = 80 * 1024;
+/// measured (59,284 bytes on a 32-bit target, its built-in methods not made yet and the
+/// names shared: `firmware/net/tests/boot_heap.rs`).
+const REALM_BYTES_GUESS: usize = 58 * 1024;
 
 const CPU_BUDGET: &str =
     "CPU budget exhausted: the script ran too long without returning to the event loop";
@@ -281,6 +281,7 @@ impl Runtime {
             max_nesting: SCRIPT_MAX_NESTING,
             nested_fuel_overdraft: limits.turn_fuel as i64,
             gc_stress: self.config.gc_stress,
+            shared_names: crate::api::SHARED_NAMES,
         });
         let state = Rc::new(RefCell::new(ScriptState::new(id)));
         let host = Rc::new(ScriptHost {

@@ -371,7 +371,7 @@ pub(crate) const MAX_NATIVE_DEPTH: u32 = 120;
 
 impl Vm {
     pub fn new(config: Config) -> Box<Vm> {
-        let mut atoms = Atoms::new();
+        let mut atoms = Atoms::new(config.shared_names);
         let names = Names::new(&mut atoms);
         // The heap needs room for the built-ins whatever the budget says.
         let mut heap = Heap::new(SETUP_ALLOWANCE);
@@ -991,6 +991,10 @@ impl Vm {
     }
     pub fn atom_bytes(&self, a: Atom) -> &[u8] {
         self.atoms.bytes(a)
+    }
+    /// The names this realm interned itself, not shared ones (see [`Config::shared_names`]).
+    pub fn own_names(&self) -> impl Iterator<Item = &[u8]> {
+        self.atoms.own_names()
     }
 
     /// Arguments helper: the i-th argument or undefined.

@@ -6,6 +6,7 @@
 pub mod description;
 mod family;
 pub mod mqtt;
+mod shared_names;
 pub mod shelly;
 pub mod shelly_extras;
 pub mod smartjs;
@@ -19,6 +20,7 @@ use core::cell::RefCell;
 use ferrite_engine::Engine;
 
 pub use family::ApiFamily;
+pub use shared_names::RUNTIME_NAMES;
 
 use crate::board::BoardEvent;
 use crate::device::{Device, DeviceEvent};
@@ -35,6 +37,11 @@ pub static FAMILIES: &[&dyn ApiFamily] = &[
     &smartjs::Family,
     &tc53::Family,
 ];
+
+/// The names a realm shares instead of interning them: the engine's built-ins' and the API's
+/// ([`RUNTIME_NAMES`], kept up to date by `tests/shared_names.rs`).
+pub const SHARED_NAMES: ferrite_engine::atoms::SharedNames =
+    ferrite_engine::atoms::SharedNames::with_embedder(&RUNTIME_NAMES);
 
 /// Define every API global in a fresh realm.
 pub fn install(engine: &mut Engine) {
