@@ -3,15 +3,17 @@
 //! The names of the built-ins (and of the embedder's API) are interned when Ferrite is built:
 //! [`SharedNames`], tables in read-only data that every realm shares ([`static_names`]). A realm
 //! interns only the other names its scripts use. Atoms are never freed (they are few: names
-//! in source code and keys scripts use); their bytes are charged to the heap budget by the VM
-//! when created.
+//! in source code and keys scripts use); the VM charges the bytes of those a script's code
+//! brings to the heap budget when it compiles it.
 //!
 //! Atom ids: the engine's shared names first, then the embedder's, then the realm's own.
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use hashbrown::HashTable;
+use core::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::value::Atom;
 
@@ -74,19 +76,15 @@ pub struct Atoms {
     strings: Vec<Box<[u8]>>,
     /// For each own atom, its array index if the string is a canonical array index ("0", "17").
     index: Vec<u32>,
-    /// The own atoms by [`table_hash`].
+    /// The own atoms by their hash under `hasher` (hashbrown's seeded one, not the shared
+    /// tables' FNV: scripts' and remote data's keys land here, and an unseeded hash would let
+    /// crafted keys collide).
     table: HashTable<u32>,
+    hasher: DefaultHashBuilder,
 }
 
 /// Marks "not an array index" in [`Atoms::array_index`].
 const NOT_INDEX: u32 = u32::MAX;
-
-/// The own names' table hash, from the shared tables' 32-bit one (computed once per look-up):
-/// spread over 64 bits, as hashbrown takes its tag from the top bits.
-#[inline]
-fn table_hash(hash: u32) -> u64 {
-    (hash as u64 | (hash as u64) << 32).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-}
 
 impl Default for Atoms {
     fn default() -> Self {
@@ -102,6 +100,7 @@ impl Atoms {
             strings: Vec::new(),
             index: Vec::new(),
             table: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
         }
     }
 
@@ -110,8 +109,9 @@ impl Atoms {
         self.strings.shrink_to_fit();
         self.index.shrink_to_fit();
         let strings = &self.strings;
+        let hasher = &self.hasher;
         self.table
-            .shrink_to_fit(|&i| table_hash(static_names::hash(&strings[i as usize])));
+            .shrink_to_fit(|&i| hasher.hash_one(&*strings[i as usize]));
     }
 
     /// How many atoms there are, shared ones included (ids are below this).
@@ -139,12 +139,11 @@ impl Atoms {
 
     /// Intern `bytes`; returns the atom and whether it was newly created.
     pub fn intern(&mut self, bytes: &[u8]) -> (Atom, bool) {
-        let hash = static_names::hash(bytes);
-        if let Some(a) = self.find_shared(hash, bytes) {
+        if let Some(a) = self.find_shared(static_names::hash(bytes), bytes) {
             return (a, false);
         }
         let strings = &self.strings;
-        let th = table_hash(hash);
+        let th = self.hasher.hash_one(bytes);
         if let Some(&i) = self.table.find(th, |&i| &*strings[i as usize] == bytes) {
             return (Atom(self.first_own + i), false);
         }
@@ -153,20 +152,21 @@ impl Atoms {
         self.index
             .push(parse_array_index(bytes).unwrap_or(NOT_INDEX));
         let strings = &self.strings;
-        self.table.insert_unique(th, i, |&j| {
-            table_hash(static_names::hash(&strings[j as usize]))
-        });
+        let hasher = &self.hasher;
+        self.table
+            .insert_unique(th, i, |&j| hasher.hash_one(&*strings[j as usize]));
         (Atom(self.first_own + i), true)
     }
 
     /// The atom for `bytes` if it exists (never creates one).
     pub fn lookup(&self, bytes: &[u8]) -> Option<Atom> {
-        let hash = static_names::hash(bytes);
-        if let Some(a) = self.find_shared(hash, bytes) {
+        if let Some(a) = self.find_shared(static_names::hash(bytes), bytes) {
             return Some(a);
         }
         self.table
-            .find(table_hash(hash), |&i| &*self.strings[i as usize] == bytes)
+            .find(self.hasher.hash_one(bytes), |&i| {
+                &*self.strings[i as usize] == bytes
+            })
             .map(|&i| Atom(self.first_own + i))
     }
 

@@ -156,9 +156,20 @@ pub fn error_kind(e: &JsError) -> &'static str {
 }
 
 /// What a realm with its built-ins and the runtime's API is taken to cost before one was
-/// measured (59,284 bytes on a 32-bit target, its built-in methods not made yet and the
+/// measured (58,228 bytes on a 32-bit target, its built-in methods not made yet and the
 /// names shared: `firmware/net/tests/boot_heap.rs`).
 const REALM_BYTES_GUESS: usize = 58 * 1024;
+
+/// Give a fresh realm its host (the script's state and the device) and the runtime's API:
+/// what every script's and the console's realm gets before anything runs in it.
+pub fn install_api(engine: &mut Engine, host: Rc<ScriptHost>) {
+    engine.vm().set_host(host);
+    engine.vm().begin_setup();
+    crate::api::install(engine);
+    // The API's globals grew the realm's tables by doubling: give the slack back, and count
+    // the script's heap budget from here.
+    engine.vm().finish_setup();
+}
 
 const CPU_BUDGET: &str =
     "CPU budget exhausted: the script ran too long without returning to the event loop";
@@ -289,7 +300,6 @@ impl Runtime {
             state: state.clone(),
             device: self.device.clone(),
         });
-        engine.vm().set_host(host);
         engine.set_stack_floor(self.config.stack_floor);
         let dev = self.device.clone();
         engine.set_output(Box::new(move |bytes: &[u8]| {
@@ -302,11 +312,7 @@ impl Runtime {
             let d = dev.borrow();
             d.board.clock().unix_time_ms().unwrap_or(d.now_ms() as f64)
         }));
-        engine.vm().begin_setup();
-        crate::api::install(&mut engine);
-        // The API's globals grew the realm's tables by doubling: give the slack back, and
-        // count the script's heap budget from here.
-        engine.vm().finish_setup();
+        install_api(&mut engine, host);
         // Growing, the realm leaves the device its reserve (or the script runs out of memory).
         if let Some(free) = self.device.borrow_mut().board.system().heap_free_probe() {
             engine.set_heap_floor(HeapFloor {

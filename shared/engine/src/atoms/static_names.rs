@@ -29,13 +29,27 @@ impl StaticNames {
         slots: &[EMPTY],
     };
 
-    /// For [`static_names!`](crate::static_names): the parts its `const fn`s made.
+    /// For [`static_names!`](crate::static_names): the parts its `const fn`s made. Checks
+    /// what [`find`](Self::find) relies on (evaluated at compile time there): `slots` a power
+    /// of two long with a free slot, so that a look-up ends, each entry a position in `ends`.
     #[doc(hidden)]
     pub const fn from_parts(
         text: &'static [u8],
         ends: &'static [u16],
         slots: &'static [u16],
     ) -> StaticNames {
+        assert!(slots.len().is_power_of_two(), "static names: slots");
+        let mut free = false;
+        let mut i = 0;
+        while i < slots.len() {
+            if slots[i] == EMPTY {
+                free = true;
+            } else {
+                assert!((slots[i] as usize) < ends.len(), "static names: a slot");
+            }
+            i += 1;
+        }
+        assert!(free, "static names: no free slot");
         StaticNames { text, ends, slots }
     }
 
