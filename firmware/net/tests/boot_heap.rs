@@ -82,12 +82,12 @@ const BOOT_BUDGET: usize = 72 * 1024;
 
 /// The most one script's realm may take when it starts: on a 32-bit target (the chip's) it
 /// holds the built-ins' and the API's objects, while their names are shared
-/// (`ferrite_engine::atoms::SharedNames`, about 23 KiB a realm); a 64-bit host's figures are
-/// larger.
+/// (`ferrite_engine::atoms::SharedNames`, about 23 KiB a realm) and their property tables'
+/// indexes are sorted arrays (about 6 KiB); a 64-bit host's figures are larger.
 const REALM_BUDGET: usize = if usize::BITS == 32 {
-    64 * 1024
+    56 * 1024
 } else {
-    80 * 1024
+    70 * 1024
 };
 
 /// The most a script filling its budget may need at its peak: on a 32-bit target (the chip's)

@@ -67,14 +67,53 @@ pub struct Prop {
     pub stored: Value,
 }
 
-/// Own properties in insertion order, with a hash index once there are many.
+/// Own properties in insertion order, with an index once there are many.
 #[derive(Default)]
 pub struct Props {
     list: Vec<Prop>,
-    index: Option<Box<HashMap<Key, u32>>>,
+    index: Option<Box<PropIndex>>,
+}
+
+/// How a table with many properties finds a key.
+enum PropIndex {
+    /// Key → position: for tables that grow.
+    Hash(HashMap<Key, u32>),
+    /// Positions ordered by key, searched by halving: for tables that are done growing (the
+    /// built-ins' objects, once a realm is set up: [`Props::shrink_to_fit`]), at 2 bytes a
+    /// property instead of a hash table's 10-20. A table that grows again gets a hash index.
+    Sorted(Box<[u16]>),
 }
 
 const INDEX_THRESHOLD: usize = 12;
+
+impl PropIndex {
+    fn hash_of(list: &[Prop]) -> PropIndex {
+        PropIndex::Hash(
+            list.iter()
+                .enumerate()
+                .map(|(i, p)| (p.key, i as u32))
+                .collect(),
+        )
+    }
+
+    /// A sorted index of `list`, or `None` if its positions do not fit 16 bits.
+    fn sorted_of(list: &[Prop]) -> Option<PropIndex> {
+        if list.len() > u16::MAX as usize + 1 {
+            return None;
+        }
+        let mut order: Vec<u16> = (0..list.len()).map(|i| i as u16).collect();
+        order.sort_unstable_by_key(|&i| list[i as usize].key.0);
+        Some(PropIndex::Sorted(order.into_boxed_slice()))
+    }
+
+    fn bytes(&self) -> usize {
+        core::mem::size_of::<PropIndex>()
+            + match self {
+                PropIndex::Hash(map) => map.capacity() * 16,
+                PropIndex::Sorted(order) => order.len() * 2,
+            }
+    }
+}
 
 impl Props {
     pub fn new() -> Props {
@@ -105,9 +144,20 @@ impl Props {
     }
     #[inline]
     pub fn find(&self, key: Key) -> Option<usize> {
-        match &self.index {
-            Some(map) => map.get(&key).map(|&i| i as usize),
+        match self.index.as_deref() {
             None => self.list.iter().position(|p| p.key == key),
+            Some(index) => self.find_indexed(index, key),
+        }
+    }
+    /// [`Props::find`] in a table with an index (kept out of line: most tables have none).
+    #[inline(never)]
+    fn find_indexed(&self, index: &PropIndex, key: Key) -> Option<usize> {
+        match index {
+            PropIndex::Hash(map) => map.get(&key).map(|&i| i as usize),
+            PropIndex::Sorted(order) => order
+                .binary_search_by_key(&key.0, |&i| self.list[i as usize].key.0)
+                .ok()
+                .map(|at| order[at] as usize),
         }
     }
     /// Find with a guessed slot (an inline cache): checks the guess first.
@@ -130,45 +180,54 @@ impl Props {
             stored: value,
         });
         let mut grown = (self.list.capacity() - before) * core::mem::size_of::<Prop>();
-        if let Some(map) = &mut self.index {
-            map.insert(key, i);
-            grown += 16;
-        } else if self.list.len() > INDEX_THRESHOLD {
-            let map: HashMap<Key, u32> = self
-                .list
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.key, i as u32))
-                .collect();
-            grown += map.capacity() * 16;
-            self.index = Some(Box::new(map));
+        match self.index.as_deref_mut() {
+            Some(PropIndex::Hash(map)) => {
+                map.insert(key, i);
+                grown += 16;
+            }
+            Some(PropIndex::Sorted(_)) => {
+                // Done growing, it was thought: a hash index from now on.
+                let index = PropIndex::hash_of(&self.list);
+                grown += index.bytes();
+                self.index = Some(Box::new(index));
+            }
+            None if self.list.len() > INDEX_THRESHOLD => {
+                let index = PropIndex::hash_of(&self.list);
+                grown += index.bytes();
+                self.index = Some(Box::new(index));
+            }
+            None => {}
         }
         grown
     }
     /// Remove the property at `i`, keeping the order of the others.
     pub fn remove(&mut self, i: usize) {
         self.list.remove(i);
-        if let Some(map) = &mut self.index {
-            map.clear();
-            for (j, p) in self.list.iter().enumerate() {
-                map.insert(p.key, j as u32);
-            }
+        if let Some(index) = &mut self.index {
+            **index = match **index {
+                PropIndex::Hash(_) => PropIndex::hash_of(&self.list),
+                PropIndex::Sorted(_) => PropIndex::sorted_of(&self.list)
+                    .unwrap_or_else(|| PropIndex::hash_of(&self.list)),
+            };
         }
     }
     pub fn clear(&mut self) {
         self.list.clear();
         self.index = None;
     }
-    /// Give back spare capacity (the table is not expected to grow much more).
+    /// Give back spare capacity: the table is not expected to grow much more, so a hash index
+    /// becomes a sorted one.
     pub fn shrink_to_fit(&mut self) {
         self.list.shrink_to_fit();
-        if let Some(map) = &mut self.index {
-            map.shrink_to_fit();
+        if let Some(index) = &mut self.index {
+            if let Some(sorted) = PropIndex::sorted_of(&self.list) {
+                **index = sorted;
+            }
         }
     }
     pub fn payload_size(&self) -> usize {
         self.list.capacity() * core::mem::size_of::<Prop>()
-            + self.index.as_ref().map_or(0, |m| m.capacity() * 16)
+            + self.index.as_ref().map_or(0, |index| index.bytes())
     }
 }
 
@@ -489,5 +548,65 @@ impl Object {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(i: u32) -> Key {
+        // Keys out of order, as atoms of a realm are.
+        Key::atom(crate::value::Atom((i * 7919) % 1000))
+    }
+
+    fn table(n: u32) -> Props {
+        let mut props = Props::new();
+        for i in 0..n {
+            props.push(key(i), Value::number(i as f64), DEFAULT_FLAGS);
+        }
+        props
+    }
+
+    fn assert_finds_all(props: &Props, n: u32) {
+        for i in 0..n {
+            let at = props.find(key(i)).expect("a key of the table");
+            assert_eq!(props.get(at).unwrap().stored.as_number(), Some(i as f64));
+        }
+        assert_eq!(props.find(key(n + 1)), None);
+        assert_eq!(props.find(Key::atom(crate::value::Atom(5000))), None);
+    }
+
+    #[test]
+    fn a_table_done_growing_finds_every_key_through_its_sorted_index() {
+        let mut props = table(40);
+        props.shrink_to_fit();
+        assert!(matches!(props.index.as_deref(), Some(PropIndex::Sorted(_))));
+        assert_finds_all(&props, 40);
+        // Smaller than the hash index it replaced.
+        assert!(props.payload_size() < table(40).payload_size());
+    }
+
+    #[test]
+    fn a_sorted_table_that_grows_or_shrinks_keeps_finding_its_keys() {
+        let mut props = table(30);
+        props.shrink_to_fit();
+        props.remove(props.find(key(3)).unwrap());
+        assert!(matches!(props.index.as_deref(), Some(PropIndex::Sorted(_))));
+        assert_eq!(props.find(key(3)), None);
+        props.push(key(3), Value::number(3.0), DEFAULT_FLAGS);
+        assert!(matches!(props.index.as_deref(), Some(PropIndex::Hash(_))));
+        assert_finds_all(&props, 30);
+        props.push(key(31), Value::number(31.0), DEFAULT_FLAGS);
+        props.push(key(30), Value::number(30.0), DEFAULT_FLAGS);
+        assert_finds_all(&props, 32);
+    }
+
+    #[test]
+    fn a_small_table_has_no_index() {
+        let mut props = table(INDEX_THRESHOLD as u32);
+        props.shrink_to_fit();
+        assert!(props.index.is_none());
+        assert_finds_all(&props, INDEX_THRESHOLD as u32);
     }
 }

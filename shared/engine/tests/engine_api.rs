@@ -125,7 +125,7 @@ fn heap_stats_and_budget() {
 /// allocates more gets a catchable out-of-memory error at about that much.
 #[test]
 fn the_heap_budget_counts_beyond_the_built_ins() {
-    let budget = 32 * 1024;
+    let budget = 16 * 1024;
     let mut e = Engine::new(Config {
         heap_budget: budget,
         ..Config::default()

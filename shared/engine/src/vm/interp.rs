@@ -1317,7 +1317,9 @@ impl Vm {
                             if !plain {
                                 break;
                             }
-                            if let Some(i) = po.props.find(key) {
+                            // The cache's guess serves a method found on a prototype too.
+                            if let Some(i) = po.props.find_cached(key, cache.get() as usize) {
+                                cache.set(i as u32);
                                 let p = *po.props.get(i).unwrap();
                                 if p.stored.as_lazy_native().is_some() {
                                     return self.resolve_lazy(ph, i);
@@ -1341,8 +1343,26 @@ impl Vm {
             }
             return self.get_from(h, key, obj);
         }
-        if obj.is_string() && a == self.names.length {
-            return Ok(Value::number(self.string_len(obj) as f64));
+        if obj.is_string() {
+            if a == self.names.length {
+                return Ok(Value::number(self.string_len(obj) as f64));
+            }
+            // A string's method (`s.charCodeAt`): found on `String.prototype` with the cache's
+            // guess. An index is the string's own property, whatever the prototype has.
+            if let Some(ph) = self.intr.string_prototype {
+                if self.atoms.array_index(a).is_none() {
+                    let cache = &code.caches[ic as usize];
+                    let po = self.heap.obj(ph);
+                    if let Some(i) = po.props.find_cached(key, cache.get() as usize) {
+                        cache.set(i as u32);
+                        let p = *po.props.get(i).unwrap();
+                        if p.stored.as_lazy_native().is_some() {
+                            return self.resolve_lazy(ph, i);
+                        }
+                        return self.prop_value(p, obj);
+                    }
+                }
+            }
         }
         self.get(obj, key)
     }
