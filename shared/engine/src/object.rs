@@ -78,13 +78,19 @@ pub struct Props {
 enum PropIndex {
     /// Key → position: for tables that grow.
     Hash(HashMap<Key, u32>),
-    /// Positions ordered by key, searched by halving: for tables that are done growing (the
-    /// built-ins' objects, once a realm is set up: [`Props::shrink_to_fit`]), at 2 bytes a
-    /// property instead of a hash table's 10-20. A table that grows again gets a hash index.
-    Sorted(Box<[u16]>),
+    /// Positions ordered by key, searched by halving: for tables that are about done growing
+    /// (the built-ins' objects and the global object, once a realm is set up:
+    /// [`Props::shrink_to_fit`]), at 2 bytes a property instead of a hash table's 10-20. A new
+    /// property is put in its place (a script's globals, a polyfill's methods); past
+    /// [`SORTED_LIMIT`] properties the table gets a hash index.
+    Sorted(Vec<u16>),
 }
 
 const INDEX_THRESHOLD: usize = 12;
+
+/// The most properties a sorted index keeps (each new one moves half the positions, on
+/// average).
+const SORTED_LIMIT: usize = 512;
 
 impl PropIndex {
     fn hash_of(list: &[Prop]) -> PropIndex {
@@ -96,21 +102,21 @@ impl PropIndex {
         )
     }
 
-    /// A sorted index of `list`, or `None` if its positions do not fit 16 bits.
+    /// A sorted index of `list`, or `None` if it is longer than [`SORTED_LIMIT`].
     fn sorted_of(list: &[Prop]) -> Option<PropIndex> {
-        if list.len() > u16::MAX as usize + 1 {
+        if list.len() > SORTED_LIMIT {
             return None;
         }
         let mut order: Vec<u16> = (0..list.len()).map(|i| i as u16).collect();
         order.sort_unstable_by_key(|&i| list[i as usize].key.0);
-        Some(PropIndex::Sorted(order.into_boxed_slice()))
+        Some(PropIndex::Sorted(order))
     }
 
     fn bytes(&self) -> usize {
         core::mem::size_of::<PropIndex>()
             + match self {
                 PropIndex::Hash(map) => map.capacity() * 16,
-                PropIndex::Sorted(order) => order.len() * 2,
+                PropIndex::Sorted(order) => order.capacity() * 2,
             }
     }
 }
@@ -185,11 +191,17 @@ impl Props {
                 map.insert(key, i);
                 grown += 16;
             }
-            Some(PropIndex::Sorted(_)) => {
-                // Done growing, it was thought: a hash index from now on.
-                let index = PropIndex::hash_of(&self.list);
-                grown += index.bytes();
-                self.index = Some(Box::new(index));
+            Some(PropIndex::Sorted(order)) if self.list.len() <= SORTED_LIMIT => {
+                let before = order.capacity();
+                let list = &self.list;
+                let at = order.partition_point(|&j| list[j as usize].key.0 < key.0);
+                order.insert(at, i as u16);
+                grown += (order.capacity() - before) * 2;
+            }
+            Some(index @ PropIndex::Sorted(_)) => {
+                let before = index.bytes();
+                *index = PropIndex::hash_of(&self.list);
+                grown += index.bytes().saturating_sub(before);
             }
             None if self.list.len() > INDEX_THRESHOLD => {
                 let index = PropIndex::hash_of(&self.list);
@@ -594,12 +606,22 @@ mod tests {
         props.remove(props.find(key(3)).unwrap());
         assert!(matches!(props.index.as_deref(), Some(PropIndex::Sorted(_))));
         assert_eq!(props.find(key(3)), None);
+        // A new property goes in its place.
         props.push(key(3), Value::number(3.0), DEFAULT_FLAGS);
-        assert!(matches!(props.index.as_deref(), Some(PropIndex::Hash(_))));
+        assert!(matches!(props.index.as_deref(), Some(PropIndex::Sorted(_))));
         assert_finds_all(&props, 30);
-        props.push(key(31), Value::number(31.0), DEFAULT_FLAGS);
-        props.push(key(30), Value::number(30.0), DEFAULT_FLAGS);
-        assert_finds_all(&props, 32);
+        for i in 30..SORTED_LIMIT as u32 {
+            props.push(key(i), Value::number(i as f64), DEFAULT_FLAGS);
+        }
+        assert!(matches!(props.index.as_deref(), Some(PropIndex::Sorted(_))));
+        assert_finds_all(&props, SORTED_LIMIT as u32);
+        // Past the limit, a hash index.
+        let n = SORTED_LIMIT as u32 + 2;
+        for i in SORTED_LIMIT as u32..n {
+            props.push(key(i), Value::number(i as f64), DEFAULT_FLAGS);
+        }
+        assert!(matches!(props.index.as_deref(), Some(PropIndex::Hash(_))));
+        assert_finds_all(&props, n);
     }
 
     #[test]
