@@ -3,7 +3,7 @@
 //!
 //! The table is a list of chunks of [`CHUNK_SLOTS`] slots, each one allocation made whole and
 //! never moved: the table grows by a chunk without copying what it holds, and its largest
-//! block is one chunk (9 KiB on a 32-bit target, as `boot_heap.rs` measures) rather than the
+//! block is one chunk (8 KiB on a 32-bit target, as `boot_heap.rs` measures) rather than the
 //! whole table — a realm's largest allocation, which on a microcontroller's fragmented heap is
 //! what fails first.
 //!
@@ -427,7 +427,7 @@ fn unreachable_cell() -> ! {
     panic!("heap cell of unexpected kind (engine bug)")
 }
 
-/// Slots per chunk of the table (a power of two: 128 slots of 72 bytes are 9 KiB on a 32-bit
+/// Slots per chunk of the table (a power of two: 128 slots of 64 bytes are 8 KiB on a 32-bit
 /// target).
 const CHUNK_SHIFT: u32 = 7;
 const CHUNK_SLOTS: usize = 1 << CHUNK_SHIFT;

@@ -434,16 +434,32 @@ pub enum ObjectKind {
 }
 
 pub struct Object {
-    pub proto: Option<Handle>,
+    /// The prototype's handle, or [`NO_PROTO`]: 4 bytes where an `Option<Handle>` takes 8,
+    /// which keeps a heap slot at 64 bytes on a 32-bit target (read it with
+    /// [`Object::proto`]).
+    proto: u32,
     pub props: Props,
     pub kind: ObjectKind,
     pub extensible: bool,
 }
 
+/// [`Object::proto`]'s "none" (handles stay below 2^31: `Heap::alloc`).
+const NO_PROTO: u32 = u32::MAX;
+
 impl Object {
+    /// The prototype (`[[Prototype]]`), if any.
+    #[inline(always)]
+    pub fn proto(&self) -> Option<Handle> {
+        (self.proto != NO_PROTO).then_some(Handle(self.proto))
+    }
+    #[inline(always)]
+    pub fn set_proto(&mut self, proto: Option<Handle>) {
+        self.proto = proto.map_or(NO_PROTO, |h| h.0);
+    }
+
     pub fn new(proto: Option<Handle>, kind: ObjectKind) -> Object {
         Object {
-            proto,
+            proto: proto.map_or(NO_PROTO, |h| h.0),
             props: Props::new(),
             kind,
             extensible: true,
@@ -496,7 +512,7 @@ impl Object {
 
     /// Report every value (and handle, as an object value) this object references.
     pub fn trace(&self, f: &mut dyn FnMut(Value)) {
-        if let Some(p) = self.proto {
+        if let Some(p) = self.proto() {
             f(Value::object(p));
         }
         for p in self.props.list() {

@@ -78,7 +78,7 @@ fn chain_plain(vm: &Vm, h: Handle) -> bool {
     let (Some(ap), Some(op)) = (vm.intr.array_prototype, vm.intr.object_prototype) else {
         return false;
     };
-    if vm.heap.obj(h).proto != Some(ap) {
+    if vm.heap.obj(h).proto() != Some(ap) {
         return false;
     }
     let a = vm.heap.obj(ap);
@@ -86,11 +86,11 @@ fn chain_plain(vm: &Vm, h: Handle) -> bool {
         ObjectKind::Array(d) if d.elems.is_empty() && !d.sparse => {}
         _ => return false,
     }
-    if a.proto != Some(op) {
+    if a.proto() != Some(op) {
         return false;
     }
     let p = vm.heap.obj(op);
-    if p.proto.is_some() {
+    if p.proto().is_some() {
         return false;
     }
     !p.props.list().iter().any(|pr| {
@@ -174,7 +174,7 @@ fn chain_exotic(vm: &Vm, h: Handle, k: f64) -> bool {
         if guard > 10_000 {
             return true;
         }
-        cur = o.proto;
+        cur = o.proto();
     }
     false
 }
@@ -588,7 +588,7 @@ fn array_ctor_impl(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, V
         }
         _ => {
             let a = vm.new_array(args.to_vec())?;
-            vm.heap.obj_mut(a.as_object().unwrap()).proto = proto;
+            vm.heap.obj_mut(a.as_object().unwrap()).set_proto(proto);
             Ok(a)
         }
     }

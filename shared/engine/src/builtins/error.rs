@@ -181,7 +181,7 @@ pub fn install(vm: &mut Vm) {
         vm.define_value(p, mk, empty, METHOD_FLAGS);
         match error_ctor_h {
             None => error_ctor_h = Some(c),
-            Some(e) => vm.heap.obj_mut(c).proto = Some(e),
+            Some(e) => vm.heap.obj_mut(c).set_proto(Some(e)),
         }
     }
     let ep = vm.intr.error_prototypes[0].expect("Error.prototype");
@@ -199,6 +199,6 @@ pub fn install(vm: &mut Vm) {
     let empty = Value::atom(vm.names.empty);
     vm.define_value(p, mk, empty, METHOD_FLAGS);
     if let Some(e) = error_ctor_h {
-        vm.heap.obj_mut(c).proto = Some(e);
+        vm.heap.obj_mut(c).set_proto(Some(e));
     }
 }

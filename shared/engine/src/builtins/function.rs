@@ -122,7 +122,7 @@ fn function_ctor(vm: &mut Vm, _this: Value, args: &[Value]) -> Result<Value, Val
         let mark = vm.push_root(f);
         let proto = vm.proto_from_new_target(nt, vm.intr.function_prototype);
         vm.truncate_roots(mark);
-        vm.heap.obj_mut(fh).proto = proto?;
+        vm.heap.obj_mut(fh).set_proto(proto?);
     }
     Ok(f)
 }

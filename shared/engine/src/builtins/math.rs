@@ -173,7 +173,7 @@ fn rng_cell(vm: &mut Vm) -> Option<crate::heap::Handle> {
     let is_rng = |vm: &Vm, v: Value| {
         v.as_object().is_some_and(|h| {
             let o = vm.heap.obj(h);
-            o.proto.is_none()
+            o.proto().is_none()
                 && matches!(&o.kind, ObjectKind::ArrayBuffer { data, detached: true } if data.len() == 16)
         })
     };

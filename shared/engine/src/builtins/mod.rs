@@ -62,7 +62,7 @@ pub fn init(vm: &mut Vm) {
     let fp = proto_object(vm, Some(op), ObjectKind::Native(native));
     vm.intr.function_prototype = Some(fp);
     let g = vm.global;
-    vm.heap.obj_mut(g).proto = Some(op);
+    vm.heap.obj_mut(g).set_proto(Some(op));
     let ap = proto_object(
         vm,
         Some(op),

@@ -108,7 +108,7 @@ pub fn from_property_descriptor(vm: &mut Vm, d: &PropertyDescriptor) -> Result<V
 /// [[SetPrototypeOf]] including the immutable prototype of `Object.prototype`.
 pub fn set_prototype_checked(vm: &mut Vm, h: Handle, proto: Option<Handle>) -> Result<bool, Value> {
     if Some(h) == vm.intr.object_prototype {
-        return Ok(vm.heap.obj(h).proto == proto);
+        return Ok(vm.heap.obj(h).proto() == proto);
     }
     vm.set_prototype_of(h, proto)
 }

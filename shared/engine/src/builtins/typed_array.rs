@@ -25,7 +25,7 @@ fn hidden_slots(vm: &Vm) -> Option<Handle> {
     for &v in &vm.realm_values {
         if let Some(h) = v.as_object() {
             let o = vm.heap.obj(h);
-            if o.proto.is_none() {
+            if o.proto().is_none() {
                 if let ObjectKind::Array(a) = &o.kind {
                     if !a.length_writable && a.elems.len() == SLOTS && a.len == SLOTS as u32 {
                         return Some(h);
@@ -1691,7 +1691,7 @@ pub fn install(vm: &mut Vm) {
     for (i, kind) in TypedKind::ALL.into_iter().enumerate() {
         let proto = vm.intr.typed_array_prototypes[i];
         let (c, p) = vm.define_class(kind.name(), 3, ctors[i], proto, None);
-        vm.heap.obj_mut(c).proto = Some(tah);
+        vm.heap.obj_mut(c).set_proto(Some(tah));
         let size = Value::number(kind.size() as f64);
         vm.define_value(c, bpe, size, 0);
         vm.define_value(p, bpe, size, 0);

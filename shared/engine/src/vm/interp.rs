@@ -1304,7 +1304,7 @@ impl Vm {
                     }
                     // Not own: look up the prototype chain directly for ordinary protos.
                     if matches!(o.kind, ObjectKind::Ordinary) {
-                        let mut cur = o.proto;
+                        let mut cur = o.proto();
                         while let Some(ph) = cur {
                             let po = self.heap.obj(ph);
                             // A function whose `name`/`length` are still lazy has them only
@@ -1329,7 +1329,7 @@ impl Vm {
                             if let ObjectKind::Array(_) = po.kind {
                                 break;
                             }
-                            cur = po.proto;
+                            cur = po.proto();
                             if cur.is_none() {
                                 return Ok(Value::UNDEFINED);
                             }
@@ -1577,7 +1577,7 @@ impl Vm {
             }
             (pp.as_object(), heritage.as_object())
         };
-        self.heap.obj_mut(ch).proto = ctor_parent;
+        self.heap.obj_mut(ch).set_proto(ctor_parent);
         let proto = self.alloc_object(proto_parent, ObjectKind::Ordinary)?;
         let ph = proto.as_object().unwrap();
         self.materialize_function(ch)?;

@@ -90,7 +90,7 @@ impl Vm {
         if let Some(h) = iter.as_object() {
             if let ObjectKind::ArrayIterator { .. } = self.heap.obj(h).kind {
                 if self.heap.obj(h).props.is_empty()
-                    && self.heap.obj(h).proto == self.intr.array_iterator_prototype
+                    && self.heap.obj(h).proto() == self.intr.array_iterator_prototype
                 {
                     return Ok(());
                 }
@@ -160,7 +160,7 @@ impl Vm {
     /// Does iterating this array use the unmodified built-in iterator?
     pub(crate) fn array_iteration_is_plain(&self, h: crate::heap::Handle) -> bool {
         let o = self.heap.obj(h);
-        if o.proto != self.intr.array_prototype
+        if o.proto() != self.intr.array_prototype
             || o.props.find(Key::symbol(self.sym.iterator)).is_some()
         {
             return false;

@@ -290,13 +290,13 @@ impl Vm {
     }
 
     pub fn get_prototype_of(&mut self, h: Handle) -> Result<Option<Handle>, Value> {
-        Ok(self.heap.obj(h).proto)
+        Ok(self.heap.obj(h).proto())
     }
 
     /// [[SetPrototypeOf]]: false if not extensible or it would create a cycle.
     pub fn set_prototype_of(&mut self, h: Handle, proto: Option<Handle>) -> Result<bool, Value> {
         let o = self.heap.obj(h);
-        if o.proto == proto {
+        if o.proto() == proto {
             return Ok(true);
         }
         if !o.extensible {
@@ -307,9 +307,9 @@ impl Vm {
             if ph == h {
                 return Ok(false);
             }
-            p = self.heap.obj(ph).proto;
+            p = self.heap.obj(ph).proto();
         }
-        self.heap.obj_mut(h).proto = proto;
+        self.heap.obj_mut(h).set_proto(proto);
         Ok(true)
     }
 
@@ -376,7 +376,7 @@ impl Vm {
                     }
                     return self.prop_value(p, receiver);
                 }
-                match o.proto {
+                match o.proto() {
                     Some(p) => {
                         h = p;
                         continue;
@@ -390,7 +390,7 @@ impl Vm {
                     let p = *self.heap.obj(h).props.get(i).unwrap();
                     return self.prop_value(p, receiver);
                 }
-                Own::None => match self.heap.obj(h).proto {
+                Own::None => match self.heap.obj(h).proto() {
                     Some(p) => {
                         // Typed arrays: numeric keys never reach the prototype.
                         if matches!(self.heap.obj(h).kind, ObjectKind::TypedArray { .. })
@@ -589,7 +589,7 @@ impl Vm {
                             return Ok(true);
                         }
                     }
-                    match self.heap.obj(cur).proto {
+                    match self.heap.obj(cur).proto() {
                         Some(p) => cur = p,
                         None => return self.set_on_receiver(key, v, receiver),
                     }
@@ -1202,7 +1202,7 @@ impl Vm {
                     return Ok(false);
                 }
             }
-            match self.heap.obj(cur).proto {
+            match self.heap.obj(cur).proto() {
                 Some(p) => cur = p,
                 None => return Ok(false),
             }
