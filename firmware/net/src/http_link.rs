@@ -324,6 +324,12 @@ fn advance<D: Device>(
             };
         }
         Stage::Connecting => match stack.tcp(socket).state() {
+            State::SynSent if stack.connect_unanswered(socket) => {
+                return Some(Err(crate::stack::no_answer_on_link(
+                    &job.url.host,
+                    job.url.port,
+                )))
+            }
             State::SynSent | State::SynReceived => return None,
             State::Established => job.stage = Stage::Exchanging,
             _ => {

@@ -51,4 +51,4 @@ pub use sockets_link::{
     SharedSockets, SocketsLink, CLOSE_TIMEOUT_MS, CONNECT_TIMEOUT_MS, MAX_DATAGRAM, MAX_EVENTS,
     SCRIPT_SOCKETS, SEND_BUFFER,
 };
-pub use stack::{Lookup, NetStack, DNS_SERVERS};
+pub use stack::{Lookup, NetStack, DNS_SERVERS, ON_LINK_ANSWER_MS};

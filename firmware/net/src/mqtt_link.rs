@@ -206,6 +206,16 @@ impl MqttLink {
                         self.link = Link::Idle;
                     }
                 }
+                // A broker on the local network that is not there: given up without a reset,
+                // which would wait for the same answer (`stack::forget`).
+                State::SynSent if stack.connect_unanswered(self.socket) => {
+                    crate::stack::forget(stack.tcp(self.socket));
+                    self.link = Link::Idle;
+                    session.closed(
+                        "no answer from the broker on the local network in 3 s (is it on?)",
+                        now_ms,
+                    );
+                }
                 State::SynSent | State::SynReceived => {}
                 _ => {
                     self.link = Link::Idle;

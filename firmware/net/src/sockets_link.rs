@@ -681,6 +681,9 @@ fn advance_connect<D: Device>(
             Err(e) => return Err(format!("cannot resolve {host}: {e}")),
         },
         Stage::Connecting { host, port } => match stack.tcp(h).state() {
+            State::SynSent if stack.connect_unanswered(h) => {
+                return Err(crate::stack::no_answer_on_link(&host, port))
+            }
             State::SynSent | State::SynReceived => Stage::Connecting { host, port },
             // A fast peer's data and FIN may both have come before this round looked: open,
             // and `exchange` delivers the data, then the end.

@@ -56,6 +56,27 @@ pub struct NetStack<D: Device> {
     ip: Option<Ipv4Addr>,
     /// Lookups started and not yet collected or cancelled (at most [`DNS_QUERIES`]).
     lookups: usize,
+    /// The time of the last [`NetStack::poll`] or [`NetStack::transmit`].
+    now_ms: u64,
+    /// Connects to a host on the local network and when they must have an answer
+    /// ([`ON_LINK_ANSWER_MS`], [`NetStack::connect_unanswered`]).
+    on_link_connects: Vec<(SocketHandle, u64)>,
+}
+
+/// How long a connect to a host on the local network may go without an answer. A host on the
+/// link that is there answers the address lookup (ARP) and the connect within milliseconds;
+/// one that is not never answers, and while its socket asks again every second it comes first
+/// for the interface's one ARP request a second, ahead of every other socket's. So it is given
+/// up after 3 s, as an operating system gives up its ARP lookup (3 requests a second apart),
+/// instead of the connect's whole time limit.
+pub const ON_LINK_ANSWER_MS: u64 = 3_000;
+
+/// The error of a connect to a host on the local network that did not answer in time.
+pub fn no_answer_on_link(host: &str, port: u16) -> String {
+    format!(
+        "cannot connect to {host}:{port}: no answer on the local network in {} s (is it on?)",
+        ON_LINK_ANSWER_MS / 1000
+    )
 }
 
 impl<D: Device> NetStack<D> {
@@ -96,6 +117,8 @@ impl<D: Device> NetStack<D> {
             associated: false,
             ip: None,
             lookups: 0,
+            now_ms,
+            on_link_connects: Vec::new(),
         }
     }
 
@@ -164,6 +187,7 @@ impl<D: Device> NetStack<D> {
 
     /// Remove a socket and free its buffers (a script's socket, once it is done).
     pub fn remove(&mut self, handle: SocketHandle) {
+        self.on_link_connects.retain(|(h, _)| *h != handle);
         self.sockets.remove(handle);
     }
 
@@ -268,6 +292,7 @@ impl<D: Device> NetStack<D> {
 
     /// Run the interface once: frames in and out for every socket.
     pub fn transmit(&mut self, now_ms: u64) {
+        self.now_ms = now_ms;
         if self.associated {
             self.iface
                 .poll(instant(now_ms), &mut self.phy, &mut self.sockets);
@@ -385,7 +410,9 @@ impl<D: Device> NetStack<D> {
         self.lookups = self.lookups.saturating_sub(1);
     }
 
-    /// Open TCP socket `handle` to `ip:port` from the next local port.
+    /// Open TCP socket `handle` to `ip:port` from the next local port. A connect to a host on
+    /// the local network must have its answer in [`ON_LINK_ANSWER_MS`]
+    /// ([`NetStack::connect_unanswered`]).
     pub fn tcp_connect(
         &mut self,
         handle: SocketHandle,
@@ -393,10 +420,43 @@ impl<D: Device> NetStack<D> {
         port: u16,
     ) -> Result<(), String> {
         let local = self.next_local_port();
+        let on_link = self.on_link(ip);
         let socket = self.sockets.get_mut::<tcp::Socket>(handle);
         socket
             .connect(self.iface.context(), (IpAddress::Ipv4(ip), port), local)
-            .map_err(|e| format!("connecting to {ip}:{port}: {e:?}"))
+            .map_err(|e| format!("connecting to {ip}:{port}: {e:?}"))?;
+        self.on_link_connects.retain(|(h, _)| *h != handle);
+        if on_link {
+            let answer_by = self.now_ms.saturating_add(ON_LINK_ANSWER_MS);
+            self.on_link_connects.push((handle, answer_by));
+        }
+        Ok(())
+    }
+
+    /// Whether `ip` is on the local network (in the device's subnet, reached without a
+    /// router), not the device itself.
+    pub fn on_link(&self, ip: Ipv4Addr) -> bool {
+        Some(ip) != self.ip
+            && self.iface.ip_addrs().iter().any(|cidr| match cidr {
+                IpCidr::Ipv4(net) => net.contains_addr(&ip),
+                #[allow(unreachable_patterns)]
+                _ => false,
+            })
+    }
+
+    /// Whether TCP socket `handle`'s connect to a host on the local network has gone
+    /// [`ON_LINK_ANSWER_MS`] without an answer (the socket still sends its SYN): the link gives
+    /// it up ([`no_answer_on_link`]).
+    pub fn connect_unanswered(&mut self, handle: SocketHandle) -> bool {
+        let Some(at) = self.on_link_connects.iter().position(|(h, _)| *h == handle) else {
+            return false;
+        };
+        if self.sockets.get::<tcp::Socket>(handle).state() != tcp::State::SynSent {
+            // Answered (or ended some other way): no longer followed.
+            self.on_link_connects.swap_remove(at);
+            return false;
+        }
+        self.now_ms >= self.on_link_connects[at].1
     }
 }
 

@@ -4,7 +4,7 @@
 
 mod support;
 
-use ferrite_net::{CHIP_HTTP_LIMITS, HTTP_SOCKETS};
+use ferrite_net::{CHIP_HTTP_LIMITS, HTTP_SOCKETS, ON_LINK_ANSWER_MS};
 use ferrite_runtime::board::{BoardEvent, HttpClient, HttpRequest, HttpResponse, Sockets};
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::tcp::State;
@@ -291,6 +291,30 @@ fn requests_to_a_host_that_went_away_free_their_sockets() {
         assert_eq!(rig.wait_done(id).unwrap().body, b"ok");
         rig.server_relistens(i);
     }
+    rig.assert_quiet();
+}
+
+/// A request to a host on the local network that is not there (no answer to the address
+/// lookup, ARP) fails after 3 s with its reason, not at its own 10 s limit: until then its
+/// lookups come first for the interface's one ARP request a second.
+#[test]
+fn a_request_to_an_absent_host_on_the_local_network_fails_in_three_seconds() {
+    let mut rig = Rig::new();
+    let started = rig.dev.now();
+    let id = rig
+        .dev
+        .http
+        .start(request("GET", "http://127.0.0.9:8080/", b"", 10_000))
+        .unwrap();
+    assert_eq!(
+        rig.wait_done(id).unwrap_err(),
+        "cannot connect to 127.0.0.9:8080: no answer on the local network in 3 s (is it on?)"
+    );
+    let took = rig.dev.now() - started;
+    assert!(
+        (ON_LINK_ANSWER_MS..ON_LINK_ANSWER_MS + 100).contains(&took),
+        "failed after {took} ms"
+    );
     rig.assert_quiet();
 }
 

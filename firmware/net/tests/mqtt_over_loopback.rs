@@ -4,7 +4,7 @@
 
 mod support;
 
-use ferrite_net::CHIP_MQTT_LIMITS;
+use ferrite_net::ON_LINK_ANSWER_MS;
 use ferrite_runtime::board::mqtt_session::BACKOFF_MIN_MS;
 use ferrite_runtime::board::{BoardEvent, Mqtt, Sockets};
 use smoltcp::iface::SocketHandle;
@@ -229,13 +229,22 @@ fn losing_the_network_ends_the_session_and_it_comes_back() {
 #[test]
 fn a_broker_that_went_away_leaves_arp_to_other_sockets() {
     let mut rig = Rig::new();
+    let started = rig.dev.now();
     rig.dev.mqtt.configure(true, "127.0.0.9", "dev-1", "", "");
     while !logged(&rig, "MQTT 127.0.0.9") {
         assert!(rig.dev.now() < 60_000, "the connect was never given up");
         rig.round();
     }
-    // Just after the second try failed, in its back-off of twice the first.
-    let second_failure = rig.dev.now() + BACKOFF_MIN_MS + CHIP_MQTT_LIMITS.connect_timeout_ms;
+    // Given up after 3 s, not at the connect's own limit.
+    assert!(logged(
+        &rig,
+        "no answer from the broker on the local network in 3 s (is it on?)"
+    ));
+    let took = rig.dev.now() - started;
+    assert!(took < ON_LINK_ANSWER_MS + 200, "given up after {took} ms");
+    // Just after the second try failed (no answer on the local network in 3 s), in its
+    // back-off of twice the first.
+    let second_failure = rig.dev.now() + BACKOFF_MIN_MS + ON_LINK_ANSWER_MS;
     while rig.dev.now() < second_failure + 50 {
         rig.round();
     }
