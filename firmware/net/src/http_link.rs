@@ -416,6 +416,10 @@ fn release<D: Device>(stack: &mut NetStack<D>, slot: &mut Slot, now_ms: u64) {
     if let Some(job) = slot.job.take() {
         match job.stage {
             Stage::Resolving(query) => stack.cancel_lookup(query),
+            // A SYN nobody answered: no reset, which would wait for the same address lookup.
+            Stage::Connecting if stack.tcp(slot.socket).state() == State::SynSent => {
+                crate::stack::forget(stack.tcp(slot.socket))
+            }
             Stage::Connecting | Stage::Exchanging => stack.tcp(slot.socket).abort(),
         }
     }

@@ -58,9 +58,18 @@ pub struct NetStack<D: Device> {
     lookups: usize,
     /// The time of the last [`NetStack::poll`] or [`NetStack::transmit`].
     now_ms: u64,
-    /// Connects to a host on the local network and when they must have an answer
+    /// Connects to a host on the local network still waiting for an answer, oldest first
     /// ([`ON_LINK_ANSWER_MS`], [`NetStack::connect_unanswered`]).
-    on_link_connects: Vec<(SocketHandle, u64)>,
+    on_link_connects: Vec<OnLinkConnect>,
+}
+
+/// A connect to a host on the local network that has no answer yet.
+struct OnLinkConnect {
+    socket: SocketHandle,
+    /// When it is given up without an answer.
+    answer_by: u64,
+    /// Its time counts from when it became the oldest one waiting.
+    oldest: bool,
 }
 
 /// How long a connect to a host on the local network may go without an answer. A host on the
@@ -68,7 +77,9 @@ pub struct NetStack<D: Device> {
 /// one that is not never answers, and while its socket asks again every second it comes first
 /// for the interface's one ARP request a second, ahead of every other socket's. So it is given
 /// up after 3 s, as an operating system gives up its ARP lookup (3 requests a second apart),
-/// instead of the connect's whole time limit.
+/// instead of the connect's whole time limit. With several waiting, the 3 s of each count from
+/// when the ones before it are answered or given up: until then their lookups may take the
+/// interface's requests.
 pub const ON_LINK_ANSWER_MS: u64 = 3_000;
 
 /// The error of a connect to a host on the local network that did not answer in time.
@@ -187,7 +198,7 @@ impl<D: Device> NetStack<D> {
 
     /// Remove a socket and free its buffers (a script's socket, once it is done).
     pub fn remove(&mut self, handle: SocketHandle) {
-        self.on_link_connects.retain(|(h, _)| *h != handle);
+        self.on_link_connects.retain(|c| c.socket != handle);
         self.sockets.remove(handle);
     }
 
@@ -425,10 +436,13 @@ impl<D: Device> NetStack<D> {
         socket
             .connect(self.iface.context(), (IpAddress::Ipv4(ip), port), local)
             .map_err(|e| format!("connecting to {ip}:{port}: {e:?}"))?;
-        self.on_link_connects.retain(|(h, _)| *h != handle);
+        self.on_link_connects.retain(|c| c.socket != handle);
         if on_link {
-            let answer_by = self.now_ms.saturating_add(ON_LINK_ANSWER_MS);
-            self.on_link_connects.push((handle, answer_by));
+            self.on_link_connects.push(OnLinkConnect {
+                socket: handle,
+                answer_by: self.now_ms.saturating_add(ON_LINK_ANSWER_MS),
+                oldest: false,
+            });
         }
         Ok(())
     }
@@ -445,18 +459,22 @@ impl<D: Device> NetStack<D> {
     }
 
     /// Whether TCP socket `handle`'s connect to a host on the local network has gone
-    /// [`ON_LINK_ANSWER_MS`] without an answer (the socket still sends its SYN): the link gives
-    /// it up ([`no_answer_on_link`]).
+    /// [`ON_LINK_ANSWER_MS`] without an answer (the socket still sends its SYN) since it became
+    /// the oldest one waiting: the link gives it up ([`no_answer_on_link`]).
     pub fn connect_unanswered(&mut self, handle: SocketHandle) -> bool {
-        let Some(at) = self.on_link_connects.iter().position(|(h, _)| *h == handle) else {
+        // Answered, or ended some other way: no longer followed.
+        let sockets = &self.sockets;
+        self.on_link_connects
+            .retain(|c| sockets.get::<tcp::Socket>(c.socket).state() == tcp::State::SynSent);
+        let now = self.now_ms;
+        let Some(oldest) = self.on_link_connects.first_mut() else {
             return false;
         };
-        if self.sockets.get::<tcp::Socket>(handle).state() != tcp::State::SynSent {
-            // Answered (or ended some other way): no longer followed.
-            self.on_link_connects.swap_remove(at);
-            return false;
+        if !oldest.oldest {
+            oldest.oldest = true;
+            oldest.answer_by = oldest.answer_by.max(now.saturating_add(ON_LINK_ANSWER_MS));
         }
-        self.now_ms >= self.on_link_connects[at].1
+        oldest.socket == handle && now >= oldest.answer_by
     }
 }
 

@@ -241,7 +241,10 @@ fn a_broker_that_went_away_leaves_arp_to_other_sockets() {
         "no answer from the broker on the local network in 3 s (is it on?)"
     ));
     let took = rig.dev.now() - started;
-    assert!(took < ON_LINK_ANSWER_MS + 200, "given up after {took} ms");
+    assert!(
+        (ON_LINK_ANSWER_MS..ON_LINK_ANSWER_MS + 200).contains(&took),
+        "given up after {took} ms"
+    );
     // Just after the second try failed (no answer on the local network in 3 s), in its
     // back-off of twice the first.
     let second_failure = rig.dev.now() + BACKOFF_MIN_MS + ON_LINK_ANSWER_MS;

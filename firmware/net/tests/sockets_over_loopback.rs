@@ -308,6 +308,24 @@ fn refused_and_unanswered_connects_fail_with_a_reason() {
         "{took} ms"
     );
 
+    // Two at once: the second's 3 s count from when the first is given up (until then the
+    // first's lookups may take the interface's one ARP request a second).
+    let start = rig.dev.now();
+    let first = rig.dev.sockets.tcp_connect("127.0.0.2", PORT).unwrap();
+    let second = rig.dev.sockets.tcp_connect("127.0.0.3", PORT).unwrap();
+    let error = rig.wait_closed(first).unwrap();
+    assert!(error.contains("no answer on the local network"), "{error}");
+    let first_took = rig.dev.now() - start;
+    let error = rig.wait_closed(second).unwrap();
+    assert!(error.contains("127.0.0.3:7000: no answer"), "{error}");
+    let second_took = rig.dev.now() - start;
+    assert!(first_took < ON_LINK_ANSWER_MS + 100, "{first_took} ms");
+    assert!(
+        (first_took + ON_LINK_ANSWER_MS..first_took + ON_LINK_ANSWER_MS + 100)
+            .contains(&second_took),
+        "{first_took} ms, then {second_took} ms"
+    );
+
     assert!(rig.dev.sockets.tcp_connect("", PORT).is_err());
     assert!(rig.dev.sockets.tcp_connect("127.0.0.1", 0).is_err());
     for _ in 0..10 {
