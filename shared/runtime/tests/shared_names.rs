@@ -62,21 +62,13 @@ fn show(names: &BTreeSet<Vec<u8>>) -> String {
 
 #[test]
 fn the_runtime_names_are_the_names_its_api_interns() {
-    let wanted = interned_by_setup(SharedNames::ENGINE);
-    let listed: BTreeSet<Vec<u8>> = RUNTIME_NAMES.iter().map(<[u8]>::to_vec).collect();
-    if wanted == listed {
-        return;
-    }
-    if std::env::var_os("UPDATE_NAMES").is_some() {
-        let names: Vec<&[u8]> = wanted.iter().map(|n| &n[..]).collect();
-        let source = static_names::render_source(HEADER, "ferrite_engine", "RUNTIME_NAMES", &names);
-        std::fs::write(FILE, source).expect("writing the names file");
-        return;
-    }
-    panic!(
-        "{FILE} is out of date (rerun with UPDATE_NAMES=1 to rewrite it)\n  missing: {}\n  unused: {}",
-        show(&wanted.difference(&listed).cloned().collect()),
-        show(&listed.difference(&wanted).cloned().collect()),
+    static_names::check_names_file(
+        FILE,
+        HEADER,
+        "ferrite_engine",
+        "RUNTIME_NAMES",
+        &interned_by_setup(SharedNames::ENGINE),
+        &RUNTIME_NAMES,
     );
 }
 

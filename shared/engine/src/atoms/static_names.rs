@@ -257,6 +257,45 @@ pub fn render_source(
     out
 }
 
+/// For the tests that keep a generated names file exact (the engine's and the runtime's
+/// `tests/shared_names.rs`): passes if `listed`, the file's table, holds exactly `wanted`;
+/// otherwise rewrites `file` with `UPDATE_NAMES` set, or fails naming the missing and unused
+/// names.
+#[cfg(feature = "std")]
+#[doc(hidden)]
+pub fn check_names_file(
+    file: &str,
+    header: &str,
+    engine: &str,
+    item: &str,
+    wanted: &std::collections::BTreeSet<alloc::vec::Vec<u8>>,
+    listed: &StaticNames,
+) {
+    use alloc::vec::Vec;
+    let listed: std::collections::BTreeSet<Vec<u8>> = listed.iter().map(<[u8]>::to_vec).collect();
+    if *wanted == listed {
+        return;
+    }
+    if std::env::var_os("UPDATE_NAMES").is_some() {
+        let names: Vec<&[u8]> = wanted.iter().map(|n| &n[..]).collect();
+        std::fs::write(file, render_source(header, engine, item, &names))
+            .expect("writing the names file");
+        return;
+    }
+    let show = |names: Vec<&Vec<u8>>| {
+        names
+            .iter()
+            .map(|n| alloc::string::String::from_utf8_lossy(n))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    panic!(
+        "{file} is out of date (rerun with UPDATE_NAMES=1 to rewrite it)\n  missing: {}\n  unused: {}",
+        show(wanted.difference(&listed).collect()),
+        show(listed.difference(wanted).collect()),
+    );
+}
+
 /// A [`StaticNames`] table from an array of byte-string names, made at compile time:
 /// `static NAMES: StaticNames = static_names!([b"length", b"prototype"]);`
 #[macro_export]

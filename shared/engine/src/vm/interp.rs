@@ -1210,14 +1210,8 @@ impl Vm {
         let key = Key::atom(a);
         let g = self.global;
         let cache = &code.caches[ic as usize];
-        let o = self.heap.obj(g);
-        if let Some(i) = o.props.find_cached(key, cache.get() as usize) {
-            cache.set(i as u32);
-            let p = *o.props.get(i).unwrap();
-            if p.stored.as_lazy_native().is_some() {
-                return self.resolve_lazy(g, i);
-            }
-            return self.prop_value(p, Value::object(g));
+        if let Some(v) = self.read_own_cached(g, key, cache, Value::object(g)) {
+            return v;
         }
         if self.has_property(g, key)? {
             return self.get(Value::object(g), key);
@@ -1266,6 +1260,27 @@ impl Vm {
             return Err(self.reference_error(&alloc::format!("{n} is not defined")));
         }
         self.set(Value::object(g), key, v, code.strict)
+    }
+
+    /// `holder`'s own property `key`, read as from `receiver` (a getter gets it as `this`),
+    /// found with a property instruction's `cache` (its guess checked first, then updated);
+    /// `None` if `holder` has no such own property.
+    #[inline(always)]
+    fn read_own_cached(
+        &mut self,
+        holder: Handle,
+        key: Key,
+        cache: &core::cell::Cell<u32>,
+        receiver: Value,
+    ) -> Option<Result<Value, Value>> {
+        let o = self.heap.obj(holder);
+        let i = o.props.find_cached(key, cache.get() as usize)?;
+        cache.set(i as u32);
+        let p = *o.props.get(i).unwrap();
+        if p.stored.as_lazy_native().is_some() {
+            return Some(self.resolve_lazy(holder, i));
+        }
+        Some(self.prop_value(p, receiver))
     }
 
     #[inline(never)]
@@ -1317,19 +1332,16 @@ impl Vm {
                             if !plain {
                                 break;
                             }
+                            let (is_array, next) =
+                                (matches!(po.kind, ObjectKind::Array(_)), po.proto());
                             // The cache's guess serves a method found on a prototype too.
-                            if let Some(i) = po.props.find_cached(key, cache.get() as usize) {
-                                cache.set(i as u32);
-                                let p = *po.props.get(i).unwrap();
-                                if p.stored.as_lazy_native().is_some() {
-                                    return self.resolve_lazy(ph, i);
-                                }
-                                return self.prop_value(p, obj);
+                            if let Some(v) = self.read_own_cached(ph, key, cache, obj) {
+                                return v;
                             }
-                            if let ObjectKind::Array(_) = po.kind {
+                            if is_array {
                                 break;
                             }
-                            cur = po.proto();
+                            cur = next;
                             if cur.is_none() {
                                 return Ok(Value::UNDEFINED);
                             }
@@ -1352,14 +1364,8 @@ impl Vm {
             if let Some(ph) = self.intr.string_prototype {
                 if self.atoms.array_index(a).is_none() {
                     let cache = &code.caches[ic as usize];
-                    let po = self.heap.obj(ph);
-                    if let Some(i) = po.props.find_cached(key, cache.get() as usize) {
-                        cache.set(i as u32);
-                        let p = *po.props.get(i).unwrap();
-                        if p.stored.as_lazy_native().is_some() {
-                            return self.resolve_lazy(ph, i);
-                        }
-                        return self.prop_value(p, obj);
+                    if let Some(v) = self.read_own_cached(ph, key, cache, obj) {
+                        return v;
                     }
                 }
             }
