@@ -215,12 +215,21 @@ impl Props {
     /// Remove the property at `i`, keeping the order of the others.
     pub fn remove(&mut self, i: usize) {
         self.list.remove(i);
-        if let Some(index) = &mut self.index {
-            **index = match **index {
-                PropIndex::Hash(_) => PropIndex::hash_of(&self.list),
-                PropIndex::Sorted(_) => PropIndex::sorted_of(&self.list)
-                    .unwrap_or_else(|| PropIndex::hash_of(&self.list)),
-            };
+        // The index in place: the positions after `i` move down by one.
+        match self.index.as_deref_mut() {
+            Some(PropIndex::Hash(map)) => {
+                map.clear();
+                for (j, p) in self.list.iter().enumerate() {
+                    map.insert(p.key, j as u32);
+                }
+            }
+            Some(PropIndex::Sorted(order)) => {
+                order.retain(|&j| j as usize != i);
+                for j in order.iter_mut().filter(|j| **j as usize > i) {
+                    *j -= 1;
+                }
+            }
+            None => {}
         }
     }
     pub fn clear(&mut self) {
