@@ -156,7 +156,7 @@ pub fn error_kind(e: &JsError) -> &'static str {
 }
 
 /// What a realm with its built-ins and the runtime's API is taken to cost before one was
-/// measured (48,954 bytes on a 32-bit target, its built-in methods not made yet, the names
+/// measured (47,406 bytes on a 32-bit target, its built-in methods not made yet, the names
 /// shared and the property tables' indexes sorted: `firmware/net/tests/boot_heap.rs`; a
 /// target's allocator adds a header to each of its few hundred blocks).
 const REALM_BYTES_GUESS: usize = 54 * 1024;

@@ -256,12 +256,16 @@ impl Vm {
 
     /// Define a built-in method: `obj[name] = native`, not enumerable.
     pub fn define_method(&mut self, obj: Handle, name: &str, arity: u32, f: NativeFn) {
-        let name = self.atom(name);
+        let atom = self.atom(name);
+        let Some(lazy) = LazyNative::new(f, atom, arity) else {
+            self.define_method_now(obj, name, arity, f);
+            return;
+        };
         let index = u32::try_from(self.lazy_natives.len()).expect("lazy natives fit in a u32");
-        self.lazy_natives.push(LazyNative { f, name, arity });
+        self.lazy_natives.push(lazy);
         self.define_value(
             obj,
-            Key::atom(name),
+            Key::atom(atom),
             Value::lazy_native(index),
             METHOD_FLAGS,
         );
@@ -308,8 +312,8 @@ impl Vm {
             ObjectKind::Native(NativeFunction {
                 f: lazy.f,
                 data: Value::UNDEFINED,
-                name: lazy.name,
-                arity: lazy.arity,
+                name: lazy.name(),
+                arity: lazy.arity(),
                 is_constructor: false,
                 lazy_props: true,
             }),
