@@ -196,17 +196,24 @@ impl Atoms {
     }
 }
 
-/// Parse a canonical array index: no leading zeros, no sign, below 2^32 - 1.
-pub fn parse_array_index(b: &[u8]) -> Option<u32> {
+/// Parse a canonical array index: no leading zeros, no sign, below 2^32 - 1. A `const fn`, so
+/// that the shared names' tables can refuse one at compile time.
+pub const fn parse_array_index(b: &[u8]) -> Option<u32> {
     if b.is_empty() || b.len() > 10 || (b.len() > 1 && b[0] == b'0') {
         return None;
     }
     let mut n: u64 = 0;
-    for &c in b {
-        if !c.is_ascii_digit() {
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
             return None;
         }
-        n = n * 10 + (c - b'0') as u64;
+        n = n * 10 + (b[i] - b'0') as u64;
+        i += 1;
     }
-    (n < u32::MAX as u64).then_some(n as u32)
+    if n < u32::MAX as u64 {
+        Some(n as u32)
+    } else {
+        None
+    }
 }

@@ -171,7 +171,7 @@ pub const fn slots<const S: usize>(names: &[&[u8]]) -> [u16; S] {
     while i < names.len() {
         let name = names[i];
         assert!(
-            !is_array_index(name),
+            super::parse_array_index(name).is_none(),
             "static names: an array index (kept per realm)"
         );
         let mut at = hash(name) as usize & (S - 1);
@@ -200,23 +200,6 @@ const fn same(a: &[u8], b: &[u8]) -> bool {
         i += 1;
     }
     true
-}
-
-/// `super::parse_array_index(b).is_some()`, as a `const fn`.
-const fn is_array_index(b: &[u8]) -> bool {
-    if b.is_empty() || b.len() > 10 || (b.len() > 1 && b[0] == b'0') {
-        return false;
-    }
-    let mut n: u64 = 0;
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_digit() {
-            return false;
-        }
-        n = n * 10 + (b[i] - b'0') as u64;
-        i += 1;
-    }
-    n < u32::MAX as u64
 }
 
 /// The Rust source of a generated names file: `header` (its doc comment), then
