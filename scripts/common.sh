@@ -88,3 +88,43 @@ ensure_test_peers() {
         python3 -m pip install -q esptool
     fi
 }
+
+# Build a firmware-profile crate (firmware/esp32c3, firmware/rv32-qemu) in release for the chip's
+# target. The size build: a pinned nightly with `rust-src`, for `core` and `alloc` rebuilt with the
+# firmware's size profile (`-Zbuild-std`, `optimize_for_size`) and panics without locations
+# (`-Zlocation-detail=none`): 120 KiB less image (docs/FIRMWARE.md). Installed when missing;
+# where no other toolchain can be installed, it builds on the stable one without those flags (the
+# same code, about 120 KiB bigger) and says so.
+FIRMWARE_NIGHTLY=nightly-2026-05-20
+firmware_size_build() {
+    local dir="$1"
+    ensure_targets riscv32imc-unknown-none-elf
+    if ! firmware_nightly_ready; then
+        echo "==> installing $FIRMWARE_NIGHTLY with rust-src (the firmware's size build)"
+        rustup toolchain install "$FIRMWARE_NIGHTLY" --profile minimal --component rust-src || true
+    fi
+    if firmware_nightly_ready; then
+        echo "==> cargo build --release in $dir ($FIRMWARE_NIGHTLY with -Zbuild-std)"
+        (cd "$dir" && cargo "+$FIRMWARE_NIGHTLY" build --release --locked \
+            -Zbuild-std=core,alloc -Zbuild-std-features=optimize_for_size \
+            --config 'target.riscv32imc-unknown-none-elf.rustflags=["-Zlocation-detail=none"]')
+    else
+        echo "$FIRMWARE_NIGHTLY cannot be installed here; building $dir on the stable toolchain" \
+            "without -Zbuild-std and -Zlocation-detail (about 120 KiB bigger)" >&2
+        (cd "$dir" && cargo build --release --locked)
+    fi
+}
+firmware_nightly_ready() {
+    rustup run "$FIRMWARE_NIGHTLY" rustc --version >/dev/null 2>&1 \
+        && rustup component list --toolchain "$FIRMWARE_NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src'
+}
+
+# Debian packages, installed only if missing (as root, or through sudo).
+install_debian_packages() {
+    if [ "$(id -u)" = 0 ]; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null \
+            || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; }
+    else
+        sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+    fi
+}

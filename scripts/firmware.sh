@@ -22,8 +22,6 @@ ELF="$CARGO_TARGET_DIR/riscv32imc-unknown-none-elf/release/ferrite-esp32c3"
 FERRITE="$CARGO_TARGET_DIR/debug/ferrite"
 PARTITIONS="$CHIP_DIR/partitions.csv"
 
-ensure_targets riscv32imc-unknown-none-elf
-
 if ! command -v esptool >/dev/null 2>&1; then
     echo "==> installing esptool (PyPI)"
     python3 -m pip install -q esptool
@@ -37,30 +35,8 @@ if [ "$version" != "$fw_version" ]; then
     exit 1
 fi
 
-# The size build: a pinned nightly with `rust-src`, for `core` and `alloc` rebuilt with the
-# firmware's size profile (`-Zbuild-std`, `optimize_for_size`) and panics without locations
-# (`-Zlocation-detail=none`): 120 KiB less image (docs/FIRMWARE.md). Installed when missing;
-# where no other toolchain can be installed, the firmware builds on the stable one without those
-# flags (the same firmware, about 120 KiB bigger) and says so.
-FIRMWARE_NIGHTLY=nightly-2026-05-20
-nightly_ready() {
-    rustup run "$FIRMWARE_NIGHTLY" rustc --version >/dev/null 2>&1 \
-        && rustup component list --toolchain "$FIRMWARE_NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src'
-}
-if ! nightly_ready; then
-    echo "==> installing $FIRMWARE_NIGHTLY with rust-src (the firmware's size build)"
-    rustup toolchain install "$FIRMWARE_NIGHTLY" --profile minimal --component rust-src || true
-fi
-if nightly_ready; then
-    echo "==> building the ESP32-C3 firmware ($CHIP_DIR, release, $FIRMWARE_NIGHTLY with -Zbuild-std)"
-    (cd "$CHIP_DIR" && cargo "+$FIRMWARE_NIGHTLY" build --release --locked \
-        -Zbuild-std=core,alloc -Zbuild-std-features=optimize_for_size \
-        --config 'target.riscv32imc-unknown-none-elf.rustflags=["-Zlocation-detail=none"]')
-else
-    echo "firmware.sh: $FIRMWARE_NIGHTLY cannot be installed here; building on the stable toolchain" \
-        "without -Zbuild-std and -Zlocation-detail (the image is about 120 KiB bigger)" >&2
-    (cd "$CHIP_DIR" && cargo build --release --locked)
-fi
+echo "==> building the ESP32-C3 firmware ($CHIP_DIR, release)"
+firmware_size_build "$CHIP_DIR"
 
 echo "==> building the ferrite CLI (for \`ferrite image\`)"
 cargo build -p ferrite-host --bin ferrite

@@ -45,6 +45,11 @@ step bash -c 'cd firmware/esp32c3 && cargo clippy --release --locked -- -D warni
 # The firmware's pin decisions (src/board/pin_plan.rs), compiled for the host by their own crate.
 step bash -c 'cd firmware/esp32c3/host-tests && cargo fmt -- --check && cargo clippy --locked --all-targets -- -D warnings && cargo test --locked'
 step bash scripts/firmware.sh "$CARGO_TARGET_DIR/firmware-check"
+# The engine on the chip's instruction set: built as the firmware builds it, run under QEMU
+# (firmware/rv32-qemu); the engine's goldens and the benchmark workloads must print what they
+# print on the host.
+step bash -c 'cd firmware/rv32-qemu && cargo fmt -- --check && cargo clippy --release --locked -- -D warnings'
+step bash scripts/rv32.sh
 # Device scripts under GC stress: a value a runtime native forgot to root shows up here.
 step env FERRITE_GC_STRESS=1 cargo test --release -p ferrite-runtime --test golden
 step cargo run --release -p ferrite-test262 -- --slice fast
@@ -68,4 +73,4 @@ step cargo build -p ferrite-host --bin ferrite
 step env PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 FERRITE_BIN="$CARGO_TARGET_DIR/debug/ferrite" npx --no-install playwright test -c e2e/playwright.config.ts
 
 echo
-echo "All tests passed ($((SECONDS - START))s): fmt, clippy, cargo test, wasm32 + riscv32 builds, test262 fast slice (also under GC stress)$([ -x scripts/bench.sh ] && echo ', bench check'), IDE end-to-end tests."
+echo "All tests passed ($((SECONDS - START))s): fmt, clippy, cargo test, wasm32 + riscv32 builds, the engine's goldens and workloads on RV32IMC under QEMU, test262 fast slice (also under GC stress)$([ -x scripts/bench.sh ] && echo ', bench check'), IDE end-to-end tests."

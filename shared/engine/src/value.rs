@@ -83,6 +83,12 @@ impl Value {
             Value(n.to_bits())
         }
     }
+    /// A number known not to be NaN (an integer converted, a constant, one the caller checked).
+    #[inline(always)]
+    pub(crate) fn number_not_nan(n: f64) -> Value {
+        debug_assert!(!n.is_nan());
+        Value(n.to_bits())
+    }
     #[inline(always)]
     pub fn bool(b: bool) -> Value {
         if b {

@@ -4,7 +4,7 @@ use alloc::rc::Rc;
 use alloc::vec::Vec;
 
 use super::convert::{f64_to_int32, Hint};
-use super::{ErrorKind, Handler, Vm};
+use super::{number_ops, ErrorKind, Handler, Vm};
 use crate::bytecode::{error_kinds, method_flags, Code, CodeKind, Op};
 use crate::heap::{Cell, Env, Handle};
 use crate::object::*;
@@ -48,7 +48,7 @@ impl Vm {
                                 let f = self.frames.last_mut().unwrap();
                                 f.pc = h.pc;
                                 f.env = h.env;
-                                self.stack.push(e);
+                                stack_push(&mut self.stack, e);
                                 self.throw_site = None;
                                 continue;
                             }
@@ -149,17 +149,18 @@ impl Vm {
                 let v = $v;
                 let n = self.stack.len();
                 self.stack.truncate(n - 2);
-                self.stack.push(v);
+                stack_push(&mut self.stack, v);
             }};
         }
+        // `$va`, `$vb`: the operand values; `$a`, `$b`: their numbers.
         macro_rules! num_binop {
-            ($a:ident, $b:ident, $fast:expr, $slow:expr) => {{
-                let (a, b) = peek2!();
-                if let (Some($a), Some($b)) = (a.as_number(), b.as_number()) {
+            ($va:ident, $vb:ident, $a:ident, $b:ident, $fast:expr, $slow:expr) => {{
+                let ($va, $vb) = peek2!();
+                if let (Some($a), Some($b)) = ($va.as_number(), $vb.as_number()) {
                     replace2!($fast);
                 } else {
-                    let $a = tri!(self.to_numeric(a));
-                    let $b = tri!(self.to_numeric(b));
+                    let $a = tri!(self.to_numeric($va));
+                    let $b = tri!(self.to_numeric($vb));
                     replace2!($slow);
                 }
             }};
@@ -204,27 +205,29 @@ impl Vm {
             let op = unsafe { *ops.add(pc) };
             pc += 1;
             match op {
-                Op::Undefined => self.stack.push(Value::UNDEFINED),
-                Op::Null => self.stack.push(Value::NULL),
-                Op::True => self.stack.push(Value::TRUE),
-                Op::False => self.stack.push(Value::FALSE),
-                Op::Empty => self.stack.push(Value::EMPTY),
-                Op::Int(i) => self.stack.push(Value::number(i as f64)),
-                Op::Number(i) => self.stack.push(Value::number(code.numbers[i as usize])),
-                Op::Str(a) => self.stack.push(Value::atom(a)),
+                Op::Undefined => stack_push(&mut self.stack, Value::UNDEFINED),
+                Op::Null => stack_push(&mut self.stack, Value::NULL),
+                Op::True => stack_push(&mut self.stack, Value::TRUE),
+                Op::False => stack_push(&mut self.stack, Value::FALSE),
+                Op::Empty => stack_push(&mut self.stack, Value::EMPTY),
+                Op::Int(i) => stack_push(&mut self.stack, Value::number(i as f64)),
+                Op::Number(i) => {
+                    stack_push(&mut self.stack, Value::number(code.numbers[i as usize]))
+                }
+                Op::Str(a) => stack_push(&mut self.stack, Value::atom(a)),
                 Op::Pop => {
                     self.stack.pop();
                 }
                 Op::Dup => {
                     let v = top!();
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::Dup2 => {
                     let n = self.stack.len();
                     let a = self.stack[n - 2];
                     let b = self.stack[n - 1];
-                    self.stack.push(a);
-                    self.stack.push(b);
+                    stack_push(&mut self.stack, a);
+                    stack_push(&mut self.stack, b);
                 }
                 Op::Swap => {
                     let n = self.stack.len();
@@ -237,13 +240,13 @@ impl Vm {
                 }
                 Op::Over => {
                     let v = self.stack[self.stack.len() - 2];
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
 
                 // ----- variables -----
                 Op::GetLocal(i) => {
                     let v = self.stack[base + i as usize];
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::GetLocalChecked(i) => {
                     let v = self.stack[base + i as usize];
@@ -251,7 +254,7 @@ impl Vm {
                         let name = code.local_names[i as usize];
                         tri!(Err(self.tdz_error(name)));
                     }
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::SetLocal(i) => {
                     let v = top!();
@@ -272,7 +275,7 @@ impl Vm {
                 Op::GetEnv(depth, i) => {
                     let e = self.env_at(fi, depth);
                     let v = self.heap.env(e).slots[i as usize];
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::GetEnvChecked(depth, i) => {
                     let e = self.env_at(fi, depth);
@@ -282,7 +285,7 @@ impl Vm {
                             "Cannot access a variable before initialization"
                         )));
                     }
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::SetEnv(depth, i) => {
                     let e = self.env_at(fi, depth);
@@ -306,11 +309,11 @@ impl Vm {
                 }
                 Op::GetGlobal(a, ic) => {
                     let v = tri!(self.get_global(a, ic, &code, true));
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::GetGlobalOrUndefined(a, ic) => {
                     let v = tri!(self.get_global(a, ic, &code, false));
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::SetGlobal(a, ic) => {
                     let v = top!();
@@ -322,7 +325,7 @@ impl Vm {
                         let name = self.global_lex.names[i as usize];
                         tri!(Err(self.tdz_error(name)));
                     }
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::SetGlobalLex(i) => {
                     let cur = self.global_lex_values[i as usize];
@@ -373,23 +376,23 @@ impl Vm {
                             "Must call super constructor in derived class before accessing 'this'"
                         )));
                     }
-                    self.stack.push(t);
+                    stack_push(&mut self.stack, t);
                 }
                 Op::NewTarget => {
                     let nt = self.frames[fi].new_target;
-                    self.stack.push(nt);
+                    stack_push(&mut self.stack, nt);
                 }
                 Op::GlobalObject => {
                     let g = Value::object(self.global);
-                    self.stack.push(g);
+                    stack_push(&mut self.stack, g);
                 }
                 Op::Callee => {
                     let c = self.stack[base - 2];
-                    self.stack.push(c);
+                    stack_push(&mut self.stack, c);
                 }
                 Op::Arguments => {
                     let v = tri!(self.create_arguments(fi));
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::RestArgs(n) => {
                     let rest: Vec<Value> = self.frames[fi]
@@ -398,26 +401,26 @@ impl Vm {
                         .map(|a| a.iter().skip(n as usize).copied().collect())
                         .unwrap_or_default();
                     let v = tri!(self.new_array(rest));
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
 
                 // ----- properties -----
                 Op::GetProp(a, ic) => {
                     let obj = pop!();
                     let v = tri!(self.get_prop_cached(obj, a, ic, &code));
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::SetProp(a, ic) => {
                     let v = pop!();
                     let obj = pop!();
                     tri!(self.set_prop_cached(obj, a, ic, &code, v));
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::GetMethod(a, ic) => {
                     let obj = pop!();
                     let f = tri!(self.get_prop_cached(obj, a, ic, &code));
-                    self.stack.push(f);
-                    self.stack.push(obj);
+                    stack_push(&mut self.stack, f);
+                    stack_push(&mut self.stack, obj);
                 }
                 Op::GetElem => {
                     let (obj, key) = peek2!();
@@ -429,7 +432,7 @@ impl Vm {
                     let (obj, key, v) = (self.stack[n - 3], self.stack[n - 2], self.stack[n - 1]);
                     tri!(self.set_elem(obj, key, v, code.strict));
                     self.stack.truncate(n - 3);
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::GetMethodElem => {
                     let (obj, key) = peek2!();
@@ -441,7 +444,7 @@ impl Vm {
                 Op::DeleteProp(a) => {
                     let obj = pop!();
                     let r = tri!(self.delete_op(obj, Key::atom(a), code.strict));
-                    self.stack.push(Value::bool(r));
+                    stack_push(&mut self.stack, Value::bool(r));
                 }
                 Op::DeleteElem => {
                     let (obj, key) = peek2!();
@@ -457,7 +460,7 @@ impl Vm {
                 Op::GetSuper(a) => {
                     let this = self.stack[base - 1];
                     let v = tri!(self.super_get(fi, Key::atom(a), this));
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::GetSuperElem => {
                     let key = top!();
@@ -465,13 +468,13 @@ impl Vm {
                     let k = tri!(self.to_property_key(key));
                     let v = tri!(self.super_get(fi, k, this));
                     self.stack.pop();
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::SetSuper(a) => {
                     let v = pop!();
                     let this = self.stack[base - 1];
                     tri!(self.super_set(fi, Key::atom(a), this, v));
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::SetSuperElem => {
                     let (key, v) = peek2!();
@@ -483,18 +486,18 @@ impl Vm {
                 Op::GetSuperMethod(a) => {
                     let this = self.stack[base - 1];
                     let v = tri!(self.super_get(fi, Key::atom(a), this));
-                    self.stack.push(v);
-                    self.stack.push(this);
+                    stack_push(&mut self.stack, v);
+                    stack_push(&mut self.stack, this);
                 }
 
                 // ----- literals -----
                 Op::NewObject => {
                     let o = tri!(self.new_object());
-                    self.stack.push(o);
+                    stack_push(&mut self.stack, o);
                 }
                 Op::NewArray => {
                     let a = tri!(self.new_array(Vec::new()));
-                    self.stack.push(a);
+                    stack_push(&mut self.stack, a);
                 }
                 Op::ArrayPush => {
                     let v = pop!();
@@ -547,7 +550,7 @@ impl Vm {
                     self.stack.truncate(at);
                     let src = pop!();
                     let o = tri!(self.new_object());
-                    self.stack.push(o);
+                    stack_push(&mut self.stack, o);
                     tri!(self.copy_data_properties(o.as_object().unwrap(), src, &keys));
                 }
                 Op::SetProtoLiteral => {
@@ -559,7 +562,7 @@ impl Vm {
                 }
                 Op::Closure(i) => {
                     let f = tri!(self.make_closure(fi, &code.functions[i as usize], None));
-                    self.stack.push(f);
+                    stack_push(&mut self.stack, f);
                 }
                 Op::DefineMethod(i, flags) => {
                     let key = pop!();
@@ -575,8 +578,8 @@ impl Vm {
                     let ctor = pop!();
                     let heritage = pop!();
                     let proto = tri!(self.make_class(ctor, heritage));
-                    self.stack.push(ctor);
-                    self.stack.push(proto);
+                    stack_push(&mut self.stack, ctor);
+                    stack_push(&mut self.stack, proto);
                 }
                 Op::SetFieldInit(i) => {
                     let proto = top!();
@@ -605,7 +608,7 @@ impl Vm {
                         Value::atom(p),
                         Value::atom(f)
                     ));
-                    self.stack.push(r);
+                    stack_push(&mut self.stack, r);
                 }
                 Op::TemplateObject(n) => {
                     let n = n as usize;
@@ -613,29 +616,47 @@ impl Vm {
                     let strings: Vec<Value> = self.stack[at..].to_vec();
                     self.stack.truncate(at);
                     let o = tri!(self.template_object(&strings[..n], &strings[n..]));
-                    self.stack.push(o);
+                    stack_push(&mut self.stack, o);
                 }
 
                 // ----- operators -----
                 Op::Add => {
                     let (a, b) = peek2!();
                     if let (Some(x), Some(y)) = (a.as_number(), b.as_number()) {
-                        replace2!(Value::number(x + y));
+                        replace2!(number_ops::add(a, b, x, y));
                     } else {
                         let v = tri!(self.add(a, b));
                         replace2!(v);
                     }
                 }
-                Op::Sub => num_binop!(x, y, Value::number(x - y), Value::number(x - y)),
-                Op::Mul => num_binop!(x, y, Value::number(x * y), Value::number(x * y)),
-                Op::Div => num_binop!(x, y, Value::number(x / y), Value::number(x / y)),
-                Op::Mod => num_binop!(
+                Op::Sub => num_binop!(
+                    a,
+                    b,
                     x,
                     y,
-                    Value::number(js_rem(x, y)),
+                    number_ops::sub(a, b, x, y),
+                    Value::number(x - y)
+                ),
+                Op::Mul => num_binop!(
+                    a,
+                    b,
+                    x,
+                    y,
+                    number_ops::mul(a, b, x, y),
+                    Value::number(x * y)
+                ),
+                Op::Div => num_binop!(_a, _b, x, y, Value::number(x / y), Value::number(x / y)),
+                Op::Mod => num_binop!(
+                    a,
+                    b,
+                    x,
+                    y,
+                    number_ops::rem(a, b, x, y),
                     Value::number(js_rem(x, y))
                 ),
                 Op::Exp => num_binop!(
+                    _a,
+                    _b,
                     x,
                     y,
                     Value::number(js_pow(x, y)),
@@ -665,7 +686,7 @@ impl Vm {
                     } else {
                         self.strict_equals(a, b)
                     };
-                    self.stack.push(Value::bool(r));
+                    stack_push(&mut self.stack, Value::bool(r));
                 }
                 Op::StrictNe => {
                     let b = pop!();
@@ -675,12 +696,12 @@ impl Vm {
                     } else {
                         self.strict_equals(a, b)
                     };
-                    self.stack.push(Value::bool(!r));
+                    stack_push(&mut self.stack, Value::bool(!r));
                 }
-                Op::Lt => compare!(x, y, x < y, false, false),
-                Op::Gt => compare!(x, y, x > y, true, false),
-                Op::Le => compare!(x, y, x <= y, true, true),
-                Op::Ge => compare!(x, y, x >= y, false, true),
+                Op::Lt => compare!(x, y, number_ops::lt(x, y), false, false),
+                Op::Gt => compare!(x, y, number_ops::lt(y, x), true, false),
+                Op::Le => compare!(x, y, number_ops::le(x, y), true, true),
+                Op::Ge => compare!(x, y, number_ops::le(y, x), false, true),
                 Op::In => {
                     let (key, obj) = peek2!();
                     let Some(h) = obj.as_object() else {
@@ -704,7 +725,7 @@ impl Vm {
                         Some(n) => n,
                         None => tri!(self.to_numeric(a)),
                     };
-                    self.stack.push(Value::number(-n));
+                    stack_push(&mut self.stack, Value::number(-n));
                 }
                 Op::ToNumber | Op::ToNumeric => {
                     let a = pop!();
@@ -712,43 +733,43 @@ impl Vm {
                         Some(n) => n,
                         None => tri!(self.to_numeric(a)),
                     };
-                    self.stack.push(Value::number(n));
+                    stack_push(&mut self.stack, Value::number(n));
                 }
                 Op::Not => {
                     let a = pop!();
                     let b = self.to_boolean(a);
-                    self.stack.push(Value::bool(!b));
+                    stack_push(&mut self.stack, Value::bool(!b));
                 }
                 Op::BitNot => {
                     let a = pop!();
                     let n = tri!(self.to_int32(a));
-                    self.stack.push(Value::number(!n as f64));
+                    stack_push(&mut self.stack, Value::number(!n as f64));
                 }
                 Op::Typeof => {
                     let a = pop!();
                     let t = self.type_of(a);
-                    self.stack.push(t);
+                    stack_push(&mut self.stack, t);
                 }
                 Op::Inc => {
                     let a = pop!();
-                    let n = match a.as_number() {
-                        Some(n) => n,
-                        None => tri!(self.to_numeric(a)),
+                    let v = match a.as_number() {
+                        Some(n) => number_ops::inc(a, n),
+                        None => Value::number(tri!(self.to_numeric(a)) + 1.0),
                     };
-                    self.stack.push(Value::number(n + 1.0));
+                    stack_push(&mut self.stack, v);
                 }
                 Op::Dec => {
                     let a = pop!();
-                    let n = match a.as_number() {
-                        Some(n) => n,
-                        None => tri!(self.to_numeric(a)),
+                    let v = match a.as_number() {
+                        Some(n) => number_ops::dec(a, n),
+                        None => Value::number(tri!(self.to_numeric(a)) - 1.0),
                     };
-                    self.stack.push(Value::number(n - 1.0));
+                    stack_push(&mut self.stack, v);
                 }
                 Op::ToStr => {
                     let a = pop!();
                     let s = tri!(self.to_string(a));
-                    self.stack.push(s);
+                    stack_push(&mut self.stack, s);
                 }
                 Op::ToKey => {
                     let a = pop!();
@@ -762,17 +783,17 @@ impl Vm {
                             tri!(self.to_string(p))
                         }
                     };
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                 }
                 Op::ToObject => {
                     let v = pop!();
                     let o = tri!(self.to_object(v));
-                    self.stack.push(o);
+                    stack_push(&mut self.stack, o);
                 }
                 Op::WithHas(a) => {
                     let obj = top!();
                     let r = tri!(self.with_has(obj, Key::atom(a)));
-                    self.stack.push(Value::bool(r));
+                    stack_push(&mut self.stack, Value::bool(r));
                 }
                 Op::WithSetStrict(a) => {
                     let (obj, v) = peek2!();
@@ -893,7 +914,7 @@ impl Vm {
                     };
                     if !src.is_string() {
                         self.stack.truncate(fpos);
-                        self.stack.push(src);
+                        stack_push(&mut self.stack, src);
                         continue;
                     }
                     let bytes = self.string_bytes(src).to_vec();
@@ -903,8 +924,8 @@ impl Vm {
                     self.stack.truncate(fpos);
                     let callee = self.stack[base - 2];
                     let this = self.stack[base - 1];
-                    self.stack.push(callee);
-                    self.stack.push(this);
+                    stack_push(&mut self.stack, callee);
+                    stack_push(&mut self.stack, this);
                     let env = self.frames[fi].env;
                     let nt = self.frames[fi].new_target;
                     tri!(self.push_frame(eval_code, env, fpos, 0, nt, false));
@@ -933,7 +954,7 @@ impl Vm {
                     let arr = pop!();
                     let f = top!();
                     let args = tri!(self.array_to_args(arr));
-                    self.stack.push(Value::UNDEFINED);
+                    stack_push(&mut self.stack, Value::UNDEFINED);
                     let n = args.len();
                     self.stack.extend(args);
                     invoke!(n, Some(f));
@@ -944,14 +965,14 @@ impl Vm {
                     let args: Vec<Value> = self.stack[at..].to_vec();
                     self.stack.truncate(at);
                     let this = tri!(self.super_call(fi, &args));
-                    self.stack.push(this);
+                    stack_push(&mut self.stack, this);
                 }
                 Op::SuperCallSpread => {
                     self.frames[fi].pc = pc;
                     let arr = pop!();
                     let args = tri!(self.array_to_args(arr));
                     let this = tri!(self.super_call(fi, &args));
-                    self.stack.push(this);
+                    stack_push(&mut self.stack, this);
                 }
                 Op::Return => {
                     let mut v = pop!();
@@ -981,7 +1002,7 @@ impl Vm {
                     if boundary || self.frames.len() <= stop {
                         return Ok(Step::Done(v));
                     }
-                    self.stack.push(v);
+                    stack_push(&mut self.stack, v);
                     reload!();
                 }
                 Op::Throw => {
@@ -1031,7 +1052,7 @@ impl Vm {
                     let s = base + slot as usize;
                     let (it, next) = (self.stack[s], self.stack[s + 1]);
                     match tri!(self.iterator_step(it, next)) {
-                        Some(v) => self.stack.push(v),
+                        Some(v) => stack_push(&mut self.stack, v),
                         None => {
                             self.stack[s + 2] = Value::TRUE;
                             pc = t as usize;
@@ -1042,14 +1063,14 @@ impl Vm {
                     self.frames[fi].pc = pc;
                     let s = base + slot as usize;
                     if self.stack[s + 2] == Value::TRUE {
-                        self.stack.push(Value::UNDEFINED);
+                        stack_push(&mut self.stack, Value::UNDEFINED);
                     } else {
                         let (it, next) = (self.stack[s], self.stack[s + 1]);
                         match self.iterator_step(it, next) {
-                            Ok(Some(v)) => self.stack.push(v),
+                            Ok(Some(v)) => stack_push(&mut self.stack, v),
                             Ok(None) => {
                                 self.stack[s + 2] = Value::TRUE;
-                                self.stack.push(Value::UNDEFINED);
+                                stack_push(&mut self.stack, Value::UNDEFINED);
                             }
                             Err(e) => {
                                 self.stack[s + 2] = Value::TRUE;
@@ -1062,7 +1083,7 @@ impl Vm {
                     self.frames[fi].pc = pc;
                     let s = base + slot as usize;
                     let arr = tri!(self.new_array(Vec::new()));
-                    self.stack.push(arr);
+                    stack_push(&mut self.stack, arr);
                     let ah = arr.as_object().unwrap();
                     while self.stack[s + 2] != Value::TRUE {
                         let (it, next) = (self.stack[s], self.stack[s + 1]);
@@ -1101,7 +1122,7 @@ impl Vm {
                             index: 0
                         }
                     ));
-                    self.stack.push(st);
+                    stack_push(&mut self.stack, st);
                 }
                 Op::ForInNext(t) => {
                     safe_point!(pc - 1);
@@ -1129,7 +1150,7 @@ impl Vm {
                         }
                     };
                     match key {
-                        Some(k) => self.stack.push(k),
+                        Some(k) => stack_push(&mut self.stack, k),
                         None => {
                             self.stack.pop();
                             pc = t as usize;
@@ -1782,6 +1803,28 @@ impl Vm {
         }
         Ok(true)
     }
+}
+
+/// Push onto the interpreter's value stack: the common case (room left) inlined, growth out of
+/// line. At `opt-level = "z"` (the firmware) `Vec::push` is a call at every use, about a tenth of
+/// a simple loop's instructions on the C3 (scripts/rv32.sh).
+#[inline(always)]
+fn stack_push(stack: &mut Vec<Value>, v: Value) {
+    if stack.len() < stack.capacity() {
+        // SAFETY: `len < capacity`, so the slot at `len` is allocated and unused; it is written
+        // before the length takes it in.
+        unsafe {
+            stack.as_mut_ptr().add(stack.len()).write(v);
+            stack.set_len(stack.len() + 1);
+        }
+    } else {
+        stack_push_growing(stack, v);
+    }
+}
+
+#[inline(never)]
+fn stack_push_growing(stack: &mut Vec<Value>, v: Value) {
+    stack.push(v);
 }
 
 /// The `%` operator on numbers.

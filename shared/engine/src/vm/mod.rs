@@ -15,6 +15,7 @@ mod error;
 mod host_convert;
 mod interp;
 mod iter;
+pub(crate) mod number_ops;
 mod operators;
 mod property;
 
