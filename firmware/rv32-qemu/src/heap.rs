@@ -1,6 +1,7 @@
 //! The heap: the firmware's allocator (`esp-alloc`, its default linked-list algorithm) over the
-//! RAM between the stack and the runner's inputs, so that what the engine takes here includes
-//! the per-block overhead it takes on the chip.
+//! RAM between the stack and the runner's inputs, so that what the engine takes here is what it
+//! takes on the chip (the linked-list allocator keeps no block headers; it rounds each block to
+//! 8 bytes).
 
 use esp_alloc::{HeapRegion, MemoryCapability, HEAP};
 

@@ -18,8 +18,9 @@ pub enum Mode {
 
 const MODE_ADDR: usize = 0x86f0_0000;
 const SCRIPT_ADDR: usize = 0x8700_0000;
-/// The script's room: up to the end of the machine's 128 MiB of RAM (`-m 128M`).
-const SCRIPT_ROOM: usize = 0x0100_0000;
+/// The script's room: 14 MiB, below the device tree QEMU puts in the last 2 MiB of the machine's
+/// 128 MiB of RAM (`-m 128M`).
+const SCRIPT_ROOM: usize = 0x00E0_0000;
 
 pub fn mode() -> Option<Mode> {
     // SAFETY: this word is outside everything the link script places (heap ends below it).
@@ -38,8 +39,8 @@ pub struct Script {
 
 /// The script, or `None` if it fills its room without its NUL or has no UTF-8 name line.
 pub fn script() -> Option<Script> {
-    // SAFETY: the room is RAM of the machine (`-m 128M`), outside the heap and everything the
-    // link script places; only the loader writes it, before the CPU starts.
+    // SAFETY: the room is RAM of the machine (`-m 128M`), outside the heap, everything the link
+    // script places and QEMU's device tree; only the loader writes it, before the CPU starts.
     let room = unsafe { core::slice::from_raw_parts(SCRIPT_ADDR as *const u8, SCRIPT_ROOM) };
     let len = room.iter().position(|&b| b == 0)?;
     let input = &room[..len];

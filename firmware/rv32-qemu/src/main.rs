@@ -7,7 +7,7 @@
 //!
 //! - `setup`: instructions to make the realm (`Engine::new`: the built-ins);
 //! - `run`: instructions to run the script (under `qemu -icount shift=0`, exact);
-//! - `realm`: the heap the realm takes as the chip's allocator counts it (block overheads in);
+//! - `realm`: the heap the realm takes as the chip's allocator counts it (its rounding in);
 //! - `peak`: the most heap in use at once from the realm's start to the script's end.
 //!
 //! It must never be linked into the firmware: it owns the machine (reset, traps, the heap).
@@ -34,8 +34,8 @@ extern "C" {
     static __stack_guard: u8;
 }
 
-/// Room left below the engine's stack floor for its deepest unchecked stretch (as the firmware
-/// leaves it; the guard page traps if it is not enough).
+/// Room left below the engine's stack floor for its deepest unchecked stretch (the firmware
+/// leaves 10 KiB on the chip; the guard traps if this is not enough).
 const STACK_MARGIN: usize = 64 * 1024;
 
 fn main() -> Exit {
@@ -61,7 +61,7 @@ fn main() -> Exit {
     let mut engine = Engine::new(config);
     let setup = counters::instructions() - setup_start;
     let realm = heap::used() - heap_before;
-    let guard_end = (&raw const __stack_guard) as usize + 4096;
+    let guard_end = (&raw const __stack_guard) as usize + start::GUARD_BYTES;
     engine.set_stack_floor(guard_end + STACK_MARGIN);
     engine.set_output(Box::new(uart::write_bytes));
 

@@ -67,13 +67,17 @@ pub fn exit(code: Exit) -> ! {
     }
 }
 
-/// The stack's lowest 4 KiB take no access, also from machine mode (a locked PMP entry), so an
-/// overflow traps instead of overwriting `.bss`.
+/// The guard under the stack: bytes that take no access, also from machine mode (a locked PMP
+/// entry), so an overflow traps instead of overwriting `.bss` (no frame of the engine is near its
+/// size, and nothing probes the stack, so a frame could step over a smaller one).
+pub const GUARD_BYTES: usize = 64 * 1024;
+
+/// Guard the stack's bottom (see [`GUARD_BYTES`]).
 fn guard_stack() {
-    // The guard's address comes from the link script, 4 KiB-aligned.
+    // The guard's address comes from the link script, aligned to its size.
     let base = (&raw const __stack_guard) as usize;
-    // NAPOT: the base's address bits over 4, with the low bits saying the size (4 KiB).
-    let addr = (base >> 2) | ((4096 >> 3) - 1);
+    // NAPOT: the base's address bits over 4, with the low bits saying the size.
+    let addr = (base >> 2) | ((GUARD_BYTES >> 3) - 1);
     // L (locked, so machine mode is checked too) | A = NAPOT | no R, W or X.
     let cfg: usize = 0x80 | 0x18;
     // SAFETY: PMP entry 0 is this runner's; nothing else configures PMP.
