@@ -83,7 +83,11 @@ impl Vm {
         if bytes.len() <= 1 {
             return Ok(self.intern_bytes(bytes));
         }
-        self.new_string_vec(bytes.to_vec())
+        if bytes.len() > self.config.max_string_bytes {
+            return Err(self.make_error(ErrorKind::Range, "Invalid string length"));
+        }
+        let h = self.alloc_cell(Cell::Str(JsStr::from_bytes(bytes)))?;
+        Ok(Value::string(h))
     }
 
     pub fn new_string_vec(&mut self, bytes: Vec<u8>) -> Result<Value, Value> {
@@ -93,7 +97,7 @@ impl Vm {
         if bytes.len() > self.config.max_string_bytes {
             return Err(self.make_error(ErrorKind::Range, "Invalid string length"));
         }
-        let h = self.alloc_cell(Cell::Str(JsStr::Flat(bytes)))?;
+        let h = self.alloc_cell(Cell::Str(JsStr::from_vec(bytes)))?;
         Ok(Value::string(h))
     }
 
@@ -113,7 +117,7 @@ impl Vm {
     /// Make sure a string value is flat (ropes are flattened in place).
     pub fn flatten(&mut self, v: Value) {
         let Kind::String(h) = v.kind() else { return };
-        if let JsStr::Flat(_) = self.heap.str(h) {
+        if self.heap.str(h).bytes().is_some() {
             return;
         }
         let len = self.heap.str(h).len();
@@ -123,16 +127,16 @@ impl Vm {
             match s.kind() {
                 Kind::Atom(a) => out.extend_from_slice(self.atoms.bytes(a)),
                 Kind::String(sh) => match self.heap.str(sh) {
-                    JsStr::Flat(b) => out.extend_from_slice(b),
                     JsStr::Rope { left, right, .. } => {
                         stack.push(*right);
                         stack.push(*left);
                     }
+                    flat => out.extend_from_slice(flat.bytes().unwrap_or(&[])),
                 },
                 _ => {}
             }
         }
-        *self.heap.str_mut(h) = JsStr::Flat(out);
+        *self.heap.str_mut(h) = JsStr::from_vec(out);
     }
 
     /// The bytes of a flat string value (call [`Vm::flatten`] first for heap strings).
@@ -140,10 +144,7 @@ impl Vm {
     pub fn flat_bytes(&self, v: Value) -> &[u8] {
         match v.kind() {
             Kind::Atom(a) => self.atoms.bytes(a),
-            Kind::String(h) => match self.heap.str(h) {
-                JsStr::Flat(b) => b,
-                JsStr::Rope { .. } => &[],
-            },
+            Kind::String(h) => self.heap.str(h).bytes().unwrap_or(&[]),
             _ => &[],
         }
     }
@@ -171,6 +172,10 @@ impl Vm {
         if len < ROPE_MIN {
             self.flatten(a);
             self.flatten(b);
+            if let Some(short) = JsStr::short_concat(self.flat_bytes(a), self.flat_bytes(b)) {
+                let h = self.alloc_cell(Cell::Str(short))?;
+                return Ok(Value::string(h));
+            }
             let mut out = Vec::with_capacity(len);
             out.extend_from_slice(self.flat_bytes(a));
             out.extend_from_slice(self.flat_bytes(b));

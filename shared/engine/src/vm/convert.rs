@@ -171,10 +171,7 @@ impl Vm {
         let Some(h) = s.heap_handle() else {
             return Key::atom(self.names.empty);
         };
-        let bytes: &[u8] = match self.heap.str(h) {
-            crate::string::JsStr::Flat(b) => b,
-            crate::string::JsStr::Rope { .. } => &[],
-        };
+        let bytes: &[u8] = self.heap.str(h).bytes().unwrap_or(&[]);
         let (a, _) = self.atoms.intern(bytes);
         Key::atom(a)
     }

@@ -210,7 +210,7 @@ impl Vm {
                 Op::True => stack_push(&mut self.stack, Value::TRUE),
                 Op::False => stack_push(&mut self.stack, Value::FALSE),
                 Op::Empty => stack_push(&mut self.stack, Value::EMPTY),
-                Op::Int(i) => stack_push(&mut self.stack, Value::number(i as f64)),
+                Op::Int(i) => stack_push(&mut self.stack, number_ops::int(i)),
                 Op::Number(i) => {
                     stack_push(&mut self.stack, Value::number(code.numbers[i as usize]))
                 }

@@ -71,13 +71,28 @@ fn int_to_bits(i: i32) -> u64 {
     }
     let sign = (i as u32) & 0x8000_0000;
     // Normalise the magnitude so that its leading one is bit 31; `e` is then its exponent.
+    // (Written out: at `opt-level = "z"` a loop over the steps stays a loop.)
     let mut m = i.unsigned_abs();
     let mut e = 31;
-    for step in [16, 8, 4, 2, 1] {
-        if m < 1 << (32 - step) {
-            m <<= step;
-            e -= step;
-        }
+    if m < 1 << 16 {
+        m <<= 16;
+        e -= 16;
+    }
+    if m < 1 << 24 {
+        m <<= 8;
+        e -= 8;
+    }
+    if m < 1 << 28 {
+        m <<= 4;
+        e -= 4;
+    }
+    if m < 1 << 30 {
+        m <<= 2;
+        e -= 2;
+    }
+    if m < 1 << 31 {
+        m <<= 1;
+        e -= 1;
     }
     // Below the leading one: 20 bits of fraction in the high word, 11 at the top of the low.
     let hi = sign | ((e + 1023) << 20) | ((m >> 11) & 0x000F_FFFF);
@@ -87,6 +102,34 @@ fn int_to_bits(i: i32) -> u64 {
 
 /// An operator on two small integers: `None` where the `f64` operation must do it.
 type IntOp = fn(i32, i32) -> Option<i32>;
+
+/// The number value of an integer (a literal in the code).
+#[inline(always)]
+pub fn int(i: i32) -> Value {
+    if SOFT_FLOAT {
+        from_int(i)
+    } else {
+        Value::number_not_nan(i as f64)
+    }
+}
+
+/// The array index a number is (an integer in [0, 2^32 - 2]), if it is one; on a soft-float
+/// target a small integer's without `f64` work.
+#[inline(always)]
+pub fn array_index(n: f64) -> Option<u32> {
+    if SOFT_FLOAT {
+        if let Some(i) = small_int(n.to_bits()) {
+            return u32::try_from(i).ok();
+        }
+    }
+    array_index_by_f64(n)
+}
+
+#[inline(always)]
+fn array_index_by_f64(n: f64) -> Option<u32> {
+    let i = n as u32;
+    (i as f64 == n && i != u32::MAX).then_some(i)
+}
 
 /// On a soft-float target, `op` on the two integers `x` and `y` hold, if both are small
 /// integers and `op` gives an exact result (`None` leaves it to the `f64` operation).
@@ -303,6 +346,20 @@ mod tests {
         for i in ints {
             assert_eq!(int_to_bits(i), (i as f64).to_bits(), "{i}");
         }
+    }
+
+    /// A small integer's index (the C3's way) is the index `f64` finds.
+    #[test]
+    fn array_index_of_small_integers_is_the_f64_one() {
+        for x in samples() {
+            if let Some(i) = small_int(x.to_bits()) {
+                assert_eq!(u32::try_from(i).ok(), array_index_by_f64(x), "{x}");
+            }
+            assert_eq!(array_index(x), array_index_by_f64(x), "{x}");
+        }
+        assert_eq!(array_index(-0.0), Some(0));
+        assert_eq!(array_index(4294967294.0), Some(4294967294));
+        assert_eq!(array_index(4294967295.0), None);
     }
 
     #[test]

@@ -446,8 +446,7 @@ impl Vm {
     #[inline(never)]
     pub fn get_elem(&mut self, obj: Value, key: Value) -> Result<Value, Value> {
         if let Some(n) = key.as_number() {
-            let i = n as u32;
-            if i as f64 == n && i != u32::MAX {
+            if let Some(i) = super::number_ops::array_index(n) {
                 if let Some(h) = obj.as_object() {
                     match &self.heap.obj(h).kind {
                         ObjectKind::Array(a) => {
@@ -684,8 +683,7 @@ impl Vm {
     #[inline(never)]
     pub fn set_elem(&mut self, obj: Value, key: Value, v: Value, throw: bool) -> Result<(), Value> {
         if let (Some(h), Some(n)) = (obj.as_object(), key.as_number()) {
-            let i = n as u32;
-            if i as f64 == n && i != u32::MAX {
+            if let Some(i) = super::number_ops::array_index(n) {
                 let o = self.heap.obj_mut(h);
                 match &mut o.kind {
                     ObjectKind::Array(a) if !a.sparse => {
