@@ -170,6 +170,15 @@ impl Heap {
     /// Account for `bytes` more memory (a growing vector inside a cell). Fails past the budget
     /// (or the floor).
     #[inline]
+    /// Account bytes already allocated where failing is not possible (a rope flattened in place
+    /// by a read). `used` goes up to the budget at most, so that the next allocation fails with
+    /// the out-of-memory error, which the reserve beyond the budget can still build; a
+    /// collection then counts the bytes exactly.
+    pub fn charge_unrefusable(&mut self, bytes: usize) {
+        let cap = self.budget.max(self.used);
+        self.used = self.used.saturating_add(bytes).min(cap);
+    }
+
     pub fn charge(&mut self, bytes: usize) -> Result<(), OutOfMemory> {
         if self.used + bytes > self.fast_limit {
             return self.charge_slow(bytes);

@@ -120,6 +120,29 @@ fn heap_stats_and_budget() {
     assert!(e.heap_stats().collections > 0);
 }
 
+/// A rope flattened by a read (its bytes allocated then) counts against the budget: a script
+/// that keeps many flattened ropes runs out at about its budget, not at the allocator's end.
+#[test]
+fn flattened_ropes_count_against_the_budget() {
+    let budget = 1 << 20;
+    let mut e = Engine::new(Config {
+        heap_budget: budget,
+        ..Config::default()
+    });
+    let kept = e
+        .eval(
+            b"let s = 'a'.repeat(1000), keep = [];
+              try { for (let i = 0; i < 10000; i++) { let t = s + i; t.charCodeAt(0); keep.push(t); } }
+              catch (e) { if (!(e instanceof RangeError)) throw e; }
+              keep.length",
+            "ropes.js",
+        )
+        .unwrap();
+    // Each kept string holds about 1,004 bytes: a 1 MiB budget holds about a thousand.
+    let n = kept.as_number().unwrap();
+    assert!((500.0..1100.0).contains(&n), "kept {n} flattened ropes");
+}
+
 /// The budget is what the script may allocate beyond the realm's built-ins: a realm with a
 /// budget far below the built-ins' size starts with all of it free, and a script that
 /// allocates more gets a catchable out-of-memory error at about that much.

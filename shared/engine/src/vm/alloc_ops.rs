@@ -136,6 +136,9 @@ impl Vm {
                 _ => {}
             }
         }
+        // The rope was charged its slot only; its bytes count from now on (they would otherwise
+        // go uncounted until the next collection, past the budget and the heap floor).
+        self.heap.charge_unrefusable(out.capacity());
         *self.heap.str_mut(h) = JsStr::from_vec(out);
     }
 

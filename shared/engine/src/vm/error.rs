@@ -53,6 +53,14 @@ impl Vm {
     pub fn make_error(&mut self, kind: ErrorKind, message: &str) -> Value {
         let proto = self.intr.error_prototypes[kind.index()];
         let Ok(e) = self.alloc_object(proto, ObjectKind::Error) else {
+            if !self.heap.reserve_active {
+                // The heap is full: build the error in the reserve beyond the budget, as the
+                // out-of-memory error is built.
+                self.heap.reserve_active = true;
+                let e = self.make_error(kind, message);
+                self.heap.reserve_active = false;
+                return e;
+            }
             // Out of memory while reporting: return the preallocated message as the thrown value.
             return self.intern(message);
         };
